@@ -1,0 +1,35 @@
+# Shared compile settings for every target of the project.
+add_library(kontena_warnings INTERFACE)
+target_compile_options(kontena_warnings INTERFACE -Wall -Wextra -Wpedantic)
+if(KONTENA_WERROR)
+  target_compile_options(kontena_warnings INTERFACE -Werror)
+endif()
+if(KONTENA_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# Qt-using targets get the strict string settings (see ../shared/style.md).
+add_library(kontena_qt_settings INTERFACE)
+target_compile_definitions(kontena_qt_settings INTERFACE
+  QT_NO_CAST_FROM_ASCII QT_NO_CAST_TO_ASCII QT_USE_QSTRINGBUILDER QT_NO_FOREACH)
+
+# kontena_add_qtest(NAME SOURCES a.cpp b.cpp LIBS x y [LABELS l1 l2] [ENV K=V ...] [TIMEOUT s])
+# Builds a Qt Test executable and registers it with CTest.
+function(kontena_add_qtest name)
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS;ENV" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE Qt6::Core Qt6::Test kontena_warnings kontena_qt_settings ${T_LIBS})
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  add_test(NAME ${name} COMMAND ${name})
+  set(env "KONTENA_SHARED_DIR=${KONTENA_SHARED_DIR}" "KONTENA_SOURCE_DIR=${CMAKE_SOURCE_DIR}" ${T_ENV})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "${env}")
+  if(T_LABELS)
+    set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}")
+  endif()
+  if(T_TIMEOUT)
+    set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT})
+  else()
+    set_tests_properties(${name} PROPERTIES TIMEOUT 300)
+  endif()
+endfunction()

@@ -1,0 +1,137 @@
+#include "scheduler/model.h"
+
+namespace kontena {
+
+std::string formatDuration(Duration d) {
+    if (d.ms == 0) return "0s";
+    std::string out;
+    std::int64_t ms = d.ms;
+    if (ms < 0) {
+        out = "-";
+        ms = -ms;
+    }
+    const std::int64_t h = ms / 3'600'000;
+    const std::int64_t m = ms / 60'000 % 60;
+    const std::int64_t s = ms / 1000 % 60;
+    const std::int64_t rest = ms % 1000;
+    if (h) out += std::to_string(h) + "h";
+    if (m) out += std::to_string(m) + "m";
+    if (s) out += std::to_string(s) + "s";
+    if (rest) out += std::to_string(rest) + "ms";
+    return out;
+}
+
+NodeStatus Node::status() const {
+    if (!everConnected && !connected) return NodeStatus::Created;
+    if (!connected) return NodeStatus::Offline;
+    if (!updated) return NodeStatus::Connecting;
+    return availability == Availability::Drain ? NodeStatus::Drain : NodeStatus::Online;
+}
+
+std::string labelName(const std::string& label) {
+    return label.substr(0, label.find('='));
+}
+
+std::optional<std::string> labelValue(const std::vector<std::string>& labels, const std::string& name) {
+    for (const auto& l : labels) {
+        const auto eq = l.find('=');
+        if (eq != std::string::npos && l.compare(0, eq, name) == 0 && eq == name.size()) {
+            return l.substr(eq + 1);
+        }
+    }
+    return std::nullopt;
+}
+
+bool isEphemeral(const Node& node) {
+    for (const auto& l : node.labels) {
+        if (labelName(l) == "ephemeral") return true;
+    }
+    return false;
+}
+
+std::string zoneOf(const Node& node) {
+    return labelValue(node.labels, "az").value_or("default");
+}
+
+std::string serviceKey(const std::string& stack, const std::string& name) {
+    return stack + "/" + name;
+}
+
+std::string containerName(const ServiceSpec& svc, int instanceNumber) {
+    const std::string base = svc.name + "-" + std::to_string(instanceNumber);
+    return svc.stack == "null" ? base : svc.stack + "." + base;
+}
+
+std::string instanceName(const std::string& key, int instanceNumber) {
+    return key + "-" + std::to_string(instanceNumber);
+}
+
+std::string volumeNameForService(const Volume& v, const ServiceSpec& svc, int instanceNumber) {
+    switch (v.scope) {
+    case VolumeScope::Instance:
+        return (svc.stack == "null" ? "" : svc.stack + ".") + svc.name + "." + v.name + "-" +
+               std::to_string(instanceNumber);
+    case VolumeScope::Stack:
+        return svc.stack + "." + v.name;
+    case VolumeScope::Grid:
+        break;
+    }
+    return v.name;
+}
+
+const Node* ClusterState::node(const std::string& name) const {
+    auto it = nodes.find(name);
+    return it == nodes.end() ? nullptr : &it->second;
+}
+
+const Service* ClusterState::service(const std::string& key) const {
+    auto it = services.find(key);
+    return it == services.end() ? nullptr : &it->second;
+}
+
+const Instance* ClusterState::instance(const std::string& svc, int number) const {
+    auto it = instances.find(InstanceKey{svc, number});
+    return it == instances.end() ? nullptr : &it->second;
+}
+
+std::string toString(Strategy s) {
+    switch (s) {
+    case Strategy::Daemon: return "daemon";
+    case Strategy::Random: return "random";
+    case Strategy::Ha: break;
+    }
+    return "ha";
+}
+
+std::optional<Strategy> parseStrategy(const std::string& s) {
+    if (s == "ha") return Strategy::Ha;
+    if (s == "daemon") return Strategy::Daemon;
+    if (s == "random") return Strategy::Random;
+    return std::nullopt;
+}
+
+std::string toString(NodeStatus s) {
+    switch (s) {
+    case NodeStatus::Created: return "created";
+    case NodeStatus::Connecting: return "connecting";
+    case NodeStatus::Online: return "online";
+    case NodeStatus::Drain: return "drain";
+    case NodeStatus::Offline: break;
+    }
+    return "offline";
+}
+
+std::string toString(Availability a) {
+    return a == Availability::Drain ? "drain" : "active";
+}
+
+std::string toString(VolumeScope s) {
+    switch (s) {
+    case VolumeScope::Stack: return "stack";
+    case VolumeScope::Grid: return "grid";
+    case VolumeScope::Instance: break;
+    }
+    return "instance";
+}
+
+}  // namespace kontena

@@ -1,0 +1,306 @@
+#pragma once
+// The grid model as plain value types. Nothing here does I/O or reads a
+// clock; drivers build these values and hand them to the core.
+//
+// Identity:
+//  - a node is identified by its name (unique per grid);
+//  - a service by its key "<stack>/<name>" (the null stack is "null");
+//  - an instance by (service key, instance number from 1).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "scheduler/time.h"
+
+namespace kontena {
+
+// ---------------------------------------------------------------- grid ----
+
+enum class Strategy { Ha, Daemon, Random };
+
+// Every timer and threshold of the platform, injectable (reference §13).
+struct GridSettings {
+    Duration pingInterval = Duration::seconds(30);
+    Duration pingTimeout = Duration::seconds(5);
+    Duration onlineGrace = Duration::seconds(20);
+    Duration offlineGraceDaemon = Duration::minutes(10);
+    Duration offlineGraceHa = Duration::minutes(2);
+    Duration offlineGraceRandom = Duration::seconds(30);
+    Duration staleSweepInterval = Duration::seconds(60);
+    Duration staleThreshold = Duration::seconds(60);
+    Duration schedulerInterval = Duration::seconds(20);
+    Duration agentPollInterval = Duration::seconds(30);
+    Duration nodeInfoInterval = Duration::seconds(60);
+    Duration reconnectBackoffMax = Duration::seconds(90);
+    Duration containerStart = Duration::seconds(2);   // simulated runtime only
+    Duration deployTimeout = Duration::minutes(30);
+    Duration stackDeployBlocksRescheduling = Duration::minutes(30);
+    Duration instanceDeployWait = Duration::seconds(300);
+    Duration stackServiceWait = Duration::seconds(600);
+    Duration crashBackoffCap = Duration::seconds(30);
+    Duration crashResetAfter = Duration::seconds(10);
+    Duration ephemeralNodeCleanup = Duration::hours(6);
+    int maxInFlightInstanceDeploys = 20;
+    // Beyond Kontena: eviction storm protection.
+    double massOfflineFraction = 0.55;     // above this share of offline nodes...
+    Duration massOfflineEvictionInterval = Duration::seconds(10);  // ...evict one node per interval
+
+    Duration offlineGrace(Strategy s) const {
+        switch (s) {
+        case Strategy::Daemon: return offlineGraceDaemon;
+        case Strategy::Random: return offlineGraceRandom;
+        case Strategy::Ha: break;
+        }
+        return offlineGraceHa;
+    }
+};
+
+struct Grid {
+    std::string name = "test";
+    int initialSize = 1;                       // 1..7, fixed at creation
+    std::vector<std::string> defaultAffinity;  // used when a service has none
+    GridSettings settings;
+
+    // floor(initial_size / 2) + 1 (reference §1.3).
+    int quorumSize() const { return initialSize / 2 + 1; }
+};
+
+// --------------------------------------------------------------- nodes ----
+
+enum class Availability { Active, Drain };
+
+// User-visible node status (reference §2.2).
+enum class NodeStatus { Created, Connecting, Online, Drain, Offline };
+
+struct NodeMemoryStats {
+    std::int64_t total = 0;
+    std::int64_t used = 0;
+    std::int64_t free = 0;
+    std::int64_t cached = 0;
+    std::int64_t buffers = 0;
+};
+
+struct Node {
+    std::string name;
+    std::string nodeId;       // Docker engine ID in production; name in the simulator
+    int number = 0;           // node_number 1..254; 0 = not numbered yet
+    std::vector<std::string> labels;   // "key" or "key=value"
+    int cpus = 0;
+    std::int64_t memory = 0;  // mem_total in bytes (0 = not reported yet)
+    std::vector<std::string> volumeDrivers{"local"};
+    Availability availability = Availability::Active;
+    bool connected = false;
+    bool updated = false;     // sent /nodes/update since connecting
+    std::optional<Instant> connectedAt;
+    std::optional<Instant> disconnectedAt;
+    std::optional<Instant> lastSeen;
+    std::optional<NodeMemoryStats> stats;
+    bool everConnected = false;  // false: status "created" (node-token mode)
+
+    bool isInitial(int initialSize) const { return number >= 1 && number <= initialSize; }
+    NodeStatus status() const;
+};
+
+// Label helpers (reference §2.7): the name is the part before the first '='.
+std::string labelName(const std::string& label);
+std::optional<std::string> labelValue(const std::vector<std::string>& labels, const std::string& name);
+bool isEphemeral(const Node& node);
+// The node's availability zone: value of the "az" label, default "default".
+std::string zoneOf(const Node& node);
+
+// ------------------------------------------------------------ services ----
+
+struct PortSpec {
+    std::string ip = "0.0.0.0";
+    int nodePort = 0;
+    int containerPort = 0;
+    std::string protocol = "tcp";
+    bool operator==(const PortSpec&) const = default;
+};
+
+struct HealthCheck {
+    std::string protocol;        // "http" or "tcp"
+    int port = 0;
+    std::string uri = "/";
+    Duration timeout = Duration::seconds(10);
+    Duration interval = Duration::seconds(60);
+    Duration initialDelay = Duration::seconds(10);
+    bool operator==(const HealthCheck&) const = default;
+};
+
+struct DeployOptions {
+    std::optional<int> waitForPort;
+    double minHealth = 0.8;
+    std::optional<Duration> interval;
+    bool operator==(const DeployOptions&) const = default;
+};
+
+enum class VolumeKind { Bind, Named, Anonymous };
+
+// One entry of a service's `volumes` (reference §5.2).
+struct VolumeMount {
+    VolumeKind kind = VolumeKind::Anonymous;
+    std::string source;   // host path (bind) or volume name (named); empty for anonymous
+    std::string path;     // path in the container
+    std::string flags;    // "ro", "rw,z", ...
+    bool operator==(const VolumeMount&) const = default;
+};
+
+struct Link {
+    std::string stack;    // empty: same stack
+    std::string service;
+    std::string alias;
+    bool operator==(const Link&) const = default;
+};
+
+struct SecretRef {
+    std::string secret, name, type;
+    bool operator==(const SecretRef&) const = default;
+};
+
+struct Hook {
+    std::string kind;        // pre_build, pre_start, post_start, pre_stop
+    std::string name;
+    std::string cmd;
+    std::string instances = "*";   // "*" or "1,3"
+    bool oneshot = false;
+    bool operator==(const Hook&) const = default;
+};
+
+// A service as defined by the user (stack file or API). Everything an agent
+// needs to create its containers is here, so the pure agent step can work
+// from it.
+struct ServiceSpec {
+    std::string stack = "null";
+    std::string name;
+    std::string image;
+    int instances = 1;                       // container_count
+    bool stateful = false;
+    Strategy strategy = Strategy::Ha;
+    std::vector<std::string> affinity;
+    std::vector<PortSpec> ports;
+    std::optional<double> cpus;
+    std::optional<std::int64_t> memory;      // mem_limit, bytes
+    std::optional<std::int64_t> memorySwap;  // memswap_limit, bytes
+    std::optional<std::int64_t> shmSize;
+    std::optional<int> cpuShares;
+    std::vector<Link> links;                 // depends_on is merged in here
+    std::vector<VolumeMount> volumes;
+    std::vector<std::string> volumesFrom;    // may contain %s / %i
+    std::string net = "bridge";              // bridge, host, container:<name>
+    std::optional<HealthCheck> healthCheck;
+    DeployOptions deploy;
+    Duration stopGracePeriod = Duration::seconds(10);
+    std::string stopSignal;
+    std::vector<std::string> env;            // "KEY=VALUE"
+    std::vector<std::string> cmd;
+    std::vector<std::string> entrypoint;
+    std::vector<SecretRef> secrets;
+    std::vector<SecretRef> certificates;
+    std::vector<Hook> hooks;
+    bool privileged = false;
+    std::vector<std::string> capAdd, capDrop;
+    std::string user;
+    bool readOnly = false;
+    std::string pid;
+    std::string logDriver;
+    std::map<std::string, std::string> logOpts;
+
+    std::string key() const { return stack + "/" + name; }
+    bool operator==(const ServiceSpec&) const = default;
+};
+
+std::string serviceKey(const std::string& stack, const std::string& name);
+// Container name: "<service>-<n>" in the null stack, else "<stack>.<service>-<n>".
+std::string containerName(const ServiceSpec& svc, int instanceNumber);
+// "STACK/SERVICE-N", the name scenarios and messages use.
+std::string instanceName(const std::string& serviceKey, int instanceNumber);
+
+enum class ServiceState { Initialized, Running, Stopped };
+
+// The master's record of a service: its definition plus lifecycle.
+struct Service {
+    ServiceSpec spec;
+    ServiceState state = ServiceState::Initialized;
+    int revision = 1;
+    std::optional<Instant> deployedAt;        // deploy_rev
+    std::optional<Instant> updatedAt;
+    std::optional<Instant> deployRequestedAt;
+};
+
+// --------------------------------------------------------- instances ----
+
+enum class DesiredState { Initialized, Running, Stopped };
+enum class ObservedState { Missing, Created, Running, Stopped, Restarting, Exited };
+enum class Health { Unknown, Healthy, Unhealthy };
+
+struct InstanceKey {
+    std::string service;   // service key
+    int number = 0;
+    auto operator<=>(const InstanceKey&) const = default;
+};
+
+// The master's placement record for one instance (GridServiceInstance).
+struct Instance {
+    std::string service;
+    int number = 0;
+    std::optional<std::string> node;   // nullopt: node removed (orphan)
+    DesiredState desired = DesiredState::Initialized;
+    ObservedState observed = ObservedState::Missing;
+    Health health = Health::Unknown;
+    std::int64_t deployRev = 0;
+    std::optional<std::int64_t> reportedRev;
+    std::string error;
+
+    InstanceKey key() const { return {service, number}; }
+};
+
+// ------------------------------------------------------------- volumes ----
+
+enum class VolumeScope { Instance, Stack, Grid };
+
+struct Volume {
+    std::string name;
+    VolumeScope scope = VolumeScope::Instance;
+    std::string driver = "local";
+    std::map<std::string, std::string> driverOpts;
+};
+
+// Docker volume name for a service instance (reference §5.3).
+std::string volumeNameForService(const Volume& v, const ServiceSpec& svc, int instanceNumber);
+
+// (node, docker volume name): a volume created on a node.
+struct VolumeInstance {
+    std::string node;
+    std::string name;
+    auto operator<=>(const VolumeInstance&) const = default;
+};
+
+// -------------------------------------------------------------- state ----
+
+// Everything the core knows about one grid. Ordered containers only: their
+// iteration order can reach reports, which must be deterministic.
+struct ClusterState {
+    Grid grid;
+    std::map<std::string, Node> nodes;            // by name
+    std::map<std::string, Service> services;      // by service key
+    std::map<InstanceKey, Instance> instances;
+    std::map<std::string, Volume> volumes;        // by name
+    std::set<VolumeInstance> volumeInstances;
+
+    const Node* node(const std::string& name) const;
+    const Service* service(const std::string& key) const;
+    const Instance* instance(const std::string& service, int number) const;
+};
+
+std::string toString(Strategy s);
+std::optional<Strategy> parseStrategy(const std::string& s);
+std::string toString(NodeStatus s);
+std::string toString(Availability a);
+std::string toString(VolumeScope s);
+
+}  // namespace kontena

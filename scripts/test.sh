@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls exactly this):
+#   1. installs the dependencies (Debian packages) if missing;
+#   2. builds the core and its tests with ASan+UBSan and runs them;
+#   3. builds everything with warnings as errors and runs every CTest suite.
+# Exits non-zero on any failure; the last lines are CTest's summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+scripts/install-deps.sh
+
+echo "== sanitizer build (ASan+UBSan): the core's tests"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DKONTENA_SANITIZE=ON -DKONTENA_WERROR=ON -DKONTENA_ONLY="scheduler;tests" >/dev/null
+cmake --build build-asan -j "$jobs"
+ctest --test-dir build-asan -L core -j "$jobs" --output-on-failure
+
+echo "== full build (warnings are errors): every suite"
+cmake -S . -B build -G Ninja -DKONTENA_WERROR=ON >/dev/null
+cmake --build build -j "$jobs"
+ctest --test-dir build -j "$jobs" --output-on-failure
