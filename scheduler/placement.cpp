@@ -1,0 +1,273 @@
+// The reference placement path and the pass's public face (reference §4.1–4.4).
+#include "scheduler/placement.h"
+
+#include <algorithm>
+#include <functional>
+#include <tuple>
+
+#include "scheduler/placement_internal.h"
+
+namespace kontena {
+
+namespace {
+
+ServiceNeeds analyse(const ClusterState& state, const ServiceSpec& svc) {
+    ServiceNeeds needs;
+    needs.key = svc.key();
+    const auto& ruleTexts = svc.affinity.empty() ? state.grid.defaultAffinity : svc.affinity;
+    for (const auto& text : ruleTexts) needs.placeholders = needs.placeholders || hasInstancePlaceholder(text);
+    if (!needs.placeholders) {
+        auto parsed = parseAffinityRules(ruleTexts, 0);
+        if (parsed) needs.rules = std::move(parsed).value();
+        else needs.ruleError = parsed.error();
+    }
+    for (const auto& r : needs.rules) {
+        needs.softRules = needs.softRules || r.soft;
+        needs.containerRules = needs.containerRules || r.key == AffinityKey::Container;
+        if (r.key != AffinityKey::Service) continue;
+        bool self = false;
+        if (r.isRegex()) self = r.regexHasStackSeparator ? r.valueMatches(needs.key) : r.valueMatches(svc.name);
+        else self = r.value == svc.name || r.value == needs.key;
+        if (self && r.op == AffinityOp::Ne && !r.soft) needs.selfAnti = true;
+        if (self && (r.op == AffinityOp::Eq || r.soft)) needs.selfAttract = true;
+    }
+    for (const auto& m : svc.volumes) {
+        if (m.kind != VolumeKind::Named) continue;
+        needs.namedVolumes.push_back(m.source);
+        auto it = state.volumes.find(m.source);
+        if (it != state.volumes.end() &&
+            std::find(needs.requiredDrivers.begin(), needs.requiredDrivers.end(), it->second.driver) == needs.requiredDrivers.end()) {
+            needs.requiredDrivers.push_back(it->second.driver);
+        }
+    }
+    for (const auto& p : svc.ports) needs.nodePorts.push_back(p.nodePort);
+    needs.requiredMemory = svc.memory.value_or(svc.memorySwap.value_or(0));
+    return needs;
+}
+
+std::string portList(const std::vector<int>& ports) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < ports.size(); ++i) out += (i ? ", " : "") + std::to_string(ports[i]);
+    return out + "]";
+}
+
+}  // namespace
+
+PlacementPass::Impl::Impl(const ClusterState& s, const PlacementIndex& i, const ServiceSpec& sv, CandidatePolicy p,
+                          std::uint64_t sd, PlacementMode m)
+    : state(s), index(i), svc(sv), policy(p), seed(splitmix64(sd)), mode(m), needs(analyse(s, sv)),
+      rng(sd ^ 0x72616e646f6dULL), counters(static_cast<std::size_t>(i.nodeCount()), 0) {}
+
+std::optional<int> PlacementPass::Impl::recordNode(int number) const {
+    const Instance* inst = state.instance(needs.key, number);
+    if (!inst || !inst->node) return std::nullopt;
+    const int ord = index.ordinalOf(*inst->node);
+    if (ord < 0) return std::nullopt;
+    return ord;
+}
+
+double PlacementPass::Impl::rank(int ord, int number) const {
+    return 10.0 + (recordNode(number) == ord ? -5.0 : 0.0) + index.entry(ord).memoryRank;
+}
+
+void PlacementPass::Impl::commitPlacement(int ord, int number) {
+    ++counters[static_cast<std::size_t>(ord)];
+    placedNumbers[ord].push_back(number);
+}
+
+std::string PlacementPass::Impl::instanceLabel(int number) const {
+    return instanceName(needs.key, number);
+}
+
+// ------------------------------------------------------------ reference ----
+
+namespace {
+
+// Runs one per-node filter over `work`: survivors stay, the rest are recorded.
+bool runFilter(std::vector<int>& work, PlacementFailure& fail, const std::string& filter,
+               const std::function<std::optional<std::string>(int)>& reason,
+               const std::function<const Node&(int)>& nodeAt) {
+    std::vector<int> keep;
+    keep.reserve(work.size());
+    for (int ord : work) {
+        if (auto why = reason(ord)) fail.rejections.push_back({nodeAt(ord).name, filter, *why});
+        else keep.push_back(ord);
+    }
+    work.swap(keep);
+    return !work.empty();
+}
+
+}  // namespace
+
+Result<int, PlacementFailure> PlacementPass::Impl::referencePlace(int number) {
+    PlacementFailure fail;
+    fail.instance = instanceLabel(number);
+    auto failWith = [&](const std::string& why) {
+        fail.message = "Cannot find applicable node for service instance " + state.grid.name + "/" + fail.instance + ": " + why;
+        return Result<int, PlacementFailure>(fail);
+    };
+    auto node = [this](int ord) -> const Node& { return nodeAt(ord); };
+    std::vector<int> work;
+    for (int ord = 0; ord < index.nodeCount(); ++ord) {
+        if (auto why = candidateReason(ord)) fail.rejections.push_back({nodeAt(ord).name, "candidate", *why});
+        else work.push_back(ord);
+    }
+    if (work.empty()) return failWith("There are no nodes available");
+    if (!runFilter(work, fail, "availability", [&](int o) { return availabilityReason(o); }, node))
+        return failWith("Did not find any nodes with availability active (every candidate node is drained)");
+    if (!runFilter(work, fail, "ephemeral", [&](int o) { return ephemeralReason(o, number); }, node))
+        return failWith("Did not find any non-ephemeral nodes for stateful service");
+    if (!runFilter(work, fail, "volume-plugin", [&](int o) { return volumePluginReason(o); }, node)) {
+        std::string drivers;
+        for (const auto& d : needs.requiredDrivers) drivers += (drivers.empty() ? "" : ", ") + d;
+        return failWith("Did not find any nodes with required volume drivers: [" + drivers + "]");
+    }
+    // VolumeInstance is a preference: narrow to nodes holding the instance's volumes, if any do.
+    if (!needs.namedVolumes.empty()) {
+        std::vector<int> holding;
+        for (int ord : work) if (hasVolumeInstanceFor(ord, number)) holding.push_back(ord);
+        if (!holding.empty() && holding.size() != work.size()) {
+            for (int ord : work) {
+                if (!hasVolumeInstanceFor(ord, number))
+                    fail.rejections.push_back({nodeAt(ord).name, "volume-instance", "node does not hold the instance's volumes (another node does)"});
+            }
+            work.swap(holding);
+        }
+    }
+    std::vector<AffinityRule> rules = needs.rules;
+    if (needs.ruleError) return failWith(needs.ruleError->message);
+    if (needs.placeholders) {
+        const auto& texts = svc.affinity.empty() ? state.grid.defaultAffinity : svc.affinity;
+        auto parsed = parseAffinityRules(texts, number);
+        if (!parsed) return failWith(parsed.error().message);
+        rules = std::move(parsed).value();
+    }
+    for (const auto& rule : rules) {
+        std::vector<int> keep;
+        for (int ord : work) if (ruleMatches(rule, ord, number)) keep.push_back(ord);
+        if (keep.empty() && rule.soft) continue;
+        for (int ord : work) {
+            if (!ruleMatches(rule, ord, number)) fail.rejections.push_back({nodeAt(ord).name, "affinity", ruleRejection(rule, ord)});
+        }
+        if (keep.empty()) return failWith("Did not find any nodes for affinity filter: " + rule.text);
+        work.swap(keep);
+    }
+    if (!runFilter(work, fail, "port", [&](int o) { return portReason(o, number); }, node))
+        return failWith("Did not find any nodes with unused ports: " + portList(needs.nodePorts));
+    if (!runFilter(work, fail, "cpu", [&](int o) { return cpuReason(o); }, node))
+        return failWith("Did not find any nodes with " + std::to_string(*svc.cpus) + " CPUs available");
+    if (!runFilter(work, fail, "memory", [&](int o) { return memoryReason(o, number); }, node))
+        return failWith("Did not find any nodes with sufficient free memory: " + std::to_string(needs.requiredMemory));
+    if (!runFilter(work, fail, "dependency", [&](int o) { return dependencyReason(o, number); }, node)) {
+        if (!svc.volumesFrom.empty()) {
+            std::string list;
+            for (const auto& v : svc.volumesFrom) list += (list.empty() ? "" : ", ") + substituteInstanceNumber(v, number);
+            return failWith("Did not find any nodes for service dependency volumes_from: [" + list + "]");
+        }
+        return failWith("Did not find any nodes for service dependency net: " + svc.net.substr(10));
+    }
+
+    const std::string strategyName = toString(svc.strategy);
+    // Stateful instances stay on the node of their record (§4.2, §4.4).
+    if (svc.stateful) {
+        if (auto pinned = recordNode(number)) {
+            if (std::find(work.begin(), work.end(), *pinned) != work.end()) return *pinned;
+            const std::string pinnedName = nodeAt(*pinned).name;
+            for (int ord : work) fail.rejections.push_back({nodeAt(ord).name, "strategy", "stateful instance is pinned to " + pinnedName});
+            return failWith("Strategy " + strategyName + " did not find any node: stateful instance " + fail.instance +
+                            " is pinned to node " + pinnedName + ", which is not available");
+        }
+    }
+    switch (svc.strategy) {
+    case Strategy::Daemon: {
+        const std::size_t total = work.size() * static_cast<std::size_t>(std::max(svc.instances, 0));
+        const auto pinned = recordNode(number);
+        auto instanceRank = [&](int ord) -> long {
+            if (pinned == ord) return -1;
+            std::set<int> numbers;
+            const auto& occ = index.occupancy(ord);
+            auto it = occ.find(needs.key);
+            if (it != occ.end()) {
+                for (int k : it->second) if (static_cast<std::size_t>(k) <= total) numbers.insert(k);
+            }
+            auto placed = placedNumbers.find(ord);
+            if (placed != placedNumbers.end()) numbers.insert(placed->second.begin(), placed->second.end());
+            return static_cast<long>(numbers.size());
+        };
+        int best = work.front();
+        auto key = [&](int ord) { return std::make_tuple(instanceRank(ord), nodeAt(ord).number, ord); };
+        auto bestKey = key(best);
+        for (int ord : work) {
+            auto k = key(ord);
+            if (k < bestKey) { best = ord; bestKey = k; }
+        }
+        return best;
+    }
+    case Strategy::Random: {
+        if (auto pinned = recordNode(number)) {
+            if (std::find(work.begin(), work.end(), *pinned) != work.end()) return *pinned;
+        }
+        return work[static_cast<std::size_t>(rng.below(work.size()))];
+    }
+    case Strategy::Ha:
+        break;
+    }
+    std::vector<long> zoneCounter(index.zones().size(), 0);
+    for (int ord : work) zoneCounter[static_cast<std::size_t>(index.entry(ord).zone)] += counters[static_cast<std::size_t>(ord)];
+    auto key = [&](int ord) {
+        return std::make_tuple(zoneCounter[static_cast<std::size_t>(index.entry(ord).zone)], counters[static_cast<std::size_t>(ord)],
+                               rank(ord, number), tieBreak(ord));
+    };
+    int best = work.front();
+    auto bestKey = key(best);
+    for (int ord : work) {
+        auto k = key(ord);
+        if (k < bestKey) { best = ord; bestKey = k; }
+    }
+    return best;
+}
+
+// ----------------------------------------------------------------- pass ----
+
+PlacementPass::PlacementPass(const ClusterState& state, const PlacementIndex& index, const ServiceSpec& service,
+                             CandidatePolicy policy, std::uint64_t passSeed, PlacementMode mode)
+    : impl_(new Impl(state, index, service, policy, passSeed, mode)) {}
+
+PlacementPass::~PlacementPass() { delete impl_; }
+
+Result<std::string, PlacementFailure> PlacementPass::place(int number) {
+    if (impl_->mode == PlacementMode::Auto && impl_->fastEligible()) {
+        if (auto ord = impl_->fastPlace(number)) {
+            impl_->commitPlacement(*ord, number);
+            return impl_->nodeAt(*ord).name;
+        }
+    }
+    auto chosen = impl_->referencePlace(number);
+    if (!chosen) return chosen.error();
+    impl_->commitPlacement(chosen.value(), number);
+    return impl_->nodeAt(chosen.value()).name;
+}
+
+int PlacementPass::scheduledOn(const std::string& node) const {
+    const int ord = impl_->index.ordinalOf(node);
+    return ord < 0 ? 0 : impl_->counters[static_cast<std::size_t>(ord)];
+}
+
+bool PlacementPass::fastPathEligible() const { return impl_->fastEligible(); }
+
+int computeInstanceCount(const ClusterState& state, const PlacementIndex& index, const ServiceSpec& service,
+                         CandidatePolicy policy, std::uint64_t passSeed) {
+    if (service.strategy != Strategy::Daemon) return service.instances;
+    int connected = 0;
+    for (const auto& [name, node] : state.nodes) connected += node.connected ? 1 : 0;
+    const int max = connected * service.instances;
+    PlacementPass scratch(state, index, service, policy, passSeed);
+    std::set<std::string> distinct;
+    for (int n = 1; n <= max; ++n) {
+        auto placed = scratch.place(n);
+        if (placed) distinct.insert(placed.value());
+    }
+    return static_cast<int>(distinct.size()) * service.instances;
+}
+
+}  // namespace kontena

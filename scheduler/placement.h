@@ -1,0 +1,91 @@
+#pragma once
+// Placement: choose a node for one service instance (reference §4).
+//
+// A PlacementPass is one scheduling computation for one service (Kontena's
+// per-deploy node wrappers): it remembers which instance numbers it has put
+// on which node, and the ha/daemon strategies read that. Filters run in
+// Kontena's order (availability, ephemeral, volume plugin, volume instance,
+// affinity, port, cpu, memory, dependency), then the strategy picks.
+//
+// Two implementations give the same answers:
+//  - the reference path evaluates every filter on every candidate node and
+//    records a reason for every rejected node;
+//  - the fast path (ha, stateless services without volumes or instance
+//    placeholders) walks a precomputed zone order lazily and touches only
+//    the nodes it needs. When it finds no node, the reference path runs to
+//    explain why.
+// Ties between equally good nodes are broken by a per-pass rotation of each
+// node's stable random key (PlacementIndex::tieKeyFor), so both paths agree
+// and the same seed gives the same placement.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scheduler/model.h"
+#include "scheduler/placement_index.h"
+#include "scheduler/result.h"
+
+namespace kontena {
+
+// Which nodes a pass may use at all.
+struct CandidatePolicy {
+    Instant now;
+    // Re-scheduler comparison (§4.9a): also offline nodes that host an
+    // instance of the service and were last seen within its offline grace.
+    bool includeOfflineWithinGrace = false;
+    // Re-scheduler (§2.4): a node connected less than online_grace ago is
+    // used only if it already hosts an instance of the service.
+    bool applyOnlineGrace = false;
+};
+
+// Why one node was not chosen.
+struct Rejection {
+    std::string node;
+    std::string filter;   // availability, ephemeral, volume-plugin, volume-instance,
+                          // affinity, port, cpu, memory, dependency, strategy, candidate
+    std::string reason;   // e.g. "label az=b does not match label==az=a"
+    std::string describe() const { return node + ": " + reason; }
+};
+
+struct PlacementFailure {
+    std::string instance;   // "stack/service-3"
+    std::string message;    // Kontena's wording: "Cannot find applicable node for service instance ...: ..."
+    std::vector<Rejection> rejections;   // every candidate node, once, with the filter that dropped it
+};
+
+enum class PlacementMode { Auto, ReferenceOnly };
+
+class PlacementPass {
+public:
+    // `state` and `index` must outlive the pass and stay unchanged while it
+    // is used (placements of the pass are kept inside the pass, not in the
+    // state). `passSeed` drives tie-breaks and the random strategy.
+    PlacementPass(const ClusterState& state, const PlacementIndex& index, const ServiceSpec& service,
+                  CandidatePolicy policy, std::uint64_t passSeed, PlacementMode mode = PlacementMode::Auto);
+    ~PlacementPass();
+    PlacementPass(const PlacementPass&) = delete;
+    PlacementPass& operator=(const PlacementPass&) = delete;
+
+    // Chooses a node for instance `number` (>= 1) and remembers it. On
+    // failure nothing is remembered.
+    Result<std::string, PlacementFailure> place(int number);
+
+    // Instances this pass put on `node`.
+    int scheduledOn(const std::string& node) const;
+    // Whether the fast path can serve this service at all.
+    bool fastPathEligible() const;
+
+private:
+    struct Impl;
+    Impl* impl_;
+};
+
+// Number of instances a deploy creates now (§3.3): instances for ha/random,
+// (distinct nodes a scratch pass can use) x instances for daemon.
+int computeInstanceCount(const ClusterState& state, const PlacementIndex& index, const ServiceSpec& service,
+                         CandidatePolicy policy, std::uint64_t passSeed);
+
+}  // namespace kontena

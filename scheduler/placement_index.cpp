@@ -1,0 +1,91 @@
+#include "scheduler/placement_index.h"
+
+#include <algorithm>
+
+#include "scheduler/random.h"
+
+namespace kontena {
+
+namespace {
+
+double memoryRankOf(const Node& n) {
+    if (!n.stats || n.stats->total <= 0) return 0.0;
+    return static_cast<double>(n.stats->used) / static_cast<double>(n.stats->total);
+}
+
+}  // namespace
+
+std::uint64_t PlacementIndex::tieKeyFor(const std::string& nodeName, std::uint64_t salt) {
+    return splitmix64(stableHash(nodeName) ^ splitmix64(salt));
+}
+
+void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
+    entries_.clear();
+    ordinals_.clear();
+    zoneNames_.clear();
+    zoneOrder_.clear();
+    rankGroups_.clear();
+    occupancy_.clear();
+    std::map<std::string, int> zoneIds;
+    for (const auto& [name, node] : state.nodes) {
+        const std::string zone = zoneOf(node);
+        auto [it, inserted] = zoneIds.emplace(zone, static_cast<int>(zoneNames_.size()));
+        if (inserted) zoneNames_.push_back(zone);
+        ordinals_.emplace(name, static_cast<int>(entries_.size()));
+        entries_.push_back(NodeEntry{&node, it->second, memoryRankOf(node), tieKeyFor(name, salt)});
+    }
+    zoneOrder_.resize(zoneNames_.size());
+    for (int i = 0; i < nodeCount(); ++i) zoneOrder_[static_cast<std::size_t>(entries_[static_cast<std::size_t>(i)].zone)].push_back(i);
+    for (auto& order : zoneOrder_) {
+        std::sort(order.begin(), order.end(), [this](int a, int b) {
+            const NodeEntry& x = entries_[static_cast<std::size_t>(a)];
+            const NodeEntry& y = entries_[static_cast<std::size_t>(b)];
+            if (x.memoryRank != y.memoryRank) return x.memoryRank < y.memoryRank;
+            return x.tieKey < y.tieKey;
+        });
+    }
+    rankGroups_.assign(zoneOrder_.size(), {});
+    for (std::size_t z = 0; z < zoneOrder_.size(); ++z) {
+        const auto& order = zoneOrder_[z];
+        int begin = 0;
+        for (int i = 1; i <= static_cast<int>(order.size()); ++i) {
+            if (i == static_cast<int>(order.size()) ||
+                entries_[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])].memoryRank !=
+                    entries_[static_cast<std::size_t>(order[static_cast<std::size_t>(begin)])].memoryRank) {
+                rankGroups_[z].emplace_back(begin, i);
+                begin = i;
+            }
+        }
+    }
+    occupancy_.resize(entries_.size());
+    for (const auto& [key, inst] : state.instances) {
+        if (inst.node) recordAdded(*inst.node, key.service, key.number);
+    }
+}
+
+int PlacementIndex::ordinalOf(const std::string& nodeName) const {
+    auto it = ordinals_.find(nodeName);
+    return it == ordinals_.end() ? -1 : it->second;
+}
+
+bool PlacementIndex::hostsService(int ordinal, const std::string& serviceKey) const {
+    return occupancy(ordinal).count(serviceKey) != 0;
+}
+
+void PlacementIndex::recordAdded(const std::string& nodeName, const std::string& serviceKey, int number) {
+    const int ord = ordinalOf(nodeName);
+    if (ord < 0) return;
+    occupancy_[static_cast<std::size_t>(ord)][serviceKey].insert(number);
+}
+
+void PlacementIndex::recordRemoved(const std::string& nodeName, const std::string& serviceKey, int number) {
+    const int ord = ordinalOf(nodeName);
+    if (ord < 0) return;
+    auto& occ = occupancy_[static_cast<std::size_t>(ord)];
+    auto it = occ.find(serviceKey);
+    if (it == occ.end()) return;
+    it->second.erase(number);
+    if (it->second.empty()) occ.erase(it);
+}
+
+}  // namespace kontena

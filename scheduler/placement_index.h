@@ -1,0 +1,69 @@
+#pragma once
+// Derived, incrementally maintained lookup structures for placement:
+// nodes by ordinal, zones, tie-break keys and which instance records sit on
+// which node. Pure data; a driver keeps one next to its ClusterState and
+// updates it whenever it commits a change to nodes or instance records.
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "scheduler/model.h"
+
+namespace kontena {
+
+// One node as placement sees it.
+struct NodeEntry {
+    const Node* node = nullptr;   // points into ClusterState::nodes (stable map storage)
+    int zone = 0;                 // index into PlacementIndex::zones()
+    double memoryRank = 0.0;      // used / total from the node's stats, 0 without stats
+    std::uint64_t tieKey = 0;     // stable random priority; a pass rotates it by its offset
+};
+
+class PlacementIndex {
+public:
+    PlacementIndex() = default;
+
+    // Builds everything from `state`. `salt` feeds the tie-break keys (the
+    // scenario or grid seed), so equal-rank ties differ between seeds but not
+    // between runs. Keep `state` alive and its node map unchanged in shape
+    // (no node added or removed) while the index is in use; call build again
+    // after such a change.
+    void build(const ClusterState& state, std::uint64_t salt);
+
+    int nodeCount() const { return static_cast<int>(entries_.size()); }
+    const NodeEntry& entry(int ordinal) const { return entries_[static_cast<std::size_t>(ordinal)]; }
+    // Ordinal of a node name, -1 when unknown.
+    int ordinalOf(const std::string& nodeName) const;
+
+    const std::vector<std::string>& zones() const { return zoneNames_; }
+    // Ordinals of one zone's nodes sorted by (memoryRank, tieKey): the order
+    // of ha's stateless preference before a pass rotates the ties.
+    const std::vector<int>& zoneOrder(int zone) const { return zoneOrder_[static_cast<std::size_t>(zone)]; }
+    // [begin, end) ranges of zoneOrder(zone) with equal memoryRank, in order.
+    const std::vector<std::pair<int, int>>& rankGroups(int zone) const { return rankGroups_[static_cast<std::size_t>(zone)]; }
+
+    // Instance records by node: service key -> instance numbers.
+    using Occupancy = std::map<std::string, std::set<int>>;
+    const Occupancy& occupancy(int ordinal) const { return occupancy_[static_cast<std::size_t>(ordinal)]; }
+    bool hostsService(int ordinal, const std::string& serviceKey) const;
+
+    // Keep the occupancy in step with instance records.
+    void recordAdded(const std::string& nodeName, const std::string& serviceKey, int number);
+    void recordRemoved(const std::string& nodeName, const std::string& serviceKey, int number);
+
+    // Tie-break key a node gets for a stable random `salt`.
+    static std::uint64_t tieKeyFor(const std::string& nodeName, std::uint64_t salt);
+
+private:
+    std::vector<NodeEntry> entries_;               // ordered by node name (ClusterState order)
+    std::map<std::string, int> ordinals_;
+    std::vector<std::string> zoneNames_;
+    std::vector<std::vector<int>> zoneOrder_;
+    std::vector<std::vector<std::pair<int, int>>> rankGroups_;
+    std::vector<Occupancy> occupancy_;
+};
+
+}  // namespace kontena

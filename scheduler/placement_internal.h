@@ -1,0 +1,85 @@
+#pragma once
+// Internals shared by the placement translation units. Not for other users.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scheduler/affinity.h"
+#include "scheduler/placement.h"
+#include "scheduler/random.h"
+
+namespace kontena {
+
+// The service's requirements, parsed once per pass.
+struct ServiceNeeds {
+    std::string key;
+    std::vector<AffinityRule> rules;     // parsed without substitution (valid when !placeholders)
+    std::optional<Error> ruleError;      // a rule that does not parse
+    bool placeholders = false;           // some rule uses %i: parse per instance
+    std::vector<std::string> namedVolumes;   // Kontena volumes the service mounts
+    std::vector<std::string> requiredDrivers;
+    std::vector<int> nodePorts;
+    std::int64_t requiredMemory = 0;
+    bool selfAnti = false;               // a hard service!= rule that targets the service itself
+    bool selfAttract = false;            // a service== rule that targets the service itself
+    bool softRules = false;
+    bool containerRules = false;
+};
+
+struct PlacementPass::Impl {
+    const ClusterState& state;
+    const PlacementIndex& index;
+    const ServiceSpec& svc;
+    CandidatePolicy policy;
+    std::uint64_t seed;
+    PlacementMode mode;
+    ServiceNeeds needs;
+    Rng rng;
+    std::vector<int> counters;                    // by ordinal: instances placed in this pass
+    std::map<int, std::vector<int>> placedNumbers;   // by ordinal
+    bool ignorePass = false;      // evaluate as if this pass had placed nothing yet
+    std::vector<bool> activeRule; // per rule: applies (hard rules, and soft rules that match some node)
+
+    struct Fast;                                  // fast-path state (placement_fast.cpp)
+    Fast* fast = nullptr;
+
+    Impl(const ClusterState& s, const PlacementIndex& i, const ServiceSpec& sv, CandidatePolicy p,
+         std::uint64_t seed, PlacementMode m);
+    ~Impl();
+
+    // ---- per-node checks (placement_filters.cpp) ----
+    // nullopt: the node passes; else the reason it is rejected.
+    std::optional<std::string> candidateReason(int ord) const;
+    std::optional<std::string> availabilityReason(int ord) const;
+    std::optional<std::string> ephemeralReason(int ord, int number) const;
+    std::optional<std::string> volumePluginReason(int ord) const;
+    std::optional<std::string> portReason(int ord, int number) const;
+    std::optional<std::string> cpuReason(int ord) const;
+    std::optional<std::string> memoryReason(int ord, int number) const;
+    std::optional<std::string> dependencyReason(int ord, int number) const;
+    bool ruleMatches(const AffinityRule& rule, int ord, int number) const;
+    std::string ruleRejection(const AffinityRule& rule, int ord) const;
+    bool hasVolumeInstanceFor(int ord, int number) const;
+
+    // ---- the reference path (placement.cpp) ----
+    Result<int, PlacementFailure> referencePlace(int number);
+    // ---- the fast path (placement_fast.cpp) ----
+    std::optional<int> fastPlace(int number);     // nullopt: ask the reference path
+    bool fastEligible() const;
+    // Does this node pass every filter for the generic instance of this service?
+    bool staticEligible(int ord);
+    // Does this node pass every filter for instance `number` right now?
+    bool passesAll(int ord, int number);
+    void computeActiveRules();
+
+    // ---- shared helpers ----
+    const Node& nodeAt(int ord) const { return *index.entry(ord).node; }
+    std::optional<int> recordNode(int number) const;   // ordinal of the stored record's node
+    std::uint64_t tieBreak(int ord) const { return index.entry(ord).tieKey - seed; }
+    double rank(int ord, int number) const;
+    void commitPlacement(int ord, int number);
+    std::string instanceLabel(int number) const;
+};
+
+}  // namespace kontena
