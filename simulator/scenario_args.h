@@ -1,0 +1,52 @@
+#pragma once
+// The `kontena-sim` command line (../shared/spec/scenario-format.md,
+// "Running") parsed into plain option structs. No I/O here: main_sim.cpp
+// prints and dispatches.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "scheduler/result.h"
+
+namespace kontena::sim {
+
+// kontena-sim check FILE... [--quiet]
+struct CheckOptions {
+    std::vector<std::string> files;
+    bool quiet = false;
+};
+
+// kontena-sim run FILE... [--seed N] [--report FILE.json]
+//                          [--timeline FILE.svg|FILE.png] [--quiet]
+struct RunOptions {
+    std::vector<std::string> files;
+    std::optional<std::uint64_t> seed;   // overrides each scenario's seed
+    std::optional<std::string> report;
+    std::optional<std::string> timeline; // the extension picks the format
+    bool quiet = false;
+};
+
+// kontena-sim explore FILE --seeds N [--from-seed K]
+struct ExploreOptions {
+    std::string file;
+    std::uint64_t seeds = 0;             // >= 1
+    std::uint64_t fromSeed = 1;          // seeds K .. K+N-1
+};
+
+// kontena-sim help | --help | -h
+struct HelpRequest {};
+
+using Command = std::variant<HelpRequest, CheckOptions, RunOptions, ExploreOptions>;
+
+// Parses the arguments after the program name. Options may be written
+// `--name value` or `--name=value`, before or after the files. An error
+// says what is wrong in one line; the caller adds the usage text.
+Result<Command> parseCommandLine(const std::vector<std::string>& args);
+
+// The usage text, several lines ending in a newline.
+std::string usageText();
+
+}  // namespace kontena::sim
