@@ -1,0 +1,210 @@
+#include "backends/docker/docker_runtime.h"
+
+#include <algorithm>
+
+#include "backends/docker/kontena_labels.h"
+
+namespace kontena::docker {
+
+namespace {
+
+QString q(const std::string& s) {
+    return QString::fromStdString(s);
+}
+
+std::chrono::seconds toSeconds(Duration d) {
+    return std::chrono::seconds(d.ms / 1000);
+}
+
+RuntimeStatus statusOf(const EngineStatus& s) {
+    if (!s)
+        return toRuntimeError(s.error());
+    return RuntimeDone{};
+}
+
+}  // namespace
+
+RuntimeError toRuntimeError(const EngineError& e) {
+    return RuntimeError{e.httpStatus, e.message.toStdString()};
+}
+
+DockerRuntime::DockerRuntime(DockerClient client, NodeIdentity node)
+    : client_(std::move(client)), node_(std::move(node)) {}
+
+RuntimeStatus DockerRuntime::ensureImage(const QString& image) {
+    const auto found = client_.inspectImage(image);
+    if (found)
+        return RuntimeDone{};
+    if (!found.error().isNotFound())
+        return toRuntimeError(found.error());
+    return statusOf(client_.pullImage(image));
+}
+
+RuntimeStatus DockerRuntime::ensureDataContainer(const InstanceDesc& in) {
+    const QString name = q(in.dataContainerName());
+    const auto existing = client_.inspectContainer(name);
+    if (existing)
+        return RuntimeDone{};   // kept across re-creates: it holds the data
+    if (!existing.error().isNotFound())
+        return toRuntimeError(existing.error());
+    const auto made = client_.createContainer(name, dataContainerConfig(in, node_));
+    if (!made && !made.error().isConflict())
+        return toRuntimeError(made.error());
+    return RuntimeDone{};
+}
+
+RuntimeResult<OwnedContainer> DockerRuntime::ownedByName(const QString& name) {
+    const auto info = client_.inspectContainer(name);
+    if (!info)
+        return toRuntimeError(info.error());
+    ContainerSummary summary;
+    summary.id = info.value().id;
+    summary.name = info.value().name;
+    summary.state = info.value().state.status;
+    summary.labels = info.value().labels;
+    auto owned = ownedFromSummary(summary);
+    if (!owned)
+        return RuntimeError{409, "container " + name.toStdString() + " exists but is not Kontena's"};
+    return *owned;
+}
+
+RuntimeResult<OwnedContainer> DockerRuntime::create(const InstanceDesc& in) {
+    if (auto image = ensureImage(q(in.spec.image)); !image)
+        return image.error();
+    if (in.spec.stateful) {
+        if (auto data = ensureDataContainer(in); !data)
+            return data.error();
+    }
+    const QString name = q(in.containerName());
+    const auto made = client_.createContainer(name, serviceContainerConfig(in, node_));
+    if (!made)
+        return toRuntimeError(made.error());
+    return ownedByName(name);
+}
+
+bool DockerRuntime::isOutdated(const ContainerInfo& current, const InstanceDesc& in) {
+    const int revision = current.labels.value(QLatin1String(label::kServiceRevision)).toInt();
+    if (revision < in.serviceRevision || current.state.status == QLatin1String("dead"))
+        return true;
+    const qint64 deployRev = current.labels.value(QLatin1String(label::kDeployRev)).toLongLong();
+    if (deployRev == in.deployRev)
+        return false;
+    // A new deploy re-creates only if the image behind the tag changed.
+    const auto image = client_.inspectImage(q(in.spec.image));
+    return image && image.value().id != current.imageId;
+}
+
+RuntimeStatus DockerRuntime::converge(const QString& name, bool running, DesiredState desired,
+                                      Duration grace, EnsureOutcome& outcome) {
+    if (desired == DesiredState::Running && !running) {
+        if (auto s = statusOf(client_.startContainer(name)); !s)
+            return s;
+        outcome.started = true;
+    } else if (desired == DesiredState::Stopped && running) {
+        if (auto s = statusOf(client_.stopContainer(name, toSeconds(grace))); !s)
+            return s;
+        outcome.stopped = true;
+    }
+    return RuntimeDone{};
+}
+
+RuntimeResult<EnsureOutcome> DockerRuntime::ensure(const InstanceDesc& in, DesiredState desired) {
+    const QString name = q(in.containerName());
+    EnsureOutcome outcome;
+    auto current = client_.inspectContainer(name);
+    if (!current && !current.error().isNotFound())
+        return toRuntimeError(current.error());
+    if (current && isOutdated(current.value(), in)) {
+        if (auto gone = removeOne(name, in.spec.stopGracePeriod); !gone)
+            return gone.error();
+        outcome.recreated = true;
+    }
+    bool running = current && !outcome.recreated && current.value().state.running;
+    if (!current || outcome.recreated) {
+        auto made = create(in);
+        if (!made)
+            return made.error();
+        outcome.created = !outcome.recreated;
+        running = false;
+    }
+    if (auto s = converge(name, running, desired, in.spec.stopGracePeriod, outcome); !s)
+        return s.error();
+    auto owned = ownedByName(name);
+    if (!owned)
+        return owned.error();
+    outcome.container = owned.value();
+    return outcome;
+}
+
+RuntimeStatus DockerRuntime::start(const std::string& name) {
+    return statusOf(client_.startContainer(q(name)));
+}
+
+RuntimeStatus DockerRuntime::stop(const std::string& name, Duration grace) {
+    return statusOf(client_.stopContainer(q(name), toSeconds(grace)));
+}
+
+RuntimeStatus DockerRuntime::restart(const std::string& name, Duration grace) {
+    return statusOf(client_.restartContainer(q(name), toSeconds(grace)));
+}
+
+RuntimeStatus DockerRuntime::removeOne(const QString& name, Duration grace) {
+    const auto stopped = client_.stopContainer(name, toSeconds(grace));
+    if (!stopped && !stopped.error().isNotFound())
+        return toRuntimeError(stopped.error());
+    const auto removed = client_.removeContainer(name, true, false);
+    if (!removed && !removed.error().isNotFound())
+        return toRuntimeError(removed.error());
+    return RuntimeDone{};
+}
+
+RuntimeStatus DockerRuntime::remove(const std::string& name, Duration grace, bool removeData) {
+    if (auto s = removeOne(q(name), grace); !s)
+        return s;
+    if (!removeData)
+        return RuntimeDone{};
+    // The data container's anonymous volumes go with it.
+    const auto removed = client_.removeContainer(q(name + "-volumes"), true, true);
+    if (!removed && !removed.error().isNotFound())
+        return toRuntimeError(removed.error());
+    return RuntimeDone{};
+}
+
+RuntimeResult<std::vector<OwnedContainer>> DockerRuntime::listOwned() {
+    const EngineFilters filters{
+        {QStringLiteral("label"), {QLatin1String(label::kGridName) + u'=' + q(node_.grid),
+                                   QLatin1String(label::kContainerType)}}};
+    const auto list = client_.listContainers(filters, true);
+    if (!list)
+        return toRuntimeError(list.error());
+    std::vector<OwnedContainer> owned;
+    for (const ContainerSummary& c : list.value())
+        if (auto o = ownedFromSummary(c))
+            owned.push_back(*o);
+    std::sort(owned.begin(), owned.end(),
+              [](const OwnedContainer& a, const OwnedContainer& b) { return a.name < b.name; });
+    return owned;
+}
+
+RuntimeStatus DockerRuntime::ensureVolume(const std::string& name, const std::string& driver,
+                                          const std::map<std::string, std::string>& driverOpts) {
+    VolumeSpec spec;
+    spec.name = q(name);
+    spec.driver = q(driver);
+    for (const auto& [k, v] : driverOpts)
+        spec.driverOptions.insert(q(k), q(v));
+    spec.labels.insert(QLatin1String(label::kGridName), q(node_.grid));
+    const auto made = client_.createVolume(spec);   // idempotent in the engine
+    if (!made)
+        return toRuntimeError(made.error());
+    return RuntimeDone{};
+}
+
+RuntimeStatus DockerRuntime::removeVolume(const std::string& name) {
+    const auto removed = client_.removeVolume(q(name));
+    if (!removed && !removed.error().isNotFound())
+        return toRuntimeError(removed.error());
+    return RuntimeDone{};
+}
+
+}  // namespace kontena::docker

@@ -1,0 +1,51 @@
+#pragma once
+// DockerRuntime: the NodeRuntime of a real Docker Engine. Containers get
+// Kontena's names, io.kontena.* labels and KONTENA_* environment
+// (kontena_labels.h); all state is read back from the engine, so any number
+// of DockerRuntime objects over one engine agree on what exists.
+//
+// Blocking like DockerClient: every call waits for the engine (a stop
+// waits up to its grace period). Safe to use from several threads for
+// different instances; calls for one instance must not overlap.
+
+#include "backends/docker/client.h"
+#include "backends/docker/node_runtime.h"
+
+namespace kontena::docker {
+
+// A RuntimeError carrying the engine's status and message.
+RuntimeError toRuntimeError(const EngineError& e);
+
+class DockerRuntime : public NodeRuntime {
+public:
+    DockerRuntime(DockerClient client, NodeIdentity node);
+
+    RuntimeResult<EnsureOutcome> ensure(const InstanceDesc& instance, DesiredState desired) override;
+    RuntimeResult<OwnedContainer> create(const InstanceDesc& instance) override;
+    RuntimeStatus start(const std::string& containerName) override;
+    RuntimeStatus stop(const std::string& containerName, Duration grace) override;
+    RuntimeStatus restart(const std::string& containerName, Duration grace) override;
+    RuntimeStatus remove(const std::string& containerName, Duration grace, bool removeData) override;
+    RuntimeResult<std::vector<OwnedContainer>> listOwned() override;
+    RuntimeStatus ensureVolume(const std::string& name, const std::string& driver,
+                               const std::map<std::string, std::string>& driverOpts) override;
+    RuntimeStatus removeVolume(const std::string& name) override;
+
+    const NodeIdentity& node() const { return node_; }
+    DockerClient& client() { return client_; }
+
+private:
+    RuntimeStatus ensureImage(const QString& image);
+    RuntimeStatus ensureDataContainer(const InstanceDesc& instance);
+    // Whether an existing container must be re-created for `instance`.
+    bool isOutdated(const ContainerInfo& current, const InstanceDesc& instance);
+    RuntimeResult<OwnedContainer> ownedByName(const QString& name);
+    RuntimeStatus removeOne(const QString& name, Duration grace);
+    RuntimeStatus converge(const QString& name, bool running, DesiredState desired,
+                           Duration grace, EnsureOutcome& outcome);
+
+    DockerClient client_;
+    NodeIdentity node_;
+};
+
+}  // namespace kontena::docker

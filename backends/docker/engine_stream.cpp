@@ -1,0 +1,132 @@
+#include "backends/docker/engine_stream.h"
+
+#include <QMetaObject>
+
+namespace kontena::docker {
+
+namespace {
+
+// Between two reconnects when the engine is fine (e.g. a container restarted).
+constexpr std::chrono::milliseconds kQuickReconnect{50};
+
+QDateTime nowUtc() {
+    return QDateTime::currentDateTimeUtc();
+}
+
+}  // namespace
+
+EngineStream::EngineStream(DockerClient client, ReconnectPolicy policy, QObject* parent)
+    : QObject(parent), client_(std::move(client)), policy_(policy) {
+    qRegisterMetaType<kontena::docker::StreamGap>();
+}
+
+EngineStream::~EngineStream() {
+    stop();
+}
+
+void EngineStream::start() {
+    if (started_)
+        return;
+    started_ = true;
+    worker_ = std::thread([this] { run(); });
+}
+
+void EngineStream::stop() {
+    *alive_ = false;
+    shutdown();
+}
+
+void EngineStream::shutdown() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    cancel_.cancel();
+    wake_.notify_all();
+    if (worker_.joinable())
+        worker_.join();
+}
+
+void EngineStream::deliver(std::function<void()> fn) {
+    auto alive = alive_;
+    QMetaObject::invokeMethod(
+        this, [alive, fn = std::move(fn)] { if (*alive) fn(); }, Qt::QueuedConnection);
+}
+
+bool EngineStream::waitFor(std::chrono::milliseconds delay) {
+    std::unique_lock lock(mutex_);
+    return !wake_.wait_for(lock, delay, [this] { return stopping_; });
+}
+
+EngineStream::EndDecision EngineStream::followContainer(const QString& ref, const StreamEnd& end) {
+    if (!end.clean)
+        return EndDecision{EndDecision::Reconnect, true, end.error.describe()};
+    const auto info = client_.inspectContainer(ref);
+    if (!info && info.error().isUnreachable())
+        return EndDecision{EndDecision::Reconnect, true, info.error().describe()};
+    if (!info)
+        return EndDecision{EndDecision::Finish, false, info.error().describe()};
+    if (info.value().state.running)
+        return EndDecision{EndDecision::Reconnect, false, {}};
+    return EndDecision{EndDecision::Finish, false, QStringLiteral("container is not running")};
+}
+
+void EngineStream::run() {
+    bool inGap = false;
+    StreamGap gap;
+    auto delay = policy_.initialDelay;
+    for (;;) {
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_)
+                return;
+        }
+        resetDecoder();
+        bool openedNow = false;
+        StreamCallbacks callbacks;
+        callbacks.opened = [&](int) {
+            openedNow = true;
+            onOpened(inGap);
+            if (inGap) {
+                gap.resumedAt = nowUtc();
+                deliver([this, gap] { emit resumed(gap); });
+                inGap = false;
+            }
+            delay = policy_.initialDelay;
+            deliver([this] { emit opened(); });
+        };
+        callbacks.data = [this](QByteArrayView piece) { consume(piece); };
+        const StreamEnd end = client_.stream(nextPath(), callbacks, cancel_);
+        if (end.cancelled)
+            return;
+        EndDecision decision;
+        if (end.status >= 400 && end.status < 500)
+            decision = EndDecision{EndDecision::Finish, false, end.error.describe()};
+        else
+            decision = afterEnd(end);
+        if (decision.next == EndDecision::Finish) {
+            deliver([this, reason = decision.reason] {
+                finished_ = true;
+                emit finished(reason);
+            });
+            return;
+        }
+        if (!decision.gap) {
+            if (!waitFor(kQuickReconnect))
+                return;
+            continue;
+        }
+        if (!inGap) {
+            inGap = true;
+            gap = StreamGap{nowUtc(), {}, 0, decision.reason};
+            deliver([this, reason = decision.reason] { emit interrupted(reason); });
+        } else {
+            ++gap.attempts;
+        }
+        if (!waitFor(delay))
+            return;
+        delay = std::min(delay * 2, policy_.maxDelay);
+    }
+}
+
+}  // namespace kontena::docker

@@ -1,0 +1,52 @@
+#include "backends/docker/log_stream.h"
+
+namespace kontena::docker {
+
+LogStream::LogStream(DockerClient client, QString container, LogOptions options, ReconnectPolicy policy,
+                     QObject* parent)
+    : EngineStream(std::move(client), policy, parent), container_(std::move(container)),
+      options_(std::move(options)) {
+    qRegisterMetaType<kontena::docker::LogLine>();
+}
+
+LogStream::~LogStream() {
+    stop();
+}
+
+QByteArray LogStream::nextPath() {
+    QByteArray path = "/containers/" + urlPart(container_) + "/logs?follow=1&timestamps=1" +
+                      "&stdout=" + (options_.stdoutStream ? "1" : "0") +
+                      "&stderr=" + (options_.stderrStream ? "1" : "0");
+    if (lastTimeNano_ > 0) {
+        path += "&since=" + toEngineSince(lastTimeNano_);
+    } else {
+        if (options_.sinceNano)
+            path += "&since=" + toEngineSince(*options_.sinceNano);
+        if (options_.tail)
+            path += "&tail=" + QByteArray::number(*options_.tail);
+    }
+    return path;
+}
+
+void LogStream::resetDecoder() {
+    decoder_ = LogFrameDecoder(true);
+}
+
+void LogStream::deliverLine(const LogLine& l) {
+    if (l.timeNano != 0 && l.timeNano <= lastTimeNano_)
+        return;   // seen before the reconnect
+    lastTimeNano_ = std::max(lastTimeNano_, l.timeNano);
+    deliver([this, l] { emit line(l); });
+}
+
+void LogStream::consume(QByteArrayView piece) {
+    decoder_.feed(piece, [this](const LogLine& l) { deliverLine(l); });
+}
+
+EngineStream::EndDecision LogStream::afterEnd(const StreamEnd& end) {
+    if (end.clean)
+        decoder_.flush([this](const LogLine& l) { deliverLine(l); });
+    return followContainer(container_, end);
+}
+
+}  // namespace kontena::docker

@@ -1,0 +1,45 @@
+#pragma once
+// LogStream: one container's stdout and stderr as they are written
+// (GET /containers/{id}/logs?follow=1), line by line.
+//
+// Resume: lines carry the engine's timestamps; a reconnect asks for lines
+// since the last one delivered and drops the ones at or before it, so after
+// an interruption the owner gets what the container wrote meanwhile, once.
+// The stream finishes when the container has stopped (after its last
+// lines) or was removed.
+
+#include "backends/docker/engine_stream.h"
+#include "backends/docker/stream_parsers.h"
+
+namespace kontena::docker {
+
+class LogStream : public EngineStream {
+    Q_OBJECT
+public:
+    // `options.sinceNano` / `tail` limit the first connection only;
+    // `timestamps` is always on (the resume point needs it).
+    LogStream(DockerClient client, QString container, LogOptions options = {},
+              ReconnectPolicy policy = {}, QObject* parent = nullptr);
+    ~LogStream() override;
+
+signals:
+    void line(const kontena::docker::LogLine& line);
+
+protected:
+    QByteArray nextPath() override;
+    void resetDecoder() override;
+    void consume(QByteArrayView piece) override;
+    EndDecision afterEnd(const StreamEnd& end) override;
+
+private:
+    void deliverLine(const LogLine& l);
+
+    QString container_;
+    LogOptions options_;
+    LogFrameDecoder decoder_{true};
+    qint64 lastTimeNano_ = 0;   // worker thread only
+};
+
+}  // namespace kontena::docker
+
+Q_DECLARE_METATYPE(kontena::docker::LogLine)

@@ -1,0 +1,33 @@
+#include "backends/docker/stats_stream.h"
+
+namespace kontena::docker {
+
+StatsStream::StatsStream(DockerClient client, QString container, ReconnectPolicy policy, QObject* parent)
+    : EngineStream(std::move(client), policy, parent), container_(std::move(container)) {
+    qRegisterMetaType<kontena::docker::StatsSample>();
+}
+
+StatsStream::~StatsStream() {
+    stop();
+}
+
+QByteArray StatsStream::nextPath() {
+    return "/containers/" + urlPart(container_) + "/stats?stream=1";
+}
+
+void StatsStream::resetDecoder() {
+    splitter_ = JsonLineSplitter();
+}
+
+void StatsStream::consume(QByteArrayView piece) {
+    splitter_.feed(piece, [this](const QJsonObject& o) {
+        StatsSample s = parseStatsSample(o);
+        deliver([this, s = std::move(s)] { emit sample(s); });
+    });
+}
+
+EngineStream::EndDecision StatsStream::afterEnd(const StreamEnd& end) {
+    return followContainer(container_, end);
+}
+
+}  // namespace kontena::docker

@@ -1,0 +1,56 @@
+#pragma once
+// Incremental decoders for the engine's streamed bodies. Pieces arrive cut
+// anywhere (mid-line, mid-frame header); each decoder buffers what is not
+// complete yet and hands out only whole items, in order. Pure: no I/O.
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QJsonObject>
+
+#include <functional>
+#include <optional>
+
+#include "backends/docker/engine_types.h"
+
+namespace kontena::docker {
+
+// Newline-separated JSON objects (GET /events, GET /containers/{id}/stats).
+// Lines that are not a JSON object are counted and skipped.
+class JsonLineSplitter {
+public:
+    void feed(QByteArrayView piece, const std::function<void(const QJsonObject&)>& onObject);
+    int malformedLines() const { return malformed_; }
+
+private:
+    QByteArray pending_;
+    int malformed_ = 0;
+};
+
+// The multiplexed stdout/stderr body of GET /containers/{id}/logs for a
+// container without a TTY: frames of an 8-byte header (stream 1 = stdout,
+// 2 = stderr, then a big-endian 32-bit length) and that many bytes. Frames
+// are split into lines; with `timestamps` each line's RFC 3339 nano prefix is
+// parsed into LogLine::timeNano and removed.
+class LogFrameDecoder {
+public:
+    explicit LogFrameDecoder(bool timestamps) : timestamps_(timestamps) {}
+    void feed(QByteArrayView piece, const std::function<void(const LogLine&)>& onLine);
+    // Hands out the unterminated tail of each source (call when the stream ends).
+    void flush(const std::function<void(const LogLine&)>& onLine);
+
+private:
+    void emitLines(LogSource source, QByteArray& buffer,
+                   const std::function<void(const LogLine&)>& onLine, bool all);
+    LogLine makeLine(LogSource source, QByteArrayView text) const;
+
+    bool timestamps_;
+    QByteArray pending_;
+    QByteArray stdoutLine_, stderrLine_;
+};
+
+// "2026-11-24T18:00:00.123456789Z" -> nanoseconds since the Unix epoch.
+std::optional<qint64> parseRfc3339Nano(QByteArrayView text);
+// Nanoseconds since the epoch -> the engine's "since" form "SECONDS.NANOS".
+QByteArray toEngineSince(qint64 timeNano);
+
+}  // namespace kontena::docker
