@@ -2,15 +2,28 @@
 
 #include <algorithm>
 
+#include <Eigen/Core>
+
 #include "scheduler/random.h"
 
 namespace kontena {
 
 namespace {
 
-double memoryRankOf(const Node& n) {
-    if (!n.stats || n.stats->total <= 0) return 0.0;
-    return static_cast<double>(n.stats->used) / static_cast<double>(n.stats->total);
+// memory_rank = used / total for every node at once (0 without stats).
+Eigen::ArrayXd memoryRanks(const ClusterState& state) {
+    const auto count = static_cast<Eigen::Index>(state.nodes.size());
+    Eigen::ArrayXd used = Eigen::ArrayXd::Zero(count);
+    Eigen::ArrayXd total = Eigen::ArrayXd::Zero(count);
+    Eigen::Index i = 0;
+    for (const auto& [name, node] : state.nodes) {
+        if (node.stats && node.stats->total > 0) {
+            used[i] = static_cast<double>(node.stats->used);
+            total[i] = static_cast<double>(node.stats->total);
+        }
+        ++i;
+    }
+    return (total > 0.0).select(used / total.max(1.0), 0.0);
 }
 
 }  // namespace
@@ -27,12 +40,13 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
     rankGroups_.clear();
     occupancy_.clear();
     std::map<std::string, int> zoneIds;
+    const Eigen::ArrayXd ranks = memoryRanks(state);
     for (const auto& [name, node] : state.nodes) {
         const std::string zone = zoneOf(node);
         auto [it, inserted] = zoneIds.emplace(zone, static_cast<int>(zoneNames_.size()));
         if (inserted) zoneNames_.push_back(zone);
         ordinals_.emplace(name, static_cast<int>(entries_.size()));
-        entries_.push_back(NodeEntry{&node, it->second, memoryRankOf(node), tieKeyFor(name, salt)});
+        entries_.push_back(NodeEntry{&node, it->second, ranks[static_cast<Eigen::Index>(entries_.size())], tieKeyFor(name, salt)});
     }
     zoneOrder_.resize(zoneNames_.size());
     for (int i = 0; i < nodeCount(); ++i) zoneOrder_[static_cast<std::size_t>(entries_[static_cast<std::size_t>(i)].zone)].push_back(i);
