@@ -146,6 +146,10 @@ void readStacks(Reader& r, const YAML::Node& n, const std::filesystem::path& bas
         return;
     }
     for (const auto& kv : n) {
+        if (kv.first.IsNull()) {   // yaml-cpp reads a plain `null` key as a null node
+            r.error(Reader::pos(kv.first), "invalid stack name 'null': 'null' is reserved for the default stack");
+            continue;
+        }
         const auto name = r.string(kv.first, "stack name");
         if (!name) continue;
         if (!isStackName(*name)) {
