@@ -4,6 +4,7 @@
 #include <set>
 
 #include "stacks/names.h"
+#include "stacks/prepass.h"
 #include "stacks/service.h"
 #include "stacks/service_syntax.h"
 #include "stacks/variables.h"
@@ -53,7 +54,7 @@ void readHeader(const YAML::Node& root, const std::string& file, Stack& out, Dia
         diags.error(positionOf(stack, file), "stack", "expected a string like user/name, got " + describe(stack));
     } else {
         out.stack = stack.Scalar();
-        if (!isRecommendedName(out.name)) {
+        if (!isRecommendedName(stackNamePart(out.stack))) {
             diags.notice(positionOf(stack, file), "stack", "stack name should only contain a-z, 0-9 and - and not start with -");
         }
     }

@@ -177,6 +177,10 @@ std::optional<YAML::Node> Loader::parseRendered(const std::string& text, const s
         diags.error({file, line, column}, "", "invalid YAML: " + error);
         return std::nullopt;
     }
+    if (!applyMergeKeys(root, error, line, column)) {
+        diags.error({file, line, column}, "", error);
+        return std::nullopt;
+    }
     if (depthOf(root, kMaxYamlDepth + 1) > kMaxYamlDepth) {
         diags.error({file, 1, 1}, "", "the document is nested deeper than 100 levels");
         return std::nullopt;
@@ -323,6 +327,7 @@ LoadResult loadStackText(const std::string& text, const std::string& file, const
     req.file = file;
     req.identity = normalizePath(file);
     req.name = options.name;
+    req.parent = options.parent;
     for (const auto& [key, value] : options.values) req.given[key] = value;
     result.stack = loader.load(req, result.diagnostics);
     return result;

@@ -28,6 +28,7 @@ namespace kontena::stacks {
 
 struct LoadOptions {
     std::string name;                        // -n NAME; default: name part of `stack:`
+    std::string parent;                      // PARENT_STACK, when loading a child stack on its own
     std::string grid = "grid";               // GRID built-in
     std::string platform;                    // PLATFORM built-in; default = grid
     std::map<std::string, Value> values;     // -v / --values-from; "dep.var" keys go to child `dep`

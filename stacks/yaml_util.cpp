@@ -149,6 +149,55 @@ int depthWithin(const YAML::Node& node, int limit, long& budget) {
 }
 }  // namespace
 
+namespace {
+
+bool mergeInto(YAML::Node& map, const YAML::Node& source) {
+    if (!source.IsMap()) return false;
+    const YAML::Node& view = map;
+    for (const auto& kv : source) {
+        const std::string key = scalarText(kv.first);
+        if (key != "<<" && !view[key]) map[key] = kv.second;
+    }
+    return true;
+}
+
+bool mergeWalk(YAML::Node node, int depth, long& budget, std::string& error, int& line, int& column) {
+    if (depth > kMaxDepth || --budget < 0) return true;
+    if (node.IsSequence()) {
+        for (auto item : node) {
+            if (!mergeWalk(item, depth + 1, budget, error, line, column)) return false;
+        }
+        return true;
+    }
+    if (!node.IsMap()) return true;
+    const YAML::Node& view = node;
+    if (const YAML::Node merge = view["<<"]) {
+        const YAML::Node sources = merge;
+        node.remove("<<");
+        bool ok = sources.IsSequence() ? true : mergeInto(node, sources);
+        if (sources.IsSequence()) {
+            for (const auto& s : sources) ok = ok && mergeInto(node, s);
+        }
+        if (!ok) {
+            error = "the value of a merge key (<<) must be a mapping or a list of mappings";
+            line = sources.Mark().line + 1;
+            column = sources.Mark().column + 1;
+            return false;
+        }
+    }
+    for (auto kv : node) {
+        if (!mergeWalk(kv.second, depth + 1, budget, error, line, column)) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool applyMergeKeys(YAML::Node& root, std::string& error, int& line, int& column) {
+    long budget = 200000;
+    return mergeWalk(root, 0, budget, error, line, column);
+}
+
 int depthOf(const YAML::Node& node, int limit) {
     long budget = 200000;
     return depthWithin(node, limit, budget);

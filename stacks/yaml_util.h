@@ -36,6 +36,13 @@ std::string describe(const YAML::Node& node);
 // message and its position (line/column from 1).
 bool parseYaml(const std::string& text, YAML::Node& out, std::string& error, int& line, int& column);
 
+// Applies YAML merge keys (`<<: *anchor`, `<<: [*a, *b]`) in place, as
+// Psych does: keys already in the mapping win, then the merged mappings in
+// order. yaml-cpp reads `<<` as an ordinary key. Returns false (and leaves
+// the rest alone) when a `<<` value is not a mapping or list of mappings;
+// `error` then says where.
+bool applyMergeKeys(YAML::Node& root, std::string& error, int& line, int& column);
+
 // Nesting depth of a node tree, cut at `limit`.
 int depthOf(const YAML::Node& node, int limit);
 
