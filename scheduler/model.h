@@ -100,6 +100,10 @@ struct Node {
     std::optional<Instant> lastSeen;
     std::optional<NodeMemoryStats> stats;
     bool everConnected = false;  // false: status "created" (node-token mode)
+    std::optional<Instant> pingSentAt;   // outstanding keepalive ping of this connection
+    int closeCode = 0;                   // last WebSocket close code (4030 ping timeout, ...)
+    bool etcdHealthy = true;             // the node's etcd member (initial nodes) is up and reachable
+    int partitionGroup = 0;              // nodes reach each other's etcd only within one group
 
     bool isInitial(int initialSize) const { return number >= 1 && number <= initialSize; }
     NodeStatus status() const;
@@ -254,6 +258,7 @@ struct Instance {
     Health health = Health::Unknown;
     std::int64_t deployRev = 0;
     std::optional<std::int64_t> reportedRev;
+    int serviceRevision = 0;           // service revision its container was created from (0: none)
     std::string error;
 
     InstanceKey key() const { return {service, number}; }
@@ -280,6 +285,47 @@ struct VolumeInstance {
     auto operator<=>(const VolumeInstance&) const = default;
 };
 
+// -------------------------------------------------------------- stacks ----
+
+struct Stack {
+    std::string name;
+    std::vector<std::string> services;       // service keys, in deploy order
+    std::vector<std::string> dependsOn;      // child stacks deployed first
+    int revision = 0;
+};
+
+enum class DeployState { Pending, Ongoing, Success, Error };
+
+// One service deploy (GridServiceDeploy, reference §3.2–3.5), advanced step
+// by step by DeployStep timers.
+struct ServiceDeploy {
+    std::int64_t id = 0;
+    std::string service;
+    DeployState state = DeployState::Pending;
+    Instant createdAt;
+    std::optional<Instant> startedAt, finishedAt;
+    std::string reason;          // why it was created ("user", "scheduler: ...")
+    std::string error;
+    std::int64_t stackDeploy = 0;   // 0: not part of a stack deploy
+    bool force = false;
+    int instanceCount = 0;
+    int nextNumber = 1;
+    std::int64_t rev = 0;        // deploy_rev handed to agents
+    std::map<int, std::string> placed;              // number -> node, placed by this deploy
+    std::map<int, Instant> inFlight;                // number -> instance deploy started at
+};
+
+struct StackDeployRecord {
+    std::int64_t id = 0;
+    std::string stack;
+    DeployState state = DeployState::Pending;
+    Instant createdAt;
+    std::vector<std::string> order;   // service keys
+    std::size_t position = 0;         // next service in `order`
+    std::int64_t current = 0;         // running service deploy id
+    std::string error;
+};
+
 // -------------------------------------------------------------- state ----
 
 // Everything the core knows about one grid. Ordered containers only: their
@@ -291,6 +337,14 @@ struct ClusterState {
     std::map<InstanceKey, Instance> instances;
     std::map<std::string, Volume> volumes;        // by name
     std::set<VolumeInstance> volumeInstances;
+    std::map<std::string, Stack> stacks;
+    std::map<std::int64_t, ServiceDeploy> deploys;
+    std::map<std::int64_t, StackDeployRecord> stackDeploys;
+    std::int64_t nextDeployId = 1;
+    std::int64_t nextRev = 1;
+    bool quorum = true;                          // last computed etcd quorum
+    std::optional<Instant> lastEviction;         // mass-offline eviction limiter
+    std::set<std::string> evictedNodes;          // offline nodes already evicted
 
     const Node* node(const std::string& name) const;
     const Service* service(const std::string& key) const;

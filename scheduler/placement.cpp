@@ -248,6 +248,45 @@ Result<std::string, PlacementFailure> PlacementPass::place(int number) {
     return impl_->nodeAt(chosen.value()).name;
 }
 
+void PlacementPass::assume(const std::string& node, int number) {
+    const int ord = impl_->index.ordinalOf(node);
+    if (ord >= 0) impl_->commitPlacement(ord, number);
+}
+
+std::optional<Rejection> PlacementPass::misfit(const std::string& node, int number) {
+    Impl& p = *impl_;
+    const int ord = p.index.ordinalOf(node);
+    if (ord < 0) return Rejection{node, "candidate", "node does not exist"};
+    if (p.activeRule.size() != p.needs.rules.size()) p.computeActiveRules();
+    auto reject = [&](const char* filter, const std::optional<std::string>& why) -> std::optional<Rejection> {
+        if (why) return Rejection{node, filter, *why};
+        return std::nullopt;
+    };
+    if (auto r = reject("candidate", p.candidateReason(ord))) return r;
+    if (auto r = reject("availability", p.availabilityReason(ord))) return r;
+    if (auto r = reject("ephemeral", p.ephemeralReason(ord, number))) return r;
+    if (auto r = reject("volume-plugin", p.volumePluginReason(ord))) return r;
+    if (p.needs.ruleError) return Rejection{node, "affinity", p.needs.ruleError->message};
+    std::vector<AffinityRule> rules = p.needs.rules;
+    std::vector<bool> active = p.activeRule;
+    if (p.needs.placeholders) {
+        const auto& texts = p.svc.affinity.empty() ? p.state.grid.defaultAffinity : p.svc.affinity;
+        auto parsed = parseAffinityRules(texts, number);
+        if (!parsed) return Rejection{node, "affinity", parsed.error().message};
+        rules = std::move(parsed).value();
+        active.assign(rules.size(), true);
+        for (std::size_t i = 0; i < rules.size(); ++i) active[i] = !rules[i].soft;   // soft rules never make an instance misplaced
+    }
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        if (active[i] && !p.ruleMatches(rules[i], ord, number)) return Rejection{node, "affinity", p.ruleRejection(rules[i], ord)};
+    }
+    if (auto r = reject("port", p.portReason(ord, number))) return r;
+    if (auto r = reject("cpu", p.cpuReason(ord))) return r;
+    if (auto r = reject("memory", p.memoryReason(ord, number))) return r;
+    if (auto r = reject("dependency", p.dependencyReason(ord, number))) return r;
+    return std::nullopt;
+}
+
 int PlacementPass::scheduledOn(const std::string& node) const {
     const int ord = impl_->index.ordinalOf(node);
     return ord < 0 ? 0 : impl_->counters[static_cast<std::size_t>(ord)];

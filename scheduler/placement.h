@@ -73,6 +73,14 @@ public:
     // failure nothing is remembered.
     Result<std::string, PlacementFailure> place(int number);
 
+    // Tells the pass that an earlier step of the same deploy put instance
+    // `number` on `node` (a deploy advances one instance per decision).
+    void assume(const std::string& node, int number);
+
+    // Does instance `number` fit on `node` now (every filter, as in a
+    // placement)? nullopt when it fits, else the first reason it does not.
+    std::optional<Rejection> misfit(const std::string& node, int number);
+
     // Instances this pass put on `node`.
     int scheduledOn(const std::string& node) const;
     // Whether the fast path can serve this service at all.

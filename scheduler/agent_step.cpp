@@ -1,0 +1,81 @@
+#include "scheduler/agent_step.h"
+
+#include <algorithm>
+#include <map>
+
+namespace kontena::agent {
+
+std::string ipamUnavailableMessage() {
+    return "cannot allocate an overlay IP address: etcd has no quorum";
+}
+
+namespace {
+
+ObservedState observed(ContainerState s) {
+    switch (s) {
+    case ContainerState::Running: return ObservedState::Running;
+    case ContainerState::Stopped: return ObservedState::Stopped;
+    case ContainerState::Exited: return ObservedState::Restarting;
+    case ContainerState::Starting: break;
+    }
+    return ObservedState::Created;
+}
+
+void reportIfNew(std::vector<Op>& ops, const Pod& p, const Container& c) {
+    const ObservedState st = observed(c.state);
+    if (c.state == ContainerState::Starting) return;   // reported once it runs
+    if (p.deployRev < c.reportedRev) return;
+    if (p.deployRev == c.reportedRev && st == c.reportedState) return;
+    ops.push_back(op::Report{p.service, p.number, p.deployRev, c.serviceRevision, st, ""});
+}
+
+}  // namespace
+
+std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<Container>& containers, bool ipamAvailable) {
+    std::vector<Op> ops;
+    std::map<std::pair<std::string, int>, const Container*> byKey;
+    for (const auto& c : containers) byKey[{c.service, c.number}] = &c;
+    std::set<std::pair<std::string, int>> wanted;
+    for (const auto& p : pods) {
+        wanted.insert({p.service, p.number});
+        auto it = byKey.find({p.service, p.number});
+        const Container* c = it == byKey.end() ? nullptr : it->second;
+        const bool start = p.desired == DesiredState::Running;
+        if (!c || c->serviceRevision < p.serviceRevision) {
+            if (!ipamAvailable) {
+                ops.push_back(op::Report{p.service, p.number, p.deployRev, c ? c->serviceRevision : 0,
+                                         c ? observed(c->state) : ObservedState::Missing, ipamUnavailableMessage()});
+                continue;
+            }
+            if (c) ops.push_back(op::Remove{p.service, p.number});
+            ops.push_back(op::Create{p.service, p.number, p.deployRev, p.serviceRevision, start});
+            continue;
+        }
+        if (start && c->state == ContainerState::Stopped) {
+            ops.push_back(op::Start{p.service, p.number});
+            continue;
+        }
+        if (!start && (c->state == ContainerState::Running || c->state == ContainerState::Starting || c->state == ContainerState::Exited)) {
+            ops.push_back(op::Stop{p.service, p.number});
+            continue;
+        }
+        reportIfNew(ops, p, *c);
+    }
+    for (const auto& c : containers) {
+        if (!wanted.count({c.service, c.number})) ops.push_back(op::Remove{c.service, c.number});
+    }
+    return ops;
+}
+
+Duration onCrash(Container& c, Instant now, const GridSettings& settings) {
+    if (c.runningSince && now - *c.runningSince >= settings.crashResetAfter) c.consecutiveCrashes = 0;
+    const std::int64_t k = c.consecutiveCrashes;
+    ++c.consecutiveCrashes;
+    c.state = ContainerState::Exited;
+    c.runningSince.reset();
+    const Duration delay = std::min(Duration::seconds(k * k), settings.crashBackoffCap);
+    c.restartAt = now + delay;
+    return delay;
+}
+
+}  // namespace kontena::agent

@@ -1,0 +1,384 @@
+#include "scheduler/controller.h"
+
+#include <algorithm>
+
+#include "scheduler/controller_internal.h"
+
+namespace kontena {
+
+namespace detail {
+
+Draft::Draft(const ClusterState& base, const PlacementIndex& index, const Context& ctx, Decision& out)
+    : base_(base), index_(index), ctx_(ctx), out_(out) {
+    counters_.nextDeployId = base.nextDeployId;
+    counters_.nextRev = base.nextRev;
+    counters_.quorum = base.quorum;
+    counters_.lastEviction = base.lastEviction;
+    counters_.evictedNodes = base.evictedNodes;
+}
+
+const Node* Draft::node(const std::string& name) const {
+    auto it = nodes_.find(name);
+    if (it != nodes_.end()) return it->second ? &*it->second : nullptr;
+    return base_.node(name);
+}
+
+Node& Draft::editNode(const std::string& name) {
+    auto it = nodes_.find(name);
+    if (it == nodes_.end()) it = nodes_.emplace(name, *base_.node(name)).first;
+    return *it->second;
+}
+
+void Draft::putNode(Node n) { nodes_[n.name] = std::move(n); }
+void Draft::dropNode(const std::string& name) {
+    nodes_[name] = std::nullopt;
+    volumeDrops_.push_back(name);
+}
+
+const Service* Draft::service(const std::string& key) const {
+    auto it = services_.find(key);
+    if (it != services_.end()) return it->second ? &*it->second : nullptr;
+    return base_.service(key);
+}
+
+Service& Draft::editService(const std::string& key) {
+    auto it = services_.find(key);
+    if (it == services_.end() || !it->second) it = services_.insert_or_assign(key, *base_.service(key)).first;
+    return *it->second;
+}
+
+void Draft::putService(Service s) { services_[s.spec.key()] = std::move(s); }
+void Draft::dropService(const std::string& key) { services_[key] = std::nullopt; }
+
+const Instance* Draft::instance(const std::string& service, int number) const {
+    auto it = instances_.find(InstanceKey{service, number});
+    if (it != instances_.end()) return it->second ? &*it->second : nullptr;
+    return base_.instance(service, number);
+}
+
+Instance& Draft::editInstance(const std::string& service, int number) {
+    const InstanceKey key{service, number};
+    auto it = instances_.find(key);
+    if (it == instances_.end() || !it->second) {
+        const Instance* existing = it == instances_.end() ? base_.instance(service, number) : nullptr;
+        Instance fresh;
+        fresh.service = service;
+        fresh.number = number;
+        it = instances_.insert_or_assign(key, existing ? *existing : fresh).first;
+    }
+    return *it->second;
+}
+
+void Draft::dropInstance(const std::string& service, int number) { instances_[InstanceKey{service, number}] = std::nullopt; }
+
+std::vector<Instance> Draft::instancesOf(const std::string& service) const {
+    std::map<int, Instance> merged;
+    for (auto it = base_.instances.lower_bound(InstanceKey{service, 0});
+         it != base_.instances.end() && it->first.service == service; ++it) {
+        merged[it->first.number] = it->second;
+    }
+    for (auto it = instances_.lower_bound(InstanceKey{service, 0}); it != instances_.end() && it->first.service == service; ++it) {
+        if (it->second) merged[it->first.number] = *it->second;
+        else merged.erase(it->first.number);
+    }
+    std::vector<Instance> out;
+    for (auto& [n, inst] : merged) out.push_back(std::move(inst));
+    return out;
+}
+
+std::vector<Instance> Draft::instancesOn(const std::string& nodeName) const {
+    std::map<InstanceKey, Instance> merged;
+    const int ord = index_.ordinalOf(nodeName);
+    if (ord >= 0) {
+        for (const auto& [svc, numbers] : index_.occupancy(ord)) {
+            for (int n : numbers) {
+                const Instance* inst = base_.instance(svc, n);
+                if (inst) merged[inst->key()] = *inst;
+            }
+        }
+    }
+    for (const auto& [key, inst] : instances_) {
+        if (inst && inst->node == nodeName) merged[key] = *inst;
+        else merged.erase(key);
+    }
+    std::vector<Instance> out;
+    for (auto& [k, inst] : merged) out.push_back(std::move(inst));
+    return out;
+}
+
+const Stack* Draft::stack(const std::string& name) const {
+    auto it = stacks_.find(name);
+    if (it != stacks_.end()) return it->second ? &*it->second : nullptr;
+    auto b = base_.stacks.find(name);
+    return b == base_.stacks.end() ? nullptr : &b->second;
+}
+
+void Draft::putStack(Stack s) { stacks_[s.name] = std::move(s); }
+void Draft::dropStack(const std::string& name) { stacks_[name] = std::nullopt; }
+
+const ServiceDeploy* Draft::deploy(std::int64_t id) const {
+    auto it = deploys_.find(id);
+    if (it != deploys_.end()) return &it->second;
+    auto b = base_.deploys.find(id);
+    return b == base_.deploys.end() ? nullptr : &b->second;
+}
+
+ServiceDeploy& Draft::editDeploy(std::int64_t id) {
+    auto it = deploys_.find(id);
+    if (it == deploys_.end()) it = deploys_.emplace(id, base_.deploys.at(id)).first;
+    return it->second;
+}
+
+void Draft::putDeploy(ServiceDeploy dep) { deploys_[dep.id] = std::move(dep); }
+
+const ServiceDeploy* Draft::activeDeploy(const std::string& service) const {
+    const ServiceDeploy* found = nullptr;
+    auto consider = [&](const ServiceDeploy& dep) {
+        if (dep.service == service && (dep.state == DeployState::Pending || dep.state == DeployState::Ongoing)) {
+            if (!found || dep.id < found->id) found = &dep;
+        }
+    };
+    for (const auto& [id, dep] : base_.deploys) {
+        if (!deploys_.count(id)) consider(dep);
+    }
+    for (const auto& [id, dep] : deploys_) consider(dep);
+    return found;
+}
+
+const StackDeployRecord* Draft::stackDeploy(std::int64_t id) const {
+    auto it = stackDeploys_.find(id);
+    if (it != stackDeploys_.end()) return &it->second;
+    auto b = base_.stackDeploys.find(id);
+    return b == base_.stackDeploys.end() ? nullptr : &b->second;
+}
+
+StackDeployRecord& Draft::editStackDeploy(std::int64_t id) {
+    auto it = stackDeploys_.find(id);
+    if (it == stackDeploys_.end()) it = stackDeploys_.emplace(id, base_.stackDeploys.at(id)).first;
+    return it->second;
+}
+
+void Draft::putStackDeploy(StackDeployRecord dep) { stackDeploys_[dep.id] = std::move(dep); }
+
+mut::PutCounters& Draft::counters() {
+    countersChanged_ = true;
+    return counters_;
+}
+
+void Draft::log(const std::string& kind, const std::string& subject, const std::string& detail) {
+    out_.log.push_back(LogEntry{ctx_.now, kind, subject, detail});
+}
+
+void Draft::refuse(const std::string& message) {
+    out_.refused = message;
+    log("refused", "", message);
+}
+
+void Draft::finish() {
+    if (out_.refused) return;   // a refused event changes nothing
+    for (auto& [name, n] : nodes_) {
+        if (n) out_.changes.push_back(mut::PutNode{*n});
+        else out_.changes.push_back(mut::DropNode{name});
+    }
+    for (const auto& name : volumeDrops_) out_.changes.push_back(mut::DropVolumeInstancesOn{name});
+    for (auto& [key, s] : services_) {
+        if (s) out_.changes.push_back(mut::PutService{*s});
+        else out_.changes.push_back(mut::DropService{key});
+    }
+    for (auto& [key, inst] : instances_) {
+        if (inst) out_.changes.push_back(mut::PutInstance{*inst});
+        else out_.changes.push_back(mut::DropInstance{key});
+    }
+    for (auto& [name, s] : stacks_) {
+        if (s) out_.changes.push_back(mut::PutStack{*s});
+        else out_.changes.push_back(mut::DropStack{name});
+    }
+    for (auto& [id, dep] : deploys_) out_.changes.push_back(mut::PutDeploy{dep});
+    for (auto& [id, dep] : stackDeploys_) out_.changes.push_back(mut::PutStackDeploy{dep});
+    if (countersChanged_) out_.changes.push_back(counters_);
+}
+
+bool draftQuorum(const Draft& d) {
+    const ClusterState& st = d.base();
+    std::map<int, int> healthyByGroup;
+    for (const auto& [name, base] : st.nodes) {
+        const Node* n = d.node(name);
+        if (n && n->isInitial(st.grid.initialSize) && n->etcdHealthy) ++healthyByGroup[n->partitionGroup];
+    }
+    int best = 0;
+    for (const auto& [g, c] : healthyByGroup) best = std::max(best, c);
+    return best >= st.grid.quorumSize();
+}
+
+std::string quorumRefusal(const Draft& d) {
+    const ClusterState& st = d.base();
+    int healthy = 0;
+    for (const auto& [name, base] : st.nodes) {
+        const Node* n = d.node(name);
+        if (n && n->isInitial(st.grid.initialSize) && n->etcdHealthy) ++healthy;
+    }
+    return "etcd has no quorum (" + std::to_string(healthy) + " of " + std::to_string(st.grid.initialSize) +
+           " initial members healthy and reachable, " + std::to_string(st.grid.quorumSize()) +
+           " needed): new containers cannot get an overlay IP address, so deploys are refused until quorum returns; "
+           "running containers keep running";
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+Controller::Controller(ClusterState initial, std::uint64_t seed) : state_(std::move(initial)), seed_(seed) {
+    state_.quorum = hasQuorum(state_);
+    index_.build(state_, seed_);
+}
+
+namespace {
+
+void dispatchTimer(Draft& d, const Timer& t) {
+    switch (t.kind) {
+    case TimerKind::KeepaliveTick: onKeepaliveTick(d, t); break;
+    case TimerKind::KeepaliveCheck: onKeepaliveCheck(d, t); break;
+    case TimerKind::StaleSweep: onStaleSweep(d, t); break;
+    case TimerKind::ReschedulePass: onReschedulePass(d, t); break;
+    case TimerKind::DeployStep: onDeployStep(d, t); break;
+    case TimerKind::InstanceTimeout: onInstanceTimeout(d, t); break;
+    }
+}
+
+template <class... Ts>
+struct Overloaded : Ts... { using Ts::operator()...; };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace
+
+Decision Controller::decide(const Event& event, const Context& ctx) const {
+    Decision out;
+    Draft d(state_, index_, ctx, out);
+    std::visit(Overloaded{
+                   [&](const ev::NodeConnect& e) { onNodeConnect(d, e); },
+                   [&](const ev::NodeClosed& e) { onNodeClosed(d, e); },
+                   [&](const ev::PingAnswered& e) { onPingAnswered(d, e); },
+                   [&](const ev::NodeRemove& e) { onNodeRemove(d, e); },
+                   [&](const ev::NodeAvailability& e) { onNodeAvailability(d, e); },
+                   [&](const ev::NodeLabels& e) { onNodeLabels(d, e); },
+                   [&](const ev::StackApply& e) { onStackApply(d, e); },
+                   [&](const ev::StackDeploy& e) { onStackDeploy(d, e); },
+                   [&](const ev::StackRemove& e) { onStackRemove(d, e); },
+                   [&](const ev::ServiceScale& e) { onServiceScale(d, e); },
+                   [&](const ev::ServiceDeploy& e) { onServiceDeploy(d, e); },
+                   [&](const ev::ServiceStop& e) { onServiceStop(d, e); },
+                   [&](const ev::ServiceStart& e) { onServiceStart(d, e); },
+                   [&](const ev::ServiceRestart& e) { onServiceRestart(d, e); },
+                   [&](const ev::InstanceReport& e) { onInstanceReport(d, e); },
+                   [&](const ev::InstanceHealth& e) { onInstanceHealth(d, e); },
+                   [&](const ev::EtcdMember& e) { onEtcdMember(d, e); },
+                   [&](const ev::Partition& e) { onPartition(d, e); },
+                   [&](const ev::TimerFired& e) { dispatchTimer(d, e.timer); },
+               },
+               event);
+    d.finish();
+    return out;
+}
+
+void Controller::commit(const Decision& decision) { kontena::commit(state_, decision, &index_, seed_); }
+
+std::vector<Timer> Controller::startupTimers(Instant now) const {
+    std::vector<Timer> out;
+    Timer pass;
+    pass.kind = TimerKind::ReschedulePass;
+    pass.at = now + state_.grid.settings.schedulerInterval;
+    out.push_back(pass);
+    Timer sweep;
+    sweep.kind = TimerKind::StaleSweep;
+    sweep.at = now + state_.grid.settings.staleSweepInterval;
+    out.push_back(sweep);
+    return out;
+}
+
+void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uint64_t salt) {
+    bool rebuild = false;
+    auto recordMove = [&](const Instance* before, const Instance* after) {
+        if (!index || rebuild) return;
+        if (before && before->node && (!after || after->node != before->node)) index->recordRemoved(*before->node, before->service, before->number);
+        if (after && after->node && (!before || before->node != after->node)) index->recordAdded(*after->node, after->service, after->number);
+    };
+    for (const auto& m : d.changes) {
+        std::visit(Overloaded{
+                       [&](const mut::PutNode& x) {
+                           auto it = st.nodes.find(x.node.name);
+                           if (it == st.nodes.end()) {
+                               rebuild = true;
+                               st.nodes.emplace(x.node.name, x.node);
+                               return;
+                           }
+                           if (it->second.labels != x.node.labels || it->second.stats.has_value() != x.node.stats.has_value() ||
+                               (x.node.stats && it->second.stats->used != x.node.stats->used)) {
+                               rebuild = true;
+                           }
+                           it->second = x.node;
+                       },
+                       [&](const mut::DropNode& x) {
+                           rebuild = true;
+                           st.nodes.erase(x.name);
+                       },
+                       [&](const mut::PutService& x) { st.services[x.service.spec.key()] = x.service; },
+                       [&](const mut::DropService& x) { st.services.erase(x.key); },
+                       [&](const mut::PutInstance& x) {
+                           auto it = st.instances.find(x.instance.key());
+                           if (it == st.instances.end()) {
+                               auto ins = st.instances.emplace(x.instance.key(), x.instance).first;
+                               recordMove(nullptr, &ins->second);
+                           } else {
+                               const Instance before = it->second;
+                               it->second = x.instance;
+                               recordMove(&before, &it->second);
+                           }
+                       },
+                       [&](const mut::DropInstance& x) {
+                           auto it = st.instances.find(x.key);
+                           if (it == st.instances.end()) return;
+                           recordMove(&it->second, nullptr);
+                           st.instances.erase(it);
+                       },
+                       [&](const mut::PutStack& x) { st.stacks[x.stack.name] = x.stack; },
+                       [&](const mut::DropStack& x) { st.stacks.erase(x.name); },
+                       [&](const mut::PutDeploy& x) { st.deploys[x.deploy.id] = x.deploy; },
+                       [&](const mut::PutStackDeploy& x) { st.stackDeploys[x.deploy.id] = x.deploy; },
+                       [&](const mut::DropVolumeInstancesOn& x) {
+                           for (auto it = st.volumeInstances.begin(); it != st.volumeInstances.end();) {
+                               if (it->node == x.node) it = st.volumeInstances.erase(it);
+                               else ++it;
+                           }
+                       },
+                       [&](const mut::PutCounters& x) {
+                           st.nextDeployId = x.nextDeployId;
+                           st.nextRev = x.nextRev;
+                           st.quorum = x.quorum;
+                           st.lastEviction = x.lastEviction;
+                           st.evictedNodes = x.evictedNodes;
+                       },
+                   },
+                   m);
+    }
+    if (index && rebuild) index->build(st, salt);
+}
+
+bool hasQuorum(const ClusterState& st) {
+    std::map<int, int> byGroup;
+    for (const auto& [name, n] : st.nodes) {
+        if (n.isInitial(st.grid.initialSize) && n.etcdHealthy) ++byGroup[n.partitionGroup];
+    }
+    int best = 0;
+    for (const auto& [g, c] : byGroup) best = std::max(best, c);
+    return best >= st.grid.quorumSize();
+}
+
+std::string quorumSummary(const ClusterState& st) {
+    int healthy = 0;
+    for (const auto& [name, n] : st.nodes) healthy += n.isInitial(st.grid.initialSize) && n.etcdHealthy ? 1 : 0;
+    return std::to_string(healthy) + " of " + std::to_string(st.grid.initialSize) + " initial members healthy, " +
+           std::to_string(st.grid.quorumSize()) + " needed";
+}
+
+}  // namespace kontena

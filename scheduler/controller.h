@@ -1,0 +1,188 @@
+#pragma once
+// The decision seam (design.md): Decision decide(state, event, context) and
+// commit(state, decision). decide() reads the grid's state, never changes
+// it, and returns plain data: state changes, commands for the outside world,
+// timers to arm, placement failures and timeline entries. commit() applies
+// the state changes; every driver (simulator, master, tests) uses it.
+//
+// Time and randomness are inputs (Context). The driver owns the clock and
+// the timer queue: it arms every Timer a decision returns and hands it back
+// as a TimerFired event when it is due. Stale timers are harmless: every
+// handler checks that the timer still applies (connection token, deploy id).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "scheduler/model.h"
+#include "scheduler/placement.h"
+#include "scheduler/placement_index.h"
+
+namespace kontena {
+
+struct Context {
+    Instant now;
+    std::uint64_t seed = 1;   // per-decision randomness, drawn by the driver from its seeded PRNG
+};
+
+enum class TimerKind {
+    KeepaliveTick,     // ping the node (node, token = connectedAt)
+    KeepaliveCheck,    // was the ping answered? (node, token)
+    StaleSweep,        // every staleSweepInterval
+    ReschedulePass,    // every schedulerInterval (§4.9)
+    DeployStep,        // advance a service deploy (service, token = deploy id)
+    InstanceTimeout,   // an instance deploy waited instanceDeployWait (service, number, token = deploy id)
+};
+
+struct Timer {
+    Instant at;
+    TimerKind kind = TimerKind::ReschedulePass;
+    std::string node;
+    std::string service;
+    int number = 0;
+    std::int64_t token = 0;
+};
+
+// ------------------------------------------------------------------ events
+
+namespace ev {
+// An agent connection was accepted, with the node's info (/nodes/update).
+struct NodeConnect {
+    std::string node;
+    Instant connectedAt;                 // the agent's Kontena-Connected-At
+    std::vector<std::string> labels;
+    int cpus = 2;
+    std::int64_t memory = 0;
+    std::vector<std::string> volumeDrivers{"local"};
+};
+struct NodeClosed { std::string node; Instant connectedAt; };      // the socket closed
+struct PingAnswered { std::string node; Instant connectedAt; };
+struct NodeRemove { std::string node; };
+struct NodeAvailability { std::string node; Availability availability = Availability::Active; };
+struct NodeLabels { std::string node; std::vector<std::string> add, remove; };
+// Install or upgrade a stack (already rendered into service specs), then deploy it.
+struct StackApply {
+    std::string stack;
+    std::vector<ServiceSpec> services;
+    std::vector<std::string> dependsOn;  // child stacks, deployed first
+    bool deploy = true;
+};
+struct StackDeploy { std::string stack; };
+struct StackRemove { std::string stack; };
+struct ServiceScale { std::string service; int instances = 0; };
+struct ServiceDeploy { std::string service; bool force = false; };
+struct ServiceStop { std::string service; };
+struct ServiceStart { std::string service; };
+struct ServiceRestart { std::string service; };
+// An agent's report on one instance (/node_service_pods/set_state).
+struct InstanceReport {
+    std::string node;
+    std::string service;
+    int number = 0;
+    std::int64_t rev = 0;
+    int serviceRevision = 0;
+    ObservedState state = ObservedState::Running;
+    std::string error;
+};
+struct InstanceHealth { std::string node; std::string service; int number = 0; Health health = Health::Unknown; };
+// The etcd member of a node is (un)healthy / (un)reachable.
+struct EtcdMember { std::string node; bool healthy = true; };
+// Etcd reachability groups: nodes listed together reach each other; nodes
+// not listed form one more group. Empty: everything reaches everything.
+struct Partition { std::vector<std::vector<std::string>> groups; };
+struct TimerFired { Timer timer; };
+}  // namespace ev
+
+using Event = std::variant<ev::NodeConnect, ev::NodeClosed, ev::PingAnswered, ev::NodeRemove, ev::NodeAvailability,
+                           ev::NodeLabels, ev::StackApply, ev::StackDeploy, ev::StackRemove, ev::ServiceScale,
+                           ev::ServiceDeploy, ev::ServiceStop, ev::ServiceStart, ev::ServiceRestart, ev::InstanceReport,
+                           ev::InstanceHealth, ev::EtcdMember, ev::Partition, ev::TimerFired>;
+
+// ---------------------------------------------------------------- commands
+
+namespace cmd {
+struct Ping { std::string node; Instant connectedAt; };             // answer with ev::PingAnswered
+struct NotifyNode { std::string node; };                            // the agent re-reads its desired instances
+struct CloseConnection { std::string node; int code = 1000; std::string reason; };
+struct RestartInstance { std::string node; std::string service; int number = 0; };
+}  // namespace cmd
+
+using Command = std::variant<cmd::Ping, cmd::NotifyNode, cmd::CloseConnection, cmd::RestartInstance>;
+
+// ---------------------------------------------------------- state changes
+
+namespace mut {
+struct PutNode { Node node; };
+struct DropNode { std::string name; };
+struct PutService { Service service; };
+struct DropService { std::string key; };
+struct PutInstance { Instance instance; };
+struct DropInstance { InstanceKey key; };
+struct PutStack { Stack stack; };
+struct DropStack { std::string name; };
+struct PutDeploy { ServiceDeploy deploy; };
+struct PutStackDeploy { StackDeployRecord deploy; };
+struct DropVolumeInstancesOn { std::string node; };
+struct PutCounters {
+    std::int64_t nextDeployId = 1;
+    std::int64_t nextRev = 1;
+    bool quorum = true;
+    std::optional<Instant> lastEviction;
+    std::set<std::string> evictedNodes;
+};
+}  // namespace mut
+
+using Mutation = std::variant<mut::PutNode, mut::DropNode, mut::PutService, mut::DropService, mut::PutInstance,
+                              mut::DropInstance, mut::PutStack, mut::DropStack, mut::PutDeploy, mut::PutStackDeploy,
+                              mut::DropVolumeInstancesOn, mut::PutCounters>;
+
+// One line of the timeline: what the platform did and why.
+struct LogEntry {
+    Instant at;
+    std::string kind;      // node_online, node_offline, instance_placed, instance_moved, deploy_finished, ...
+    std::string subject;   // node, service or instance name
+    std::string detail;
+};
+
+struct Decision {
+    std::optional<std::string> refused;     // the event was refused, with the platform's message
+    std::vector<Mutation> changes;
+    std::vector<Command> commands;
+    std::vector<Timer> timers;
+    std::vector<PlacementFailure> failures;
+    std::vector<LogEntry> log;
+};
+
+// The grid's state plus the derived placement index, kept in step by commit().
+class Controller {
+public:
+    Controller(ClusterState initial, std::uint64_t seed);
+
+    const ClusterState& state() const { return state_; }
+    const PlacementIndex& index() const { return index_; }
+
+    // Pure: the same state, event and context give the same decision.
+    Decision decide(const Event& event, const Context& ctx) const;
+    // Applies the decision's state changes and updates the index.
+    void commit(const Decision& decision);
+    // Recurring timers a driver arms once at start (re-scheduler, stale sweep).
+    std::vector<Timer> startupTimers(Instant now) const;
+
+private:
+    ClusterState state_;
+    PlacementIndex index_;
+    std::uint64_t seed_;
+};
+
+// Applies `d`'s changes to `state` (and keeps `index` in step when given).
+void commit(ClusterState& state, const Decision& d, PlacementIndex* index = nullptr, std::uint64_t indexSalt = 0);
+
+// Etcd quorum (§1.3): the largest group of initial nodes whose members are
+// healthy and reach each other holds floor(initial_size/2)+1 of them.
+bool hasQuorum(const ClusterState& state);
+// "2 of 3 initial members healthy, 2 needed"
+std::string quorumSummary(const ClusterState& state);
+
+}  // namespace kontena

@@ -1,0 +1,419 @@
+// Deploy machinery (reference §3): stacks, service deploys advanced one
+// instance per step with the min_health throttle, scale, stop/start/restart.
+#include <algorithm>
+#include <cmath>
+
+#include "scheduler/controller_internal.h"
+#include "scheduler/graphs.h"
+#include "scheduler/random.h"
+
+namespace kontena::detail {
+
+namespace {
+
+Timer stepTimer(const std::string& service, std::int64_t id, Instant at) {
+    Timer t;
+    t.kind = TimerKind::DeployStep;
+    t.service = service;
+    t.token = id;
+    t.at = at;
+    return t;
+}
+
+// Instance deploys allowed in flight (§3.4; same IEEE double arithmetic).
+int maxInFlight(int total, double minHealth, int cap) {
+    const double limit = std::floor(static_cast<double>(total) * (1.0 - minHealth));
+    return std::clamp(static_cast<int>(limit), 1, cap);
+}
+
+void notify(Draft& d, const std::optional<std::string>& node) {
+    if (!node) return;
+    const Node* n = d.node(*node);
+    if (n && n->connected) d.command(cmd::NotifyNode{*node});
+}
+
+void advanceStackDeploy(Draft& d, std::int64_t stackDeployId, const ServiceDeploy& finished);
+
+void finishDeploy(Draft& d, ServiceDeploy& dep, DeployState state, const std::string& error) {
+    dep.state = state;
+    dep.finishedAt = d.now();
+    dep.error = error;
+    if (state == DeployState::Success) d.log("deploy_finished", dep.service, "deploy of " + dep.service + " finished: " + std::to_string(dep.instanceCount) + " instances");
+    else d.log("deploy_failed", dep.service, "deploy of " + dep.service + " failed: " + error);
+    if (dep.stackDeploy) advanceStackDeploy(d, dep.stackDeploy, dep);
+}
+
+void startNextStackService(Draft& d, StackDeployRecord& sd) {
+    while (sd.position < sd.order.size()) {
+        const std::string key = sd.order[sd.position];
+        const Service* svc = d.service(key);
+        if (!svc) {
+            ++sd.position;
+            continue;
+        }
+        d.editService(key).state = ServiceState::Running;
+        sd.current = createDeploy(d, key, "stack deploy of " + sd.stack, sd.id);
+        return;
+    }
+    sd.state = DeployState::Success;
+    d.log("stack_deploy_finished", sd.stack, "stack " + sd.stack + " deployed");
+}
+
+void advanceStackDeploy(Draft& d, std::int64_t stackDeployId, const ServiceDeploy& finished) {
+    const StackDeployRecord* existing = d.stackDeploy(stackDeployId);
+    if (!existing || existing->state != DeployState::Ongoing || existing->current != finished.id) return;
+    StackDeployRecord& sd = d.editStackDeploy(stackDeployId);
+    if (finished.state != DeployState::Success) {
+        sd.state = DeployState::Error;
+        sd.error = finished.error;
+        d.log("stack_deploy_failed", sd.stack, "stack " + sd.stack + " deploy stopped at " + finished.service + ": " + finished.error);
+        return;
+    }
+    ++sd.position;
+    startNextStackService(d, sd);
+}
+
+// Service keys of a stack and its child stacks, children first.
+std::vector<std::string> stackDeployOrder(const Draft& d, const std::string& stack, std::set<std::string>& seen) {
+    std::vector<std::string> out;
+    if (!seen.insert(stack).second) return out;
+    const Stack* s = d.stack(stack);
+    if (!s) return out;
+    for (const auto& child : s->dependsOn) {
+        auto sub = stackDeployOrder(d, child, seen);
+        out.insert(out.end(), sub.begin(), sub.end());
+    }
+    out.insert(out.end(), s->services.begin(), s->services.end());
+    return out;
+}
+
+void createStackDeploy(Draft& d, const std::string& stack) {
+    StackDeployRecord sd;
+    sd.id = d.counters().nextDeployId++;
+    sd.stack = stack;
+    sd.state = DeployState::Ongoing;
+    sd.createdAt = d.now();
+    std::set<std::string> seen;
+    sd.order = stackDeployOrder(d, stack, seen);
+    d.log("stack_deploy_started", stack, "deploying stack " + stack);
+    startNextStackService(d, sd);
+    d.putStackDeploy(sd);
+}
+
+void dropServiceEverywhere(Draft& d, const std::string& key) {
+    for (const Instance& inst : d.instancesOf(key)) {
+        notify(d, inst.node);
+        d.dropInstance(key, inst.number);
+    }
+    d.dropService(key);
+    d.log("service_removed", key, "service " + key + " removed");
+}
+
+bool requireService(Draft& d, const std::string& key, const char* action) {
+    if (d.service(key)) return true;
+    d.refuse(std::string("Cannot ") + action + " " + key + ": no such service");
+    return false;
+}
+
+}  // namespace
+
+std::int64_t createDeploy(Draft& d, const std::string& service, const std::string& reason, std::int64_t stackDeploy, bool force) {
+    ServiceDeploy dep;
+    dep.id = d.counters().nextDeployId++;
+    dep.service = service;
+    dep.createdAt = d.now();
+    dep.reason = reason;
+    dep.stackDeploy = stackDeploy;
+    dep.force = force;
+    d.putDeploy(dep);
+    d.timer(stepTimer(service, dep.id, d.now()));
+    return dep.id;
+}
+
+void onStackApply(Draft& d, const ev::StackApply& e) {
+    if (e.deploy && !draftQuorum(d)) {
+        d.refuse("Cannot deploy stack " + e.stack + ": " + quorumRefusal(d));
+        return;
+    }
+    auto order = serviceDeployOrder(e.services);
+    if (!order) {
+        d.refuse("Stack " + e.stack + " is invalid: " + order.error().message);
+        return;
+    }
+    std::vector<ServiceSpec> all = e.services;
+    for (const auto& [key, svc] : d.base().services) {
+        if (svc.spec.stack != e.stack) all.push_back(svc.spec);
+    }
+    const auto conflicts = affinityConflicts(all, d.base().grid.defaultAffinity);
+    for (const auto& c : conflicts) {
+        if (c.service.rfind(e.stack + "/", 0) == 0) {
+            d.refuse("Stack " + e.stack + " has contradicting affinity rules: " + c.message);
+            return;
+        }
+    }
+    Stack stack;
+    if (const Stack* old = d.stack(e.stack)) stack = *old;
+    stack.name = e.stack;
+    stack.dependsOn = e.dependsOn;
+    ++stack.revision;
+    std::set<std::string> keep;
+    stack.services.clear();
+    for (const auto& name : order.value()) {
+        const auto& spec = *std::find_if(e.services.begin(), e.services.end(), [&](const ServiceSpec& s) { return s.name == name; });
+        const std::string key = spec.key();
+        keep.insert(key);
+        stack.services.push_back(key);
+        if (const Service* existing = d.service(key)) {
+            if (!(existing->spec == spec)) {
+                Service& w = d.editService(key);
+                w.spec = spec;
+                ++w.revision;
+                w.updatedAt = d.now();
+            }
+        } else {
+            Service s;
+            s.spec = spec;
+            s.updatedAt = d.now();
+            d.putService(s);
+        }
+    }
+    for (const auto& [key, svc] : d.base().services) {
+        if (svc.spec.stack == e.stack && !keep.count(key)) dropServiceEverywhere(d, key);
+    }
+    d.putStack(stack);
+    d.log("stack_applied", e.stack, "stack " + e.stack + " revision " + std::to_string(stack.revision) + " with " +
+                                        std::to_string(stack.services.size()) + " services");
+    if (e.deploy) createStackDeploy(d, e.stack);
+}
+
+void onStackDeploy(Draft& d, const ev::StackDeploy& e) {
+    if (!d.stack(e.stack)) {
+        d.refuse("Cannot deploy stack " + e.stack + ": no such stack");
+        return;
+    }
+    if (!draftQuorum(d)) {
+        d.refuse("Cannot deploy stack " + e.stack + ": " + quorumRefusal(d));
+        return;
+    }
+    createStackDeploy(d, e.stack);
+}
+
+void onStackRemove(Draft& d, const ev::StackRemove& e) {
+    const Stack* s = d.stack(e.stack);
+    if (!s) {
+        d.refuse("Cannot remove stack " + e.stack + ": no such stack");
+        return;
+    }
+    const std::vector<std::string> services = s->services;
+    for (auto it = services.rbegin(); it != services.rend(); ++it) {
+        if (d.service(*it)) dropServiceEverywhere(d, *it);
+    }
+    d.dropStack(e.stack);
+    d.log("stack_removed", e.stack, "stack " + e.stack + " removed");
+}
+
+void onServiceScale(Draft& d, const ev::ServiceScale& e) {
+    if (!requireService(d, e.service, "scale")) return;
+    if (e.instances < 0) {
+        d.refuse("Cannot scale " + e.service + ": instances must be 0 or more");
+        return;
+    }
+    if (e.instances > d.service(e.service)->spec.instances && !draftQuorum(d)) {
+        d.refuse("Cannot scale up " + e.service + ": " + quorumRefusal(d));
+        return;
+    }
+    Service& s = d.editService(e.service);
+    s.spec.instances = e.instances;
+    s.state = ServiceState::Running;
+    d.log("service_scaled", e.service, "service " + e.service + " scaled to " + std::to_string(e.instances));
+    createDeploy(d, e.service, "scale");
+}
+
+void onServiceDeploy(Draft& d, const ev::ServiceDeploy& e) {
+    if (!requireService(d, e.service, "deploy")) return;
+    if (!draftQuorum(d)) {
+        d.refuse("Cannot deploy " + e.service + ": " + quorumRefusal(d));
+        return;
+    }
+    Service& s = d.editService(e.service);
+    s.state = ServiceState::Running;
+    s.deployRequestedAt = d.now();
+    if (e.force) ++s.revision;
+    createDeploy(d, e.service, "user", 0, e.force);
+}
+
+void onServiceStop(Draft& d, const ev::ServiceStop& e) {
+    if (!requireService(d, e.service, "stop")) return;
+    d.editService(e.service).state = ServiceState::Stopped;
+    for (const Instance& inst : d.instancesOf(e.service)) {
+        d.editInstance(e.service, inst.number).desired = DesiredState::Stopped;
+        notify(d, inst.node);
+    }
+    d.log("service_stopped", e.service, "service " + e.service + " stopped");
+}
+
+void onServiceStart(Draft& d, const ev::ServiceStart& e) {
+    if (!requireService(d, e.service, "start")) return;
+    d.editService(e.service).state = ServiceState::Running;
+    for (const Instance& inst : d.instancesOf(e.service)) {
+        const Node* n = inst.node ? d.node(*inst.node) : nullptr;
+        const bool pinnedOnDrain = n && n->availability == Availability::Drain && d.service(e.service)->spec.stateful;
+        if (!pinnedOnDrain) d.editInstance(e.service, inst.number).desired = DesiredState::Running;
+        notify(d, inst.node);
+    }
+    d.log("service_started", e.service, "service " + e.service + " started");
+}
+
+void onServiceRestart(Draft& d, const ev::ServiceRestart& e) {
+    if (!requireService(d, e.service, "restart")) return;
+    for (const Instance& inst : d.instancesOf(e.service)) {
+        if (inst.node) d.command(cmd::RestartInstance{*inst.node, e.service, inst.number});
+    }
+    d.log("service_restarted", e.service, "service " + e.service + " restart requested");
+}
+
+void onInstanceHealth(Draft& d, const ev::InstanceHealth& e) {
+    const Instance* inst = d.instance(e.service, e.number);
+    if (!inst || inst->node != e.node || inst->health == e.health) return;
+    d.editInstance(e.service, e.number).health = e.health;
+}
+
+void onInstanceReport(Draft& d, const ev::InstanceReport& e) {
+    const Instance* inst = d.instance(e.service, e.number);
+    if (!inst || inst->node != e.node) return;   // a report from a node the instance left
+    if (inst->reportedRev && e.rev < *inst->reportedRev) return;   // never go back to an older revision
+    Instance& w = d.editInstance(e.service, e.number);
+    w.observed = e.state;
+    w.reportedRev = e.rev;
+    w.serviceRevision = e.serviceRevision;
+    w.error = e.error;
+    const ServiceDeploy* active = d.activeDeploy(e.service);
+    if (!active || active->state != DeployState::Ongoing || !active->inFlight.count(e.number) || e.rev < active->rev) return;
+    ServiceDeploy& dep = d.editDeploy(active->id);
+    if (!e.error.empty()) {
+        finishDeploy(d, dep, DeployState::Error, "halting deploy of " + d.base().grid.name + "/" + e.service +
+                                                     ", one or more instances failed: " + e.error);
+        return;
+    }
+    const bool done = e.state == ObservedState::Running || (w.desired == DesiredState::Stopped && e.state == ObservedState::Stopped);
+    if (!done) return;
+    dep.inFlight.erase(e.number);
+    d.timer(stepTimer(e.service, dep.id, d.now()));
+}
+
+void onInstanceTimeout(Draft& d, const Timer& t) {
+    const ServiceDeploy* dep = d.deploy(t.token);
+    if (!dep || dep->state != DeployState::Ongoing || !dep->inFlight.count(t.number)) return;
+    finishDeploy(d, d.editDeploy(t.token), DeployState::Error,
+                 "instance " + instanceName(t.service, t.number) + " did not report running within " +
+                     formatDuration(d.settings().instanceDeployWait));
+}
+
+namespace {
+
+void startDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
+    dep.state = DeployState::Ongoing;
+    dep.startedAt = d.now();
+    dep.rev = d.counters().nextRev++;
+    d.editService(dep.service).deployedAt = d.now();
+    CandidatePolicy policy;
+    policy.now = d.now();
+    dep.instanceCount = computeInstanceCount(d.base(), d.index(), svc.spec, policy, splitmix64(static_cast<std::uint64_t>(dep.id)));
+    for (const Instance& inst : d.instancesOf(dep.service)) {
+        if (inst.number <= dep.instanceCount) continue;
+        notify(d, inst.node);
+        d.dropInstance(dep.service, inst.number);
+        d.log("instance_removed", instanceName(dep.service, inst.number), "scaled down");
+    }
+    d.log("deploy_started", dep.service, "deploying " + dep.service + " (" + dep.reason + "): " + std::to_string(dep.instanceCount) + " instances");
+    d.timer(stepTimer(dep.service, dep.id, d.now()));
+}
+
+// Places the next instance of an ongoing deploy, or finishes it.
+void stepDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
+    if (dep.nextNumber > dep.instanceCount) {
+        if (dep.inFlight.empty()) finishDeploy(d, dep, DeployState::Success, "");
+        return;
+    }
+    if (static_cast<int>(dep.inFlight.size()) >= maxInFlight(dep.instanceCount, svc.spec.deploy.minHealth, d.settings().maxInFlightInstanceDeploys)) return;
+    const int n = dep.nextNumber;
+    CandidatePolicy policy;
+    policy.now = d.now();
+    PlacementPass pass(d.base(), d.index(), svc.spec, policy, splitmix64(static_cast<std::uint64_t>(dep.id)));
+    for (const auto& [num, node] : dep.placed) pass.assume(node, num);
+    auto placed = pass.place(n);
+    if (!placed) {
+        d.failure(placed.error());
+        d.log("placement_failed", instanceName(dep.service, n), placed.error().message);
+        finishDeploy(d, dep, DeployState::Error, placed.error().message);
+        return;
+    }
+    const std::string node = placed.value();
+    const Instance* old = d.instance(dep.service, n);
+    const bool moved = old && old->node && *old->node != node;
+    const bool needsContainer = !old || !old->node || moved || old->serviceRevision != svc.revision ||
+                                old->observed == ObservedState::Missing;
+    if (needsContainer && !draftQuorum(d)) {
+        finishDeploy(d, dep, DeployState::Error, "Cannot create container for " + instanceName(dep.service, n) + " on " + node + ": " + quorumRefusal(d));
+        return;
+    }
+    const std::optional<std::string> from = old ? old->node : std::nullopt;
+    Instance& w = d.editInstance(dep.service, n);
+    w.node = node;
+    w.deployRev = dep.rev;
+    const Node* target = d.node(node);
+    const bool pinnedOnDrain = svc.spec.stateful && target && target->availability == Availability::Drain;
+    w.desired = svc.state == ServiceState::Running && !pinnedOnDrain ? DesiredState::Running : DesiredState::Stopped;
+    if (moved) {
+        w.observed = ObservedState::Missing;
+        d.log("instance_moved", instanceName(dep.service, n), "moved from " + *from + " to " + node);
+        notify(d, from);
+    } else if (!old || !old->node) {
+        d.log("instance_placed", instanceName(dep.service, n), "placed on " + node);
+    }
+    notify(d, node);
+    dep.placed[n] = node;
+    dep.inFlight[n] = d.now();
+    ++dep.nextNumber;
+    Timer timeout;
+    timeout.kind = TimerKind::InstanceTimeout;
+    timeout.service = dep.service;
+    timeout.number = n;
+    timeout.token = dep.id;
+    timeout.at = d.now() + d.settings().instanceDeployWait;
+    d.timer(timeout);
+    d.timer(stepTimer(dep.service, dep.id, d.now() + Duration::millis(100)));
+}
+
+}  // namespace
+
+void onDeployStep(Draft& d, const Timer& t) {
+    const ServiceDeploy* existing = d.deploy(t.token);
+    if (!existing || existing->state == DeployState::Success || existing->state == DeployState::Error) return;
+    ServiceDeploy& dep = d.editDeploy(t.token);
+    const Service* svc = d.service(dep.service);
+    if (!svc) {
+        finishDeploy(d, dep, DeployState::Error, "service " + dep.service + " was removed");
+        return;
+    }
+    if (dep.state == DeployState::Pending) {
+        const ServiceDeploy* active = d.activeDeploy(dep.service);
+        if (active && active->id != dep.id) {
+            d.timer(stepTimer(dep.service, dep.id, d.now() + Duration::seconds(1)));   // wait for the running one
+            return;
+        }
+        if (svc->state != ServiceState::Running) {
+            finishDeploy(d, dep, DeployState::Error, "service deploy aborted: service is not running");
+            return;
+        }
+        startDeploy(d, dep, *svc);
+        return;
+    }
+    if (dep.startedAt && d.now() - *dep.startedAt > d.settings().deployTimeout) {
+        finishDeploy(d, dep, DeployState::Error, "deploy timed out after " + formatDuration(d.settings().deployTimeout));
+        return;
+    }
+    stepDeploy(d, dep, *svc);
+}
+
+}  // namespace kontena::detail

@@ -1,0 +1,118 @@
+#pragma once
+// Internals of the controller: a draft of state changes over the read-only
+// state, so one decision can read its own writes. Not for other users.
+
+#include <map>
+#include <optional>
+
+#include "scheduler/controller.h"
+
+namespace kontena::detail {
+
+class Draft {
+public:
+    Draft(const ClusterState& base, const PlacementIndex& index, const Context& ctx, Decision& out);
+
+    const ClusterState& base() const { return base_; }
+    const PlacementIndex& index() const { return index_; }
+    const Context& ctx() const { return ctx_; }
+    Instant now() const { return ctx_.now; }
+    const GridSettings& settings() const { return base_.grid.settings; }
+
+    const Node* node(const std::string& name) const;
+    Node& editNode(const std::string& name);            // the node must exist (in base or draft)
+    void putNode(Node n);
+    void dropNode(const std::string& name);
+
+    const Service* service(const std::string& key) const;
+    Service& editService(const std::string& key);
+    void putService(Service s);
+    void dropService(const std::string& key);
+
+    const Instance* instance(const std::string& service, int number) const;
+    Instance& editInstance(const std::string& service, int number);   // creates an empty record if missing
+    void dropInstance(const std::string& service, int number);
+    std::vector<Instance> instancesOf(const std::string& service) const;
+    std::vector<Instance> instancesOn(const std::string& node) const;
+
+    const Stack* stack(const std::string& name) const;
+    void putStack(Stack s);
+    void dropStack(const std::string& name);
+
+    const ServiceDeploy* deploy(std::int64_t id) const;
+    ServiceDeploy& editDeploy(std::int64_t id);
+    void putDeploy(ServiceDeploy d);
+    // The service's deploy that is pending or ongoing, if any.
+    const ServiceDeploy* activeDeploy(const std::string& service) const;
+
+    const StackDeployRecord* stackDeploy(std::int64_t id) const;
+    StackDeployRecord& editStackDeploy(std::int64_t id);
+    void putStackDeploy(StackDeployRecord d);
+
+    mut::PutCounters& counters();
+    const mut::PutCounters& counters() const { return counters_; }
+
+    void log(const std::string& kind, const std::string& subject, const std::string& detail);
+    void command(Command c) { out_.commands.push_back(std::move(c)); }
+    void timer(Timer t) { out_.timers.push_back(std::move(t)); }
+    void refuse(const std::string& message);
+    void failure(PlacementFailure f) { out_.failures.push_back(std::move(f)); }
+    bool refused() const { return out_.refused.has_value(); }
+
+    // Emits every change into the decision, in a deterministic order.
+    void finish();
+
+private:
+    const ClusterState& base_;
+    const PlacementIndex& index_;
+    const Context& ctx_;
+    Decision& out_;
+    std::map<std::string, std::optional<Node>> nodes_;
+    std::map<std::string, std::optional<Service>> services_;
+    std::map<InstanceKey, std::optional<Instance>> instances_;
+    std::map<std::string, std::optional<Stack>> stacks_;
+    std::map<std::int64_t, ServiceDeploy> deploys_;
+    std::map<std::int64_t, StackDeployRecord> stackDeploys_;
+    std::vector<std::string> volumeDrops_;
+    mut::PutCounters counters_;
+    bool countersChanged_ = false;
+};
+
+// Handlers, one file per concern.
+void onNodeConnect(Draft& d, const ev::NodeConnect& e);
+void onNodeClosed(Draft& d, const ev::NodeClosed& e);
+void onPingAnswered(Draft& d, const ev::PingAnswered& e);
+void onKeepaliveTick(Draft& d, const Timer& t);
+void onKeepaliveCheck(Draft& d, const Timer& t);
+void onStaleSweep(Draft& d, const Timer& t);
+void onNodeRemove(Draft& d, const ev::NodeRemove& e);
+void onNodeAvailability(Draft& d, const ev::NodeAvailability& e);
+void onNodeLabels(Draft& d, const ev::NodeLabels& e);
+void onEtcdMember(Draft& d, const ev::EtcdMember& e);
+void onPartition(Draft& d, const ev::Partition& e);
+void updateQuorum(Draft& d);
+void unplug(Draft& d, const std::string& node, int code, const std::string& reason);
+
+void onStackApply(Draft& d, const ev::StackApply& e);
+void onStackDeploy(Draft& d, const ev::StackDeploy& e);
+void onStackRemove(Draft& d, const ev::StackRemove& e);
+void onServiceScale(Draft& d, const ev::ServiceScale& e);
+void onServiceDeploy(Draft& d, const ev::ServiceDeploy& e);
+void onServiceStop(Draft& d, const ev::ServiceStop& e);
+void onServiceStart(Draft& d, const ev::ServiceStart& e);
+void onServiceRestart(Draft& d, const ev::ServiceRestart& e);
+void onInstanceReport(Draft& d, const ev::InstanceReport& e);
+void onInstanceHealth(Draft& d, const ev::InstanceHealth& e);
+void onDeployStep(Draft& d, const Timer& t);
+void onInstanceTimeout(Draft& d, const Timer& t);
+// Creates a pending service deploy and arms its first step. Returns its id.
+std::int64_t createDeploy(Draft& d, const std::string& service, const std::string& reason, std::int64_t stackDeploy = 0,
+                          bool force = false);
+
+void onReschedulePass(Draft& d, const Timer& t);
+
+// Quorum computed on the draft (its node changes included).
+bool draftQuorum(const Draft& d);
+std::string quorumRefusal(const Draft& d);
+
+}  // namespace kontena::detail

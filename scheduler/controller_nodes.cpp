@@ -1,0 +1,236 @@
+// Node lifecycle (reference §1.2, §2): connect and numbering, keepalive,
+// disconnect vs unresponsive, stale connections, removal, drain, labels,
+// and etcd quorum.
+#include <algorithm>
+
+#include "scheduler/controller_internal.h"
+
+namespace kontena::detail {
+
+namespace {
+
+constexpr int kMaxNodeNumber = 254;
+
+int lowestFreeNumber(const Draft& d) {
+    std::set<int> used;
+    for (const auto& [name, base] : d.base().nodes) {
+        const Node* n = d.node(name);
+        if (n) used.insert(n->number);
+    }
+    for (int k = 1; k <= kMaxNodeNumber; ++k) {
+        if (!used.count(k)) return k;
+    }
+    return 0;
+}
+
+void armKeepalive(Draft& d, const std::string& node, Instant connectedAt, Instant at) {
+    Timer t;
+    t.kind = TimerKind::KeepaliveTick;
+    t.at = at;
+    t.node = node;
+    t.token = connectedAt.ms;
+    d.timer(t);
+}
+
+}  // namespace
+
+void updateQuorum(Draft& d) {
+    const bool now = draftQuorum(d);
+    if (now == d.counters().quorum) return;
+    d.counters().quorum = now;
+    if (now) d.log("quorum_regained", d.base().grid.name, "etcd has a quorum again");
+    else d.log("quorum_lost", d.base().grid.name, quorumRefusal(d));
+}
+
+void onNodeConnect(Draft& d, const ev::NodeConnect& e) {
+    const Node* existing = d.node(e.node);
+    if (existing && existing->connectedAt && *existing->connectedAt > e.connectedAt) {
+        d.refuse("stale connection of node " + e.node + " ignored: a newer connection of the node exists");
+        d.command(cmd::CloseConnection{e.node, 4041, "node re-connected on another connection"});
+        return;
+    }
+    Node n;
+    if (existing) {
+        n = *existing;
+    } else {
+        n.name = e.node;
+        n.nodeId = e.node;
+        n.number = lowestFreeNumber(d);
+        if (n.number == 0) {
+            d.refuse("Cannot add node " + e.node + ": the grid is full (node numbers 1.." + std::to_string(kMaxNodeNumber) + " are used)");
+            return;
+        }
+    }
+    if (n.labels.empty()) n.labels = e.labels;   // docker labels apply only to a node without labels (§2.2)
+    n.cpus = e.cpus;
+    n.memory = e.memory;
+    n.volumeDrivers = e.volumeDrivers;
+    n.connected = true;
+    n.updated = true;
+    n.everConnected = true;
+    n.connectedAt = e.connectedAt;
+    n.lastSeen = d.now();
+    n.pingSentAt.reset();
+    n.closeCode = 0;
+    const bool initial = n.isInitial(d.base().grid.initialSize);
+    d.putNode(n);
+    d.log("node_online", e.node,
+          "node " + e.node + " connected as node number " + std::to_string(n.number) + (initial ? " (initial node)" : ""));
+    armKeepalive(d, e.node, e.connectedAt, d.now() + d.settings().pingInterval);
+    d.command(cmd::NotifyNode{e.node});
+    updateQuorum(d);
+}
+
+void unplug(Draft& d, const std::string& name, int code, const std::string& reason) {
+    Node& n = d.editNode(name);
+    if (!n.connected) return;
+    n.connected = false;
+    n.disconnectedAt = d.now();
+    n.pingSentAt.reset();
+    n.closeCode = code;
+    d.log("node_offline", name, "node " + name + " is offline: " + reason);
+    updateQuorum(d);
+}
+
+void onNodeClosed(Draft& d, const ev::NodeClosed& e) {
+    const Node* n = d.node(e.node);
+    if (!n || !n->connected || !n->connectedAt || *n->connectedAt != e.connectedAt) return;   // a late close of an older connection
+    unplug(d, e.node, 1006, "connection closed");
+}
+
+void onPingAnswered(Draft& d, const ev::PingAnswered& e) {
+    const Node* n = d.node(e.node);
+    if (!n || !n->connected || !n->connectedAt || *n->connectedAt != e.connectedAt) return;
+    Node& w = d.editNode(e.node);
+    w.lastSeen = d.now();
+    w.pingSentAt.reset();
+}
+
+void onKeepaliveTick(Draft& d, const Timer& t) {
+    const Node* n = d.node(t.node);
+    if (!n || !n->connected || !n->connectedAt || n->connectedAt->ms != t.token) return;
+    d.editNode(t.node).pingSentAt = d.now();
+    d.command(cmd::Ping{t.node, *n->connectedAt});
+    Timer check = t;
+    check.kind = TimerKind::KeepaliveCheck;
+    check.at = d.now() + d.settings().pingTimeout;
+    d.timer(check);
+}
+
+void onKeepaliveCheck(Draft& d, const Timer& t) {
+    const Node* n = d.node(t.node);
+    if (!n || !n->connected || !n->connectedAt || n->connectedAt->ms != t.token) return;
+    if (n->pingSentAt) {
+        unplug(d, t.node, 4030, "no answer to the keepalive ping within " + formatDuration(d.settings().pingTimeout));
+        d.command(cmd::CloseConnection{t.node, 4030, "ping timeout"});
+        return;
+    }
+    armKeepalive(d, t.node, *n->connectedAt, d.now() - d.settings().pingTimeout + d.settings().pingInterval);
+}
+
+void onStaleSweep(Draft& d, const Timer& t) {
+    for (const auto& [name, n] : d.base().nodes) {
+        if (n.connected && n.lastSeen && d.now() - *n.lastSeen > d.settings().staleThreshold) {
+            unplug(d, name, 4031, "not seen for more than " + formatDuration(d.settings().staleThreshold) + " (stale connection)");
+        }
+    }
+    Timer next = t;
+    next.at = d.now() + d.settings().staleSweepInterval;
+    d.timer(next);
+}
+
+void onNodeRemove(Draft& d, const ev::NodeRemove& e) {
+    const Node* n = d.node(e.node);
+    if (!n) {
+        d.refuse("Cannot remove node " + e.node + ": no such node");
+        return;
+    }
+    if (n->connected) {
+        d.refuse("Cannot remove node " + e.node + ": it is online; stop its agent first (a node is removed only while offline)");
+        return;
+    }
+    const bool initial = n->isInitial(d.base().grid.initialSize);
+    for (Instance inst : d.instancesOn(e.node)) {
+        Instance& w = d.editInstance(inst.service, inst.number);
+        w.node.reset();
+        w.observed = ObservedState::Missing;
+    }
+    d.dropNode(e.node);
+    d.log("node_removed", e.node,
+          "node " + e.node + " removed" + (initial ? "; it was initial node " + std::to_string(n->number) +
+                                                         ": the next node to join takes its number and etcd membership"
+                                                   : ""));
+    updateQuorum(d);
+}
+
+void onNodeAvailability(Draft& d, const ev::NodeAvailability& e) {
+    const Node* n = d.node(e.node);
+    if (!n) {
+        d.refuse("Cannot update node " + e.node + ": no such node");
+        return;
+    }
+    if (n->availability == e.availability) return;
+    d.editNode(e.node).availability = e.availability;
+    d.log(e.availability == Availability::Drain ? "node_drain" : "node_activate", e.node,
+          "node " + e.node + " availability set to " + toString(e.availability));
+    bool notify = false;
+    for (const Instance& inst : d.instancesOn(e.node)) {
+        const Service* svc = d.service(inst.service);
+        if (!svc || !svc->spec.stateful) continue;
+        if (e.availability == Availability::Drain && inst.desired == DesiredState::Running) {
+            d.editInstance(inst.service, inst.number).desired = DesiredState::Stopped;
+            d.log("instance_stopped", instanceName(inst.service, inst.number), "stateful instance stopped because its node is drained");
+            notify = true;
+        } else if (e.availability == Availability::Active && inst.desired == DesiredState::Stopped &&
+                   svc->state == ServiceState::Running) {
+            d.editInstance(inst.service, inst.number).desired = DesiredState::Running;
+            d.log("instance_started", instanceName(inst.service, inst.number), "stateful instance started again: its node is active");
+            notify = true;
+        }
+    }
+    if (notify && n->connected) d.command(cmd::NotifyNode{e.node});
+}
+
+void onNodeLabels(Draft& d, const ev::NodeLabels& e) {
+    const Node* n = d.node(e.node);
+    if (!n) {
+        d.refuse("Cannot label node " + e.node + ": no such node");
+        return;
+    }
+    Node& w = d.editNode(e.node);
+    for (const auto& l : e.remove) w.labels.erase(std::remove(w.labels.begin(), w.labels.end(), l), w.labels.end());
+    for (const auto& l : e.add) {
+        if (std::find(w.labels.begin(), w.labels.end(), l) == w.labels.end()) w.labels.push_back(l);
+    }
+    d.log("node_labels", e.node, "labels of " + e.node + " are now [" + [&] {
+        std::string s;
+        for (const auto& l : w.labels) s += (s.empty() ? "" : ", ") + l;
+        return s;
+    }() + "]");
+}
+
+void onEtcdMember(Draft& d, const ev::EtcdMember& e) {
+    const Node* n = d.node(e.node);
+    if (!n || n->etcdHealthy == e.healthy) return;
+    d.editNode(e.node).etcdHealthy = e.healthy;
+    if (n->isInitial(d.base().grid.initialSize)) {
+        d.log(e.healthy ? "etcd_member_up" : "etcd_member_down", e.node,
+              std::string("etcd member on ") + e.node + (e.healthy ? " is healthy" : " is unhealthy or unreachable"));
+    }
+    updateQuorum(d);
+}
+
+void onPartition(Draft& d, const ev::Partition& e) {
+    std::map<std::string, int> group;
+    for (std::size_t g = 0; g < e.groups.size(); ++g) {
+        for (const auto& name : e.groups[g]) group[name] = static_cast<int>(g) + 1;
+    }
+    for (const auto& [name, base] : d.base().nodes) {
+        const int want = group.count(name) ? group[name] : 0;
+        const Node* n = d.node(name);
+        if (n && n->partitionGroup != want) d.editNode(name).partitionGroup = want;
+    }
+    updateQuorum(d);
+}
+
+}  // namespace kontena::detail

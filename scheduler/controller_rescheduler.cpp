@@ -1,0 +1,131 @@
+// The periodic re-scheduler (reference §4.9, §2.4, §2.5) with minimal
+// movement: a service is re-deployed only when an instance is missing, is
+// on a node it may no longer use (offline past its strategy's grace,
+// drained, affinity no longer holds, ...), or a daemon service's eligible
+// nodes changed; plus the "lagging behind" and `interval` triggers.
+// Beyond Kontena: when more than massOfflineFraction of the nodes are
+// offline, instances are evicted from at most one more offline node per
+// massOfflineEvictionInterval, and not at all when every node is offline.
+#include <map>
+
+#include "scheduler/controller_internal.h"
+#include "scheduler/random.h"
+
+namespace kontena::detail {
+
+namespace {
+
+struct Misplacement {
+    std::string reason;
+    std::set<std::string> offlineNodes;   // offline nodes the instances would leave
+};
+
+bool stackDeployBlocks(const Draft& d, const std::string& stack) {
+    for (const auto& [id, sd] : d.base().stackDeploys) {
+        if (sd.stack == stack && (sd.state == DeployState::Pending || sd.state == DeployState::Ongoing) &&
+            d.now() - sd.createdAt < d.settings().stackDeployBlocksRescheduling) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::optional<Misplacement> misplacement(const Draft& d, const Service& svc) {
+    CandidatePolicy policy;
+    policy.now = d.now();
+    policy.includeOfflineWithinGrace = true;
+    policy.applyOnlineGrace = true;
+    const std::uint64_t seed = stableHash(svc.spec.key()) ^ static_cast<std::uint64_t>(d.now().ms);
+    const int count = computeInstanceCount(d.base(), d.index(), svc.spec, policy, seed);
+    const auto records = d.instancesOf(svc.spec.key());
+    int placed = 0;
+    for (const auto& r : records) placed += r.node ? 1 : 0;
+    if (placed != count || static_cast<int>(records.size()) != count) {
+        return Misplacement{"service has " + std::to_string(placed) + " placed instances, wants " + std::to_string(count), {}};
+    }
+    PlacementPass pass(d.base(), d.index(), svc.spec, policy, seed);
+    std::map<std::string, int> perNode;
+    for (const auto& r : records) {
+        if (r.number > count) return Misplacement{"instance " + instanceName(r.service, r.number) + " is beyond the instance count", {}};
+        if (auto why = pass.misfit(*r.node, r.number)) {
+            Misplacement m{"instance " + instanceName(r.service, r.number) + " on " + *r.node + " must move: " + why->reason, {}};
+            const Node* n = d.node(*r.node);
+            if (n && !n->connected) m.offlineNodes.insert(*r.node);
+            return m;
+        }
+        ++perNode[*r.node];
+    }
+    if (svc.spec.strategy == Strategy::Daemon) {
+        for (const auto& [node, c] : perNode) {
+            if (c > svc.spec.instances) return Misplacement{"daemon instances are not spread one set per node (" + node + ")", {}};
+        }
+    }
+    return std::nullopt;
+}
+
+// May instances leave these offline nodes now? Updates the limiter state.
+bool evictionAllowed(Draft& d, const std::set<std::string>& offlineNodes, double offlineFraction) {
+    if (offlineNodes.empty() || offlineFraction <= d.settings().massOfflineFraction) return true;
+    bool needsNew = false;
+    for (const auto& n : offlineNodes) needsNew = needsNew || !d.counters().evictedNodes.count(n);
+    if (!needsNew) return true;
+    const auto& last = d.counters().lastEviction;
+    if (last && d.now() - *last < d.settings().massOfflineEvictionInterval) return false;
+    auto& c = d.counters();
+    c.lastEviction = d.now();
+    for (const auto& n : offlineNodes) c.evictedNodes.insert(n);
+    return true;
+}
+
+}  // namespace
+
+void onReschedulePass(Draft& d, const Timer& t) {
+    Timer next = t;
+    next.at = d.now() + d.settings().schedulerInterval;
+    d.timer(next);
+
+    int connected = 0, total = 0;
+    for (const auto& [name, n] : d.base().nodes) {
+        ++total;
+        connected += n.connected ? 1 : 0;
+    }
+    // Never re-deploy with zero nodes: the master is more likely the one cut off.
+    if (connected == 0) return;
+    const double offlineFraction = total ? static_cast<double>(total - connected) / total : 0.0;
+    for (const auto& name : d.counters().evictedNodes) {
+        const Node* n = d.node(name);
+        if (!n || n->connected) {
+            d.counters().evictedNodes.erase(name);
+            break;   // erase one per pass keeps iteration valid; the rest go next pass
+        }
+    }
+
+    for (const auto& [key, base] : d.base().services) {
+        const Service* svc = d.service(key);
+        if (!svc || svc->spec.stateful || svc->state != ServiceState::Running) continue;
+        if (d.activeDeploy(key) || stackDeployBlocks(d, svc->spec.stack)) continue;
+        if (svc->spec.deploy.interval && svc->deployedAt && *svc->deployedAt + *svc->spec.deploy.interval < d.now()) {
+            ++d.editService(key).revision;
+            d.log("reschedule", key, "interval of " + formatDuration(*svc->spec.deploy.interval) + " passed: forced redeploy");
+            createDeploy(d, key, "interval", 0, true);
+            continue;
+        }
+        if (svc->updatedAt && (!svc->deployedAt || *svc->updatedAt > *svc->deployedAt)) {
+            d.log("reschedule", key, "service definition changed after its last deploy");
+            createDeploy(d, key, "scheduler: lagging behind");
+            continue;
+        }
+        auto wrong = misplacement(d, *svc);
+        if (!wrong) continue;
+        if (!evictionAllowed(d, wrong->offlineNodes, offlineFraction)) {
+            d.log("eviction_limited", key,
+                  "not moving " + key + " yet: many nodes are offline at once, evictions are limited to one node per " +
+                      formatDuration(d.settings().massOfflineEvictionInterval));
+            continue;
+        }
+        d.log("reschedule", key, wrong->reason);
+        createDeploy(d, key, "scheduler: " + wrong->reason);
+    }
+}
+
+}  // namespace kontena::detail
