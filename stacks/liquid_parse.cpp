@@ -160,7 +160,7 @@ private:
                 std::size_t end = s.find(ch, i + 1);
                 if (end == std::string::npos) {
                     error_ = "unterminated string in " + quote(s);
-                    return;
+                    break;
                 }
                 toks_.push_back({Tok::Kind::String, s.substr(i + 1, end - i - 1), {}});
                 i = end + 1;

@@ -103,8 +103,8 @@ std::vector<std::pair<std::string, Value>> resolverList(const YAML::Node& node, 
     return out;
 }
 
-std::optional<VariableDef> parseOne(const std::string& name, const YAML::Node& node, const std::string& file,
-                                    Diagnostics& diags) {
+std::optional<VariableDef> parseOne(const std::string& name, const YAML::Node& key, const YAML::Node& node,
+                                    const std::string& file, Diagnostics& diags) {
     const std::string path = "variables." + name;
     if (!node.IsMap()) {
         diags.error(positionOf(node, file), path, "expected a mapping, got " + describe(node));
@@ -112,7 +112,7 @@ std::optional<VariableDef> parseOne(const std::string& name, const YAML::Node& n
     }
     VariableDef def;
     def.name = name;
-    def.pos = positionOf(node, file);
+    def.pos = positionOf(key, file);
     def.options = toValue(node);
     const YAML::Node type = node["type"];
     if (type.IsDefined() && !type.IsNull()) {
@@ -142,7 +142,7 @@ std::vector<VariableDef> parseVariableDefs(const YAML::Node& node, const std::st
         return defs;
     }
     for (const auto& kv : node) {
-        if (auto def = parseOne(scalarText(kv.first), kv.second, file, diags)) defs.push_back(std::move(*def));
+        if (auto def = parseOne(scalarText(kv.first), kv.first, kv.second, file, diags)) defs.push_back(std::move(*def));
     }
     return defs;
 }
@@ -169,7 +169,8 @@ private:
     // The value of `name` for another variable; nullopt if unknown.
     std::optional<Value> valueOf(const std::string& name, std::string& error) {
         if (index_.count(name)) {
-            if (state_[name] == State::Resolving) {
+            auto st = state_.find(name);
+            if (st != state_.end() && st->second == State::Resolving) {
                 error = "variables reference each other in a cycle through '" + name + "'";
                 return std::nullopt;
             }
