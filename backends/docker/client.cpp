@@ -70,9 +70,10 @@ EngineResult<HttpResponse> DockerClient::call(const QByteArray& method, const QB
 }
 
 StreamEnd DockerClient::stream(const QByteArray& path, const StreamCallbacks& callbacks,
-                               StreamCancel& cancel) {
+                               StreamCancel& cancel, std::chrono::seconds idleTimeout) {
     HttpRequest req;
     req.path = kApiPrefix + path;
+    req.idleTimeout = idleTimeout;
     return transport_->stream(req, callbacks, cancel);
 }
 

@@ -91,7 +91,9 @@ public:
                                     const QByteArray& body = {});
 
     // One long response of `path` below /v1.41 (see UnixSocketTransport::stream).
-    StreamEnd stream(const QByteArray& path, const StreamCallbacks& callbacks, StreamCancel& cancel);
+    // `idleTimeout` > 0 ends the stream (not cleanly) after that long without data.
+    StreamEnd stream(const QByteArray& path, const StreamCallbacks& callbacks, StreamCancel& cancel,
+                     std::chrono::seconds idleTimeout = std::chrono::seconds(0));
 
 private:
     EngineResult<QJsonValue> callJson(const QByteArray& method, const QByteArray& path,

@@ -59,16 +59,14 @@ bool EngineStream::waitFor(std::chrono::milliseconds delay) {
 }
 
 EngineStream::EndDecision EngineStream::followContainer(const QString& ref, const StreamEnd& end) {
-    if (!end.clean)
-        return EndDecision{EndDecision::Reconnect, true, end.error.describe()};
     const auto info = client_.inspectContainer(ref);
     if (!info && info.error().isUnreachable())
-        return EndDecision{EndDecision::Reconnect, true, info.error().describe()};
+        return EndDecision{EndDecision::Reconnect, true, end.clean ? info.error().describe() : end.error.describe()};
     if (!info)
         return EndDecision{EndDecision::Finish, false, info.error().describe()};
     if (info.value().state.running)
         return EndDecision{EndDecision::Reconnect, false, {}};
-    return EndDecision{EndDecision::Finish, false, QStringLiteral("container is not running")};
+    return EndDecision{EndDecision::Finish, false, QStringLiteral("container is not running"), true};
 }
 
 void EngineStream::run() {
@@ -95,8 +93,8 @@ void EngineStream::run() {
             delay = policy_.initialDelay;
             deliver([this] { emit opened(); });
         };
-        callbacks.data = [this](QByteArrayView piece) { consume(piece); };
-        const StreamEnd end = client_.stream(nextPath(), callbacks, cancel_);
+        callbacks.data = [this](QByteArrayView piece) { return consume(piece); };
+        const StreamEnd end = client_.stream(nextPath(), callbacks, cancel_, idleTimeout());
         if (end.cancelled)
             return;
         EndDecision decision;

@@ -73,6 +73,7 @@ protected:
         enum Next { Reconnect, Finish } next = Reconnect;
         bool gap = true;       // false: reconnect at once, the engine is fine
         QString reason;
+        bool containerStopped = false;   // set by followContainer()
     };
 
     EngineStream(DockerClient client, ReconnectPolicy policy, QObject* parent);
@@ -80,17 +81,20 @@ protected:
     // ---- hooks, all called on the worker thread
     // The path (below /v1.41) of the next connection, from the resume point on.
     virtual QByteArray nextPath() = 0;
+    // How long a response may stay silent before it counts as broken (0: forever).
+    virtual std::chrono::seconds idleTimeout() const { return std::chrono::seconds(0); }
     // A new response begins: drop any partial data of the previous one.
     virtual void resetDecoder() = 0;
-    virtual void consume(QByteArrayView piece) = 0;
+    // A piece of the body; false ends this response (then afterEnd() decides).
+    virtual bool consume(QByteArrayView piece) = 0;
     // The response head arrived; `afterGap`: this ends an interruption.
     virtual void onOpened(bool afterGap) { Q_UNUSED(afterGap); }
     // A response ended without an HTTP error (clean or connection lost).
     virtual EndDecision afterEnd(const StreamEnd& end) = 0;
 
-    // The usual afterEnd() of a stream about one container: a broken
-    // connection is a gap; a clean end reconnects at once while the container
-    // runs, and finishes once it stopped or was removed.
+    // The usual afterEnd() of a stream about one container, from the
+    // container's state: engine unreachable is a gap; running reconnects at
+    // once; stopped or removed finishes.
     EndDecision followContainer(const QString& ref, const StreamEnd& end);
 
     // Runs `fn` on the owner's thread, unless the stream was stopped by then.

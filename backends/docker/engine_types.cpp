@@ -172,6 +172,10 @@ StatsSample parseStatsSample(const QJsonObject& o) {
     return s;
 }
 
+bool StatsSample::fromRunningContainer() const {
+    return !read.startsWith(QLatin1String("0001-01-01")) && (memoryUsage > 0 || pids > 0);
+}
+
 double StatsSample::cpuPercent() const {
     const double cpuDelta = static_cast<double>(cpuTotalNs - preCpuTotalNs);
     const double systemDelta = static_cast<double>(systemCpuNs - preSystemCpuNs);

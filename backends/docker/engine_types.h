@@ -147,6 +147,9 @@ struct StatsSample {
     // Share of the whole host's CPU time, 0..100*onlineCpus, from the
     // difference to the previous sample the engine includes.
     double cpuPercent() const;
+    // False for the engine's empty sample of a container that is not running
+    // (zero "read" time and no memory reading).
+    bool fromRunningContainer() const;
 };
 
 ContainerSummary parseContainerSummary(const QJsonObject& o);

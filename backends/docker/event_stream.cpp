@@ -25,7 +25,7 @@ void EventStream::resetDecoder() {
     splitter_ = JsonLineSplitter();
 }
 
-void EventStream::consume(QByteArrayView piece) {
+bool EventStream::consume(QByteArrayView piece) {
     splitter_.feed(piece, [this](const QJsonObject& o) {
         EngineEvent e = parseEngineEvent(o);
         if (e.timeNano != 0 && e.timeNano <= lastTimeNano_)
@@ -33,6 +33,7 @@ void EventStream::consume(QByteArrayView piece) {
         lastTimeNano_ = std::max(lastTimeNano_, e.timeNano);
         deliver([this, e = std::move(e)] { emit event(e); });
     });
+    return true;
 }
 
 void EventStream::onOpened(bool afterGap) {

@@ -28,7 +28,7 @@ signals:
 protected:
     QByteArray nextPath() override;
     void resetDecoder() override;
-    void consume(QByteArrayView piece) override;
+    bool consume(QByteArrayView piece) override;
     void onOpened(bool afterGap) override;
     EndDecision afterEnd(const StreamEnd& end) override;
 

@@ -110,8 +110,8 @@ size_t streamBody(char* data, size_t size, size_t count, void* user) {
     if (s->status >= 400) {
         if (s->errorBody.size() < 64 * 1024)
             s->errorBody.append(data, n);
-    } else if (s->callbacks->data) {
-        s->callbacks->data(QByteArrayView(data, n));
+    } else if (s->callbacks->data && !s->callbacks->data(QByteArrayView(data, n))) {
+        return 0;   // the consumer has seen enough
     }
     return size * count;
 }
@@ -218,6 +218,10 @@ StreamEnd UnixSocketTransport::stream(const HttpRequest& req, const StreamCallba
     {
         CurlCall call(handle, socketPathBytes_, req);
         curl_easy_setopt(handle, CURLOPT_FORBID_REUSE, 1L);
+        if (req.idleTimeout.count() > 0) {
+            curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, 1L);
+            curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, static_cast<long>(req.idleTimeout.count()));
+        }
         curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, streamHeader);
         curl_easy_setopt(handle, CURLOPT_HEADERDATA, &state);
         curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, streamBody);

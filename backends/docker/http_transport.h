@@ -30,6 +30,7 @@ struct HttpRequest {
     QByteArray body;                   // sent when non-empty or method is POST
     QByteArray contentType = "application/json";
     std::chrono::milliseconds timeout{0};   // whole call; 0 = no limit
+    std::chrono::seconds idleTimeout{0};    // stream(): give up after this long without data; 0 = never
 };
 
 struct HttpResponse {
@@ -64,8 +65,9 @@ struct StreamEnd {
 struct StreamCallbacks {
     // Called once the response head arrived (status < 400 only).
     std::function<void(int status)> opened;
-    // Called with each piece of a successful response body.
-    std::function<void(QByteArrayView piece)> data;
+    // Called with each piece of a successful response body; returning false
+    // ends the response early (StreamEnd::clean is then false).
+    std::function<bool(QByteArrayView piece)> data;
 };
 
 class UnixSocketTransport {

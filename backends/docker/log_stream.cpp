@@ -14,7 +14,8 @@ LogStream::~LogStream() {
 }
 
 QByteArray LogStream::nextPath() {
-    QByteArray path = "/containers/" + urlPart(container_) + "/logs?follow=1&timestamps=1" +
+    QByteArray path = "/containers/" + urlPart(container_) + "/logs?timestamps=1" +
+                      (draining_ ? "&follow=0" : "&follow=1") +
                       "&stdout=" + (options_.stdoutStream ? "1" : "0") +
                       "&stderr=" + (options_.stderrStream ? "1" : "0");
     if (lastTimeNano_ > 0) {
@@ -39,14 +40,24 @@ void LogStream::deliverLine(const LogLine& l) {
     deliver([this, l] { emit line(l); });
 }
 
-void LogStream::consume(QByteArrayView piece) {
+bool LogStream::consume(QByteArrayView piece) {
     decoder_.feed(piece, [this](const LogLine& l) { deliverLine(l); });
+    return true;
 }
 
 EngineStream::EndDecision LogStream::afterEnd(const StreamEnd& end) {
     if (end.clean)
         decoder_.flush([this](const LogLine& l) { deliverLine(l); });
-    return followContainer(container_, end);
+    EndDecision decision = followContainer(container_, end);
+    // The engine may end a follow before its last lines (or the response
+    // broke): once stopped, read everything since the last line, then finish.
+    if (decision.containerStopped && !draining_) {
+        draining_ = true;
+        return EndDecision{EndDecision::Reconnect, false, decision.reason};
+    }
+    if (decision.next == EndDecision::Reconnect)
+        draining_ = false;
+    return decision;
 }
 
 }  // namespace kontena::docker

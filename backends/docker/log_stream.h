@@ -5,8 +5,9 @@
 // Resume: lines carry the engine's timestamps; a reconnect asks for lines
 // since the last one delivered and drops the ones at or before it, so after
 // an interruption the owner gets what the container wrote meanwhile, once.
-// The stream finishes when the container has stopped (after its last
-// lines) or was removed.
+// The stream finishes when the container has stopped (after one last read
+// without follow, as the engine may end a follow before its final lines) or
+// was removed.
 
 #include "backends/docker/engine_stream.h"
 #include "backends/docker/stream_parsers.h"
@@ -28,7 +29,7 @@ signals:
 protected:
     QByteArray nextPath() override;
     void resetDecoder() override;
-    void consume(QByteArrayView piece) override;
+    bool consume(QByteArrayView piece) override;
     EndDecision afterEnd(const StreamEnd& end) override;
 
 private:
@@ -38,6 +39,7 @@ private:
     LogOptions options_;
     LogFrameDecoder decoder_{true};
     qint64 lastTimeNano_ = 0;   // worker thread only
+    bool draining_ = false;     // the next request reads to the end without following
 };
 
 }  // namespace kontena::docker

@@ -19,11 +19,18 @@ void StatsStream::resetDecoder() {
     splitter_ = JsonLineSplitter();
 }
 
-void StatsStream::consume(QByteArrayView piece) {
-    splitter_.feed(piece, [this](const QJsonObject& o) {
+bool StatsStream::consume(QByteArrayView piece) {
+    bool running = true;
+    splitter_.feed(piece, [&](const QJsonObject& o) {
         StatsSample s = parseStatsSample(o);
-        deliver([this, s = std::move(s)] { emit sample(s); });
+        if (!s.fromRunningContainer()) {
+            running = false;   // the engine's zero sample of a stopped container
+            return;
+        }
+        if (running)
+            deliver([this, s = std::move(s)] { emit sample(s); });
     });
+    return running;
 }
 
 EngineStream::EndDecision StatsStream::afterEnd(const StreamEnd& end) {

@@ -4,7 +4,8 @@
 //
 // Resync: samples are absolute counters, so a reconnect simply continues;
 // the gap tells the owner which period has no samples. The stream finishes
-// when the container stopped or was removed.
+// when the container stopped (the engine then sends zero samples, which are
+// not delivered) or was removed.
 
 #include "backends/docker/engine_stream.h"
 #include "backends/docker/stream_parsers.h"
@@ -23,8 +24,10 @@ signals:
 
 protected:
     QByteArray nextPath() override;
+    // The engine keeps a stopped container's stats response open but silent.
+    std::chrono::seconds idleTimeout() const override { return std::chrono::seconds(5); }
     void resetDecoder() override;
-    void consume(QByteArrayView piece) override;
+    bool consume(QByteArrayView piece) override;
     EndDecision afterEnd(const StreamEnd& end) override;
 
 private:

@@ -57,6 +57,16 @@ QList<qint64> processesUnder(const QString& root) {
     return pids;
 }
 
+// Running, as opposed to gone or a zombie nobody reaped yet.
+bool processAlive(qint64 pid) {
+    QFile stat(QStringLiteral("/proc/") + QString::number(pid) + QStringLiteral("/stat"));
+    if (pid <= 0 || !stat.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray line = stat.readAll();
+    const qsizetype close = line.lastIndexOf(')');
+    return close > 0 && close + 2 < line.size() && line.at(close + 2) != 'Z';
+}
+
 void unmountUnder(const QString& root) {
     QFile mounts(QStringLiteral("/proc/mounts"));
     if (!mounts.open(QIODevice::ReadOnly))
@@ -238,6 +248,27 @@ HarnessResult<HarnessDone> PrivateDockerd::stopDaemon() {
     }
     process_.reset();
     endLeftoverProcesses();
+    return ok();
+}
+
+HarnessResult<HarnessDone> PrivateDockerd::crashDaemon() {
+    if (!isRunning())
+        return harnessError(QStringLiteral("crashDaemon: dockerd is not running"));
+    ::kill(static_cast<pid_t>(process_->processId()), SIGKILL);
+    if (!process_->waitForFinished(10'000))
+        return harnessError(QStringLiteral("dockerd survived SIGKILL"));
+    process_.reset();
+    // containerd dies with dockerd (parent-death signal), but may linger as
+    // an unreaped zombie here; its pidfile would then make the next dockerd
+    // wait for it forever instead of starting a new one.
+    const QString pidFile = root() + QStringLiteral("/exec/containerd/containerd.pid");
+    QFile f(pidFile);
+    const qint64 containerd = f.open(QIODevice::ReadOnly) ? f.readAll().trimmed().toLongLong() : 0;
+    f.close();
+    for (int waited = 0; processAlive(containerd) && waited < 5'000; waited += 50)
+        QThread::msleep(50);
+    if (!processAlive(containerd))
+        QFile::remove(pidFile);
     return ok();
 }
 

@@ -52,6 +52,9 @@ public:
     HarnessResult<HarnessDone> restartDaemon();
     // Only the stop half of restartDaemon(); startDaemon() brings it back.
     HarnessResult<HarnessDone> stopDaemon();
+    // SIGKILL to dockerd alone, as a crash: containerd and the containers
+    // keep running until startDaemon() (which, without live-restore, stops them).
+    HarnessResult<HarnessDone> crashDaemon();
     HarnessResult<HarnessDone> startDaemon();
 
     // Imports a busybox-static root filesystem as `tag` with `cmd` as its
