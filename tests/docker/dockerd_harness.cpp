@@ -1,6 +1,7 @@
 #include "tests/docker/dockerd_harness.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -149,9 +150,13 @@ HarnessResult<HarnessDone> PrivateDockerd::makeBridge() {
         const int k = 100 + (first - 100 + i) % 100;
         auto lock = std::make_unique<QLockFile>(QStringLiteral("/tmp/kontena-dockerd-net-") +
                                                 QString::number(k) + QStringLiteral(".lock"));
-        if (!lock->tryLock(0) || subnetInUse(k))
+        if (!lock->tryLock(0))
             continue;
         const QString name = QStringLiteral("kd") + QString::number(k);
+        // Holding the lock, a kdK bridge is a leftover of a crashed test run.
+        (void)runTool(QStringLiteral("ip"), {QStringLiteral("link"), QStringLiteral("del"), name});
+        if (subnetInUse(k))
+            continue;
         const QString address = QStringLiteral("10.") + QString::number(k) + QStringLiteral(".0.1/24");
         for (const QStringList& args : {QStringList{QStringLiteral("link"), QStringLiteral("add"), name,
                                                     QStringLiteral("type"), QStringLiteral("bridge")},
@@ -216,7 +221,10 @@ HarnessResult<HarnessDone> PrivateDockerd::startDaemon() {
     process_->setStandardInputFile(QProcess::nullDevice());
     process_->setStandardOutputFile(logPath(), QIODevice::Append);
     process_->setStandardErrorFile(logPath(), QIODevice::Append);
-    process_->setChildProcessModifier([] { ::setsid(); });   // its own session: no terminal signals
+    process_->setChildProcessModifier([] {
+        ::setsid();                          // its own session: no terminal signals
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // a crashed test still stops its daemon
+    });
     process_->start();
     if (!process_->waitForStarted(10'000))
         return harnessError(QStringLiteral("cannot start dockerd: ") + process_->errorString());

@@ -11,7 +11,9 @@
 // every container and user network the daemon has, stops the daemon by its
 // pid (SIGTERM, then SIGKILL), ends any process still running from the
 // temporary directory (containerd, shims) by pid, deletes the bridge and the
-// directory. Nothing is added to iptables.
+// directory. Nothing is added to iptables. If the test process dies, the
+// daemon gets SIGTERM (parent-death signal) and the next start() deletes the
+// leftover bridge.
 //
 // Needs root, `dockerd` and `ip` (packages docker.io and iproute2), and for
 // buildBusyboxImage() `/bin/busybox` (busybox-static) and the `docker` CLI.
