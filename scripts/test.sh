@@ -16,6 +16,7 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 cmake --build build-asan -j "$jobs"
 ctest --test-dir build-asan -L core -j "$jobs" --output-on-failure
 
+scripts/fuzz-stacks.sh "${FUZZ_SECONDS:-60}"
 echo "== full build (warnings are errors): every suite"
 cmake -S . -B build -G Ninja -DKONTENA_WERROR=ON >/dev/null
 cmake --build build -j "$jobs"
