@@ -23,6 +23,18 @@ const Node* Draft::node(const std::string& name) const {
     return base_.node(name);
 }
 
+std::vector<const Node*> Draft::allNodes() const {
+    std::vector<const Node*> out;
+    for (const auto& [name, base] : base_.nodes) {
+        if (const Node* n = node(name)) out.push_back(n);
+    }
+    for (const auto& [name, n] : nodes_) {
+        if (n && !base_.nodes.count(name)) out.push_back(&*n);
+    }
+    std::sort(out.begin(), out.end(), [](const Node* a, const Node* b) { return a->name < b->name; });
+    return out;
+}
+
 Node& Draft::editNode(const std::string& name) {
     auto it = nodes_.find(name);
     if (it == nodes_.end()) it = nodes_.emplace(name, *base_.node(name)).first;
@@ -201,9 +213,8 @@ void Draft::finish() {
 bool draftQuorum(const Draft& d) {
     const ClusterState& st = d.base();
     std::map<int, int> healthyByGroup;
-    for (const auto& [name, base] : st.nodes) {
-        const Node* n = d.node(name);
-        if (n && n->isInitial(st.grid.initialSize) && n->etcdHealthy) ++healthyByGroup[n->partitionGroup];
+    for (const Node* n : d.allNodes()) {
+        if (n->isInitial(st.grid.initialSize) && n->etcdHealthy) ++healthyByGroup[n->partitionGroup];
     }
     int best = 0;
     for (const auto& [g, c] : healthyByGroup) best = std::max(best, c);
@@ -213,9 +224,8 @@ bool draftQuorum(const Draft& d) {
 std::string quorumRefusal(const Draft& d) {
     const ClusterState& st = d.base();
     int healthy = 0;
-    for (const auto& [name, base] : st.nodes) {
-        const Node* n = d.node(name);
-        if (n && n->isInitial(st.grid.initialSize) && n->etcdHealthy) ++healthy;
+    for (const Node* n : d.allNodes()) {
+        if (n->isInitial(st.grid.initialSize) && n->etcdHealthy) ++healthy;
     }
     return "etcd has no quorum (" + std::to_string(healthy) + " of " + std::to_string(st.grid.initialSize) +
            " initial members healthy and reachable, " + std::to_string(st.grid.quorumSize()) +

@@ -20,6 +20,8 @@ public:
     const GridSettings& settings() const { return base_.grid.settings; }
 
     const Node* node(const std::string& name) const;
+    // Every node as the draft sees it (base plus added, minus dropped), by name.
+    std::vector<const Node*> allNodes() const;
     Node& editNode(const std::string& name);            // the node must exist (in base or draft)
     void putNode(Node n);
     void dropNode(const std::string& name);

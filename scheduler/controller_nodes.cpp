@@ -13,10 +13,7 @@ constexpr int kMaxNodeNumber = 254;
 
 int lowestFreeNumber(const Draft& d) {
     std::set<int> used;
-    for (const auto& [name, base] : d.base().nodes) {
-        const Node* n = d.node(name);
-        if (n) used.insert(n->number);
-    }
+    for (const Node* n : d.allNodes()) used.insert(n->number);
     for (int k = 1; k <= kMaxNodeNumber; ++k) {
         if (!used.count(k)) return k;
     }

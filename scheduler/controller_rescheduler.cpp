@@ -1,8 +1,10 @@
-// The periodic re-scheduler (reference §4.9, §2.4, §2.5) with minimal
-// movement: a service is re-deployed only when an instance is missing, is
-// on a node it may no longer use (offline past its strategy's grace,
-// drained, affinity no longer holds, ...), or a daemon service's eligible
-// nodes changed; plus the "lagging behind" and `interval` triggers.
+// The periodic re-scheduler (reference §4.9, §2.4, §2.5): a service is
+// re-deployed when an instance is missing, is on a node it may no longer
+// use (offline past its strategy's grace, drained, affinity no longer
+// holds, ...), a daemon service's eligible nodes changed, or ha would now
+// use another set of nodes (Kontena's comparison); plus the "lagging
+// behind" and `interval` triggers. random services keep their nodes while
+// those stay eligible (Kontena 1.x moved them constantly, #2244).
 // Beyond Kontena: when more than massOfflineFraction of the nodes are
 // offline, instances are evicted from at most one more offline node per
 // massOfflineEvictionInterval, and not at all when every node is offline.
@@ -54,6 +56,24 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc) {
             return m;
         }
         ++perNode[*r.node];
+    }
+    if (svc.spec.strategy == Strategy::Ha) {
+        // Kontena's test (§4.9a): would ha place the instances on the same set
+        // of nodes now? Instances keep their node on ties (rank - 5), so this
+        // only moves instances when zones or nodes changed.
+        std::set<std::string> current, computed;
+        for (const auto& [node, c] : perNode) current.insert(node);
+        PlacementPass fresh(d.base(), d.index(), svc.spec, policy, seed);
+        for (int n = 1; n <= count; ++n) {
+            auto placedNode = fresh.place(n);
+            if (placedNode) computed.insert(placedNode.value());
+        }
+        if (!computed.empty() && computed != current) {
+            std::string from, to;
+            for (const auto& n : current) from += (from.empty() ? "" : ", ") + n;
+            for (const auto& n : computed) to += (to.empty() ? "" : ", ") + n;
+            return Misplacement{"instances are not distributed as ha would place them now (on " + from + "; ha wants " + to + ")", {}};
+        }
     }
     if (svc.spec.strategy == Strategy::Daemon) {
         for (const auto& [node, c] : perNode) {

@@ -56,7 +56,7 @@ std::string portList(const std::vector<int>& ports) {
 PlacementPass::Impl::Impl(const ClusterState& s, const PlacementIndex& i, const ServiceSpec& sv, CandidatePolicy p,
                           std::uint64_t sd, PlacementMode m)
     : state(s), index(i), svc(sv), policy(p), seed(splitmix64(sd)), mode(m), needs(analyse(s, sv)),
-      rng(sd ^ 0x72616e646f6dULL), counters(static_cast<std::size_t>(i.nodeCount()), 0) {}
+      rngSeed(sd ^ 0x72616e646f6dULL), counters(static_cast<std::size_t>(i.nodeCount()), 0) {}
 
 std::optional<int> PlacementPass::Impl::recordNode(int number) const {
     const Instance* inst = state.instance(needs.key, number);
@@ -207,7 +207,10 @@ Result<int, PlacementFailure> PlacementPass::Impl::referencePlace(int number) {
         if (auto pinned = recordNode(number)) {
             if (std::find(work.begin(), work.end(), *pinned) != work.end()) return *pinned;
         }
-        return work[static_cast<std::size_t>(rng.below(work.size()))];
+        // A draw per instance number, so a deploy stepping one instance per
+        // decision picks what one long pass picks.
+        Rng draw(rngSeed ^ splitmix64(static_cast<std::uint64_t>(number)));
+        return work[static_cast<std::size_t>(draw.below(work.size()))];
     }
     case Strategy::Ha:
         break;
@@ -297,10 +300,10 @@ bool PlacementPass::fastPathEligible() const { return impl_->fastEligible(); }
 int computeInstanceCount(const ClusterState& state, const PlacementIndex& index, const ServiceSpec& service,
                          CandidatePolicy policy, std::uint64_t passSeed) {
     if (service.strategy != Strategy::Daemon) return service.instances;
-    int connected = 0;
-    for (const auto& [name, node] : state.nodes) connected += node.connected ? 1 : 0;
-    const int max = connected * service.instances;
     PlacementPass scratch(state, index, service, policy, passSeed);
+    int candidates = 0;   // connected nodes, plus offline ones within grace when the policy says so
+    for (int ord = 0; ord < index.nodeCount(); ++ord) candidates += scratch.impl_->candidateReason(ord) ? 0 : 1;
+    const int max = candidates * service.instances;
     std::set<std::string> distinct;
     for (int n = 1; n <= max; ++n) {
         auto placed = scratch.place(n);

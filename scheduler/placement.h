@@ -87,6 +87,7 @@ public:
     bool fastPathEligible() const;
 
 private:
+    friend int computeInstanceCount(const ClusterState&, const PlacementIndex&, const ServiceSpec&, CandidatePolicy, std::uint64_t);
     struct Impl;
     Impl* impl_;
 };

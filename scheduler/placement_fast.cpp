@@ -95,6 +95,11 @@ std::optional<int> PlacementPass::Impl::fastPlace(int number) {
         fast->zoneCounter.assign(index.zones().size(), 0);
         fast->exclusive = !needs.nodePorts.empty() || needs.selfAnti;
         computeActiveRules();
+        // Placements assumed from earlier steps of the same deploy count in their zones.
+        for (int ord = 0; ord < index.nodeCount(); ++ord) {
+            const int c = counters[static_cast<std::size_t>(ord)];
+            if (c > 0 && !fast->exclusive && staticEligible(ord)) fast->zoneCounter[static_cast<std::size_t>(index.entry(ord).zone)] += c;
+        }
     }
     auto excluded = [&](int ord) { return fast->exclusive && counters[static_cast<std::size_t>(ord)] > 0; };
     auto counter = [&](int ord) { return counters[static_cast<std::size_t>(ord)]; };

@@ -35,7 +35,7 @@ struct PlacementPass::Impl {
     std::uint64_t seed;
     PlacementMode mode;
     ServiceNeeds needs;
-    Rng rng;
+    std::uint64_t rngSeed;                        // the random strategy draws from Rng(rngSeed ^ number)
     std::vector<int> counters;                    // by ordinal: instances placed in this pass
     std::map<int, std::vector<int>> placedNumbers;   // by ordinal
     bool ignorePass = false;      // evaluate as if this pass had placed nothing yet

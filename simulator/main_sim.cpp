@@ -1,11 +1,11 @@
-// kontena-sim: validate and (once the engine lands) run scenario files.
-// Exit status: 0 all good, 1 a check failed, 2 invalid scenario or command
-// line, 3 a command whose machinery is not built yet.
+// kontena-sim: validate, run and explore scenario files.
+// Exit status: 0 all good, 1 a check failed, 2 invalid scenario or command line.
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "simulator/scenario.h"
+#include "simulator/engine/run_command.h"
 #include "simulator/scenario_args.h"
 
 namespace {
@@ -14,7 +14,6 @@ using namespace kontena::sim;
 
 constexpr int kExitOk = 0;
 constexpr int kExitInvalid = 2;
-constexpr int kExitNotBuilt = 3;
 
 // Loads every file; prints each diagnostic as FILE:LINE:COLUMN: message on
 // stderr. Returns the scenarios only if every file is valid.
@@ -34,11 +33,6 @@ std::optional<std::vector<Scenario>> loadAll(const std::vector<std::string>& fil
     return out;
 }
 
-int notBuilt(const char* command) {
-    std::cerr << "kontena-sim " << command << ": not implemented yet: the simulation engine is not built\n";
-    return kExitNotBuilt;
-}
-
 int checkCommand(const CheckOptions& o) {
     const auto scenarios = loadAll(o.files);
     if (!scenarios) return kExitInvalid;
@@ -51,15 +45,6 @@ int checkCommand(const CheckOptions& o) {
     return kExitOk;
 }
 
-int runCommand(const RunOptions& o) {
-    if (!loadAll(o.files)) return kExitInvalid;   // nothing is run when a file is invalid
-    return notBuilt("run");
-}
-
-int exploreCommand(const ExploreOptions& o) {
-    if (!loadAll({o.file})) return kExitInvalid;
-    return notBuilt("explore");
-}
 
 int helpCommand(const HelpRequest&) {
     std::cout << usageText();
@@ -71,8 +56,8 @@ int helpCommand(const HelpRequest&) {
 struct Dispatch {
     int operator()(const HelpRequest& h) const { return helpCommand(h); }
     int operator()(const CheckOptions& o) const { return checkCommand(o); }
-    int operator()(const RunOptions& o) const { return runCommand(o); }
-    int operator()(const ExploreOptions& o) const { return exploreCommand(o); }
+    int operator()(const RunOptions& o) const { return kontena::sim::runCommand(o); }       // engine/run_command.h
+    int operator()(const ExploreOptions& o) const { return kontena::sim::exploreCommand(o); }
 };
 
 }  // namespace

@@ -150,6 +150,30 @@ private slots:
         QVERIFY2(fastCases > 500, qPrintable(QString::number(fastCases)));   // the fast path was really exercised
     }
 
+    // A deploy advances one instance per decision: a new pass that assumes the
+    // earlier placements must choose exactly what one long pass chooses.
+    void steppedPassesEqualOnePass() {
+        Rng rng(11);
+        for (int i = 0; i < 2000; ++i) {
+            const Case c = randomCase(rng);
+            const std::uint64_t seed = rng.next();
+            const auto whole = placeAll(c.state, c.svc, c.count, seed);
+            PlacementIndex index;
+            index.build(c.state, seed);
+            std::vector<std::pair<std::string, int>> placed;
+            for (int n = 1; n <= c.count; ++n) {
+                PlacementPass pass(c.state, index, c.svc, {}, seed);
+                for (const auto& [node, k] : placed) pass.assume(node, k);
+                auto r = pass.place(n);
+                const std::string got = r ? r.value() : std::string();
+                QVERIFY2(got == whole.nodes[static_cast<std::size_t>(n - 1)],
+                         qPrintable(QStringLiteral("case %1 instance %2: %3 vs %4").arg(i).arg(n).arg(QString::fromStdString(got),
+                                    QString::fromStdString(whole.nodes[static_cast<std::size_t>(n - 1)]))));
+                if (r) placed.push_back({r.value(), n});
+            }
+        }
+    }
+
     void placementsSatisfyHardRulesAndCountsAddUp() {
         Rng rng(7);
         for (int i = 0; i < 3000; ++i) {

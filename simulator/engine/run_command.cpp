@@ -1,0 +1,99 @@
+#include "simulator/engine/run_command.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+#include "simulator/engine/engine.h"
+#include "simulator/engine/explore.h"
+#include "simulator/engine/timeline_svg.h"
+#include "simulator/scenario.h"
+
+namespace kontena::sim {
+
+namespace {
+
+bool writeFile(const std::string& path, const std::string& text) {
+    std::ofstream f(path, std::ios::binary);
+    f << text;
+    return static_cast<bool>(f);
+}
+
+}  // namespace
+
+int runCommand(const RunOptions& options) {
+    std::vector<Scenario> scenarios;
+    bool invalid = false;
+    for (const auto& file : options.files) {
+        auto loaded = loadScenarioFile(file);
+        if (!loaded) {
+            for (const auto& d : loaded.error()) std::cerr << formatDiagnostic(d) << "\n";
+            invalid = true;
+            continue;
+        }
+        scenarios.push_back(std::move(loaded).value());
+    }
+    if (invalid) return 2;
+    bool allPassed = true;
+    const bool many = scenarios.size() > 1;
+    for (const auto& sc : scenarios) {
+        EngineOptions eo;
+        eo.seed = options.seed.value_or(sc.seed);
+        eo.recordSpans = options.timeline.has_value();
+        const RunReport report = runScenario(sc, eo);
+        allPassed = allPassed && report.passed;
+        if (!options.quiet || !report.passed) std::cout << reportText(report, sc.file.string());
+        if (options.report) {
+            std::string path = *options.report;
+            if (many) path = sc.name + "." + path;
+            if (!writeFile(path, reportJson(report))) {
+                std::cerr << "cannot write report " << path << "\n";
+                return 2;
+            }
+        }
+        if (options.timeline) {
+            std::string path = *options.timeline;
+            if (many) path = sc.name + "." + path;
+            if (!writeFile(path, renderTimelineSvg(report))) {
+                std::cerr << "cannot write timeline " << path << "\n";
+                return 2;
+            }
+        }
+    }
+    return allPassed ? 0 : 1;
+}
+
+int exploreCommand(const ExploreOptions& options) {
+    auto loaded = loadScenarioFile(options.file);
+    if (!loaded) {
+        for (const auto& d : loaded.error()) std::cerr << formatDiagnostic(d) << "\n";
+        return 2;
+    }
+    const bool tty = isatty(2) != 0;
+    int failures = 0;
+    for (std::uint64_t k = 0; k < options.seeds; ++k) {
+        const std::uint64_t seed = options.fromSeed + k;
+        const ExploreResult r = exploreSeed(loaded.value(), seed);
+        if (tty) std::fprintf(stderr, "\rexplore %s: seed %llu (%llu of %llu), %d failing", options.file.c_str(),
+                              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(k + 1),
+                              static_cast<unsigned long long>(options.seeds), failures);
+        if (r.ok) continue;
+        ++failures;
+        if (tty) std::fprintf(stderr, "\n");
+        std::cout << options.file << ": seed " << seed << ": " << r.violation << "\n"
+                  << "  reproduce: kontena-sim explore " << options.file << " --seeds 1 --from-seed " << seed << "\n";
+        if (options.seeds == 1) {
+            std::cout << "  timeline up to the violation:\n";
+            for (const auto& t : r.timeline) {
+                if (t.at > r.at) break;
+                std::cout << "    " << formatDuration(t.at - Instant(0)) << "  " << t.kind << "  " << t.subject << "  " << t.detail << "\n";
+            }
+        }
+    }
+    if (tty) std::fprintf(stderr, "\n");
+    std::cout << options.file << ": explored " << options.seeds << " seeds, " << failures << " with violations\n";
+    return failures ? 1 : 0;
+}
+
+}  // namespace kontena::sim
