@@ -37,6 +37,12 @@ void Diagnostics::append(const Diagnostics& other) {
     items_.insert(items_.end(), other.items_.begin(), other.items_.end());
 }
 
+void Diagnostics::remapLines(std::size_t from, const std::string& file, const std::function<int(int)>& map) {
+    for (std::size_t i = from; i < items_.size(); ++i) {
+        if (items_[i].pos.file == file && items_[i].pos.line > 0) items_[i].pos.line = map(items_[i].pos.line);
+    }
+}
+
 bool Diagnostics::hasErrors() const { return errorCount() > 0; }
 
 std::size_t Diagnostics::errorCount() const {

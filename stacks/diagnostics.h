@@ -2,6 +2,7 @@
 // Diagnostics: what stack processing tells the user. Errors are values; a
 // pass collects every problem it finds instead of stopping at the first.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ public:
     void warning(const SourcePos& pos, std::string path, std::string message);
     void notice(const SourcePos& pos, std::string path, std::string message);
     void append(const Diagnostics& other);
+    // Rewrites the line of every diagnostic from index `from` on whose file
+    // is `file` (positions in generated text -> positions in the source).
+    void remapLines(std::size_t from, const std::string& file, const std::function<int(int)>& map);
 
     bool hasErrors() const;
     std::size_t errorCount() const;

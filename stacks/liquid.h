@@ -34,7 +34,10 @@ struct TemplateError {
 struct TemplateResult {
     std::string output;                 // meaningful only without errors
     std::vector<TemplateError> errors;  // every problem found, in text order
+    std::vector<int> lineBreaks;        // template line of each line break of output
     bool ok() const { return errors.empty(); }
+    // The template line that produced line `outputLine` (from 1) of output.
+    int sourceLine(int outputLine) const;
 };
 
 using TemplateVars = std::map<std::string, Value>;

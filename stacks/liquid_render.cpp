@@ -11,22 +11,42 @@ using namespace liquid;
 constexpr std::size_t kMaxOutput = 8u << 20;       // bytes of rendered text
 constexpr std::int64_t kMaxIterations = 1'000'000;  // loop steps per render
 
+// Rendered text; for the top-level output also the template line of every
+// line break written, so positions in the output map back to the source.
+struct Sink {
+    std::string text;
+    std::vector<int>* breaks = nullptr;
+
+    // `fromText`: s is template text starting on `line` (its line breaks
+    // advance the line); else s came from a tag on `line`.
+    void put(const std::string& s, int line, bool fromText) {
+        if (breaks) {
+            for (char c : s) {
+                if (c != '\n') continue;
+                breaks->push_back(line);
+                if (fromText) ++line;
+            }
+        }
+        text += s;
+    }
+};
+
 class Renderer {
 public:
     Renderer(const TemplateVars& vars, std::vector<TemplateError>& errors) : vars_(vars), errors_(errors) {
         scopes_.emplace_back();
     }
 
-    void render(const Body& body, std::string& out);
+    void render(const Body& body, Sink& out);
 
 private:
     enum class Flow { Normal, Break, Continue, Abort };
 
-    Flow renderNodes(const Body& body, std::string& out);
-    Flow renderNode(const Node& n, std::string& out);
-    Flow renderFor(const Node& n, std::string& out);
-    Flow renderCase(const Node& n, std::string& out);
-    Flow renderIf(const Node& n, std::string& out);
+    Flow renderNodes(const Body& body, Sink& out);
+    Flow renderNode(const Node& n, Sink& out);
+    Flow renderFor(const Node& n, Sink& out);
+    Flow renderCase(const Node& n, Sink& out);
+    Flow renderIf(const Node& n, Sink& out);
 
     Value eval(const Expr& e);
     Value evalLookup(const Expr& e);
@@ -42,8 +62,8 @@ private:
         errors_.push_back({line, column, std::move(message)});
         if (errors_.size() >= 100) aborted_ = true;
     }
-    bool checkOutput(const std::string& out, int line, int column) {
-        if (out.size() <= kMaxOutput) return true;
+    bool checkOutput(const Sink& out, int line, int column) {
+        if (out.text.size() <= kMaxOutput) return true;
         fail(line, column, "template output is larger than 8 MiB");
         aborted_ = true;
         return false;
@@ -56,9 +76,9 @@ private:
     bool aborted_ = false;
 };
 
-void Renderer::render(const Body& body, std::string& out) { renderNodes(body, out); }
+void Renderer::render(const Body& body, Sink& out) { renderNodes(body, out); }
 
-Renderer::Flow Renderer::renderNodes(const Body& body, std::string& out) {
+Renderer::Flow Renderer::renderNodes(const Body& body, Sink& out) {
     for (const Node& n : body) {
         Flow f = renderNode(n, out);
         if (aborted_) return Flow::Abort;
@@ -67,13 +87,13 @@ Renderer::Flow Renderer::renderNodes(const Body& body, std::string& out) {
     return Flow::Normal;
 }
 
-Renderer::Flow Renderer::renderNode(const Node& n, std::string& out) {
+Renderer::Flow Renderer::renderNode(const Node& n, Sink& out) {
     switch (n.kind) {
     case Node::Kind::Text:
-        out += n.text;
+        out.put(n.text, n.line, true);
         break;
     case Node::Kind::Output:
-        out += evalFiltered(n.expr).toText();
+        out.put(evalFiltered(n.expr).toText(), n.line, false);
         break;
     case Node::Kind::If:
     case Node::Kind::Unless:
@@ -86,9 +106,9 @@ Renderer::Flow Renderer::renderNode(const Node& n, std::string& out) {
         assignGlobal(n.name, evalFiltered(n.expr));
         break;
     case Node::Kind::Capture: {
-        std::string captured;
+        Sink captured;
         Flow f = renderNodes(n.body, captured);
-        assignGlobal(n.name, Value::string(std::move(captured)));
+        assignGlobal(n.name, Value::string(std::move(captured.text)));
         if (f == Flow::Abort) return f;
         break;
     }
@@ -100,7 +120,7 @@ Renderer::Flow Renderer::renderNode(const Node& n, std::string& out) {
     return checkOutput(out, n.line, n.column) ? Flow::Normal : Flow::Abort;
 }
 
-Renderer::Flow Renderer::renderIf(const Node& n, std::string& out) {
+Renderer::Flow Renderer::renderIf(const Node& n, Sink& out) {
     for (std::size_t i = 0; i < n.branches.size(); ++i) {
         bool hit = test(*n.branches[i].condition);
         if (n.kind == Node::Kind::Unless && i == 0) hit = !hit;
@@ -109,7 +129,7 @@ Renderer::Flow Renderer::renderIf(const Node& n, std::string& out) {
     return renderNodes(n.elseBody, out);
 }
 
-Renderer::Flow Renderer::renderCase(const Node& n, std::string& out) {
+Renderer::Flow Renderer::renderCase(const Node& n, Sink& out) {
     const Value subject = eval(*n.subject);
     bool matched = false;
     for (const When& w : n.whens) {
@@ -150,7 +170,7 @@ std::vector<Value> Renderer::iterationItems(const Node& n) {
     return items;
 }
 
-Renderer::Flow Renderer::renderFor(const Node& n, std::string& out) {
+Renderer::Flow Renderer::renderFor(const Node& n, Sink& out) {
     std::vector<Value> items = iterationItems(n);
     if (aborted_) return Flow::Abort;
     if (items.empty()) return renderNodes(n.elseBody, out);
@@ -310,12 +330,23 @@ bool Renderer::test(const Condition& c) {
 
 }  // namespace
 
+int TemplateResult::sourceLine(int outputLine) const {
+    if (outputLine < 1) return outputLine;
+    const auto i = static_cast<std::size_t>(outputLine - 1);
+    if (i < lineBreaks.size()) return lineBreaks[i];
+    if (lineBreaks.empty()) return outputLine;
+    return lineBreaks.back() + static_cast<int>(i - lineBreaks.size()) + 1;
+}
+
 TemplateResult renderTemplate(std::string_view text, const TemplateVars& vars) {
     TemplateResult result;
     liquid::Body body = liquid::parseTemplate(text, result.errors);
     if (!result.errors.empty()) return result;
     Renderer r(vars, result.errors);
-    r.render(body, result.output);
+    Sink out;
+    out.breaks = &result.lineBreaks;
+    r.render(body, out);
+    result.output = std::move(out.text);
     return result;
 }
 

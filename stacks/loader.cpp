@@ -124,9 +124,12 @@ private:
 
     std::map<std::string, Value> builtinsFor(const Request& req, const std::string& name,
                                              const std::vector<Dependency>& deps) const;
+    // The text after template and interpolation; `lineMap` (optional) gets
+    // the template's output-line -> source-line map.
     std::optional<std::string> renderText(const std::string& text, const std::string& file,
                                           const std::map<std::string, Value>& values,
-                                          const std::map<std::string, Value>& envExports, Diagnostics& diags);
+                                          const std::map<std::string, Value>& envExports, Diagnostics& diags,
+                                          TemplateResult* lineMap = nullptr);
     std::optional<YAML::Node> parseRendered(const std::string& text, const std::string& file, Diagnostics& diags);
     detail::ExtendsContext extendsContext(const std::map<std::string, Value>& values,
                                           const std::map<std::string, Value>& envExports, Diagnostics& diags);
@@ -154,7 +157,8 @@ std::map<std::string, Value> Loader::builtinsFor(const Request& req, const std::
 
 std::optional<std::string> Loader::renderText(const std::string& text, const std::string& file,
                                               const std::map<std::string, Value>& values,
-                                              const std::map<std::string, Value>& envExports, Diagnostics& diags) {
+                                              const std::map<std::string, Value>& envExports, Diagnostics& diags,
+                                              TemplateResult* lineMap) {
     TemplateResult rendered = renderTemplate(text, values);
     for (const auto& e : rendered.errors) diags.error({file, e.line, e.column}, "", "template: " + e.message);
     if (!rendered.ok()) return std::nullopt;
@@ -163,8 +167,15 @@ std::optional<std::string> Loader::renderText(const std::string& text, const std
         if (auto it = envExports.find(n); it != envExports.end()) return &it->second;
         return nullptr;
     });
-    for (const auto& w : interpolated.warnings) diags.warning({file, w.line, w.column}, "", w.message);
-    for (const auto& e : interpolated.errors) diags.error({file, e.line, e.column}, "", e.message + " in " + file + ":" + std::to_string(e.line));
+    // Interpolation keeps lines: its positions map through the template's.
+    for (const auto& w : interpolated.warnings) {
+        diags.warning({file, rendered.sourceLine(w.line), w.column}, "", w.message);
+    }
+    for (const auto& e : interpolated.errors) {
+        const int line = rendered.sourceLine(e.line);
+        diags.error({file, line, e.column}, "", e.message + " in " + file + ":" + std::to_string(line));
+    }
+    if (lineMap) lineMap->lineBreaks = std::move(rendered.lineBreaks);
     if (!interpolated.errors.empty()) return std::nullopt;
     return escapeDollars(interpolated.text);
 }
@@ -251,12 +262,18 @@ std::optional<Stack> Loader::load(const Request& req, Diagnostics& diags) {
     for (const auto& [k, v] : resolved.values) values[k] = v;
     if (diags.hasErrors()) return out;  // rendering with missing values would only add noise
 
-    auto text = renderText(req.text, req.file, values, resolved.envExports, diags);
+    TemplateResult lineMap;
+    auto text = renderText(req.text, req.file, values, resolved.envExports, diags, &lineMap);
     if (!text) return out;
+    // YAML positions are in the rendered text: map them back to the file.
+    const std::size_t mark = diags.items().size();
     auto root = parseRendered(*text, req.file, diags);
+    if (root) {
+        detail::DocumentContext dctx{req.file, values, opts_.files, extendsContext(values, resolved.envExports, diags)};
+        detail::readDocument(*root, dctx, out, diags);
+    }
+    diags.remapLines(mark, req.file, [&](int line) { return lineMap.sourceLine(line); });
     if (!root) return out;
-    detail::DocumentContext dctx{req.file, values, opts_.files, extendsContext(values, resolved.envExports, diags)};
-    detail::readDocument(*root, dctx, out, diags);
     loadChildren(req, deps, out, diags);
     return out;
 }

@@ -48,6 +48,20 @@ private slots:
                                                              "E=$(hostname) $ 5"}));
     }
 
+    // Lines removed or repeated by the template do not shift positions.
+    void positionsAfterTemplates() {
+        TestSetup t;
+        const std::string text =
+            "stack: me/app\nvariables:\n  on:\n    type: boolean\nservices:\n"
+            "  # {% if on %}\n  a:\n    image: x\n  # {% endif %}\n"
+            "  # {% for i in (1..3) %}\n  # {{ i }}\n  # {% endfor %}\n"
+            "  b:\n    image: y\n    instances: many\n    environment:\n      - A=$nope\n";
+        LoadResult r = t.load(text);
+        QVERIFY2(hasError(r, {"test.yml:17:11: Undeclared variable 'nope' in test.yml:17"}), qPrintable(describe(r)));
+        r = t.load(text.substr(0, text.find("    environment")));
+        QVERIFY2(hasError(r, {"test.yml:15:16: services.b.instances: expected an integer"}), qPrintable(describe(r)));
+    }
+
     void undeclaredVariable() {
         TestSetup t;
         LoadResult r = t.load("stack: me/app\nservices:\n  web:\n    image: redis\n    environment:\n      - A=${NOPE}\n");
