@@ -199,19 +199,39 @@ TopLevel readTopLevel(Reader& r, const Fields& f, Scenario& s, NodeBudget& budge
     return {f.find("events"), f.find("expect")};
 }
 
-// Parses one YAML document; yaml-cpp reports syntax errors by exception.
+// The line of a second document's `---` marker, or 0. yaml-cpp 0.7's
+// LoadAll loops forever on some malformed input (e.g. ","), so documents are
+// counted here and only the first one is parsed, with YAML::Load.
+int secondDocumentLine(const std::string& text) {
+    bool content = false;
+    int line = 0;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t end = std::min(text.find('\n', start), text.size());
+        const std::string_view l(text.data() + start, end - start);
+        ++line;
+        const bool marker = l.substr(0, 3) == "---" && (l.size() == 3 || l[3] == ' ' || l[3] == '\r');
+        if (marker && content) return line;
+        const auto first = l.find_first_not_of(" \t\r");
+        if (!marker && first != std::string_view::npos && l[first] != '#' && l[0] != '%') content = true;
+        start = end + 1;
+    }
+    return 0;
+}
+
+// Parses the document; yaml-cpp reports syntax errors by exception.
 std::optional<YAML::Node> parseDocument(Reader& r, const std::string& text) {
+    if (const int line = secondDocumentLine(text)) {
+        r.error({line, 1}, "a scenario file holds one YAML document");
+        return std::nullopt;
+    }
     try {
-        std::vector<YAML::Node> docs = YAML::LoadAll(text);
-        if (docs.empty() || docs[0].IsNull()) {
+        YAML::Node doc = YAML::Load(text);
+        if (doc.IsNull()) {
             r.error({1, 1}, "the file is empty: a scenario needs at least 'scenario' and 'nodes'");
             return std::nullopt;
         }
-        if (docs.size() > 1) {
-            r.error(Reader::pos(docs[1], {1, 1}), "a scenario file holds one YAML document");
-            return std::nullopt;
-        }
-        return docs[0];
+        return doc;
     } catch (const YAML::Exception& e) {
         const SourcePos at = e.mark.is_null() ? SourcePos{1, 1} : SourcePos{e.mark.line + 1, e.mark.column + 1};
         r.error(at, "YAML syntax error: " + e.msg);

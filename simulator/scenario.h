@@ -168,7 +168,7 @@ struct Event {
 // ------------------------------------------------------------- checks ----
 
 enum class InstanceState { Running, Stopped, Missing };
-enum class DeployState { Success, Error };
+enum class DeployOutcome { Success, Error };
 
 struct ServiceCheck {
     ServiceRef service;
@@ -217,7 +217,7 @@ struct MovesCheck {
 
 struct LastDeployCheck {
     ServiceRef service;
-    DeployState state = DeployState::Success;
+    DeployOutcome state = DeployOutcome::Success;
     std::optional<std::string> message;   // a substring of the error
 };
 

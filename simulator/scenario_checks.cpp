@@ -229,13 +229,13 @@ std::optional<CheckSubject> lastDeployCheck(CheckContext& c, const YAML::Node& v
     const Field* state = c.r.require(*f, "state", "last_deploy");
     const auto ref = svc ? serviceRef(c, svc->value) : std::nullopt;
     CheckContext inner{c.r, *f, c.out};
-    const auto parsed = state ? choice<DeployState>(inner, "state", {{"success", DeployState::Success},
-                                                                     {"error", DeployState::Error}})
+    const auto parsed = state ? choice<DeployOutcome>(inner, "state", {{"success", DeployOutcome::Success},
+                                                                     {"error", DeployOutcome::Error}})
                               : std::nullopt;
     const auto text = message(c, *f);
     if (!ref || !parsed || (f->has("message") && !text)) return std::nullopt;
     LastDeployCheck out{*ref, *parsed, text};
-    if (out.state == DeployState::Success && out.message) {
+    if (out.state == DeployOutcome::Success && out.message) {
         c.r.error(f->find("message")->keyNode, "message applies only to state: error");
         return std::nullopt;
     }

@@ -33,7 +33,10 @@ private slots:
         row("comment only", "# nothing\n", "1:1", "the file is empty");
         row("not a map", "- a\n- b\n", "1:1", "the scenario must be a map");
         row("yaml syntax", "scenario: t\nnodes: [a, b\n", "3:1", "YAML syntax error");
-        row("two documents", "scenario: t\nnodes: [{name: a}]\n---\nscenario: u\n", "4:1", "one YAML document");
+        row("two documents", "scenario: t\nnodes: [{name: a}]\n---\nscenario: u\n", "3:1", "one YAML document");
+        row("leading marker is fine, second is not", "# c\n---\nscenario: t\nnodes: [{name: a}]\n--- # b\n", "5:1",
+            "one YAML document");
+        row("lone comma", ",\n", "1:1", "the file is empty");
         row("missing scenario", "nodes: [{name: n1}]\n", "1:1", "missing key 'scenario'");
         row("missing nodes", "scenario: t\n", "1:1", "missing key 'nodes'");
         row("empty nodes", "scenario: t\nnodes: []\n", "2:8", "at least one node");

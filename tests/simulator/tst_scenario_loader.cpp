@@ -340,7 +340,7 @@ private slots:
         QCOMPARE(restarts.max, std::optional<int>(0));
         QVERIFY(!restarts.min);
         const auto& deploy = std::get<LastDeployCheck>(s.expect[5].subject);
-        QCOMPARE(deploy.state, DeployState::Error);
+        QCOMPARE(deploy.state, DeployOutcome::Error);
         QVERIFY(!deploy.message);
     }
 
