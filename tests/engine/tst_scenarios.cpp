@@ -1,0 +1,91 @@
+// The scenario library: every file passes with three seeds, reports are
+// byte-identical for the same seed, and a few explored seeds find no
+// safety violation and converge after healing.
+#include <QDir>
+#include <QTest>
+
+#include "simulator/engine/engine.h"
+#include "simulator/engine/explore.h"
+#include "simulator/scenario.h"
+
+using namespace kontena;
+using namespace kontena::sim;
+
+namespace {
+
+QStringList scenarioFiles() {
+    QDir dir(qEnvironmentVariable("KONTENA_SOURCE_DIR") + QStringLiteral("/scenarios"));
+    QStringList out;
+    for (const QString& f : dir.entryList({QStringLiteral("*.yaml")}, QDir::Files, QDir::Name)) out << dir.filePath(f);
+    return out;
+}
+
+Scenario load(const QString& file) {
+    auto loaded = loadScenarioFile(file.toStdString());
+    if (!loaded) {
+        std::string all;
+        for (const auto& d : loaded.error()) all += formatDiagnostic(d) + "\n";
+        qFatal("%s", all.c_str());
+    }
+    return std::move(loaded).value();
+}
+
+}  // namespace
+
+class TestScenarios : public QObject {
+    Q_OBJECT
+
+private slots:
+    void libraryIsLargeEnough() { QVERIFY2(scenarioFiles().size() >= 25, qPrintable(QString::number(scenarioFiles().size()))); }
+
+    void everyScenarioPasses_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<quint64>("seed");
+        for (const QString& f : scenarioFiles()) {
+            for (quint64 seed : {1ULL, 2ULL, 3ULL}) {
+                QTest::newRow(qPrintable(QFileInfo(f).baseName() + QStringLiteral("/seed-") + QString::number(seed))) << f << seed;
+            }
+        }
+    }
+
+    void everyScenarioPasses() {
+        QFETCH(QString, file);
+        QFETCH(quint64, seed);
+        const Scenario sc = load(file);
+        EngineOptions o;
+        o.seed = seed;
+        const RunReport r = runScenario(sc, o);
+        QVERIFY2(!r.checks.empty(), "a scenario without checks proves nothing");
+        QVERIFY2(r.passed, reportText(r, file.toStdString()).c_str());
+    }
+
+    void reportsAreByteIdentical_data() {
+        QTest::addColumn<QString>("file");
+        for (const QString& f : scenarioFiles()) QTest::newRow(qPrintable(QFileInfo(f).baseName())) << f;
+    }
+
+    void reportsAreByteIdentical() {
+        QFETCH(QString, file);
+        const Scenario sc = load(file);
+        EngineOptions o;
+        o.seed = 42;
+        o.recordSpans = true;
+        const std::string a = reportJson(runScenario(sc, o));
+        const std::string b = reportJson(runScenario(sc, o));
+        QCOMPARE(QString::fromStdString(a), QString::fromStdString(b));
+    }
+
+    void exploreFindsNoViolation_data() { reportsAreByteIdentical_data(); }
+
+    void exploreFindsNoViolation() {
+        QFETCH(QString, file);
+        const Scenario sc = load(file);
+        for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+            const ExploreResult r = exploreSeed(sc, seed);
+            QVERIFY2(r.ok, qPrintable(QStringLiteral("seed %1: %2").arg(seed).arg(QString::fromStdString(r.violation))));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestScenarios)
+#include "tst_scenarios.moc"
