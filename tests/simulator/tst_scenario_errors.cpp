@@ -1,5 +1,6 @@
 // Invalid scenarios: every error the loader reports, at its exact
 // LINE:COLUMN (1-based), and that all errors of a file are reported.
+#include <QElapsedTimer>
 #include <QTest>
 
 #include "scenario_test_util.h"
@@ -242,6 +243,28 @@ private slots:
         const auto r = loadScenarioFile("/nonexistent/scenario.yaml");
         QVERIFY(!r.ok());
         QCOMPARE(formatDiagnostic(r.error().front()), std::string("/nonexistent/scenario.yaml:1:1: cannot read the file"));
+    }
+
+    // Deep nesting and alias "bombs" are rejected, quickly.
+    void hostileInputs() {
+        std::string bomb = "scenario: t\nnodes: [{name: n1}]\nx0: &a0 [l,l,l,l,l,l,l,l,l,l]\n";
+        for (int i = 1; i < 30; ++i) {
+            bomb += "x" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+            for (int k = 0; k < 10; ++k) bomb += (k ? ",*a" : "*a") + std::to_string(i - 1);
+            bomb += "]\n";
+        }
+        bomb += "stacks:\n  web:\n    inline: {stack: a, services: *a29}\nevents: [*a29]\n";
+        const std::string deep = "scenario: t\nnodes: " + std::string(100'000, '[');
+        QElapsedTimer timer;
+        timer.start();
+        const auto b = load(bomb);
+        const auto d = load(deep);
+        QVERIFY2(timer.elapsed() < 5'000, "hostile inputs must load quickly");
+        QVERIFY(!b.ok() && !d.ok());
+        QVERIFY2(describe(b).find("t.yaml:35:13: inline stack is too large or refers to itself") != std::string::npos,
+                 describe(b).c_str());
+        QVERIFY2(describe(b).find("t.yaml:32:6: event 1 must be a map") != std::string::npos, describe(b).c_str());
+        QVERIFY2(describe(d).find("YAML syntax error") != std::string::npos, describe(d).c_str());
     }
 
     void hugeGroupIsBounded() {
