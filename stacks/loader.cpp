@@ -112,8 +112,13 @@ public:
         std::vector<std::string> chain;        // identities of the ancestors
     };
 
-    std::optional<Stack> load(const Request& req, Diagnostics& diags);
-    FileSource& files() { return *opts_.files; }
+    // Loads one stack and its children; their findings are added to `diags`.
+    std::optional<Stack> load(const Request& req, Diagnostics& diags) {
+        Diagnostics own;  // so a parent's errors never cut a child's checks short
+        std::optional<Stack> out = loadOwn(req, own);
+        diags.append(own);
+        return out;
+    }
 
 private:
     struct Rendered {
@@ -122,6 +127,7 @@ private:
         std::map<std::string, Value> values;   // variables + built-ins
     };
 
+    std::optional<Stack> loadOwn(const Request& req, Diagnostics& diags);
     std::map<std::string, Value> builtinsFor(const Request& req, const std::string& name,
                                              const std::vector<Dependency>& deps) const;
     // The text after template and interpolation; `lineMap` (optional) gets
@@ -224,7 +230,7 @@ detail::ExtendsContext Loader::extendsContext(const std::map<std::string, Value>
     return ctx;
 }
 
-std::optional<Stack> Loader::load(const Request& req, Diagnostics& diags) {
+std::optional<Stack> Loader::loadOwn(const Request& req, Diagnostics& diags) {
     if (req.text.size() > kMaxText) {
         diags.error({req.file, 0, 0}, "", "the file is larger than 4 MiB");
         return std::nullopt;

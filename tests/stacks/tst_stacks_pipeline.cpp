@@ -209,6 +209,17 @@ private slots:
         QCOMPARE(r.stack->dependencyNames.at(0), std::string("cache"));
     }
 
+    // Errors in the parent do not hide the child's, and vice versa.
+    void childAndParentErrorsBothReported() {
+        QTemporaryDir dir;
+        writeFile(dir, "p.yml", "stack: me/p\ndepends:\n  c:\n    stack: c.yml\nservices:\n  s:\n    image: x\n    instances: lots\n");
+        writeFile(dir, "c.yml", "stack: me/c\nvariables:\n  n:\n    type: integer\n    value: 1\nservices:\n  t:\n    image: y\n    ports: [80]\n");
+        TestSetup t;
+        LoadResult r = kontena::stacks::loadStackFile(dir.path().toStdString() + "/p.yml", t.options);
+        QVERIFY2(hasError(r, {"p.yml:8:16: services.s.instances"}), qPrintable(describe(r)));
+        QVERIFY2(hasError(r, {"c.yml:9:13: services.t.ports[0]"}), qPrintable(describe(r)));
+    }
+
     void childStackCycle() {
         QTemporaryDir dir;
         writeFile(dir, "a.yml", "stack: me/a\ndepends:\n  b:\n    stack: b.yml\nservices:\n  s:\n    image: x\n");
