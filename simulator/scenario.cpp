@@ -203,17 +203,23 @@ TopLevel readTopLevel(Reader& r, const Fields& f, Scenario& s, NodeBudget& budge
 // LoadAll loops forever on some malformed input (e.g. ","), so documents are
 // counted here and only the first one is parsed, with YAML::Load.
 int secondDocumentLine(const std::string& text) {
+    const auto isMarker = [](std::string_view l, std::string_view m) {
+        return l.substr(0, 3) == m && (l.size() == 3 || l[3] == ' ' || l[3] == '\r');
+    };
     bool content = false;
+    bool ended = false;   // after a `...` document end marker
     int line = 0;
     std::size_t start = 0;
     while (start <= text.size()) {
         const std::size_t end = std::min(text.find('\n', start), text.size());
         const std::string_view l(text.data() + start, end - start);
         ++line;
-        const bool marker = l.substr(0, 3) == "---" && (l.size() == 3 || l[3] == ' ' || l[3] == '\r');
-        if (marker && content) return line;
+        const bool marker = isMarker(l, "---") || isMarker(l, "...");
         const auto first = l.find_first_not_of(" \t\r");
-        if (!marker && first != std::string_view::npos && l[first] != '#' && l[0] != '%') content = true;
+        const bool data = !marker && first != std::string_view::npos && l[first] != '#' && l[0] != '%';
+        if ((isMarker(l, "---") && content) || (data && ended)) return line;
+        content = content || data;
+        ended = ended || (isMarker(l, "...") && content);
         start = end + 1;
     }
     return 0;

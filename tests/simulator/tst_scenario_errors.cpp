@@ -37,6 +37,8 @@ private slots:
         row("two documents", "scenario: t\nnodes: [{name: a}]\n---\nscenario: u\n", "3:1", "one YAML document");
         row("leading marker is fine, second is not", "# c\n---\nscenario: t\nnodes: [{name: a}]\n--- # b\n", "5:1",
             "one YAML document");
+        row("content after document end", "scenario: t\nnodes: [{name: a}]\n...\n# c\nfoo: 1\n", "5:1",
+            "one YAML document");
         row("lone comma", ",\n", "1:1", "the file is empty");
         row("missing scenario", "nodes: [{name: n1}]\n", "1:1", "missing key 'scenario'");
         row("missing nodes", "scenario: t\n", "1:1", "missing key 'nodes'");
