@@ -5,6 +5,9 @@
 #include <QFile>
 #include <QProcess>
 #include <QTest>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
 
 #include "scheduler/random.h"
 #include "simulator/scenario.h"
@@ -64,6 +67,35 @@ std::string mutate(std::string text, Rng& rng) {
     return text;
 }
 
+// Service names a stack source defines (its `services:` keys).
+std::set<std::string> servicesOf(const StackSource& source) {
+    YAML::Node doc;
+    if (const auto* f = std::get_if<StackFile>(&source)) doc = YAML::LoadFile(f->path.string());
+    if (const auto* i = std::get_if<StackInline>(&source)) doc = YAML::Load(i->yaml);
+    std::set<std::string> out;
+    if (doc["services"].IsMap()) {
+        for (const auto& kv : doc["services"]) out.insert(kv.first.Scalar());
+    }
+    return out;
+}
+
+// Every service a scenario's events and checks name.
+std::vector<ServiceRef> namedServices(const Scenario& s) {
+    std::vector<ServiceRef> out;
+    const auto add = [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (requires { x.service.stack; }) out.push_back(x.service);
+        if constexpr (requires { x.instance.service; }) out.push_back(x.instance.service);
+        if constexpr (std::is_same_v<T, RestartsCheck>) {
+            if (const auto* svc = std::get_if<ServiceRef>(&x.target)) out.push_back(*svc);
+            if (const auto* inst = std::get_if<InstanceRef>(&x.target)) out.push_back(inst->service);
+        }
+    };
+    for (const auto& e : s.events) std::visit(add, e.action);
+    for (const auto& c : s.expect) std::visit(add, c.subject);
+    return out;
+}
+
 }  // namespace
 
 class TestScenarioLibrary : public QObject {
@@ -100,6 +132,23 @@ private slots:
         QVERIFY2(s.value().expect.size() >= 2, "at least two checks");
         const std::string base = QFileInfo(file).completeBaseName().toStdString();
         QCOMPARE(s.value().name, base);
+    }
+
+    // The loader only checks stacks; the library also names real services.
+    void everyNamedServiceExistsInItsStack_data() { kontenaSimAcceptsEveryScenario_data(); }
+    void everyNamedServiceExistsInItsStack() {
+        QFETCH(QString, file);
+        const auto loaded = loadScenarioFile(file.toStdString());
+        QVERIFY(loaded.ok());
+        const Scenario& s = loaded.value();
+        std::map<std::string, std::set<std::string>> services;
+        for (const auto& [name, stack] : s.stacks) services[name] = servicesOf(stack.source);
+        for (const auto& e : s.events) {
+            if (const auto* up = std::get_if<Upgrade>(&e.action)) services[up->stack].merge(servicesOf(up->source));
+        }
+        for (const auto& ref : namedServices(s)) {
+            QVERIFY2(services[ref.stack].count(ref.service), ("no service " + ref.key()).c_str());
+        }
     }
 
     void readmeListsEveryScenario() {
