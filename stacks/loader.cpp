@@ -280,7 +280,12 @@ std::optional<Stack> Loader::loadOwn(const Request& req, Diagnostics& diags) {
     }
     diags.remapLines(mark, req.file, [&](int line) { return lineMap.sourceLine(line); });
     if (!root) return out;
-    loadChildren(req, deps, out, diags);
+    // Children get the `depends` of the rendered document, whose variables
+    // may use the parent's variables; the names were known from the prepass.
+    Diagnostics ignored;  // the prepass already reported these entries
+    const YAML::Node& view = *root;
+    const std::vector<Dependency> rendered = view.IsMap() ? readDependencies(view["depends"], req.file, ignored) : deps;
+    loadChildren(req, rendered.size() == deps.size() ? rendered : deps, out, diags);
     return out;
 }
 

@@ -187,7 +187,8 @@ private slots:
     void childStacks() {
         QTemporaryDir dir;
         QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("sub")));
-        writeFile(dir, "parent.yml", "stack: me/shop\ndepends:\n  cache:\n    stack: sub/cache.yml\n    variables:\n      size: 2\n"
+        writeFile(dir, "parent.yml", "stack: me/shop\nvariables:\n  n:\n    type: integer\n    value: 2\n"
+                                     "depends:\n  cache:\n    stack: sub/cache.yml\n    variables:\n      size: ${n}\n"
                                      "services:\n  web:\n    image: web\n    environment:\n      - CACHE=${cache}\n      - C2={{ cache }}\n");
         writeFile(dir, "sub/cache.yml", "stack: me/cache\nvariables:\n  size:\n    type: integer\n  label:\n    type: string\n"
                                         "depends:\n  mon:\n    stack: mon.yml\n"
