@@ -82,6 +82,14 @@ RuntimeResult<OwnedContainer> DockerRuntime::create(const InstanceDesc& in) {
     return ownedByName(name);
 }
 
+bool DockerRuntime::belongsTo(const ContainerInfo& current, const InstanceDesc& in) const {
+    const Labels& l = current.labels;
+    return l.value(QLatin1String(label::kServiceId)) == q(in.serviceId()) &&
+           l.value(QLatin1String(label::kInstanceNumber)) == QString::number(in.instanceNumber) &&
+           l.value(QLatin1String(label::kGridName)) == q(node_.grid) &&
+           l.value(QLatin1String(label::kContainerType)) == QLatin1String("container");
+}
+
 bool DockerRuntime::isOutdated(const ContainerInfo& current, const InstanceDesc& in) {
     const int revision = current.labels.value(QLatin1String(label::kServiceRevision)).toInt();
     if (revision < in.serviceRevision || current.state.status == QLatin1String("dead"))
@@ -114,6 +122,9 @@ RuntimeResult<EnsureOutcome> DockerRuntime::ensure(const InstanceDesc& in, Desir
     auto current = client_.inspectContainer(name);
     if (!current && !current.error().isNotFound())
         return toRuntimeError(current.error());
+    if (current && !belongsTo(current.value(), in))
+        return RuntimeError{409, "container " + in.containerName() + " exists but is not instance " +
+                                     in.serviceId() + "/" + std::to_string(in.instanceNumber) + " of grid " + node_.grid};
     if (current && isOutdated(current.value(), in)) {
         if (auto gone = removeOne(name, in.spec.stopGracePeriod); !gone)
             return gone.error();
@@ -159,6 +170,11 @@ RuntimeStatus DockerRuntime::removeOne(const QString& name, Duration grace) {
 }
 
 RuntimeStatus DockerRuntime::remove(const std::string& name, Duration grace, bool removeData) {
+    const auto current = client_.inspectContainer(q(name));
+    if (!current && !current.error().isNotFound())
+        return toRuntimeError(current.error());
+    if (current && current.value().labels.value(QLatin1String(label::kGridName)) != q(node_.grid))
+        return RuntimeError{409, "container " + name + " is not one of grid " + node_.grid + "'s"};
     if (auto s = removeOne(q(name), grace); !s)
         return s;
     if (!removeData)

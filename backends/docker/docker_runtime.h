@@ -37,6 +37,9 @@ public:
 private:
     RuntimeStatus ensureImage(const QString& image);
     RuntimeStatus ensureDataContainer(const InstanceDesc& instance);
+    // Whether the container by the instance's name carries its labels; a
+    // stranger's container is never stopped or replaced.
+    bool belongsTo(const ContainerInfo& current, const InstanceDesc& instance) const;
     // Whether an existing container must be re-created for `instance`.
     bool isOutdated(const ContainerInfo& current, const InstanceDesc& instance);
     RuntimeResult<OwnedContainer> ownedByName(const QString& name);

@@ -85,7 +85,8 @@ public:
     // Converges one instance: makes its container if missing (and the data
     // container of a stateful service), re-creates it if its service
     // revision is older or its image changed, then starts or stops it to
-    // match `desired` (Running or Stopped). Pulls a missing image.
+    // match `desired` (Running or Stopped). Pulls a missing image. A
+    // container by that name that is not this instance's is left alone: 409.
     virtual RuntimeResult<EnsureOutcome> ensure(const InstanceDesc& instance, DesiredState desired) = 0;
     // Makes the container without starting it; 409 if it already exists.
     virtual RuntimeResult<OwnedContainer> create(const InstanceDesc& instance) = 0;
@@ -94,7 +95,8 @@ public:
     virtual RuntimeStatus stop(const std::string& containerName, Duration grace) = 0;
     virtual RuntimeStatus restart(const std::string& containerName, Duration grace) = 0;
     // Stops within `grace` and removes the container, with `removeData`
-    // also its "<name>-volumes" data container. Missing: success.
+    // also its "<name>-volumes" data container. Missing: success. A
+    // container without this grid's label is left alone: 409.
     virtual RuntimeStatus remove(const std::string& containerName, Duration grace, bool removeData) = 0;
     // Every container of this runtime's grid on the engine, service and
     // data containers, ordered by name.

@@ -304,6 +304,23 @@ private slots:
         QCOMPARE(client.inspectVolume(QStringLiteral("shop.data-1")).error().httpStatus, 404);
     }
 
+    void strangersContainerIsLeftAlone() {
+        ContainerConfig plain;
+        plain.image = kTestImage;
+        plain.cmd = {QStringLiteral("sleep"), QStringLiteral("100")};
+        const auto id = client.createContainer(QStringLiteral("shop.web-8"), plain);
+        QVERIFY(id);
+        const auto r = runtime->ensure(web(8), DesiredState::Running);
+        QVERIFY(!r);
+        QCOMPARE(r.error().code, 409);
+        QVERIFY2(r.error().message.find("not instance shop/web/8") != std::string::npos, r.error().message.c_str());
+        QCOMPARE(idOf(QStringLiteral("shop.web-8")), id.value());
+        QCOMPARE(client.inspectContainer(QStringLiteral("shop.web-8")).value().state.status, QStringLiteral("created"));
+        QCOMPARE(runtime->remove("shop.web-8", Duration::seconds(1), true).error().code, 409);
+        QCOMPARE(idOf(QStringLiteral("shop.web-8")), id.value());
+        QVERIFY(client.removeContainer(id.value(), true));
+    }
+
     void missingImageWithoutRegistry() {
         InstanceDesc in = web(7);
         in.spec.image = "127.0.0.1:1/kontena-test/absent:1";   // a registry that refuses, on loopback

@@ -235,6 +235,30 @@ private slots:
         QVERIFY(client.removeContainer(QStringLiteral("kt-ticker"), true));
         QVERIFY(client.removeContainer(QStringLiteral("kt-after"), true));
     }
+
+    // An agent that starts before its engine: the stream waits, retrying.
+    void streamStartedWhileTheEngineIsDown() {
+        auto stopped = fx.dockerd.stopDaemon();
+        QVERIFY2(stopped, stopped ? "" : qPrintable(stopped.error().message));
+        EventStream events(client, suiteFilter(QStringLiteral("late")), kFast);
+        Lifecycle life;
+        life.watch(events);
+        int resyncs = 0;
+        connect(&events, &EventStream::resynced, this, [&] { ++resyncs; });
+        events.start();
+        QTRY_COMPARE(life.interrupted.size(), 1);
+        QVERIFY2(life.interrupted.first().startsWith(QStringLiteral("engine unreachable")),
+                 qPrintable(life.interrupted.first()));
+        QTest::qWait(500);
+        QCOMPARE(life.opened, 0);
+        auto started = fx.dockerd.startDaemon();
+        QVERIFY2(started, started ? "" : qPrintable(started.error().message));
+        QTRY_COMPARE_WITH_TIMEOUT(life.resumed.size(), 1, 10000);
+        QVERIFY2(life.resumed.first().attempts >= 2, "retried with backoff while the engine was down");
+        QTRY_COMPARE(resyncs, 1);
+        QCOMPARE(life.opened, 1);
+        QCOMPARE(life.interrupted.size(), 1);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestDockerStreams)
