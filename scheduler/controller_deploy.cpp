@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "scheduler/controller_internal.h"
+#include "scheduler/deploy_math.h"
 #include "scheduler/graphs.h"
 #include "scheduler/random.h"
 
@@ -20,11 +21,6 @@ Timer stepTimer(const std::string& service, std::int64_t id, Instant at) {
     return t;
 }
 
-// Instance deploys allowed in flight (§3.4; same IEEE double arithmetic).
-int maxInFlight(int total, double minHealth, int cap) {
-    const double limit = std::floor(static_cast<double>(total) * (1.0 - minHealth));
-    return std::clamp(static_cast<int>(limit), 1, cap);
-}
 
 void notify(Draft& d, const std::optional<std::string>& node) {
     if (!node) return;
@@ -318,6 +314,7 @@ void startDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
     d.editService(dep.service).deployedAt = d.now();
     CandidatePolicy policy;
     policy.now = d.now();
+    policy.keepOffline = protectedOfflineNodes(d);
     dep.instanceCount = computeInstanceCount(d.base(), d.index(), svc.spec, policy, splitmix64(static_cast<std::uint64_t>(dep.id)));
     for (const Instance& inst : d.instancesOf(dep.service)) {
         if (inst.number <= dep.instanceCount) continue;
@@ -335,10 +332,11 @@ void stepDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
         if (dep.inFlight.empty()) finishDeploy(d, dep, DeployState::Success, "");
         return;
     }
-    if (static_cast<int>(dep.inFlight.size()) >= maxInFlight(dep.instanceCount, svc.spec.deploy.minHealth, d.settings().maxInFlightInstanceDeploys)) return;
+    if (static_cast<int>(dep.inFlight.size()) >= instanceDeployParallelism(dep.instanceCount, svc.spec.deploy.minHealth, d.settings().maxInFlightInstanceDeploys)) return;
     const int n = dep.nextNumber;
     CandidatePolicy policy;
     policy.now = d.now();
+    policy.keepOffline = protectedOfflineNodes(d);
     PlacementPass pass(d.base(), d.index(), svc.spec, policy, splitmix64(static_cast<std::uint64_t>(dep.id)));
     for (const auto& [num, node] : dep.placed) pass.assume(node, num);
     auto placed = pass.place(n);
@@ -350,6 +348,14 @@ void stepDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
     }
     const std::string node = placed.value();
     const Instance* old = d.instance(dep.service, n);
+    const Node* placedOn = d.node(node);
+    if (placedOn && !placedOn->connected) {
+        // A protected offline node (mass-offline limit) keeps its instance: nothing to start or wait for.
+        dep.placed[n] = node;
+        ++dep.nextNumber;
+        d.timer(stepTimer(dep.service, dep.id, d.now()));
+        return;
+    }
     const bool moved = old && old->node && *old->node != node;
     const bool needsContainer = !old || !old->node || moved || old->serviceRevision != svc.revision ||
                                 old->observed == ObservedState::Missing;

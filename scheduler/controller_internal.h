@@ -112,6 +112,9 @@ std::int64_t createDeploy(Draft& d, const std::string& service, const std::strin
                           bool force = false);
 
 void onReschedulePass(Draft& d, const Timer& t);
+// While more than massOfflineFraction of the nodes are offline: the offline
+// nodes not yet evicted (their instances stay). Empty otherwise.
+std::set<std::string> protectedOfflineNodes(const Draft& d);
 
 // Quorum computed on the draft (its node changes included).
 bool draftQuorum(const Draft& d);

@@ -38,7 +38,11 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc) {
     policy.includeOfflineWithinGrace = true;
     policy.applyOnlineGrace = true;
     const std::uint64_t seed = stableHash(svc.spec.key()) ^ static_cast<std::uint64_t>(d.now().ms);
-    const int count = computeInstanceCount(d.base(), d.index(), svc.spec, policy, seed);
+    // Counting and the ha comparison leave protected offline nodes (mass-offline
+    // limit) where they are; the per-instance test below still reports them.
+    CandidatePolicy keep = policy;
+    keep.keepOffline = protectedOfflineNodes(d);
+    const int count = computeInstanceCount(d.base(), d.index(), svc.spec, keep, seed);
     const auto records = d.instancesOf(svc.spec.key());
     int placed = 0;
     for (const auto& r : records) placed += r.node ? 1 : 0;
@@ -63,7 +67,7 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc) {
         // only moves instances when zones or nodes changed.
         std::set<std::string> current, computed;
         for (const auto& [node, c] : perNode) current.insert(node);
-        PlacementPass fresh(d.base(), d.index(), svc.spec, policy, seed);
+        PlacementPass fresh(d.base(), d.index(), svc.spec, keep, seed);
         for (int n = 1; n <= count; ++n) {
             auto placedNode = fresh.place(n);
             if (placedNode) computed.insert(placedNode.value());
@@ -98,6 +102,20 @@ bool evictionAllowed(Draft& d, const std::set<std::string>& offlineNodes, double
 }
 
 }  // namespace
+
+std::set<std::string> protectedOfflineNodes(const Draft& d) {
+    std::set<std::string> out;
+    int total = 0, offline = 0;
+    for (const Node* n : d.allNodes()) {
+        ++total;
+        offline += n->connected ? 0 : 1;
+    }
+    if (total == 0 || static_cast<double>(offline) / total <= d.settings().massOfflineFraction) return out;
+    for (const Node* n : d.allNodes()) {
+        if (!n->connected && !d.counters().evictedNodes.count(n->name)) out.insert(n->name);
+    }
+    return out;
+}
 
 void onReschedulePass(Draft& d, const Timer& t) {
     Timer next = t;

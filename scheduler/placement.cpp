@@ -109,7 +109,7 @@ Result<int, PlacementFailure> PlacementPass::Impl::referencePlace(int number) {
     auto node = [this](int ord) -> const Node& { return nodeAt(ord); };
     std::vector<int> work;
     for (int ord = 0; ord < index.nodeCount(); ++ord) {
-        if (auto why = candidateReason(ord)) fail.rejections.push_back({nodeAt(ord).name, "candidate", *why});
+        if (auto why = candidateReason(ord, number)) fail.rejections.push_back({nodeAt(ord).name, "candidate", *why});
         else work.push_back(ord);
     }
     if (work.empty()) return failWith("There are no nodes available");
@@ -265,7 +265,7 @@ std::optional<Rejection> PlacementPass::misfit(const std::string& node, int numb
         if (why) return Rejection{node, filter, *why};
         return std::nullopt;
     };
-    if (auto r = reject("candidate", p.candidateReason(ord))) return r;
+    if (auto r = reject("candidate", p.candidateReason(ord, number))) return r;
     if (auto r = reject("availability", p.availabilityReason(ord))) return r;
     if (auto r = reject("ephemeral", p.ephemeralReason(ord, number))) return r;
     if (auto r = reject("volume-plugin", p.volumePluginReason(ord))) return r;
@@ -302,7 +302,10 @@ int computeInstanceCount(const ClusterState& state, const PlacementIndex& index,
     if (service.strategy != Strategy::Daemon) return service.instances;
     PlacementPass scratch(state, index, service, policy, passSeed);
     int candidates = 0;   // connected nodes, plus offline ones within grace when the policy says so
-    for (int ord = 0; ord < index.nodeCount(); ++ord) candidates += scratch.impl_->candidateReason(ord) ? 0 : 1;
+    for (int ord = 0; ord < index.nodeCount(); ++ord) {
+        const bool kept = policy.keepOffline.count(index.entry(ord).node->name) && index.hostsService(ord, service.key());
+        candidates += kept || !scratch.impl_->candidateReason(ord) ? 1 : 0;
+    }
     const int max = candidates * service.instances;
     std::set<std::string> distinct;
     for (int n = 1; n <= max; ++n) {

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ struct CandidatePolicy {
     // Re-scheduler (§2.4): a node connected less than online_grace ago is
     // used only if it already hosts an instance of the service.
     bool applyOnlineGrace = false;
+    // Offline nodes whose instances stay where they are (mass-offline
+    // eviction limit): treated as candidates although offline.
+    std::set<std::string> keepOffline;
 };
 
 // Why one node was not chosen.

@@ -56,7 +56,7 @@ void PlacementPass::Impl::computeActiveRules() {
 }
 
 bool PlacementPass::Impl::passesAll(int ord, int number) {
-    if (candidateReason(ord) || availabilityReason(ord) || ephemeralReason(ord, number) || volumePluginReason(ord)) return false;
+    if (candidateReason(ord, number) || availabilityReason(ord) || ephemeralReason(ord, number) || volumePluginReason(ord)) return false;
     for (std::size_t i = 0; i < needs.rules.size(); ++i) {
         if (activeRule[i] && !ruleMatches(needs.rules[i], ord, number)) return false;
     }

@@ -52,7 +52,7 @@ std::pair<std::string, int> splitInstanceRef(const std::string& ref) {
 
 }  // namespace
 
-std::optional<std::string> PlacementPass::Impl::candidateReason(int ord) const {
+std::optional<std::string> PlacementPass::Impl::candidateReason(int ord, int number) const {
     const Node& n = nodeAt(ord);
     const bool hostsService = index.hostsService(ord, needs.key);
     if (n.connected) {
@@ -63,6 +63,7 @@ std::optional<std::string> PlacementPass::Impl::candidateReason(int ord) const {
         }
         return std::nullopt;
     }
+    if (number > 0 && policy.keepOffline.count(n.name) && recordNode(number) == ord) return std::nullopt;
     if (policy.includeOfflineWithinGrace && hostsService && n.lastSeen &&
         policy.now - *n.lastSeen <= state.grid.settings.offlineGrace(svc.strategy)) {
         return std::nullopt;

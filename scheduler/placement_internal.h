@@ -50,7 +50,9 @@ struct PlacementPass::Impl {
 
     // ---- per-node checks (placement_filters.cpp) ----
     // nullopt: the node passes; else the reason it is rejected.
-    std::optional<std::string> candidateReason(int ord) const;
+    // number 0: any instance (a protected offline node is then no candidate);
+    // otherwise a protected offline node is a candidate for its own instance.
+    std::optional<std::string> candidateReason(int ord, int number = 0) const;
     std::optional<std::string> availabilityReason(int ord) const;
     std::optional<std::string> ephemeralReason(int ord, int number) const;
     std::optional<std::string> volumePluginReason(int ord) const;

@@ -101,7 +101,9 @@ std::string serviceActual(const World& w, const ServiceCheck& c, bool& passed) {
         if (svc) {
             PlacementIndex index;
             index.build(w.master(), 1);
-            PlacementPass pass(w.master(), index, svc->spec, CandidatePolicy{w.now(), false, false}, 1);
+            CandidatePolicy policy;
+            policy.now = w.now();
+            PlacementPass pass(w.master(), index, svc->spec, policy, 1);
             for (const auto& [name, n] : w.master().nodes) {
                 if (!n.connected || n.availability != Availability::Active) continue;
                 auto misfit = pass.misfit(name, 1);

@@ -402,7 +402,10 @@ private slots:
         auto svc = makeService("s", "x", 1);
         addInstance(st, svc, 1, "n2");
         QCOMPARE(placeAll(st, svc, 1).nodes.front(), std::string("n1"));
-        CandidatePolicy rescheduler{Instant(Duration::seconds(60).ms), true, true};
+        CandidatePolicy rescheduler;
+        rescheduler.now = Instant(Duration::seconds(60).ms);
+        rescheduler.includeOfflineWithinGrace = true;
+        rescheduler.applyOnlineGrace = true;
         QCOMPARE(placeAll(st, svc, 1, 1, PlacementMode::Auto, rescheduler).nodes.front(), std::string("n2"));
         rescheduler.now = Instant(Duration::seconds(121).ms);   // ha grace is 2 minutes
         QCOMPARE(placeAll(st, svc, 1, 1, PlacementMode::Auto, rescheduler).nodes.front(), std::string("n1"));

@@ -1,0 +1,287 @@
+// The decision seam: feed events to decide(), commit, assert on decisions
+// and on the resulting state (Nomad-style harness, no simulator).
+#include <QTest>
+
+#include <algorithm>
+
+#include "harness.h"
+#include "scheduler/controller.h"
+#include "scheduler/deploy_math.h"
+
+using namespace kontena;
+using namespace kontena::test;
+
+namespace {
+
+// Drives a Controller by hand: applies events, keeps the timers it asks
+// for, fires them in time order, and can play the agents (report every
+// instance running as soon as its node is notified).
+struct Driver {
+    Controller ctl;
+    std::vector<Timer> timers;
+    std::vector<Decision> decisions;
+    bool agentsReport = true;
+    Instant now;
+
+    explicit Driver(int initialSize = 1) : ctl([&] {
+        ClusterState st;
+        st.grid.name = "g";
+        st.grid.initialSize = initialSize;
+        return st;
+    }(), 1) {
+        for (const Timer& t : ctl.startupTimers(Instant(0))) timers.push_back(t);
+    }
+
+    Decision apply(const Event& e) {
+        Decision d = ctl.decide(e, Context{now, 7});
+        ctl.commit(d);
+        for (const auto& t : d.timers) timers.push_back(t);
+        decisions.push_back(d);
+        if (agentsReport) {
+            for (const auto& c : d.commands) {
+                if (const auto* n = std::get_if<cmd::NotifyNode>(&c)) reportAll(n->node);
+            }
+        }
+        return d;
+    }
+
+    void reportAll(const std::string& node) {
+        const Node* n = ctl.state().node(node);
+        if (!n || !n->connected) return;
+        std::vector<ev::InstanceReport> reports;
+        for (const auto& [key, inst] : ctl.state().instances) {
+            if (inst.node != node) continue;
+            const Service* svc = ctl.state().service(key.service);
+            reports.push_back(ev::InstanceReport{node, key.service, key.number, inst.deployRev, svc ? svc->revision : 0,
+                                                 inst.desired == DesiredState::Running ? ObservedState::Running : ObservedState::Stopped, ""});
+        }
+        for (const auto& r : reports) apply(r);
+    }
+
+    // Fires every timer due up to `until`, in time order; pings are answered
+    // unless the node is in `silent`.
+    void runUntil(Instant until, const std::set<std::string>& silent = {}) {
+        for (;;) {
+            auto it = std::min_element(timers.begin(), timers.end(), [](const Timer& a, const Timer& b) { return a.at < b.at; });
+            if (it == timers.end() || it->at > until) break;
+            const Timer t = *it;
+            timers.erase(it);
+            now = t.at;
+            const Decision d = apply(ev::TimerFired{t});
+            for (const auto& c : d.commands) {
+                if (const auto* p = std::get_if<cmd::Ping>(&c)) {
+                    if (!silent.count(p->node)) apply(ev::PingAnswered{p->node, p->connectedAt});
+                }
+            }
+        }
+        now = until;
+    }
+
+    void connect(const std::string& node, std::vector<std::string> labels = {}) {
+        apply(ev::NodeConnect{node, now, std::move(labels), 2, 4 * GiB, {"local"}});
+    }
+
+    const Node& node(const std::string& name) const { return *ctl.state().node(name); }
+};
+
+Instant at(Duration d) { return Instant(d.ms); }
+
+}  // namespace
+
+class TestController : public QObject {
+    Q_OBJECT
+
+private slots:
+    void nodeNumbersAndInitialNodes() {
+        Driver d(3);
+        for (const char* n : {"a", "b", "c", "d"}) d.connect(n);
+        QCOMPARE(d.node("a").number, 1);
+        QCOMPARE(d.node("d").number, 4);
+        QVERIFY(d.node("c").isInitial(3));
+        QVERIFY(!d.node("d").isInitial(3));
+        QVERIFY(d.ctl.state().quorum);
+    }
+
+    void removalIsRefusedWhileOnlineAndTheNumberIsReused() {
+        Driver d(3);
+        for (const char* n : {"a", "b", "c"}) d.connect(n);
+        auto refused = d.apply(ev::NodeRemove{"b"});
+        QVERIFY(refused.refused);
+        QVERIFY(refused.refused->find("it is online") != std::string::npos);
+        QVERIFY(refused.changes.empty());
+        d.apply(ev::NodeClosed{"b", d.node("b").connectedAt.value()});
+        QVERIFY(!d.apply(ev::NodeRemove{"b"}).refused);
+        QVERIFY(!d.ctl.state().node("b"));
+        d.connect("replacement");
+        QCOMPARE(d.node("replacement").number, 2);   // takes the removed initial node's number
+        QVERIFY(d.node("replacement").isInitial(3));
+    }
+
+    void keepaliveTimeoutTakesANodeOffline() {
+        Driver d;
+        d.connect("n1");
+        d.runUntil(at(Duration::minutes(2)));
+        QVERIFY(d.node("n1").connected);
+        QCOMPARE(d.node("n1").lastSeen->ms, Duration::minutes(2).ms);   // the ping at 2m was answered
+        d.runUntil(at(Duration::seconds(150)), {"n1"});   // the ping at 2m30s goes unanswered ...
+        QVERIFY(d.node("n1").connected);
+        d.runUntil(at(Duration::seconds(155)), {"n1"});   // ... and times out 5 s later
+        QVERIFY(!d.node("n1").connected);
+        QCOMPARE(d.node("n1").closeCode, 4030);
+        QVERIFY(d.node("n1").status() == NodeStatus::Offline);
+    }
+
+    void aStaleConnectionNeverOverridesANewerOne() {
+        Driver d;
+        d.now = Instant(100);
+        d.connect("n1");
+        auto old = d.apply(ev::NodeConnect{"n1", Instant(50), {}, 2, GiB, {"local"}});
+        QVERIFY(old.refused);
+        QCOMPARE(d.node("n1").connectedAt->ms, 100);
+        d.apply(ev::NodeClosed{"n1", Instant(50)});   // a late close of the older connection does nothing
+        QVERIFY(d.node("n1").connected);
+    }
+
+    void drainStopsStatefulInstancesAndActivateRestartsThem() {
+        Driver d;
+        d.connect("n1");
+        d.connect("n2");
+        auto db = makeService("s", "db", 1);
+        db.stateful = true;
+        db.affinity = {"node==n2"};
+        d.apply(ev::StackApply{"s", {db}, {}, true});
+        d.runUntil(at(Duration::seconds(10)));
+        QCOMPARE(d.ctl.state().instance("s/db", 1)->node.value(), std::string("n2"));
+        d.apply(ev::NodeAvailability{"n2", Availability::Drain});
+        QVERIFY(d.ctl.state().instance("s/db", 1)->desired == DesiredState::Stopped);
+        QCOMPARE(d.ctl.state().instance("s/db", 1)->node.value(), std::string("n2"));   // not moved
+        d.apply(ev::NodeAvailability{"n2", Availability::Active});
+        QVERIFY(d.ctl.state().instance("s/db", 1)->desired == DesiredState::Running);
+    }
+
+    void withoutQuorumDeploysAreRefusedWithAClearMessage() {
+        Driver d(3);
+        for (const char* n : {"a", "b", "c"}) d.connect(n);
+        d.apply(ev::EtcdMember{"a", false});
+        QVERIFY(d.ctl.state().quorum);   // 2 of 3 still healthy
+        d.apply(ev::EtcdMember{"b", false});
+        QVERIFY(!d.ctl.state().quorum);
+        auto r = d.apply(ev::StackApply{"s", {makeService("s", "web", 2)}, {}, true});
+        QVERIFY(r.refused);
+        QVERIFY2(r.refused->find("etcd has no quorum (1 of 3 initial members") != std::string::npos, r.refused->c_str());
+        QVERIFY(r.refused->find("running containers keep running") != std::string::npos);
+        d.apply(ev::EtcdMember{"b", true});
+        QVERIFY(!d.apply(ev::StackApply{"s", {makeService("s", "web", 2)}, {}, true}).refused);
+    }
+
+    void partitionedMembersCountOnlyInTheirGroup() {
+        Driver d(3);
+        for (const char* n : {"a", "b", "c"}) d.connect(n);
+        d.apply(ev::Partition{{{"a"}, {"b"}, {"c"}}});
+        QVERIFY(!d.ctl.state().quorum);
+        d.apply(ev::Partition{{{"a", "b"}, {"c"}}});
+        QVERIFY(d.ctl.state().quorum);
+        QVERIFY(hasQuorum(d.ctl.state()));
+    }
+
+    void throttleUsesKontenasDoubleArithmetic() {
+        QCOMPARE(instanceDeployParallelism(9, 0.8, 20), 1);
+        QCOMPARE(instanceDeployParallelism(10, 0.8, 20), 1);   // 10 x 0.19999999999999996 < 2
+        QCOMPARE(instanceDeployParallelism(20, 0.8, 20), 3);
+        QCOMPARE(instanceDeployParallelism(50, 0.8, 20), 9);
+        QCOMPARE(instanceDeployParallelism(100, 0.8, 20), 19);
+        QCOMPARE(instanceDeployParallelism(200, 0.8, 20), 20);
+        QCOMPARE(instanceDeployParallelism(10, 0.5, 20), 5);
+        QCOMPARE(instanceDeployParallelism(10, 0.0, 20), 10);
+        QCOMPARE(instanceDeployParallelism(10, 1.0, 20), 1);
+    }
+
+    void deployPlacesOneInstancePerStepAndFinishes() {
+        Driver d;
+        d.agentsReport = false;
+        d.connect("n1");
+        d.connect("n2");
+        d.apply(ev::StackApply{"s", {makeService("s", "web", 3)}, {}, true});
+        d.runUntil(at(Duration::millis(0)));
+        int placed = 0;
+        for (const auto& [k, i] : d.ctl.state().instances) placed += i.node ? 1 : 0;
+        QCOMPARE(placed, 1);   // serial: the next waits for the agent's report
+        d.agentsReport = true;
+        d.reportAll("n1");
+        d.reportAll("n2");
+        d.runUntil(at(Duration::seconds(5)));
+        QCOMPARE(d.ctl.state().instances.size(), std::size_t(3));
+        const auto& deploys = d.ctl.state().deploys;
+        QVERIFY(std::any_of(deploys.begin(), deploys.end(), [](const auto& p) {
+            return p.second.service == "s/web" && p.second.state == DeployState::Success;
+        }));
+    }
+
+    void offlineGraceThenMove() {
+        Driver d;
+        for (const char* n : {"n1", "n2", "n3"}) d.connect(n);
+        d.apply(ev::StackApply{"s", {makeService("s", "web", 3)}, {}, true});
+        d.runUntil(at(Duration::minutes(1)));
+        std::string victim;
+        for (const auto& [k, i] : d.ctl.state().instances) victim = *i.node;
+        d.apply(ev::NodeClosed{victim, d.node(victim).connectedAt.value()});
+        // Last ping at 1m; ha grace 2 min: nothing moves before 3m.
+        d.runUntil(at(Duration::seconds(179)));
+        for (const auto& [k, i] : d.ctl.state().instances) QVERIFY(i.node.has_value());
+        bool stillThere = false;
+        for (const auto& [k, i] : d.ctl.state().instances) stillThere = stillThere || i.node == victim;
+        QVERIFY(stillThere);
+        d.runUntil(at(Duration::minutes(4)));
+        for (const auto& [k, i] : d.ctl.state().instances) QVERIFY(i.node != victim);
+    }
+
+    void massOfflineEvictsOneNodePerInterval() {
+        Driver d;
+        std::vector<std::string> names;
+        for (int i = 1; i <= 10; ++i) {
+            names.push_back("n" + std::to_string(i));
+            d.connect(names.back());
+        }
+        auto svc = makeService("s", "web", 20);
+        svc.deploy.minHealth = 0.0;
+        d.apply(ev::StackApply{"s", {svc}, {}, true});
+        d.runUntil(at(Duration::minutes(1)));
+        auto onOffline = [&] {
+            int count = 0;
+            for (const auto& [k, i] : d.ctl.state().instances) {
+                const Node* n = i.node ? d.ctl.state().node(*i.node) : nullptr;
+                count += n && !n->connected ? 1 : 0;
+            }
+            return count;
+        };
+        for (int i = 0; i < 6; ++i) d.apply(ev::NodeClosed{names[static_cast<std::size_t>(i)], Instant(0)});   // 60% offline at 1m
+        QCOMPARE(onOffline(), 12);
+        // Grace (2 min from the last ping at 1m) ends at 3m; then one node per pass at most.
+        d.runUntil(at(Duration::seconds(179)));
+        QCOMPARE(onOffline(), 12);
+        d.runUntil(at(Duration::seconds(215)));
+        QVERIFY2(onOffline() >= 8, qPrintable(QString::number(onOffline())));   // at most two nodes evicted by 3m35s
+        d.runUntil(at(Duration::minutes(8)));
+        QCOMPARE(onOffline(), 0);   // eventually every offline node is evicted
+        // With every node offline nothing moves at all.
+        for (int i = 6; i < 10; ++i) d.apply(ev::NodeClosed{names[static_cast<std::size_t>(i)], Instant(0)});
+        const auto before = d.ctl.state().instances;
+        d.runUntil(at(Duration::minutes(30)));
+        for (const auto& [k, i] : d.ctl.state().instances) QCOMPARE(i.node, before.at(k).node);
+    }
+
+    void commitIsTheOnlyWayStateChanges() {
+        Driver d;
+        d.connect("n1");
+        const ClusterState before = d.ctl.state();
+        const Decision dec = d.ctl.decide(ev::NodeAvailability{"n1", Availability::Drain}, Context{d.now, 1});
+        QVERIFY(d.ctl.state().node("n1")->availability == Availability::Active);   // decide changed nothing
+        QVERIFY(!dec.changes.empty());
+        d.ctl.commit(dec);
+        QVERIFY(d.ctl.state().node("n1")->availability == Availability::Drain);
+        QVERIFY(before.node("n1")->availability == Availability::Active);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestController)
+#include "tst_controller.moc"
