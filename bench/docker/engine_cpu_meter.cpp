@@ -93,6 +93,7 @@ void EngineCpuMeter::start() {
             sample();
             std::this_thread::sleep_for(std::chrono::milliseconds(250));
         }
+        samplerCpuMs_ = callingThreadCpuMs();
     });
 }
 

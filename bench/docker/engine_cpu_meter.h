@@ -22,6 +22,8 @@ public:
     void start();
     // Milliseconds of CPU (user + system, with reaped children) since start().
     double stopMs();
+    // CPU the sampling thread itself used (it runs inside this process).
+    double samplerCpuMs() const { return samplerCpuMs_; }
 
 private:
     void sample();
@@ -29,6 +31,7 @@ private:
     QString root_;
     std::thread sampler_;
     std::atomic<bool> running_{false};
+    double samplerCpuMs_ = 0;
     std::mutex mutex_;
     std::map<qint64, qint64> baseline_;   // pid -> ticks at start()
     std::map<qint64, qint64> latest_;     // pid -> ticks at the last sample
