@@ -69,6 +69,16 @@ EngineStream::EndDecision EngineStream::followContainer(const QString& ref, cons
     return EndDecision{EndDecision::Finish, false, QStringLiteral("container is not running"), true};
 }
 
+EngineStream::EndDecision EngineStream::decide(const StreamEnd& end) {
+    // A refusal (4xx; 501: e.g. a log driver that cannot be read) will not change by retrying.
+    if ((end.status >= 400 && end.status < 500) || end.status == 501)
+        return EndDecision{EndDecision::Finish, false, end.error.describe()};
+    // Other engine failures: retry, but with backoff.
+    if (end.status >= 500)
+        return EndDecision{EndDecision::Reconnect, true, end.error.describe()};
+    return afterEnd(end);
+}
+
 void EngineStream::run() {
     bool inGap = false;
     StreamGap gap;
@@ -97,11 +107,7 @@ void EngineStream::run() {
         const StreamEnd end = client_.stream(nextPath(), callbacks, cancel_, idleTimeout());
         if (end.cancelled)
             return;
-        EndDecision decision;
-        if (end.status >= 400 && end.status < 500)
-            decision = EndDecision{EndDecision::Finish, false, end.error.describe()};
-        else
-            decision = afterEnd(end);
+        const EndDecision decision = decide(end);
         if (decision.next == EndDecision::Finish) {
             deliver([this, reason = decision.reason] {
                 finished_ = true;

@@ -16,8 +16,9 @@
 //    items lost while the engine was down may still be missing, so owners
 //    that keep state rebuild it on resumed().
 //  - finished() comes once, when there is nothing left to follow (container
-//    removed or stopped, a 4xx answer). No signal comes after it, nor after
-//    stop() returned.
+//    removed or stopped, a 4xx or 501 answer). No signal comes after it, nor
+//    after stop() returned. Other 5xx answers are retried like a lost
+//    connection.
 //  - The owner's thread must run an event loop for signals to arrive.
 
 #include <QDateTime>
@@ -105,6 +106,7 @@ protected:
 
 private:
     void run();
+    EndDecision decide(const StreamEnd& end);
     void connectOnce(bool& inGap, StreamGap& gap, std::chrono::milliseconds& delay);
     bool waitFor(std::chrono::milliseconds delay);   // false when stopping
 

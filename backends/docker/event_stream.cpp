@@ -13,12 +13,12 @@ EventStream::~EventStream() {
 }
 
 QByteArray EventStream::nextPath() {
-    QByteArray path = "/events?filters=" + encodeFilters(filters_);
-    if (filters_.isEmpty())
-        path = "/events?x=1";
+    QByteArrayList query;
+    if (!filters_.isEmpty())
+        query.append("filters=" + encodeFilters(filters_));
     if (lastTimeNano_ > 0)
-        path += "&since=" + toEngineSince(lastTimeNano_);
-    return path;
+        query.append("since=" + toEngineSince(lastTimeNano_));
+    return query.isEmpty() ? QByteArray("/events") : "/events?" + query.join('&');
 }
 
 void EventStream::resetDecoder() {

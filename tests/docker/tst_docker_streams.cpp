@@ -140,6 +140,20 @@ private slots:
         none.start();
         QTRY_COMPARE(noneLife.finished.size(), 1);
         QVERIFY2(noneLife.finished.first().startsWith(QStringLiteral("404")), qPrintable(noneLife.finished.first()));
+
+        // A log driver the engine cannot read back: refused once, not retried.
+        ContainerConfig silent = shell(QStringLiteral("sleep 100"));
+        silent.logDriver = QStringLiteral("none");
+        QVERIFY(client.createContainer(QStringLiteral("kt-nolog"), silent));
+        QVERIFY(client.startContainer(QStringLiteral("kt-nolog")));
+        LogStream unreadable(client, QStringLiteral("kt-nolog"), {}, kFast);
+        Lifecycle unreadableLife;
+        unreadableLife.watch(unreadable);
+        unreadable.start();
+        QTRY_COMPARE(unreadableLife.finished.size(), 1);
+        qInfo() << "log driver none:" << unreadableLife.finished.first();
+        QVERIFY(unreadableLife.interrupted.isEmpty());
+        QVERIFY(client.removeContainer(QStringLiteral("kt-nolog"), true));
     }
 
     void streamedStats() {
