@@ -14,6 +14,9 @@ using kontena::testing::kTestImage;
 
 namespace {
 
+// Generous: CI runs the engine on 2 busy cores.
+constexpr int kEngineWaitMs = 20000;
+
 ContainerConfig shell(const QString& script, const QString& suite = {}) {
     ContainerConfig c;
     c.image = kTestImage;
@@ -79,17 +82,17 @@ private slots:
         QList<EngineEvent> seen;
         connect(&events, &EventStream::event, this, [&](const EngineEvent& e) { seen.append(e); });
         events.start();
-        QTRY_COMPARE(life.opened, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(life.opened, 1, kEngineWaitMs);
 
         const auto mine = client.createContainer(QStringLiteral("kt-ev"), shell(QStringLiteral("exit 3"), QStringLiteral("events")));
         const auto other = client.createContainer(QStringLiteral("kt-ev-other"), shell(QStringLiteral("exit 0")));
         QVERIFY(mine && other);
         QVERIFY(client.startContainer(QStringLiteral("kt-ev")) && client.startContainer(QStringLiteral("kt-ev-other")));
-        QTRY_VERIFY(!client.inspectContainer(QStringLiteral("kt-ev")).value().state.running);
+        QTRY_VERIFY_WITH_TIMEOUT(!client.inspectContainer(QStringLiteral("kt-ev")).value().state.running, kEngineWaitMs);
         QVERIFY(client.removeContainer(QStringLiteral("kt-ev")) && client.removeContainer(QStringLiteral("kt-ev-other"), true));
 
         QStringList actions;
-        QTRY_VERIFY_WITH_TIMEOUT(!seen.isEmpty() && seen.last().action == QLatin1String("destroy"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!seen.isEmpty() && seen.last().action == QLatin1String("destroy"), kEngineWaitMs);
         for (const EngineEvent& e : seen) {
             QCOMPARE(e.actorId, mine.value());
             QCOMPARE(e.type, QStringLiteral("container"));
@@ -106,7 +109,7 @@ private slots:
         QElapsedTimer t;
         t.start();
         events.stop();
-        QVERIFY2(t.elapsed() < 1000, "stop() shuts the socket instead of waiting for data");
+        QVERIFY2(t.elapsed() < 3000, "stop() shuts the socket instead of waiting for data");
         QVERIFY(!events.isActive());
     }
 
@@ -127,7 +130,7 @@ private slots:
             lastStamp = l.timeNano;
         });
         logs.start();
-        QTRY_COMPARE_WITH_TIMEOUT(life.finished.size(), 1, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(life.finished.size(), 1, kEngineWaitMs);
         QCOMPARE(out, (QByteArrayList{"out1", "out2", "out3", "out4", "out5", "last"}));
         QCOMPARE(err, (QByteArrayList{"err1", "err2", "err3", "err4", "err5"}));
         QVERIFY(ordered);
@@ -138,7 +141,7 @@ private slots:
         Lifecycle noneLife;
         noneLife.watch(none);
         none.start();
-        QTRY_COMPARE(noneLife.finished.size(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(noneLife.finished.size(), 1, kEngineWaitMs);
         QVERIFY2(noneLife.finished.first().startsWith(QStringLiteral("404")), qPrintable(noneLife.finished.first()));
 
         // A log driver the engine cannot read back: refused once, not retried.
@@ -150,7 +153,7 @@ private slots:
         Lifecycle unreadableLife;
         unreadableLife.watch(unreadable);
         unreadable.start();
-        QTRY_COMPARE(unreadableLife.finished.size(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(unreadableLife.finished.size(), 1, kEngineWaitMs);
         qInfo() << "log driver none:" << unreadableLife.finished.first();
         QVERIFY(unreadableLife.interrupted.isEmpty());
         QVERIFY(client.removeContainer(QStringLiteral("kt-nolog"), true));
@@ -167,13 +170,13 @@ private slots:
         QList<StatsSample> samples;
         connect(&stats, &StatsStream::sample, this, [&](const StatsSample& s) { samples.append(s); });
         stats.start();
-        QTRY_VERIFY_WITH_TIMEOUT(samples.size() >= 3, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(samples.size() >= 3, kEngineWaitMs);
         QCOMPARE(samples.last().memoryLimit, qint64(32 << 20));
         QVERIFY(samples.last().memoryUsage > 0);
         QVERIFY(samples.last().preCpuTotalNs > 0);   // the engine's previous reading
         QVERIFY(samples.last().read != samples.first().read);
         QVERIFY(client.stopContainer(QStringLiteral("kt-stream-stats")));
-        QTRY_COMPARE_WITH_TIMEOUT(life.finished.size(), 1, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(life.finished.size(), 1, kEngineWaitMs);
         QVERIFY(client.removeContainer(QStringLiteral("kt-stream-stats")));
     }
 
@@ -212,7 +215,7 @@ private slots:
         events.start();
         logs.start();
         stats.start();
-        QTRY_VERIFY_WITH_TIMEOUT(ticks.size() >= 5 && samples >= 1 && eventLife.opened == 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(ticks.size() >= 5 && samples >= 1 && eventLife.opened == 1, kEngineWaitMs);
 
         auto restarted = crash ? fx.dockerd.crashDaemon() : fx.dockerd.stopDaemon();
         if (restarted)
@@ -220,21 +223,21 @@ private slots:
         QVERIFY2(restarted, restarted ? "" : qPrintable(restarted.error().message));
 
         // events: one gap, a snapshot, then live again
-        QTRY_COMPARE_WITH_TIMEOUT(eventLife.resumed.size(), 1, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(eventLife.resumed.size(), 1, kEngineWaitMs);
         QCOMPARE(eventLife.interrupted.size(), 1);
         QVERIFY(eventLife.resumed.first().lostAt <= eventLife.resumed.first().resumedAt);
-        QTRY_COMPARE(resyncs.size(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(resyncs.size(), 1, kEngineWaitMs);
         QCOMPARE(resyncs.first().size(), 1);
         QCOMPARE(resyncs.first().first().name, QStringLiteral("kt-ticker"));
         QCOMPARE(resyncs.first().first().state, QStringLiteral("exited"));
         QVERIFY(client.createContainer(QStringLiteral("kt-after"), shell(QStringLiteral("true"), suite)));
-        QTRY_VERIFY_WITH_TIMEOUT(actions.contains(QStringLiteral("create")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(actions.contains(QStringLiteral("create")), kEngineWaitMs);
         QCOMPARE(actions.count(QStringLiteral("create")), 1);
 
         // logs: every line the container wrote, once, then the end. (The
         // engine stops the container before it goes away, so the response
         // usually ends cleanly and there is no gap to report.)
-        QTRY_COMPARE_WITH_TIMEOUT(logLife.finished.size(), 1, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(logLife.finished.size(), 1, kEngineWaitMs);
         QVERIFY(crash ? logLife.interrupted.size() == 1 : logLife.interrupted.size() <= 1);
         QCOMPARE(logLife.resumed.size(), logLife.interrupted.size());
         QVERIFY2(consecutiveTicks(ticks), ticks.join(' ').constData());
@@ -243,7 +246,7 @@ private slots:
         QCOMPARE(qsizetype(client.containerLogs(QStringLiteral("kt-ticker"), all).value().size()), ticks.size());
 
         // stats: told of the gap, then finished (the container is stopped now)
-        QTRY_COMPARE_WITH_TIMEOUT(statsLife.finished.size(), 1, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(statsLife.finished.size(), 1, kEngineWaitMs);
         QVERIFY(crash ? statsLife.interrupted.size() == 1 : statsLife.interrupted.size() <= 1);
         QCOMPARE(statsLife.resumed.size(), statsLife.interrupted.size());
         QVERIFY(client.removeContainer(QStringLiteral("kt-ticker"), true));
@@ -260,16 +263,16 @@ private slots:
         int resyncs = 0;
         connect(&events, &EventStream::resynced, this, [&] { ++resyncs; });
         events.start();
-        QTRY_COMPARE(life.interrupted.size(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(life.interrupted.size(), 1, kEngineWaitMs);
         QVERIFY2(life.interrupted.first().startsWith(QStringLiteral("engine unreachable")),
                  qPrintable(life.interrupted.first()));
         QTest::qWait(500);
         QCOMPARE(life.opened, 0);
         auto started = fx.dockerd.startDaemon();
         QVERIFY2(started, started ? "" : qPrintable(started.error().message));
-        QTRY_COMPARE_WITH_TIMEOUT(life.resumed.size(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(life.resumed.size(), 1, kEngineWaitMs);
         QVERIFY2(life.resumed.first().attempts >= 2, "retried with backoff while the engine was down");
-        QTRY_COMPARE(resyncs, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(resyncs, 1, kEngineWaitMs);
         QCOMPARE(life.opened, 1);
         QCOMPARE(life.interrupted.size(), 1);
     }
