@@ -509,7 +509,8 @@ void World::recordSpans() {
         }
     }
     const bool q = ctl_.state().quorum;
-    if (!q && !quorumLostAt_) quorumLostAt_ = now_;
+    everHadQuorum_ = everHadQuorum_ || q;
+    if (!q && everHadQuorum_ && !quorumLostAt_) quorumLostAt_ = now_;   // a grid still forming has not lost anything
     if (q && quorumLostAt_) {
         report_.quorumLoss.push_back(QuorumSpan{*quorumLostAt_, now_});
         quorumLostAt_.reset();

@@ -123,6 +123,7 @@ private:
     std::map<std::string, std::pair<std::string, Instant>> nodeSpanOpen_;
     std::map<InstanceKey, std::pair<std::string, Instant>> instSpanOpen_;
     std::optional<Instant> quorumLostAt_;
+    bool everHadQuorum_ = false;
 
     friend std::string checkActual(const World&, const Check&, bool&);
 };

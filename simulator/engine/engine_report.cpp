@@ -74,7 +74,10 @@ std::string reportText(const RunReport& r, const std::string& file) {
     if (!r.quorumLoss.empty()) out << ", quorum lost " << r.quorumLoss.size() << " time(s)";
     out << "\n";
     for (const auto& c : r.checks) {
-        if (c.passed) continue;
+        if (c.passed) {
+            out << "  ok    check " << c.index << " " << when(c.when) << ": " << c.expected << " (" << c.actual << ")\n";
+            continue;
+        }
         out << file << ": check " << c.index << " " << when(c.when) << " failed";
         if (c.failedAt) out << " at " << formatDuration(*c.failedAt - Instant(0));
         out << ": expected " << c.expected << "; actual " << c.actual << "\n";

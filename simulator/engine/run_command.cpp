@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <unistd.h>
 
 #include "simulator/engine/engine.h"
@@ -43,7 +44,15 @@ int runCommand(const RunOptions& options) {
         eo.recordSpans = options.timeline.has_value();
         const RunReport report = runScenario(sc, eo);
         allPassed = allPassed && report.passed;
-        if (!options.quiet || !report.passed) std::cout << reportText(report, sc.file.string());
+        if (!options.quiet) std::cout << reportText(report, sc.file.string());
+        else if (!report.passed) {
+            // Quiet: the failures only (the lines that name the file).
+            std::istringstream lines(reportText(report, sc.file.string()));
+            std::string line;
+            while (std::getline(lines, line)) {
+                if (line.rfind(sc.file.string() + ": check", 0) == 0) std::cout << line << "\n";
+            }
+        }
         if (options.report) {
             std::string path = *options.report;
             if (many) path = sc.name + "." + path;

@@ -107,15 +107,6 @@ std::string renderTimelineSvg(const RunReport& r, const TimelineStyle& st) {
         o << "<line x1=\"" << st.labelWidth << "\" y1=\"" << y + st.rowHeight << "\" x2=\"" << st.width - 20 << "\" y2=\""
           << y + st.rowHeight << "\" stroke=\"#dddddd\"/>\n";
     }
-    for (const auto& s : r.nodeSpans) {
-        auto it = row.find(s.node);
-        if (it == row.end()) continue;
-        const int y = top + markerRow + it->second * st.rowHeight;
-        o << "<rect x=\"" << num(xOf(s.from)) << "\" y=\"" << y << "\" width=\"" << num(std::max(1.0, xOf(s.to) - xOf(s.from)))
-          << "\" height=\"" << st.rowHeight << "\" fill=\"" << (s.state == "offline" ? "#888888" : "#f0c040")
-          << "\" fill-opacity=\"0.35\"><title>" << escape(s.node) << " " << s.state << " from " << formatDuration(s.from - Instant(0))
-          << " to " << formatDuration(s.to - Instant(0)) << "</title></rect>\n";
-    }
     for (const auto& [node, spans] : byNode) {
         auto it = row.find(node);
         if (it == row.end()) continue;
@@ -141,6 +132,16 @@ std::string renderTimelineSvg(const RunReport& r, const TimelineStyle& st) {
               << serviceColour(s->service) << "\"><title>" << escape(s->instance) << " on " << escape(s->node) << ", "
               << formatDuration(s->from - Instant(0)) << " – " << formatDuration(s->to - Instant(0)) << "</title></rect>\n";
         }
+    }
+    // Offline and drain periods over the bars: the instances there do not count.
+    for (const auto& s : r.nodeSpans) {
+        auto it = row.find(s.node);
+        if (it == row.end()) continue;
+        const int y = top + markerRow + it->second * st.rowHeight;
+        o << "<rect x=\"" << num(xOf(s.from)) << "\" y=\"" << y << "\" width=\"" << num(std::max(1.0, xOf(s.to) - xOf(s.from)))
+          << "\" height=\"" << st.rowHeight << "\" fill=\"" << (s.state == "offline" ? "#888888" : "#f0c040")
+          << "\" fill-opacity=\"0.55\"><title>" << escape(s.node) << " " << s.state << " from " << formatDuration(s.from - Instant(0))
+          << " to " << formatDuration(s.to - Instant(0)) << "</title></rect>\n";
     }
     // Markers for events, refusals and failures.
     for (const auto& e : r.timeline) {
