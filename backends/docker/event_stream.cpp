@@ -16,21 +16,21 @@ QByteArray EventStream::nextPath() {
     QByteArrayList query;
     if (!filters_.isEmpty())
         query.append("filters=" + encodeFilters(filters_));
-    if (lastTimeNano_ > 0)
-        query.append("since=" + toEngineSince(lastTimeNano_));
+    if (resume_.lastTimeNano() > 0)
+        query.append("since=" + toEngineSince(resume_.lastTimeNano()));
     return query.isEmpty() ? QByteArray("/events") : "/events?" + query.join('&');
 }
 
 void EventStream::resetDecoder() {
     splitter_ = JsonLineSplitter();
+    resume_.rewind();
 }
 
 bool EventStream::consume(QByteArrayView piece) {
     splitter_.feed(piece, [this](const QJsonObject& o) {
         EngineEvent e = parseEngineEvent(o);
-        if (e.timeNano != 0 && e.timeNano <= lastTimeNano_)
+        if (!resume_.accept(e.timeNano))
             return;   // replayed after a reconnect: already delivered
-        lastTimeNano_ = std::max(lastTimeNano_, e.timeNano);
         deliver([this, e = std::move(e)] { emit event(e); });
     });
     return true;

@@ -2,8 +2,8 @@
 // EventStream: the engine's events (GET /events), filtered, as signals.
 //
 // Resync after an interruption: the reconnect asks for events since the
-// last one seen (the engine replays what it still holds; ones at or before
-// that instant are dropped as duplicates), and, before any replayed event,
+// last one seen (the engine replays what it still holds; the ones already
+// delivered are dropped, see ResumePoint), and, before any replayed event,
 // emits resynced() with the containers that match the stream's label
 // filters, so the owner can rebuild its view from a fresh snapshot.
 
@@ -35,7 +35,7 @@ protected:
 private:
     EngineFilters filters_;
     JsonLineSplitter splitter_;
-    qint64 lastTimeNano_ = 0;   // worker thread only
+    ResumePoint resume_;        // worker thread only
 };
 
 }  // namespace kontena::docker

@@ -18,8 +18,8 @@ QByteArray LogStream::nextPath() {
                       (draining_ ? "&follow=0" : "&follow=1") +
                       "&stdout=" + (options_.stdoutStream ? "1" : "0") +
                       "&stderr=" + (options_.stderrStream ? "1" : "0");
-    if (lastTimeNano_ > 0) {
-        path += "&since=" + toEngineSince(lastTimeNano_);
+    if (resume_.lastTimeNano() > 0) {
+        path += "&since=" + toEngineSince(resume_.lastTimeNano());
     } else {
         if (options_.sinceNano)
             path += "&since=" + toEngineSince(*options_.sinceNano);
@@ -31,12 +31,12 @@ QByteArray LogStream::nextPath() {
 
 void LogStream::resetDecoder() {
     decoder_ = LogFrameDecoder(true);
+    resume_.rewind();
 }
 
 void LogStream::deliverLine(const LogLine& l) {
-    if (l.timeNano != 0 && l.timeNano <= lastTimeNano_)
+    if (!resume_.accept(l.timeNano))
         return;   // seen before the reconnect
-    lastTimeNano_ = std::max(lastTimeNano_, l.timeNano);
     deliver([this, l] { emit line(l); });
 }
 

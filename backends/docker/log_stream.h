@@ -3,8 +3,9 @@
 // (GET /containers/{id}/logs?follow=1), line by line.
 //
 // Resume: lines carry the engine's timestamps; a reconnect asks for lines
-// since the last one delivered and drops the ones at or before it, so after
-// an interruption the owner gets what the container wrote meanwhile, once.
+// since the last one delivered and drops the ones already delivered
+// (ResumePoint), so after an interruption the owner gets what the container
+// wrote meanwhile, once.
 // The stream finishes when the container has stopped (after one last read
 // without follow, as the engine may end a follow before its final lines) or
 // was removed.
@@ -38,7 +39,7 @@ private:
     QString container_;
     LogOptions options_;
     LogFrameDecoder decoder_{true};
-    qint64 lastTimeNano_ = 0;   // worker thread only
+    ResumePoint resume_;        // worker thread only
     bool draining_ = false;     // the next request reads to the end without following
 };
 

@@ -86,6 +86,23 @@ LogLine LogFrameDecoder::makeLine(LogSource source, QByteArrayView text) const {
     return line;
 }
 
+bool ResumePoint::accept(qint64 timeNano) {
+    if (timeNano < last_)
+        return false;
+    if (timeNano == last_ && skipAtLast_ > 0) {
+        --skipAtLast_;
+        return false;
+    }
+    if (timeNano == last_) {
+        ++countAtLast_;
+    } else {
+        last_ = timeNano;
+        countAtLast_ = 1;
+        skipAtLast_ = 0;
+    }
+    return true;
+}
+
 std::optional<qint64> parseRfc3339Nano(QByteArrayView text) {
     if (text.size() < 20 || !text.endsWith('Z'))
         return std::nullopt;

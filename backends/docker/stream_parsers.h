@@ -48,6 +48,23 @@ private:
     QByteArray stdoutLine_, stderrLine_;
 };
 
+// Where a stream resumes, for a response that starts again at the instant of
+// the last delivered item ("since"): drops the items delivered before,
+// including ones sharing that instant, and nothing else.
+class ResumePoint {
+public:
+    // Whether an item stamped `timeNano` is new; if so it becomes the last one.
+    bool accept(qint64 timeNano);
+    // A new response starts, replaying from lastTimeNano() on.
+    void rewind() { skipAtLast_ = countAtLast_; }
+    qint64 lastTimeNano() const { return last_; }
+
+private:
+    qint64 last_ = 0;
+    int countAtLast_ = 0;   // delivered items stamped exactly last_
+    int skipAtLast_ = 0;    // of those, how many the current response still repeats
+};
+
 // "2026-11-24T18:00:00.123456789Z" -> nanoseconds since the Unix epoch.
 std::optional<qint64> parseRfc3339Nano(QByteArrayView text);
 // Nanoseconds since the epoch -> the engine's "since" form "SECONDS.NANOS".

@@ -98,6 +98,23 @@ private slots:
         QVERIFY(!parseRfc3339Nano("2026-11-24T18:00:00+01:00").has_value());
     }
 
+    void resumePointDropsOnlyWhatWasDelivered() {
+        ResumePoint r;
+        QVERIFY(r.accept(10));
+        QVERIFY(r.accept(20));
+        QVERIFY(r.accept(20));   // two items share an instant
+        QVERIFY(!r.accept(15));  // older: never new
+        r.rewind();              // the engine replays from 20 on
+        QVERIFY(!r.accept(20));
+        QVERIFY(!r.accept(20));
+        QVERIFY(r.accept(20));   // a third item at 20 is new
+        QVERIFY(r.accept(30));
+        QCOMPARE(r.lastTimeNano(), 30);
+        r.rewind();
+        QVERIFY(!r.accept(30));
+        QVERIFY(r.accept(31));
+    }
+
     void filtersAreUrlEncodedJson() {
         const QByteArray enc = encodeFilters({{QStringLiteral("label"), {QStringLiteral("a=b")}}});
         const auto doc = QJsonDocument::fromJson(QByteArray::fromPercentEncoding(enc));
