@@ -9,6 +9,11 @@
 // carries its instance's labels, so a fresh runtime (an agent restarted)
 // rediscovers with listOwned() everything a previous one made, and one
 // instance never gets a second container (names are unique per engine).
+//
+// Calls are synchronous: each returns when the engine has done the work (a
+// stop may take the grace period). Callers that run an event loop make them
+// from a worker thread; calls for different instances may run concurrently,
+// calls for one instance must not overlap.
 
 #include <cstdint>
 #include <map>
