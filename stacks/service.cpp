@@ -135,10 +135,11 @@ void readVolumes(const KeyCtx& k, const YAML::Node& n) {
                 k.error(at, "volume '" + m.value().source + "' not found in top level volumes list", path);
             }
         }
-        if (++mountCount[m.value().path] == 2) {
-            k.error(at, "mount point " + m.value().path + " defined more than once", path);
-        }
+        ++mountCount[m.value().path];
         k.out.spec.volumes.push_back(m.value());
+    }
+    for (const auto& [mount, count] : mountCount) {
+        if (count > 1) k.error(n, "mount point " + mount + " defined " + std::to_string(count) + " times");
     }
 }
 

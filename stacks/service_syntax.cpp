@@ -46,7 +46,8 @@ std::optional<PortSpec> parsePort(const std::string& text) {
     if (slash != std::string::npos) {
         p.protocol = rest.substr(slash + 1);
         rest = rest.substr(0, slash);
-        if (p.protocol.empty() ||
+        if (p.protocol.empty()) p.protocol = "tcp";  // "80:80/" is accepted by the CLI's pattern
+        if (
             !std::all_of(p.protocol.begin(), p.protocol.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; })) {
             return std::nullopt;
         }

@@ -198,7 +198,7 @@ private slots:
         QTest::newRow("depends_on target") << "    depends_on: [nope]\n" << "services.app.depends_on: service 'nope' is not defined";
         QTest::newRow("volume syntax") << "    volumes: ['relative/path']\n" << "Volume definition 'relative/path' not in right format";
         QTest::newRow("volume no section") << "    volumes: ['data:/data']\n" << "defines volume name, but file does not contain volumes definitions";
-        QTest::newRow("duplicate mount") << "    volumes: ['/a:/data', '/b:/data']\n" << "mount point /data defined more than once";
+        QTest::newRow("duplicate mount") << "    volumes: ['/a:/data', '/b:/data']\n" << "services.app.volumes: mount point /data defined 2 times";
         QTest::newRow("port int") << "    ports: [80]\n" << "services.app.ports[0]: expected a port mapping string";
         QTest::newRow("port syntax") << "    ports: ['80:x']\n" << "expected a port mapping";
         QTest::newRow("port range") << "    ports: ['80:70000']\n" << "expected a port mapping";
@@ -290,6 +290,8 @@ private slots:
         QCOMPARE(parseEnvFile("# c\n\nA=1\r\n  B=2\n"), (std::vector<std::string>{"A=1", "B=2"}));
         QVERIFY(!parseLink(":alias") && !parseLink("svc:") && !parseLink("/svc"));
         QVERIFY(!parsePort("1.2.3:80:80") && parsePort(":80:80"));
+        QCOMPARE(parsePort("80:80/")->protocol, std::string("tcp"));
+        QVERIFY(!parsePort("80:80/t-p"));
         QVERIFY(!parseVolumeMount("/a:b").ok());
         QVERIFY(!parseVolumeMount("a:/b:").ok());
         QVERIFY(serviceKeys().count("memswap_limit") && serviceKeys().count("mem_swaplimit"));
