@@ -88,43 +88,69 @@ void readDeploy(const KeyCtx& k, const YAML::Node& n) {
     }
 }
 
+namespace {
+
+// An optional integer field of mapping `n` within [lo, hi]. Returns false
+// (after reporting) when the field is present but wrong.
+bool intField(const KeyCtx& k, const YAML::Node& n, const char* key, std::int64_t lo, std::int64_t hi,
+              const char* what, std::optional<std::int64_t>& out) {
+    const YAML::Node v = n[key];
+    if (!v || v.IsNull()) return true;
+    const std::string path = k.path + "." + key;
+    auto value = readInt(k, v, path);
+    if (!value) return false;
+    if (*value < lo || *value > hi) {
+        k.expected(v, what, path);
+        return false;
+    }
+    out = *value;
+    return true;
+}
+
+bool healthProtocol(const KeyCtx& k, const YAML::Node& n, HealthCheck& hc) {
+    const YAML::Node p = n["protocol"];
+    if (!p || p.IsNull()) return true;
+    auto proto = readString(k, p, k.path + ".protocol");
+    if (!proto) return false;
+    if (*proto != "http" && *proto != "tcp") {
+        k.expected(p, "http or tcp", k.path + ".protocol");
+        return false;
+    }
+    hc.protocol = *proto;
+    return true;
+}
+
+}  // namespace
+
 void readHealthCheck(const KeyCtx& k, const YAML::Node& n) {
     if (!n.IsMap()) return k.expected(n, "a mapping");
     checkKeys(k, n, {"protocol", "port", "uri", "timeout", "interval", "initial_delay"});
     HealthCheck hc;
-    bool ok = true;
-    if (const auto p = n["protocol"]; p && !p.IsNull()) {
-        auto proto = readString(k, p, k.path + ".protocol");
-        if (proto && (*proto == "http" || *proto == "tcp")) hc.protocol = *proto;
-        else if (proto) k.expected(p, "http or tcp", k.path + ".protocol"), ok = false;
-        else ok = false;
-    }
-    if (const auto p = n["port"]; p && !p.IsNull()) {
-        auto port = readInt(k, p, k.path + ".port");
-        if (port && *port >= 1 && *port <= 65535) hc.port = static_cast<int>(*port);
-        else if (port) k.expected(p, "a port number 1..65535", k.path + ".port"), ok = false;
-        else ok = false;
-    }
-    if (const auto u = n["uri"]; u && !u.IsNull()) {
+    bool ok = healthProtocol(k, n, hc);
+    std::optional<std::int64_t> port, timeout, interval, delay;
+    constexpr std::int64_t kMaxSeconds = 1'000'000'000;
+    ok = intField(k, n, "port", 1, 65535, "a port number 1..65535", port) && ok;
+    ok = intField(k, n, "timeout", 0, kMaxSeconds, "a number of seconds", timeout) && ok;
+    ok = intField(k, n, "interval", 0, kMaxSeconds, "a number of seconds", interval) && ok;
+    ok = intField(k, n, "initial_delay", 0, kMaxSeconds, "a number of seconds", delay) && ok;
+    if (const YAML::Node u = n["uri"]; u && !u.IsNull()) {
         if (auto uri = readString(k, u, k.path + ".uri")) hc.uri = *uri;
+        else ok = false;
     }
-    auto seconds = [&](const char* key, Duration& into) {
-        if (const auto v = n[key]; v && !v.IsNull()) {
-            auto s = readInt(k, v, k.path + "." + key);
-            if (s && *s >= 0 && *s < 1'000'000'000) into = Duration::seconds(*s);
-            else if (s) k.expected(v, "a number of seconds", k.path + "." + key), ok = false;
-        }
-    };
-    seconds("timeout", hc.timeout);
-    seconds("interval", hc.interval);
-    seconds("initial_delay", hc.initialDelay);
-    if (hc.interval < hc.timeout) k.error(n, "Interval has to be bigger than timeout"), ok = false;
-    if (hc.protocol.empty() && hc.port == 0) return;  // both null: no health check
-    if (hc.protocol.empty() || hc.port == 0) {
+    if (port) hc.port = static_cast<int>(*port);
+    if (timeout) hc.timeout = Duration::seconds(*timeout);
+    if (interval) hc.interval = Duration::seconds(*interval);
+    if (delay) hc.initialDelay = Duration::seconds(*delay);
+    if (hc.interval < hc.timeout) {
+        k.error(n, "Interval has to be bigger than timeout");
+        ok = false;
+    }
+    const bool noCheck = hc.protocol.empty() && !port;  // both null: no health check
+    if (!noCheck && (hc.protocol.empty() || !port)) {
         k.error(n, "a health check needs both protocol and port");
-        return;
+        ok = false;
     }
-    if (ok) k.out.spec.healthCheck = hc;
+    if (ok && !noCheck) k.out.spec.healthCheck = hc;
 }
 
 namespace {

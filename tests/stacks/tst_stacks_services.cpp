@@ -157,6 +157,13 @@ private slots:
         QCOMPARE(hc.interval, kontena::Duration::seconds(60));
         QCOMPARE(hc.initialDelay, kontena::Duration::seconds(10));
         QCOMPARE(hc.uri, std::string("/"));
+        // protocol and port both null: no health check (8.1)
+        r = loadService("    health_check:\n      protocol: ~\n      port: ~\n");
+        QVERIFY2(r.ok(), qPrintable(describe(r)));
+        QVERIFY(!spec(r).healthCheck);
+        // equal interval and timeout are allowed
+        r = loadService("    health_check:\n      protocol: tcp\n      port: 1\n      timeout: 30\n      interval: 30\n");
+        QVERIFY2(r.ok(), qPrintable(describe(r)));
     }
 
     void hookInstancesForms() {
