@@ -178,6 +178,31 @@ void checkLinks(Stack& out, const std::string& file, Diagnostics& diags) {
     }
 }
 
+// volumes_from names instances of the same stack: "<service>-<n>" with n a
+// number or %s/%i/%d (the instance number at deploy time).
+std::string volumesFromService(const std::string& entry) {
+    const std::size_t dash = entry.rfind('-');
+    if (dash == std::string::npos || dash == 0) return entry;
+    const std::string suffix = entry.substr(dash + 1);
+    const bool number = !suffix.empty() && std::all_of(suffix.begin(), suffix.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+    });
+    if (number || suffix == "%s" || suffix == "%i" || suffix == "%d") return entry.substr(0, dash);
+    return entry;
+}
+
+void checkVolumesFrom(const Stack& out, const std::string& file, Diagnostics& diags) {
+    for (const auto& s : out.services) {
+        for (const auto& entry : s.spec.volumesFrom) {
+            const std::string target = volumesFromService(entry);
+            if (!out.service(target)) {
+                diags.error(s.pos, "services." + s.spec.name + ".volumes_from",
+                            "service '" + target + "' (from " + quoteForMessage(entry) + ") is not defined in the stack " + file);
+            }
+        }
+    }
+}
+
 void readServices(const YAML::Node& root, DocumentContext& ctx, Stack& out, Diagnostics& diags) {
     const YAML::Node services = root["services"];
     if (!services || services.IsNull()) return;
@@ -239,6 +264,7 @@ void readDocument(const YAML::Node& root, DocumentContext ctx, Stack& out, Diagn
     readVolumes(root, ctx, out, diags);
     readServices(root, ctx, out, diags);
     checkLinks(out, ctx.file, diags);
+    checkVolumesFrom(out, ctx.file, diags);
     checkStack(root, ctx.file, out, diags);
 }
 

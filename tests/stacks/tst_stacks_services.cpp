@@ -70,7 +70,7 @@ private slots:
             "    certificates:\n      - subject: a.com\n        name: SSL\n        type: env\n"
             "    links: [db, 'db:database', 'other/cache', 'other/cache:c']\n"
             "    volumes: ['/data', '/host:/c:ro', 'vol:/v']\n"
-            "    volumes_from: ['data-%s']\n"
+            "    volumes_from: ['db-%s', 'db-1']\n"
             "    ports: ['80:8080', '127.0.0.1:53:53/udp']\n"
             "    command: sh -c 'echo \"hi there\"'\n"
             "    entrypoint: /bin/run --flag\n"
@@ -104,7 +104,7 @@ private slots:
         QCOMPARE(s.volumes.at(0).kind, kontena::VolumeKind::Anonymous);
         QCOMPARE(s.volumes.at(1), (kontena::VolumeMount{kontena::VolumeKind::Bind, "/host", "/c", "ro"}));
         QCOMPARE(s.volumes.at(2).kind, kontena::VolumeKind::Named);
-        QCOMPARE(s.volumesFrom.at(0), std::string("data-%s"));
+        QCOMPARE(s.volumesFrom, (std::vector<std::string>{"db-%s", "db-1"}));
         QCOMPARE(s.ports.at(0), (kontena::PortSpec{"0.0.0.0", 80, 8080, "tcp"}));
         QCOMPARE(s.ports.at(1), (kontena::PortSpec{"127.0.0.1", 53, 53, "udp"}));
         QCOMPARE(s.cmd, (std::vector<std::string>{"sh", "-c", "echo \"hi there\""}));
@@ -231,6 +231,7 @@ private slots:
         QTest::newRow("stop_grace_period") << "    stop_grace_period: soon\n" << "services.app.stop_grace_period: expected a duration";
         QTest::newRow("build map") << "    build:\n      dockerfile: x\n" << "services.app.build: missing required key 'context'";
         QTest::newRow("not a mapping") << "    image: x\n  other: text\n" << "services.other: expected a mapping";
+        QTest::newRow("volumes_from target") << "    volumes_from: ['ghost-%s']\n" << "services.app.volumes_from: service 'ghost'";
         QTest::newRow("stateful volumes_from") << "    stateful: true\n    volumes_from: [x]\n" << "Cannot combine stateful & volumes_from";
         QTest::newRow("stateful") << "    stateful: yes please\n" << "services.app.stateful: expected a boolean";
         QTest::newRow("service name") << "    image: x\n  -bad:\n    image: y\n" << "service name must match";
