@@ -87,18 +87,17 @@ LogLine LogFrameDecoder::makeLine(LogSource source, QByteArrayView text) const {
 }
 
 bool ResumePoint::accept(qint64 timeNano) {
-    if (timeNano < last_)
+    if (timeNano < resumeAt_)
         return false;
-    if (timeNano == last_ && skipAtLast_ > 0) {
-        --skipAtLast_;
+    if (timeNano == resumeAt_ && skipAtResume_ > 0) {
+        --skipAtResume_;
         return false;
     }
-    if (timeNano == last_) {
-        ++countAtLast_;
-    } else {
+    if (timeNano > last_) {
         last_ = timeNano;
         countAtLast_ = 1;
-        skipAtLast_ = 0;
+    } else if (timeNano == last_) {
+        ++countAtLast_;
     }
     return true;
 }

@@ -49,20 +49,26 @@ private:
 };
 
 // Where a stream resumes, for a response that starts again at the instant of
-// the last delivered item ("since"): drops the items delivered before,
-// including ones sharing that instant, and nothing else.
+// the latest delivered item ("since"): drops the items delivered before,
+// including ones sharing that instant, and nothing else. Within a response
+// items may come slightly out of time order (stdout and stderr are stamped
+// by separate readers); all of them are new.
 class ResumePoint {
 public:
-    // Whether an item stamped `timeNano` is new; if so it becomes the last one.
+    // Whether an item stamped `timeNano` is new (to be delivered).
     bool accept(qint64 timeNano);
     // A new response starts, replaying from lastTimeNano() on.
-    void rewind() { skipAtLast_ = countAtLast_; }
+    void rewind() {
+        resumeAt_ = last_;
+        skipAtResume_ = countAtLast_;
+    }
     qint64 lastTimeNano() const { return last_; }
 
 private:
-    qint64 last_ = 0;
-    int countAtLast_ = 0;   // delivered items stamped exactly last_
-    int skipAtLast_ = 0;    // of those, how many the current response still repeats
+    qint64 last_ = 0;          // the latest instant delivered
+    int countAtLast_ = 0;      // delivered items stamped exactly last_
+    qint64 resumeAt_ = 0;      // the current response repeats items up to here
+    int skipAtResume_ = 0;     // ...and this many more stamped exactly resumeAt_
 };
 
 // "2026-11-24T18:00:00.123456789Z" -> nanoseconds since the Unix epoch.

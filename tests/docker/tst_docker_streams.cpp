@@ -131,7 +131,9 @@ private slots:
         });
         logs.start();
         QTRY_COMPARE_WITH_TIMEOUT(life.finished.size(), 1, kEngineWaitMs);
-        QCOMPARE(out, (QByteArrayList{"out1", "out2", "out3", "out4", "out5", "last"}));
+        QVERIFY2(out == (QByteArrayList{"out1", "out2", "out3", "out4", "out5", "last"}),
+                 QByteArray(out.join(' ') + " | " + life.finished.join(QStringLiteral(",")).toUtf8() + " | " +
+                  client.containerLogs(QStringLiteral("kt-follow"), {}).value().back().text).constData());
         QCOMPARE(err, (QByteArrayList{"err1", "err2", "err3", "err4", "err5"}));
         QVERIFY(ordered);
         QVERIFY(life.interrupted.isEmpty());
