@@ -9,6 +9,8 @@ std::string ipamUnavailableMessage() {
     return "cannot allocate an overlay IP address: etcd has no quorum";
 }
 
+bool httpStatusHealthy(int status) { return status >= 200 && status <= 399; }
+
 namespace {
 
 ObservedState observed(ContainerState s) {

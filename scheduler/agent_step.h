@@ -60,6 +60,10 @@ std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<Contai
 // count when it had stayed up `resetAfter`. Updates `c`.
 Duration onCrash(Container& c, Instant now, const GridSettings& settings);
 
+// An HTTP health check's verdict from the status (0: no answer) (reference
+// 8.2): 200-399 is healthy, a redirect counting as healthy whatever its target.
+bool httpStatusHealthy(int status);
+
 // The message the agent reports when it cannot allocate an address.
 std::string ipamUnavailableMessage();
 

@@ -1,0 +1,191 @@
+#include "agent/agent.h"
+
+#include <QLoggingCategory>
+#include <QNetworkInterface>
+#include <QPointer>
+
+#include "backends/docker/kontena_labels.h"
+
+Q_LOGGING_CATEGORY(lcAgent, "kontena.agent")
+
+namespace kontena::agentd {
+
+using namespace kontena::protocol;
+
+namespace {
+
+GridSettings settingsFrom(const AgentTimers&) { return GridSettings{}; }
+
+QString privateAddress() {
+    for (const QHostAddress& a : QNetworkInterface::allAddresses())
+        if (a.protocol() == QAbstractSocket::IPv4Protocol && !a.isLoopback()) return a.toString();
+    return QStringLiteral("127.0.0.1");
+}
+
+}  // namespace
+
+Agent::Agent(AgentConfig config, std::shared_ptr<NodeRuntime> runtime, std::optional<docker::DockerClient> engine,
+             QObject* parent)
+    : QObject(parent), config_(config), engine_(std::move(engine)), conn_(config),
+      supervisor_(std::move(runtime), settingsFrom(config.timers)), health_(config.version) {
+    infoWorker_.setMaxThreadCount(1);
+    supervisor_.setReporter([this](const PodState& s) { return report(s); });
+    if (engine_) {
+        auto client = *engine_;
+        supervisor_.setAddressLookup([client](const QString& name) mutable {
+            auto info = client.inspectContainer(name);
+            if (!info) return QString();
+            const QString mode = info.value().raw.value(QStringLiteral("HostConfig")).toObject().value(QStringLiteral("NetworkMode")).toString();
+            return mode == QLatin1String("host") ? QStringLiteral("127.0.0.1") : info.value().ipAddress;
+        });
+        streams_ = std::make_unique<ContainerStreams>(*engine_, config_.grid, config_.timers);
+        connect(streams_.get(), &ContainerStreams::died, this, [this](const QString& service, int n, qint64 atMs) {
+            supervisor_.containerDied(service.toStdString(), n, atMs);
+        });
+        connect(streams_.get(), &ContainerStreams::event, this,
+                [this](const ContainerEvent& e) { conn_.notify(QString::fromLatin1(method::kContainersEvent), params(toJson(e))); });
+        connect(streams_.get(), &ContainerStreams::logBatch, this,
+                [this](const LogBatch& b) { conn_.notify(QString::fromLatin1(method::kContainersLogBatch), params(toJson(b))); });
+        connect(streams_.get(), &ContainerStreams::stat, this,
+                [this](const ContainerStat& s) { conn_.notify(QString::fromLatin1(method::kContainersStat), params(toJson(s))); });
+    }
+
+    connect(&supervisor_, &PodSupervisor::containerRunning, this, [this](const QString& name, const QString& id, const QString& address) {
+        if (streams_) streams_->follow(name, id);
+        const auto pod = supervisor_.podFor(name);
+        if (pod && pod->spec.healthCheck && !pod->spec.healthCheck->protocol.empty() && !address.isEmpty())
+            health_.watch(name, id, *pod->spec.healthCheck, address);
+    });
+    connect(&supervisor_, &PodSupervisor::containerGone, this, [this](const QString& name) {
+        health_.unwatch(name);
+        if (streams_) streams_->unfollow(name);
+    });
+    connect(&supervisor_, &PodSupervisor::runtimeError, this,
+            [](const QString& m) { qCWarning(lcAgent).noquote() << m; });
+    connect(&health_, &HealthMonitor::result, this, [this](const ContainerHealth& h) {
+        conn_.notify(QString::fromLatin1(method::kContainersHealth), params(toJson(h)));
+        if (h.status == HealthStatus::Unhealthy) supervisor_.restartUnhealthy(h.name);
+    });
+
+    connect(&conn_, &MasterConnection::connected, this, &Agent::onConnected);
+    connect(&conn_, &MasterConnection::stopped, this, [this](int code, const QString& reason) {
+        nodeInfoTimer_.stop();
+        pollTimer_.stop();
+        emit fatal(code, reason);
+    });
+    connect(&conn_, &MasterConnection::disconnected, this, [this](int, const QString&) {
+        nodeInfoTimer_.stop();
+        pollTimer_.stop();
+    });
+    conn_.setHandler(QString::fromLatin1(method::kMasterInfo), [this](const QJsonValue& p) {
+        masterInfo_ = masterInfoFromJson(payloadOf(p));
+        if (!versionCompatible(masterInfo_->version, config_.version))
+            qCWarning(lcAgent).noquote() << "master version" << masterInfo_->version << "is not compatible with agent" << config_.version;
+        return QJsonValue(true);
+    });
+    conn_.setHandler(QString::fromLatin1(method::kNodeInfo), [this](const QJsonValue& p) {
+        nodeInfo_ = nodeInfoFromJson(payloadOf(p));
+        if (!nodeInfo_->grid.isEmpty() && nodeInfo_->grid != config_.grid)
+            qCWarning(lcAgent).noquote() << "master says grid" << nodeInfo_->grid << "but containers are labelled" << config_.grid;
+        return QJsonValue(true);
+    });
+    conn_.setHandler(QString::fromLatin1(method::kNotifyUpdate), [this](const QJsonValue&) {
+        fetchPods();
+        return QJsonValue(true);
+    });
+    conn_.setHandler(QString::fromLatin1(method::kRestartPod), [this](const QJsonValue& p) {
+        const RestartPod r = restartPodFromJson(payloadOf(p));
+        supervisor_.restartUnhealthy(supervisor_.containerNameOf({r.serviceId.toStdString(), r.instanceNumber}));
+        return QJsonValue(true);
+    });
+
+    connect(&nodeInfoTimer_, &QTimer::timeout, this, &Agent::sendNodeUpdate);
+    connect(&pollTimer_, &QTimer::timeout, this, &Agent::fetchPods);
+}
+
+Agent::~Agent() {
+    streams_.reset();
+    infoWorker_.waitForDone();
+}
+
+void Agent::start() {
+    supervisor_.rediscover();
+    if (streams_) streams_->start();
+    conn_.open();
+}
+
+void Agent::stop() {
+    nodeInfoTimer_.stop();
+    pollTimer_.stop();
+    conn_.close();
+}
+
+void Agent::onConnected() {
+    sendNodeUpdate();
+    fetchPods();
+    nodeInfoTimer_.start(config_.timers.nodeInfoInterval);
+    pollTimer_.start(config_.timers.podPollInterval);
+}
+
+void Agent::fetchPods() {
+    if (fetching_) {
+        fetchAgain_ = true;
+        return;
+    }
+    fetching_ = true;
+    conn_.request(QString::fromLatin1(method::kPodsList), QJsonArray{config_.nodeId},
+                  [this](const std::optional<RpcError>& error, const QJsonValue& result) {
+                      fetching_ = false;
+                      if (error) {
+                          qCWarning(lcAgent).noquote() << "cannot fetch pods:" << error->message;
+                      } else {
+                          QStringList problems;
+                          const PodList list = podListFromJson(result.toObject(), &problems);
+                          for (const QString& p : problems) qCWarning(lcAgent).noquote() << "ignoring a pod:" << p;
+                          emit podsFetched(int(list.pods.size()));
+                          supervisor_.sync(list.pods);
+                      }
+                      if (fetchAgain_) {
+                          fetchAgain_ = false;
+                          fetchPods();
+                      }
+                  });
+}
+
+void Agent::sendNodeUpdate() {
+    NodeUpdate u;
+    u.nodeId = config_.nodeId;
+    u.name = config_.nodeName;
+    u.labels = config_.labels;
+    u.privateIp = privateAddress();
+    u.publicIp = u.privateIp;
+    if (!engine_) {
+        conn_.request(QString::fromLatin1(method::kNodesUpdate), params(toJson(u)), [](auto&&, auto&&) {});
+        return;
+    }
+    QPointer<Agent> self(this);
+    auto client = *engine_;
+    infoWorker_.start([self, client, u]() mutable {
+        if (auto info = client.info()) {
+            u.cpus = info.value().cpus;
+            u.memTotal = info.value().memTotal;
+            u.engineVersion = info.value().serverVersion;
+            u.volumeDrivers = info.value().volumeDrivers;
+        }
+        if (!self) return;
+        QMetaObject::invokeMethod(self.data(), [self, u] {
+            if (self) self->conn_.request(QString::fromLatin1(method::kNodesUpdate), params(toJson(u)), [](auto&&, auto&&) {});
+        }, Qt::QueuedConnection);
+    });
+}
+
+bool Agent::report(const PodState& state) {
+    if (!conn_.isConnected()) return false;
+    conn_.request(QString::fromLatin1(method::kPodsSetState), params(toJson(state)),
+                  [](const std::optional<RpcError>& error, const QJsonValue&) {
+                      if (error) qCWarning(lcAgent).noquote() << "state report not acknowledged:" << error->message;
+                  });
+    return true;
+}
+
+}  // namespace kontena::agentd

@@ -1,0 +1,71 @@
+#pragma once
+// Agent: the whole kontena-agent, wired. It moves messages between the
+// master connection, the pod supervisor (which runs the pure agent step),
+// the health monitor and the container streams, and keeps the periodic
+// timers of reference 13 (node info 60 s, pod poll 30 s).
+//
+//   master --notify_update--> fetch /node_service_pods/list --> supervisor.sync
+//   supervisor --report--> /node_service_pods/set_state
+//   streams --die--> supervisor (crash backoff); --events/logs/stats--> master
+//   supervisor --running--> health monitor --result--> /containers/health
+//                                                 \-- unhealthy --> supervisor restart
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+#include <optional>
+
+#include "agent/config.h"
+#include "agent/container_streams.h"
+#include "agent/health_monitor.h"
+#include "agent/master_connection.h"
+#include "agent/pod_supervisor.h"
+#include "backends/docker/client.h"
+
+namespace kontena::agentd {
+
+class Agent : public QObject {
+    Q_OBJECT
+public:
+    // `engine` (optional) gives node facts, container addresses and the
+    // events/logs/stats streams; without it only `runtime` is driven.
+    Agent(AgentConfig config, std::shared_ptr<NodeRuntime> runtime, std::optional<docker::DockerClient> engine,
+          QObject* parent = nullptr);
+    ~Agent() override;
+
+    void start();
+    void stop();
+
+    MasterConnection& connection() { return conn_; }
+    PodSupervisor& supervisor() { return supervisor_; }
+    HealthMonitor& health() { return health_; }
+    const std::optional<protocol::MasterInfo>& masterInfo() const { return masterInfo_; }
+    const std::optional<protocol::NodeInfo>& nodeInfo() const { return nodeInfo_; }
+
+signals:
+    // The master refused the node for good (protocol::afterClose == Stop).
+    void fatal(int code, const QString& reason);
+    void podsFetched(int count);
+
+private:
+    void onConnected();
+    void fetchPods();
+    void sendNodeUpdate();
+    bool report(const protocol::PodState& state);
+
+    AgentConfig config_;
+    std::optional<docker::DockerClient> engine_;
+    MasterConnection conn_;
+    PodSupervisor supervisor_;
+    HealthMonitor health_;
+    std::unique_ptr<ContainerStreams> streams_;
+    QTimer nodeInfoTimer_, pollTimer_;
+    QThreadPool infoWorker_;
+    std::optional<protocol::MasterInfo> masterInfo_;
+    std::optional<protocol::NodeInfo> nodeInfo_;
+    bool fetching_ = false;
+    bool fetchAgain_ = false;
+};
+
+}  // namespace kontena::agentd

@@ -1,0 +1,125 @@
+#include "agent/config.h"
+
+#include <QCommandLineParser>
+#include <QHostInfo>
+
+#include <algorithm>
+
+#include "agent/version.h"
+
+namespace kontena::agentd {
+
+Millis reconnectBackoff(int attempt, Millis cap) {
+    const int shift = std::clamp(attempt, 0, 30);
+    return std::min(cap, Millis(1000LL << shift));
+}
+
+namespace {
+
+QString envValue(const QStringList& env, const QString& name) {
+    const QString prefix = name + QLatin1Char('=');
+    for (const QString& e : env)
+        if (e.startsWith(prefix)) return e.mid(prefix.size());
+    return {};
+}
+
+struct Option {
+    const char* name;
+    const char* variable;
+    const char* valueName;
+    const char* help;
+};
+
+const Option kOptions[] = {
+    {"master", "KONTENA_URI", "url", "The master's WebSocket URL, ws://HOST:PORT or wss://HOST:PORT (required)."},
+    {"token", "KONTENA_TOKEN", "token", "The grid token (or, with --node-token, this node's token) (required)."},
+    {"node-token", "KONTENA_NODE_TOKEN_MODE", "yes|no", "Send the token as Kontena-Node-Token instead of Kontena-Grid-Token."},
+    {"node-name", "KONTENA_NODE_NAME", "name", "The node's name in the grid. Default: the host name."},
+    {"node-id", "KONTENA_NODE_ID", "id", "The node's id. Default: the Docker Engine's ID."},
+    {"labels", "KONTENA_NODE_LABELS", "list", "Comma-separated node labels, e.g. \"az=a,ssd\"."},
+    {"grid", "KONTENA_GRID_NAME", "name", "The grid name written into container labels. Default: default."},
+    {"docker-host", "DOCKER_HOST", "unix://path", "The Docker Engine socket. Default: unix:///var/run/docker.sock."},
+};
+
+}  // namespace
+
+QString helpText() {
+    QString text = QStringLiteral(
+        "Usage: kontena-agent [options]\n\n"
+        "Runs the Kontena agent of one node: connects out to the master over a\n"
+        "WebSocket, keeps the node's Docker containers converged to the instances\n"
+        "the master wants here, restarts crashed and unhealthy containers, and\n"
+        "streams container events, logs and statistics to the master.\n\n"
+        "Every option can also be given by the environment variable named after it\n"
+        "(the option wins).\n\nOptions:\n");
+    for (const Option& o : kOptions) {
+        text += QStringLiteral("  --%1 <%2>\n      [%3] %4\n")
+                    .arg(QLatin1String(o.name), QLatin1String(o.valueName), QLatin1String(o.variable), QLatin1String(o.help));
+    }
+    text += QStringLiteral(
+        "  -h, --help       Show this text.\n"
+        "  -v, --version    Show the agent's version.\n\n"
+        "Exit status: 0 after SIGTERM/SIGINT, 2 when the master refused the node for\n"
+        "a reason retrying cannot fix (bad token, incompatible version, node removed),\n"
+        "64 for a usage error, 69 when the Docker Engine cannot be reached at start.\n");
+    return text;
+}
+
+std::optional<AgentConfig> parseConfig(const QStringList& arguments, const QStringList& env,
+                                       QString& message, int& exitCode) {
+    QCommandLineParser parser;
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("help"));
+    const QCommandLineOption version({QStringLiteral("v"), QStringLiteral("version")}, QStringLiteral("version"));
+    parser.addOption(help);
+    parser.addOption(version);
+    for (const Option& o : kOptions)
+        parser.addOption(QCommandLineOption(QString::fromLatin1(o.name), QString::fromLatin1(o.help), QString::fromLatin1(o.valueName)));
+    if (!parser.parse(arguments)) {
+        message = parser.errorText() + QStringLiteral("\n\n") + helpText();
+        exitCode = 64;
+        return std::nullopt;
+    }
+    if (parser.isSet(help)) {
+        message = helpText();
+        exitCode = 0;
+        return std::nullopt;
+    }
+    if (parser.isSet(version)) {
+        message = QStringLiteral("kontena-agent ") + QString::fromLatin1(kAgentVersion) + QLatin1Char('\n');
+        exitCode = 0;
+        return std::nullopt;
+    }
+    auto get = [&](const Option& o) {
+        const QString name = QString::fromLatin1(o.name);
+        return parser.isSet(name) ? parser.value(name) : envValue(env, QString::fromLatin1(o.variable));
+    };
+    AgentConfig c;
+    c.version = QString::fromLatin1(kAgentVersion);
+    c.masterUrl = QUrl(get(kOptions[0]));
+    c.token = get(kOptions[1]);
+    const QString mode = get(kOptions[2]).toLower();
+    c.nodeToken = mode == QLatin1String("yes") || mode == QLatin1String("true") || mode == QLatin1String("1");
+    c.nodeName = get(kOptions[3]);
+    if (c.nodeName.isEmpty()) c.nodeName = QHostInfo::localHostName();
+    c.nodeId = get(kOptions[4]);
+    for (const QString& l : get(kOptions[5]).split(QLatin1Char(','), Qt::SkipEmptyParts)) c.labels.append(l.trimmed());
+    if (const QString grid = get(kOptions[6]); !grid.isEmpty()) c.grid = grid;
+    c.dockerHost = get(kOptions[7]);
+
+    QStringList problems;
+    const QString scheme = c.masterUrl.scheme();
+    if (!c.masterUrl.isValid() || c.masterUrl.host().isEmpty() || (scheme != QLatin1String("ws") && scheme != QLatin1String("wss")))
+        problems << QStringLiteral("--master / KONTENA_URI must be a ws:// or wss:// URL");
+    if (c.token.isEmpty()) problems << QStringLiteral("--token / KONTENA_TOKEN is required");
+    if (!c.dockerHost.isEmpty() && !c.dockerHost.startsWith(QLatin1String("unix://")))
+        problems << QStringLiteral("--docker-host / DOCKER_HOST must be unix:///path (TCP engines are not supported)");
+    if (!problems.isEmpty()) {
+        message = problems.join(QLatin1Char('\n')) + QStringLiteral("\n\nSee kontena-agent --help.\n");
+        exitCode = 64;
+        return std::nullopt;
+    }
+    return c;
+}
+
+}  // namespace kontena::agentd

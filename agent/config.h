@@ -1,0 +1,55 @@
+#pragma once
+// AgentConfig: everything kontena-agent is told by its operator, from
+// command-line options and the environment (options win), plus the timers
+// of reference 13, injectable so tests can run them fast.
+
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+namespace kontena::agentd {
+
+using Millis = std::chrono::milliseconds;
+
+// Reference 2.3: min(cap, 2^attempt) seconds, attempt counting from 0.
+Millis reconnectBackoff(int attempt, Millis cap = Millis(90'000));
+
+struct AgentTimers {
+    Millis pingInterval{30'000};      // the agent pings the master
+    Millis pingTimeout{5'000};        // no pong by then: reconnect
+    Millis openTimeout{10'000};       // connect + handshake
+    Millis nodeInfoInterval{60'000};  // /nodes/update
+    Millis podPollInterval{30'000};   // /node_service_pods/list
+    Millis statsInterval{60'000};     // /containers/stat
+    Millis logFlushInterval{1'000};   // a partial log batch goes out after this
+    // The wait before reconnect attempt `attempt` (0 = first retry).
+    std::function<Millis(int attempt)> reconnectDelay = [](int attempt) { return reconnectBackoff(attempt); };
+};
+
+struct AgentConfig {
+    QUrl masterUrl;             // ws:// or wss://
+    QString token;
+    bool nodeToken = false;     // the token is a node token, not the grid token
+    QString nodeId;             // default: the engine's ID
+    QString nodeName;           // default: the host name
+    QStringList labels;
+    QString grid = QStringLiteral("default");   // labels every container with it
+    QString dockerHost;         // unix:///path; default /var/run/docker.sock
+    QString version;            // Kontena-Version we send
+    AgentTimers timers;
+};
+
+// Parses `arguments` (argv, program name first) and `env`. On error or
+// --help/--version returns nullopt with `message` for the user and
+// `exitCode` (0 for help/version, 64 for a usage error).
+std::optional<AgentConfig> parseConfig(const QStringList& arguments, const QStringList& env,
+                                       QString& message, int& exitCode);
+
+// The text of --help: every option, its variable and its default.
+QString helpText();
+
+}  // namespace kontena::agentd

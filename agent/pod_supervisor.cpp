@@ -1,0 +1,392 @@
+#include "agent/pod_supervisor.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <QPointer>
+#include <QTimer>
+
+Q_LOGGING_CATEGORY(lcPods, "kontena.agent.pods")
+
+namespace kontena::agentd {
+
+namespace {
+
+Instant now() { return Instant(QDateTime::currentMSecsSinceEpoch()); }
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+InstanceDesc descOf(const protocol::PodSpec& p) {
+    InstanceDesc d;
+    d.spec = p.spec;
+    d.instanceNumber = p.instanceNumber;
+    d.deployRev = p.deployRev;
+    d.serviceRevision = p.serviceRevision;
+    return d;
+}
+
+}  // namespace
+
+struct PodSupervisor::Job {
+    enum Kind { Ensure, Start, Stop, Remove } kind;
+    InstanceRef key;
+    QString name;
+    InstanceDesc desc;      // Ensure
+    DesiredState desired = DesiredState::Running;
+    Duration grace;
+    bool removeData = false;
+};
+
+struct PodSupervisor::JobResult {
+    InstanceRef key;
+    QString error;
+};
+
+PodSupervisor::PodSupervisor(std::shared_ptr<NodeRuntime> runtime, GridSettings settings, QObject* parent)
+    : QObject(parent), runtime_(std::move(runtime)), settings_(settings) {
+    worker_.setMaxThreadCount(1);
+    worker_.setExpiryTimeout(-1);
+}
+
+PodSupervisor::~PodSupervisor() { worker_.waitForDone(); }
+
+template <typename Work, typename Done>
+void PodSupervisor::onWorker(Work work, Done done) {
+    QPointer<PodSupervisor> self(this);
+    worker_.start([self, work = std::move(work), done = std::move(done)]() mutable {
+        auto result = work();
+        if (!self) return;
+        QMetaObject::invokeMethod(self.data(), [done = std::move(done), result = std::move(result)]() mutable { done(result); },
+                                  Qt::QueuedConnection);
+    });
+}
+
+void PodSupervisor::rediscover() {
+    if (passRunning_) return;
+    passRunning_ = true;
+    auto rt = runtime_;
+    onWorker([rt] { return rt->listOwned(); }, [this](const RuntimeResult<std::vector<OwnedContainer>>& listed) {
+        if (listed) merge(listed.value());
+        else emit runtimeError(q(listed.error().message));
+        finishPass(0);
+    });
+}
+
+void PodSupervisor::sync(const QList<protocol::PodSpec>& pods) {
+    pods_.clear();
+    for (const auto& p : pods) pods_[{p.spec.key(), p.instanceNumber}] = p;
+    havePods_ = true;
+    runPass();
+}
+
+void PodSupervisor::runPass() {
+    if (passRunning_) {
+        passAgain_ = true;
+        return;
+    }
+    passRunning_ = true;
+    auto rt = runtime_;
+    onWorker([rt] { return rt->listOwned(); },
+             [this](const RuntimeResult<std::vector<OwnedContainer>>& listed) { afterList(listed, false, 0); });
+}
+
+void PodSupervisor::afterList(const RuntimeResult<std::vector<OwnedContainer>>& listed, bool reportOnly, int doneOps) {
+    if (!listed) {
+        emit runtimeError(QStringLiteral("cannot list containers: ") + q(listed.error().message));
+        finishPass(doneOps);
+        return;
+    }
+    merge(listed.value());
+    if (!havePods_) {
+        finishPass(doneOps);
+        return;
+    }
+    std::vector<agent::Op> runtimeOps;
+    for (auto& op : agent::reconcile(stepPods(), stepContainers(), true)) {
+        if (const auto* r = std::get_if<agent::op::Report>(&op)) applyReport(*r);
+        else if (!reportOnly) runtimeOps.push_back(std::move(op));
+    }
+    if (runtimeOps.empty()) {
+        finishPass(doneOps);
+        return;
+    }
+    std::vector<Job> jobs = jobsFor(runtimeOps);
+    const int count = int(jobs.size());
+    auto rt = runtime_;
+    onWorker(
+        [rt, jobs = std::move(jobs)] {
+            std::vector<JobResult> results;
+            for (const Job& j : jobs) {
+                std::string error;
+                auto fail = [&](const RuntimeError& e) { error = e.message.empty() ? "runtime error " + std::to_string(e.code) : e.message; };
+                const std::string name = j.name.toStdString();
+                switch (j.kind) {
+                case Job::Ensure:
+                    if (auto r = rt->ensure(j.desc, j.desired); !r) fail(r.error());
+                    break;
+                case Job::Start:
+                    if (auto r = rt->start(name); !r) fail(r.error());
+                    break;
+                case Job::Stop:
+                    if (auto r = rt->stop(name, j.grace); !r) fail(r.error());
+                    break;
+                case Job::Remove:
+                    if (auto r = rt->remove(name, j.grace, j.removeData); !r) fail(r.error());
+                    break;
+                }
+                results.push_back(JobResult{j.key, q(error)});
+            }
+            return results;
+        },
+        [this, count](const std::vector<JobResult>& results) {
+            afterJobs(results);
+            auto rt2 = runtime_;
+            // Containers that just changed report on a second look (as the simulated node does).
+            onWorker([rt2] { return rt2->listOwned(); }, [this, count](const RuntimeResult<std::vector<OwnedContainer>>& again) {
+                afterList(again, true, count);
+            });
+        });
+}
+
+std::vector<PodSupervisor::Job> PodSupervisor::jobsFor(const std::vector<agent::Op>& ops) {
+    std::vector<Job> jobs;
+    for (const auto& op : ops) {
+        Job j{Job::Start, {}, {}, {}, DesiredState::Running, Duration::seconds(10), false};
+        if (const auto* c = std::get_if<agent::op::Create>(&op)) {
+            j.kind = Job::Ensure;
+            j.key = {c->service, c->number};
+            const protocol::PodSpec& pod = pods_.at(j.key);
+            j.desc = descOf(pod);
+            j.desired = c->start ? DesiredState::Running : DesiredState::Stopped;
+        } else if (const auto* s = std::get_if<agent::op::Start>(&op)) {
+            j.kind = Job::Start;
+            j.key = {s->service, s->number};
+        } else if (const auto* st = std::get_if<agent::op::Stop>(&op)) {
+            j.kind = Job::Stop;
+            j.key = {st->service, st->number};
+        } else if (const auto* r = std::get_if<agent::op::Remove>(&op)) {
+            j.kind = Job::Remove;
+            j.key = {r->service, r->number};
+            j.removeData = pods_.count(j.key) == 0;   // a re-create keeps a stateful instance's data
+        }
+        j.name = nameOf(j.key);
+        j.grace = graceOf(j.key);
+        if (j.kind == Job::Stop || j.kind == Job::Remove) {
+            // Ours, not a crash: the die event this causes is ignored.
+            if (auto it = containers_.find(j.key); it != containers_.end()) {
+                it->second.state = agent::ContainerState::Stopped;
+                it->second.runningSince.reset();
+                it->second.restartAt.reset();
+            }
+            emit containerGone(j.name);
+        }
+        busy_.insert(j.key);
+        jobs.push_back(std::move(j));
+    }
+    return jobs;
+}
+
+void PodSupervisor::afterJobs(const std::vector<JobResult>& results) {
+    for (const JobResult& r : results) {
+        busy_.erase(r.key);
+        if (r.error.isEmpty()) {
+            lastError_.erase(r.key);
+            continue;
+        }
+        qCWarning(lcPods).noquote() << nameOf(r.key) << r.error;
+        emit runtimeError(nameOf(r.key) + QStringLiteral(": ") + r.error);
+        reportError(r.key, r.error);
+    }
+}
+
+void PodSupervisor::finishPass(int runtimeOps) {
+    passRunning_ = false;
+    emit passFinished(runtimeOps);
+    if (passAgain_) {
+        passAgain_ = false;
+        runPass();
+    }
+}
+
+void PodSupervisor::merge(const std::vector<OwnedContainer>& owned) {
+    std::set<InstanceRef> seen;
+    for (const OwnedContainer& o : owned) {
+        if (o.role != ContainerRole::Service) continue;
+        const InstanceRef key{o.serviceId, o.instanceNumber};
+        seen.insert(key);
+        const QString id = q(o.id);
+        const bool newId = ids_[key] != id;
+        names_[key] = q(o.name);
+        ids_[key] = id;
+        auto [it, inserted] = containers_.try_emplace(key);
+        agent::Container& c = it->second;
+        if (inserted) {
+            c.service = o.serviceId;
+            c.number = o.instanceNumber;
+            c.state = agent::ContainerState::Stopped;
+        }
+        c.deployRev = o.deployRev;
+        c.serviceRevision = o.serviceRevision;
+        if (busy_.count(key)) continue;
+        if (o.state == ObservedState::Running) {
+            if (c.state != agent::ContainerState::Running || newId) markRunning(key);
+        } else if (c.state == agent::ContainerState::Running) {
+            noteCrash(key);   // it stopped and we did not stop it
+        } else if (!(c.state == agent::ContainerState::Exited && c.restartAt)) {
+            c.state = agent::ContainerState::Stopped;
+        }
+    }
+    for (auto it = containers_.begin(); it != containers_.end();) {
+        if (seen.count(it->first) || busy_.count(it->first)) {
+            ++it;
+            continue;
+        }
+        if (it->second.state == agent::ContainerState::Running) emit containerGone(nameOf(it->first));
+        names_.erase(it->first);
+        ids_.erase(it->first);
+        it = containers_.erase(it);
+    }
+}
+
+void PodSupervisor::markRunning(const InstanceRef& key) {
+    agent::Container& c = containers_.at(key);
+    c.state = agent::ContainerState::Running;
+    c.runningSince = now();
+    c.restartAt.reset();
+    const QString name = nameOf(key);
+    const QString id = ids_[key];
+    if (!addressOf_) {
+        emit containerRunning(name, id, QString());
+        return;
+    }
+    auto lookup = addressOf_;
+    onWorker([lookup, name] { return lookup(name); },
+             [this, name, id](const QString& address) { emit containerRunning(name, id, address); });
+}
+
+void PodSupervisor::containerDied(const std::string& serviceId, int number, qint64 atMs) {
+    const InstanceRef key{serviceId, number};
+    auto it = containers_.find(key);
+    if (it == containers_.end() || busy_.count(key)) return;
+    const agent::Container& c = it->second;
+    if (c.state != agent::ContainerState::Running) return;           // stopped by us, or known already
+    if (c.runningSince && atMs > 0 && atMs < c.runningSince->ms) return;   // the end of an earlier run
+    noteCrash(key);
+}
+
+void PodSupervisor::noteCrash(const InstanceRef& key) {
+    agent::Container& c = containers_.at(key);
+    const QString name = nameOf(key);
+    emit containerGone(name);
+    auto pod = pods_.find(key);
+    if (pod == pods_.end() || pod->second.desired != DesiredState::Running) {
+        c.state = agent::ContainerState::Stopped;
+        c.runningSince.reset();
+        return;
+    }
+    const Duration delay = agent::onCrash(c, now(), settings_);
+    qCInfo(lcPods).noquote() << QStringLiteral("%1 exited, restarting (delay: %2 s)").arg(name).arg(delay.ms / 1000.0);
+    emit crashDetected(name, delay.ms, c.consecutiveCrashes);
+    const Instant due = *c.restartAt;
+    QTimer::singleShot(std::chrono::milliseconds(delay.ms), this, [this, key, due] { crashRestartDue(key, due); });
+    reportFromStep();
+}
+
+void PodSupervisor::crashRestartDue(const InstanceRef& key, Instant due) {
+    auto it = containers_.find(key);
+    if (it == containers_.end() || it->second.state != agent::ContainerState::Exited || it->second.restartAt != due) return;
+    if (busy_.count(key)) return;
+    busy_.insert(key);
+    const std::string name = nameOf(key).toStdString();
+    auto rt = runtime_;
+    onWorker([rt, name] { return rt->start(name); }, [this, key](const RuntimeStatus& started) {
+        busy_.erase(key);
+        auto it2 = containers_.find(key);
+        if (it2 == containers_.end()) return;
+        if (!started) {
+            emit runtimeError(nameOf(key) + QStringLiteral(": crash restart failed: ") + q(started.error().message));
+            it2->second.state = agent::ContainerState::Stopped;   // the next pass starts it
+            return;
+        }
+        emit restarted(nameOf(key), QStringLiteral("crash"));
+        markRunning(key);
+        reportFromStep();
+    });
+}
+
+void PodSupervisor::restartUnhealthy(const QString& containerName) {
+    for (auto& [key, c] : containers_) {
+        if (nameOf(key) != containerName) continue;
+        if (busy_.count(key) || c.state != agent::ContainerState::Running) return;   // re-created or restarted meanwhile
+        qCInfo(lcPods).noquote() << QStringLiteral("restarting %1 because it's reported as unhealthy").arg(containerName);
+        busy_.insert(key);
+        const InstanceRef k = key;
+        const Duration grace = graceOf(key);
+        auto rt = runtime_;
+        const std::string name = containerName.toStdString();
+        onWorker([rt, name, grace] { return rt->restart(name, grace); }, [this, k](const RuntimeStatus& done) {
+            busy_.erase(k);
+            if (!containers_.count(k)) return;
+            if (!done) {
+                emit runtimeError(nameOf(k) + QStringLiteral(": restart failed: ") + q(done.error().message));
+                return;
+            }
+            emit restarted(nameOf(k), QStringLiteral("unhealthy"));
+            markRunning(k);
+        });
+        return;
+    }
+}
+
+std::vector<agent::Pod> PodSupervisor::stepPods() const {
+    std::vector<agent::Pod> pods;
+    for (const auto& [key, p] : pods_) pods.push_back(protocol::toAgentPod(p));
+    return pods;
+}
+
+std::vector<agent::Container> PodSupervisor::stepContainers() const {
+    std::vector<agent::Container> out;
+    for (const auto& [key, c] : containers_) out.push_back(c);
+    return out;
+}
+
+void PodSupervisor::reportFromStep() {
+    if (!havePods_) return;
+    for (const auto& op : agent::reconcile(stepPods(), stepContainers(), true))
+        if (const auto* r = std::get_if<agent::op::Report>(&op)) applyReport(*r);
+}
+
+void PodSupervisor::applyReport(const agent::op::Report& r) {
+    const protocol::PodState st{q(r.service), r.number, r.rev, r.serviceRevision, r.state, q(r.error)};
+    if (!reporter_ || !reporter_(st)) return;
+    auto it = containers_.find({r.service, r.number});
+    if (it == containers_.end()) return;
+    it->second.reportedRev = r.rev;
+    it->second.reportedState = r.state;
+}
+
+void PodSupervisor::reportError(const InstanceRef& key, const QString& error) {
+    if (lastError_[key] == error) return;   // an identical report is not repeated
+    auto pod = pods_.find(key);
+    if (pod == pods_.end()) return;
+    const protocol::PodState st{q(key.first), key.second, pod->second.deployRev, pod->second.serviceRevision,
+                                ObservedState::Missing, error};
+    if (reporter_ && reporter_(st)) lastError_[key] = error;
+}
+
+QString PodSupervisor::nameOf(const InstanceRef& key) const {
+    if (auto it = names_.find(key); it != names_.end()) return it->second;
+    if (auto it = pods_.find(key); it != pods_.end()) return q(containerName(it->second.spec, key.second));
+    return q(key.first) + QLatin1Char('-') + QString::number(key.second);
+}
+
+Duration PodSupervisor::graceOf(const InstanceRef& key) const {
+    if (auto it = pods_.find(key); it != pods_.end()) return it->second.spec.stopGracePeriod;
+    return Duration::seconds(10);
+}
+
+std::optional<protocol::PodSpec> PodSupervisor::podFor(const QString& containerName) const {
+    for (const auto& [key, p] : pods_)
+        if (nameOf(key) == containerName) return p;
+    return std::nullopt;
+}
+
+}  // namespace kontena::agentd

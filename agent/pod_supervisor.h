@@ -1,0 +1,108 @@
+#pragma once
+// PodSupervisor: keeps the node's containers converged to the pods the
+// master wants, by running the core's pure agent step (agent::reconcile,
+// agent::onCrash -- the same functions the simulator's nodes run) and
+// carrying out its ops on a NodeRuntime. It only moves data: what to do is
+// the step's decision.
+//
+// Threads: the runtime blocks, so every runtime call runs on one worker
+// thread (calls for the node never overlap); results come back to the
+// owner's thread, where all state lives.
+//
+// One pass: list the owned containers -> merge into what we know (crash
+// counters, last reports) -> reconcile -> reports go to the reporter, the
+// other ops to the runtime -> list again and report what changed. A pass
+// requested while one runs is run once after it.
+
+#include <QObject>
+#include <QThreadPool>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "backends/docker/node_runtime.h"
+#include "protocol/messages.h"
+#include "scheduler/agent_step.h"
+
+namespace kontena::agentd {
+
+using InstanceRef = std::pair<std::string, int>;   // (service key, instance number)
+
+class PodSupervisor : public QObject {
+    Q_OBJECT
+public:
+    PodSupervisor(std::shared_ptr<NodeRuntime> runtime, GridSettings settings, QObject* parent = nullptr);
+    ~PodSupervisor() override;
+
+    // Sends one state report; false if it could not be sent (then it is
+    // not remembered as reported and goes out again on a later pass).
+    void setReporter(std::function<bool(const protocol::PodState&)> reporter) { reporter_ = std::move(reporter); }
+    // The address health checks reach a container at; runs on the worker.
+    void setAddressLookup(std::function<QString(const QString& name)> lookup) { addressOf_ = std::move(lookup); }
+
+    // Learns the containers the engine holds (no changes made). Until the
+    // first sync() nothing is created or removed.
+    void rediscover();
+    // The master's desired pods: converge to them.
+    void sync(const QList<protocol::PodSpec>& pods);
+    // The engine reported `die` for the instance at `atMs` (epoch ms).
+    void containerDied(const std::string& serviceId, int number, qint64 atMs);
+    // A health check found the instance unhealthy: restart it (reference 8.2).
+    void restartUnhealthy(const QString& containerName);
+
+    bool passRunning() const { return passRunning_; }
+    bool hasPods() const { return havePods_; }
+    const std::map<InstanceRef, agent::Container>& containers() const { return containers_; }
+    std::optional<protocol::PodSpec> podFor(const QString& containerName) const;
+    QString containerNameOf(const InstanceRef& key) const { return nameOf(key); }
+
+signals:
+    void passFinished(int runtimeOps);
+    // The container runs (again): health checks and log streams (re)start.
+    void containerRunning(const QString& name, const QString& id, const QString& address);
+    void containerGone(const QString& name);
+    void crashDetected(const QString& name, qint64 delayMs, int crashes);
+    void restarted(const QString& name, const QString& cause);
+    void runtimeError(const QString& message);
+
+private:
+    struct Job;
+    struct JobResult;
+    void runPass();
+    void afterList(const RuntimeResult<std::vector<OwnedContainer>>& listed, bool reportOnly, int doneOps);
+    void finishPass(int runtimeOps);
+    void merge(const std::vector<OwnedContainer>& owned);
+    void noteCrash(const InstanceRef& key);
+    void crashRestartDue(const InstanceRef& key, Instant due);
+    void markRunning(const InstanceRef& key);
+    std::vector<agent::Pod> stepPods() const;
+    std::vector<agent::Container> stepContainers() const;
+    // Runs the step and sends only its reports.
+    void reportFromStep();
+    void applyReport(const agent::op::Report& r);
+    void reportError(const InstanceRef& key, const QString& error);
+    std::vector<Job> jobsFor(const std::vector<agent::Op>& ops);
+    void afterJobs(const std::vector<JobResult>& results);
+    QString nameOf(const InstanceRef& key) const;
+    Duration graceOf(const InstanceRef& key) const;
+    template <typename Work, typename Done>
+    void onWorker(Work work, Done done);
+
+    std::shared_ptr<NodeRuntime> runtime_;
+    GridSettings settings_;
+    QThreadPool worker_;
+    std::function<bool(const protocol::PodState&)> reporter_;
+    std::function<QString(const QString&)> addressOf_;
+    std::map<InstanceRef, protocol::PodSpec> pods_;
+    std::map<InstanceRef, agent::Container> containers_;
+    std::map<InstanceRef, QString> names_, ids_;
+    std::map<InstanceRef, QString> lastError_;
+    std::set<InstanceRef> busy_;   // a runtime call for it is under way
+    bool havePods_ = false;
+    bool passRunning_ = false;
+    bool passAgain_ = false;
+};
+
+}  // namespace kontena::agentd

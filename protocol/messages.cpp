@@ -1,0 +1,171 @@
+#include "protocol/messages.h"
+
+namespace kontena::protocol {
+
+namespace {
+
+QString k(const char* key) { return QString::fromLatin1(key); }
+
+QJsonArray list(const QStringList& l) { return QJsonArray::fromStringList(l); }
+QStringList list(const QJsonValue& v) {
+    QStringList out;
+    for (const auto& x : v.toArray()) out.append(x.toString());
+    return out;
+}
+
+QString time(const QDateTime& t) { return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString(); }
+QDateTime time(const QJsonValue& v) {
+    QDateTime t = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
+    return t.isValid() ? t.toUTC() : QDateTime();
+}
+
+}  // namespace
+
+QJsonArray params(const QJsonObject& payload) { return QJsonArray{payload}; }
+
+QJsonObject payloadOf(const QJsonValue& p) {
+    if (p.isArray()) return p.toArray().at(0).toObject();
+    return p.toObject();
+}
+
+QJsonObject toJson(const MasterInfo& m) { return {{k("version"), m.version}, {k("protocol"), m.protocolVersion}}; }
+MasterInfo masterInfoFromJson(const QJsonObject& o) {
+    return MasterInfo{o.value(k("version")).toString(), o.value(k("protocol")).toInt()};
+}
+
+QJsonObject toJson(const NodeInfo& n) {
+    return {{k("id"), n.nodeId}, {k("name"), n.name}, {k("grid"), n.grid}, {k("node_number"), n.nodeNumber},
+            {k("initial_member"), n.initialMember}, {k("overlay_ip"), n.overlayIp}, {k("peer_ips"), list(n.peerIps)},
+            {k("labels"), list(n.labels)}};
+}
+NodeInfo nodeInfoFromJson(const QJsonObject& o) {
+    NodeInfo n;
+    n.nodeId = o.value(k("id")).toString();
+    n.name = o.value(k("name")).toString();
+    n.grid = o.value(k("grid")).toString();
+    n.nodeNumber = o.value(k("node_number")).toInt();
+    n.initialMember = o.value(k("initial_member")).toBool();
+    n.overlayIp = o.value(k("overlay_ip")).toString();
+    n.peerIps = list(o.value(k("peer_ips")));
+    n.labels = list(o.value(k("labels")));
+    return n;
+}
+
+QJsonObject toJson(const NodeUpdate& n) {
+    return {{k("id"), n.nodeId}, {k("name"), n.name}, {k("cpus"), n.cpus}, {k("mem_total"), n.memTotal},
+            {k("engine_version"), n.engineVersion}, {k("volume_drivers"), list(n.volumeDrivers)},
+            {k("public_ip"), n.publicIp}, {k("private_ip"), n.privateIp}, {k("labels"), list(n.labels)}};
+}
+NodeUpdate nodeUpdateFromJson(const QJsonObject& o) {
+    NodeUpdate n;
+    n.nodeId = o.value(k("id")).toString();
+    n.name = o.value(k("name")).toString();
+    n.cpus = o.value(k("cpus")).toInt();
+    n.memTotal = qint64(o.value(k("mem_total")).toDouble());
+    n.engineVersion = o.value(k("engine_version")).toString();
+    n.volumeDrivers = list(o.value(k("volume_drivers")));
+    n.publicIp = o.value(k("public_ip")).toString();
+    n.privateIp = o.value(k("private_ip")).toString();
+    n.labels = list(o.value(k("labels")));
+    return n;
+}
+
+QJsonObject toJson(const NotifyUpdate& n) { return {{k("reason"), n.reason}}; }
+NotifyUpdate notifyUpdateFromJson(const QJsonObject& o) { return NotifyUpdate{o.value(k("reason")).toString()}; }
+
+QJsonObject toJson(const RestartPod& r) { return {{k("service_id"), r.serviceId}, {k("instance_number"), r.instanceNumber}}; }
+RestartPod restartPodFromJson(const QJsonObject& o) {
+    return RestartPod{o.value(k("service_id")).toString(), o.value(k("instance_number")).toInt()};
+}
+
+QJsonObject toJson(const PodList& l) {
+    QJsonArray pods;
+    for (const auto& p : l.pods) pods.append(toJson(p));
+    return {{k("service_pods"), pods}};
+}
+PodList podListFromJson(const QJsonObject& o, QStringList* problems) {
+    PodList l;
+    for (const auto& v : o.value(k("service_pods")).toArray()) {
+        QString why;
+        if (auto pod = podFromJson(v.toObject(), &why)) l.pods.append(*pod);
+        else if (problems) problems->append(why);
+    }
+    return l;
+}
+
+QJsonObject toJson(const PodState& s) {
+    return {{k("service_id"), s.serviceId}, {k("instance_number"), s.instanceNumber}, {k("rev"), qint64(s.rev)},
+            {k("service_revision"), s.serviceRevision}, {k("state"), toWire(s.state)},
+            {k("error"), s.error.isEmpty() ? QJsonValue() : QJsonValue(s.error)}};
+}
+PodState podStateFromJson(const QJsonObject& o) {
+    PodState s;
+    s.serviceId = o.value(k("service_id")).toString();
+    s.instanceNumber = o.value(k("instance_number")).toInt();
+    s.rev = qint64(o.value(k("rev")).toDouble());
+    s.serviceRevision = o.value(k("service_revision")).toInt();
+    s.state = observedFromWire(o.value(k("state")).toString());
+    s.error = o.value(k("error")).toString();
+    return s;
+}
+
+QJsonObject toJson(const ContainerHealth& h) {
+    return {{k("id"), h.containerId}, {k("name"), h.name},
+            {k("status"), h.status == HealthStatus::Healthy ? QStringLiteral("healthy") : QStringLiteral("unhealthy")},
+            {k("status_code"), h.statusCode}, {k("detail"), h.detail}, {k("time"), time(h.at)}};
+}
+ContainerHealth containerHealthFromJson(const QJsonObject& o) {
+    ContainerHealth h;
+    h.containerId = o.value(k("id")).toString();
+    h.name = o.value(k("name")).toString();
+    h.status = o.value(k("status")).toString() == QLatin1String("healthy") ? HealthStatus::Healthy : HealthStatus::Unhealthy;
+    h.statusCode = o.value(k("status_code")).toInt();
+    h.detail = o.value(k("detail")).toString();
+    h.at = time(o.value(k("time")));
+    return h;
+}
+
+QJsonObject toJson(const ContainerEvent& e) {
+    return {{k("id"), e.containerId}, {k("name"), e.name}, {k("status"), e.status}, {k("time"), time(e.at)}};
+}
+ContainerEvent containerEventFromJson(const QJsonObject& o) {
+    return ContainerEvent{o.value(k("id")).toString(), o.value(k("name")).toString(), o.value(k("status")).toString(),
+                          time(o.value(k("time")))};
+}
+
+QJsonObject toJson(const LogBatch& b) {
+    QJsonArray logs;
+    for (const auto& e : b.entries)
+        logs.append(QJsonObject{{k("id"), e.containerId}, {k("name"), e.name}, {k("type"), e.stream},
+                                {k("data"), e.data}, {k("time"), time(e.at)}});
+    return {{k("logs"), logs}};
+}
+LogBatch logBatchFromJson(const QJsonObject& o) {
+    LogBatch b;
+    for (const auto& v : o.value(k("logs")).toArray()) {
+        const QJsonObject e = v.toObject();
+        b.entries.append(LogEntry{e.value(k("id")).toString(), e.value(k("name")).toString(), e.value(k("type")).toString(),
+                                  e.value(k("data")).toString(), time(e.value(k("time")))});
+    }
+    return b;
+}
+
+QJsonObject toJson(const ContainerStat& s) {
+    return {{k("id"), s.containerId}, {k("name"), s.name}, {k("cpu_percent"), s.cpuPercent},
+            {k("memory_usage"), s.memoryUsage}, {k("memory_limit"), s.memoryLimit},
+            {k("rx_bytes"), s.rxBytes}, {k("tx_bytes"), s.txBytes}, {k("time"), time(s.at)}};
+}
+ContainerStat containerStatFromJson(const QJsonObject& o) {
+    ContainerStat s;
+    s.containerId = o.value(k("id")).toString();
+    s.name = o.value(k("name")).toString();
+    s.cpuPercent = o.value(k("cpu_percent")).toDouble();
+    s.memoryUsage = qint64(o.value(k("memory_usage")).toDouble());
+    s.memoryLimit = qint64(o.value(k("memory_limit")).toDouble());
+    s.rxBytes = qint64(o.value(k("rx_bytes")).toDouble());
+    s.txBytes = qint64(o.value(k("tx_bytes")).toDouble());
+    s.at = time(o.value(k("time")));
+    return s;
+}
+
+}  // namespace kontena::protocol

@@ -1,0 +1,177 @@
+#pragma once
+// The methods of the master <-> agent protocol (reference 11.4) and the
+// typed payload of each. Every payload has toJson()/xxxFromJson() so the
+// master and the agent encode it the same way; params travel as a JSON
+// array of one object ([payload]) as Kontena's RPC sends positional args.
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <optional>
+
+#include "protocol/pod_spec.h"
+
+namespace kontena::protocol {
+
+namespace method {
+// master -> agent
+inline constexpr char kMasterInfo[] = "/agent/master_info";
+inline constexpr char kNodeInfo[] = "/agent/node_info";
+inline constexpr char kNotifyUpdate[] = "/service_pods/notify_update";
+inline constexpr char kRestartPod[] = "/service_pods/restart";
+// agent -> master
+inline constexpr char kNodesUpdate[] = "/nodes/update";
+inline constexpr char kNodesStats[] = "/nodes/stats";
+inline constexpr char kPodsList[] = "/node_service_pods/list";
+inline constexpr char kPodsSetState[] = "/node_service_pods/set_state";
+inline constexpr char kPodsEvent[] = "/node_service_pods/event";
+inline constexpr char kContainersEvent[] = "/containers/event";
+inline constexpr char kContainersHealth[] = "/containers/health";
+inline constexpr char kContainersLogBatch[] = "/containers/log_batch";
+inline constexpr char kContainersStat[] = "/containers/stat";
+}  // namespace method
+
+// Wraps one payload as the params array, and takes it out again.
+QJsonArray params(const QJsonObject& payload);
+QJsonObject payloadOf(const QJsonValue& params);
+
+// /agent/master_info
+struct MasterInfo {
+    QString version;
+    int protocolVersion = 0;
+    bool operator==(const MasterInfo&) const = default;
+};
+QJsonObject toJson(const MasterInfo& m);
+MasterInfo masterInfoFromJson(const QJsonObject& o);
+
+// /agent/node_info: what the master knows of the node and its grid.
+struct NodeInfo {
+    QString nodeId;
+    QString name;
+    QString grid;
+    int nodeNumber = 0;
+    bool initialMember = false;
+    QString overlayIp;
+    QStringList peerIps;
+    QStringList labels;
+    bool operator==(const NodeInfo&) const = default;
+};
+QJsonObject toJson(const NodeInfo& n);
+NodeInfo nodeInfoFromJson(const QJsonObject& o);
+
+// /nodes/update: the engine's facts about the node.
+struct NodeUpdate {
+    QString nodeId;
+    QString name;
+    int cpus = 0;
+    qint64 memTotal = 0;
+    QString engineVersion;
+    QStringList volumeDrivers;
+    QString publicIp, privateIp;
+    QStringList labels;
+    bool operator==(const NodeUpdate&) const = default;
+};
+QJsonObject toJson(const NodeUpdate& n);
+NodeUpdate nodeUpdateFromJson(const QJsonObject& o);
+
+// /service_pods/notify_update
+struct NotifyUpdate {
+    QString reason;
+    bool operator==(const NotifyUpdate&) const = default;
+};
+QJsonObject toJson(const NotifyUpdate& n);
+NotifyUpdate notifyUpdateFromJson(const QJsonObject& o);
+
+// /service_pods/restart
+struct RestartPod {
+    QString serviceId;
+    int instanceNumber = 0;
+    bool operator==(const RestartPod&) const = default;
+};
+QJsonObject toJson(const RestartPod& r);
+RestartPod restartPodFromJson(const QJsonObject& o);
+
+// /node_service_pods/list: the answer (the request's params are the node id).
+struct PodList {
+    QList<PodSpec> pods;
+    bool operator==(const PodList&) const = default;
+};
+QJsonObject toJson(const PodList& l);
+// Malformed pods are left out and named in `problems`.
+PodList podListFromJson(const QJsonObject& o, QStringList* problems = nullptr);
+
+// /node_service_pods/set_state
+struct PodState {
+    QString serviceId;
+    int instanceNumber = 0;
+    std::int64_t rev = 0;        // the deploy_rev the state belongs to
+    int serviceRevision = 0;
+    ObservedState state = ObservedState::Missing;
+    QString error;
+    bool operator==(const PodState&) const = default;
+};
+QJsonObject toJson(const PodState& s);
+PodState podStateFromJson(const QJsonObject& o);
+
+// /containers/health
+enum class HealthStatus { Healthy, Unhealthy };
+struct ContainerHealth {
+    QString containerId;
+    QString name;
+    HealthStatus status = HealthStatus::Healthy;
+    int statusCode = 0;          // http status; tcp: 1 open, 0 closed
+    QString detail;              // why unhealthy
+    QDateTime at;
+    bool operator==(const ContainerHealth&) const = default;
+};
+QJsonObject toJson(const ContainerHealth& h);
+ContainerHealth containerHealthFromJson(const QJsonObject& o);
+
+// /containers/event
+struct ContainerEvent {
+    QString containerId;
+    QString name;
+    QString status;              // the engine's action: create, start, die, ...
+    QDateTime at;
+    bool operator==(const ContainerEvent&) const = default;
+};
+QJsonObject toJson(const ContainerEvent& e);
+ContainerEvent containerEventFromJson(const QJsonObject& o);
+
+// /containers/log_batch (reference 11.5: batches of 10)
+struct LogEntry {
+    QString containerId;
+    QString name;
+    QString stream;              // stdout | stderr
+    QString data;
+    QDateTime at;
+    bool operator==(const LogEntry&) const = default;
+};
+struct LogBatch {
+    QList<LogEntry> entries;
+    bool operator==(const LogBatch&) const = default;
+};
+inline constexpr int kLogBatchSize = 10;
+inline constexpr int kLogQueueMax = 2000;
+QJsonObject toJson(const LogBatch& b);
+LogBatch logBatchFromJson(const QJsonObject& o);
+
+// /containers/stat
+struct ContainerStat {
+    QString containerId;
+    QString name;
+    double cpuPercent = 0;
+    qint64 memoryUsage = 0, memoryLimit = 0;
+    qint64 rxBytes = 0, txBytes = 0;
+    QDateTime at;
+    bool operator==(const ContainerStat&) const = default;
+};
+QJsonObject toJson(const ContainerStat& s);
+ContainerStat containerStatFromJson(const QJsonObject& o);
+
+}  // namespace kontena::protocol

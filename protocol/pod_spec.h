@@ -1,0 +1,46 @@
+#pragma once
+// A pod: one instance the master wants on a node, with the ServiceSpec
+// fields an agent needs to make its container (reference 11.4). The master
+// serialises the pods of a node for /node_service_pods/list; the agent turns
+// them into the pure step's Pod and the runtime's InstanceDesc.
+
+#include <QJsonObject>
+#include <QString>
+
+#include <cstdint>
+#include <optional>
+
+#include "scheduler/agent_step.h"
+#include "scheduler/model.h"
+
+namespace kontena::protocol {
+
+struct PodSpec {
+    ServiceSpec spec;
+    int instanceNumber = 1;
+    DesiredState desired = DesiredState::Running;
+    std::int64_t deployRev = 0;
+    int serviceRevision = 1;
+    bool operator==(const PodSpec&) const = default;
+
+    // "<service key>/<n>", the pod's id on the wire.
+    QString id() const;
+};
+
+QJsonObject toJson(const PodSpec& pod);
+// nullopt (and `why`) when a field the agent cannot do without is missing
+// or malformed (service name, image, instance number >= 1).
+std::optional<PodSpec> podFromJson(const QJsonObject& o, QString* why = nullptr);
+
+QJsonObject toJson(const ServiceSpec& spec);
+ServiceSpec serviceSpecFromJson(const QJsonObject& o);
+
+QString toWire(DesiredState s);
+DesiredState desiredFromWire(const QString& s);   // unknown: Stopped
+QString toWire(ObservedState s);
+ObservedState observedFromWire(const QString& s); // unknown: Missing
+
+// The pure agent step's view of the pod.
+agent::Pod toAgentPod(const PodSpec& pod);
+
+}  // namespace kontena::protocol

@@ -1,0 +1,194 @@
+// The master <-> agent protocol: every message survives encode -> decode,
+// the handshake headers, the close codes and the version rule.
+#include <QtTest>
+
+#include "protocol/handshake.h"
+#include "protocol/messages.h"
+#include "protocol/rpc.h"
+
+using namespace kontena;
+using namespace kontena::protocol;
+
+namespace {
+
+// Through a whole frame and back, as the wire carries it.
+QJsonObject viaFrame(const QJsonObject& payload) {
+    const Frame f = Frame::notification(QStringLiteral("/x/y"), params(payload));
+    const auto back = decode(encode(f));
+    Q_ASSERT(back);
+    return payloadOf(back->params);
+}
+
+QDateTime at() { return QDateTime::fromMSecsSinceEpoch(1'795'000'000'123, QTimeZone::utc()); }
+
+PodSpec fullPod() {
+    PodSpec p;
+    p.spec.stack = "web";
+    p.spec.name = "api";
+    p.spec.image = "kontena-test/busybox:1";
+    p.spec.stateful = true;
+    p.spec.ports = {PortSpec{"127.0.0.1", 8080, 80, "tcp"}};
+    p.spec.cpus = 0.5;
+    p.spec.memory = 64 << 20;
+    p.spec.memorySwap = 128 << 20;
+    p.spec.shmSize = 1 << 20;
+    p.spec.cpuShares = 512;
+    p.spec.volumes = {VolumeMount{VolumeKind::Named, "data", "/data", "rw"}, VolumeMount{VolumeKind::Anonymous, "", "/cache", ""}};
+    p.spec.volumesFrom = {"db-%s"};
+    p.spec.net = "host";
+    p.spec.healthCheck = HealthCheck{"http", 8080, "/health", Duration::millis(1500), Duration::seconds(2), Duration::millis(250)};
+    p.spec.deploy.waitForPort = 8080;
+    p.spec.stopGracePeriod = Duration::seconds(3);
+    p.spec.stopSignal = "SIGINT";
+    p.spec.env = {"A=1", "B=two"};
+    p.spec.cmd = {"sh", "-c", "sleep 1"};
+    p.spec.entrypoint = {"/bin/sh"};
+    p.spec.privileged = true;
+    p.spec.capAdd = {"NET_ADMIN"};
+    p.spec.capDrop = {"MKNOD"};
+    p.spec.user = "nobody";
+    p.spec.readOnly = true;
+    p.spec.pid = "host";
+    p.spec.logDriver = "json-file";
+    p.spec.logOpts = {{"max-size", "1m"}};
+    p.spec.hooks = {Hook{"post_start", "init", "echo hi", "1", true}};
+    p.instanceNumber = 3;
+    p.desired = DesiredState::Stopped;
+    p.deployRev = 1'795'000'000'000;
+    p.serviceRevision = 7;
+    return p;
+}
+
+}  // namespace
+
+class TstProtocol : public QObject {
+    Q_OBJECT
+private slots:
+    void framesRoundTrip() {
+        const QList<Frame> frames{
+            Frame::request(7, QString::fromLatin1(method::kPodsList), QJsonArray{QStringLiteral("node-1")}),
+            Frame::response(7, QJsonObject{{QStringLiteral("ok"), true}}),
+            Frame::failure(8, notImplemented()),
+            Frame::notification(QString::fromLatin1(method::kNotifyUpdate), params(toJson(NotifyUpdate{QStringLiteral("deploy")}))),
+        };
+        for (const Frame& f : frames) {
+            const auto back = decode(encode(f));
+            QVERIFY(back);
+            QCOMPARE(*back, f);
+        }
+        QCOMPARE(encode(frames.at(2)), QByteArray(R"([1,8,{"code":501,"error":"service not implemented"},null])"));
+    }
+    void malformedFramesRefused() {
+        for (const char* text : {"", "{}", "[]", "[3,\"x\",1]", "[0,\"id\",\"/a/b\",[]]", "[2,1,[]]", "[0,1,2,3]", "not json"}) {
+            QString why;
+            QVERIFY2(!decode(QByteArray(text), &why), text);
+            QVERIFY(!why.isEmpty());
+        }
+        QCOMPARE(handlerOf(QStringLiteral("/nodes/update")), QStringLiteral("nodes"));
+    }
+    void masterInfo() {
+        const MasterInfo m{QStringLiteral("1.4.2"), kProtocolVersion};
+        QCOMPARE(masterInfoFromJson(viaFrame(toJson(m))), m);
+    }
+    void nodeInfo() {
+        const NodeInfo n{QStringLiteral("ID:1"), QStringLiteral("node-1"), QStringLiteral("test"), 3, true,
+                         QStringLiteral("10.81.0.3"), {QStringLiteral("192.168.0.2")}, {QStringLiteral("az=a")}};
+        QCOMPARE(nodeInfoFromJson(viaFrame(toJson(n))), n);
+    }
+    void nodeUpdate() {
+        const NodeUpdate n{QStringLiteral("ID:1"), QStringLiteral("node-1"), 4, 8'000'000'000, QStringLiteral("20.10.24"),
+                           {QStringLiteral("local")}, QStringLiteral("1.2.3.4"), QStringLiteral("10.0.0.4"), {QStringLiteral("ssd")}};
+        QCOMPARE(nodeUpdateFromJson(viaFrame(toJson(n))), n);
+    }
+    void notifyAndRestart() {
+        const NotifyUpdate n{QStringLiteral("deploy")};
+        QCOMPARE(notifyUpdateFromJson(viaFrame(toJson(n))), n);
+        const RestartPod r{QStringLiteral("web/api"), 2};
+        QCOMPARE(restartPodFromJson(viaFrame(toJson(r))), r);
+    }
+    void podSpecEveryField() {
+        const PodSpec p = fullPod();
+        QString why;
+        const auto back = podFromJson(viaFrame(toJson(p)), &why);
+        QVERIFY2(back, qPrintable(why));
+        QCOMPARE(*back, p);
+        QCOMPARE(p.id(), QStringLiteral("web/api/3"));
+        const agent::Pod ap = toAgentPod(p);
+        QCOMPARE(ap.service, std::string("web/api"));
+        QCOMPARE(ap.number, 3);
+        QCOMPARE(ap.serviceRevision, 7);
+    }
+    void podListSkipsMalformed() {
+        PodList l;
+        l.pods = {fullPod(), fullPod()};
+        l.pods[1].instanceNumber = 4;
+        QJsonObject o = viaFrame(toJson(l));
+        QCOMPARE(podListFromJson(o), l);
+        QJsonArray pods = o.value(QStringLiteral("service_pods")).toArray();
+        pods.append(QJsonObject{{QStringLiteral("instance_number"), 1}});
+        o[QStringLiteral("service_pods")] = pods;
+        QStringList problems;
+        QCOMPARE(podListFromJson(o, &problems), l);
+        QCOMPARE(problems.size(), 1);
+    }
+    void podState() {
+        for (ObservedState st : {ObservedState::Missing, ObservedState::Created, ObservedState::Running, ObservedState::Stopped,
+                                 ObservedState::Restarting, ObservedState::Exited}) {
+            const PodState s{QStringLiteral("web/api"), 2, 1234, 3, st, st == ObservedState::Missing ? QStringLiteral("no ip") : QString()};
+            QCOMPARE(podStateFromJson(viaFrame(toJson(s))), s);
+        }
+    }
+    void containerMessages() {
+        const ContainerHealth h{QStringLiteral("abc"), QStringLiteral("web.api-1"), HealthStatus::Unhealthy, 404, QStringLiteral("http 404"), at()};
+        QCOMPARE(containerHealthFromJson(viaFrame(toJson(h))), h);
+        const ContainerEvent e{QStringLiteral("abc"), QStringLiteral("web.api-1"), QStringLiteral("die"), at()};
+        QCOMPARE(containerEventFromJson(viaFrame(toJson(e))), e);
+        LogBatch b;
+        for (int i = 0; i < kLogBatchSize; ++i)
+            b.entries.append(LogEntry{QStringLiteral("abc"), QStringLiteral("web.api-1"), i % 2 ? QStringLiteral("stderr") : QStringLiteral("stdout"),
+                                      QStringLiteral("line %1 \u00e9").arg(i), at()});
+        QCOMPARE(logBatchFromJson(viaFrame(toJson(b))), b);
+        const ContainerStat s{QStringLiteral("abc"), QStringLiteral("web.api-1"), 12.5, 1000, 2000, 3, 4, at()};
+        QCOMPARE(containerStatFromJson(viaFrame(toJson(s))), s);
+    }
+    void handshakeHeaders() {
+        Handshake h{QStringLiteral("ABCD:1234"), QStringLiteral("node-1"), QStringLiteral("0.1.0"),
+                    {QStringLiteral("az=a"), QStringLiteral("ssd")}, at(), TokenKind::Node, QStringLiteral("secret"), kProtocolVersion};
+        HeaderList headers = toHeaders(h);
+        for (auto& [name, v] : headers) name = name.toLower();   // names are case-insensitive
+        QCOMPARE(fromHeaders(headers), h);
+        h.tokenKind = TokenKind::Grid;
+        QCOMPARE(fromHeaders(toHeaders(h)), h);
+        QCOMPARE(formatConnectedAt(at()), QStringLiteral("2026-11-18 11:06:40.123000000Z"));
+        QCOMPARE(parseConnectedAt(QStringLiteral("2026-11-18 11:06:40.123456789Z")).value(), at());
+        QCOMPARE(parseConnectedAt(QStringLiteral("2026-11-18 11:06:40Z")).value(), at().addMSecs(-123));
+        QVERIFY(!parseConnectedAt(QStringLiteral("yesterday")));
+    }
+    void closeCodes() {
+        const QList<CloseCode> codes = allCloseCodes();
+        QCOMPARE(codes.size(), 13);
+        QSet<QString> reasons;
+        for (CloseCode c : codes) {
+            QVERIFY(int(c) >= 4000 && int(c) <= 4041);
+            reasons.insert(closeReason(c));
+        }
+        QCOMPARE(reasons.size(), codes.size());   // every code has its own reason
+        QCOMPARE(closeReason(4010), QStringLiteral("agent version is not compatible with the master"));
+        QVERIFY(closeReason(4999).contains(QStringLiteral("4999")));
+        QCOMPARE(afterClose(4001), AfterClose::Stop);
+        QCOMPARE(afterClose(4010), AfterClose::Stop);
+        QCOMPARE(afterClose(4040), AfterClose::Stop);
+        QCOMPARE(afterClose(4020), AfterClose::Reconnect);
+        QCOMPARE(afterClose(4030), AfterClose::Reconnect);
+        QCOMPARE(afterClose(4041), AfterClose::Reconnect);
+        QCOMPARE(afterClose(1006), AfterClose::Reconnect);
+    }
+    void versionRule() {
+        const QString master = QStringLiteral("0.9.1");
+        for (const char* ok : {"0.9.0", "0.9.1", "0.9.2", "0.9.3.beta"}) QVERIFY2(versionCompatible(master, QString::fromLatin1(ok)), ok);
+        for (const char* no : {"0.8.4", "1.0.1", "0.10.0", "", "x.y"}) QVERIFY2(!versionCompatible(master, QString::fromLatin1(no)), no);
+    }
+};
+
+QTEST_GUILESS_MAIN(TstProtocol)
+#include "tst_protocol.moc"
