@@ -122,12 +122,13 @@ private slots:
         Lifecycle life;
         life.watch(logs);
         QByteArrayList out, err;
-        qint64 lastStamp = 0;
+        qint64 lastStamp[2] = {0, 0};   // per stream: each has its own reader in the engine
         bool ordered = true;
         connect(&logs, &LogStream::line, this, [&](const LogLine& l) {
-            (l.source == LogSource::Stdout ? out : err).append(l.text);
-            ordered = ordered && l.timeNano >= lastStamp;
-            lastStamp = l.timeNano;
+            const bool isOut = l.source == LogSource::Stdout;
+            (isOut ? out : err).append(l.text);
+            ordered = ordered && l.timeNano >= lastStamp[isOut];
+            lastStamp[isOut] = l.timeNano;
         });
         logs.start();
         QTRY_COMPARE_WITH_TIMEOUT(life.finished.size(), 1, kEngineWaitMs);
