@@ -90,18 +90,17 @@ void EngineStream::run() {
                 return;
         }
         resetDecoder();
-        bool openedNow = false;
         StreamCallbacks callbacks;
         callbacks.opened = [&](int) {
-            openedNow = true;
-            onOpened(inGap);
-            if (inGap) {
+            const bool afterGap = inGap;
+            if (afterGap) {
                 gap.resumedAt = nowUtc();
                 deliver([this, gap] { emit resumed(gap); });
                 inGap = false;
             }
             delay = policy_.initialDelay;
             deliver([this] { emit opened(); });
+            onOpened(afterGap);
         };
         callbacks.data = [this](QByteArrayView piece) { return consume(piece); };
         const StreamEnd end = client_.stream(nextPath(), callbacks, cancel_, idleTimeout());

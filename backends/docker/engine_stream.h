@@ -6,7 +6,7 @@
 // Lifecycle, as the owner sees it (signals always in this order):
 //
 //   start() -> opened -> items... -> interrupted(reason)      the engine went away
-//                                 -> resumed(gap) -> opened -> items...
+//                                 -> resumed(gap) -> opened -> (resync) -> items...
 //                                 -> finished(reason)       ended for good
 //
 //  - When the connection breaks (daemon restart, socket gone) the stream

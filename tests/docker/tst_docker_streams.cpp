@@ -40,12 +40,22 @@ struct Lifecycle {
     QStringList interrupted;
     QList<StreamGap> resumed;
     QStringList finished;
+    QStringList order;   // signal names as they came
 
     void watch(EngineStream& s) {
-        QObject::connect(&s, &EngineStream::opened, &s, [this] { ++opened; });
-        QObject::connect(&s, &EngineStream::interrupted, &s, [this](const QString& r) { interrupted.append(r); });
-        QObject::connect(&s, &EngineStream::resumed, &s, [this](const StreamGap& g) { resumed.append(g); });
-        QObject::connect(&s, &EngineStream::finished, &s, [this](const QString& r) { finished.append(r); });
+        QObject::connect(&s, &EngineStream::opened, &s, [this] { ++opened; order.append(QStringLiteral("opened")); });
+        QObject::connect(&s, &EngineStream::interrupted, &s, [this](const QString& r) {
+            interrupted.append(r);
+            order.append(QStringLiteral("interrupted"));
+        });
+        QObject::connect(&s, &EngineStream::resumed, &s, [this](const StreamGap& g) {
+            resumed.append(g);
+            order.append(QStringLiteral("resumed"));
+        });
+        QObject::connect(&s, &EngineStream::finished, &s, [this](const QString& r) {
+            finished.append(r);
+            order.append(QStringLiteral("finished"));
+        });
     }
 };
 
@@ -212,7 +222,10 @@ private slots:
         QByteArrayList ticks;
         int samples = 0;
         connect(&events, &EventStream::event, this, [&](const EngineEvent& e) { actions.append(e.action); });
-        connect(&events, &EventStream::resynced, this, [&](const QList<ContainerSummary>& c) { resyncs.append(c); });
+        connect(&events, &EventStream::resynced, this, [&](const QList<ContainerSummary>& c) {
+            resyncs.append(c);
+            eventLife.order.append(QStringLiteral("resynced"));
+        });
         connect(&logs, &LogStream::line, this, [&](const LogLine& l) { ticks.append(l.text); });
         connect(&stats, &StatsStream::sample, this, [&] { ++samples; });
         events.start();
@@ -230,6 +243,9 @@ private slots:
         QCOMPARE(eventLife.interrupted.size(), 1);
         QVERIFY(eventLife.resumed.first().lostAt <= eventLife.resumed.first().resumedAt);
         QTRY_COMPARE_WITH_TIMEOUT(resyncs.size(), 1, kEngineWaitMs);
+        QCOMPARE(eventLife.order, (QStringList{QStringLiteral("opened"), QStringLiteral("interrupted"),
+                                               QStringLiteral("resumed"), QStringLiteral("opened"),
+                                               QStringLiteral("resynced")}));
         QCOMPARE(resyncs.first().size(), 1);
         QCOMPARE(resyncs.first().first().name, QStringLiteral("kt-ticker"));
         QCOMPARE(resyncs.first().first().state, QStringLiteral("exited"));
