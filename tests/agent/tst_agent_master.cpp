@@ -1,0 +1,289 @@
+// kontena-agent against an in-test master (QWebSocketServer on loopback):
+// handshake headers, each close code, reconnect backoff, keepalive, node
+// info, pods fetched on notify_update and converged, states reported. The
+// container runtime here is in memory; tst_agent_docker uses a real engine.
+#include <QtTest>
+
+#include "agent/agent.h"
+#include "tests/agent/fake_runtime.h"
+#include "tests/agent/test_master.h"
+
+using namespace kontena;
+using namespace kontena::agentd;
+using kontena::testing::FakeRuntime;
+using kontena::testing::TestMaster;
+
+namespace {
+
+constexpr int kWait = 20000;   // generous: the CI machine is shared and slow
+
+AgentConfig configFor(const TestMaster& master) {
+    AgentConfig c;
+    c.masterUrl = master.url();
+    c.token = QStringLiteral("grid-secret");
+    c.nodeId = QStringLiteral("NODE:ID:1");
+    c.nodeName = QStringLiteral("node-1");
+    c.labels = {QStringLiteral("az=a"), QStringLiteral("ssd")};
+    c.grid = QStringLiteral("test");
+    c.version = QStringLiteral("0.1.0");
+    c.timers.reconnectDelay = [](int) { return Millis(50); };
+    return c;
+}
+
+protocol::PodSpec pod(const std::string& name, int n, std::int64_t rev, int serviceRevision = 1,
+                      DesiredState desired = DesiredState::Running) {
+    protocol::PodSpec p;
+    p.spec.stack = "web";
+    p.spec.name = name;
+    p.spec.image = "kontena-test/busybox:1";
+    p.instanceNumber = n;
+    p.deployRev = rev;
+    p.serviceRevision = serviceRevision;
+    p.desired = desired;
+    return p;
+}
+
+}  // namespace
+
+class TstAgentMaster : public QObject {
+    Q_OBJECT
+private slots:
+    void backoffIsCappedExponential() {
+        const QList<qint64> expected{1, 2, 4, 8, 16, 32, 64, 90, 90, 90};
+        for (int i = 0; i < expected.size(); ++i) QCOMPARE(reconnectBackoff(i).count(), expected.at(i) * 1000);
+        QCOMPARE(reconnectBackoff(1000).count(), 90'000);
+    }
+
+    void connectsWithHandshakeHeaders() {
+        TestMaster master;
+        QVERIFY(master.listen());
+        Agent agent(configFor(master), std::make_shared<FakeRuntime>(), std::nullopt);
+        const QDateTime before = QDateTime::currentDateTimeUtc().addMSecs(-1);
+        agent.start();
+        QTRY_COMPARE_WITH_TIMEOUT(master.handshakes.size(), 1, kWait);
+        const protocol::Handshake& h = master.handshakes.first();
+        QCOMPARE(h.nodeId, QStringLiteral("NODE:ID:1"));
+        QCOMPARE(h.nodeName, QStringLiteral("node-1"));
+        QCOMPARE(h.version, QStringLiteral("0.1.0"));
+        QCOMPARE(h.labels, (QStringList{QStringLiteral("az=a"), QStringLiteral("ssd")}));
+        QCOMPARE(h.tokenKind, protocol::TokenKind::Grid);
+        QCOMPARE(h.token, QStringLiteral("grid-secret"));
+        QCOMPARE(h.protocolVersion, protocol::kProtocolVersion);
+        QVERIFY(h.connectedAt >= before && h.connectedAt <= QDateTime::currentDateTimeUtc());
+        // master_info is taken in; node info goes out on connect.
+        QTRY_VERIFY_WITH_TIMEOUT(agent.masterInfo().has_value(), kWait);
+        QCOMPARE(agent.masterInfo()->version, QStringLiteral("0.1.3"));
+        QTRY_COMPARE_WITH_TIMEOUT(master.nodeUpdates.size(), 1, kWait);
+        QCOMPARE(master.nodeUpdates.first().name, QStringLiteral("node-1"));
+        QCOMPARE(master.nodeUpdates.first().labels, h.labels);
+    }
+
+    void nodeTokenHeader() {
+        TestMaster master;
+        QVERIFY(master.listen());
+        AgentConfig c = configFor(master);
+        c.nodeToken = true;
+        c.token = QStringLiteral("node-secret");
+        Agent agent(c, std::make_shared<FakeRuntime>(), std::nullopt);
+        agent.start();
+        QTRY_COMPARE_WITH_TIMEOUT(master.handshakes.size(), 1, kWait);
+        QCOMPARE(master.handshakes.first().tokenKind, protocol::TokenKind::Node);
+        QCOMPARE(master.handshakes.first().token, QStringLiteral("node-secret"));
+    }
+
+    void rejectionByCloseCode_data() {
+        QTest::addColumn<int>("code");
+        for (protocol::CloseCode c : protocol::allCloseCodes()) QTest::newRow(QByteArray::number(int(c)).constData()) << int(c);
+    }
+    void rejectionByCloseCode() {
+        QFETCH(int, code);
+        TestMaster master;
+        QVERIFY(master.listen());
+        master.rejectWith = code;
+        Agent agent(configFor(master), std::make_shared<FakeRuntime>(), std::nullopt);
+        QSignalSpy fatal(&agent, &Agent::fatal);
+        QSignalSpy retry(&agent.connection(), &MasterConnection::reconnectScheduled);
+        QSignalSpy closed(&agent.connection(), &MasterConnection::disconnected);
+        agent.start();
+        QTRY_VERIFY_WITH_TIMEOUT(closed.size() >= 1, kWait);
+        QCOMPARE(closed.first().at(0).toInt(), code);
+        QCOMPARE(closed.first().at(1).toString(), protocol::closeReason(code));
+        if (protocol::afterClose(code) == protocol::AfterClose::Stop) {
+            QTRY_COMPARE_WITH_TIMEOUT(fatal.size(), 1, kWait);
+            QCOMPARE(fatal.first().at(0).toInt(), code);
+            QCOMPARE(fatal.first().at(1).toString(), protocol::closeReason(code));
+            QCOMPARE(retry.size(), 0);
+            QCOMPARE(master.handshakes.size(), 1);
+        } else {
+            // Transient: it comes back, and is accepted once the master lets it.
+            QTRY_VERIFY_WITH_TIMEOUT(master.handshakes.size() >= 2, kWait);
+            QCOMPARE(fatal.size(), 0);
+            master.rejectWith = 0;
+            QTRY_VERIFY_WITH_TIMEOUT(agent.connection().isConnected(), kWait);
+        }
+    }
+
+    void incompatibleVersionStillGetsMasterInfo() {
+        TestMaster master;
+        QVERIFY(master.listen());
+        master.rejectWith = int(protocol::CloseCode::VersionIncompatible);
+        master.masterVersion = QStringLiteral("1.2.0");
+        Agent agent(configFor(master), std::make_shared<FakeRuntime>(), std::nullopt);
+        QSignalSpy fatal(&agent, &Agent::fatal);
+        agent.start();
+        QTRY_COMPARE_WITH_TIMEOUT(fatal.size(), 1, kWait);
+        QVERIFY(agent.masterInfo().has_value());
+        QCOMPARE(agent.masterInfo()->version, QStringLiteral("1.2.0"));
+    }
+
+    void reconnectsWithBackoffAndResets() {
+        TestMaster master;
+        QVERIFY(master.listen());
+        master.rememberPort();
+        const quint16 port = master.port();
+        AgentConfig c = configFor(master);
+        QList<int> asked;
+        c.timers.reconnectDelay = [&asked](int attempt) {
+            asked.append(attempt);
+            return Millis(20 * (1 << std::min(attempt, 4)));
+        };
+        Agent agent(c, std::make_shared<FakeRuntime>(), std::nullopt);
+        agent.start();
+        QTRY_VERIFY_WITH_TIMEOUT(agent.connection().isConnected(), kWait);
+        // The master goes away: attempts 0, 1, 2... with growing delays.
+        master.stopListening();
+        master.closeCurrent(1001);
+        QTRY_VERIFY_WITH_TIMEOUT(asked.size() >= 4, kWait);
+        QCOMPARE(asked.mid(0, 4), (QList<int>{0, 1, 2, 3}));
+        // Back again: the agent reconnects and the count starts over.
+        QVERIFY(master.listen(port));
+        QTRY_VERIFY_WITH_TIMEOUT(agent.connection().isConnected(), kWait);
+        QCOMPARE(agent.connection().attempt(), 0);
+        asked.clear();
+        master.closeCurrent(1001);
+        QTRY_VERIFY_WITH_TIMEOUT(!asked.isEmpty(), kWait);
+        QCOMPARE(asked.first(), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(agent.connection().isConnected(), kWait);
+    }
+
+    void keepalive() {
+        TestMaster master;
+        QVERIFY(master.listen());
+        AgentConfig c = configFor(master);
+        c.timers.pingInterval = Millis(100);
+        Agent agent(c, std::make_shared<FakeRuntime>(), std::nullopt);
+        QSignalSpy pongs(&agent.connection(), &MasterConnection::pongReceived);
+        agent.start();
+        QTRY_VERIFY_WITH_TIMEOUT(master.current() != nullptr, kWait);
+        master.current()->ping("hello");             // the master's keepalive is answered
+        QTRY_VERIFY_WITH_TIMEOUT(master.pongs >= 1, kWait);
+        QTRY_VERIFY_WITH_TIMEOUT(pongs.size() >= 2, kWait);   // and the agent pings the master
+        QVERIFY(agent.connection().isConnected());
+    }
+
+    void nodeInfoPeriodically() {
+        TestMaster master;
+        QVERIFY(master.listen());
+        AgentConfig c = configFor(master);
+        c.timers.nodeInfoInterval = Millis(100);
+        Agent agent(c, std::make_shared<FakeRuntime>(), std::nullopt);
+        agent.start();
+        QTRY_VERIFY_WITH_TIMEOUT(master.nodeUpdates.size() >= 3, kWait);
+        master.send(protocol::Frame::request(77, QString::fromLatin1(protocol::method::kNodeInfo),
+                                             protocol::params(protocol::toJson(protocol::NodeInfo{
+                                                 QStringLiteral("NODE:ID:1"), QStringLiteral("node-1"), QStringLiteral("test"), 2, true,
+                                                 QStringLiteral("10.81.0.2"), {}, {}}))));
+        QTRY_VERIFY_WITH_TIMEOUT(agent.nodeInfo().has_value(), kWait);
+        QCOMPARE(agent.nodeInfo()->nodeNumber, 2);
+    }
+
+    void unknownRequestGets501() {
+        TestMaster master;
+        QVERIFY(master.listen());
+        Agent agent(configFor(master), std::make_shared<FakeRuntime>(), std::nullopt);
+        agent.start();
+        QTRY_VERIFY_WITH_TIMEOUT(master.current() != nullptr, kWait);
+        master.send(protocol::Frame::request(5, QStringLiteral("/nothing/here"), QJsonArray{}));
+        QTRY_COMPARE_WITH_TIMEOUT(master.responses.size(), 1, kWait);
+        QCOMPARE(master.responses.first().id, 5);
+        QCOMPARE(master.responses.first().error, protocol::notImplemented());
+    }
+
+    void podsFetchedOnNotifyAndConverged() {
+        TestMaster master;
+        QVERIFY(master.listen());
+        auto runtime = std::make_shared<FakeRuntime>();
+        Agent agent(configFor(master), runtime, std::nullopt);
+        QSignalSpy passes(&agent.supervisor(), &PodSupervisor::passFinished);
+        agent.start();
+        QTRY_VERIFY_WITH_TIMEOUT(master.podListRequests >= 1, kWait);   // fetched on connect (empty)
+        master.pods.pods = {pod("api", 1, 100), pod("api", 2, 100), pod("db", 1, 100, 1, DesiredState::Stopped)};
+        const int before = master.podListRequests;
+        master.notifyUpdate();
+        QTRY_VERIFY_WITH_TIMEOUT(master.podListRequests > before, kWait);
+        QTRY_VERIFY_WITH_TIMEOUT(master.lastReportOf(QStringLiteral("web/api"), 1).has_value() &&
+                                     master.lastReportOf(QStringLiteral("web/api"), 2).has_value() &&
+                                     master.lastReportOf(QStringLiteral("web/db"), 1).has_value(), kWait);
+        QCOMPARE(master.lastReportOf(QStringLiteral("web/api"), 1)->state, ObservedState::Running);
+        QCOMPARE(master.lastReportOf(QStringLiteral("web/api"), 1)->rev, 100);
+        QCOMPARE(master.lastReportOf(QStringLiteral("web/db"), 1)->state, ObservedState::Stopped);
+        QCOMPARE(runtime->snapshot().size(), std::size_t(3));
+
+        // One removed, one with a new service revision, a new deploy rev for all.
+        master.pods.pods = {pod("api", 1, 200, 2), pod("db", 1, 200, 1, DesiredState::Running)};
+        master.notifyUpdate();
+        QTRY_VERIFY_WITH_TIMEOUT(runtime->snapshot().size() == 2 &&
+                                     master.lastReportOf(QStringLiteral("web/api"), 1)->rev == 200 &&
+                                     master.lastReportOf(QStringLiteral("web/db"), 1)->rev == 200, kWait);
+        QCOMPARE(runtime->snapshot().at("web.api-1").serviceRevision, 2);
+        QCOMPARE(master.lastReportOf(QStringLiteral("web/db"), 1)->state, ObservedState::Running);
+        QCOMPARE(runtime->creates, 4);   // three, then api-1 again
+        // Another notify with nothing new: no new reports (none repeated), no changes.
+        const int reports = int(master.reports.size());
+        const int requests = master.podListRequests;
+        master.notifyUpdate();
+        QTRY_VERIFY_WITH_TIMEOUT(master.podListRequests > requests, kWait);
+        QTRY_VERIFY_WITH_TIMEOUT(!agent.supervisor().passRunning(), kWait);
+        QCOMPARE(int(master.reports.size()), reports);
+        QCOMPARE(runtime->creates, 4);
+        // Revisions never go backwards per instance.
+        for (const QString& s : {QStringLiteral("web/api"), QStringLiteral("web/db")}) {
+            std::int64_t last = -1;
+            for (const auto& r : master.reportsOf(s, 1)) {
+                QVERIFY(r.rev >= last);
+                last = r.rev;
+            }
+        }
+    }
+
+    void pollsPodsPeriodically() {
+        TestMaster master;
+        QVERIFY(master.listen());
+        AgentConfig c = configFor(master);
+        c.timers.podPollInterval = Millis(100);
+        Agent agent(c, std::make_shared<FakeRuntime>(), std::nullopt);
+        agent.start();
+        QTRY_VERIFY_WITH_TIMEOUT(master.podListRequests >= 3, kWait);
+    }
+
+    void newRevisionReportedAfterReconnect() {
+        TestMaster master;
+        QVERIFY(master.listen());
+        auto runtime = std::make_shared<FakeRuntime>();
+        Agent agent(configFor(master), runtime, std::nullopt);
+        agent.start();
+        QTRY_VERIFY_WITH_TIMEOUT(agent.connection().isConnected(), kWait);
+        master.pods.pods = {pod("api", 1, 100)};
+        master.notifyUpdate();
+        QTRY_VERIFY_WITH_TIMEOUT(master.lastReportOf(QStringLiteral("web/api"), 1).has_value(), kWait);
+        // A fresh master (reports lost) on reconnect: the agent resends nothing identical,
+        // but a new deploy rev is reported on the new connection.
+        master.pods.pods = {pod("api", 1, 300)};
+        master.closeCurrent(1001);
+        QTRY_VERIFY_WITH_TIMEOUT(master.handshakes.size() >= 2 && agent.connection().isConnected(), kWait);
+        QTRY_VERIFY_WITH_TIMEOUT(master.lastReportOf(QStringLiteral("web/api"), 1)->rev == 300, kWait);
+    }
+};
+
+QTEST_GUILESS_MAIN(TstAgentMaster)
+#include "tst_agent_master.moc"
