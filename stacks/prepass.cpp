@@ -69,10 +69,19 @@ std::string stackNamePart(const std::string& stackRef) {
 Prepass runPrepass(const std::string& text, const std::string& file, const std::string& nameOverride,
                    const std::string& grid, const std::string& platform, Diagnostics& diags) {
     Prepass p;
-    const std::string blocks = keepTopLevelBlocks(text, {"stack", "variables", "depends"});
+    std::string blocks = keepTopLevelBlocks(text, {"stack", "variables", "depends"});
     YAML::Node root;
     std::string error;
     int line = 0, column = 0;
+    if (blocks.find_first_not_of(" \t\r\n") == std::string::npos) {
+        // No block-style top-level keys (a flow-style document, or none at
+        // all): read the whole text if it is YAML already, else nothing.
+        if (!parseYaml(text, root, error, line, column)) {
+            p.ok = true;
+            return p;
+        }
+        blocks = text;
+    }
     if (!parseYaml(blocks, root, error, line, column)) {
         diags.error({file, line, column}, "", "invalid YAML: " + error);
         return p;

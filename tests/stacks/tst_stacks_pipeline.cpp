@@ -267,6 +267,14 @@ private slots:
         QCOMPARE(r.stack->labels.at(0), std::string("fqdn=a.b"));
     }
 
+    void flowStyleDocument() {
+        TestSetup t;
+        LoadResult r = t.load("{stack: me/flow, variables: {v: {type: string, value: x}}, services: {s: {image: 'i:${v}'}}}\n");
+        QVERIFY2(r.ok(), qPrintable(describe(r)));
+        QCOMPARE(r.stack->name, std::string("flow"));
+        QCOMPARE(firstSpec(r).image, std::string("i:x"));
+    }
+
     void nameOption() {
         TestSetup t;
         t.options.name = "custom";
