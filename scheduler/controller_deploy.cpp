@@ -316,6 +316,13 @@ void startDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
     policy.now = d.now();
     policy.keepOffline = protectedOfflineNodes(d);
     dep.instanceCount = computeInstanceCount(d.base(), d.index(), svc.spec, policy, splitmix64(static_cast<std::uint64_t>(dep.id)));
+    const PlacementPlan plan = planPlacement(d.base(), d.index(), svc.spec, policy, dep.instanceCount, splitmix64(static_cast<std::uint64_t>(dep.id)));
+    dep.order.clear();
+    for (const auto& [n, node] : plan.kept) {
+        dep.order.push_back(n);
+        dep.keep[n] = node;
+    }
+    dep.order.insert(dep.order.end(), plan.toPlace.begin(), plan.toPlace.end());
     for (const Instance& inst : d.instancesOf(dep.service)) {
         if (inst.number <= dep.instanceCount) continue;
         notify(d, inst.node);
@@ -333,13 +340,15 @@ void stepDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
         return;
     }
     if (static_cast<int>(dep.inFlight.size()) >= instanceDeployParallelism(dep.instanceCount, svc.spec.deploy.minHealth, d.settings().maxInFlightInstanceDeploys)) return;
-    const int n = dep.nextNumber;
+    const int n = dep.nextNumber <= static_cast<int>(dep.order.size()) ? dep.order[static_cast<std::size_t>(dep.nextNumber - 1)] : dep.nextNumber;
     CandidatePolicy policy;
     policy.now = d.now();
     policy.keepOffline = protectedOfflineNodes(d);
     PlacementPass pass(d.base(), d.index(), svc.spec, policy, splitmix64(static_cast<std::uint64_t>(dep.id)));
     for (const auto& [num, node] : dep.placed) pass.assume(node, num);
-    auto placed = pass.place(n);
+    auto kept = dep.keep.find(n);
+    const bool stays = kept != dep.keep.end() && !pass.misfit(kept->second, n);
+    auto placed = stays ? Result<std::string, PlacementFailure>(kept->second) : pass.place(n);
     if (!placed) {
         d.failure(placed.error());
         d.log("placement_failed", instanceName(dep.service, n), placed.error().message);

@@ -62,13 +62,19 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc) {
         ++perNode[*r.node];
     }
     if (svc.spec.strategy == Strategy::Ha) {
-        // Kontena's test (§4.9a): would ha place the instances on the same set
-        // of nodes now? Instances keep their node on ties (rank - 5), so this
-        // only moves instances when zones or nodes changed.
+        // Kontena's test (§4.9a): would a deploy now put the instances on the
+        // same set of nodes? With planPlacement, instances keep their nodes
+        // while zones and nodes hold even shares, so this only fires when the
+        // spread can improve (a zone came back, a node joined an emptier zone).
         std::set<std::string> current, computed;
         for (const auto& [node, c] : perNode) current.insert(node);
         PlacementPass fresh(d.base(), d.index(), svc.spec, keep, seed);
-        for (int n = 1; n <= count; ++n) {
+        const PlacementPlan plan = planPlacement(d.base(), d.index(), svc.spec, keep, count, seed);
+        for (const auto& [n, node] : plan.kept) {
+            fresh.assume(node, n);
+            computed.insert(node);
+        }
+        for (int n : plan.toPlace) {
             auto placedNode = fresh.place(n);
             if (placedNode) computed.insert(placedNode.value());
         }

@@ -309,7 +309,9 @@ struct ServiceDeploy {
     std::int64_t stackDeploy = 0;   // 0: not part of a stack deploy
     bool force = false;
     int instanceCount = 0;
-    int nextNumber = 1;
+    int nextNumber = 1;          // 1-based position in `order`
+    std::vector<int> order;      // instance numbers in placement order (kept first, see planPlacement)
+    std::map<int, std::string> keep;   // instances that stay on their node
     std::int64_t rev = 0;        // deploy_rev handed to agents
     std::map<int, std::string> placed;              // number -> node, placed by this deploy
     std::map<int, Instant> inFlight;                // number -> instance deploy started at

@@ -297,6 +297,45 @@ int PlacementPass::scheduledOn(const std::string& node) const {
 
 bool PlacementPass::fastPathEligible() const { return impl_->fastEligible(); }
 
+PlacementPlan planPlacement(const ClusterState& state, const PlacementIndex& index, const ServiceSpec& service,
+                            CandidatePolicy policy, int count, std::uint64_t passSeed) {
+    PlacementPlan plan;
+    const bool keepAny = service.strategy == Strategy::Ha && !service.stateful;
+    if (!keepAny) {
+        for (int n = 1; n <= count; ++n) plan.toPlace.push_back(n);
+        return plan;
+    }
+    // Even shares over the zones and nodes that are online and active now.
+    std::set<int> zones;
+    int nodes = 0;
+    for (int ord = 0; ord < index.nodeCount(); ++ord) {
+        const Node& n = *index.entry(ord).node;
+        if (n.connected && n.availability == Availability::Active) {
+            zones.insert(index.entry(ord).zone);
+            ++nodes;
+        }
+    }
+    const auto ceilDiv = [](int a, int b) { return b <= 0 ? a : (a + b - 1) / b; };
+    const int zoneShare = ceilDiv(count, static_cast<int>(zones.size()));
+    const int nodeShare = ceilDiv(count, nodes);
+    std::map<int, int> perZone;
+    std::map<std::string, int> perNode;
+    PlacementPass probe(state, index, service, policy, passSeed);
+    for (int n = 1; n <= count; ++n) {
+        const Instance* rec = state.instance(service.key(), n);
+        const int ord = rec && rec->node ? index.ordinalOf(*rec->node) : -1;
+        const bool fits = ord >= 0 && !probe.misfit(*rec->node, n);
+        if (fits && perZone[index.entry(ord).zone] < zoneShare && perNode[*rec->node] < nodeShare) {
+            ++perZone[index.entry(ord).zone];
+            ++perNode[*rec->node];
+            plan.kept.push_back({n, *rec->node});
+        } else {
+            plan.toPlace.push_back(n);
+        }
+    }
+    return plan;
+}
+
 int computeInstanceCount(const ClusterState& state, const PlacementIndex& index, const ServiceSpec& service,
                          CandidatePolicy policy, std::uint64_t passSeed) {
     if (service.strategy != Strategy::Daemon) return service.instances;

@@ -96,6 +96,21 @@ private:
     Impl* impl_;
 };
 
+// What a deploy does with instances 1..count. For stateless ha services,
+// instances whose current node still fits them stay there as long as their
+// zone and node stay within an even share (ceil(count / zones), ceil(count /
+// nodes)); only the rest are placed by the ha strategy, which sees the kept
+// ones and fills the emptiest zones and nodes. Kontena re-placed every
+// instance in number order, which moved healthy instances just because of
+// their numbers (pain point #2174/#2182). Other strategies, and fresh
+// deploys, place every instance in number order, exactly as Kontena.
+struct PlacementPlan {
+    std::vector<std::pair<int, std::string>> kept;   // (number, node), in number order
+    std::vector<int> toPlace;                        // in number order
+};
+PlacementPlan planPlacement(const ClusterState& state, const PlacementIndex& index, const ServiceSpec& service,
+                            CandidatePolicy policy, int count, std::uint64_t passSeed);
+
 // Number of instances a deploy creates now (§3.3): instances for ha/random,
 // (distinct nodes a scratch pass can use) x instances for daemon.
 int computeInstanceCount(const ClusterState& state, const PlacementIndex& index, const ServiceSpec& service,

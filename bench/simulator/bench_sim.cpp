@@ -2,7 +2,7 @@
 // runs S stacks of 10 ha services x I instances; from 30m on, one node
 // disconnects every minute and comes back five minutes later, for the whole
 // simulated period. Prints `BENCH <name> <value> <unit>`.
-//   bench_sim [--nodes 10000] [--stacks 100] [--instances 100] [--hours 24]
+//   bench_sim [--nodes 10000] [--stacks 100] [--instances 100] [--hours 24] [--dump]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -62,6 +62,10 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--stacks")) stacks = v;
         else if (!std::strcmp(argv[i], "--instances")) instances = v;
         else if (!std::strcmp(argv[i], "--hours")) hours = v;
+    }
+    if (argc > 1 && !std::strcmp(argv[argc - 1], "--dump")) {
+        std::fputs(scenarioText(nodes, stacks, instances, hours).c_str(), stdout);   // the scenario, for kontena-sim
+        return 0;
     }
     auto loaded = loadScenarioText(scenarioText(nodes, stacks, instances, hours), "bench.yaml");
     if (!loaded) {

@@ -270,6 +270,32 @@ private slots:
         for (const auto& [k, i] : d.ctl.state().instances) QCOMPARE(i.node, before.at(k).node);
     }
 
+    // Minimal movement: when a node is lost, only its instances move; the
+    // healthy ones keep their nodes whatever their numbers.
+    void onlyTheLostNodesInstancesMove() {
+        Driver d;
+        for (int i = 1; i <= 9; ++i) d.connect("n" + std::to_string(i), {std::string("az=") + static_cast<char>('a' + i % 3)});
+        d.apply(ev::StackApply{"s", {makeService("s", "web", 12)}, {}, true});
+        d.runUntil(at(Duration::minutes(1)));
+        std::map<int, std::string> before;
+        for (const auto& [k, i] : d.ctl.state().instances) before[k.number] = *i.node;
+        const std::string lost = before.at(5);
+        d.apply(ev::NodeClosed{lost, d.node(lost).connectedAt.value()});
+        d.runUntil(at(Duration::minutes(5)));
+        int moved = 0, fromLost = 0;
+        std::map<std::string, int> perZone;
+        for (const auto& [k, i] : d.ctl.state().instances) {
+            QVERIFY(*i.node != lost);
+            if (before.at(k.number) == lost) ++fromLost;
+            else if (before.at(k.number) != *i.node) ++moved;
+            ++perZone[zoneOf(d.node(*i.node))];
+        }
+        QVERIFY(fromLost >= 1);
+        QCOMPARE(moved, 0);
+        QCOMPARE(perZone.size(), std::size_t(3));
+        for (const auto& [z, c] : perZone) QCOMPARE(c, 4);   // still spread 4/4/4 over the zones
+    }
+
     void commitIsTheOnlyWayStateChanges() {
         Driver d;
         d.connect("n1");
