@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "bench/bench_util.h"
 #include "scheduler/placement.h"
 #include "scheduler/random.h"
 
@@ -15,15 +16,6 @@ using namespace kontena;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-long peakRssKiB() {
-    std::ifstream f("/proc/self/status");
-    std::string line;
-    while (std::getline(f, line)) {
-        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return -1;
-}
 
 ClusterState makeGrid(int nodes) {
     ClusterState st;
@@ -125,6 +117,6 @@ void run(int nodes, int services, int instances, int sampleEvery) {
 int main() {
     run(1000, 1000, 100, 10);
     run(10000, 1000, 100, 50);
-    std::printf("BENCH placement_peak_memory %.1f MiB\n", static_cast<double>(peakRssKiB()) / 1024.0);
+    std::printf("BENCH placement_peak_memory %.1f MiB\n", static_cast<double>(kontena::bench::peakRssKiB()) / 1024.0);
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "bench/bench_util.h"
 #include "simulator/engine/engine.h"
 #include "simulator/scenario.h"
 
@@ -17,15 +18,6 @@ using namespace kontena;
 using namespace kontena::sim;
 
 namespace {
-
-long peakRssKiB() {
-    std::ifstream f("/proc/self/status");
-    std::string line;
-    while (std::getline(f, line)) {
-        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return -1;
-}
 
 std::string scenarioText(int nodes, int stacks, int instances, int hours) {
     std::string y = "scenario: bench-flapping\nuntil: " + std::to_string(hours) + "h\ngrid: {initial_size: 3}\nnodes:\n";
@@ -85,6 +77,6 @@ int main(int argc, char** argv) {
     std::printf("BENCH %sevents %ld events\n", p.c_str(), r.stats.events);
     std::printf("BENCH %sinstances_moved %ld instances\n", p.c_str(), r.stats.instancesMoved);
     std::printf("BENCH %schecks_passed %d checks\n", p.c_str(), r.passed ? 1 : 0);
-    std::printf("BENCH %speak_memory %.1f MiB\n", p.c_str(), static_cast<double>(peakRssKiB()) / 1024.0);
+    std::printf("BENCH %speak_memory %.1f MiB\n", p.c_str(), static_cast<double>(kontena::bench::peakRssKiB()) / 1024.0);
     return r.passed ? 0 : 1;
 }
