@@ -65,11 +65,11 @@ void HealthMonitor::check(const QString& name, quint64 generation) {
         socket->connectToHost(w.address, quint16(w.check.port));
         return;
     }
-    QUrl url;
-    url.setScheme(QStringLiteral("http"));
-    url.setHost(w.address);
-    url.setPort(w.check.port);
-    url.setPath(QString::fromStdString(w.check.uri.empty() ? std::string("/") : w.check.uri));
+    // The uri may carry a query: it is appended as written, not set as a path.
+    const QString host = w.address.contains(QLatin1Char(':')) ? QLatin1Char('[') + w.address + QLatin1Char(']') : w.address;
+    QString uri = QString::fromStdString(w.check.uri);
+    if (!uri.startsWith(QLatin1Char('/'))) uri.prepend(QLatin1Char('/'));
+    const QUrl url(QStringLiteral("http://%1:%2").arg(host).arg(w.check.port) + uri);
     QNetworkRequest req(url);
     req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     req.setHeader(QNetworkRequest::UserAgentHeader, userAgent_);
