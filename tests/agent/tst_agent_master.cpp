@@ -2,6 +2,9 @@
 // handshake headers, each close code, reconnect backoff, keepalive, node
 // info, pods fetched on notify_update and converged, states reported. The
 // container runtime here is in memory; tst_agent_docker uses a real engine.
+#include <QCryptographicHash>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QtTest>
 
 #include "agent/agent.h"
@@ -179,6 +182,43 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(master.pongs >= 1, kWait);
         QTRY_VERIFY_WITH_TIMEOUT(pongs.size() >= 2, kWait);   // and the agent pings the master
         QVERIFY(agent.connection().isConnected());
+    }
+
+    void silentMasterMeansReconnect() {
+        // A master that completes the WebSocket handshake and then says
+        // nothing, not even pongs (written by hand: QWebSocketServer always pongs).
+        QTcpServer mute;
+        QVERIFY(mute.listen(QHostAddress::LocalHost, 0));
+        int opened = 0;
+        connect(&mute, &QTcpServer::newConnection, this, [&] {
+            while (QTcpSocket* s = mute.nextPendingConnection()) {
+                connect(s, &QTcpSocket::readyRead, s, [s, &opened] {
+                    const QByteArray req = s->readAll();
+                    const int at = req.indexOf("Sec-WebSocket-Key:");
+                    if (at < 0) return;   // frames after the handshake: ignored
+                    const QByteArray key = req.mid(at + 18, req.indexOf("\r\n", at) - at - 18).trimmed();
+                    const QByteArray accept = QCryptographicHash::hash(QByteArray(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"),
+                                                                       QCryptographicHash::Sha1).toBase64();
+                    s->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                             "Sec-WebSocket-Accept: " + accept + "\r\n\r\n");
+                    ++opened;
+                });
+            }
+        });
+        AgentConfig c;
+        c.masterUrl = QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(mute.serverPort()));
+        c.token = QStringLiteral("t");
+        c.nodeId = QStringLiteral("N");
+        c.nodeName = QStringLiteral("node-1");
+        c.timers.pingInterval = Millis(100);
+        c.timers.pingTimeout = Millis(300);
+        c.timers.reconnectDelay = [](int) { return Millis(50); };
+        Agent agent(c, std::make_shared<FakeRuntime>(), std::nullopt);
+        QSignalSpy retry(&agent.connection(), &MasterConnection::reconnectScheduled);
+        agent.start();
+        QTRY_VERIFY_WITH_TIMEOUT(opened >= 1, kWait);
+        QTRY_VERIFY_WITH_TIMEOUT(retry.size() >= 1, kWait);   // no pong within the timeout: reconnect
+        QTRY_VERIFY_WITH_TIMEOUT(opened >= 2, kWait);
     }
 
     void nodeInfoPeriodically() {
