@@ -25,6 +25,11 @@ const Node* Draft::node(const std::string& name) const {
 
 std::vector<const Node*> Draft::allNodes() const {
     std::vector<const Node*> out;
+    out.reserve(base_.nodes.size() + nodes_.size());
+    if (nodes_.empty()) {   // nothing changed: the base map is already in name order
+        for (const auto& [name, n] : base_.nodes) out.push_back(&n);
+        return out;
+    }
     for (const auto& [name, base] : base_.nodes) {
         if (const Node* n = node(name)) out.push_back(n);
     }

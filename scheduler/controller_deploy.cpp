@@ -368,7 +368,7 @@ void stepDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
     const bool moved = old && old->node && *old->node != node;
     const bool needsContainer = !old || !old->node || moved || old->serviceRevision != svc.revision ||
                                 old->observed == ObservedState::Missing;
-    if (needsContainer && !draftQuorum(d)) {
+    if (needsContainer && !d.quorum()) {
         finishDeploy(d, dep, DeployState::Error, "Cannot create container for " + instanceName(dep.service, n) + " on " + node + ": " + quorumRefusal(d));
         return;
     }

@@ -52,6 +52,8 @@ public:
     void putStackDeploy(StackDeployRecord d);
 
     mut::PutCounters& counters();
+    // The etcd quorum as of this draft (kept current by updateQuorum on every node change).
+    bool quorum() const { return counters_.quorum; }
     const mut::PutCounters& counters() const { return counters_; }
 
     void log(const std::string& kind, const std::string& subject, const std::string& detail);

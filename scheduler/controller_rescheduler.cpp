@@ -32,7 +32,7 @@ bool stackDeployBlocks(const Draft& d, const std::string& stack) {
     return false;
 }
 
-std::optional<Misplacement> misplacement(const Draft& d, const Service& svc) {
+std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, const std::set<std::string>& protectedNodes) {
     CandidatePolicy policy;
     policy.now = d.now();
     policy.includeOfflineWithinGrace = true;
@@ -41,7 +41,7 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc) {
     // Counting and the ha comparison leave protected offline nodes (mass-offline
     // limit) where they are; the per-instance test below still reports them.
     CandidatePolicy keep = policy;
-    keep.keepOffline = protectedOfflineNodes(d);
+    keep.keepOffline = protectedNodes;
     const int count = computeInstanceCount(d.base(), d.index(), svc.spec, keep, seed);
     const auto records = d.instancesOf(svc.spec.key());
     int placed = 0;
@@ -144,6 +144,7 @@ void onReschedulePass(Draft& d, const Timer& t) {
         }
     }
 
+    const std::set<std::string> protectedNodes = protectedOfflineNodes(d);
     for (const auto& [key, base] : d.base().services) {
         const Service* svc = d.service(key);
         if (!svc || svc->spec.stateful || svc->state != ServiceState::Running) continue;
@@ -159,7 +160,7 @@ void onReschedulePass(Draft& d, const Timer& t) {
             createDeploy(d, key, "scheduler: lagging behind");
             continue;
         }
-        auto wrong = misplacement(d, *svc);
+        auto wrong = misplacement(d, *svc, protectedNodes);
         if (!wrong) continue;
         if (!evictionAllowed(d, wrong->offlineNodes, offlineFraction)) {
             d.log("eviction_limited", key,

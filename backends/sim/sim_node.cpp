@@ -2,13 +2,18 @@
 
 namespace kontena::simnode {
 
-std::vector<agent::Pod> podsFor(const ClusterState& master, const std::string& node) {
+std::vector<agent::Pod> podsFor(const ClusterState& master, const PlacementIndex& index, const std::string& node) {
     std::vector<agent::Pod> pods;
-    for (const auto& [key, inst] : master.instances) {
-        if (inst.node != node || inst.desired == DesiredState::Initialized) continue;
-        const Service* svc = master.service(key.service);
+    const int ord = index.ordinalOf(node);
+    if (ord < 0) return pods;
+    for (const auto& [service, numbers] : index.occupancy(ord)) {
+        const Service* svc = master.service(service);
         if (!svc) continue;
-        pods.push_back(agent::Pod{key.service, key.number, inst.desired, inst.deployRev, svc->revision});
+        for (int number : numbers) {
+            const Instance* inst = master.instance(service, number);
+            if (!inst || inst->node != node || inst->desired == DesiredState::Initialized) continue;
+            pods.push_back(agent::Pod{service, number, inst->desired, inst->deployRev, svc->revision});
+        }
     }
     return pods;
 }
@@ -109,7 +114,7 @@ void SimNode::onTask(const NodeTask& task, Instant now, const ClusterState& mast
         c.restartAt.reset();
         out.running.push_back({key, name_});
         if (const HealthCheck* hc = healthCheckOf(key, master)) scheduleHealth(key, now + hc->initialDelay, out);
-        sync(podsFor(master, name_), master.quorum, reachable_, now, master, out);
+        out.resync = true;
         return;
     }
     case TaskKind::RestartDue:

@@ -35,6 +35,7 @@ struct Effects {
     std::vector<ev::InstanceHealth> health;      // to the master
     std::vector<std::pair<InstanceKey, std::string>> running;   // containers that started running (key, node)
     std::vector<std::pair<InstanceKey, std::string>> restarts;  // restarts with their cause ("crash", "unhealthy", "user")
+    bool resync = false;                         // a container came up: sync again to report it
 };
 
 class SimNode {
@@ -75,7 +76,8 @@ private:
     std::uint64_t nextEpoch_ = 1;
 };
 
-// The pods the master wants on `node` (its instance records there).
-std::vector<agent::Pod> podsFor(const ClusterState& master, const std::string& node);
+// The pods the master wants on `node` (its instance records there), found
+// through the placement index's occupancy of that node.
+std::vector<agent::Pod> podsFor(const ClusterState& master, const PlacementIndex& index, const std::string& node);
 
 }  // namespace kontena::simnode

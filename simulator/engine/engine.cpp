@@ -236,7 +236,7 @@ void World::syncNode(const std::string& node) {
     n.needsSync = false;
     const std::size_t before = n.sim.containers().size();
     simnode::Effects fx;
-    n.sim.sync(simnode::podsFor(ctl_.state(), node), ctl_.state().quorum, true, now_, ctl_.state(), fx);
+    n.sim.sync(simnode::podsFor(ctl_.state(), ctl_.index(), node), ctl_.state().quorum, true, now_, ctl_.state(), fx);
     const std::size_t after = n.sim.containers().size();
     if (after < before) report_.stats.instancesStopped += static_cast<long>(before - after);
     applyEffects(node, fx);
@@ -244,6 +244,7 @@ void World::syncNode(const std::string& node) {
 
 void World::applyEffects(const std::string& node, simnode::Effects& fx) {
     for (auto& [at, task] : fx.tasks) push(at, NodeTaskItem{node, task});
+    if (fx.resync) push(now_, SyncItem{node});
     for (auto& r : fx.reports) push(now_, CoreEventItem{r});
     for (auto& h : fx.health) push(now_, CoreEventItem{h});
     for (auto& [key, on] : fx.running) noteRunning(key, on);
