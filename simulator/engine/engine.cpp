@@ -426,8 +426,9 @@ void World::applyScenarioEvent(const Event& e, EventOutcome& out) {
                            refusal = "service " + svc->spec.key() + " has no health check";
                            return;
                        }
+                       // The world's truth about this instance's health follows it to any node.
                        simnode::Effects fx;
-                       nodes_.at(*inst->node).sim.setFailingHealth(InstanceKey{x.instance.service.key(), x.instance.number}, true, now_, master(), fx);
+                       for (auto& [name, n] : nodes_) n.sim.setFailingHealth(InstanceKey{x.instance.service.key(), x.instance.number}, true, now_, master(), fx);
                    },
                    [&](const InstanceHealthy& x) {
                        const Instance* inst = master().instance(x.instance.service.key(), x.instance.number);
@@ -436,7 +437,7 @@ void World::applyScenarioEvent(const Event& e, EventOutcome& out) {
                            return;
                        }
                        simnode::Effects fx;
-                       nodes_.at(*inst->node).sim.setFailingHealth(InstanceKey{x.instance.service.key(), x.instance.number}, false, now_, master(), fx);
+                       for (auto& [name, n] : nodes_) n.sim.setFailingHealth(InstanceKey{x.instance.service.key(), x.instance.number}, false, now_, master(), fx);
                    },
                    [&](const EtcdMemberFail& x) {
                        if (WorldNode* n = node(x.node)) {

@@ -79,6 +79,9 @@ std::vector<Event> randomFaults(const Scenario& sc, Rng& rng, const std::vector<
     // Liveness phase: heal everything at the end.
     const Instant healAt = sc.end();
     out.push_back(makeEvent(healAt, Heal{}));
+    for (const auto& [key, count] : services) {
+        for (int k = 1; k <= count; ++k) out.push_back(makeEvent(healAt, InstanceHealthy{InstanceRef{refOf(key), k}}));
+    }
     for (const auto& n : sc.nodes) {
         out.push_back(makeEvent(healAt, NodeResponsive{n.name}));
         out.push_back(makeEvent(healAt, NodeConnect{n.name}));
