@@ -3,6 +3,7 @@
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <QPointer>
+#include <QTcpSocket>
 #include <QTimer>
 
 Q_LOGGING_CATEGORY(lcPods, "kontena.agent.pods")
@@ -170,6 +171,7 @@ std::vector<PodSupervisor::Job> PodSupervisor::jobsFor(const std::vector<agent::
         j.name = nameOf(j.key);
         j.grace = graceOf(j.key);
         if (j.kind == Job::Stop || j.kind == Job::Remove) {
+            portWaiting_.erase(j.key);
             // Ours, not a crash: the die event this causes is ignored.
             if (auto it = containers_.find(j.key); it != containers_.end()) {
                 it->second.state = agent::ContainerState::Stopped;
@@ -227,8 +229,10 @@ void PodSupervisor::merge(const std::vector<OwnedContainer>& owned) {
         c.serviceRevision = o.serviceRevision;
         if (busy_.count(key)) continue;
         if (o.state == ObservedState::Running) {
-            if (c.state != agent::ContainerState::Running || newId) markRunning(key);
-        } else if (c.state == agent::ContainerState::Running) {
+            const bool waiting = c.state == agent::ContainerState::Starting && portWaiting_.count(key) && !newId;
+            if (!waiting && (c.state != agent::ContainerState::Running || newId)) becameRunning(key);
+        } else if (c.state == agent::ContainerState::Running ||
+                   (c.state == agent::ContainerState::Starting && portWaiting_.count(key))) {
             noteCrash(key);   // it stopped and we did not stop it
         } else if (!(c.state == agent::ContainerState::Exited && c.restartAt)) {
             c.state = agent::ContainerState::Stopped;
@@ -244,6 +248,75 @@ void PodSupervisor::merge(const std::vector<OwnedContainer>& owned) {
         ids_.erase(it->first);
         it = containers_.erase(it);
     }
+}
+
+void PodSupervisor::becameRunning(const InstanceRef& key) {
+    auto pod = pods_.find(key);
+    if (pod == pods_.end() || !pod->second.spec.deploy.waitForPort || !addressOf_) {
+        markRunning(key);
+        return;
+    }
+    agent::Container& c = containers_.at(key);
+    c.state = agent::ContainerState::Starting;
+    c.runningSince = now();
+    const QString id = ids_[key];
+    portWaiting_[key] = id;
+    const int port = *pod->second.spec.deploy.waitForPort;
+    const qint64 deadline = QDateTime::currentMSecsSinceEpoch() + portWaitMax_.count();
+    auto lookup = addressOf_;
+    const QString name = nameOf(key);
+    onWorker([lookup, name] { return lookup(name); }, [this, key, id, port, deadline](const QString& address) {
+        probePort(key, id, address, port, deadline);
+    });
+}
+
+void PodSupervisor::probePort(const InstanceRef& key, const QString& id, const QString& address, int port, qint64 deadlineMs) {
+    auto waiting = portWaiting_.find(key);
+    if (waiting == portWaiting_.end() || waiting->second != id) return;   // re-created, stopped or crashed meanwhile
+    auto done = [this, key, id](bool open) {
+        auto w = portWaiting_.find(key);
+        auto c = containers_.find(key);
+        if (w == portWaiting_.end() || w->second != id || c == containers_.end() ||
+            c->second.state != agent::ContainerState::Starting)
+            return;
+        portWaiting_.erase(w);
+        if (!open) {
+            qCWarning(lcPods).noquote() << nameOf(key) << "wait_for_port: the port did not open in time";
+            reportError(key, QStringLiteral("wait_for_port: port did not open in time"));
+        }
+        markRunning(key);
+        reportFromStep();
+    };
+    auto* socket = new QTcpSocket(this);
+    auto* deadline = new QTimer(socket);
+    deadline->setSingleShot(true);
+    auto retry = [this, socket, key, id, address, port, deadlineMs, done] {
+        socket->deleteLater();
+        if (QDateTime::currentMSecsSinceEpoch() >= deadlineMs) {
+            done(false);
+            return;
+        }
+        QTimer::singleShot(portProbeEvery_, this, [this, key, id, address, port, deadlineMs] {
+            probePort(key, id, address, port, deadlineMs);
+        });
+    };
+    connect(socket, &QTcpSocket::connected, this, [socket, done] {
+        socket->disconnect();
+        socket->abort();
+        socket->deleteLater();
+        done(true);
+    });
+    connect(socket, &QTcpSocket::errorOccurred, this, [socket, retry](QAbstractSocket::SocketError) {
+        socket->disconnect();
+        retry();
+    });
+    connect(deadline, &QTimer::timeout, this, [socket, retry] {
+        socket->disconnect();
+        socket->abort();
+        retry();
+    });
+    deadline->start(std::min<std::chrono::milliseconds>(portProbeEvery_, std::chrono::milliseconds(1000)));
+    socket->connectToHost(address, quint16(port));
 }
 
 void PodSupervisor::markRunning(const InstanceRef& key) {
@@ -267,12 +340,15 @@ void PodSupervisor::containerDied(const std::string& serviceId, int number, qint
     auto it = containers_.find(key);
     if (it == containers_.end() || busy_.count(key)) return;
     const agent::Container& c = it->second;
-    if (c.state != agent::ContainerState::Running) return;           // stopped by us, or known already
+    const bool up = c.state == agent::ContainerState::Running ||
+                    (c.state == agent::ContainerState::Starting && portWaiting_.count(key));
+    if (!up) return;                                                  // stopped by us, or known already
     if (c.runningSince && atMs > 0 && atMs < c.runningSince->ms) return;   // the end of an earlier run
     noteCrash(key);
 }
 
 void PodSupervisor::noteCrash(const InstanceRef& key) {
+    portWaiting_.erase(key);
     agent::Container& c = containers_.at(key);
     const QString name = nameOf(key);
     emit containerGone(name);
@@ -307,7 +383,7 @@ void PodSupervisor::crashRestartDue(const InstanceRef& key, Instant due) {
             return;
         }
         emit restarted(nameOf(key), QStringLiteral("crash"));
-        markRunning(key);
+        becameRunning(key);
         reportFromStep();
     });
 }

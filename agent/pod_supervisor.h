@@ -54,6 +54,11 @@ public:
 
     bool passRunning() const { return passRunning_; }
     bool hasPods() const { return havePods_; }
+    // Reference 4.8: probe every second, one second each, at most 300 s.
+    void setWaitForPortLimits(std::chrono::milliseconds every, std::chrono::milliseconds max) {
+        portProbeEvery_ = every;
+        portWaitMax_ = max;
+    }
     const std::map<InstanceRef, agent::Container>& containers() const { return containers_; }
     std::optional<protocol::PodSpec> podFor(const QString& containerName) const;
     QString containerNameOf(const InstanceRef& key) const { return nameOf(key); }
@@ -77,6 +82,10 @@ private:
     void noteCrash(const InstanceRef& key);
     void crashRestartDue(const InstanceRef& key, Instant due);
     void markRunning(const InstanceRef& key);
+    // The container runs; with wait_for_port it counts as Starting (the
+    // step reports nothing yet) until the port accepts a connection.
+    void becameRunning(const InstanceRef& key);
+    void probePort(const InstanceRef& key, const QString& id, const QString& address, int port, qint64 deadlineMs);
     std::vector<agent::Pod> stepPods() const;
     std::vector<agent::Container> stepContainers() const;
     // Runs the step and sends only its reports.
@@ -100,6 +109,8 @@ private:
     std::map<InstanceRef, QString> names_, ids_;
     std::map<InstanceRef, QString> lastError_;
     std::set<InstanceRef> busy_;   // a runtime call for it is under way
+    std::map<InstanceRef, QString> portWaiting_;   // container id whose wait_for_port probe runs
+    std::chrono::milliseconds portProbeEvery_{1000}, portWaitMax_{300'000};
     bool havePods_ = false;
     bool passRunning_ = false;
     bool passAgain_ = false;

@@ -296,6 +296,36 @@ private slots:
         }
     }
 
+    void waitForPortHoldsTheRunningReport() {
+        quint16 port = 0;
+        {
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+            port = probe.serverPort();
+        }
+        TestMaster master;
+        QVERIFY(master.listen());
+        auto runtime = std::make_shared<FakeRuntime>();
+        Agent agent(configFor(master), runtime, std::nullopt);
+        agent.supervisor().setAddressLookup([](const QString&) { return QStringLiteral("127.0.0.1"); });
+        agent.supervisor().setWaitForPortLimits(Millis(50), Millis(60'000));
+        agent.start();
+        QTRY_VERIFY_WITH_TIMEOUT(agent.connection().isConnected(), kWait);
+        auto p = pod("api", 1, 100);
+        p.spec.deploy.waitForPort = port;
+        master.pods.pods = {p};
+        master.notifyUpdate();
+        // The container runs, the port is closed: no "running" report yet.
+        QTRY_VERIFY_WITH_TIMEOUT(runtime->snapshot().size() == 1 && !agent.supervisor().passRunning() &&
+                                     runtime->snapshot().begin()->second.state == ObservedState::Running, kWait);
+        QVERIFY(!master.lastReportOf(QStringLiteral("web/api"), 1).has_value());
+        QTcpServer service;
+        QVERIFY(service.listen(QHostAddress::LocalHost, port));
+        QTRY_VERIFY_WITH_TIMEOUT(master.lastReportOf(QStringLiteral("web/api"), 1).has_value(), kWait);
+        QCOMPARE(master.lastReportOf(QStringLiteral("web/api"), 1)->state, ObservedState::Running);
+        QCOMPARE(master.reportsOf(QStringLiteral("web/api"), 1).size(), 1);
+    }
+
     void pollsPodsPeriodically() {
         TestMaster master;
         QVERIFY(master.listen());
