@@ -79,6 +79,7 @@ RunReport World::run() {
         if (options_.observer && instantDone) {
             std::map<InstanceKey, int> running;
             for (const auto& [name, n] : nodes_) {
+                if (!options_.observeRunning) break;
                 const Node* m = ctl_.state().node(name);
                 if (!m || !m->connected || !n.connectionOpen || !pathUp(n)) continue;   // online and in touch with the master
                 for (const auto& [key, c] : n.sim.containers()) {

@@ -75,6 +75,7 @@ using StepObserver = std::function<void(Instant now, const ClusterState& master,
 struct EngineOptions {
     std::uint64_t seed = 1;
     StepObserver observer;
+    bool observeRunning = true;   // fill the observer's runningOnline map (costs a pass over all containers)
     bool recordSpans = false;   // fill nodeSpans / instanceSpans (the timeline picture)
     // Extra scenario events (explore's random faults), merged by time.
     std::vector<Event> extraEvents;

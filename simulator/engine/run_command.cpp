@@ -1,5 +1,6 @@
 #include "simulator/engine/run_command.h"
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -42,7 +43,23 @@ int runCommand(const RunOptions& options) {
         EngineOptions eo;
         eo.seed = options.seed.value_or(sc.seed);
         eo.recordSpans = options.timeline.has_value();
+        // A progress line for long runs on a terminal (wall clock here only, never in the report).
+        const bool tty = isatty(2) != 0 && !options.quiet;
+        auto lastPrint = std::chrono::steady_clock::now();
+        bool printed = false;
+        if (tty) {
+            eo.observeRunning = false;
+            eo.observer = [&](Instant now, const ClusterState&, const std::map<InstanceKey, int>&) {
+                const auto wall = std::chrono::steady_clock::now();
+                if (wall - lastPrint < std::chrono::milliseconds(500)) return;
+                lastPrint = wall;
+                printed = true;
+                std::fprintf(stderr, "\r%s: simulated %s of %s   ", sc.file.string().c_str(), formatDuration(now - Instant(0)).c_str(),
+                             formatDuration(sc.end() - Instant(0)).c_str());
+            };
+        }
         const RunReport report = runScenario(sc, eo);
+        if (printed) std::fprintf(stderr, "\r%80s\r", "");
         allPassed = allPassed && report.passed;
         if (!options.quiet) std::cout << reportText(report, sc.file.string());
         else if (!report.passed) {
