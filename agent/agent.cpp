@@ -42,6 +42,7 @@ Agent::Agent(AgentConfig config, std::shared_ptr<NodeRuntime> runtime, std::opti
         connect(streams_.get(), &ContainerStreams::died, this, [this](const QString& service, int n, qint64 atMs) {
             supervisor_.containerDied(service.toStdString(), n, atMs);
         });
+        connect(streams_.get(), &ContainerStreams::resynced, this, [this] { supervisor_.resync(); });
         connect(streams_.get(), &ContainerStreams::event, this,
                 [this](const ContainerEvent& e) { conn_.notify(QString::fromLatin1(method::kContainersEvent), params(toJson(e))); });
         connect(streams_.get(), &ContainerStreams::logBatch, this,

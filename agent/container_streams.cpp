@@ -32,6 +32,7 @@ void ContainerStreams::start() {
         {QStringLiteral("label"), {QLatin1String(docker::label::kGridName) + QLatin1Char('=') + grid_}}};
     events_ = std::make_unique<docker::EventStream>(client_, filters);
     connect(events_.get(), &docker::EventStream::event, this, &ContainerStreams::onEvent);
+    connect(events_.get(), &docker::EventStream::resynced, this, [this] { emit resynced(); });
     events_->start();
     statsTimer_.start(timers_.statsInterval);
 }

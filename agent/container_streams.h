@@ -43,6 +43,8 @@ signals:
     void died(const QString& serviceId, int instanceNumber, qint64 atMs);
     void logBatch(const kontena::protocol::LogBatch& batch);
     void stat(const kontena::protocol::ContainerStat& stat);
+    // The events stream came back after a gap: events may be lost, look again.
+    void resynced();
 
 private:
     void onEvent(const docker::EngineEvent& e);

@@ -78,6 +78,11 @@ void PodSupervisor::sync(const QList<protocol::PodSpec>& pods) {
     runPass();
 }
 
+void PodSupervisor::resync() {
+    if (havePods_) runPass();
+    else rediscover();
+}
+
 void PodSupervisor::runPass() {
     if (passRunning_) {
         passAgain_ = true;

@@ -47,6 +47,9 @@ public:
     void rediscover();
     // The master's desired pods: converge to them.
     void sync(const QList<protocol::PodSpec>& pods);
+    // Looks at the engine again (after an events gap): a pass with the
+    // pods last received, or only learning what exists before the first.
+    void resync();
     // The engine reported `die` for the instance at `atMs` (epoch ms).
     void containerDied(const std::string& serviceId, int number, qint64 atMs);
     // A health check found the instance unhealthy: restart it (reference 8.2).

@@ -45,7 +45,7 @@ class TstAgentDocker : public QObject {
 
     kontena::testing::EngineFixture fx_;
 
-    std::unique_ptr<Agent> makeAgent(const TestMaster& master) {
+    std::unique_ptr<Agent> makeAgent(const TestMaster& master, Millis poll = Millis(30'000)) {
         AgentConfig c;
         c.masterUrl = master.url();
         c.token = QStringLiteral("grid-secret");
@@ -56,6 +56,7 @@ class TstAgentDocker : public QObject {
         c.timers.reconnectDelay = [](int) { return Millis(100); };
         c.timers.statsInterval = Millis(500);
         c.timers.logFlushInterval = Millis(100);
+        c.timers.podPollInterval = poll;
         auto client = fx_.dockerd.client();
         auto runtime = std::make_shared<docker::DockerRuntime>(client, NodeIdentity{"test", "node-1"});
         return std::make_unique<Agent>(c, runtime, client);
@@ -203,6 +204,26 @@ private slots:
         QVERIFY(info);
         QVERIFY(info.value().state.running);
         QCOMPARE(restarts.size(), 1);   // healthy now: no further restarts
+        clearAll(master, *agent);
+    }
+
+    void daemonRestartBringsContainersBack() {
+        TestMaster master;
+        QVERIFY(master.listen());
+        auto agent = makeAgent(master, Millis(1000));
+        agent->start();
+        QTRY_VERIFY_WITH_TIMEOUT(agent->connection().isConnected(), kWait);
+        master.pods.pods = {pod("web", 1, 100, sleeper()), pod("web", 2, 100, sleeper())};
+        master.notifyUpdate();
+        const QStringList two{QStringLiteral("agent.web-1"), QStringLiteral("agent.web-2")};
+        QTRY_VERIFY_WITH_TIMEOUT(allRunning(two), kWait);
+        const auto before = engineContainers();
+        // Without live-restore the engine stops every container on its way down.
+        auto restarted = fx_.dockerd.restartDaemon();
+        QVERIFY2(restarted, restarted ? "" : qPrintable(restarted.error().message));
+        QTRY_VERIFY_WITH_TIMEOUT(allRunning(two), kWait);
+        const auto after = engineContainers();
+        for (const QString& n : two) QCOMPARE(after.at(n).first, before.at(n).first);   // started again, not re-created
         clearAll(master, *agent);
     }
 
