@@ -491,24 +491,23 @@ void World::recordSpans() {
             if (state.empty()) nodeSpanOpen_.erase(name);
             else nodeSpanOpen_[name] = {state, now_};
         }
-        std::map<InstanceKey, std::string> runningNow;
+        std::set<std::pair<InstanceKey, std::string>> runningNow;   // a moved instance may still run on a lost node
         for (const auto& [name, n] : nodes_) {
             for (const auto& [key, c] : n.sim.containers()) {
-                if (c.state == agent::ContainerState::Running) runningNow[key] = name;
+                if (c.state == agent::ContainerState::Running) runningNow.insert({key, name});
             }
         }
         for (auto it = instSpanOpen_.begin(); it != instSpanOpen_.end();) {
-            auto r = runningNow.find(it->first);
-            if (r != runningNow.end() && r->second == it->second.first) {
+            if (runningNow.count(it->first)) {
                 ++it;
                 continue;
             }
-            report_.instanceSpans.push_back(InstanceSpan{instanceName(it->first.service, it->first.number), it->first.service,
-                                                         it->second.first, it->second.second, now_});
+            const auto& [key, node] = it->first;
+            report_.instanceSpans.push_back(InstanceSpan{instanceName(key.service, key.number), key.service, node, it->second, now_});
             it = instSpanOpen_.erase(it);
         }
-        for (const auto& [key, node] : runningNow) {
-            if (!instSpanOpen_.count(key)) instSpanOpen_[key] = {node, now_};
+        for (const auto& kn : runningNow) {
+            if (!instSpanOpen_.count(kn)) instSpanOpen_[kn] = now_;
         }
     }
     const bool q = ctl_.state().quorum;
@@ -522,8 +521,8 @@ void World::recordSpans() {
 
 void World::closeSpans() {
     for (const auto& [name, open] : nodeSpanOpen_) report_.nodeSpans.push_back(NodeSpan{name, open.second, now_, open.first});
-    for (const auto& [key, open] : instSpanOpen_) {
-        report_.instanceSpans.push_back(InstanceSpan{instanceName(key.service, key.number), key.service, open.first, open.second, now_});
+    for (const auto& [kn, since] : instSpanOpen_) {
+        report_.instanceSpans.push_back(InstanceSpan{instanceName(kn.first.service, kn.first.number), kn.first.service, kn.second, since, now_});
     }
     if (quorumLostAt_) report_.quorumLoss.push_back(QuorumSpan{*quorumLostAt_, now_});
 }

@@ -121,7 +121,7 @@ private:
     std::vector<std::size_t> openIntervals_;
     // spans
     std::map<std::string, std::pair<std::string, Instant>> nodeSpanOpen_;
-    std::map<InstanceKey, std::pair<std::string, Instant>> instSpanOpen_;
+    std::map<std::pair<InstanceKey, std::string>, Instant> instSpanOpen_;   // (instance, node) -> running since
     std::optional<Instant> quorumLostAt_;
     bool everHadQuorum_ = false;
 

@@ -9,6 +9,7 @@
 
 #include "simulator/engine/engine.h"
 #include "simulator/engine/explore.h"
+#include "simulator/engine/timeline_png.h"
 #include "simulator/engine/timeline_svg.h"
 #include "simulator/scenario.h"
 
@@ -81,7 +82,15 @@ int runCommand(const RunOptions& options) {
         if (options.timeline) {
             std::string path = *options.timeline;
             if (many) path = sc.name + "." + path;
-            if (!writeFile(path, renderTimelineSvg(report))) {
+            const std::string svg = renderTimelineSvg(report);
+            const bool png = path.size() > 4 && path.compare(path.size() - 4, 4, ".png") == 0;
+            if (png) {
+                const std::string error = writeTimelinePng(svg, path);
+                if (!error.empty()) {
+                    std::cerr << "cannot write timeline " << path << ": " << error << "\n";
+                    return 2;
+                }
+            } else if (!writeFile(path, svg)) {
                 std::cerr << "cannot write timeline " << path << "\n";
                 return 2;
             }

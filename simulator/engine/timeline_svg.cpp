@@ -107,7 +107,8 @@ std::string renderTimelineSvg(const RunReport& r, const TimelineStyle& st) {
         o << "<line x1=\"" << st.labelWidth << "\" y1=\"" << y + st.rowHeight << "\" x2=\"" << st.width - 20 << "\" y2=\""
           << y + st.rowHeight << "\" stroke=\"#dddddd\"/>\n";
     }
-    for (const auto& [node, spans] : byNode) {
+    for (auto& [node, spans] : byNode) {
+        std::stable_sort(spans.begin(), spans.end(), [](const InstanceSpan* a, const InstanceSpan* b) { return a->from < b->from; });
         auto it = row.find(node);
         if (it == row.end()) continue;
         const int y = top + markerRow + it->second * st.rowHeight;

@@ -1,5 +1,8 @@
 // The engine itself on small inline scenarios: a check that must fail
 // fails, refusals are recorded, the timeline picture has what it promises.
+#include <QImage>
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include "simulator/engine/engine.h"
@@ -88,6 +91,37 @@ private slots:
         QVERIFY(svg.find(serviceColour("web/api")) != std::string::npos);   // instance bars
         QVERIFY(svg.find("w-1 offline from 2m") != std::string::npos);       // shaded offline period
         QVERIFY(svg.find("node_disconnect") != std::string::npos);           // event marker with its message
+    }
+
+    // kontena-sim writes the picture as PNG when the file name says so, and a
+    // moved instance shows on its new node while the old one is offline.
+    void timelineAsPngFromTheProgram() {
+        QTemporaryDir dir;
+        const QString png = dir.filePath(QStringLiteral("t.png"));
+        const QString scenario = qEnvironmentVariable("KONTENA_SOURCE_DIR") + QStringLiteral("/scenarios/zone-loss-ha.yaml");
+        QProcess sim;
+        sim.start(qEnvironmentVariable("KONTENA_SIM"), {QStringLiteral("run"), scenario, QStringLiteral("--timeline"), png, QStringLiteral("--quiet")});
+        QVERIFY(sim.waitForFinished(60000));
+        QCOMPARE(sim.exitCode(), 0);
+        QImage image(png);
+        QVERIFY2(!image.isNull(), "not a PNG");
+        QCOMPARE(image.width(), 1400);
+        const auto r = runScenario(*[]() {
+            static Scenario sc = [] {
+                auto loaded = loadScenarioFile(qEnvironmentVariable("KONTENA_SOURCE_DIR").toStdString() + "/scenarios/zone-loss-ha.yaml");
+                return std::move(loaded).value();
+            }();
+            return &sc;
+        }(), [] {
+            EngineOptions o;
+            o.recordSpans = true;
+            return o;
+        }());
+        bool movedOntoA2 = false;
+        for (const auto& s : r.instanceSpans) {
+            movedOntoA2 = movedOntoA2 || (s.node == "a-2" && s.from > Instant(Duration::minutes(5).ms) && s.from < Instant(Duration::minutes(10).ms));
+        }
+        QVERIFY(movedOntoA2);
     }
 
     void sameSeedSameReportOtherSeedMayDiffer() {
