@@ -9,6 +9,7 @@
 // offline, instances are evicted from at most one more offline node per
 // massOfflineEvictionInterval, and not at all when every node is offline.
 #include <map>
+#include <utility>
 
 #include "scheduler/controller_internal.h"
 #include "scheduler/random.h"
@@ -136,13 +137,14 @@ void onReschedulePass(Draft& d, const Timer& t) {
     // Never re-deploy with zero nodes: the master is more likely the one cut off.
     if (connected == 0) return;
     const double offlineFraction = total ? static_cast<double>(total - connected) / total : 0.0;
-    for (const auto& name : d.counters().evictedNodes) {
+    // Nodes that are back (or gone) are no longer "evicted"; read first, write only on change.
+    std::set<std::string> stillEvicted;
+    const auto& evicted = std::as_const(d).counters().evictedNodes;
+    for (const auto& name : evicted) {
         const Node* n = d.node(name);
-        if (!n || n->connected) {
-            d.counters().evictedNodes.erase(name);
-            break;   // erase one per pass keeps iteration valid; the rest go next pass
-        }
+        if (n && !n->connected) stillEvicted.insert(name);
     }
+    if (stillEvicted.size() != evicted.size()) d.counters().evictedNodes = std::move(stillEvicted);
 
     const std::set<std::string> protectedNodes = protectedOfflineNodes(d);
     for (const auto& [key, base] : d.base().services) {

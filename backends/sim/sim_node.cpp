@@ -158,10 +158,7 @@ void SimNode::restart(const InstanceKey& key, Instant now, const ClusterState& m
     startContainer(key, now, master, out);
 }
 
-void SimNode::setFailingHealth(const InstanceKey& key, bool failing, Instant now, const ClusterState& master, Effects& out) {
-    (void)now;
-    (void)master;
-    (void)out;
+void SimNode::setFailingHealth(const InstanceKey& key, bool failing) {
     if (failing) failingHealth_.insert(key);
     else failingHealth_.erase(key);
 }

@@ -56,7 +56,7 @@ public:
     // The user (or the master) restarts the container.
     void restart(const InstanceKey& key, Instant now, const ClusterState& master, const std::string& cause, Effects& out);
     // The world's truth about an instance's health check from now on.
-    void setFailingHealth(const InstanceKey& key, bool failing, Instant now, const ClusterState& master, Effects& out);
+    void setFailingHealth(const InstanceKey& key, bool failing);
 
     // Observers for checks and reports.
     const std::map<InstanceKey, agent::Container>& containers() const { return containers_; }

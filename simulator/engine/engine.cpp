@@ -428,8 +428,7 @@ void World::applyScenarioEvent(const Event& e, EventOutcome& out) {
                            return;
                        }
                        // The world's truth about this instance's health follows it to any node.
-                       simnode::Effects fx;
-                       for (auto& [name, n] : nodes_) n.sim.setFailingHealth(InstanceKey{x.instance.service.key(), x.instance.number}, true, now_, master(), fx);
+                       for (auto& [name, n] : nodes_) n.sim.setFailingHealth(InstanceKey{x.instance.service.key(), x.instance.number}, true);
                    },
                    [&](const InstanceHealthy& x) {
                        const Instance* inst = master().instance(x.instance.service.key(), x.instance.number);
@@ -437,8 +436,7 @@ void World::applyScenarioEvent(const Event& e, EventOutcome& out) {
                            refusal = "instance " + x.instance.name() + " does not exist";
                            return;
                        }
-                       simnode::Effects fx;
-                       for (auto& [name, n] : nodes_) n.sim.setFailingHealth(InstanceKey{x.instance.service.key(), x.instance.number}, false, now_, master(), fx);
+                       for (auto& [name, n] : nodes_) n.sim.setFailingHealth(InstanceKey{x.instance.service.key(), x.instance.number}, false);
                    },
                    [&](const EtcdMemberFail& x) {
                        if (WorldNode* n = node(x.node)) {
