@@ -172,7 +172,7 @@ void World::handleCommand(const Command& c) {
                    [&](const cmd::NotifyNode& x) {
                        auto it = nodes_.find(x.node);
                        if (it == nodes_.end()) return;
-                       if (it->second.connectionOpen && pathUp(it->second)) push(now_, SyncItem{x.node});
+                       if (it->second.connectionOpen && pathUp(it->second)) queueSync(it->second);
                        else it->second.needsSync = true;
                    },
                    [&](const cmd::CloseConnection& x) {
@@ -226,10 +226,18 @@ void World::updateEtcd(WorldNode& n) {
     if (n.joined && !n.removed) deliver(ev::EtcdMember{n.spec.name, healthy});
 }
 
+void World::queueSync(WorldNode& n) {
+    if (n.syncQueued) return;
+    n.syncQueued = true;
+    push(now_, SyncItem{n.spec.name});
+}
+
 void World::syncNode(const std::string& node) {
     auto it = nodes_.find(node);
-    if (it == nodes_.end() || it->second.removed) return;
+    if (it == nodes_.end()) return;
     WorldNode& n = it->second;
+    n.syncQueued = false;
+    if (n.removed) return;
     if (!n.connectionOpen || !pathUp(n)) {
         n.needsSync = true;
         return;
@@ -245,7 +253,7 @@ void World::syncNode(const std::string& node) {
 
 void World::applyEffects(const std::string& node, simnode::Effects& fx) {
     for (auto& [at, task] : fx.tasks) push(at, NodeTaskItem{node, task});
-    if (fx.resync) push(now_, SyncItem{node});
+    if (fx.resync) queueSync(nodes_.at(node));
     for (auto& r : fx.reports) push(now_, CoreEventItem{r});
     for (auto& h : fx.health) push(now_, CoreEventItem{h});
     for (auto& [key, on] : fx.running) noteRunning(key, on);
@@ -381,7 +389,7 @@ void World::applyScenarioEvent(const Event& e, EventOutcome& out) {
                        if (!n) return;
                        n->networkUp = true;
                        updateEtcd(*n);
-                       if (n->connectionOpen && n->needsSync) push(now_, SyncItem{x.node});
+                       if (n->connectionOpen && n->needsSync) queueSync(*n);
                    },
                    [&](const NodeDrain& x) { refusal = deliver(ev::NodeAvailability{x.node, Availability::Drain}); },
                    [&](const NodeActivate& x) { refusal = deliver(ev::NodeAvailability{x.node, Availability::Active}); },
@@ -464,7 +472,7 @@ void World::applyScenarioEvent(const Event& e, EventOutcome& out) {
                        partition_.clear();
                        deliver(ev::Partition{});
                        for (auto& [name, n] : nodes_) {
-                           if (n.connectionOpen && n.needsSync) push(now_, SyncItem{name});
+                           if (n.connectionOpen && n.needsSync) queueSync(n);
                        }
                    },
                },

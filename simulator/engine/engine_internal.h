@@ -27,6 +27,7 @@ struct WorldNode {
     bool reconnectPending = false;
     bool etcdProcessUp = true;
     bool needsSync = false;
+    bool syncQueued = false;      // a SyncItem is in the queue: it reads the state when it runs, so one is enough
     explicit WorldNode(const ScenarioNode& s) : spec(s), sim(s.name) {}
 };
 
@@ -94,6 +95,7 @@ private:
     bool pathUp(const WorldNode& n) const { return n.networkUp && n.agentWanted && masterReaches(n); }
     void updateEtcd(WorldNode& n);
     void syncNode(const std::string& node);
+    void queueSync(WorldNode& n);
     void applyEffects(const std::string& node, simnode::Effects& fx);
     void noteRunning(const InstanceKey& key, const std::string& node);
     void evaluateCheck(std::size_t i);
