@@ -58,6 +58,7 @@ struct Dispatch {
     int operator()(const CheckOptions& o) const { return checkCommand(o); }
     int operator()(const RunOptions& o) const { return kontena::sim::runCommand(o); }       // engine/run_command.h
     int operator()(const ExploreOptions& o) const { return kontena::sim::exploreCommand(o); }
+    int operator()(const WhatIfOptions& o) const { return kontena::sim::whatIfCommand(o); }
 };
 
 }  // namespace

@@ -14,7 +14,9 @@ struct ArgList {
 };
 
 bool takesValue(const std::string& name) {
-    return name == "seed" || name == "report" || name == "timeline" || name == "seeds" || name == "from-seed";
+    return name == "seed" || name == "report" || name == "timeline" || name == "seeds" || name == "from-seed" ||
+           name == "offline" || name == "unresponsive" || name == "drain" || name == "for" || name == "settle" ||
+           name == "observe" || name == "write";
 }
 
 Result<ArgList> split(const std::vector<std::string>& args) {
@@ -66,26 +68,34 @@ Result<Command> parseCheck(const ArgList& a) {
     return Command(o);
 }
 
+// The options `run` shares with `what-if`; false when `name` is not one.
+Result<bool> runOption(RunOptions& o, const std::string& name, const std::optional<std::string>& value) {
+    if (name == "seed") {
+        auto n = number(name, value, 0);
+        if (!n) return n.error();
+        o.seed = n.value();
+    } else if (name == "report") {
+        o.report = value;
+    } else if (name == "timeline") {
+        if (!endsWith(*value, ".svg") && !endsWith(*value, ".png")) {
+            return Error{"--timeline: the file must end in .svg or .png"};
+        }
+        o.timeline = value;
+    } else if (name == "quiet") {
+        if (auto e = flagOnly(name, value)) return *e;
+        o.quiet = true;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 Result<Command> parseRun(const ArgList& a) {
     RunOptions o;
     for (const auto& [name, value] : a.options) {
-        if (name == "seed") {
-            auto n = number(name, value, 0);
-            if (!n) return n.error();
-            o.seed = n.value();
-        } else if (name == "report") {
-            o.report = value;
-        } else if (name == "timeline") {
-            if (!endsWith(*value, ".svg") && !endsWith(*value, ".png")) {
-                return Error{"--timeline: the file must end in .svg or .png"};
-            }
-            o.timeline = value;
-        } else if (name == "quiet") {
-            if (auto e = flagOnly(name, value)) return *e;
-            o.quiet = true;
-        } else {
-            return Error{"run: unknown option --" + name};
-        }
+        auto known = runOption(o, name, value);
+        if (!known) return known.error();
+        if (!known.value()) return Error{"run: unknown option --" + name};
     }
     if (a.positionals.empty()) return Error{"run: give at least one scenario file"};
     o.files = a.positionals;
@@ -116,6 +126,51 @@ Result<Command> parseExplore(const ArgList& a) {
     return Command(o);
 }
 
+std::vector<std::string> nodeList(const std::string& value) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (char c : value + ",") {
+        if (c != ',') {
+            cur += c;
+            continue;
+        }
+        if (!cur.empty()) out.push_back(cur);
+        cur.clear();
+    }
+    return out;
+}
+
+Result<Command> parseWhatIf(const ArgList& a) {
+    WhatIfOptions o;
+    for (const auto& [name, value] : a.options) {
+        auto shared = runOption(o.run, name, value);
+        if (!shared) return shared.error();
+        if (shared.value()) continue;
+        if (name == "offline" || name == "unresponsive" || name == "drain") {
+            auto nodes = nodeList(*value);
+            for (const auto& n : nodes) {
+                if (!isNodeName(n)) return Error{"--" + name + ": '" + n + "' is not a node name"};
+            }
+            auto& list = name == "offline" ? o.offline : name == "unresponsive" ? o.unresponsive : o.drain;
+            list.insert(list.end(), nodes.begin(), nodes.end());
+        } else if (name == "for" || name == "settle" || name == "observe") {
+            auto d = parseDuration(*value);
+            if (!d) return Error{"--" + name + ": " + d.error().message};
+            (name == "for" ? o.outageMs : name == "settle" ? o.settleMs : o.observeMs) = d.value().ms;
+        } else if (name == "write") {
+            o.write = value;
+        } else {
+            return Error{"what-if: unknown option --" + name};
+        }
+    }
+    if (a.positionals.size() != 1) return Error{"what-if: give exactly one grid state file (JSON), or - for standard input"};
+    if (o.offline.empty() && o.unresponsive.empty() && o.drain.empty()) {
+        return Error{"what-if: say what happens: --offline, --unresponsive or --drain with node names"};
+    }
+    o.gridFile = a.positionals.front();
+    return Command(o);
+}
+
 }  // namespace
 
 Result<Command> parseCommandLine(const std::vector<std::string>& args) {
@@ -130,6 +185,7 @@ Result<Command> parseCommandLine(const std::vector<std::string>& args) {
     if (command == "check") return parseCheck(rest.value());
     if (command == "run") return parseRun(rest.value());
     if (command == "explore") return parseExplore(rest.value());
+    if (command == "what-if") return parseWhatIf(rest.value());
     return Error{"unknown command '" + command + "'"};
 }
 
@@ -138,6 +194,10 @@ std::string usageText() {
            "  kontena-sim run FILE... [--seed N] [--report FILE.json] [--timeline FILE.svg|FILE.png] [--quiet]\n"
            "  kontena-sim check FILE...     validate only\n"
            "  kontena-sim explore FILE --seeds N [--from-seed K]\n"
+           "  kontena-sim what-if GRID.json|- --offline N[,N] [--unresponsive N[,N]] [--drain N[,N]]\n"
+           "              [--for DURATION] [--settle DURATION] [--observe DURATION] [--write FILE.yaml]\n"
+           "              [--seed N] [--report FILE.json] [--timeline FILE.svg|FILE.png] [--quiet]\n"
+           "      rehearse a failure on a live grid: GRID.json holds {grid, nodes, stacks} as the master's API gives them\n"
            "exit status: 0 every check holds (check: every file is valid), 1 a check failed,\n"
            "             2 a file is not a valid scenario or the command line is wrong\n";
 }

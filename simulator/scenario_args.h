@@ -36,10 +36,26 @@ struct ExploreOptions {
     std::uint64_t fromSeed = 1;          // seeds K .. K+N-1
 };
 
+// kontena-sim what-if GRID.json|- [--offline N,N] [--unresponsive N,N] [--drain N,N]
+//                    [--for DURATION] [--settle DURATION] [--observe DURATION]
+//                    [--write FILE.yaml] [--seed N] [--report FILE.json]
+//                    [--timeline FILE.svg|FILE.png] [--quiet]
+// Builds a rehearsal scenario from a live grid's API objects
+// (engine/what_if.h) and runs it.
+struct WhatIfOptions {
+    std::string gridFile;                 // "-": standard input
+    std::vector<std::string> offline, unresponsive, drain;
+    std::optional<std::int64_t> outageMs; // --for
+    std::optional<std::int64_t> settleMs;
+    std::optional<std::int64_t> observeMs;
+    std::optional<std::string> write;     // keep the scenario (to edit and re-run)
+    RunOptions run;                       // files is filled in by the command
+};
+
 // kontena-sim help | --help | -h
 struct HelpRequest {};
 
-using Command = std::variant<HelpRequest, CheckOptions, RunOptions, ExploreOptions>;
+using Command = std::variant<HelpRequest, CheckOptions, RunOptions, ExploreOptions, WhatIfOptions>;
 
 // Parses the arguments after the program name. Options may be written
 // `--name value` or `--name=value`, before or after the files. An error

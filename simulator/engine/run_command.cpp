@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include "simulator/engine/explore.h"
 #include "simulator/engine/timeline_png.h"
 #include "simulator/engine/timeline_svg.h"
+#include "simulator/engine/what_if.h"
 #include "simulator/scenario.h"
 
 namespace kontena::sim {
@@ -129,6 +131,56 @@ int exploreCommand(const ExploreOptions& options) {
     if (tty) std::fprintf(stderr, "\n");
     std::cout << options.file << ": explored " << options.seeds << " seeds, " << failures << " with violations\n";
     return failures ? 1 : 0;
+}
+
+int whatIfCommand(const WhatIfOptions& options) {
+    std::string state;
+    if (options.gridFile == "-") {
+        std::ostringstream in;
+        in << std::cin.rdbuf();
+        state = in.str();
+    } else {
+        std::ifstream f(options.gridFile, std::ios::binary);
+        if (!f) {
+            std::cerr << "kontena-sim what-if: cannot read " << options.gridFile << "\n";
+            return 2;
+        }
+        std::ostringstream in;
+        in << f.rdbuf();
+        state = in.str();
+    }
+    WhatIf w;
+    w.offline = options.offline;
+    w.unresponsive = options.unresponsive;
+    w.drain = options.drain;
+    if (options.outageMs) w.outage = Duration::millis(*options.outageMs);
+    if (options.settleMs) w.settle = Duration::millis(*options.settleMs);
+    if (options.observeMs) w.observe = Duration::millis(*options.observeMs);
+    auto scenario = whatIfScenario(state, w);
+    if (!scenario) {
+        std::cerr << "kontena-sim what-if: " << (options.gridFile == "-" ? "<stdin>" : options.gridFile) << ": "
+                  << scenario.error().message << "\n";
+        return 2;
+    }
+    // The scenario is a file: the report names it, and the operator can
+    // edit it and run it again with `kontena-sim run`.
+    std::string path;
+    std::error_code ec;
+    if (options.write) {
+        path = *options.write;
+    } else {
+        path = (std::filesystem::temp_directory_path(ec) / ("kontena-what-if-" + std::to_string(::getpid()) + ".yaml")).string();
+    }
+    if (!writeFile(path, scenario.value())) {
+        std::cerr << "kontena-sim what-if: cannot write " << path << "\n";
+        return 2;
+    }
+    RunOptions run = options.run;
+    run.files = {path};
+    const int status = runCommand(run);
+    if (!options.write) std::filesystem::remove(path, ec);
+    else if (!run.quiet) std::cout << "scenario written to " << path << " (edit it and re-run with kontena-sim run)\n";
+    return status;
 }
 
 }  // namespace kontena::sim

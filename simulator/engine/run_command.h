@@ -15,4 +15,9 @@ int runCommand(const RunOptions& options);
 // Prints the command that reproduces a failing seed. Exit 0 / 1 / 2.
 int exploreCommand(const ExploreOptions& options);
 
+// Builds the rehearsal scenario from a live grid's state (what_if.h),
+// writes it (--write, or a temporary file) and runs it like `run`.
+// Exit 0 / 1 as `run`; 2 when the grid state cannot be read.
+int whatIfCommand(const WhatIfOptions& options);
+
 }  // namespace kontena::sim
