@@ -1,0 +1,99 @@
+// kontena-master: the grid's brain. One port serves the REST API
+// (master/API.md) and the agents' WebSockets.
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QHostAddress>
+#include <QLoggingCategory>
+#include <QSslCertificate>
+#include <QSslKey>
+#include <QTextStream>
+
+#include <cstdio>
+
+#include "master/api_server.h"
+
+namespace {
+
+QString env(const char* name, const QString& fallback = QString()) {
+    const QByteArray v = qgetenv(name);
+    return v.isEmpty() ? fallback : QString::fromLocal8Bit(v);
+}
+
+int fail(const QString& message) {
+    std::fprintf(stderr, "kontena-master: %s\n", qPrintable(message));
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("kontena-master"));
+    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral(
+        "The Kontena master: REST API for the CLI and the admin GUI, and the WebSocket endpoint agents connect to, on one port.\n"
+        "Every option can also be given by the environment variable in brackets."));
+    p.addHelpOption();
+    p.addVersionOption();
+    p.addOption({QStringLiteral("listen"), QStringLiteral("Address and port to listen on [KONTENA_MASTER_LISTEN] (default 127.0.0.1:9292)."), QStringLiteral("HOST:PORT")});
+    p.addOption({QStringLiteral("data-dir"), QStringLiteral("Where the store lives [KONTENA_MASTER_DATA] (default ./kontena-master-data)."), QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("tls-cert"), QStringLiteral("PEM certificate: serve HTTPS and WSS [KONTENA_MASTER_TLS_CERT]."), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("tls-key"), QStringLiteral("PEM private key of --tls-cert [KONTENA_MASTER_TLS_KEY]."), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("allow-insecure"), QStringLiteral("Allow plain HTTP on an address other than loopback [KONTENA_MASTER_ALLOW_INSECURE=1].")});
+    p.addOption({QStringLiteral("log-level"), QStringLiteral("debug, info, warning or error [KONTENA_MASTER_LOG_LEVEL] (default info)."), QStringLiteral("LEVEL")});
+    p.process(app);
+
+    auto opt = [&](const char* name, const char* var, const QString& dflt = QString()) {
+        return p.isSet(QString::fromLatin1(name)) ? p.value(QString::fromLatin1(name)) : env(var, dflt);
+    };
+    const QString level = opt("log-level", "KONTENA_MASTER_LOG_LEVEL", QStringLiteral("info"));
+    static const QStringList levels{QStringLiteral("debug"), QStringLiteral("info"), QStringLiteral("warning"), QStringLiteral("error")};
+    if (!levels.contains(level)) return fail(QStringLiteral("--log-level must be one of ") + levels.join(QStringLiteral(", ")));
+    QString rules = QStringLiteral("kontena.*.debug=") + (level == QLatin1String("debug") ? QStringLiteral("true") : QStringLiteral("false"));
+    rules += QStringLiteral("\nkontena.*.info=") + (level == QLatin1String("debug") || level == QLatin1String("info") ? QStringLiteral("true") : QStringLiteral("false"));
+    rules += QStringLiteral("\nkontena.*.warning=") + (level != QLatin1String("error") ? QStringLiteral("true") : QStringLiteral("false"));
+    QLoggingCategory::setFilterRules(rules);
+    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{type} %{category}: %{message}"));
+
+    const QString listen = opt("listen", "KONTENA_MASTER_LISTEN", QStringLiteral("127.0.0.1:9292"));
+    const qsizetype colon = listen.lastIndexOf(QLatin1Char(':'));
+    bool portOk = false;
+    const int port = colon > 0 ? listen.mid(colon + 1).toInt(&portOk) : 0;
+    QHostAddress address(colon > 0 ? listen.left(colon).remove(QLatin1Char('[')).remove(QLatin1Char(']')) : QString());
+    if (!portOk || port < 0 || port > 65535 || address.isNull()) return fail(QStringLiteral("--listen must be HOST:PORT with an IP address, got ") + listen);
+
+    const QString cert = opt("tls-cert", "KONTENA_MASTER_TLS_CERT"), key = opt("tls-key", "KONTENA_MASTER_TLS_KEY");
+    const bool insecureAllowed = p.isSet(QStringLiteral("allow-insecure")) || env("KONTENA_MASTER_ALLOW_INSECURE") == QLatin1String("1");
+    if (cert.isEmpty() != key.isEmpty()) return fail(QStringLiteral("give both --tls-cert and --tls-key, or neither"));
+    if (cert.isEmpty() && !address.isLoopback() && !insecureAllowed) {
+        return fail(QStringLiteral("refusing plain HTTP on %1: give --tls-cert/--tls-key, or --allow-insecure").arg(address.toString()));
+    }
+
+    kontena::master::Master master;
+    QString adminCode, error;
+    const QString dataDir = opt("data-dir", "KONTENA_MASTER_DATA", QStringLiteral("kontena-master-data"));
+    if (!master.open(dataDir, env("INITIAL_ADMIN_CODE"), &adminCode, &error)) return fail(error);
+    if (!cert.isEmpty()) {
+        QFile cf(cert), kf(key);
+        if (!cf.open(QIODevice::ReadOnly)) return fail(QStringLiteral("cannot read ") + cert);
+        if (!kf.open(QIODevice::ReadOnly)) return fail(QStringLiteral("cannot read ") + key);
+        const QSslCertificate c(&cf, QSsl::Pem);
+        const QSslKey k(&kf, QSsl::Rsa, QSsl::Pem);
+        const QSslKey ke = k.isNull() ? QSslKey(kf.seek(0) ? kf.readAll() : QByteArray(), QSsl::Ec, QSsl::Pem) : k;
+        if (c.isNull() || ke.isNull()) return fail(QStringLiteral("the TLS certificate or key is not valid PEM"));
+        master.sslSetup(c, ke);
+    }
+    const quint16 bound = master.listen(address, static_cast<quint16>(port));
+    if (!bound) return fail(QStringLiteral("cannot listen on ") + listen);
+    QTextStream out(stdout);
+    const QString scheme = cert.isEmpty() ? QStringLiteral("http") : QStringLiteral("https");
+    out << "kontena-master listening on " << scheme << "://" << address.toString() << ':' << bound << " (agents: "
+        << (cert.isEmpty() ? "ws" : "wss") << "://" << address.toString() << ':' << bound << "/)" << Qt::endl;
+    if (!adminCode.isEmpty()) {
+        out << "initial admin code (shown once, exchange it with `kontena master login --code CODE URL`): " << adminCode << Qt::endl;
+    }
+    return app.exec();
+}

@@ -1,0 +1,128 @@
+#include "master/store.h"
+
+#include <QDir>
+#include <QJsonDocument>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+
+namespace kontena::master {
+
+namespace {
+
+QJsonObject parse(const QByteArray& text) { return QJsonDocument::fromJson(text).object(); }
+QByteArray serialise(const QJsonObject& o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); }
+
+}  // namespace
+
+Store::~Store() {
+    if (connection_.isEmpty()) return;
+    QSqlDatabase::database(connection_, false).close();
+    QSqlDatabase::removeDatabase(connection_);
+}
+
+bool Store::open(const QString& dir, QString* error) {
+    if (!QDir().mkpath(dir)) {
+        *error = QStringLiteral("cannot create the data directory %1").arg(dir);
+        return false;
+    }
+    connection_ = QStringLiteral("kontena-store-") + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection_);
+    db.setDatabaseName(QDir(dir).filePath(QStringLiteral("master.db")));
+    if (!db.open()) {
+        *error = QStringLiteral("cannot open the store: ") + db.lastError().text();
+        return false;
+    }
+    QSqlQuery q(db);
+    const char* setup[] = {
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA synchronous=FULL",
+        "CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (kind, id))",
+        "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, grid TEXT NOT NULL, body BLOB NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS audit_grid ON audit (grid, seq)",
+    };
+    for (const char* sql : setup) {
+        if (!q.exec(QString::fromLatin1(sql))) {
+            *error = QStringLiteral("cannot prepare the store: ") + q.lastError().text();
+            return false;
+        }
+    }
+    return true;
+}
+
+bool Store::put(const QString& kind, const QString& id, const QJsonObject& doc) {
+    QSqlQuery q(QSqlDatabase::database(connection_, false));
+    q.prepare(QStringLiteral("INSERT OR REPLACE INTO docs (kind, id, body) VALUES (?, ?, ?)"));
+    q.addBindValue(kind);
+    q.addBindValue(id);
+    q.addBindValue(serialise(doc));
+    if (!q.exec()) {
+        lastError_ = q.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+bool Store::remove(const QString& kind, const QString& id) {
+    QSqlQuery q(QSqlDatabase::database(connection_, false));
+    q.prepare(QStringLiteral("DELETE FROM docs WHERE kind = ? AND id = ?"));
+    q.addBindValue(kind);
+    q.addBindValue(id);
+    if (!q.exec()) {
+        lastError_ = q.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+std::optional<QJsonObject> Store::get(const QString& kind, const QString& id) const {
+    QSqlQuery q(QSqlDatabase::database(connection_, false));
+    q.prepare(QStringLiteral("SELECT body FROM docs WHERE kind = ? AND id = ?"));
+    q.addBindValue(kind);
+    q.addBindValue(id);
+    if (!q.exec() || !q.next()) return std::nullopt;
+    return parse(q.value(0).toByteArray());
+}
+
+QList<QJsonObject> Store::all(const QString& kind) const {
+    QList<QJsonObject> out;
+    QSqlQuery q(QSqlDatabase::database(connection_, false));
+    q.prepare(QStringLiteral("SELECT body FROM docs WHERE kind = ? ORDER BY id"));
+    q.addBindValue(kind);
+    if (!q.exec()) {
+        lastError_ = q.lastError().text();
+        return out;
+    }
+    while (q.next()) out.append(parse(q.value(0).toByteArray()));
+    return out;
+}
+
+bool Store::appendAudit(const QString& grid, const QJsonObject& entry) {
+    QSqlQuery q(QSqlDatabase::database(connection_, false));
+    q.prepare(QStringLiteral("INSERT INTO audit (grid, body) VALUES (?, ?)"));
+    q.addBindValue(grid);
+    q.addBindValue(serialise(entry));
+    if (!q.exec()) {
+        lastError_ = q.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+QList<QJsonObject> Store::audit(const QString& grid, int limit) const {
+    QList<QJsonObject> out;
+    QSqlQuery q(QSqlDatabase::database(connection_, false));
+    if (grid.isEmpty()) {
+        q.prepare(QStringLiteral("SELECT body FROM (SELECT seq, body FROM audit ORDER BY seq DESC LIMIT ?) ORDER BY seq"));
+        q.addBindValue(limit);
+    } else {
+        q.prepare(QStringLiteral("SELECT body FROM (SELECT seq, body FROM audit WHERE grid = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq"));
+        q.addBindValue(grid);
+        q.addBindValue(limit);
+    }
+    if (!q.exec()) return out;
+    while (q.next()) out.append(parse(q.value(0).toByteArray()));
+    return out;
+}
+
+}  // namespace kontena::master
