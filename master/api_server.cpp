@@ -98,6 +98,9 @@ GridRuntime* Master::createGrid(const QJsonObject& doc) {
 // ------------------------------------------------------------ HTTP
 
 bool Master::handleRequest(const QHttpServerRequest& request, QTcpSocket* socket) {
+    // A WebSocket upgrade is an agent: "handled" without an answer, so Qt's
+    // WebSocket handshake takes the socket (onWebSocket checks it).
+    if (request.value("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0) return true;
     const Reply r = dispatch(request);
     QHttpServerResponder responder = makeResponder(request, socket);
     const QJsonDocument doc = r.body.isArray() ? QJsonDocument(r.body.toArray()) : QJsonDocument(r.body.toObject());
