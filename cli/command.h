@@ -27,6 +27,11 @@ const std::vector<Group>& groups();
 // Groups, defined in their own files.
 Group stackGroup();
 Group versionGroup();
+Group masterGroup();
+Group gridGroup();
+Group nodeGroup();
+Group serviceGroup();
+Group whoamiGroup();
 
 // Text helpers for commands: write to stdout / stderr as UTF-8.
 void printOut(const QString& text);

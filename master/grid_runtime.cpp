@@ -1,6 +1,8 @@
 #include "master/grid_runtime.h"
 
 #include <QDateTime>
+
+#include <cmath>
 #include <QJsonDocument>
 #include <QTimeZone>
 #include <QLoggingCategory>
@@ -365,7 +367,14 @@ ApplyResult GridRuntime::applyStack(const QString& stack, const QString& source,
     opt.name = ss(stack);
     opt.grid = ss(name_);
     for (auto it = variables.begin(); it != variables.end(); ++it) {
-        opt.values[ss(it.key())] = stacks::Value::string(ss(it.value().isString() ? it.value().toString() : it.value().toVariant().toString()));
+        const QJsonValue v = it.value();
+        stacks::Value value;
+        if (v.isBool()) value = stacks::Value::boolean(v.toBool());
+        else if (v.isDouble() && v.toDouble() == std::floor(v.toDouble())) value = stacks::Value::integer(static_cast<std::int64_t>(v.toDouble()));
+        else if (v.isDouble()) value = stacks::Value::number(v.toDouble());
+        else if (v.isString()) value = stacks::Value::string(ss(v.toString()));
+        else continue;
+        opt.values[ss(it.key())] = value;
     }
     stacks::MapEnvironment env;
     opt.environment = &env;
@@ -664,7 +673,17 @@ QJsonObject GridRuntime::snapshot() const {
                                  {QStringLiteral("memory"), static_cast<double>(n.memory)}});
     }
     for (const auto& [key, s] : st.services) {
+        // The pod spec carries what agents need; the scheduling fields are kept beside it.
+        QJsonArray links;
+        for (const auto& l : s.spec.links) links.append(QJsonArray{qs(l.stack), qs(l.service), qs(l.alias)});
+        const QJsonObject sched{{QStringLiteral("instances"), s.spec.instances},
+                                {QStringLiteral("strategy"), qs(toString(s.spec.strategy))},
+                                {QStringLiteral("affinity"), strings(s.spec.affinity)},
+                                {QStringLiteral("links"), links},
+                                {QStringLiteral("min_health"), s.spec.deploy.minHealth},
+                                {QStringLiteral("interval_ms"), s.spec.deploy.interval ? QJsonValue(static_cast<double>(s.spec.deploy.interval->ms)) : QJsonValue()}};
         services.append(QJsonObject{{QStringLiteral("spec"), protocol::toJson(s.spec)},
+                                    {QStringLiteral("sched"), sched},
                                     {QStringLiteral("state"), static_cast<int>(s.state)},
                                     {QStringLiteral("revision"), s.revision},
                                     {QStringLiteral("deployed_at"), msJson(s.deployedAt)},
@@ -682,7 +701,9 @@ QJsonObject GridRuntime::snapshot() const {
                                      {QStringLiteral("node"), i.node ? QJsonValue(qs(*i.node)) : QJsonValue()},
                                      {QStringLiteral("desired"), static_cast<int>(i.desired)},
                                      {QStringLiteral("deploy_rev"), static_cast<double>(i.deployRev)},
-                                     {QStringLiteral("service_revision"), i.serviceRevision}});
+                                     {QStringLiteral("service_revision"), i.serviceRevision},
+                                     {QStringLiteral("observed"), static_cast<int>(i.observed)},
+                                     {QStringLiteral("reported_rev"), i.reportedRev ? QJsonValue(static_cast<double>(*i.reportedRev)) : QJsonValue()}});
     }
     QJsonObject docs;
     for (auto it = stackDocs_.begin(); it != stackDocs_.end(); ++it) docs.insert(it.key(), *it);
@@ -745,6 +766,19 @@ void GridRuntime::restore(const QJsonObject& doc) {
         const QJsonObject o = v.toObject();
         Service s;
         s.spec = protocol::serviceSpecFromJson(o.value(QStringLiteral("spec")).toObject());
+        const QJsonObject sched = o.value(QStringLiteral("sched")).toObject();
+        s.spec.instances = sched.value(QStringLiteral("instances")).toInt(s.spec.instances);
+        if (auto st = parseStrategy(ss(sched.value(QStringLiteral("strategy")).toString()))) s.spec.strategy = *st;
+        s.spec.affinity = stringsFrom(sched.value(QStringLiteral("affinity")));
+        s.spec.links.clear();
+        for (const auto& l : sched.value(QStringLiteral("links")).toArray()) {
+            const QJsonArray a = l.toArray();
+            s.spec.links.push_back(Link{ss(a.at(0).toString()), ss(a.at(1).toString()), ss(a.at(2).toString())});
+        }
+        s.spec.deploy.minHealth = sched.value(QStringLiteral("min_health")).toDouble(s.spec.deploy.minHealth);
+        if (sched.value(QStringLiteral("interval_ms")).isDouble()) {
+            s.spec.deploy.interval = Duration::millis(static_cast<std::int64_t>(sched.value(QStringLiteral("interval_ms")).toDouble()));
+        }
         s.state = static_cast<ServiceState>(o.value(QStringLiteral("state")).toInt());
         s.revision = o.value(QStringLiteral("revision")).toInt(1);
         s.deployedAt = timeFrom(o.value(QStringLiteral("deployed_at")));
@@ -769,6 +803,10 @@ void GridRuntime::restore(const QJsonObject& doc) {
         i.desired = static_cast<DesiredState>(o.value(QStringLiteral("desired")).toInt());
         i.deployRev = static_cast<std::int64_t>(o.value(QStringLiteral("deploy_rev")).toDouble());
         i.serviceRevision = o.value(QStringLiteral("service_revision")).toInt();
+        // The agents' last reports: an agent does not repeat a report, so
+        // what it said before the restart still holds until it says otherwise.
+        i.observed = static_cast<ObservedState>(o.value(QStringLiteral("observed")).toInt());
+        if (o.value(QStringLiteral("reported_rev")).isDouble()) i.reportedRev = static_cast<std::int64_t>(o.value(QStringLiteral("reported_rev")).toDouble());
         st.instances.emplace(i.key(), i);
     }
     st.nextDeployId = static_cast<std::int64_t>(saved.value(QStringLiteral("next_deploy_id")).toDouble(1));

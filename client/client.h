@@ -1,0 +1,74 @@
+#pragma once
+// kontena_client: what the `kontena` CLI and the `kontena-admin` GUI share
+// to talk to a master: the configuration in ~/.kontena/ (masters, their
+// tokens, the current grid) and a small JSON client for master/API.md.
+
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QList>
+#include <QNetworkAccessManager>
+#include <QString>
+#include <QUrl>
+
+#include <optional>
+
+namespace kontena::client {
+
+struct MasterEntry {
+    QString name;
+    QString url;        // http(s)://host:port
+    QString token;      // access token (never printed)
+    QString grid;       // current grid on this master
+    QString email;
+};
+
+// ~/.kontena/config.json (or $KONTENA_CONFIG_DIR/config.json), mode 0600 in
+// a 0700 directory, replaced atomically on every save.
+class Config {
+public:
+    static QString directory();
+    static QString path();
+    // Loads; a missing file is an empty configuration. False (and `error`)
+    // when the file exists but is not readable JSON.
+    bool load(QString* error);
+    bool save(QString* error) const;
+
+    QList<MasterEntry> masters;
+    QString current;    // name of the current master
+
+    MasterEntry* currentMaster();
+    MasterEntry* find(const QString& name);
+    void upsert(const MasterEntry& m);
+};
+
+struct ApiError {
+    int status = 0;     // HTTP status; 0: no answer (connection refused, timeout)
+    QString message;
+};
+
+struct ApiResult {
+    std::optional<ApiError> error;
+    QJsonValue body;
+    QJsonObject object() const { return body.toObject(); }
+    bool ok() const { return !error.has_value(); }
+};
+
+// Blocking calls for the CLI (a local event loop per request).
+class ApiClient {
+public:
+    ApiClient(const QString& baseUrl, const QString& token, int timeoutMs = 30000);
+
+    ApiResult get(const QString& path);
+    ApiResult post(const QString& path, const QJsonObject& body = {});
+    ApiResult put(const QString& path, const QJsonObject& body);
+    ApiResult del(const QString& path);
+
+private:
+    ApiResult send(const QByteArray& verb, const QString& path, const QJsonObject* body);
+    QNetworkAccessManager nam_;
+    QString base_;
+    QString token_;
+    int timeoutMs_;
+};
+
+}  // namespace kontena::client
