@@ -1,0 +1,120 @@
+#pragma once
+// The real programs, driven from tests: a kontena-master on loopback with a
+// private data directory, the kontena CLI with a private configuration
+// directory, and kontena-agent processes.
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QThread>
+
+#include <functional>
+#include <memory>
+
+namespace kontena::testing {
+
+inline quint16 freeLoopbackPort() {
+    QTcpServer s;
+    s.listen(QHostAddress::LocalHost, 0);
+    return s.serverPort();
+}
+
+struct CliResult {
+    int exit = -1;
+    QString out, err;
+    QJsonValue json() const {
+        const QJsonDocument d = QJsonDocument::fromJson(out.toUtf8());
+        return d.isArray() ? QJsonValue(d.array()) : QJsonValue(d.object());
+    }
+};
+
+class MasterProcess {
+public:
+    explicit MasterProcess(QString dataDir) : dataDir_(std::move(dataDir)) {}
+    ~MasterProcess() { kill9(); }
+
+    QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(port_); }
+    QString wsUrl() const { return QStringLiteral("ws://127.0.0.1:%1").arg(port_); }
+    QString log() const { return log_; }
+
+    // Starts and waits until it listens. Keeps the port across restarts.
+    bool start(const QString& adminCode) {
+        if (!port_) port_ = freeLoopbackPort();
+        proc_ = std::make_unique<QProcess>();
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("INITIAL_ADMIN_CODE"), adminCode);
+        proc_->setProcessEnvironment(env);
+        proc_->setProcessChannelMode(QProcess::MergedChannels);
+        QObject::connect(proc_.get(), &QProcess::readyRead, [this] { log_ += QString::fromUtf8(proc_->readAll()); });
+        proc_->start(qEnvironmentVariable("KONTENA_MASTER_BIN"),
+                     {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port_), QStringLiteral("--data-dir"), dataDir_});
+        if (!proc_->waitForStarted(5000)) return false;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 10000) {
+            proc_->waitForReadyRead(100);
+            if (log_.contains(QStringLiteral("listening on"))) return true;
+            if (proc_->state() == QProcess::NotRunning) return false;
+        }
+        return false;
+    }
+    void kill9() {
+        if (!proc_) return;
+        proc_->kill();   // SIGKILL
+        proc_->waitForFinished(5000);
+        proc_.reset();
+    }
+
+private:
+    QString dataDir_;
+    quint16 port_ = 0;
+    std::unique_ptr<QProcess> proc_;
+    QString log_;
+};
+
+class Cli {
+public:
+    explicit Cli(QString configDir) : configDir_(std::move(configDir)) {}
+    CliResult run(const QStringList& args, int timeoutMs = 120000) const {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("KONTENA_CONFIG_DIR"), configDir_);
+        env.remove(QStringLiteral("KONTENA_GRID"));
+        p.setProcessEnvironment(env);
+        p.start(qEnvironmentVariable("KONTENA_CLI_BIN"), args);
+        p.closeWriteChannel();
+        CliResult r;
+        if (!p.waitForFinished(timeoutMs)) {
+            p.kill();
+            p.waitForFinished();
+            r.err = QStringLiteral("timed out: kontena ") + args.join(u' ');
+            return r;
+        }
+        r.exit = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        r.out = QString::fromUtf8(p.readAllStandardOutput());
+        r.err = QString::fromUtf8(p.readAllStandardError());
+        return r;
+    }
+    QString configDir() const { return configDir_; }
+
+private:
+    QString configDir_;
+};
+
+// Polls `probe` until it returns true or `ms` pass.
+inline bool eventually(const std::function<bool()>& probe, int ms) {
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < ms) {
+        if (probe()) return true;
+        QThread::msleep(250);
+    }
+    return probe();
+}
+
+}  // namespace kontena::testing
