@@ -99,6 +99,7 @@ struct GridRuntime::Session {
     Instant connectedAt;
     bool announced = false;   // NodeConnect delivered (after /nodes/update)
     bool closing = false;
+    std::vector<ev::InstanceReport> early;   // reports sent before /nodes/update, delivered after it
 };
 
 GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent) : QObject(parent), store_(store) {
@@ -281,6 +282,7 @@ void GridRuntime::onFrame(Session* s, const QString& text) {
     if (!f || f->kind == FrameKind::Response) return;
     const QJsonObject payload = payloadOf(f->params);
     const QString m = f->method;
+    qCDebug(lcGrid).noquote() << name_ << qs(s->node) << "frame" << m;
     QJsonValue result = true;
     std::optional<RpcError> error;
     if (m == QLatin1String(method::kNodesUpdate)) {
@@ -304,6 +306,9 @@ void GridRuntime::onFrame(Session* s, const QString& text) {
             }
             s->announced = true;
             deliver(ev::EtcdMember{s->node, true});
+            // An agent does not repeat a report: the ones that came before
+            // /nodes/update count now.
+            for (const auto& r : std::exchange(s->early, {})) deliver(r);
             if (const Node* n = state().node(s->node)) {
                 NodeInfo info;
                 info.nodeId = s->hs.nodeId;
@@ -325,11 +330,13 @@ void GridRuntime::onFrame(Session* s, const QString& text) {
             list.pods.append(PodSpec{svc->spec, inst.number, inst.desired, inst.deployRev, svc->revision});
         }
         result = toJson(list);
+        qCDebug(lcGrid).noquote() << name_ << qs(s->node) << "pods:" << list.pods.size();
     } else if (m == QLatin1String(method::kPodsSetState)) {
-        if (s->announced) {
-            const PodState p = podStateFromJson(payload);
-            deliver(ev::InstanceReport{s->node, ss(p.serviceId), p.instanceNumber, p.rev, p.serviceRevision, p.state, ss(p.error)});
-        }
+        const PodState p = podStateFromJson(payload);
+        const ev::InstanceReport report{s->node, ss(p.serviceId), p.instanceNumber, p.rev, p.serviceRevision, p.state, ss(p.error)};
+        qCDebug(lcGrid).noquote() << name_ << qs(s->node) << "report" << p.serviceId << p.instanceNumber << "rev" << p.rev << toWire(p.state);
+        if (s->announced) deliver(report);
+        else if (s->early.size() < 10000) s->early.push_back(report);
     } else if (m == QLatin1String(method::kContainersLogBatch)) {
         for (const auto& e : logBatchFromJson(payload).entries) {
             QJsonObject o{{QStringLiteral("id"), QString::number(nextLogId_++)},
@@ -810,7 +817,10 @@ void GridRuntime::restore(const QJsonObject& doc) {
         st.instances.emplace(i.key(), i);
     }
     st.nextDeployId = static_cast<std::int64_t>(saved.value(QStringLiteral("next_deploy_id")).toDouble(1));
-    st.nextRev = static_cast<std::int64_t>(saved.value(QStringLiteral("next_rev")).toDouble(1));
+    // Deploy revisions must only grow, also across a kill -9 that lost the
+    // last ones (agents never report an older or the same revision twice):
+    // they continue from the wall clock in milliseconds, like Kontena's.
+    st.nextRev = std::max<std::int64_t>(static_cast<std::int64_t>(saved.value(QStringLiteral("next_rev")).toDouble(1)), t.ms);
     st.quorum = hasQuorum(st);
     ctl_ = std::make_unique<Controller>(std::move(st), rngState_);
 }

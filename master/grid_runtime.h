@@ -14,6 +14,8 @@
 #include <QWebSocket>
 
 #include <deque>
+#include <utility>
+#include <vector>
 #include <memory>
 #include <optional>
 

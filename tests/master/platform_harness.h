@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -40,7 +41,11 @@ public:
 
     QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(port_); }
     QString wsUrl() const { return QStringLiteral("ws://127.0.0.1:%1").arg(port_); }
-    QString log() const { return log_; }
+    // What the master printed (all its runs), from its log file.
+    QString log() const {
+        QFile f(dataDir_ + QStringLiteral(".log"));
+        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    }
 
     // Starts and waits until it listens. Keeps the port across restarts.
     bool start(const QString& adminCode) {
@@ -49,16 +54,19 @@ public:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("INITIAL_ADMIN_CODE"), adminCode);
         proc_->setProcessEnvironment(env);
+        // A file, not a pipe: nobody reads a pipe while the test sleeps, and a
+        // full pipe would stop the master.
         proc_->setProcessChannelMode(QProcess::MergedChannels);
-        QObject::connect(proc_.get(), &QProcess::readyRead, [this] { log_ += QString::fromUtf8(proc_->readAll()); });
+        proc_->setStandardOutputFile(dataDir_ + QStringLiteral(".log"), QIODevice::Append);
+        const qint64 before = log().size();
         proc_->start(qEnvironmentVariable("KONTENA_MASTER_BIN"),
                      {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port_), QStringLiteral("--data-dir"), dataDir_});
         if (!proc_->waitForStarted(5000)) return false;
         QElapsedTimer t;
         t.start();
         while (t.elapsed() < 10000) {
-            proc_->waitForReadyRead(100);
-            if (log_.contains(QStringLiteral("listening on"))) return true;
+            QThread::msleep(50);
+            if (log().mid(before).contains(QStringLiteral("listening on"))) return true;
             if (proc_->state() == QProcess::NotRunning) return false;
         }
         return false;
@@ -74,7 +82,6 @@ private:
     QString dataDir_;
     quint16 port_ = 0;
     std::unique_ptr<QProcess> proc_;
-    QString log_;
 };
 
 class Cli {

@@ -1,0 +1,201 @@
+// The platform for real: kontena-master, two kontena-agents each with its
+// own private dockerd, everything done through the kontena CLI (the engines
+// are only read, to see what really runs). Shortened timers: keepalive 2 s,
+// ha offline grace 5 s.
+#include <QFile>
+#include <QtTest>
+
+#include <memory>
+
+#include "tests/docker/test_image.h"
+#include "tests/master/platform_harness.h"
+
+using namespace kontena::testing;
+
+namespace {
+
+// Names of the running containers of stack `web` on an engine.
+QStringList running(const PrivateDockerd& d) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("DOCKER_HOST"), d.dockerHost());
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral("docker"), {QStringLiteral("ps"), QStringLiteral("--filter"), QStringLiteral("label=io.kontena.stack.name=web"),
+                                       QStringLiteral("--format"), QStringLiteral("{{.Names}}")});
+    p.waitForFinished(20000);
+    QStringList names = QString::fromUtf8(p.readAllStandardOutput()).split(u'\n', Qt::SkipEmptyParts);
+    names.sort();
+    return names;
+}
+
+class Agent {
+public:
+    Agent(QString name, QString dockerHost, QString logFile)
+        : name_(std::move(name)), dockerHost_(std::move(dockerHost)), logFile_(std::move(logFile)) {}
+    ~Agent() { kill9(); }
+    bool start(const QString& masterWs, const QString& token) {
+        proc_ = std::make_unique<QProcess>();
+        proc_->setProcessChannelMode(QProcess::MergedChannels);
+        proc_->setStandardOutputFile(logFile_, QIODevice::Append);   // never a pipe nobody reads
+        proc_->start(qEnvironmentVariable("KONTENA_AGENT_BIN"),
+                     {QStringLiteral("--master"), masterWs, QStringLiteral("--token"), token, QStringLiteral("--node-name"), name_,
+                      QStringLiteral("--grid"), QStringLiteral("e2e"), QStringLiteral("--docker-host"), dockerHost_});
+        return proc_->waitForStarted(5000);
+    }
+    void kill9() {
+        if (!proc_) return;
+        proc_->kill();
+        proc_->waitForFinished(5000);
+        proc_.reset();
+    }
+    QString log() const {
+        QFile f(logFile_);
+        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()).right(3000) : QString();
+    }
+
+private:
+    QString name_, dockerHost_, logFile_;
+    std::unique_ptr<QProcess> proc_;
+};
+
+}  // namespace
+
+class TestE2eGrid : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    EngineFixture engineA_, engineB_;
+    std::unique_ptr<MasterProcess> master_;
+    std::unique_ptr<Cli> cli_;
+    std::unique_ptr<Agent> agent1_, agent2_;
+
+    CliResult kontena(const QStringList& args) { return cli_->run(args); }
+
+    QJsonObject service() {
+        const auto r = kontena({QStringLiteral("service"), QStringLiteral("show"), QStringLiteral("web/app"), QStringLiteral("-o"), QStringLiteral("json")});
+        return r.exit == 0 ? r.json().toObject() : QJsonObject();
+    }
+    int runningPerApi() { return service().value(QStringLiteral("instance_counts")).toObject().value(QStringLiteral("running")).toInt(); }
+    QString diagnose() {
+        return QStringLiteral("engine A: %1; engine B: %2\nmaster log tail:\n%3")
+            .arg(running(engineA_.dockerd).join(u','), running(engineB_.dockerd).join(u','), master_->log().right(3000));
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        if (qEnvironmentVariableIsSet("KONTENA_KEEP_TEST_DIR")) {
+            dir_.setAutoRemove(false);
+            qInfo("logs in %s", qPrintable(dir_.path()));
+        }
+        if (QString e = engineA_.setUp(); !e.isEmpty()) QFAIL(qPrintable(e));
+        if (QString e = engineB_.setUp(); !e.isEmpty()) QFAIL(qPrintable(e));
+        master_ = std::make_unique<MasterProcess>(dir_.filePath(QStringLiteral("master")));
+        QVERIFY2(master_->start(QStringLiteral("e2e-admin-code")), qPrintable(master_->log()));
+        cli_ = std::make_unique<Cli>(dir_.filePath(QStringLiteral("cfg")));
+    }
+
+    void cleanupTestCase() {
+        agent1_.reset();
+        agent2_.reset();
+        master_.reset();
+        for (EngineFixture* e : {&engineA_, &engineB_}) (void)e->dockerd.stop();
+    }
+
+    void gridWithTwoAgents() {
+        auto r = kontena({QStringLiteral("master"), QStringLiteral("login"), QStringLiteral("--code"), QStringLiteral("e2e-admin-code"), master_->url()});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        r = kontena({QStringLiteral("grid"), QStringLiteral("create"), QStringLiteral("--initial-size"), QStringLiteral("1"), QStringLiteral("--offline-grace"),
+                     QStringLiteral("5"), QStringLiteral("--keepalive"), QStringLiteral("2"), QStringLiteral("e2e")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        r = kontena({QStringLiteral("grid"), QStringLiteral("token")});
+        QCOMPARE(r.exit, 0);
+        const QString token = r.out.trimmed();
+        agent1_ = std::make_unique<Agent>(QStringLiteral("node-1"), engineA_.dockerd.dockerHost(), dir_.filePath(QStringLiteral("agent-1.log")));
+        agent2_ = std::make_unique<Agent>(QStringLiteral("node-2"), engineB_.dockerd.dockerHost(), dir_.filePath(QStringLiteral("agent-2.log")));
+        QVERIFY(agent1_->start(master_->wsUrl(), token));
+        QVERIFY(eventually([&] {   // node-1 first: it becomes node number 1, the initial node
+            const auto n = kontena({QStringLiteral("node"), QStringLiteral("ls"), QStringLiteral("-o"), QStringLiteral("json")}).json().toArray();
+            return n.size() == 1 && n.first().toObject().value(QStringLiteral("status")).toString() == QStringLiteral("online");
+        }, 20000));
+        QVERIFY(agent2_->start(master_->wsUrl(), token));
+        QVERIFY2(eventually([&] {
+            const auto n = kontena({QStringLiteral("node"), QStringLiteral("ls"), QStringLiteral("-o"), QStringLiteral("json")}).json().toArray();
+            int online = 0;
+            for (const auto& x : n) online += x.toObject().value(QStringLiteral("status")).toString() == QStringLiteral("online");
+            return online == 2;
+        }, 20000), qPrintable(agent2_->log()));
+        const auto nodes = kontena({QStringLiteral("node"), QStringLiteral("ls"), QStringLiteral("-o"), QStringLiteral("json")}).json().toArray();
+        QCOMPARE(nodes.at(0).toObject().value(QStringLiteral("name")).toString(), QStringLiteral("node-1"));
+        QVERIFY(nodes.at(0).toObject().value(QStringLiteral("initial_member")).toBool());
+        QVERIFY(!nodes.at(1).toObject().value(QStringLiteral("initial_member")).toBool());
+    }
+
+    void installScaleDrain() {
+        // A corpus-style stack (variables, command, stop grace) on the local busybox image.
+        const QString file = dir_.filePath(QStringLiteral("kontena.yml"));
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("stack: e2e/web\nversion: 1.0.0\nvariables:\n  replicas:\n    type: integer\n    default: 4\n"
+                "services:\n  app:\n    image: " + kTestImage.toUtf8() + "\n    instances: ${replicas}\n"
+                "    command: sh -c 'while true; do echo serving; sleep 1; done'\n    stop_grace_period: 1s\n");
+        f.close();
+        auto r = kontena({QStringLiteral("stack"), QStringLiteral("install"), QStringLiteral("-n"), QStringLiteral("web"), file});
+        QVERIFY2(r.exit == 0, qPrintable(r.err + diagnose()));
+        QVERIFY2(eventually([&] { return runningPerApi() == 4 && running(engineA_.dockerd).size() + running(engineB_.dockerd).size() == 4; }, 60000), qPrintable(diagnose()));
+        // ha spreads: both nodes have instances.
+        QCOMPARE(running(engineA_.dockerd).size(), 2);
+        QCOMPARE(running(engineB_.dockerd).size(), 2);
+
+        r = kontena({QStringLiteral("service"), QStringLiteral("scale"), QStringLiteral("web/app"), QStringLiteral("2")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        QVERIFY2(eventually([&] { return running(engineA_.dockerd).size() + running(engineB_.dockerd).size() == 2; }, 60000), qPrintable(diagnose()));
+
+        r = kontena({QStringLiteral("node"), QStringLiteral("update"), QStringLiteral("node-1"), QStringLiteral("--availability"), QStringLiteral("drain")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        QVERIFY2(eventually([&] { return running(engineA_.dockerd).isEmpty() && running(engineB_.dockerd).size() == 2; }, 60000), qPrintable(diagnose()));
+        r = kontena({QStringLiteral("node"), QStringLiteral("update"), QStringLiteral("node-1"), QStringLiteral("--availability"), QStringLiteral("active")});
+        QCOMPARE(r.exit, 0);
+    }
+
+    void lostAgentAndItsReturn() {
+        // node-2 holds both instances; its agent dies (its containers keep running).
+        agent2_->kill9();
+        QVERIFY2(eventually([&] {
+            const auto n = kontena({QStringLiteral("node"), QStringLiteral("show"), QStringLiteral("node-2"), QStringLiteral("-o"), QStringLiteral("json")}).json().toObject();
+            return n.value(QStringLiteral("status")).toString() == QStringLiteral("offline");
+        }, 20000), qPrintable(diagnose()));
+        // After the 5 s grace the instances run on node-1.
+        QVERIFY2(eventually([&] { return running(engineA_.dockerd).size() == 2; }, 60000), qPrintable(diagnose()));
+        QCOMPARE(running(engineB_.dockerd).size(), 2);   // nobody stops them while the agent is gone
+        // The agent comes back: its surplus containers are removed.
+        const QString token = kontena({QStringLiteral("grid"), QStringLiteral("token")}).out.trimmed();
+        QVERIFY(agent2_->start(master_->wsUrl(), token));
+        QVERIFY2(eventually([&] { return running(engineB_.dockerd).isEmpty(); }, 60000), qPrintable(diagnose() + agent2_->log()));
+        QCOMPARE(running(engineA_.dockerd), (QStringList{QStringLiteral("web.app-1"), QStringLiteral("web.app-2")}));
+    }
+
+    void masterKilledDuringADeploy() {
+        auto r = kontena({QStringLiteral("service"), QStringLiteral("scale"), QStringLiteral("--no-wait"), QStringLiteral("web/app"), QStringLiteral("6")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        master_->kill9();
+        QVERIFY2(master_->start(QStringLiteral("e2e-admin-code")), qPrintable(master_->log()));
+        // The agents reconnect; the deploy completes; each instance runs exactly once.
+        QVERIFY2(eventually([&] { return running(engineA_.dockerd).size() + running(engineB_.dockerd).size() == 6; }, 120000), qPrintable(diagnose()));
+        QStringList all = running(engineA_.dockerd) + running(engineB_.dockerd);
+        all.sort();
+        QCOMPARE(all, (QStringList{QStringLiteral("web.app-1"), QStringLiteral("web.app-2"), QStringLiteral("web.app-3"), QStringLiteral("web.app-4"),
+                                   QStringLiteral("web.app-5"), QStringLiteral("web.app-6")}));
+        QCOMPARE(service().value(QStringLiteral("instances")).toInt(), 6);
+        QVERIFY2(eventually([&] { return runningPerApi() == 6; }, 30000), qPrintable(diagnose()));
+    }
+
+    void removeTheStack() {
+        auto r = kontena({QStringLiteral("stack"), QStringLiteral("rm"), QStringLiteral("web")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        QVERIFY2(eventually([&] { return running(engineA_.dockerd).isEmpty() && running(engineB_.dockerd).isEmpty(); }, 60000), qPrintable(diagnose()));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestE2eGrid)
+#include "tst_e2e_grid.moc"
