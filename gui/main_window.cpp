@@ -1,0 +1,194 @@
+#include "gui/main_window.h"
+
+#include <QAction>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSlider>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QSvgWidget>
+#include <QTabWidget>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace kontena::gui {
+
+namespace {
+
+QTableView* table(QAbstractItemModel* model) {
+    auto* v = new QTableView;
+    v->setModel(model);
+    v->setSelectionBehavior(QAbstractItemView::SelectRows);
+    v->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    v->horizontalHeader()->setStretchLastSection(true);
+    v->verticalHeader()->hide();
+    v->setWordWrap(false);
+    return v;
+}
+
+}  // namespace
+
+MainWindow::MainWindow() {
+    setWindowTitle(QStringLiteral("kontena-admin"));
+    auto* bar = addToolBar(QStringLiteral("Scenario"));
+    bar->addAction(QStringLiteral("Open scenario…"), this, &MainWindow::openDialog);
+    bar->addSeparator();
+    bar->addWidget(new QLabel(QStringLiteral(" Seed ")));
+    seed_ = new QSpinBox;
+    seed_->setRange(0, 1'000'000);
+    bar->addWidget(seed_);
+    bar->addAction(QStringLiteral("Run again"), this, [this] { rerun(static_cast<std::uint64_t>(seed_->value())); });
+
+    timeline_ = new QSvgWidget;
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(timeline_);
+    scroll->setWidgetResizable(false);
+    scroll->setMinimumHeight(220);
+
+    slider_ = new QSlider(Qt::Horizontal);
+    slider_->setSingleStep(1000);
+    slider_->setPageStep(60'000);
+    connect(slider_, &QSlider::valueChanged, this, [this](int v) { setTime(Instant(v)); });
+    auto* prev = new QPushButton(QStringLiteral("◀ event"));
+    auto* next = new QPushButton(QStringLiteral("event ▶"));
+    connect(prev, &QPushButton::clicked, this, [this] { stepEvent(-1); });
+    connect(next, &QPushButton::clicked, this, [this] { stepEvent(1); });
+    timeLabel_ = new QLabel(QStringLiteral("0s"));
+    timeLabel_->setMinimumWidth(90);
+    auto* sliderRow = new QHBoxLayout;
+    sliderRow->addWidget(prev);
+    sliderRow->addWidget(slider_, 1);
+    sliderRow->addWidget(next);
+    sliderRow->addWidget(timeLabel_);
+
+    nodeView_ = table(&nodes_);
+    quorum_ = new QLabel;
+    pending_ = new QListWidget;
+    pending_->setMaximumHeight(90);
+    auto* gridBox = new QWidget;
+    auto* gridLayout = new QVBoxLayout(gridBox);
+    gridLayout->setContentsMargins(0, 0, 0, 0);
+    gridLayout->addWidget(quorum_);
+    gridLayout->addWidget(nodeView_, 1);
+    gridLayout->addWidget(new QLabel(QStringLiteral("Pending instances and why")));
+    gridLayout->addWidget(pending_);
+
+    checkView_ = table(&checks_);
+    eventView_ = table(&events_);
+    auto jump = [this](QTableView* v, int role) {
+        connect(v, &QTableView::clicked, this, [this, role](const QModelIndex& i) {
+            const QVariant t = i.model()->index(i.row(), 0).data(role);
+            if (t.isValid()) slider_->setValue(static_cast<int>(t.toLongLong()));
+        });
+    };
+    jump(checkView_, CheckModel::TimeRole);
+    jump(eventView_, EventModel::TimeRole);
+    auto* tabs = new QTabWidget;
+    tabs->addTab(checkView_, QStringLiteral("Checks"));
+    tabs->addTab(eventView_, QStringLiteral("What happened"));
+
+    auto* lower = new QSplitter(Qt::Horizontal);
+    lower->addWidget(gridBox);
+    lower->addWidget(tabs);
+    lower->setStretchFactor(0, 1);
+    lower->setStretchFactor(1, 1);
+
+    auto* central = new QWidget;
+    auto* layout = new QVBoxLayout(central);
+    layout->addWidget(scroll, 2);
+    layout->addLayout(sliderRow);
+    layout->addWidget(lower, 3);
+    setCentralWidget(central);
+    summary_ = new QLabel;
+    statusBar()->addWidget(summary_, 1);
+    resize(1280, 860);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::openDialog() {
+    const QString path = QFileDialog::getOpenFileName(this, QStringLiteral("Open a scenario"), QString(), QStringLiteral("Scenarios (*.yaml *.yml)"));
+    if (path.isEmpty()) return;
+    QString error;
+    if (!openScenario(path, &error)) QMessageBox::warning(this, QStringLiteral("Cannot open the scenario"), error);
+}
+
+bool MainWindow::openScenario(const QString& path, QString* error) {
+    auto loaded = sim::loadScenarioFile(path.toStdString());
+    if (!loaded) {
+        QStringList lines;
+        for (const auto& d : loaded.error()) lines << QString::fromStdString(sim::formatDiagnostic(d));
+        *error = lines.join(u'\n');
+        return false;
+    }
+    scenario_ = std::move(loaded).value();
+    seed_->setValue(static_cast<int>(scenario_.seed));
+    rerun(scenario_.seed);
+    setWindowTitle(QStringLiteral("kontena-admin — ") + QString::fromStdString(scenario_.name));
+    return true;
+}
+
+void MainWindow::rerun(std::uint64_t seed) {
+    if (scenario_.name.empty()) return;
+    rehearsal_ = std::make_unique<Rehearsal>(Rehearsal::run(scenario_, seed));
+    showRehearsal();
+}
+
+void MainWindow::showRehearsal() {
+    const Rehearsal& r = *rehearsal_;
+    timeline_->load(QByteArray::fromStdString(r.svg()));
+    timeline_->setFixedSize(timeline_->sizeHint());
+    checks_.setChecks(r.report().checks);
+    events_.setEntries(r.report().timeline);
+    slider_->setRange(0, static_cast<int>(r.end().ms));
+    int passed = 0;
+    for (const auto& c : r.report().checks) passed += c.passed ? 1 : 0;
+    summary_->setText(QStringLiteral("%1 (seed %2): %3, %4 of %5 checks hold; %6 moves, %7 restarts")
+                          .arg(QString::fromStdString(r.report().scenario))
+                          .arg(r.report().seed)
+                          .arg(r.report().passed ? QStringLiteral("PASSED") : QStringLiteral("FAILED"))
+                          .arg(passed)
+                          .arg(r.report().checks.size())
+                          .arg(r.report().stats.instancesMoved)
+                          .arg(r.report().stats.restarts));
+    setTime(Instant(std::min<std::int64_t>(slider_->value(), r.end().ms)));
+}
+
+Instant MainWindow::time() const { return Instant(slider_->value()); }
+
+void MainWindow::setTime(Instant t) {
+    if (!rehearsal_) return;
+    if (slider_->value() != t.ms) {
+        slider_->setValue(static_cast<int>(t.ms));   // calls back here
+        return;
+    }
+    const Frame& f = rehearsal_->frameAt(t);
+    nodes_.setFrame(f);
+    timeLabel_->setText(formatTime(t));
+    quorum_->setText((f.quorum ? QStringLiteral("etcd quorum: yes — ") : QStringLiteral("etcd quorum: NO — ")) + f.quorumSummary);
+    pending_->clear();
+    for (const auto& p : f.pending) pending_->addItem(p.instance + QStringLiteral(": ") + p.why);
+}
+
+void MainWindow::stepEvent(int direction) {
+    if (!rehearsal_) return;
+    const auto times = rehearsal_->eventTimes();
+    const Instant now = time();
+    if (direction > 0) {
+        auto it = std::upper_bound(times.begin(), times.end(), now);
+        if (it != times.end()) setTime(*it);
+    } else {
+        auto it = std::lower_bound(times.begin(), times.end(), now);
+        if (it != times.begin()) setTime(*std::prev(it));
+    }
+}
+
+}  // namespace kontena::gui

@@ -1,0 +1,65 @@
+#pragma once
+// kontena-admin's window, offline mode: open a scenario, run it in the
+// simulator, see the timeline (the same drawing as kontena-sim), the checks,
+// what happened, and the grid at any instant of the run. Logic lives in the
+// models (gui/models/); this only wires widgets to them.
+
+#include <QMainWindow>
+
+#include <memory>
+
+#include "gui/models/rehearsal.h"
+#include "gui/models/tables.h"
+
+class QLabel;
+class QListWidget;
+class QSlider;
+class QSpinBox;
+class QSvgWidget;
+class QTableView;
+
+namespace kontena::gui {
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    MainWindow();
+    ~MainWindow() override;
+
+    // Loads and runs a scenario file; false with a FILE:LINE:COLUMN message.
+    bool openScenario(const QString& path, QString* error);
+    void rerun(std::uint64_t seed);
+    void setTime(Instant t);
+    Instant time() const;
+
+    const Rehearsal* rehearsal() const { return rehearsal_.get(); }
+    NodeModel& nodeModel() { return nodes_; }
+    CheckModel& checkModel() { return checks_; }
+    EventModel& eventModel() { return events_; }
+    QSlider* slider() const { return slider_; }
+    QListWidget* pendingList() const { return pending_; }
+    QLabel* quorumLabel() const { return quorum_; }
+
+private:
+    void openDialog();
+    void showRehearsal();
+    void stepEvent(int direction);
+
+    sim::Scenario scenario_;
+    std::unique_ptr<Rehearsal> rehearsal_;
+    NodeModel nodes_;
+    CheckModel checks_;
+    EventModel events_;
+    QSvgWidget* timeline_ = nullptr;
+    QSlider* slider_ = nullptr;
+    QLabel* timeLabel_ = nullptr;
+    QLabel* quorum_ = nullptr;
+    QLabel* summary_ = nullptr;
+    QSpinBox* seed_ = nullptr;
+    QListWidget* pending_ = nullptr;
+    QTableView* nodeView_ = nullptr;
+    QTableView* checkView_ = nullptr;
+    QTableView* eventView_ = nullptr;
+};
+
+}  // namespace kontena::gui

@@ -1,0 +1,116 @@
+// The admin GUI's offline mode: models checked by QAbstractItemModelTester,
+// and the window itself under the offscreen platform.
+#include <QAbstractItemModelTester>
+#include <QLabel>
+#include <QListWidget>
+#include <QSlider>
+#include <QtTest>
+
+#include "gui/main_window.h"
+
+using namespace kontena;
+using namespace kontena::gui;
+
+namespace {
+
+QString scenarioPath(const char* name) {
+    return qEnvironmentVariable("KONTENA_SOURCE_DIR") + QStringLiteral("/scenarios/") + QString::fromLatin1(name);
+}
+
+QString statusOf(NodeModel& m, const QString& node) {
+    for (int r = 0; r < m.rowCount(); ++r) {
+        if (m.index(r, NodeModel::Name).data().toString() == node) return m.index(r, NodeModel::Status).data().toString();
+    }
+    return QStringLiteral("(absent)");
+}
+
+}  // namespace
+
+class TestGui : public QObject {
+    Q_OBJECT
+
+private slots:
+    void modelsPassTheTester() {
+        auto loaded = sim::loadScenarioFile(scenarioPath("initial-size-3-lose-two.yaml").toStdString());
+        QVERIFY(loaded.ok());
+        const Rehearsal r = Rehearsal::run(loaded.value());
+        QVERIFY(!r.frames().empty());
+        QVERIFY(r.svg().find("<svg") != std::string::npos);
+        NodeModel nodes;
+        CheckModel checks;
+        EventModel events;
+        QAbstractItemModelTester t1(&nodes, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t2(&checks, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t3(&events, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        for (const auto& f : r.frames()) nodes.setFrame(f);
+        checks.setChecks(r.report().checks);
+        events.setEntries(r.report().timeline);
+        QCOMPARE(checks.rowCount(), static_cast<int>(r.report().checks.size()));
+        QCOMPARE(events.rowCount(), static_cast<int>(r.report().timeline.size()));
+        QCOMPARE(nodes.rowCount(), 5);
+        // frameAt picks the last frame at or before the time.
+        QVERIFY(r.frameAt(Instant(0)).at <= r.frameAt(Instant(600'000)).at);
+        QVERIFY(r.frameAt(Instant(600'000)).at.ms <= 600'000);
+    }
+
+    void windowShowsTheGridAtAnyInstant() {
+        MainWindow w;
+        QString error;
+        QVERIFY2(w.openScenario(scenarioPath("initial-size-3-lose-two.yaml"), &error), qPrintable(error));
+        QVERIFY(w.rehearsal()->report().passed);
+        // Two of the three initial nodes are cut off from 5m to 12m.
+        w.setTime(Instant(8 * 60 * 1000));
+        QCOMPARE(w.slider()->value(), 8 * 60 * 1000);
+        QCOMPARE(statusOf(w.nodeModel(), QStringLiteral("node-2")), QStringLiteral("offline"));
+        QCOMPARE(statusOf(w.nodeModel(), QStringLiteral("node-1")), QStringLiteral("online"));
+        QVERIFY2(w.quorumLabel()->text().contains(QStringLiteral("NO")), qPrintable(w.quorumLabel()->text()));
+        w.setTime(Instant(16 * 60 * 1000));
+        QCOMPARE(statusOf(w.nodeModel(), QStringLiteral("node-2")), QStringLiteral("online"));
+        QVERIFY(w.quorumLabel()->text().contains(QStringLiteral("yes")));
+        // Every check is listed, passed.
+        QCOMPARE(w.checkModel().rowCount(), 6);
+        for (int r = 0; r < 6; ++r) QCOMPARE(w.checkModel().index(r, CheckModel::Result).data().toString(), QStringLiteral("ok"));
+    }
+
+    void failedCheckJumpsToItsTime() {
+        // The lose-two scenario with one more check that cannot hold: quorum at 8m.
+        QFile src(scenarioPath("initial-size-3-lose-two.yaml"));
+        QVERIFY(src.open(QIODevice::ReadOnly));
+        QByteArray text = src.readAll();
+        text.replace("expect:\n", "expect:\n  - at: 8m\n    quorum: true\n");
+        QTemporaryDir dir;
+        QFile f(dir.filePath(QStringLiteral("failing.yaml")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(text);
+        f.close();
+        MainWindow w;
+        QString error;
+        QVERIFY2(w.openScenario(f.fileName(), &error), qPrintable(error));
+        QVERIFY(!w.rehearsal()->report().passed);
+        int failedRow = -1;
+        for (int r = 0; r < w.checkModel().rowCount(); ++r) {
+            if (w.checkModel().index(r, CheckModel::Result).data().toString().startsWith(QStringLiteral("FAILED"))) failedRow = r;
+        }
+        QVERIFY(failedRow >= 0);
+        const qlonglong t = w.checkModel().index(failedRow, 0).data(CheckModel::TimeRole).toLongLong();
+        QCOMPARE(t, 8 * 60 * 1000);
+        w.slider()->setValue(static_cast<int>(t));
+        QCOMPARE(w.time().ms, t);
+        QVERIFY(w.quorumLabel()->text().contains(QStringLiteral("NO")));
+    }
+
+    void badScenarioIsAClearError() {
+        MainWindow w;
+        QTemporaryFile f;
+        QVERIFY(f.open());
+        f.write("scenario: x\nnodes: 3\n");
+        f.close();
+        QString error;
+        QVERIFY(!w.openScenario(f.fileName(), &error));
+        QVERIFY2(error.contains(QRegularExpression(QStringLiteral(":\\d+:\\d+: "))), qPrintable(error));
+        QVERIFY(!w.rehearsal());
+    }
+};
+
+QTEST_MAIN(TestGui)
+#include "tst_gui.moc"
