@@ -225,6 +225,68 @@ int auditLog(const QStringList& args) {
     return Ok;
 }
 
+int userList(const QStringList& args) {
+    Parsed a;
+    parseArgs(a, QStringLiteral("kontena master user ls"), QStringLiteral("List the master's users."), args, {}, {}, true);
+    if (a.exit >= 0) return a.exit;
+    int exit = Ok;
+    auto s = openSession(false, &exit);
+    if (!s) return exit;
+    const auto r = s->api->get(QStringLiteral("/v1/users"));
+    if (!r.ok()) return apiFailure(r);
+    const QJsonArray users = r.object().value(QStringLiteral("users")).toArray();
+    if (wantsJson(a.p)) {
+        printJson(users);
+        return Ok;
+    }
+    QList<QStringList> rows;
+    for (const auto& v : users) {
+        QStringList roles;
+        for (const auto& x : v.toObject().value(QStringLiteral("roles")).toArray()) roles << x.toString();
+        rows.append({v.toObject().value(QStringLiteral("email")).toString(), roles.join(u',')});
+    }
+    printTable({QStringLiteral("EMAIL"), QStringLiteral("ROLES")}, rows);
+    return Ok;
+}
+
+int userInvite(const QStringList& args) {
+    Parsed a;
+    parseArgs(a, QStringLiteral("kontena master user invite"), QStringLiteral("Invite a user; prints the invite code (shown once)."), args, {}, {QStringLiteral("EMAIL")});
+    if (a.exit >= 0) return a.exit;
+    int exit = Ok;
+    auto s = openSession(false, &exit);
+    if (!s) return exit;
+    const auto r = s->api->post(QStringLiteral("/v1/users"), QJsonObject{{QStringLiteral("email"), a.p.positionalArguments().first()}});
+    if (!r.ok()) return apiFailure(r);
+    printOut(r.object().value(QStringLiteral("invite_code")).toString() + QStringLiteral("\n"));
+    return Ok;
+}
+
+int userRemove(const QStringList& args) {
+    Parsed a;
+    parseArgs(a, QStringLiteral("kontena master user rm"), QStringLiteral("Remove a user and their tokens."), args, {}, {QStringLiteral("EMAIL")});
+    if (a.exit >= 0) return a.exit;
+    int exit = Ok;
+    auto s = openSession(false, &exit);
+    if (!s) return exit;
+    const auto r = s->api->del(QStringLiteral("/v1/users/") + a.p.positionalArguments().first());
+    return r.ok() ? Ok : apiFailure(r);
+}
+
+int userRole(const QStringList& args, bool add) {
+    Parsed a;
+    parseArgs(a, QStringLiteral("kontena master user role ") + (add ? QStringLiteral("add") : QStringLiteral("remove")),
+              QStringLiteral("Give or take a role: master_admin, user_admin, grid_admin."), args, {}, {QStringLiteral("ROLE"), QStringLiteral("EMAIL")});
+    if (a.exit >= 0) return a.exit;
+    int exit = Ok;
+    auto s = openSession(false, &exit);
+    if (!s) return exit;
+    const QString role = a.p.positionalArguments().at(0), email = a.p.positionalArguments().at(1);
+    const auto r = add ? s->api->post(QStringLiteral("/v1/users/%1/roles").arg(email), QJsonObject{{QStringLiteral("role"), role}})
+                       : s->api->del(QStringLiteral("/v1/users/%1/roles/%2").arg(email, role));
+    return r.ok() ? Ok : apiFailure(r);
+}
+
 }  // namespace
 
 int whoami(const QStringList& args) {
@@ -251,6 +313,17 @@ Group masterGroup() {
                                       {QStringLiteral("use"), QStringLiteral("Switch master"), use},
                                       {QStringLiteral("current"), QStringLiteral("Show the current master"), current},
                                       {QStringLiteral("audit-log"), QStringLiteral("Show the audit log"), auditLog},
+                                      {QStringLiteral("user"), QStringLiteral("Users: ls, invite, rm, role add|remove"), [](const QStringList& u) {
+                                           return dispatchGroup(QStringLiteral("master user"), u,
+                                                                {{QStringLiteral("ls"), QStringLiteral("List users"), userList},
+                                                                 {QStringLiteral("invite"), QStringLiteral("Invite a user"), userInvite},
+                                                                 {QStringLiteral("rm"), QStringLiteral("Remove a user"), userRemove},
+                                                                 {QStringLiteral("role"), QStringLiteral("Roles: add, remove"), [](const QStringList& r) {
+                                                                      return dispatchGroup(QStringLiteral("master user role"), r,
+                                                                                           {{QStringLiteral("add"), QStringLiteral("Give a role"), [](const QStringList& x) { return userRole(x, true); }},
+                                                                                            {QStringLiteral("remove"), QStringLiteral("Take a role"), [](const QStringList& x) { return userRole(x, false); }}});
+                                                                  }}});
+                                       }},
                                       {QStringLiteral("token"), QStringLiteral("Access tokens: ls, create, rm"), [](const QStringList& t) {
                                            return dispatchGroup(QStringLiteral("master token"), t,
                                                                 {{QStringLiteral("ls"), QStringLiteral("List tokens"), tokenList},

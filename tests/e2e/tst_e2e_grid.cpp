@@ -71,6 +71,15 @@ class TestE2eGrid : public QObject {
 
     CliResult kontena(const QStringList& args) { return cli_->run(args); }
 
+    // instance number -> node, as the master reports it.
+    QMap<int, QString> placement() {
+        QMap<int, QString> out;
+        const auto r = kontena({QStringLiteral("service"), QStringLiteral("containers"), QStringLiteral("web/app"), QStringLiteral("-o"), QStringLiteral("json")});
+        for (const auto& v : r.json().toArray()) out.insert(v.toObject().value(QStringLiteral("instance_number")).toInt(), v.toObject().value(QStringLiteral("node")).toString());
+        return out;
+    }
+    QMap<int, QString> afterDrain_, afterReturn_;
+
     QJsonObject service() {
         const auto r = kontena({QStringLiteral("service"), QStringLiteral("show"), QStringLiteral("web/app"), QStringLiteral("-o"), QStringLiteral("json")});
         return r.exit == 0 ? r.json().toObject() : QJsonObject();
@@ -154,6 +163,7 @@ private slots:
         r = kontena({QStringLiteral("node"), QStringLiteral("update"), QStringLiteral("node-1"), QStringLiteral("--availability"), QStringLiteral("drain")});
         QVERIFY2(r.exit == 0, qPrintable(r.err));
         QVERIFY2(eventually([&] { return running(engineA_.dockerd).isEmpty() && running(engineB_.dockerd).size() == 2; }, 60000), qPrintable(diagnose()));
+        afterDrain_ = placement();
         r = kontena({QStringLiteral("node"), QStringLiteral("update"), QStringLiteral("node-1"), QStringLiteral("--availability"), QStringLiteral("active")});
         QCOMPARE(r.exit, 0);
     }
@@ -172,7 +182,42 @@ private slots:
         const QString token = kontena({QStringLiteral("grid"), QStringLiteral("token")}).out.trimmed();
         QVERIFY(agent2_->start(master_->wsUrl(), token));
         QVERIFY2(eventually([&] { return running(engineB_.dockerd).isEmpty(); }, 60000), qPrintable(diagnose() + agent2_->log()));
-        QCOMPARE(running(engineA_.dockerd), (QStringList{QStringLiteral("web.app-1"), QStringLiteral("web.app-2")}));
+        QStringList both = running(engineA_.dockerd) + running(engineB_.dockerd);
+        both.sort();
+        QCOMPARE(both, (QStringList{QStringLiteral("web.app-1"), QStringLiteral("web.app-2")}));
+        // Once node-2 is past its online grace, ha spreads the two instances again.
+        QVERIFY2(eventually([&] { return running(engineA_.dockerd).size() == 1 && running(engineB_.dockerd).size() == 1; }, 90000), qPrintable(diagnose()));
+        afterReturn_ = placement();
+    }
+
+    // The same story in the simulator ends with each instance on the same
+    // node: the real placements become the scenario's checks.
+    void simulationAgrees() {
+        QCOMPARE(afterDrain_.size(), 2);
+        QCOMPARE(afterReturn_.size(), 2);
+        QByteArray y = "scenario: e2e-agreement\nuntil: 10m\ngrid: {name: e2e, initial_size: 1}\n"
+                       "settings: {ping_interval: 2s, offline_grace: {ha: 5s}}\n"
+                       "nodes:\n  - {name: node-1}\n  - {name: node-2, connect_at: 5s}\n"
+                       "stacks:\n  web:\n    inline: {stack: e2e/web, version: 1.0.0, services: {app: {image: busybox:1, instances: 4}}}\n"
+                       "events:\n  - {at: 30s, deploy: web}\n  - {at: 2m, scale: {service: web/app, instances: 2}}\n"
+                       "  - {at: 3m, node_drain: node-1}\n  - {at: 4m, node_activate: node-1}\n"
+                       "  - {at: 4m10s, node_disconnect: node-2}\n  - {at: 6m, node_connect: node-2}\nexpect:\n";
+        for (auto it = afterDrain_.begin(); it != afterDrain_.end(); ++it) y += "  - {at: 3m50s, instance: web/app-" + QByteArray::number(it.key()) + ", on: " + it.value().toUtf8() + "}\n";
+        // After the return both runs spread the instances one per node; which
+        // number moves back is a tie the two runs may break differently.
+        QMap<QString, int> perNode;
+        for (const QString& n : afterReturn_) ++perNode[n];
+        for (const char* n : {"node-1", "node-2"}) y += "  - {at: 9m, node: " + QByteArray(n) + ", instances: " + QByteArray::number(perNode.value(QString::fromLatin1(n))) + "}\n";
+        QFile f(dir_.filePath(QStringLiteral("agreement.yaml")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(y);
+        f.close();
+        QProcess sim;
+        sim.start(qEnvironmentVariable("KONTENA_SIM_BIN"), {QStringLiteral("run"), f.fileName()});
+        QVERIFY(sim.waitForFinished(60000));
+        const QString out = QString::fromUtf8(sim.readAllStandardOutput() + sim.readAllStandardError());
+        QVERIFY2(sim.exitCode() == 0, qPrintable(out));
+        QVERIFY2(out.contains(QStringLiteral("4 of 4 checks hold")), qPrintable(out));
     }
 
     void masterKilledDuringADeploy() {

@@ -73,6 +73,25 @@ private slots:
         const QString ciToken = r.out.trimmed();
         QCOMPARE(ciToken.size(), 43);
 
+        // Users: an invited user sees nothing until given access.
+        r = cli.run({QStringLiteral("master"), QStringLiteral("user"), QStringLiteral("invite"), QStringLiteral("bob@example.com")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        const QString invite = r.out.trimmed();
+        Cli bob(dir_.filePath(QStringLiteral("cfg-bob")));
+        r = bob.run({QStringLiteral("master"), QStringLiteral("login"), QStringLiteral("--code"), invite, master.url()});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        r = bob.run({QStringLiteral("grid"), QStringLiteral("ls"), QStringLiteral("-o"), QStringLiteral("json")});
+        QCOMPARE(r.json().toArray().size(), 0);
+        r = bob.run({QStringLiteral("grid"), QStringLiteral("create"), QStringLiteral("mine")});
+        QCOMPARE(r.exit, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("403")), qPrintable(r.err));
+        r = cli.run({QStringLiteral("master"), QStringLiteral("user"), QStringLiteral("role"), QStringLiteral("add"), QStringLiteral("master_admin"), QStringLiteral("bob@example.com")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        r = bob.run({QStringLiteral("grid"), QStringLiteral("ls"), QStringLiteral("-o"), QStringLiteral("json")});
+        QCOMPARE(r.json().toArray().size(), 1);
+        r = cli.run({QStringLiteral("master"), QStringLiteral("user"), QStringLiteral("ls"), QStringLiteral("-o"), QStringLiteral("json")});
+        QCOMPARE(r.json().toArray().size(), 2);
+
         // kill -9 and restart on the same data: everything acknowledged is there.
         master.kill9();
         QVERIFY2(master.start(QStringLiteral("code-1")), qPrintable(master.log()));
