@@ -1,5 +1,7 @@
 #include "gui/main_window.h"
 
+#include "gui/timeline_view.h"
+
 #include <QAction>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -13,7 +15,6 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
-#include <QSvgWidget>
 #include <QTabWidget>
 #include <QTableView>
 #include <QToolBar>
@@ -47,7 +48,7 @@ MainWindow::MainWindow() {
     bar->addWidget(seed_);
     bar->addAction(QStringLiteral("Run again"), this, [this] { rerun(static_cast<std::uint64_t>(seed_->value())); });
 
-    timeline_ = new QSvgWidget;
+    timeline_ = new TimelineView;
     auto* scroll = new QScrollArea;
     scroll->setWidget(timeline_);
     scroll->setWidgetResizable(false);
@@ -145,7 +146,6 @@ void MainWindow::rerun(std::uint64_t seed) {
 void MainWindow::showRehearsal() {
     const Rehearsal& r = *rehearsal_;
     timeline_->load(QByteArray::fromStdString(r.svg()));
-    timeline_->setFixedSize(timeline_->sizeHint());
     checks_.setChecks(r.report().checks);
     events_.setEntries(r.report().timeline);
     slider_->setRange(0, static_cast<int>(r.end().ms));

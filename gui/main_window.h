@@ -15,10 +15,11 @@ class QLabel;
 class QListWidget;
 class QSlider;
 class QSpinBox;
-class QSvgWidget;
 class QTableView;
 
 namespace kontena::gui {
+
+class TimelineView;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -50,7 +51,7 @@ private:
     NodeModel nodes_;
     CheckModel checks_;
     EventModel events_;
-    QSvgWidget* timeline_ = nullptr;
+    TimelineView* timeline_ = nullptr;
     QSlider* slider_ = nullptr;
     QLabel* timeLabel_ = nullptr;
     QLabel* quorum_ = nullptr;
