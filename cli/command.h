@@ -32,6 +32,7 @@ Group gridGroup();
 Group nodeGroup();
 Group serviceGroup();
 Group whoamiGroup();
+Group volumeGroup();
 
 // Text helpers for commands: write to stdout / stderr as UTF-8.
 void printOut(const QString& text);

@@ -221,6 +221,7 @@ void Master::addRoutes() {
     addNodeRoutes();
     addStackRoutes();
     addServiceRoutes();
+    addVolumeRoutes();
 }
 
 void Master::addAuthRoutes() {
@@ -406,6 +407,47 @@ void Master::addGridRoutes() {
                         return Reply{200, QJsonObject{{QStringLiteral("grid"), g->gridJson()},
                                                       {QStringLiteral("nodes"), nodes},
                                                       {QStringLiteral("stacks"), stacks}}};
+                    }});
+}
+
+void Master::addVolumeRoutes() {
+    routes_.append({Method::Get, QStringLiteral("/v1/volumes/:grid"), Permission::GridMember, [this](Call& c) {
+                        GridRuntime* g = grid(c.param("grid"));
+                        QJsonArray a;
+                        for (const auto& [n, v] : g->state().volumes) a.append(g->volumeJson(v));
+                        return Reply{200, QJsonObject{{QStringLiteral("volumes"), a}}};
+                    }});
+    routes_.append({Method::Post, QStringLiteral("/v1/volumes/:grid"), Permission::GridMember, [this](Call& c) {
+                        GridRuntime* g = grid(c.param("grid"));
+                        Volume v;
+                        v.name = ss(c.body.value(QStringLiteral("name")).toString());
+                        if (!validName(qs(v.name))) return Reply::error(422, QStringLiteral("name must be 1-63 lowercase letters, digits or dashes"));
+                        const QString scope = c.body.value(QStringLiteral("scope")).toString(QStringLiteral("instance"));
+                        if (scope == QLatin1String("grid")) v.scope = VolumeScope::Grid;
+                        else if (scope == QLatin1String("stack")) v.scope = VolumeScope::Stack;
+                        else if (scope == QLatin1String("instance")) v.scope = VolumeScope::Instance;
+                        else return Reply::error(422, QStringLiteral("scope must be instance, stack or grid"));
+                        v.driver = ss(c.body.value(QStringLiteral("driver")).toString(QStringLiteral("local")));
+                        const QJsonObject opts = c.body.value(QStringLiteral("driver_opts")).toObject();
+                        for (auto it = opts.begin(); it != opts.end(); ++it) v.driverOpts[ss(it.key())] = ss(it.value().toString());
+                        auto r = g->apply(ev::VolumeCreate{v});
+                        if (r.refused) return Reply::error(r.refused->find("exists") != std::string::npos ? 409 : 422, qs(*r.refused));
+                        audit(c, g->name(), QStringLiteral("Volume"), g->name() + QLatin1Char('/') + qs(v.name), qs(v.name), QStringLiteral("create"));
+                        return Reply{201, g->volumeJson(g->state().volumes.at(v.name))};
+                    }});
+    routes_.append({Method::Get, QStringLiteral("/v1/volumes/:grid/:name"), Permission::GridMember, [this](Call& c) {
+                        GridRuntime* g = grid(c.param("grid"));
+                        auto it = g->state().volumes.find(ss(c.param("name")));
+                        if (it == g->state().volumes.end()) return Reply::error(404, QStringLiteral("Volume %1 not found").arg(c.param("name")));
+                        return Reply{200, g->volumeJson(it->second)};
+                    }});
+    routes_.append({Method::Delete, QStringLiteral("/v1/volumes/:grid/:name"), Permission::GridMember, [this](Call& c) {
+                        GridRuntime* g = grid(c.param("grid"));
+                        if (!g->state().volumes.count(ss(c.param("name")))) return Reply::error(404, QStringLiteral("Volume %1 not found").arg(c.param("name")));
+                        auto r = g->apply(ev::VolumeRemove{ss(c.param("name"))});
+                        if (r.refused) return Reply::error(409, qs(*r.refused));
+                        audit(c, g->name(), QStringLiteral("Volume"), g->name() + QLatin1Char('/') + c.param("name"), c.param("name"), QStringLiteral("delete"));
+                        return Reply{200, QJsonObject{}};
                     }});
 }
 

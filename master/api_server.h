@@ -69,6 +69,7 @@ private:
     void addNodeRoutes();
     void addStackRoutes();
     void addServiceRoutes();
+    void addVolumeRoutes();
     void onWebSocket();
     Reply dispatch(const QHttpServerRequest& request);
     void audit(const Call& c, const QString& grid, const QString& type, const QString& id, const QString& name,

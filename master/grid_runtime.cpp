@@ -162,6 +162,9 @@ ApplyResult GridRuntime::deliver(const Event& e) {
         if (!onlyKeepalive) scheduleSave();
         emit changed();
     }
+    for (const auto& m : r.decision.changes) {
+        if (const auto* v = std::get_if<mut::PutVolume>(&m)) volumeCreated_.insert(qs(v->volume.name), timeJson(ctx.now));
+    }
     // Stack deploys: remember the unfinished ones (a restart starts them again).
     for (const auto& m : r.decision.changes) {
         if (const auto* sd = std::get_if<mut::PutStackDeploy>(&m)) {
@@ -619,6 +622,24 @@ QJsonObject GridRuntime::deployJson(const ServiceDeploy& d) const {
                        {QStringLiteral("instance_deploys"), instances}};
 }
 
+QJsonObject GridRuntime::volumeJson(const Volume& v) const {
+    QJsonObject opts;
+    for (const auto& [k, val] : v.driverOpts) opts.insert(qs(k), qs(val));
+    QJsonArray users;
+    for (const auto& [key, svc] : state().services) {
+        for (const auto& m : svc.spec.volumes) {
+            if (m.kind == VolumeKind::Named && m.source == v.name) users.append(qs(key));
+        }
+    }
+    return QJsonObject{{QStringLiteral("id"), QString(name_ + QLatin1Char('/') + qs(v.name))},
+                       {QStringLiteral("name"), qs(v.name)},
+                       {QStringLiteral("scope"), qs(toString(v.scope))},
+                       {QStringLiteral("driver"), qs(v.driver)},
+                       {QStringLiteral("driver_opts"), opts},
+                       {QStringLiteral("services"), users},
+                       {QStringLiteral("created_at"), volumeCreated_.value(qs(v.name))}};
+}
+
 QJsonArray GridRuntime::eventLogs(int limit) const {
     QJsonArray out;
     const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(std::max(limit, 0)), log_.size());
@@ -714,6 +735,8 @@ QJsonObject GridRuntime::snapshot() const {
     }
     QJsonObject docs;
     for (auto it = stackDocs_.begin(); it != stackDocs_.end(); ++it) docs.insert(it.key(), *it);
+    QJsonArray volumes;
+    for (const auto& [name, v] : st.volumes) volumes.append(volumeJson(v));
     return QJsonObject{{QStringLiteral("name"), name_},
                        {QStringLiteral("token"), token_},
                        {QStringLiteral("created_at"), static_cast<double>(createdAt_)},
@@ -725,6 +748,7 @@ QJsonObject GridRuntime::snapshot() const {
                                                              {QStringLiteral("services"), services},
                                                              {QStringLiteral("stacks"), stacks},
                                                              {QStringLiteral("instances"), instances},
+                                                             {QStringLiteral("volumes"), volumes},
                                                              {QStringLiteral("next_deploy_id"), static_cast<double>(st.nextDeployId)},
                                                              {QStringLiteral("next_rev"), static_cast<double>(st.nextRev)}}}};
 }
@@ -815,6 +839,18 @@ void GridRuntime::restore(const QJsonObject& doc) {
         i.observed = static_cast<ObservedState>(o.value(QStringLiteral("observed")).toInt());
         if (o.value(QStringLiteral("reported_rev")).isDouble()) i.reportedRev = static_cast<std::int64_t>(o.value(QStringLiteral("reported_rev")).toDouble());
         st.instances.emplace(i.key(), i);
+    }
+    for (const auto& v : saved.value(QStringLiteral("volumes")).toArray()) {
+        const QJsonObject o = v.toObject();
+        Volume vol;
+        vol.name = ss(o.value(QStringLiteral("name")).toString());
+        const QString scope = o.value(QStringLiteral("scope")).toString();
+        vol.scope = scope == QLatin1String("grid") ? VolumeScope::Grid : scope == QLatin1String("stack") ? VolumeScope::Stack : VolumeScope::Instance;
+        vol.driver = ss(o.value(QStringLiteral("driver")).toString(QStringLiteral("local")));
+        const QJsonObject opts = o.value(QStringLiteral("driver_opts")).toObject();
+        for (auto it = opts.begin(); it != opts.end(); ++it) vol.driverOpts[ss(it.key())] = ss(it.value().toString());
+        volumeCreated_.insert(qs(vol.name), o.value(QStringLiteral("created_at")));
+        st.volumes.emplace(vol.name, vol);
     }
     st.nextDeployId = static_cast<std::int64_t>(saved.value(QStringLiteral("next_deploy_id")).toDouble(1));
     // Deploy revisions must only grow, also across a kill -9 that lost the

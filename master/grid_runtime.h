@@ -69,6 +69,7 @@ public:
     QJsonObject stackJson(const QString& stack) const;
     QJsonArray instancesJson(const QString& serviceKey) const;
     QJsonObject deployJson(const ServiceDeploy& d) const;
+    QJsonObject volumeJson(const Volume& v) const;
     QJsonArray eventLogs(int limit) const;
     QJsonArray containerLogs(const QString& serviceKey, int limit) const;
 
@@ -101,6 +102,7 @@ private:
     std::uint64_t rngState_ = 0;
     QList<Session*> sessions_;
     QHash<QString, QJsonObject> stackDocs_;   // name -> {source, parent, created_at, variables}
+    QHash<QString, QJsonValue> volumeCreated_;   // volume name -> created_at
     std::deque<LogEntry> log_;                // newest last, bounded
     std::deque<QJsonObject> containerLogs_;   // newest last, bounded
     qint64 nextLogId_ = 1;

@@ -290,6 +290,8 @@ Decision Controller::decide(const Event& event, const Context& ctx) const {
                    [&](const ev::EtcdMember& e) { onEtcdMember(d, e); },
                    [&](const ev::Partition& e) { onPartition(d, e); },
                    [&](const ev::TimerFired& e) { dispatchTimer(d, e.timer); },
+                   [&](const ev::VolumeCreate& e) { onVolumeCreate(d, e); },
+                   [&](const ev::VolumeRemove& e) { onVolumeRemove(d, e); },
                },
                event);
     d.finish();
@@ -366,6 +368,8 @@ void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uin
                                else ++it;
                            }
                        },
+                       [&](const mut::PutVolume& x) { st.volumes[x.volume.name] = x.volume; },
+                       [&](const mut::DropVolume& x) { st.volumes.erase(x.name); },
                        [&](const mut::PutCounters& x) {
                            st.nextDeployId = x.nextDeployId;
                            st.nextRev = x.nextRev;

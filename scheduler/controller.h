@@ -71,6 +71,10 @@ struct StackApply {
 };
 struct StackDeploy { std::string stack; };
 struct StackRemove { std::string stack; };
+// Grid volumes (reference §5.3): created before services use them; removal
+// is refused while a service mounts the volume.
+struct VolumeCreate { Volume volume; };
+struct VolumeRemove { std::string name; };
 struct ServiceScale { std::string service; int instances = 0; };
 struct ServiceDeploy { std::string service; bool force = false; };
 struct ServiceStop { std::string service; };
@@ -98,7 +102,8 @@ struct TimerFired { Timer timer; };
 using Event = std::variant<ev::NodeConnect, ev::NodeClosed, ev::PingAnswered, ev::NodeRemove, ev::NodeAvailability,
                            ev::NodeLabels, ev::StackApply, ev::StackDeploy, ev::StackRemove, ev::ServiceScale,
                            ev::ServiceDeploy, ev::ServiceStop, ev::ServiceStart, ev::ServiceRestart, ev::InstanceReport,
-                           ev::InstanceHealth, ev::EtcdMember, ev::Partition, ev::TimerFired>;
+                           ev::InstanceHealth, ev::EtcdMember, ev::Partition, ev::TimerFired, ev::VolumeCreate,
+                           ev::VolumeRemove>;
 
 // ---------------------------------------------------------------- commands
 
@@ -125,6 +130,8 @@ struct DropStack { std::string name; };
 struct PutDeploy { ServiceDeploy deploy; };
 struct PutStackDeploy { StackDeployRecord deploy; };
 struct DropVolumeInstancesOn { std::string node; };
+struct PutVolume { Volume volume; };
+struct DropVolume { std::string name; };
 struct PutCounters {
     std::int64_t nextDeployId = 1;
     std::int64_t nextRev = 1;
@@ -136,7 +143,7 @@ struct PutCounters {
 
 using Mutation = std::variant<mut::PutNode, mut::DropNode, mut::PutService, mut::DropService, mut::PutInstance,
                               mut::DropInstance, mut::PutStack, mut::DropStack, mut::PutDeploy, mut::PutStackDeploy,
-                              mut::DropVolumeInstancesOn, mut::PutCounters>;
+                              mut::DropVolumeInstancesOn, mut::PutCounters, mut::PutVolume, mut::DropVolume>;
 
 // One line of the timeline: what the platform did and why.
 struct LogEntry {

@@ -431,4 +431,35 @@ void onDeployStep(Draft& d, const Timer& t) {
     stepDeploy(d, dep, *svc);
 }
 
+void onVolumeCreate(Draft& d, const ev::VolumeCreate& e) {
+    const Volume& v = e.volume;
+    if (v.name.empty()) {
+        d.refuse("a volume needs a name");
+        return;
+    }
+    if (d.base().volumes.count(v.name)) {
+        d.refuse("volume " + v.name + " exists already");
+        return;
+    }
+    d.change(mut::PutVolume{v});
+    d.log("volume_created", v.name, "volume " + v.name + " created (scope " + toString(v.scope) + ", driver " + v.driver + ")");
+}
+
+void onVolumeRemove(Draft& d, const ev::VolumeRemove& e) {
+    if (!d.base().volumes.count(e.name)) {
+        d.refuse("volume " + e.name + " does not exist");
+        return;
+    }
+    for (const auto& [key, svc] : d.base().services) {
+        for (const auto& m : svc.spec.volumes) {
+            if (m.kind == VolumeKind::Named && m.source == e.name) {
+                d.refuse("volume " + e.name + " is in use by service " + key + ": remove the service first");
+                return;
+            }
+        }
+    }
+    d.change(mut::DropVolume{e.name});
+    d.log("volume_removed", e.name, "volume " + e.name + " removed");
+}
+
 }  // namespace kontena::detail

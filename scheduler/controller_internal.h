@@ -58,6 +58,8 @@ public:
 
     void log(const std::string& kind, const std::string& subject, const std::string& detail);
     void command(Command c) { out_.commands.push_back(std::move(c)); }
+    // Volumes have no overlay: a decision about a volume changes nothing else.
+    void change(Mutation m) { out_.changes.push_back(std::move(m)); }
     void timer(Timer t) { out_.timers.push_back(std::move(t)); }
     void refuse(const std::string& message);
     void failure(PlacementFailure f) { out_.failures.push_back(std::move(f)); }
@@ -100,6 +102,8 @@ void unplug(Draft& d, const std::string& node, int code, const std::string& reas
 void onStackApply(Draft& d, const ev::StackApply& e);
 void onStackDeploy(Draft& d, const ev::StackDeploy& e);
 void onStackRemove(Draft& d, const ev::StackRemove& e);
+void onVolumeCreate(Draft& d, const ev::VolumeCreate& e);
+void onVolumeRemove(Draft& d, const ev::VolumeRemove& e);
 void onServiceScale(Draft& d, const ev::ServiceScale& e);
 void onServiceDeploy(Draft& d, const ev::ServiceDeploy& e);
 void onServiceStop(Draft& d, const ev::ServiceStop& e);

@@ -26,6 +26,9 @@ namespace {
 constexpr std::size_t kMaxText = 4u << 20;
 constexpr std::size_t kMaxVariables = 1000;
 constexpr int kMaxChildDepth = 16;
+// Child stacks in one load, all levels together: depth alone does not bound
+// the work (three children each, 16 levels deep, is 43 million stacks).
+constexpr int kMaxStacksPerLoad = 256;
 constexpr int kMaxYamlDepth = 100;
 
 // A dependency named in `depends`.
@@ -149,6 +152,7 @@ private:
     ProcessEnvironment processEnv_;
     OfflineBackend offline_;
     std::unique_ptr<Rng> rng_;
+    int stacksLoaded_ = 0;
 };
 
 std::map<std::string, Value> Loader::builtinsFor(const Request& req, const std::string& name,
@@ -336,6 +340,10 @@ void Loader::loadChildren(const Request& req, const std::vector<Dependency>& dep
         return;
     }
     for (const auto& dep : deps) {
+        if (++stacksLoaded_ > kMaxStacksPerLoad) {
+            diags.error(dep.pos, "depends", "more than " + std::to_string(kMaxStacksPerLoad) + " child stacks in one stack file tree");
+            return;
+        }
         auto child = childRequest(req, out, dep, diags);
         if (!child) continue;
         if (auto stack = load(*child, diags)) {

@@ -92,13 +92,36 @@ private slots:
         r = cli.run({QStringLiteral("master"), QStringLiteral("user"), QStringLiteral("ls"), QStringLiteral("-o"), QStringLiteral("json")});
         QCOMPARE(r.json().toArray().size(), 2);
 
+        // Volumes: created once, listed, refused while a service mounts one.
+        r = cli.run({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--scope"), QStringLiteral("stack"), QStringLiteral("pgdata")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        r = cli.run({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("pgdata")});
+        QCOMPARE(r.exit, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("exists already")) && r.err.contains(QStringLiteral("409")), qPrintable(r.err));
+        r = cli.run({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--scope"), QStringLiteral("planet"), QStringLiteral("x")});
+        QCOMPARE(r.exit, 1);
+        const QString db = stackFile(QStringLiteral("db.yml"), QStringLiteral(
+            "stack: t/db\nservices:\n  pg:\n    image: busybox:1\n    stateful: true\n    volumes:\n      - pgdata:/data\nvolumes:\n  pgdata:\n    external: true\n"));
+        r = cli.run({QStringLiteral("stack"), QStringLiteral("install"), QStringLiteral("--no-deploy"), db});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        r = cli.run({QStringLiteral("volume"), QStringLiteral("rm"), QStringLiteral("pgdata")});
+        QCOMPARE(r.exit, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("in use by service db/pg")), qPrintable(r.err));
+        r = cli.run({QStringLiteral("volume"), QStringLiteral("ls"), QStringLiteral("-o"), QStringLiteral("json")});
+        QCOMPARE(r.json().toArray().size(), 1);
+        QCOMPARE(r.json().toArray().first().toObject().value(QStringLiteral("scope")).toString(), QStringLiteral("stack"));
+
         // kill -9 and restart on the same data: everything acknowledged is there.
         master.kill9();
         QVERIFY2(master.start(QStringLiteral("code-1")), qPrintable(master.log()));
         r = cli.run({QStringLiteral("stack"), QStringLiteral("ls"), QStringLiteral("-o"), QStringLiteral("json")});
         QVERIFY2(r.exit == 0, qPrintable(r.err));
-        QCOMPARE(r.json().toArray().size(), 1);
-        QCOMPARE(r.json().toArray().first().toObject().value(QStringLiteral("version")).toString(), QStringLiteral("1.2.0"));
+        QCOMPARE(r.json().toArray().size(), 2);   // web and db
+        QString webVersion;
+        for (const auto& st : r.json().toArray()) {
+            if (st.toObject().value(QStringLiteral("name")).toString() == QStringLiteral("web")) webVersion = st.toObject().value(QStringLiteral("version")).toString();
+        }
+        QCOMPARE(webVersion, QStringLiteral("1.2.0"));
         r = cli.run({QStringLiteral("service"), QStringLiteral("show"), QStringLiteral("web/app"), QStringLiteral("-o"), QStringLiteral("json")});
         QCOMPARE(r.exit, 0);
         QCOMPARE(r.json().toObject().value(QStringLiteral("instances")).toInt(), 5);
@@ -114,6 +137,12 @@ private slots:
         for (const auto& e : r.json().toArray()) events << e.toObject().value(QStringLiteral("resource_type")).toString() + QLatin1Char(' ') + e.toObject().value(QStringLiteral("event_name")).toString();
         QVERIFY2(events.contains(QStringLiteral("Grid create")) && events.contains(QStringLiteral("Stack create")), qPrintable(events.join(u',')));
 
+        r = cli.run({QStringLiteral("volume"), QStringLiteral("show"), QStringLiteral("pgdata"), QStringLiteral("-o"), QStringLiteral("json")});
+        QCOMPARE(r.exit, 0);
+        QCOMPARE(r.json().toObject().value(QStringLiteral("services")).toArray().first().toString(), QStringLiteral("db/pg"));
+        QVERIFY(cli.run({QStringLiteral("stack"), QStringLiteral("rm"), QStringLiteral("db")}).exit == 0);
+        r = cli.run({QStringLiteral("volume"), QStringLiteral("rm"), QStringLiteral("pgdata")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
         r = cli.run({QStringLiteral("stack"), QStringLiteral("rm"), QStringLiteral("web")});
         QVERIFY2(r.exit == 0, qPrintable(r.err));
         r = cli.run({QStringLiteral("stack"), QStringLiteral("ls"), QStringLiteral("-o"), QStringLiteral("json")});

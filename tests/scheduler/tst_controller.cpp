@@ -102,6 +102,34 @@ private slots:
         QVERIFY(d.ctl.state().quorum);
     }
 
+    void volumesAreCreatedOnceAndKeptWhileInUse() {
+        Driver d;
+        d.connect("a");
+        Volume v;
+        v.name = "data";
+        v.scope = VolumeScope::Stack;
+        QVERIFY(!d.apply(ev::VolumeCreate{v}).refused);
+        QVERIFY(d.ctl.state().volumes.at("data").scope == VolumeScope::Stack);
+        auto again = d.apply(ev::VolumeCreate{v});
+        QVERIFY(again.refused && again.refused->find("exists already") != std::string::npos);
+        QVERIFY(again.changes.empty());
+        ev::StackApply s;
+        s.stack = "db";
+        ServiceSpec spec;
+        spec.stack = "db";
+        spec.name = "pg";
+        spec.image = "postgres:15";
+        spec.volumes.push_back(VolumeMount{VolumeKind::Named, "data", "/var/lib/postgresql/data", ""});
+        s.services.push_back(spec);
+        QVERIFY(!d.apply(s).refused);
+        auto inUse = d.apply(ev::VolumeRemove{"data"});
+        QVERIFY(inUse.refused && inUse.refused->find("in use by service db/pg") != std::string::npos);
+        QVERIFY(!d.apply(ev::StackRemove{"db"}).refused);
+        QVERIFY(!d.apply(ev::VolumeRemove{"data"}).refused);
+        QVERIFY(!d.ctl.state().volumes.count("data"));
+        QVERIFY(d.apply(ev::VolumeRemove{"data"}).refused->find("does not exist") != std::string::npos);
+    }
+
     void removalIsRefusedWhileOnlineAndTheNumberIsReused() {
         Driver d(3);
         for (const char* n : {"a", "b", "c"}) d.connect(n);

@@ -1,6 +1,7 @@
 // The pipeline of reference 6.1 end to end: interpolation, YAML anchors,
 // extends, child stacks, top-level checks, error reporting and robustness.
 #include <QTemporaryDir>
+#include <QElapsedTimer>
 #include <QTest>
 
 #include <fstream>
@@ -25,6 +26,16 @@ bool hasDiagnostic(const LoadResult& r, Severity sev, const std::string& part) {
     return false;
 }
 
+// Every file a stack names is the same text (what the fuzzer does).
+class EchoFiles : public kontena::stacks::FileSource {
+public:
+    explicit EchoFiles(std::string text) : text_(std::move(text)) {}
+    std::optional<std::string> read(const std::string&) override { return text_; }
+
+private:
+    std::string text_;
+};
+
 void writeFile(const QTemporaryDir& dir, const std::string& name, const std::string& text) {
     std::ofstream(dir.path().toStdString() + "/" + name) << text;
 }
@@ -33,6 +44,24 @@ void writeFile(const QTemporaryDir& dir, const std::string& name, const std::str
 
 class TestStacksPipeline : public QObject {
     Q_OBJECT
+
+private slots:
+    // Found by the fuzzer: three children whose paths grow at every level
+    // escape cycle detection; 16 levels of that was 43 million stacks.
+    void childStacksAreBoundedInNumberNotOnlyDepth() {
+        const std::string text =
+            "stack: user/fan\nversion: 0.0.1\ndepends:\n  a:\n    stack: a/x.yml\n  b:\n    stack: b/y.yml\n  c:\n    stack: c/z.yml\n"
+            "services:\n  app:\n    image: busybox:1\n";
+        EchoFiles files(text);
+        kontena::stacks::LoadOptions options;
+        options.files = &files;
+        QElapsedTimer t;
+        t.start();
+        const LoadResult r = kontena::stacks::loadStackText(text, "fan.yml", options);
+        QVERIFY2(t.elapsed() < 10000, "loading took too long");
+        QVERIFY(!r.ok());
+        QVERIFY(hasDiagnostic(r, Severity::Error, "more than 256 child stacks"));
+    }
 
 private slots:
     // ------------------------------------------------- interpolation ----
