@@ -90,6 +90,17 @@ Duration seconds(const QJsonValue& v, Duration fallback) {
     return v.isDouble() ? Duration::millis(static_cast<std::int64_t>(v.toDouble() * 1000.0)) : fallback;
 }
 
+// The inverse of GridRuntime::settingsJson: absent fields keep their value.
+void applySettings(GridSettings& s, const QJsonObject& o) {
+    s.onlineGrace = seconds(o.value(QStringLiteral("online_grace")), s.onlineGrace);
+    const QJsonObject g = o.value(QStringLiteral("offline_grace")).toObject();
+    s.offlineGraceDaemon = seconds(g.value(QStringLiteral("daemon")), s.offlineGraceDaemon);
+    s.offlineGraceHa = seconds(g.value(QStringLiteral("ha")), s.offlineGraceHa);
+    s.offlineGraceRandom = seconds(g.value(QStringLiteral("random")), s.offlineGraceRandom);
+    s.pingInterval = seconds(o.value(QStringLiteral("keepalive_interval")), s.pingInterval);
+    s.pingTimeout = seconds(o.value(QStringLiteral("keepalive_timeout")), s.pingTimeout);
+}
+
 }  // namespace
 
 struct GridRuntime::Session {
@@ -671,14 +682,7 @@ QJsonArray GridRuntime::containerLogs(const QString& serviceKey, int limit) cons
 
 void GridRuntime::setSettings(const QJsonObject& o) {
     ClusterState st = state();
-    GridSettings& s = st.grid.settings;
-    s.onlineGrace = seconds(o.value(QStringLiteral("online_grace")), s.onlineGrace);
-    const QJsonObject g = o.value(QStringLiteral("offline_grace")).toObject();
-    s.offlineGraceDaemon = seconds(g.value(QStringLiteral("daemon")), s.offlineGraceDaemon);
-    s.offlineGraceHa = seconds(g.value(QStringLiteral("ha")), s.offlineGraceHa);
-    s.offlineGraceRandom = seconds(g.value(QStringLiteral("random")), s.offlineGraceRandom);
-    s.pingInterval = seconds(o.value(QStringLiteral("keepalive_interval")), s.pingInterval);
-    s.pingTimeout = seconds(o.value(QStringLiteral("keepalive_timeout")), s.pingTimeout);
+    applySettings(st.grid.settings, o);
     if (o.contains(QStringLiteral("default_affinity"))) st.grid.defaultAffinity = stringsFrom(o.value(QStringLiteral("default_affinity")));
     // Settings are configuration, not events: the controller restarts on
     // the same state with the new grid settings.
@@ -758,18 +762,7 @@ void GridRuntime::restore(const QJsonObject& doc) {
     st.grid.name = ss(name_);
     st.grid.initialSize = std::clamp(doc.value(QStringLiteral("initial_size")).toInt(1), 1, 7);
     st.grid.defaultAffinity = stringsFrom(doc.value(QStringLiteral("default_affinity")));
-    ctl_ = std::make_unique<Controller>(st, 1);   // settings are applied below through setSettings' parser
-    const QJsonObject settings = doc.value(QStringLiteral("settings")).toObject();
-    {
-        GridSettings& s = st.grid.settings;
-        s.onlineGrace = seconds(settings.value(QStringLiteral("online_grace")), s.onlineGrace);
-        const QJsonObject g = settings.value(QStringLiteral("offline_grace")).toObject();
-        s.offlineGraceDaemon = seconds(g.value(QStringLiteral("daemon")), s.offlineGraceDaemon);
-        s.offlineGraceHa = seconds(g.value(QStringLiteral("ha")), s.offlineGraceHa);
-        s.offlineGraceRandom = seconds(g.value(QStringLiteral("random")), s.offlineGraceRandom);
-        s.pingInterval = seconds(settings.value(QStringLiteral("keepalive_interval")), s.pingInterval);
-        s.pingTimeout = seconds(settings.value(QStringLiteral("keepalive_timeout")), s.pingTimeout);
-    }
+    applySettings(st.grid.settings, doc.value(QStringLiteral("settings")).toObject());
     const QJsonObject docs = doc.value(QStringLiteral("stack_docs")).toObject();
     for (auto it = docs.begin(); it != docs.end(); ++it) stackDocs_.insert(it.key(), it.value().toObject());
     const QJsonObject saved = doc.value(QStringLiteral("state")).toObject();

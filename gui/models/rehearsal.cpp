@@ -75,7 +75,6 @@ Rehearsal Rehearsal::run(const sim::Scenario& scenario, std::optional<std::uint6
     o.recordSpans = true;
     o.observeRunning = false;
     std::map<std::string, std::string> lastFailure;   // service -> why its last deploy failed
-    std::size_t seenLog = 0;
     // The observer runs during the run: the report's timeline is not there
     // yet, so failures are read from the state's deploys instead.
     o.observer = [&](Instant now, const ClusterState& st, const std::map<InstanceKey, int>&) {
@@ -83,7 +82,6 @@ Rehearsal Rehearsal::run(const sim::Scenario& scenario, std::optional<std::uint6
             if (d.state == DeployState::Error) lastFailure[d.service] = d.error;
             else if (d.state == DeployState::Success) lastFailure.erase(d.service);
         }
-        (void)seenLog;
         r.frames_.push_back(frameOf(now, st, lastFailure));
     };
     r.report_ = sim::runScenario(scenario, o);

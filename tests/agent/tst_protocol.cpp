@@ -92,12 +92,12 @@ private slots:
     }
     void nodeInfo() {
         const NodeInfo n{QStringLiteral("ID:1"), QStringLiteral("node-1"), QStringLiteral("test"), 3, true,
-                         QStringLiteral("10.81.0.3"), {QStringLiteral("192.168.0.2")}, {QStringLiteral("az=a")}};
+                         QStringLiteral("127.0.81.3"), {QStringLiteral("127.0.81.4")}, {QStringLiteral("az=a")}};
         QCOMPARE(nodeInfoFromJson(viaFrame(toJson(n))), n);
     }
     void nodeUpdate() {
         const NodeUpdate n{QStringLiteral("ID:1"), QStringLiteral("node-1"), 4, 8'000'000'000, QStringLiteral("20.10.24"),
-                           {QStringLiteral("local")}, QStringLiteral("1.2.3.4"), QStringLiteral("10.0.0.4"), {QStringLiteral("ssd")}};
+                           {QStringLiteral("local")}, QStringLiteral("127.0.81.5"), QStringLiteral("127.0.81.6"), {QStringLiteral("ssd")}};
         QCOMPARE(nodeUpdateFromJson(viaFrame(toJson(n))), n);
     }
     void notifyAndRestart() {
