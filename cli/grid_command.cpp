@@ -17,6 +17,7 @@ int gridCreate(const QStringList& args) {
     parseArgs(a, QStringLiteral("kontena grid create"), QStringLiteral("Create a grid."), args,
               {{QStringLiteral("initial-size"), QStringLiteral("Initial nodes (etcd members), 1..7"), QStringLiteral("N"), QStringLiteral("1")},
                {QStringLiteral("token"), QStringLiteral("Grid token (default: generated)"), QStringLiteral("TOKEN")},
+               {QStringLiteral("max-nodes"), QStringLiteral("Node numbers 1..N (default 254, at most 32766)"), QStringLiteral("N"), QStringLiteral("254")},
                {QStringLiteral("default-affinity"), QStringLiteral("Default affinity rule (repeat)"), QStringLiteral("RULE")},
                {QStringLiteral("offline-grace"), QStringLiteral("Seconds before instances leave an offline node: ha (other strategies keep theirs)"), QStringLiteral("S")},
                {QStringLiteral("keepalive"), QStringLiteral("Keepalive ping interval in seconds"), QStringLiteral("S")}},
@@ -27,6 +28,7 @@ int gridCreate(const QStringList& args) {
     if (!s) return exit;
     QJsonObject body{{QStringLiteral("name"), a.p.positionalArguments().first()},
                      {QStringLiteral("initial_size"), a.p.value(QStringLiteral("initial-size")).toInt()},
+                     {QStringLiteral("max_nodes"), a.p.value(QStringLiteral("max-nodes")).toInt()},
                      {QStringLiteral("default_affinity"), QJsonArray::fromStringList(a.p.values(QStringLiteral("default-affinity")))}};
     if (a.p.isSet(QStringLiteral("token"))) body[QStringLiteral("token")] = a.p.value(QStringLiteral("token"));
     QJsonObject settings;

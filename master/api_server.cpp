@@ -309,10 +309,15 @@ void Master::addGridRoutes() {
                         if (grids_.contains(name)) return Reply::error(409, QStringLiteral("Grid %1 exists already").arg(name));
                         const int initial = c.body.value(QStringLiteral("initial_size")).toInt(1);
                         if (initial < 1 || initial > 7) return Reply::error(422, QStringLiteral("initial_size must be 1..7"));
+                        const int maxNodes = c.body.value(QStringLiteral("max_nodes")).toInt(254);
+                        if (maxNodes < 1 || maxNodes > Grid::kMaxNodesLimit) {
+                            return Reply::error(422, QStringLiteral("max_nodes must be 1..%1").arg(Grid::kMaxNodesLimit));
+                        }
                         QString token = c.body.value(QStringLiteral("token")).toString();
                         if (token.isEmpty()) token = Auth::randomSecret();
                         QJsonObject doc{{QStringLiteral("name"), name},
                                         {QStringLiteral("initial_size"), initial},
+                                        {QStringLiteral("max_nodes"), maxNodes},
                                         {QStringLiteral("token"), token},
                                         {QStringLiteral("created_at"), static_cast<double>(nowMs())},
                                         {QStringLiteral("default_affinity"), c.body.value(QStringLiteral("default_affinity"))},

@@ -473,6 +473,7 @@ QJsonObject GridRuntime::gridJson() const {
     QJsonObject o{{QStringLiteral("id"), name_},
                   {QStringLiteral("name"), name_},
                   {QStringLiteral("initial_size"), st.grid.initialSize},
+                  {QStringLiteral("max_nodes"), st.grid.maxNodes},
                   {QStringLiteral("node_count"), static_cast<int>(st.nodes.size())},
                   {QStringLiteral("service_count"), static_cast<int>(st.services.size())},
                   {QStringLiteral("container_count"), containers},
@@ -745,6 +746,7 @@ QJsonObject GridRuntime::snapshot() const {
                        {QStringLiteral("token"), token_},
                        {QStringLiteral("created_at"), static_cast<double>(createdAt_)},
                        {QStringLiteral("initial_size"), st.grid.initialSize},
+                       {QStringLiteral("max_nodes"), st.grid.maxNodes},
                        {QStringLiteral("default_affinity"), strings(st.grid.defaultAffinity)},
                        {QStringLiteral("settings"), settingsJson(st.grid.settings)},
                        {QStringLiteral("stack_docs"), docs},
@@ -761,6 +763,7 @@ void GridRuntime::restore(const QJsonObject& doc) {
     ClusterState st;
     st.grid.name = ss(name_);
     st.grid.initialSize = std::clamp(doc.value(QStringLiteral("initial_size")).toInt(1), 1, 7);
+    st.grid.maxNodes = std::clamp(doc.value(QStringLiteral("max_nodes")).toInt(254), 1, Grid::kMaxNodesLimit);
     st.grid.defaultAffinity = stringsFrom(doc.value(QStringLiteral("default_affinity")));
     applySettings(st.grid.settings, doc.value(QStringLiteral("settings")).toObject());
     const QJsonObject docs = doc.value(QStringLiteral("stack_docs")).toObject();

@@ -9,13 +9,14 @@ namespace kontena::detail {
 
 namespace {
 
-constexpr int kMaxNodeNumber = 254;
-
 int lowestFreeNumber(const Draft& d) {
-    std::set<int> used;
-    for (const Node* n : d.allNodes()) used.insert(n->number);
-    for (int k = 1; k <= kMaxNodeNumber; ++k) {
-        if (!used.count(k)) return k;
+    const int limit = std::clamp(d.base().grid.maxNodes, 1, Grid::kMaxNodesLimit);
+    std::vector<bool> used(static_cast<std::size_t>(limit) + 1, false);
+    for (const Node* n : d.allNodes()) {
+        if (n->number >= 1 && n->number <= limit) used[static_cast<std::size_t>(n->number)] = true;
+    }
+    for (int k = 1; k <= limit; ++k) {
+        if (!used[static_cast<std::size_t>(k)]) return k;
     }
     return 0;
 }
@@ -54,7 +55,8 @@ void onNodeConnect(Draft& d, const ev::NodeConnect& e) {
         n.nodeId = e.node;
         n.number = lowestFreeNumber(d);
         if (n.number == 0) {
-            d.refuse("Cannot add node " + e.node + ": the grid is full (node numbers 1.." + std::to_string(kMaxNodeNumber) + " are used)");
+            d.refuse("Cannot add node " + e.node + ": the grid is full (node numbers 1.." + std::to_string(d.base().grid.maxNodes) +
+                     " are used; the grid's max_nodes allows up to " + std::to_string(Grid::kMaxNodesLimit) + ")");
             return;
         }
     }

@@ -63,6 +63,11 @@ struct Grid {
     std::string name = "test";
     int initialSize = 1;                       // 1..7, fixed at creation
     std::vector<std::string> defaultAffinity;  // used when a service has none
+    // Node numbers 1..maxNodes. Kontena stops at 254 (one /24 of the
+    // overlay); the grid subnet's lower half (10.81.0.0/17) has room for
+    // 32,766 node addresses, so larger grids are a grid option.
+    int maxNodes = 254;
+    static constexpr int kMaxNodesLimit = 32766;
     GridSettings settings;
 
     // floor(initial_size / 2) + 1 (reference §1.3).

@@ -29,7 +29,7 @@ bool isGridName(const std::string& s) {
 }
 
 void readGrid(Reader& r, const YAML::Node& n, Grid& grid) {
-    const auto f = r.fields(n, "grid", {"name", "initial_size", "default_affinity"});
+    const auto f = r.fields(n, "grid", {"name", "initial_size", "max_nodes", "default_affinity"});
     if (!f) return;
     if (const Field* name = f->find("name")) {
         if (auto s = r.string(name->value, "grid name")) {
@@ -39,6 +39,9 @@ void readGrid(Reader& r, const YAML::Node& n, Grid& grid) {
     }
     if (const Field* size = f->find("initial_size")) {
         if (auto v = r.integer(size->value, "initial_size", 1, 7)) grid.initialSize = static_cast<int>(*v);
+    }
+    if (const Field* max = f->find("max_nodes")) {
+        if (auto v = r.integer(max->value, "max_nodes", 1, Grid::kMaxNodesLimit)) grid.maxNodes = static_cast<int>(*v);
     }
     if (const Field* aff = f->find("default_affinity")) {
         if (auto rules = r.strings(aff->value, "default_affinity")) {

@@ -3,6 +3,7 @@
 // disconnects every minute and comes back five minutes later, for the whole
 // simulated period. Prints `BENCH <name> <value> <unit>`.
 //   bench_sim [--nodes 10000] [--stacks 100] [--instances 100] [--hours 24] [--dump]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,7 +21,8 @@ using namespace kontena::sim;
 namespace {
 
 std::string scenarioText(int nodes, int stacks, int instances, int hours) {
-    std::string y = "scenario: bench-flapping\nuntil: " + std::to_string(hours) + "h\ngrid: {initial_size: 3}\nnodes:\n";
+    std::string y = "scenario: bench-flapping\nuntil: " + std::to_string(hours) + "h\ngrid: {initial_size: 3, max_nodes: " +
+                    std::to_string(std::max(nodes, 254)) + "}\nnodes:\n";
     for (const char* zone : {"a", "b", "c"}) {
         y += "  - {count: " + std::to_string(nodes / 3 + (zone[0] == 'a' ? nodes % 3 : 0)) + ", prefix: " + zone + "-, labels: [az=" + zone + "]}\n";
     }

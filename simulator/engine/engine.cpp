@@ -202,7 +202,10 @@ void World::connect(WorldNode& n) {
     if (!n.joined) joinOrder_.push_back(n.spec.name);
     n.joined = true;
     ev::NodeConnect e{n.spec.name, now_, n.spec.labels, n.spec.cpus, n.spec.memory, n.spec.volumeDrivers};
-    if (deliver(e)) n.connectionOpen = false;
+    if (auto refusal = deliver(e)) {
+        n.connectionOpen = false;
+        report_.timeline.push_back(TimelineEntry{now_, "node_refused", n.spec.name, *refusal});
+    }
     updateEtcd(n);
 }
 

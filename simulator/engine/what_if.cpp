@@ -187,6 +187,9 @@ Result<std::string> whatIfScenario(const std::string& gridJson, const WhatIf& w)
     if (auto it = grid.find("initial_size"); it != grid.end() && it->is_number_integer()) {
         y << YAML::Key << "initial_size" << YAML::Value << it->get<int>();
     }
+    if (auto it = grid.find("max_nodes"); it != grid.end() && it->is_number_integer() && it->get<int>() != 254) {
+        y << YAML::Key << "max_nodes" << YAML::Value << it->get<int>();
+    }
     if (auto it = grid.find("default_affinity"); it != grid.end() && it->is_array() && !it->empty()) {
         y << YAML::Key << "default_affinity" << YAML::Value << YAML::Flow << YAML::BeginSeq;
         for (const auto& a : *it) {

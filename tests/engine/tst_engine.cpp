@@ -67,6 +67,20 @@ private slots:
         QCOMPARE(r.stats.refusedEvents, 1L);
     }
 
+    // Node numbers stop at the grid's max_nodes (254 unless the grid says
+    // more): the node beyond it stays out, and the timeline says why.
+    void aFullGridRefusesANodeAndSaysSo() {
+        std::string text = kBase;
+        text.replace(text.find("grid: {initial_size: 1}"), 23, "grid: {initial_size: 1, max_nodes: 2}");
+        const auto r = runScenario(parse(text + "expect:\n  - {at: 1m, node: w-2, exists: false}\n  - {at: 1m, node: w-1, number: 2}\n"), EngineOptions{});
+        QVERIFY2(r.passed, reportText(r, "inline.yaml").c_str());
+        bool refused = false;
+        for (const auto& t : r.timeline) refused = refused || (t.kind == "node_refused" && t.subject == "w-2" && t.detail.find("grid is full") != std::string::npos);
+        QVERIFY(refused);
+        const auto wide = runScenario(parse(text.replace(text.find("max_nodes: 2"), 12, "max_nodes: 3") + "expect:\n  - {at: 1m, node: w-2, number: 3}\n"), EngineOptions{});
+        QVERIFY2(wide.passed, reportText(wide, "inline.yaml").c_str());
+    }
+
     void disconnectIsSeenAtOnceAndMovesAfterGrace() {
         const auto r = run("events:\n  - {at: 1s, deploy: web}\n  - {at: 5m, node_disconnect: w-2}\nexpect:\n"
                            "  - {at: 5m, node: w-2, status: offline}\n"
