@@ -155,8 +155,11 @@ const ServiceDeploy* Draft::activeDeploy(const std::string& service) const {
             if (!found || dep.id < found->id) found = &dep;
         }
     };
-    for (const auto& [id, dep] : base_.deploys) {
-        if (!deploys_.count(id)) consider(dep);
+    if (const auto* ids = index_.activeDeploys(service)) {   // the base's active deploys of this service
+        for (std::int64_t id : *ids) {
+            auto it = base_.deploys.find(id);
+            if (it != base_.deploys.end() && !deploys_.count(id)) consider(it->second);
+        }
     }
     for (const auto& [id, dep] : deploys_) consider(dep);
     return found;
@@ -316,7 +319,10 @@ std::vector<Timer> Controller::startupTimers(Instant now) const {
 void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uint64_t salt) {
     bool rebuild = false;
     auto recordMove = [&](const Instance* before, const Instance* after) {
-        if (!index || rebuild) return;
+        if (!index) return;
+        index->touchService((after ? after : before)->service);
+        index->touchInstances();
+        if (rebuild) return;
         if (before && before->node && (!after || after->node != before->node)) index->recordRemoved(*before->node, before->service, before->number);
         if (after && after->node && (!before || before->node != after->node)) index->recordAdded(*after->node, after->service, after->number);
     };
@@ -339,8 +345,14 @@ void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uin
                            rebuild = true;
                            st.nodes.erase(x.name);
                        },
-                       [&](const mut::PutService& x) { st.services[x.service.spec.key()] = x.service; },
-                       [&](const mut::DropService& x) { st.services.erase(x.key); },
+                       [&](const mut::PutService& x) {
+                           st.services[x.service.spec.key()] = x.service;
+                           if (index) index->touchService(x.service.spec.key());
+                       },
+                       [&](const mut::DropService& x) {
+                           st.services.erase(x.key);
+                           if (index) index->touchService(x.key);
+                       },
                        [&](const mut::PutInstance& x) {
                            auto it = st.instances.find(x.instance.key());
                            if (it == st.instances.end()) {
@@ -360,7 +372,10 @@ void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uin
                        },
                        [&](const mut::PutStack& x) { st.stacks[x.stack.name] = x.stack; },
                        [&](const mut::DropStack& x) { st.stacks.erase(x.name); },
-                       [&](const mut::PutDeploy& x) { st.deploys[x.deploy.id] = x.deploy; },
+                       [&](const mut::PutDeploy& x) {
+                           st.deploys[x.deploy.id] = x.deploy;
+                           if (index) index->deployChanged(x.deploy);
+                       },
                        [&](const mut::PutStackDeploy& x) { st.stackDeploys[x.deploy.id] = x.deploy; },
                        [&](const mut::DropVolumeInstancesOn& x) {
                            for (auto it = st.volumeInstances.begin(); it != st.volumeInstances.end();) {

@@ -176,6 +176,9 @@ public:
     void commit(const Decision& decision);
     // Recurring timers a driver arms once at start (re-scheduler, stale sweep).
     std::vector<Timer> startupTimers(Instant now) const;
+    // Memoised re-scheduler checks are on by default; off recomputes every
+    // check on every pass (tests compare the two).
+    void setMemoEnabled(bool on) { index_.setMemoEnabled(on); }
 
 private:
     ClusterState state_;

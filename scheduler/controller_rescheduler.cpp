@@ -8,6 +8,7 @@
 // Beyond Kontena: when more than massOfflineFraction of the nodes are
 // offline, instances are evicted from at most one more offline node per
 // massOfflineEvictionInterval, and not at all when every node is offline.
+#include <array>
 #include <map>
 #include <utility>
 
@@ -22,6 +23,69 @@ struct Misplacement {
     std::string reason;
     std::set<std::string> offlineNodes;   // offline nodes the instances would leave
 };
+
+// --- memo of clean checks (see PlacementIndex::rescheduleMemo)
+//
+// A service's check reads: its spec and instance records (serviceVersion),
+// the nodes as placement sees them at this instant (the fingerprint below:
+// everything a filter reads, with the grace periods reduced to "within" or
+// "past" for the service's strategy), the protected offline nodes, and, for
+// services whose filters look at other services (service/container
+// affinity, ports, volumes, shared network), every instance record
+// (instancesVersion). Equal inputs give the equal answer, so a check that
+// found nothing to do need not be repeated until one of them changes.
+
+std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h;
+}
+
+std::uint64_t mix(std::uint64_t h, const std::string& s) { return mix(h, stableHash(s)); }
+
+// Per strategy (ha, daemon, random): the nodes' fingerprint now.
+std::array<std::uint64_t, 3> nodesFingerprint(const Draft& d, const std::set<std::string>& protectedNodes) {
+    std::array<std::uint64_t, 3> out{};
+    const Strategy strategies[3] = {Strategy::Ha, Strategy::Daemon, Strategy::Random};
+    std::uint64_t common = 0x5eed;
+    for (const auto& p : protectedNodes) common = mix(common, p);
+    for (std::size_t k = 0; k < 3; ++k) out[k] = common;
+    const GridSettings& s = d.settings();
+    for (const Node* n : d.allNodes()) {
+        std::uint64_t h = mix(0, n->name);
+        h = mix(h, static_cast<std::uint64_t>(n->number));
+        for (const auto& l : n->labels) h = mix(h, l);
+        h = mix(h, static_cast<std::uint64_t>(n->cpus));
+        h = mix(h, static_cast<std::uint64_t>(n->memory));
+        for (const auto& v : n->volumeDrivers) h = mix(h, v);
+        h = mix(h, n->availability == Availability::Drain ? 1 : 0);
+        h = mix(h, n->connected ? 1 : 0);
+        if (n->stats) h = mix(mix(mix(h, static_cast<std::uint64_t>(n->stats->used)), static_cast<std::uint64_t>(n->stats->total)), static_cast<std::uint64_t>(n->stats->free));
+        if (n->connected) h = mix(h, n->connectedAt && d.now() - *n->connectedAt < s.onlineGrace ? 1 : 0);
+        for (std::size_t k = 0; k < 3; ++k) {
+            std::uint64_t hk = h;
+            if (!n->connected) hk = mix(hk, n->lastSeen && d.now() - *n->lastSeen <= s.offlineGrace(strategies[k]) ? 1 : 0);
+            out[k] = mix(out[k], hk);
+        }
+    }
+    return out;
+}
+
+// Does the service's placement read other services' instances?
+bool readsOtherServices(const Draft& d, const ServiceSpec& spec) {
+    if (!spec.ports.empty() || !spec.volumes.empty() || !spec.volumesFrom.empty() || spec.net.rfind("container:", 0) == 0) return true;
+    const auto& rules = spec.affinity.empty() ? d.base().grid.defaultAffinity : spec.affinity;
+    for (const auto& r : rules) {
+        if (r.rfind("node", 0) != 0 && r.rfind("label", 0) != 0) return true;
+    }
+    return false;
+}
+
+std::uint64_t checkFingerprint(const Draft& d, const Service& svc, const std::array<std::uint64_t, 3>& nodes) {
+    const std::size_t k = svc.spec.strategy == Strategy::Ha ? 0 : svc.spec.strategy == Strategy::Daemon ? 1 : 2;
+    std::uint64_t h = mix(nodes[k], d.index().serviceVersion(svc.spec.key()));
+    if (readsOtherServices(d, svc.spec)) h = mix(h, d.index().instancesVersion());
+    return h;
+}
 
 bool stackDeployBlocks(const Draft& d, const std::string& stack) {
     for (const auto& [id, sd] : d.base().stackDeploys) {
@@ -38,7 +102,8 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, con
     policy.now = d.now();
     policy.includeOfflineWithinGrace = true;
     policy.applyOnlineGrace = true;
-    const std::uint64_t seed = stableHash(svc.spec.key()) ^ static_cast<std::uint64_t>(d.now().ms);
+    // Per service, not per pass: the answer must not change while nothing it reads does.
+    const std::uint64_t seed = stableHash(svc.spec.key());
     // Counting and the ha comparison leave protected offline nodes (mass-offline
     // limit) where they are; the per-instance test below still reports them.
     CandidatePolicy keep = policy;
@@ -147,6 +212,8 @@ void onReschedulePass(Draft& d, const Timer& t) {
     if (stillEvicted.size() != evicted.size()) d.counters().evictedNodes = std::move(stillEvicted);
 
     const std::set<std::string> protectedNodes = protectedOfflineNodes(d);
+    const auto nodes = nodesFingerprint(d, protectedNodes);
+    auto& memo = d.index().rescheduleMemo();
     for (const auto& [key, base] : d.base().services) {
         const Service* svc = d.service(key);
         if (!svc || svc->spec.stateful || svc->state != ServiceState::Running) continue;
@@ -162,8 +229,14 @@ void onReschedulePass(Draft& d, const Timer& t) {
             createDeploy(d, key, "scheduler: lagging behind");
             continue;
         }
+        const std::uint64_t fingerprint = checkFingerprint(d, *svc, nodes);
+        if (auto m = memo.find(key); d.index().memoEnabled() && m != memo.end() && m->second.fingerprint == fingerprint) continue;
         auto wrong = misplacement(d, *svc, protectedNodes);
-        if (!wrong) continue;
+        if (!wrong) {
+            memo[key] = PlacementIndex::CleanCheck{fingerprint};
+            continue;
+        }
+        memo.erase(key);
         if (!evictionAllowed(d, wrong->offlineNodes, offlineFraction)) {
             d.log("eviction_limited", key,
                   "not moving " + key + " yet: many nodes are offline at once, evictions are limited to one node per " +

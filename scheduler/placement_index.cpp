@@ -39,6 +39,7 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
     zoneOrder_.clear();
     rankGroups_.clear();
     occupancy_.clear();
+    buildDeploys(state);
     std::map<std::string, int> zoneIds;
     const Eigen::ArrayXd ranks = memoryRanks(state);
     for (const auto& [name, node] : state.nodes) {
@@ -101,5 +102,33 @@ void PlacementIndex::recordRemoved(const std::string& nodeName, const std::strin
     it->second.erase(number);
     if (it->second.empty()) occ.erase(it);
 }
+
+const std::set<std::int64_t>* PlacementIndex::activeDeploys(const std::string& serviceKey) const {
+    auto it = activeDeploys_.find(serviceKey);
+    return it == activeDeploys_.end() ? nullptr : &it->second;
+}
+
+void PlacementIndex::deployChanged(const ServiceDeploy& d) {
+    if (d.state == DeployState::Pending || d.state == DeployState::Ongoing) {
+        activeDeploys_[d.service].insert(d.id);
+        return;
+    }
+    auto it = activeDeploys_.find(d.service);
+    if (it == activeDeploys_.end()) return;
+    it->second.erase(d.id);
+    if (it->second.empty()) activeDeploys_.erase(it);
+}
+
+void PlacementIndex::buildDeploys(const ClusterState& state) {
+    activeDeploys_.clear();
+    for (const auto& [id, d] : state.deploys) deployChanged(d);
+}
+
+std::uint64_t PlacementIndex::serviceVersion(const std::string& serviceKey) const {
+    auto it = serviceVersions_.find(serviceKey);
+    return it == serviceVersions_.end() ? 0 : it->second;
+}
+
+void PlacementIndex::touchService(const std::string& serviceKey) { serviceVersions_[serviceKey] = ++versionCounter_; }
 
 }  // namespace kontena

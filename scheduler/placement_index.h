@@ -57,6 +57,31 @@ public:
     // Tie-break key a node gets for a stable random `salt`.
     static std::uint64_t tieKeyFor(const std::string& nodeName, std::uint64_t salt);
 
+    // Pending or ongoing service deploys by service (ids), kept in step by
+    // commit(): the re-scheduler asks this for every service on every pass.
+    const std::set<std::int64_t>* activeDeploys(const std::string& serviceKey) const;
+    void deployChanged(const ServiceDeploy& d);
+    void buildDeploys(const ClusterState& state);
+
+    // Change counters for memoising placement checks: bumped by commit()
+    // when a service's instance records or spec change (per service) and
+    // when any instance record changes (grid-wide).
+    std::uint64_t serviceVersion(const std::string& serviceKey) const;
+    std::uint64_t instancesVersion() const { return instancesVersion_; }
+    void touchService(const std::string& serviceKey);
+    void touchInstances() { ++instancesVersion_; }
+
+    // Memo of re-scheduler checks that found nothing to do, keyed by service:
+    // the inputs' fingerprint. Derived data like the rest of the index; a
+    // decision that consults it is the same as one that recomputes.
+    struct CleanCheck { std::uint64_t fingerprint = 0; };
+    std::map<std::string, CleanCheck>& rescheduleMemo() const { return rescheduleMemo_; }
+    bool memoEnabled() const { return memoEnabled_; }
+    void setMemoEnabled(bool on) {
+        memoEnabled_ = on;
+        rescheduleMemo_.clear();
+    }
+
 private:
     std::vector<NodeEntry> entries_;               // ordered by node name (ClusterState order)
     std::map<std::string, int> ordinals_;
@@ -64,6 +89,12 @@ private:
     std::vector<std::vector<int>> zoneOrder_;
     std::vector<std::vector<std::pair<int, int>>> rankGroups_;
     std::vector<Occupancy> occupancy_;
+    std::map<std::string, std::set<std::int64_t>> activeDeploys_;
+    std::map<std::string, std::uint64_t> serviceVersions_;
+    std::uint64_t instancesVersion_ = 0;
+    std::uint64_t versionCounter_ = 0;
+    mutable std::map<std::string, CleanCheck> rescheduleMemo_;
+    bool memoEnabled_ = true;
 };
 
 }  // namespace kontena

@@ -36,6 +36,7 @@ std::vector<Event> mergedEvents(const Scenario& sc, const EngineOptions& options
 
 World::World(const Scenario& sc, const EngineOptions& options)
     : sc_(sc), options_(options), rng_(options.seed), ctl_(initialState(sc), options.seed), events_(mergedEvents(sc, options)) {
+    ctl_.setMemoEnabled(options.memoise);
     report_.scenario = sc.name;
     report_.seed = options.seed;
     report_.end = sc.end();

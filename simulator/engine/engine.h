@@ -79,6 +79,7 @@ struct EngineOptions {
     bool recordSpans = false;   // fill nodeSpans / instanceSpans (the timeline picture)
     // Extra scenario events (explore's random faults), merged by time.
     std::vector<Event> extraEvents;
+    bool memoise = true;          // the core's memoised re-scheduler checks (tests turn it off to compare)
 };
 
 RunReport runScenario(const Scenario& scenario, const EngineOptions& options);

@@ -92,13 +92,14 @@ std::vector<Event> randomFaults(const Scenario& sc, Rng& rng, const std::vector<
 
 }  // namespace
 
-ExploreResult exploreSeed(const Scenario& original, std::uint64_t seed) {
+ExploreResult exploreSeed(const Scenario& original, std::uint64_t seed, bool memoise) {
     Scenario sc = original;
     sc.expect.clear();
     Rng rng(seed);
     const auto services = servicesOf(original, seed);
     EngineOptions o;
     o.seed = seed;
+    o.memoise = memoise;
     o.extraEvents = randomFaults(original, rng, services);
     // Removed nodes cannot come back; drop reconnects of nodes the scenario removes.
     std::set<std::string> removed;

@@ -20,6 +20,7 @@ struct ExploreResult {
     std::vector<TimelineEntry> timeline;   // what the platform did, up to the end of the run
 };
 
-ExploreResult exploreSeed(const Scenario& scenario, std::uint64_t seed);
+// `memoise`: the core's memoised re-scheduler checks (tests compare on and off).
+ExploreResult exploreSeed(const Scenario& scenario, std::uint64_t seed, bool memoise = true);
 
 }  // namespace kontena::sim
