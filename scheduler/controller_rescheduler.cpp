@@ -42,15 +42,35 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
 
 std::uint64_t mix(std::uint64_t h, const std::string& s) { return mix(h, stableHash(s)); }
 
-// Per strategy (ha, daemon, random): the nodes' fingerprint now.
-std::array<std::uint64_t, 3> nodesFingerprint(const Draft& d, const std::set<std::string>& protectedNodes) {
-    std::array<std::uint64_t, 3> out{};
+// The nodes as placement sees them now: per strategy (ha, daemon, random)
+// one fingerprint of every node, and one per node (by ordinal).
+struct NodesFingerprint {
+    std::array<std::uint64_t, 3> all{};
+    std::array<std::vector<std::uint64_t>, 3> byOrdinal;
+    std::uint64_t pool = 0;   // zones and number of online active nodes: ha's even shares
+    std::uint64_t common = 0; // the protected offline nodes
+};
+
+std::size_t strategySlot(Strategy s) { return s == Strategy::Ha ? 0 : s == Strategy::Daemon ? 1 : 2; }
+
+NodesFingerprint nodesFingerprint(const Draft& d, const std::set<std::string>& protectedNodes) {
+    NodesFingerprint out;
     const Strategy strategies[3] = {Strategy::Ha, Strategy::Daemon, Strategy::Random};
     std::uint64_t common = 0x5eed;
     for (const auto& p : protectedNodes) common = mix(common, p);
-    for (std::size_t k = 0; k < 3; ++k) out[k] = common;
+    out.common = common;
+    for (std::size_t k = 0; k < 3; ++k) {
+        out.all[k] = common;
+        out.byOrdinal[k].assign(static_cast<std::size_t>(d.index().nodeCount()), 0);
+    }
+    std::set<std::string> zones;
+    int active = 0;
     const GridSettings& s = d.settings();
     for (const Node* n : d.allNodes()) {
+        if (n->connected && n->availability == Availability::Active) {
+            zones.insert(zoneOf(*n));
+            ++active;
+        }
         std::uint64_t h = mix(0, n->name);
         h = mix(h, static_cast<std::uint64_t>(n->number));
         for (const auto& l : n->labels) h = mix(h, l);
@@ -61,12 +81,16 @@ std::array<std::uint64_t, 3> nodesFingerprint(const Draft& d, const std::set<std
         h = mix(h, n->connected ? 1 : 0);
         if (n->stats) h = mix(mix(mix(h, static_cast<std::uint64_t>(n->stats->used)), static_cast<std::uint64_t>(n->stats->total)), static_cast<std::uint64_t>(n->stats->free));
         if (n->connected) h = mix(h, n->connectedAt && d.now() - *n->connectedAt < s.onlineGrace ? 1 : 0);
+        const int ord = d.index().ordinalOf(n->name);
         for (std::size_t k = 0; k < 3; ++k) {
             std::uint64_t hk = h;
             if (!n->connected) hk = mix(hk, n->lastSeen && d.now() - *n->lastSeen <= s.offlineGrace(strategies[k]) ? 1 : 0);
-            out[k] = mix(out[k], hk);
+            out.all[k] = mix(out.all[k], hk);
+            if (ord >= 0) out.byOrdinal[k][static_cast<std::size_t>(ord)] = hk;
         }
     }
+    out.pool = mix(static_cast<std::uint64_t>(active), static_cast<std::uint64_t>(zones.size()));
+    for (const auto& z : zones) out.pool = mix(out.pool, z);
     return out;
 }
 
@@ -80,10 +104,42 @@ bool readsOtherServices(const Draft& d, const ServiceSpec& spec) {
     return false;
 }
 
-std::uint64_t checkFingerprint(const Draft& d, const Service& svc, const std::array<std::uint64_t, 3>& nodes) {
-    const std::size_t k = svc.spec.strategy == Strategy::Ha ? 0 : svc.spec.strategy == Strategy::Daemon ? 1 : 2;
-    std::uint64_t h = mix(nodes[k], d.index().serviceVersion(svc.spec.key()));
-    if (readsOtherServices(d, svc.spec)) h = mix(h, d.index().instancesVersion());
+// Services that read only their own instances and the nodes they are on
+// (ha and random, stateless, node and label affinity at most): a check reads
+// the nodes that hold their instances, plus for ha the even shares
+// (planPlacement keeps every instance while its node fits and the shares
+// hold; a clean check had nothing to place, so no other node was asked).
+// Daemon services count every eligible node: they read all nodes.
+bool hasSoftRule(const Draft& d, const ServiceSpec& spec) {
+    const auto& rules = spec.affinity.empty() ? d.base().grid.defaultAffinity : spec.affinity;
+    for (const auto& r : rules) {
+        if (r.find('~') != std::string::npos) return true;
+    }
+    return false;
+}
+
+// May a clean check of this service be keyed on its own nodes only (given
+// that, for ha, it placed nothing anew)?
+bool narrowable(const Draft& d, const ServiceSpec& spec) {
+    return !spec.stateful && (spec.strategy == Strategy::Ha || spec.strategy == Strategy::Random) &&
+           !readsOtherServices(d, spec) && !hasSoftRule(d, spec);
+}
+
+std::uint64_t checkFingerprint(const Draft& d, const Service& svc, const NodesFingerprint& nodes, bool narrow) {
+    const std::size_t k = strategySlot(svc.spec.strategy);
+    const std::string key = svc.spec.key();
+    std::uint64_t h = mix(0x5e41ce, d.index().serviceVersion(key));
+    if (readsOtherServices(d, svc.spec)) return mix(mix(h, nodes.all[k]), d.index().instancesVersion());
+    if (!narrow) return mix(h, nodes.all[k]);
+    h = mix(h, nodes.common);
+    if (svc.spec.strategy == Strategy::Ha) h = mix(h, nodes.pool);
+    const auto& instances = d.base().instances;
+    for (auto it = instances.lower_bound(InstanceKey{key, 0}); it != instances.end() && it->first.service == key; ++it) {
+        h = mix(h, static_cast<std::uint64_t>(it->first.number));
+        if (!it->second.node) continue;
+        const int ord = d.index().ordinalOf(*it->second.node);
+        h = mix(h, ord < 0 ? 0 : nodes.byOrdinal[k][static_cast<std::size_t>(ord)]);
+    }
     return h;
 }
 
@@ -97,7 +153,11 @@ bool stackDeployBlocks(const Draft& d, const std::string& stack) {
     return false;
 }
 
-std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, const std::set<std::string>& protectedNodes) {
+// `narrow` (out): the answer depends on the service's own nodes (and ha's
+// shares) only; see checkFingerprint.
+std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, const std::set<std::string>& protectedNodes,
+                                         bool& narrow) {
+    narrow = narrowable(d, svc.spec);
     CandidatePolicy policy;
     policy.now = d.now();
     policy.includeOfflineWithinGrace = true;
@@ -136,6 +196,7 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, con
         for (const auto& [node, c] : perNode) current.insert(node);
         PlacementPass fresh(d.base(), d.index(), svc.spec, keep, seed);
         const PlacementPlan plan = planPlacement(d.base(), d.index(), svc.spec, keep, count, seed);
+        narrow = narrow && plan.toPlace.empty();   // placing anew asks every node
         for (const auto& [n, node] : plan.kept) {
             fresh.assume(node, n);
             computed.insert(node);
@@ -229,11 +290,14 @@ void onReschedulePass(Draft& d, const Timer& t) {
             createDeploy(d, key, "scheduler: lagging behind");
             continue;
         }
-        const std::uint64_t fingerprint = checkFingerprint(d, *svc, nodes);
-        if (auto m = memo.find(key); d.index().memoEnabled() && m != memo.end() && m->second.fingerprint == fingerprint) continue;
-        auto wrong = misplacement(d, *svc, protectedNodes);
+        if (auto m = memo.find(key); d.index().memoEnabled() && m != memo.end() &&
+                                     m->second.fingerprint == checkFingerprint(d, *svc, nodes, m->second.narrow)) {
+            continue;
+        }
+        bool narrow = false;
+        auto wrong = misplacement(d, *svc, protectedNodes, narrow);
         if (!wrong) {
-            memo[key] = PlacementIndex::CleanCheck{fingerprint};
+            memo[key] = PlacementIndex::CleanCheck{checkFingerprint(d, *svc, nodes, narrow), narrow};
             continue;
         }
         memo.erase(key);

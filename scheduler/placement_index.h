@@ -74,7 +74,10 @@ public:
     // Memo of re-scheduler checks that found nothing to do, keyed by service:
     // the inputs' fingerprint. Derived data like the rest of the index; a
     // decision that consults it is the same as one that recomputes.
-    struct CleanCheck { std::uint64_t fingerprint = 0; };
+    struct CleanCheck {
+        std::uint64_t fingerprint = 0;
+        bool narrow = false;   // keyed on the service's own nodes only
+    };
     std::map<std::string, CleanCheck>& rescheduleMemo() const { return rescheduleMemo_; }
     bool memoEnabled() const { return memoEnabled_; }
     void setMemoEnabled(bool on) {
