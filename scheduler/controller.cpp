@@ -8,8 +8,9 @@ namespace kontena {
 
 namespace detail {
 
-Draft::Draft(const ClusterState& base, const PlacementIndex& index, const Context& ctx, Decision& out)
-    : base_(base), index_(index), ctx_(ctx), out_(out) {
+Draft::Draft(const ClusterState& base, const PlacementIndex& index, const Context& ctx, Decision& out,
+             std::function<void()> freshIndex)
+    : base_(base), index_(index), freshIndex_(std::move(freshIndex)), ctx_(ctx), out_(out) {
     counters_.nextDeployId = base.nextDeployId;
     counters_.nextRev = base.nextRev;
     counters_.quorum = base.quorum;
@@ -105,9 +106,9 @@ std::vector<Instance> Draft::instancesOf(const std::string& service) const {
 
 std::vector<Instance> Draft::instancesOn(const std::string& nodeName) const {
     std::map<InstanceKey, Instance> merged;
-    const int ord = index_.ordinalOf(nodeName);
+    const int ord = index().ordinalOf(nodeName);
     if (ord >= 0) {
-        for (const auto& [svc, numbers] : index_.occupancy(ord)) {
+        for (const auto& [svc, numbers] : index().occupancy(ord)) {
             for (int n : numbers) {
                 const Instance* inst = base_.instance(svc, n);
                 if (inst) merged[inst->key()] = *inst;
@@ -155,7 +156,7 @@ const ServiceDeploy* Draft::activeDeploy(const std::string& service) const {
             if (!found || dep.id < found->id) found = &dep;
         }
     };
-    if (const auto* ids = index_.activeDeploys(service)) {   // the base's active deploys of this service
+    if (const auto* ids = index().activeDeploys(service)) {   // the base's active deploys of this service
         for (std::int64_t id : *ids) {
             auto it = base_.deploys.find(id);
             if (it != base_.deploys.end() && !deploys_.count(id)) consider(it->second);
@@ -272,7 +273,7 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 Decision Controller::decide(const Event& event, const Context& ctx) const {
     Decision out;
-    Draft d(state_, index_, ctx, out);
+    Draft d(state_, index_, ctx, out, [this] { freshIndex(); });
     std::visit(Overloaded{
                    [&](const ev::NodeConnect& e) { onNodeConnect(d, e); },
                    [&](const ev::NodeClosed& e) { onNodeClosed(d, e); },
@@ -301,7 +302,17 @@ Decision Controller::decide(const Event& event, const Context& ctx) const {
     return out;
 }
 
-void Controller::commit(const Decision& decision) { kontena::commit(state_, decision, &index_, seed_); }
+void Controller::commit(const Decision& decision) {
+    // A node added or dropped rebuilds the index; that waits until someone
+    // reads it (10,000 nodes joining at once would otherwise rebuild it 10,000 times).
+    kontena::commit(state_, decision, &index_, seed_, &indexStale_);
+}
+
+void Controller::freshIndex() const {
+    if (!indexStale_) return;
+    index_.build(state_, seed_);
+    indexStale_ = false;
+}
 
 std::vector<Timer> Controller::startupTimers(Instant now) const {
     std::vector<Timer> out;
@@ -316,8 +327,8 @@ std::vector<Timer> Controller::startupTimers(Instant now) const {
     return out;
 }
 
-void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uint64_t salt) {
-    bool rebuild = false;
+void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uint64_t salt, bool* deferredRebuild) {
+    bool rebuild = deferredRebuild && *deferredRebuild;   // already stale: incremental updates would be lost anyway
     auto recordMove = [&](const Instance* before, const Instance* after) {
         if (!index) return;
         index->touchService((after ? after : before)->service);
@@ -339,6 +350,7 @@ void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uin
                                (x.node.stats && it->second.stats->used != x.node.stats->used)) {
                                rebuild = true;
                            }
+                           if (index && it->second.connected != x.node.connected) index->connectedChanged(x.node.connected ? 1 : -1);
                            it->second = x.node;
                        },
                        [&](const mut::DropNode& x) {
@@ -395,7 +407,10 @@ void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uin
                    },
                    m);
     }
-    if (index && rebuild) index->build(st, salt);
+    if (index && rebuild) {
+        if (deferredRebuild) *deferredRebuild = true;
+        else index->build(st, salt);
+    }
 }
 
 bool hasQuorum(const ClusterState& st) {

@@ -168,7 +168,10 @@ public:
     Controller(ClusterState initial, std::uint64_t seed);
 
     const ClusterState& state() const { return state_; }
-    const PlacementIndex& index() const { return index_; }
+    const PlacementIndex& index() const {
+        freshIndex();
+        return index_;
+    }
 
     // Pure: the same state, event and context give the same decision.
     Decision decide(const Event& event, const Context& ctx) const;
@@ -181,13 +184,19 @@ public:
     void setMemoEnabled(bool on) { index_.setMemoEnabled(on); }
 
 private:
+    void freshIndex() const;
+
     ClusterState state_;
-    PlacementIndex index_;
+    mutable PlacementIndex index_;
+    mutable bool indexStale_ = false;
     std::uint64_t seed_;
 };
 
 // Applies `d`'s changes to `state` (and keeps `index` in step when given).
-void commit(ClusterState& state, const Decision& d, PlacementIndex* index = nullptr, std::uint64_t indexSalt = 0);
+// With `deferredRebuild`, a change that needs a full rebuild of the index
+// sets the flag instead; the caller rebuilds before the index is read.
+void commit(ClusterState& state, const Decision& d, PlacementIndex* index = nullptr, std::uint64_t indexSalt = 0,
+            bool* deferredRebuild = nullptr);
 
 // Etcd quorum (§1.3): the largest group of initial nodes whose members are
 // healthy and reach each other holds floor(initial_size/2)+1 of them.

@@ -2,6 +2,7 @@
 // Internals of the controller: a draft of state changes over the read-only
 // state, so one decision can read its own writes. Not for other users.
 
+#include <functional>
 #include <map>
 #include <optional>
 
@@ -11,10 +12,17 @@ namespace kontena::detail {
 
 class Draft {
 public:
-    Draft(const ClusterState& base, const PlacementIndex& index, const Context& ctx, Decision& out);
+    // `freshIndex` (optional) brings a lazily rebuilt index up to date before it is read.
+    Draft(const ClusterState& base, const PlacementIndex& index, const Context& ctx, Decision& out,
+          std::function<void()> freshIndex = {});
 
     const ClusterState& base() const { return base_; }
-    const PlacementIndex& index() const { return index_; }
+    const PlacementIndex& index() const {
+        if (freshIndex_) freshIndex_();
+        return index_;
+    }
+    // Nodes added, changed or dropped by this draft so far?
+    bool nodesChanged() const { return !nodes_.empty(); }
     const Context& ctx() const { return ctx_; }
     Instant now() const { return ctx_.now; }
     const GridSettings& settings() const { return base_.grid.settings; }
@@ -71,6 +79,7 @@ public:
 private:
     const ClusterState& base_;
     const PlacementIndex& index_;
+    std::function<void()> freshIndex_;
     const Context& ctx_;
     Decision& out_;
     std::map<std::string, std::optional<Node>> nodes_;

@@ -239,9 +239,14 @@ bool evictionAllowed(Draft& d, const std::set<std::string>& offlineNodes, double
 std::set<std::string> protectedOfflineNodes(const Draft& d) {
     std::set<std::string> out;
     int total = 0, offline = 0;
-    for (const Node* n : d.allNodes()) {
-        ++total;
-        offline += n->connected ? 0 : 1;
+    if (!d.nodesChanged()) {   // the index counts the base's nodes
+        total = d.index().nodeCount();
+        offline = total - d.index().connectedCount();
+    } else {
+        for (const Node* n : d.allNodes()) {
+            ++total;
+            offline += n->connected ? 0 : 1;
+        }
     }
     if (total == 0 || static_cast<double>(offline) / total <= d.settings().massOfflineFraction) return out;
     for (const Node* n : d.allNodes()) {

@@ -39,6 +39,8 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
     zoneOrder_.clear();
     rankGroups_.clear();
     occupancy_.clear();
+    connected_ = 0;
+    for (const auto& [name, node] : state.nodes) connected_ += node.connected ? 1 : 0;
     buildDeploys(state);
     std::map<std::string, int> zoneIds;
     const Eigen::ArrayXd ranks = memoryRanks(state);

@@ -34,6 +34,9 @@ public:
     void build(const ClusterState& state, std::uint64_t salt);
 
     int nodeCount() const { return static_cast<int>(entries_.size()); }
+    // Nodes connected now (kept in step by commit()).
+    int connectedCount() const { return connected_; }
+    void connectedChanged(int delta) { connected_ += delta; }
     const NodeEntry& entry(int ordinal) const { return entries_[static_cast<std::size_t>(ordinal)]; }
     // Ordinal of a node name, -1 when unknown.
     int ordinalOf(const std::string& nodeName) const;
@@ -92,6 +95,7 @@ private:
     std::vector<std::vector<int>> zoneOrder_;
     std::vector<std::vector<std::pair<int, int>>> rankGroups_;
     std::vector<Occupancy> occupancy_;
+    int connected_ = 0;
     std::map<std::string, std::set<std::int64_t>> activeDeploys_;
     std::map<std::string, std::uint64_t> serviceVersions_;
     std::uint64_t instancesVersion_ = 0;
