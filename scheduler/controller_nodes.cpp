@@ -77,7 +77,7 @@ void onNodeConnect(Draft& d, const ev::NodeConnect& e) {
           "node " + e.node + " connected as node number " + std::to_string(n.number) + (initial ? " (initial node)" : ""));
     armKeepalive(d, e.node, e.connectedAt, d.now() + d.settings().pingInterval);
     d.command(cmd::NotifyNode{e.node});
-    updateQuorum(d);
+    if (initial) updateQuorum(d);   // only initial nodes are etcd members
 }
 
 void unplug(Draft& d, const std::string& name, int code, const std::string& reason) {
@@ -88,7 +88,7 @@ void unplug(Draft& d, const std::string& name, int code, const std::string& reas
     n.pingSentAt.reset();
     n.closeCode = code;
     d.log("node_offline", name, "node " + name + " is offline: " + reason);
-    updateQuorum(d);
+    if (n.isInitial(d.base().grid.initialSize)) updateQuorum(d);   // only initial nodes are etcd members
 }
 
 void onNodeClosed(Draft& d, const ev::NodeClosed& e) {

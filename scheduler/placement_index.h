@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "scheduler/model.h"
@@ -90,7 +91,7 @@ public:
 
 private:
     std::vector<NodeEntry> entries_;               // ordered by node name (ClusterState order)
-    std::map<std::string, int> ordinals_;
+    std::unordered_map<std::string, int> ordinals_;   // looked up for every instance of every check
     std::vector<std::string> zoneNames_;
     std::vector<std::vector<int>> zoneOrder_;
     std::vector<std::vector<std::pair<int, int>>> rankGroups_;
