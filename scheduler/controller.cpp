@@ -198,24 +198,24 @@ void Draft::refuse(const std::string& message) {
 void Draft::finish() {
     if (out_.refused) return;   // a refused event changes nothing
     for (auto& [name, n] : nodes_) {
-        if (n) out_.changes.push_back(mut::PutNode{*n});
+        if (n) out_.changes.push_back(mut::PutNode{std::move(*n)});
         else out_.changes.push_back(mut::DropNode{name});
     }
     for (const auto& name : volumeDrops_) out_.changes.push_back(mut::DropVolumeInstancesOn{name});
     for (auto& [key, s] : services_) {
-        if (s) out_.changes.push_back(mut::PutService{*s});
+        if (s) out_.changes.push_back(mut::PutService{std::move(*s)});
         else out_.changes.push_back(mut::DropService{key});
     }
     for (auto& [key, inst] : instances_) {
-        if (inst) out_.changes.push_back(mut::PutInstance{*inst});
+        if (inst) out_.changes.push_back(mut::PutInstance{std::move(*inst)});
         else out_.changes.push_back(mut::DropInstance{key});
     }
     for (auto& [name, s] : stacks_) {
-        if (s) out_.changes.push_back(mut::PutStack{*s});
+        if (s) out_.changes.push_back(mut::PutStack{std::move(*s)});
         else out_.changes.push_back(mut::DropStack{name});
     }
-    for (auto& [id, dep] : deploys_) out_.changes.push_back(mut::PutDeploy{dep});
-    for (auto& [id, dep] : stackDeploys_) out_.changes.push_back(mut::PutStackDeploy{dep});
+    for (auto& [id, dep] : deploys_) out_.changes.push_back(mut::PutDeploy{std::move(dep)});   // the draft ends here
+    for (auto& [id, dep] : stackDeploys_) out_.changes.push_back(mut::PutStackDeploy{std::move(dep)});
     if (countersChanged_) out_.changes.push_back(counters_);
 }
 

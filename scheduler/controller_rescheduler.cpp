@@ -46,7 +46,6 @@ std::uint64_t mix(std::uint64_t h, const std::string& s) { return mix(h, stableH
 // one fingerprint of every node, and one per node (by ordinal).
 struct NodesFingerprint {
     std::array<std::uint64_t, 3> all{};
-    std::array<std::vector<std::uint64_t>, 3> byOrdinal;
     std::uint64_t pool = 0;   // zones and number of online active nodes: ha's even shares
     std::uint64_t common = 0; // the protected offline nodes
 };
@@ -59,10 +58,7 @@ NodesFingerprint nodesFingerprint(const Draft& d, const std::set<std::string>& p
     std::uint64_t common = 0x5eed;
     for (const auto& p : protectedNodes) common = mix(common, p);
     out.common = common;
-    for (std::size_t k = 0; k < 3; ++k) {
-        out.all[k] = common;
-        out.byOrdinal[k].assign(static_cast<std::size_t>(d.index().nodeCount()), 0);
-    }
+    for (std::size_t k = 0; k < 3; ++k) out.all[k] = common;
     std::set<std::string> zones;
     int active = 0;
     const GridSettings& s = d.settings();
@@ -81,12 +77,25 @@ NodesFingerprint nodesFingerprint(const Draft& d, const std::set<std::string>& p
         h = mix(h, n->connected ? 1 : 0);
         if (n->stats) h = mix(mix(mix(h, static_cast<std::uint64_t>(n->stats->used)), static_cast<std::uint64_t>(n->stats->total)), static_cast<std::uint64_t>(n->stats->free));
         if (n->connected) h = mix(h, n->connectedAt && d.now() - *n->connectedAt < s.onlineGrace ? 1 : 0);
-        const int ord = d.index().ordinalOf(n->name);
+        std::array<std::uint64_t, 3> mine{};
         for (std::size_t k = 0; k < 3; ++k) {
             std::uint64_t hk = h;
             if (!n->connected) hk = mix(hk, n->lastSeen && d.now() - *n->lastSeen <= s.offlineGrace(strategies[k]) ? 1 : 0);
             out.all[k] = mix(out.all[k], hk);
-            if (ord >= 0) out.byOrdinal[k][static_cast<std::size_t>(ord)] = hk;
+            mine[k] = hk;
+        }
+        // A node that changed since the last pass: the narrow entries of the
+        // services it holds are void.
+        auto& seen = d.index().memoNodes()[n->name];
+        if (seen != mine) {
+            seen = mine;
+            const int ord = d.index().ordinalOf(n->name);
+            if (ord >= 0) {
+                for (const auto& [service, numbers] : d.index().occupancy(ord)) {
+                    auto m = d.index().rescheduleMemo().find(service);
+                    if (m != d.index().rescheduleMemo().end() && m->second.narrow) d.index().rescheduleMemo().erase(m);
+                }
+            }
         }
     }
     out.pool = mix(static_cast<std::uint64_t>(active), static_cast<std::uint64_t>(zones.size()));
@@ -131,15 +140,11 @@ std::uint64_t checkFingerprint(const Draft& d, const Service& svc, const NodesFi
     std::uint64_t h = mix(0x5e41ce, d.index().serviceVersion(key));
     if (readsOtherServices(d, svc.spec)) return mix(mix(h, nodes.all[k]), d.index().instancesVersion());
     if (!narrow) return mix(h, nodes.all[k]);
+    // The nodes holding its instances are not in the key: a change to one of
+    // them erases the entry (nodesFingerprint); its instances moving changes
+    // serviceVersion.
     h = mix(h, nodes.common);
     if (svc.spec.strategy == Strategy::Ha) h = mix(h, nodes.pool);
-    const auto& instances = d.base().instances;
-    for (auto it = instances.lower_bound(InstanceKey{key, 0}); it != instances.end() && it->first.service == key; ++it) {
-        h = mix(h, static_cast<std::uint64_t>(it->first.number));
-        if (!it->second.node) continue;
-        const int ord = d.index().ordinalOf(*it->second.node);
-        h = mix(h, ord < 0 ? 0 : nodes.byOrdinal[k][static_cast<std::size_t>(ord)]);
-    }
     return h;
 }
 

@@ -4,6 +4,7 @@
 // which node. Pure data; a driver keeps one next to its ClusterState and
 // updates it whenever it commits a change to nodes or instance records.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -83,10 +84,15 @@ public:
         bool narrow = false;   // keyed on the service's own nodes only
     };
     std::map<std::string, CleanCheck>& rescheduleMemo() const { return rescheduleMemo_; }
+    // Each node's placement fingerprint (per strategy) at the last pass: a
+    // node whose fingerprint changed invalidates the narrow memo entries of
+    // the services it holds.
+    std::unordered_map<std::string, std::array<std::uint64_t, 3>>& memoNodes() const { return memoNodes_; }
     bool memoEnabled() const { return memoEnabled_; }
     void setMemoEnabled(bool on) {
         memoEnabled_ = on;
         rescheduleMemo_.clear();
+        memoNodes_.clear();
     }
 
 private:
@@ -102,6 +108,7 @@ private:
     std::uint64_t instancesVersion_ = 0;
     std::uint64_t versionCounter_ = 0;
     mutable std::map<std::string, CleanCheck> rescheduleMemo_;
+    mutable std::unordered_map<std::string, std::array<std::uint64_t, 3>> memoNodes_;
     bool memoEnabled_ = true;
 };
 
