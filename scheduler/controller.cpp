@@ -278,6 +278,7 @@ Decision Controller::decide(const Event& event, const Context& ctx) const {
                    [&](const ev::NodeConnect& e) { onNodeConnect(d, e); },
                    [&](const ev::NodeClosed& e) { onNodeClosed(d, e); },
                    [&](const ev::PingAnswered& e) { onPingAnswered(d, e); },
+                   [&](const ev::PingMissed& e) { onPingMissed(d, e); },
                    [&](const ev::NodeRemove& e) { onNodeRemove(d, e); },
                    [&](const ev::NodeAvailability& e) { onNodeAvailability(d, e); },
                    [&](const ev::NodeLabels& e) { onNodeLabels(d, e); },

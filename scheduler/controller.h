@@ -25,6 +25,16 @@ namespace kontena {
 struct Context {
     Instant now;
     std::uint64_t seed = 1;   // per-decision randomness, drawn by the driver from its seeded PRNG
+    // How the driver keeps connections alive. false: the core arms a
+    // KeepaliveTick timer per ping and expects cmd::Ping to be answered with
+    // ev::PingAnswered (the master). true ("standing" keepalive): the driver
+    // pings every pingInterval from the connection's connectedAt on its own
+    // and reports only the first unanswered ping, as ev::PingMissed at the
+    // time it was sent; an answered ping changes nothing but the node's last
+    // contact, which the core then derives from the schedule (the simulator:
+    // 10,000 healthy nodes cost nothing between failures). Both give the same
+    // decisions; a driver must not switch modes while connections are open.
+    bool standingKeepalive = false;
 };
 
 enum class TimerKind {
@@ -59,6 +69,8 @@ struct NodeConnect {
 };
 struct NodeClosed { std::string node; Instant connectedAt; };      // the socket closed
 struct PingAnswered { std::string node; Instant connectedAt; };
+// Standing keepalive (Context::standingKeepalive): the ping sent now got no answer.
+struct PingMissed { std::string node; Instant connectedAt; };
 struct NodeRemove { std::string node; };
 struct NodeAvailability { std::string node; Availability availability = Availability::Active; };
 struct NodeLabels { std::string node; std::vector<std::string> add, remove; };
@@ -99,7 +111,7 @@ struct Partition { std::vector<std::vector<std::string>> groups; };
 struct TimerFired { Timer timer; };
 }  // namespace ev
 
-using Event = std::variant<ev::NodeConnect, ev::NodeClosed, ev::PingAnswered, ev::NodeRemove, ev::NodeAvailability,
+using Event = std::variant<ev::NodeConnect, ev::NodeClosed, ev::PingAnswered, ev::PingMissed, ev::NodeRemove, ev::NodeAvailability,
                            ev::NodeLabels, ev::StackApply, ev::StackDeploy, ev::StackRemove, ev::ServiceScale,
                            ev::ServiceDeploy, ev::ServiceStop, ev::ServiceStart, ev::ServiceRestart, ev::InstanceReport,
                            ev::InstanceHealth, ev::EtcdMember, ev::Partition, ev::TimerFired, ev::VolumeCreate,

@@ -97,6 +97,7 @@ private:
 void onNodeConnect(Draft& d, const ev::NodeConnect& e);
 void onNodeClosed(Draft& d, const ev::NodeClosed& e);
 void onPingAnswered(Draft& d, const ev::PingAnswered& e);
+void onPingMissed(Draft& d, const ev::PingMissed& e);
 void onKeepaliveTick(Draft& d, const Timer& t);
 void onKeepaliveCheck(Draft& d, const Timer& t);
 void onStaleSweep(Draft& d, const Timer& t);

@@ -30,6 +30,25 @@ void armKeepalive(Draft& d, const std::string& node, Instant connectedAt, Instan
     d.timer(t);
 }
 
+// Standing keepalive: the last ping answered before now (pings go out every
+// pingInterval after connectedAt; one due exactly now has not been answered
+// yet), or the connection itself.
+Instant scheduledContact(const Draft& d, const Node& n) {
+    const Instant from = *n.connectedAt;
+    const std::int64_t interval = std::max<std::int64_t>(1, d.settings().pingInterval.ms);
+    const std::int64_t since = d.now().ms - from.ms;
+    if (since <= 0) return from;
+    const std::int64_t k = (since - 1) / interval;   // pings strictly before now
+    return Instant(from.ms + k * interval);
+}
+
+// The node's last contact as of now: what PingAnswered would have recorded.
+std::optional<Instant> lastContact(const Draft& d, const Node& n) {
+    if (!d.ctx().standingKeepalive || !n.connected || !n.connectedAt || n.pingSentAt) return n.lastSeen;
+    const Instant t = scheduledContact(d, n);
+    return n.lastSeen && *n.lastSeen > t ? n.lastSeen : std::optional<Instant>(t);
+}
+
 }  // namespace
 
 void updateQuorum(Draft& d) {
@@ -75,14 +94,17 @@ void onNodeConnect(Draft& d, const ev::NodeConnect& e) {
     d.putNode(n);
     d.log("node_online", e.node,
           "node " + e.node + " connected as node number " + std::to_string(n.number) + (initial ? " (initial node)" : ""));
-    armKeepalive(d, e.node, e.connectedAt, d.now() + d.settings().pingInterval);
+    if (!d.ctx().standingKeepalive) armKeepalive(d, e.node, e.connectedAt, d.now() + d.settings().pingInterval);
     d.command(cmd::NotifyNode{e.node});
     if (initial) updateQuorum(d);   // only initial nodes are etcd members
 }
 
 void unplug(Draft& d, const std::string& name, int code, const std::string& reason) {
+    const Node* before = d.node(name);
+    if (!before || !before->connected) return;
+    const std::optional<Instant> contact = lastContact(d, *before);
     Node& n = d.editNode(name);
-    if (!n.connected) return;
+    n.lastSeen = contact;
     n.connected = false;
     n.disconnectedAt = d.now();
     n.pingSentAt.reset();
@@ -105,6 +127,21 @@ void onPingAnswered(Draft& d, const ev::PingAnswered& e) {
     w.pingSentAt.reset();
 }
 
+void onPingMissed(Draft& d, const ev::PingMissed& e) {
+    const Node* n = d.node(e.node);
+    if (!n || !n->connected || !n->connectedAt || *n->connectedAt != e.connectedAt || n->pingSentAt) return;
+    const std::optional<Instant> contact = lastContact(d, *n);
+    Node& w = d.editNode(e.node);
+    w.lastSeen = contact;
+    w.pingSentAt = d.now();
+    Timer check;
+    check.kind = TimerKind::KeepaliveCheck;
+    check.at = d.now() + d.settings().pingTimeout;
+    check.node = e.node;
+    check.token = e.connectedAt.ms;
+    d.timer(check);
+}
+
 void onKeepaliveTick(Draft& d, const Timer& t) {
     const Node* n = d.node(t.node);
     if (!n || !n->connected || !n->connectedAt || n->connectedAt->ms != t.token) return;
@@ -124,12 +161,13 @@ void onKeepaliveCheck(Draft& d, const Timer& t) {
         d.command(cmd::CloseConnection{t.node, 4030, "ping timeout"});
         return;
     }
-    armKeepalive(d, t.node, *n->connectedAt, d.now() - d.settings().pingTimeout + d.settings().pingInterval);
+    if (!d.ctx().standingKeepalive) armKeepalive(d, t.node, *n->connectedAt, d.now() - d.settings().pingTimeout + d.settings().pingInterval);
 }
 
 void onStaleSweep(Draft& d, const Timer& t) {
     for (const auto& [name, n] : d.base().nodes) {
-        if (n.connected && n.lastSeen && d.now() - *n.lastSeen > d.settings().staleThreshold) {
+        const std::optional<Instant> seen = lastContact(d, n);
+        if (n.connected && seen && d.now() - *seen > d.settings().staleThreshold) {
             unplug(d, name, 4031, "not seen for more than " + formatDuration(d.settings().staleThreshold) + " (stale connection)");
         }
     }

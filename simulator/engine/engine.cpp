@@ -105,6 +105,7 @@ void World::process(const Item& item) {
                        out.at = e.at;
                        out.action = actionName(e.action);
                        applyScenarioEvent(e, out);
+                       armProbes();   // paths only change with scenario events
                        ++report_.stats.scenarioEvents;
                        if (out.refusal) ++report_.stats.refusedEvents;
                        report_.timeline.push_back(TimelineEntry{now_, out.refusal ? "event_refused" : "event", out.action,
@@ -128,12 +129,41 @@ void World::process(const Item& item) {
                    },
                    [&](const SyncItem& x) { syncNode(x.node); },
                    [&](const CheckItem& x) { evaluateCheck(x.check); },
+                   [&](const KeepaliveProbeItem& x) {
+                       auto it = nodes_.find(x.node);
+                       if (it == nodes_.end()) return;
+                       WorldNode& n = it->second;
+                       n.probeQueued = false;
+                       if (!n.connectionOpen || n.connectedAt != x.connectedAt || pathUp(n)) return;   // answered
+                       deliver(ev::PingMissed{x.node, x.connectedAt});
+                       connectionLost(n, master().grid.settings.pingTimeout);   // the agent's own ping fails too
+                   },
                },
                item.payload);
 }
 
+// Standing keepalive: for every open connection whose path is down, the
+// master's next ping (every pingInterval after connectedAt; one due now
+// counts) finds out.
+void World::armProbes() {
+    if (!options_.standingKeepalive) return;
+    const std::int64_t interval = std::max<std::int64_t>(1, master().grid.settings.pingInterval.ms);
+    for (auto& [name, n] : nodes_) {
+        if (n.probeQueued || !n.connectionOpen || pathUp(n)) continue;
+        const std::int64_t since = now_.ms - n.connectedAt.ms;
+        const std::int64_t k = std::max<std::int64_t>(1, (since + interval - 1) / interval);
+        n.probeQueued = true;
+        push(Instant(n.connectedAt.ms + k * interval), KeepaliveProbeItem{name, n.connectedAt});
+    }
+}
+
 std::optional<std::string> World::deliver(const kontena::Event& e) {
-    const Context ctx{now_, rng_.next()};
+    // Keepalive decisions draw no randomness (they use none), so the two
+    // keepalive modes see the same random stream.
+    const auto* timer = std::get_if<ev::TimerFired>(&e);
+    const bool keepalive = std::holds_alternative<ev::PingAnswered>(e) || std::holds_alternative<ev::PingMissed>(e) ||
+                           (timer && (timer->timer.kind == TimerKind::KeepaliveTick || timer->timer.kind == TimerKind::KeepaliveCheck));
+    const Context ctx{now_, keepalive ? 0 : rng_.next(), options_.standingKeepalive};
     Decision d = ctl_.decide(e, ctx);
     ctl_.commit(d);
     for (const auto& m : d.changes) {

@@ -80,6 +80,11 @@ struct EngineOptions {
     // Extra scenario events (explore's random faults), merged by time.
     std::vector<Event> extraEvents;
     bool memoise = true;          // the core's memoised re-scheduler checks (tests turn it off to compare)
+    // Standing keepalive (kontena::Context::standingKeepalive): answered
+    // pings are not simulated one by one, only the first missed one. Off:
+    // every ping is a timer, a command and an answer, as with the master.
+    // Both give the same report but for stats.events.
+    bool standingKeepalive = true;
 };
 
 RunReport runScenario(const Scenario& scenario, const EngineOptions& options);

@@ -28,6 +28,7 @@ struct WorldNode {
     bool etcdProcessUp = true;
     bool needsSync = false;
     bool syncQueued = false;      // a SyncItem is in the queue: it reads the state when it runs, so one is enough
+    bool probeQueued = false;     // standing keepalive: a KeepaliveProbeItem is in the queue
     explicit WorldNode(const ScenarioNode& s) : spec(s), sim(s.name) {}
 };
 
@@ -38,8 +39,11 @@ struct NodeTaskItem { std::string node; simnode::NodeTask task; };
 struct ReconnectItem { std::string node; };
 struct SyncItem { std::string node; };
 struct CheckItem { std::size_t check = 0; };
+// Standing keepalive: the master's next ping to a node whose path is down.
+struct KeepaliveProbeItem { std::string node; Instant connectedAt; };
 
-using Payload = std::variant<ScenarioEventItem, CoreTimerItem, CoreEventItem, NodeTaskItem, ReconnectItem, SyncItem, CheckItem>;
+using Payload = std::variant<ScenarioEventItem, CoreTimerItem, CoreEventItem, NodeTaskItem, ReconnectItem, SyncItem, CheckItem,
+                             KeepaliveProbeItem>;
 
 struct Item {
     Instant at;
@@ -96,6 +100,7 @@ private:
     void updateEtcd(WorldNode& n);
     void syncNode(const std::string& node);
     void queueSync(WorldNode& n);
+    void armProbes();
     void applyEffects(const std::string& node, simnode::Effects& fx);
     void noteRunning(const InstanceKey& key, const std::string& node);
     void evaluateCheck(std::size_t i);

@@ -92,7 +92,7 @@ std::vector<Event> randomFaults(const Scenario& sc, Rng& rng, const std::vector<
 
 }  // namespace
 
-ExploreResult exploreSeed(const Scenario& original, std::uint64_t seed, bool memoise) {
+ExploreResult exploreSeed(const Scenario& original, std::uint64_t seed, bool memoise, bool standingKeepalive) {
     Scenario sc = original;
     sc.expect.clear();
     Rng rng(seed);
@@ -100,6 +100,7 @@ ExploreResult exploreSeed(const Scenario& original, std::uint64_t seed, bool mem
     EngineOptions o;
     o.seed = seed;
     o.memoise = memoise;
+    o.standingKeepalive = standingKeepalive;
     o.extraEvents = randomFaults(original, rng, services);
     // Removed nodes cannot come back; drop reconnects of nodes the scenario removes.
     std::set<std::string> removed;

@@ -21,6 +21,7 @@ struct ExploreResult {
 };
 
 // `memoise`: the core's memoised re-scheduler checks (tests compare on and off).
-ExploreResult exploreSeed(const Scenario& scenario, std::uint64_t seed, bool memoise = true);
+// `standingKeepalive`: see EngineOptions (tests compare on and off).
+ExploreResult exploreSeed(const Scenario& scenario, std::uint64_t seed, bool memoise = true, bool standingKeepalive = true);
 
 }  // namespace kontena::sim
