@@ -97,11 +97,32 @@ ApiResult ApiClient::post(const QString& path, const QJsonObject& body) { return
 ApiResult ApiClient::put(const QString& path, const QJsonObject& body) { return send("PUT", path, &body); }
 ApiResult ApiClient::del(const QString& path) { return send("DELETE", path, nullptr); }
 
-ApiResult ApiClient::send(const QByteArray& verb, const QString& path, const QJsonObject* body) {
-    QNetworkRequest req(QUrl(base_ + path));
+QNetworkRequest apiRequest(const QString& baseUrl, const QString& path, const QString& token, const QString& agent) {
+    QNetworkRequest req(QUrl(baseUrl + path));
     req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
-    req.setHeader(QNetworkRequest::UserAgentHeader, QStringLiteral("kontena-cli/0.1.0"));
-    if (!token_.isEmpty()) req.setRawHeader("Authorization", "Bearer " + token_.toUtf8());
+    req.setHeader(QNetworkRequest::UserAgentHeader, agent);
+    if (!token.isEmpty()) req.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+    return req;
+}
+
+ApiResult resultOf(QNetworkReply* reply, const QString& baseUrl) {
+    ApiResult r;
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QByteArray data = reply->readAll();
+    const QJsonDocument doc = QJsonDocument::fromJson(data);
+    r.body = doc.isArray() ? QJsonValue(doc.array()) : QJsonValue(doc.object());
+    if (status == 0) {
+        r.error = ApiError{0, QStringLiteral("cannot reach the master at %1: %2").arg(baseUrl, reply->errorString())};
+    } else if (status >= 400) {
+        QString msg = doc.object().value(QStringLiteral("error")).toString();
+        if (msg.isEmpty()) msg = QString::fromUtf8(data).trimmed();
+        r.error = ApiError{status, msg};
+    }
+    return r;
+}
+
+ApiResult ApiClient::send(const QByteArray& verb, const QString& path, const QJsonObject* body) {
+    const QNetworkRequest req = apiRequest(base_, path, token_, QStringLiteral("kontena-cli/0.1.0"));
     const QByteArray payload = body ? QJsonDocument(*body).toJson(QJsonDocument::Compact) : QByteArray();
     QNetworkReply* reply = nam_.sendCustomRequest(req, verb, payload);
     QEventLoop loop;
@@ -111,20 +132,34 @@ ApiResult ApiClient::send(const QByteArray& verb, const QString& path, const QJs
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
     timer.start(timeoutMs_);
     loop.exec();
-    ApiResult r;
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QByteArray data = reply->readAll();
-    const QJsonDocument doc = QJsonDocument::fromJson(data);
-    r.body = doc.isArray() ? QJsonValue(doc.array()) : QJsonValue(doc.object());
-    if (status == 0) {
-        r.error = ApiError{0, QStringLiteral("cannot reach the master at %1: %2").arg(base_, reply->errorString())};
-    } else if (status >= 400) {
-        QString msg = doc.object().value(QStringLiteral("error")).toString();
-        if (msg.isEmpty()) msg = QString::fromUtf8(data).trimmed();
-        r.error = ApiError{status, msg};
-    }
+    ApiResult r = resultOf(reply, base_);
     reply->deleteLater();
     return r;
+}
+
+AsyncApiClient::AsyncApiClient(const QString& baseUrl, const QString& token, int timeoutMs, QObject* parent)
+    : QObject(parent), base_(baseUrl), token_(token), timeoutMs_(timeoutMs) {
+    while (base_.endsWith(QLatin1Char('/'))) base_.chop(1);
+}
+
+void AsyncApiClient::get(const QString& path, Callback done) { send("GET", path, nullptr, std::move(done)); }
+void AsyncApiClient::post(const QString& path, const QJsonObject& body, Callback done) { send("POST", path, &body, std::move(done)); }
+void AsyncApiClient::put(const QString& path, const QJsonObject& body, Callback done) { send("PUT", path, &body, std::move(done)); }
+void AsyncApiClient::del(const QString& path, Callback done) { send("DELETE", path, nullptr, std::move(done)); }
+
+void AsyncApiClient::send(const QByteArray& verb, const QString& path, const QJsonObject* body, Callback done) {
+    const QNetworkRequest req = apiRequest(base_, path, token_, QStringLiteral("kontena-admin/0.1.0"));
+    const QByteArray payload = body ? QJsonDocument(*body).toJson(QJsonDocument::Compact) : QByteArray();
+    QNetworkReply* reply = nam_.sendCustomRequest(req, verb, payload);
+    auto* timer = new QTimer(reply);
+    timer->setSingleShot(true);
+    QObject::connect(timer, &QTimer::timeout, reply, &QNetworkReply::abort);
+    timer->start(timeoutMs_);
+    QObject::connect(reply, &QNetworkReply::finished, this, [this, reply, done = std::move(done)] {
+        const ApiResult r = resultOf(reply, base_);
+        reply->deleteLater();
+        if (done) done(r);
+    });
 }
 
 }  // namespace kontena::client

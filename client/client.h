@@ -7,9 +7,13 @@
 #include <QJsonValue>
 #include <QList>
 #include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QObject>
 #include <QString>
 #include <QUrl>
 
+#include <functional>
 #include <optional>
 
 namespace kontena::client {
@@ -53,6 +57,12 @@ struct ApiResult {
     bool ok() const { return !error.has_value(); }
 };
 
+// The answer of a finished reply: the JSON body, and an error for HTTP
+// status >= 400 (the API's {"error": ...} message) or no answer at all.
+ApiResult resultOf(QNetworkReply* reply, const QString& baseUrl);
+// The request every client sends: JSON, the bearer token.
+QNetworkRequest apiRequest(const QString& baseUrl, const QString& path, const QString& token, const QString& agent);
+
 // Blocking calls for the CLI (a local event loop per request).
 class ApiClient {
 public:
@@ -65,6 +75,28 @@ public:
 
 private:
     ApiResult send(const QByteArray& verb, const QString& path, const QJsonObject* body);
+    QNetworkAccessManager nam_;
+    QString base_;
+    QString token_;
+    int timeoutMs_;
+};
+
+// Asynchronous calls for the GUI: the callback runs in the event loop when
+// the answer is there (or after the timeout), never blocking the caller.
+class AsyncApiClient : public QObject {
+    Q_OBJECT
+public:
+    using Callback = std::function<void(const ApiResult&)>;
+    AsyncApiClient(const QString& baseUrl, const QString& token, int timeoutMs = 15000, QObject* parent = nullptr);
+
+    void get(const QString& path, Callback done);
+    void post(const QString& path, const QJsonObject& body, Callback done);
+    void put(const QString& path, const QJsonObject& body, Callback done);
+    void del(const QString& path, Callback done);
+    const QString& baseUrl() const { return base_; }
+
+private:
+    void send(const QByteArray& verb, const QString& path, const QJsonObject* body, Callback done);
     QNetworkAccessManager nam_;
     QString base_;
     QString token_;

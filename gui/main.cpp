@@ -1,5 +1,7 @@
 // kontena-admin: the admin GUI. Offline mode: rehearse a failure scenario.
+// Live mode: a grid of a running master (the CLI's ~/.kontena/ login).
 //   kontena-admin [SCENARIO.yaml] [--screenshot DIR]
+//   kontena-admin --live [--master NAME] [--grid GRID]
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -7,6 +9,7 @@
 
 #include <cstdio>
 
+#include "gui/live_window.h"
 #include "gui/main_window.h"
 
 int main(int argc, char** argv) {
@@ -17,9 +20,22 @@ int main(int argc, char** argv) {
     p.addHelpOption();
     p.addPositionalArgument(QStringLiteral("SCENARIO"), QStringLiteral("A scenario file to open"));
     p.addOption({QStringLiteral("screenshot"), QStringLiteral("Render the main views to PNG files in DIR and exit"), QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("live"), QStringLiteral("Open a grid of a running master (log in with `kontena master login` first)")});
+    p.addOption({QStringLiteral("master"), QStringLiteral("The master, by its name in the configuration (default: the current one)"), QStringLiteral("NAME")});
+    p.addOption({QStringLiteral("grid"), QStringLiteral("The grid (default: the master's current grid)"), QStringLiteral("GRID")});
     p.process(app);
 
     kontena::gui::MainWindow w;
+    if (p.isSet(QStringLiteral("live"))) {
+        QString error;
+        auto* live = w.openLive(p.value(QStringLiteral("master")), p.value(QStringLiteral("grid")), &error);
+        if (!live) {
+            std::fprintf(stderr, "kontena-admin: %s\n", qPrintable(error));
+            return 2;
+        }
+        live->show();
+        return app.exec();
+    }
     if (!p.positionalArguments().isEmpty()) {
         QString error;
         if (!w.openScenario(p.positionalArguments().first(), &error)) {

@@ -1,6 +1,8 @@
 #include "gui/main_window.h"
 
+#include "gui/live_window.h"
 #include "gui/timeline_view.h"
+#include "gui/widgets.h"
 
 #include <QAction>
 #include <QFileDialog>
@@ -22,25 +24,15 @@
 
 namespace kontena::gui {
 
-namespace {
-
-QTableView* table(QAbstractItemModel* model) {
-    auto* v = new QTableView;
-    v->setModel(model);
-    v->setSelectionBehavior(QAbstractItemView::SelectRows);
-    v->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    v->horizontalHeader()->setStretchLastSection(true);
-    v->verticalHeader()->hide();
-    v->setWordWrap(false);
-    return v;
-}
-
-}  // namespace
-
 MainWindow::MainWindow() {
     setWindowTitle(QStringLiteral("kontena-admin"));
     auto* bar = addToolBar(QStringLiteral("Scenario"));
     bar->addAction(QStringLiteral("Open scenario…"), this, &MainWindow::openDialog);
+    bar->addAction(QStringLiteral("Live grid…"), this, [this] {
+        QString error;
+        if (auto* live = openLive(QString(), QString(), &error)) live->show();
+        else QMessageBox::warning(this, QStringLiteral("Live grid"), error);
+    });
     bar->addSeparator();
     bar->addWidget(new QLabel(QStringLiteral(" Seed ")));
     seed_ = new QSpinBox;
@@ -70,7 +62,7 @@ MainWindow::MainWindow() {
     sliderRow->addWidget(next);
     sliderRow->addWidget(timeLabel_);
 
-    nodeView_ = table(&nodes_);
+    nodeView_ = tableView(&nodes_);
     quorum_ = new QLabel;
     pending_ = new QListWidget;
     pending_->setMaximumHeight(90);
@@ -82,8 +74,8 @@ MainWindow::MainWindow() {
     gridLayout->addWidget(new QLabel(QStringLiteral("Pending instances and why")));
     gridLayout->addWidget(pending_);
 
-    checkView_ = table(&checks_);
-    eventView_ = table(&events_);
+    checkView_ = tableView(&checks_);
+    eventView_ = tableView(&events_);
     auto jump = [this](QTableView* v, int role) {
         connect(v, &QTableView::clicked, this, [this, role](const QModelIndex& i) {
             const QVariant t = i.model()->index(i.row(), 0).data(role);
@@ -189,6 +181,35 @@ void MainWindow::stepEvent(int direction) {
         auto it = std::lower_bound(times.begin(), times.end(), now);
         if (it != times.begin()) setTime(*std::prev(it));
     }
+}
+
+LiveWindow* MainWindow::openLive(const QString& masterName, const QString& grid, QString* error) {
+    client::Config config;
+    QString why;
+    if (!config.load(&why)) {
+        *error = why;
+        return nullptr;
+    }
+    client::MasterEntry* m = masterName.isEmpty() ? config.currentMaster() : config.find(masterName);
+    if (!m || m->token.isEmpty()) {
+        *error = masterName.isEmpty() ? QStringLiteral("not logged in to a master: run `kontena master login` first")
+                                      : QStringLiteral("no master named %1 in %2").arg(masterName, client::Config::path());
+        return nullptr;
+    }
+    const QString g = grid.isEmpty() ? m->grid : grid;
+    if (g.isEmpty()) {
+        *error = QStringLiteral("no grid chosen: pass --grid or run `kontena grid use GRID`");
+        return nullptr;
+    }
+    auto* live = new LiveWindow(*m, g);
+    live->setAttribute(Qt::WA_DeleteOnClose);
+    connect(live, &LiveWindow::rehearse, this, [this](const QString& file) {
+        QString why;
+        if (!openScenario(file, &why)) QMessageBox::warning(this, QStringLiteral("What if"), why);
+        show();
+        raise();
+    });
+    return live;
 }
 
 }  // namespace kontena::gui

@@ -27,6 +27,11 @@ public:
     MainWindow();
     ~MainWindow() override;
 
+    // Opens the live view of a grid (master: a name in ~/.kontena/config.json,
+    // empty for the current one; grid: empty for the master's current grid).
+    // Its "what if" rehearsals open here. nullptr with a message on failure.
+    class LiveWindow* openLive(const QString& master, const QString& grid, QString* error);
+
     // Loads and runs a scenario file; false with a FILE:LINE:COLUMN message.
     bool openScenario(const QString& path, QString* error);
     void rerun(std::uint64_t seed);
