@@ -8,6 +8,7 @@
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QListWidget>
 #include <QMessageBox>
@@ -84,9 +85,28 @@ MainWindow::MainWindow() {
     };
     jump(checkView_, CheckModel::TimeRole);
     jump(eventView_, EventModel::TimeRole);
+    QWidget* editBox = nullptr;
+    scenarioEventView_ = editPanel(&editBox);
+    jump(scenarioEventView_, EventModel::TimeRole);
+
+    previousTimeline_ = new TimelineView;
+    auto* previousScroll = new QScrollArea;
+    previousScroll->setWidget(previousTimeline_);
+    previousScroll->setWidgetResizable(false);
+    compareNote_ = new QLabel(QStringLiteral("Edit the events and the previous run shows here."));
+    auto* compareBox = new QWidget;
+    auto* compareLayout = new QVBoxLayout(compareBox);
+    compareLayout->setContentsMargins(0, 0, 0, 0);
+    compareLayout->addWidget(compareNote_);
+    compareLayout->addWidget(tableView(&compare_));
+    compareLayout->addWidget(new QLabel(QStringLiteral("Previous run (the current one is above)")));
+    compareLayout->addWidget(previousScroll, 1);
+
     auto* tabs = new QTabWidget;
     tabs->addTab(checkView_, QStringLiteral("Checks"));
     tabs->addTab(eventView_, QStringLiteral("What happened"));
+    tabs->addTab(editBox, QStringLiteral("Edit events"));
+    tabs->addTab(compareBox, QStringLiteral("Compare"));
 
     auto* lower = new QSplitter(Qt::Horizontal);
     lower->addWidget(gridBox);
@@ -125,6 +145,9 @@ bool MainWindow::openScenario(const QString& path, QString* error) {
     scenario_ = std::move(loaded).value();
     seed_->setValue(static_cast<int>(scenario_.seed));
     rerun(scenario_.seed);
+    compare_.setRuns(std::nullopt, figuresOf(rehearsal_->report()));
+    previousTimeline_->load(QByteArray());
+    compareNote_->setText(QStringLiteral("Edit the events and the previous run shows here."));
     setWindowTitle(QStringLiteral("kontena-admin — ") + QString::fromStdString(scenario_.name));
     return true;
 }
@@ -138,6 +161,7 @@ void MainWindow::rerun(std::uint64_t seed) {
 void MainWindow::showRehearsal() {
     const Rehearsal& r = *rehearsal_;
     timeline_->load(QByteArray::fromStdString(r.svg()));
+    scenarioEvents_.setEvents(scenario_.events);
     checks_.setChecks(r.report().checks);
     events_.setEntries(r.report().timeline);
     slider_->setRange(0, static_cast<int>(r.end().ms));
@@ -210,6 +234,96 @@ LiveWindow* MainWindow::openLive(const QString& masterName, const QString& grid,
         raise();
     });
     return live;
+}
+
+QTableView* MainWindow::editPanel(QWidget** box) {
+    auto* view = tableView(&scenarioEvents_);
+    auto* panel = new QWidget;
+    auto* layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* buttons = new QHBoxLayout;
+    auto nodeAction = [this](const QString& label, auto make) {
+        auto* b = new QPushButton(label);
+        connect(b, &QPushButton::clicked, this, [this, make] {
+            const QString node = selectedNode();
+            if (node.isEmpty()) {
+                QMessageBox::information(this, QStringLiteral("Edit events"), QStringLiteral("Select a node in the grid table first."));
+                return;
+            }
+            addEvent(time(), make(node.toStdString()));
+        });
+        return b;
+    };
+    buttons->addWidget(nodeAction(QStringLiteral("Disconnect node here"), [](std::string n) { return sim::Action{sim::NodeDisconnect{std::move(n)}}; }));
+    buttons->addWidget(nodeAction(QStringLiteral("Reconnect node here"), [](std::string n) { return sim::Action{sim::NodeConnect{std::move(n)}}; }));
+    buttons->addWidget(nodeAction(QStringLiteral("Unresponsive here"), [](std::string n) { return sim::Action{sim::NodeUnresponsive{std::move(n)}}; }));
+    buttons->addWidget(nodeAction(QStringLiteral("Drain here"), [](std::string n) { return sim::Action{sim::NodeDrain{std::move(n)}}; }));
+    auto* deploy = new QPushButton(QStringLiteral("Deploy stack here"));
+    connect(deploy, &QPushButton::clicked, this, [this] {
+        QStringList stacks;
+        for (const auto& [name, s] : scenario_.stacks) stacks << QString::fromStdString(name);
+        if (stacks.isEmpty()) return;
+        bool ok = false;
+        const QString stack = stacks.size() == 1 ? stacks.first()
+                                                 : QInputDialog::getItem(this, QStringLiteral("Deploy"), QStringLiteral("Stack"), stacks, 0, false, &ok);
+        if (stacks.size() > 1 && !ok) return;
+        addEvent(time(), sim::Action{sim::Deploy{stack.toStdString()}});
+    });
+    buttons->addWidget(deploy);
+    auto selectedIndex = [view] {
+        const auto rows = view->selectionModel()->selectedRows();
+        return rows.isEmpty() ? 0 : rows.first().data(ScenarioEventModel::IndexRole).toInt();
+    };
+    auto* move = new QPushButton(QStringLiteral("Move selected here"));
+    connect(move, &QPushButton::clicked, this, [this, selectedIndex] {
+        if (const int i = selectedIndex()) moveEvent(i, time());
+    });
+    auto* remove = new QPushButton(QStringLiteral("Delete selected"));
+    connect(remove, &QPushButton::clicked, this, [this, selectedIndex] {
+        if (const int i = selectedIndex()) removeEvent(i);
+    });
+    buttons->addWidget(move);
+    buttons->addWidget(remove);
+    buttons->addStretch(1);
+    layout->addWidget(new QLabel(QStringLiteral("Events happen at the slider's time; every edit runs the scenario again (see Compare).")));
+    layout->addLayout(buttons);
+    layout->addWidget(view, 1);
+    *box = panel;
+    return view;
+}
+
+QString MainWindow::selectedNode() const {
+    const auto rows = nodeView_->selectionModel()->selectedRows();
+    return rows.isEmpty() ? QString() : rows.first().siblingAtColumn(NodeModel::Name).data().toString();
+}
+
+int MainWindow::addEvent(Instant at, sim::Action action) {
+    if (!rehearsal_) return 0;
+    const int index = edits::add(scenario_, at, std::move(action));
+    edited();
+    return index;
+}
+
+bool MainWindow::moveEvent(int index, Instant at) {
+    if (!rehearsal_ || !edits::move(scenario_, index, at)) return false;
+    edited();
+    return true;
+}
+
+bool MainWindow::removeEvent(int index) {
+    if (!rehearsal_ || !edits::remove(scenario_, index)) return false;
+    edited();
+    return true;
+}
+
+void MainWindow::edited() {
+    const RunFigures before = figuresOf(rehearsal_->report());
+    previousTimeline_->load(QByteArray::fromStdString(rehearsal_->svg()));
+    const Instant at = time();
+    rerun(static_cast<std::uint64_t>(seed_->value()));
+    compare_.setRuns(before, figuresOf(rehearsal_->report()));
+    compareNote_->setText(QStringLiteral("After the last edit: %1 figure(s) differ from the previous run (bold).").arg(compare_.differences()));
+    setTime(at);
 }
 
 }  // namespace kontena::gui

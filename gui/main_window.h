@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "gui/models/edits.h"
 #include "gui/models/rehearsal.h"
 #include "gui/models/tables.h"
 
@@ -39,6 +40,19 @@ public:
     Instant time() const;
 
     const Rehearsal* rehearsal() const { return rehearsal_.get(); }
+    const sim::Scenario& scenario() const { return scenario_; }
+
+    // Editing what happens (in memory; the file is not changed). Each edit
+    // runs the scenario again with the same seed and keeps the previous
+    // run's figures and timeline for comparison. Add returns the new
+    // event's index; 0 without a scenario.
+    int addEvent(Instant at, sim::Action action);
+    bool moveEvent(int index, Instant at);
+    bool removeEvent(int index);
+    // The node selected in the grid table, empty if none.
+    QString selectedNode() const;
+    ScenarioEventModel& scenarioEventModel() { return scenarioEvents_; }
+    CompareModel& compareModel() { return compare_; }
     NodeModel& nodeModel() { return nodes_; }
     CheckModel& checkModel() { return checks_; }
     EventModel& eventModel() { return events_; }
@@ -50,13 +64,18 @@ private:
     void openDialog();
     void showRehearsal();
     void stepEvent(int direction);
+    void edited();   // re-run after an edit, keeping the previous run to compare
+    QTableView* editPanel(QWidget** box);
 
     sim::Scenario scenario_;
     std::unique_ptr<Rehearsal> rehearsal_;
     NodeModel nodes_;
     CheckModel checks_;
     EventModel events_;
+    ScenarioEventModel scenarioEvents_;
+    CompareModel compare_;
     TimelineView* timeline_ = nullptr;
+    TimelineView* previousTimeline_ = nullptr;
     QSlider* slider_ = nullptr;
     QLabel* timeLabel_ = nullptr;
     QLabel* quorum_ = nullptr;
@@ -66,6 +85,8 @@ private:
     QTableView* nodeView_ = nullptr;
     QTableView* checkView_ = nullptr;
     QTableView* eventView_ = nullptr;
+    QTableView* scenarioEventView_ = nullptr;
+    QLabel* compareNote_ = nullptr;
 };
 
 }  // namespace kontena::gui

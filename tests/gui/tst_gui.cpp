@@ -72,6 +72,52 @@ private slots:
         for (int r = 0; r < 6; ++r) QCOMPARE(w.checkModel().index(r, CheckModel::Result).data().toString(), QStringLiteral("ok"));
     }
 
+    // Edit what happens: a node failure added at the slider's time, moved,
+    // removed; each edit runs again and the previous run is kept to compare.
+    void editEventsRerunAndCompare() {
+        MainWindow w;
+        QString error;
+        QVERIFY2(w.openScenario(scenarioPath("initial-size-3-lose-two.yaml"), &error), qPrintable(error));
+        QAbstractItemModelTester eventsTester(&w.scenarioEventModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester compareTester(&w.compareModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(w.scenarioEventModel().rowCount(), 9);
+        QCOMPARE(w.compareModel().differences(), 0);
+        QCOMPARE(w.compareModel().index(0, CompareModel::Before).data().toString(), QStringLiteral("-"));
+        w.setTime(Instant(8 * 60 * 1000));
+        QCOMPARE(statusOf(w.nodeModel(), QStringLiteral("worker-1")), QStringLiteral("online"));
+
+        const int added = w.addEvent(Instant(3 * 60 * 1000), sim::Action{sim::NodeDisconnect{"worker-1"}});
+        QCOMPARE(added, 10);
+        QCOMPARE(w.scenarioEventModel().rowCount(), 10);
+        QCOMPARE(w.scenarioEventModel().index(1, ScenarioEventModel::Action).data().toString(), QStringLiteral("node_disconnect"));   // in time order
+        QCOMPARE(w.scenarioEventModel().index(1, ScenarioEventModel::Subject).data().toString(), QStringLiteral("worker-1"));
+        QCOMPARE(w.time().ms, 8 * 60 * 1000);   // the slider stays where it was
+        QCOMPARE(statusOf(w.nodeModel(), QStringLiteral("worker-1")), QStringLiteral("offline"));
+        QVERIFY(w.compareModel().differences() > 0);
+        auto figure = [&](const char* name, int column) {
+            for (int r = 0; r < w.compareModel().rowCount(); ++r) {
+                if (w.compareModel().index(r, CompareModel::Figure).data().toString() == QLatin1String(name)) return w.compareModel().index(r, column).data().toLongLong();
+            }
+            return -1LL;
+        };
+        QVERIFY(figure("node-minutes offline", CompareModel::After) > figure("node-minutes offline", CompareModel::Before));
+
+        // Moved to 14m: worker-1 is online at 8m again, offline at 15m.
+        QVERIFY(w.moveEvent(added, Instant(14 * 60 * 1000)));
+        QCOMPARE(w.scenarioEventModel().index(9, ScenarioEventModel::Index).data().toInt(), added);
+        QCOMPARE(statusOf(w.nodeModel(), QStringLiteral("worker-1")), QStringLiteral("online"));
+        w.setTime(Instant(15 * 60 * 1000));
+        QCOMPARE(statusOf(w.nodeModel(), QStringLiteral("worker-1")), QStringLiteral("offline"));
+
+        // Removed: the run is the original again; no such event twice.
+        QVERIFY(w.removeEvent(added));
+        QVERIFY(!w.removeEvent(added));
+        QVERIFY(!w.moveEvent(added, Instant(0)));
+        QCOMPARE(w.scenarioEventModel().rowCount(), 9);
+        QCOMPARE(statusOf(w.nodeModel(), QStringLiteral("worker-1")), QStringLiteral("online"));
+        QVERIFY(w.rehearsal()->report().passed);
+    }
+
     void failedCheckJumpsToItsTime() {
         // The lose-two scenario with one more check that cannot hold: quorum at 8m.
         QFile src(scenarioPath("initial-size-3-lose-two.yaml"));
