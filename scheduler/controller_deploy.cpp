@@ -345,9 +345,15 @@ void stepDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
     policy.now = d.now();
     policy.keepOffline = protectedOfflineNodes(d);
     PlacementPass pass(d.base(), d.index(), svc.spec, policy, splitmix64(static_cast<std::uint64_t>(dep.id)));
-    for (const auto& [num, node] : dep.placed) pass.assume(node, num);
     auto kept = dep.keep.find(n);
-    const bool stays = kept != dep.keep.end() && !pass.misfit(kept->second, n);
+    // An instance that keeps its node needs this deploy's earlier placements
+    // only when its filters read them (ports, service/container rules).
+    const bool early = kept != dep.keep.end() && !pass.misfitReadsPass();
+    bool stays = early && !pass.misfit(kept->second, n);
+    if (!stays) {
+        for (const auto& [num, node] : dep.placed) pass.assume(node, num);
+        stays = kept != dep.keep.end() && (early ? false : !pass.misfit(kept->second, n));
+    }
     auto placed = stays ? Result<std::string, PlacementFailure>(kept->second) : pass.place(n);
     if (!placed) {
         d.failure(placed.error());

@@ -72,7 +72,12 @@ double PlacementPass::Impl::rank(int ord, int number) const {
 
 void PlacementPass::Impl::commitPlacement(int ord, int number) {
     ++counters[static_cast<std::size_t>(ord)];
-    placedNumbers[ord].push_back(number);
+    placements.emplace_back(ord, number);
+}
+
+const std::map<int, std::vector<int>>& PlacementPass::Impl::placedNumbers() const {
+    for (; placedSynced < placements.size(); ++placedSynced) placedByOrd[placements[placedSynced].first].push_back(placements[placedSynced].second);
+    return placedByOrd;
 }
 
 std::string PlacementPass::Impl::instanceLabel(int number) const {
@@ -190,8 +195,8 @@ Result<int, PlacementFailure> PlacementPass::Impl::referencePlace(int number) {
             if (it != occ.end()) {
                 for (int k : it->second) if (static_cast<std::size_t>(k) <= total) numbers.insert(k);
             }
-            auto placed = placedNumbers.find(ord);
-            if (placed != placedNumbers.end()) numbers.insert(placed->second.begin(), placed->second.end());
+            auto placed = placedNumbers().find(ord);
+            if (placed != placedNumbers().end()) numbers.insert(placed->second.begin(), placed->second.end());
             return static_cast<long>(numbers.size());
         };
         int best = work.front();
@@ -296,6 +301,15 @@ int PlacementPass::scheduledOn(const std::string& node) const {
 }
 
 bool PlacementPass::fastPathEligible() const { return impl_->fastEligible(); }
+
+bool PlacementPass::misfitReadsPass() const {
+    const Impl& p = *impl_;
+    if (!p.needs.nodePorts.empty() || p.needs.placeholders || p.needs.ruleError) return true;
+    for (const auto& r : p.needs.rules) {
+        if (r.key == AffinityKey::Service || r.key == AffinityKey::Container) return true;
+    }
+    return false;
+}
 
 PlacementPlan planPlacement(const ClusterState& state, const PlacementIndex& index, const ServiceSpec& service,
                             CandidatePolicy policy, int count, std::uint64_t passSeed) {

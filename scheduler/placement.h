@@ -84,6 +84,10 @@ public:
     // Does instance `number` fit on `node` now (every filter, as in a
     // placement)? nullopt when it fits, else the first reason it does not.
     std::optional<Rejection> misfit(const std::string& node, int number);
+    // Does misfit() read this pass's own placements (assume/place)? Only
+    // published ports and service/container affinity rules do; otherwise a
+    // misfit is the same before and after assume().
+    bool misfitReadsPass() const;
 
     // Instances this pass put on `node`.
     int scheduledOn(const std::string& node) const;

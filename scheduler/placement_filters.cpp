@@ -139,8 +139,8 @@ bool PlacementPass::Impl::ruleMatches(const AffinityRule& rule, int ord, int num
             if (match) break;
         }
         if (!match && !ignorePass) {
-            auto it = placedNumbers.find(ord);
-            if (it != placedNumbers.end()) {
+            auto it = placedNumbers().find(ord);
+            if (it != placedNumbers().end()) {
                 for (int k : it->second) {
                     if (rule.valueMatches(containerNameFor(needs.key, k))) { match = true; break; }
                 }
@@ -205,8 +205,8 @@ std::optional<std::string> PlacementPass::Impl::portReason(int ord, int number) 
             }
         }
     }
-    auto it = placedNumbers.find(ord);
-    if (!ignorePass && it != placedNumbers.end() && !it->second.empty()) {
+    auto it = placedNumbers().find(ord);
+    if (!ignorePass && it != placedNumbers().end() && !it->second.empty()) {
         return "port " + std::to_string(needs.nodePorts.front()) + " is taken by " + instanceName(needs.key, it->second.front()) +
                ", placed on this node in the same deploy";
     }

@@ -37,7 +37,12 @@ struct PlacementPass::Impl {
     ServiceNeeds needs;
     std::uint64_t rngSeed;                        // the random strategy draws from Rng(rngSeed ^ number)
     std::vector<int> counters;                    // by ordinal: instances placed in this pass
-    std::map<int, std::vector<int>> placedNumbers;   // by ordinal
+    // This pass's placements in order (ordinal, number); by ordinal on demand
+    // (few filters read them, and a deploy step assumes up to all earlier ones).
+    std::vector<std::pair<int, int>> placements;
+    const std::map<int, std::vector<int>>& placedNumbers() const;
+    mutable std::map<int, std::vector<int>> placedByOrd;
+    mutable std::size_t placedSynced = 0;
     bool ignorePass = false;      // evaluate as if this pass had placed nothing yet
     std::vector<bool> activeRule; // per rule: applies (hard rules, and soft rules that match some node)
 
