@@ -22,6 +22,16 @@ Timer stepTimer(const std::string& service, std::int64_t id, Instant at) {
 }
 
 
+void notePlaced(ServiceDeploy& dep, int n, const std::string& node) {
+    for (auto& [num, on] : dep.placed) {
+        if (num == n) {
+            on = node;
+            return;
+        }
+    }
+    dep.placed.emplace_back(n, node);
+}
+
 void notify(Draft& d, const std::optional<std::string>& node) {
     if (!node) return;
     const Node* n = d.node(*node);
@@ -318,10 +328,12 @@ void startDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
     dep.instanceCount = computeInstanceCount(d.base(), d.index(), svc.spec, policy, splitmix64(static_cast<std::uint64_t>(dep.id)));
     const PlacementPlan plan = planPlacement(d.base(), d.index(), svc.spec, policy, dep.instanceCount, splitmix64(static_cast<std::uint64_t>(dep.id)));
     dep.order.clear();
+    std::map<int, std::string> keep;
     for (const auto& [n, node] : plan.kept) {
         dep.order.push_back(n);
-        dep.keep[n] = node;
+        keep[n] = node;
     }
+    dep.keep = std::make_shared<const std::map<int, std::string>>(std::move(keep));
     dep.order.insert(dep.order.end(), plan.toPlace.begin(), plan.toPlace.end());
     for (const Instance& inst : d.instancesOf(dep.service)) {
         if (inst.number <= dep.instanceCount) continue;
@@ -345,16 +357,16 @@ void stepDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
     policy.now = d.now();
     policy.keepOffline = protectedOfflineNodes(d);
     PlacementPass pass(d.base(), d.index(), svc.spec, policy, splitmix64(static_cast<std::uint64_t>(dep.id)));
-    auto kept = dep.keep.find(n);
+    const std::string* kept = dep.keptNode(n);
     // An instance that keeps its node needs this deploy's earlier placements
     // only when its filters read them (ports, service/container rules).
-    const bool early = kept != dep.keep.end() && !pass.misfitReadsPass();
-    bool stays = early && !pass.misfit(kept->second, n);
+    const bool early = kept && !pass.misfitReadsPass();
+    bool stays = early && !pass.misfit(*kept, n);
     if (!stays) {
         for (const auto& [num, node] : dep.placed) pass.assume(node, num);
-        stays = kept != dep.keep.end() && (early ? false : !pass.misfit(kept->second, n));
+        stays = kept && (early ? false : !pass.misfit(*kept, n));
     }
-    auto placed = stays ? Result<std::string, PlacementFailure>(kept->second) : pass.place(n);
+    auto placed = stays ? Result<std::string, PlacementFailure>(*kept) : pass.place(n);
     if (!placed) {
         d.failure(placed.error());
         d.log("placement_failed", instanceName(dep.service, n), placed.error().message);
@@ -366,7 +378,7 @@ void stepDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
     const Node* placedOn = d.node(node);
     if (placedOn && !placedOn->connected) {
         // A protected offline node (mass-offline limit) keeps its instance: nothing to start or wait for.
-        dep.placed[n] = node;
+        notePlaced(dep, n, node);
         ++dep.nextNumber;
         d.timer(stepTimer(dep.service, dep.id, d.now()));
         return;
@@ -393,7 +405,7 @@ void stepDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
         d.log("instance_placed", instanceName(dep.service, n), "placed on " + node);
     }
     notify(d, node);
-    dep.placed[n] = node;
+    notePlaced(dep, n, node);
     dep.inFlight[n] = d.now();
     ++dep.nextNumber;
     Timer timeout;

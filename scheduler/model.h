@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -316,9 +317,19 @@ struct ServiceDeploy {
     int instanceCount = 0;
     int nextNumber = 1;          // 1-based position in `order`
     std::vector<int> order;      // instance numbers in placement order (kept first, see planPlacement)
-    std::map<int, std::string> keep;   // instances that stay on their node
+    // Instances that stay on their node (number -> node). Fixed when the
+    // deploy starts and shared by every copy of the record: a deploy step
+    // copies the record, and 100 instances' worth of map made the copies the
+    // simulator's largest cost.
+    std::shared_ptr<const std::map<int, std::string>> keep;
     std::int64_t rev = 0;        // deploy_rev handed to agents
-    std::map<int, std::string> placed;              // number -> node, placed by this deploy
+    // (number, node) placed by this deploy, in placement order (each number once).
+    std::vector<std::pair<int, std::string>> placed;
+    const std::string* keptNode(int number) const {
+        if (!keep) return nullptr;
+        auto it = keep->find(number);
+        return it == keep->end() ? nullptr : &it->second;
+    }
     std::map<int, Instant> inFlight;                // number -> instance deploy started at
 };
 
