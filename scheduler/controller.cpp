@@ -41,6 +41,22 @@ std::vector<const Node*> Draft::allNodes() const {
     return out;
 }
 
+std::vector<const Node*> Draft::initialNodes() const {
+    std::vector<const Node*> out;
+    const int size = base_.grid.initialSize;
+    const PlacementIndex& idx = index();
+    for (const auto& [number, ord] : idx.byNumber()) {   // numbers never change while a node exists
+        if (number > size) break;
+        const Node* n = node(idx.entry(ord).node->name);
+        if (n && n->isInitial(size)) out.push_back(n);
+    }
+    for (const auto& [name, n] : nodes_) {   // added by the draft (or renumbered: not in the loop above)
+        const Node* before = base_.node(name);
+        if (n && n->isInitial(size) && (!before || !before->isInitial(size))) out.push_back(&*n);
+    }
+    return out;
+}
+
 Node& Draft::editNode(const std::string& name) {
     auto it = nodes_.find(name);
     if (it == nodes_.end()) it = nodes_.emplace(name, *base_.node(name)).first;
@@ -222,8 +238,8 @@ void Draft::finish() {
 bool draftQuorum(const Draft& d) {
     const ClusterState& st = d.base();
     std::map<int, int> healthyByGroup;
-    for (const Node* n : d.allNodes()) {
-        if (n->isInitial(st.grid.initialSize) && n->etcdHealthy) ++healthyByGroup[n->partitionGroup];
+    for (const Node* n : d.initialNodes()) {
+        if (n->etcdHealthy) ++healthyByGroup[n->partitionGroup];
     }
     int best = 0;
     for (const auto& [g, c] : healthyByGroup) best = std::max(best, c);
@@ -233,8 +249,8 @@ bool draftQuorum(const Draft& d) {
 std::string quorumRefusal(const Draft& d) {
     const ClusterState& st = d.base();
     int healthy = 0;
-    for (const Node* n : d.allNodes()) {
-        if (n->isInitial(st.grid.initialSize) && n->etcdHealthy) ++healthy;
+    for (const Node* n : d.initialNodes()) {
+        if (n->etcdHealthy) ++healthy;
     }
     return "etcd has no quorum (" + std::to_string(healthy) + " of " + std::to_string(st.grid.initialSize) +
            " initial members healthy and reachable, " + std::to_string(st.grid.quorumSize()) +
@@ -352,7 +368,11 @@ void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uin
                                rebuild = true;
                            }
                            if (index && it->second.connected != x.node.connected) index->connectedChanged(x.node.connected ? 1 : -1);
+                           const Node before = std::move(it->second);
                            it->second = x.node;
+                           if (index && !rebuild) {
+                               if (const int ord = index->ordinalOf(x.node.name); ord >= 0) index->nodeChanged(ord, before);
+                           }
                        },
                        [&](const mut::DropNode& x) {
                            rebuild = true;

@@ -30,6 +30,8 @@ public:
     const Node* node(const std::string& name) const;
     // Every node as the draft sees it (base plus added, minus dropped), by name.
     std::vector<const Node*> allNodes() const;
+    // The initial nodes (number <= the grid's initial size) as the draft sees them, in no particular order.
+    std::vector<const Node*> initialNodes() const;
     Node& editNode(const std::string& name);            // the node must exist (in base or draft)
     void putNode(Node n);
     void dropNode(const std::string& name);

@@ -43,14 +43,27 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
 std::uint64_t mix(std::uint64_t h, const std::string& s) { return mix(h, stableHash(s)); }
 
 // The nodes as placement sees them now: per strategy (ha, daemon, random)
-// one fingerprint of every node, and one per node (by ordinal).
+// one fingerprint of every node.
 struct NodesFingerprint {
     std::array<std::uint64_t, 3> all{};
-    std::uint64_t pool = 0;   // zones and number of online active nodes: ha's even shares
     std::uint64_t common = 0; // the protected offline nodes
 };
 
 std::size_t strategySlot(Strategy s) { return s == Strategy::Ha ? 0 : s == Strategy::Daemon ? 1 : 2; }
+
+// The parts of a node's record a filter reads that change only with the record.
+std::uint64_t recordHash(const Node& n) {
+    std::uint64_t h = mix(0, n.name);
+    h = mix(h, static_cast<std::uint64_t>(n.number));
+    for (const auto& l : n.labels) h = mix(h, l);
+    h = mix(h, static_cast<std::uint64_t>(n.cpus));
+    h = mix(h, static_cast<std::uint64_t>(n.memory));
+    for (const auto& v : n.volumeDrivers) h = mix(h, v);
+    h = mix(h, n.availability == Availability::Drain ? 1 : 0);
+    h = mix(h, n.connected ? 1 : 0);
+    if (n.stats) h = mix(mix(mix(h, static_cast<std::uint64_t>(n.stats->used)), static_cast<std::uint64_t>(n.stats->total)), static_cast<std::uint64_t>(n.stats->free));
+    return h;
+}
 
 NodesFingerprint nodesFingerprint(const Draft& d, const std::set<std::string>& protectedNodes) {
     NodesFingerprint out;
@@ -59,47 +72,48 @@ NodesFingerprint nodesFingerprint(const Draft& d, const std::set<std::string>& p
     for (const auto& p : protectedNodes) common = mix(common, p);
     out.common = common;
     for (std::size_t k = 0; k < 3; ++k) out.all[k] = common;
-    std::set<std::string> zones;
-    int active = 0;
     const GridSettings& s = d.settings();
-    for (const Node* n : d.allNodes()) {
-        if (n->connected && n->availability == Availability::Active) {
-            zones.insert(zoneOf(*n));
-            ++active;
+    const PlacementIndex& index = d.index();
+    const bool cached = !d.nodesChanged();   // the index's records are the draft's
+    // `ord`: the node's ordinal in the index, -1 for a node only the draft has.
+    auto visit = [&](const Node& n, int ord) {
+        std::uint64_t h;
+        if (cached) {
+            auto& memo = index.nodeMemo(ord);
+            if (memo.staticRevision != memo.revision) {
+                memo.staticHash = recordHash(n);
+                memo.staticRevision = memo.revision;
+            }
+            h = memo.staticHash;
+        } else {
+            h = recordHash(n);
         }
-        std::uint64_t h = mix(0, n->name);
-        h = mix(h, static_cast<std::uint64_t>(n->number));
-        for (const auto& l : n->labels) h = mix(h, l);
-        h = mix(h, static_cast<std::uint64_t>(n->cpus));
-        h = mix(h, static_cast<std::uint64_t>(n->memory));
-        for (const auto& v : n->volumeDrivers) h = mix(h, v);
-        h = mix(h, n->availability == Availability::Drain ? 1 : 0);
-        h = mix(h, n->connected ? 1 : 0);
-        if (n->stats) h = mix(mix(mix(h, static_cast<std::uint64_t>(n->stats->used)), static_cast<std::uint64_t>(n->stats->total)), static_cast<std::uint64_t>(n->stats->free));
-        if (n->connected) h = mix(h, n->connectedAt && d.now() - *n->connectedAt < s.onlineGrace ? 1 : 0);
+        // What changes with time alone: the grace periods.
+        if (n.connected) h = mix(h, n.connectedAt && d.now() - *n.connectedAt < s.onlineGrace ? 1 : 0);
         std::array<std::uint64_t, 3> mine{};
         for (std::size_t k = 0; k < 3; ++k) {
             std::uint64_t hk = h;
-            if (!n->connected) hk = mix(hk, n->lastSeen && d.now() - *n->lastSeen <= s.offlineGrace(strategies[k]) ? 1 : 0);
+            if (!n.connected) hk = mix(hk, n.lastSeen && d.now() - *n.lastSeen <= s.offlineGrace(strategies[k]) ? 1 : 0);
             out.all[k] = mix(out.all[k], hk);
             mine[k] = hk;
         }
+        if (ord < 0) return;
         // A node that changed since the last pass: the narrow entries of the
         // services it holds are void.
-        auto& seen = d.index().memoNodes()[n->name];
+        auto& seen = index.nodeMemo(ord).seen;
         if (seen != mine) {
             seen = mine;
-            const int ord = d.index().ordinalOf(n->name);
-            if (ord >= 0) {
-                for (const auto& [service, numbers] : d.index().occupancy(ord)) {
-                    auto m = d.index().rescheduleMemo().find(service);
-                    if (m != d.index().rescheduleMemo().end() && m->second.narrow) d.index().rescheduleMemo().erase(m);
-                }
+            for (const auto& [service, numbers] : index.occupancy(ord)) {
+                auto m = index.rescheduleMemo().find(service);
+                if (m != index.rescheduleMemo().end() && m->second.narrow) index.rescheduleMemo().erase(m);
             }
         }
+    };
+    if (cached) {
+        for (int ord = 0; ord < index.nodeCount(); ++ord) visit(*index.entry(ord).node, ord);
+    } else {
+        for (const Node* n : d.allNodes()) visit(*n, index.ordinalOf(n->name));
     }
-    out.pool = mix(static_cast<std::uint64_t>(active), static_cast<std::uint64_t>(zones.size()));
-    for (const auto& z : zones) out.pool = mix(out.pool, z);
     return out;
 }
 
@@ -144,18 +158,24 @@ std::uint64_t checkFingerprint(const Draft& d, const Service& svc, const NodesFi
     // them erases the entry (nodesFingerprint); its instances moving changes
     // serviceVersion.
     h = mix(h, nodes.common);
-    if (svc.spec.strategy == Strategy::Ha) h = mix(h, nodes.pool);
+    if (svc.spec.strategy == Strategy::Ha) {
+        // All a narrow check reads of the pool: the even shares (planPlacement).
+        const auto [zoneShare, nodeShare] = haShares(d.index(), svc.spec.instances);
+        h = mix(mix(h, static_cast<std::uint64_t>(zoneShare)), static_cast<std::uint64_t>(nodeShare));
+    }
     return h;
 }
 
-bool stackDeployBlocks(const Draft& d, const std::string& stack) {
+// Stacks whose recent stack deploy is still pending or ongoing: their services wait.
+std::set<std::string> stacksBlockingRescheduling(const Draft& d) {
+    std::set<std::string> out;
     for (const auto& [id, sd] : d.base().stackDeploys) {
-        if (sd.stack == stack && (sd.state == DeployState::Pending || sd.state == DeployState::Ongoing) &&
+        if ((sd.state == DeployState::Pending || sd.state == DeployState::Ongoing) &&
             d.now() - sd.createdAt < d.settings().stackDeployBlocksRescheduling) {
-            return true;
+            out.insert(sd.stack);
         }
     }
-    return false;
+    return out;
 }
 
 // `narrow` (out): the answer depends on the service's own nodes (and ha's
@@ -285,10 +305,11 @@ void onReschedulePass(Draft& d, const Timer& t) {
     const std::set<std::string> protectedNodes = protectedOfflineNodes(d);
     const auto nodes = nodesFingerprint(d, protectedNodes);
     auto& memo = d.index().rescheduleMemo();
+    const std::set<std::string> blockedStacks = stacksBlockingRescheduling(d);
     for (const auto& [key, base] : d.base().services) {
         const Service* svc = d.service(key);
         if (!svc || svc->spec.stateful || svc->state != ServiceState::Running) continue;
-        if (d.activeDeploy(key) || stackDeployBlocks(d, svc->spec.stack)) continue;
+        if (d.activeDeploy(key) || blockedStacks.count(svc->spec.stack)) continue;
         if (svc->spec.deploy.interval && svc->deployedAt && *svc->deployedAt + *svc->spec.deploy.interval < d.now()) {
             ++d.editService(key).revision;
             d.log("reschedule", key, "interval of " + formatDuration(*svc->spec.deploy.interval) + " passed: forced redeploy");

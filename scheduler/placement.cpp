@@ -311,6 +311,11 @@ bool PlacementPass::misfitReadsPass() const {
     return false;
 }
 
+std::pair<int, int> haShares(const PlacementIndex& index, int count) {
+    const auto ceilDiv = [](int a, int b) { return b <= 0 ? a : (a + b - 1) / b; };
+    return {ceilDiv(count, index.activeZones()), ceilDiv(count, index.activeNodes())};
+}
+
 PlacementPlan planPlacement(const ClusterState& state, const PlacementIndex& index, const ServiceSpec& service,
                             CandidatePolicy policy, int count, std::uint64_t passSeed) {
     PlacementPlan plan;
@@ -320,18 +325,7 @@ PlacementPlan planPlacement(const ClusterState& state, const PlacementIndex& ind
         return plan;
     }
     // Even shares over the zones and nodes that are online and active now.
-    std::set<int> zones;
-    int nodes = 0;
-    for (int ord = 0; ord < index.nodeCount(); ++ord) {
-        const Node& n = *index.entry(ord).node;
-        if (n.connected && n.availability == Availability::Active) {
-            zones.insert(index.entry(ord).zone);
-            ++nodes;
-        }
-    }
-    const auto ceilDiv = [](int a, int b) { return b <= 0 ? a : (a + b - 1) / b; };
-    const int zoneShare = ceilDiv(count, static_cast<int>(zones.size()));
-    const int nodeShare = ceilDiv(count, nodes);
+    const auto [zoneShare, nodeShare] = haShares(index, count);
     std::map<int, int> perZone;
     std::map<std::string, int> perNode;
     PlacementPass probe(state, index, service, policy, passSeed);

@@ -115,6 +115,10 @@ struct PlacementPlan {
 PlacementPlan planPlacement(const ClusterState& state, const PlacementIndex& index, const ServiceSpec& service,
                             CandidatePolicy policy, int count, std::uint64_t passSeed);
 
+// ha's even shares of `count` instances now: (per zone, per node) over the
+// zones and nodes online and active. All planPlacement reads of the pool.
+std::pair<int, int> haShares(const PlacementIndex& index, int count);
+
 // Number of instances a deploy creates now (§3.3): instances for ha/random,
 // (distinct nodes a scratch pass can use) x instances for daemon.
 int computeInstanceCount(const ClusterState& state, const PlacementIndex& index, const ServiceSpec& service,

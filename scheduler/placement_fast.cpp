@@ -96,9 +96,9 @@ std::optional<int> PlacementPass::Impl::fastPlace(int number) {
         fast->exclusive = !needs.nodePorts.empty() || needs.selfAnti;
         computeActiveRules();
         // Placements assumed from earlier steps of the same deploy count in their zones.
-        for (int ord = 0; ord < index.nodeCount(); ++ord) {
-            const int c = counters[static_cast<std::size_t>(ord)];
-            if (c > 0 && !fast->exclusive && staticEligible(ord)) fast->zoneCounter[static_cast<std::size_t>(index.entry(ord).zone)] += c;
+        // (One per placement: the counters' sum without walking every node.)
+        for (const auto& [ord, number] : placements) {
+            if (!fast->exclusive && staticEligible(ord)) ++fast->zoneCounter[static_cast<std::size_t>(index.entry(ord).zone)];
         }
     }
     auto excluded = [&](int ord) { return fast->exclusive && counters[static_cast<std::size_t>(ord)] > 0; };

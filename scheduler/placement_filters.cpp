@@ -54,18 +54,19 @@ std::pair<std::string, int> splitInstanceRef(const std::string& ref) {
 
 std::optional<std::string> PlacementPass::Impl::candidateReason(int ord, int number) const {
     const Node& n = nodeAt(ord);
-    const bool hostsService = index.hostsService(ord, needs.key);
+    // hostsService is a map lookup: asked only when a rule reads it (this runs
+    // for every node a placement walks).
     if (n.connected) {
         if (policy.applyOnlineGrace && n.connectedAt && policy.now - *n.connectedAt < state.grid.settings.onlineGrace &&
-            !hostsService) {
+            !index.hostsService(ord, needs.key)) {
             return "node came online less than " + formatDuration(state.grid.settings.onlineGrace) +
                    " ago (online grace)";
         }
         return std::nullopt;
     }
     if (number > 0 && policy.keepOffline.count(n.name) && recordNode(number) == ord) return std::nullopt;
-    if (policy.includeOfflineWithinGrace && hostsService && n.lastSeen &&
-        policy.now - *n.lastSeen <= state.grid.settings.offlineGrace(svc.strategy)) {
+    if (policy.includeOfflineWithinGrace && n.lastSeen && policy.now - *n.lastSeen <= state.grid.settings.offlineGrace(svc.strategy) &&
+        index.hostsService(ord, needs.key)) {
         return std::nullopt;
     }
     return std::string("node is offline");

@@ -33,6 +33,10 @@ std::uint64_t PlacementIndex::tieKeyFor(const std::string& nodeName, std::uint64
 }
 
 void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
+    // Memo entries follow their nodes by name (ordinals shift when nodes come and go).
+    std::unordered_map<std::string, NodeMemo> oldMemo;
+    for (auto& m : nodeMemo_) oldMemo.emplace(m.name, std::move(m));
+    nodeMemo_.clear();
     entries_.clear();
     ordinals_.clear();
     zoneNames_.clear();
@@ -50,7 +54,24 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
         if (inserted) zoneNames_.push_back(zone);
         ordinals_.emplace(name, static_cast<int>(entries_.size()));
         entries_.push_back(NodeEntry{&node, it->second, ranks[static_cast<Eigen::Index>(entries_.size())], tieKeyFor(name, salt)});
+        NodeMemo m;
+        if (auto old = oldMemo.find(name); old != oldMemo.end()) m.seen = old->second.seen;
+        m.name = name;
+        nodeMemo_.push_back(std::move(m));
     }
+    zoneActive_.assign(zoneNames_.size(), 0);
+    activeNodes_ = 0;
+    byNumber_.clear();
+    for (int i = 0; i < nodeCount(); ++i) {
+        const NodeEntry& e = entries_[static_cast<std::size_t>(i)];
+        if (e.node->connected && e.node->availability == Availability::Active) {
+            ++activeNodes_;
+            ++zoneActive_[static_cast<std::size_t>(e.zone)];
+        }
+        if (e.node->number > 0) byNumber_.emplace_back(e.node->number, i);
+    }
+    activeZones_ = static_cast<int>(std::count_if(zoneActive_.begin(), zoneActive_.end(), [](int c) { return c > 0; }));
+    std::sort(byNumber_.begin(), byNumber_.end());
     zoneOrder_.resize(zoneNames_.size());
     for (int i = 0; i < nodeCount(); ++i) zoneOrder_[static_cast<std::size_t>(entries_[static_cast<std::size_t>(i)].zone)].push_back(i);
     for (auto& order : zoneOrder_) {
@@ -83,6 +104,20 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
 int PlacementIndex::ordinalOf(const std::string& nodeName) const {
     auto it = ordinals_.find(nodeName);
     return it == ordinals_.end() ? -1 : it->second;
+}
+
+void PlacementIndex::nodeChanged(int ordinal, const Node& before) {
+    auto& memo = nodeMemo_[static_cast<std::size_t>(ordinal)];
+    ++memo.revision;
+    const NodeEntry& e = entries_[static_cast<std::size_t>(ordinal)];
+    const auto active = [](const Node& n) { return n.connected && n.availability == Availability::Active; };
+    const int delta = (active(*e.node) ? 1 : 0) - (active(before) ? 1 : 0);
+    if (delta == 0) return;
+    activeNodes_ += delta;
+    int& zone = zoneActive_[static_cast<std::size_t>(e.zone)];
+    if (zone == 0) ++activeZones_;
+    zone += delta;
+    if (zone == 0) --activeZones_;
 }
 
 bool PlacementIndex::hostsService(int ordinal, const std::string& serviceKey) const {

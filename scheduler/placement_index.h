@@ -43,6 +43,19 @@ public:
     // Ordinal of a node name, -1 when unknown.
     int ordinalOf(const std::string& nodeName) const;
 
+    // Nodes online and active now, and the zones they are in: the pool ha's
+    // even shares divide by (kept in step by commit() through nodeChanged()).
+    int activeNodes() const { return activeNodes_; }
+    int activeZones() const { return activeZones_; }
+    // Ordinals by node number (numbered nodes only), ascending: the initial
+    // nodes are a prefix.
+    const std::vector<std::pair<int, int>>& byNumber() const { return byNumber_; }
+    // An existing node's record changed from `before` to its current value
+    // (same name, so same ordinal): keeps the pool and the node's revision.
+    void nodeChanged(int ordinal, const Node& before);
+    // Bumped whenever the node's record changes; a fresh build starts at 1.
+    std::uint64_t nodeRevision(int ordinal) const { return nodeMemo_[static_cast<std::size_t>(ordinal)].revision; }
+
     const std::vector<std::string>& zones() const { return zoneNames_; }
     // Ordinals of one zone's nodes sorted by (memoryRank, tieKey): the order
     // of ha's stateless preference before a pass rotates the ties.
@@ -84,15 +97,23 @@ public:
         bool narrow = false;   // keyed on the service's own nodes only
     };
     std::map<std::string, CleanCheck>& rescheduleMemo() const { return rescheduleMemo_; }
-    // Each node's placement fingerprint (per strategy) at the last pass: a
-    // node whose fingerprint changed invalidates the narrow memo entries of
-    // the services it holds.
-    std::unordered_map<std::string, std::array<std::uint64_t, 3>>& memoNodes() const { return memoNodes_; }
+    // Per node (by ordinal): its placement fingerprint (per strategy) at the
+    // last pass — a node whose fingerprint changed invalidates the narrow memo
+    // entries of the services it holds — and the hash of the parts of its
+    // record that change only with the record (cached for `revision`).
+    struct NodeMemo {
+        std::string name;                    // carried over a rebuild by name
+        std::uint64_t revision = 1;
+        std::uint64_t staticRevision = 0;    // revision `staticHash` was computed for, 0: none
+        std::uint64_t staticHash = 0;
+        std::array<std::uint64_t, 3> seen{};
+    };
+    NodeMemo& nodeMemo(int ordinal) const { return nodeMemo_[static_cast<std::size_t>(ordinal)]; }
     bool memoEnabled() const { return memoEnabled_; }
     void setMemoEnabled(bool on) {
         memoEnabled_ = on;
         rescheduleMemo_.clear();
-        memoNodes_.clear();
+        for (auto& m : nodeMemo_) m.seen = {};
     }
 
 private:
@@ -108,7 +129,11 @@ private:
     std::uint64_t instancesVersion_ = 0;
     std::uint64_t versionCounter_ = 0;
     mutable std::map<std::string, CleanCheck> rescheduleMemo_;
-    mutable std::unordered_map<std::string, std::array<std::uint64_t, 3>> memoNodes_;
+    mutable std::vector<NodeMemo> nodeMemo_;
+    int activeNodes_ = 0;
+    int activeZones_ = 0;
+    std::vector<int> zoneActive_;                  // active nodes per zone
+    std::vector<std::pair<int, int>> byNumber_;    // (number, ordinal)
     bool memoEnabled_ = true;
 };
 

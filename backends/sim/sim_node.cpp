@@ -43,8 +43,6 @@ void SimNode::scheduleHealth(const InstanceKey& key, Instant at, Effects& out) {
 void SimNode::sync(const std::vector<agent::Pod>& pods, bool ipamAvailable, bool reachable, Instant now,
                    const ClusterState& master, Effects& out) {
     reachable_ = reachable;
-    std::map<InstanceKey, agent::Pod> byKey;
-    for (const auto& p : pods) byKey[InstanceKey{p.service, p.number}] = p;
     std::vector<agent::Container> current;
     for (const auto& [key, c] : containers_) current.push_back(c);
     for (const auto& op : agent::reconcile(pods, current, ipamAvailable)) {

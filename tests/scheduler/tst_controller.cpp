@@ -324,6 +324,50 @@ private slots:
         for (const auto& [z, c] : perZone) QCOMPARE(c, 4);   // still spread 4/4/4 over the zones
     }
 
+    // The placement index is kept in step commit by commit (pool of active
+    // nodes and zones, node numbers, occupancy); it must always equal one
+    // built afresh from the state.
+    void theIndexFollowsEveryCommit() {
+        Driver d(3);
+        auto same = [&](const char* step) {
+            const PlacementIndex& live = d.ctl.index();
+            PlacementIndex fresh;
+            fresh.build(d.ctl.state(), 1);
+            QVERIFY2(live.activeNodes() == fresh.activeNodes(), step);
+            QVERIFY2(live.activeZones() == fresh.activeZones(), step);
+            QVERIFY2(live.connectedCount() == fresh.connectedCount(), step);
+            QVERIFY2(live.byNumber() == fresh.byNumber(), step);
+            QCOMPARE(live.nodeCount(), fresh.nodeCount());
+            for (int ord = 0; ord < live.nodeCount(); ++ord) QVERIFY2(live.occupancy(ord) == fresh.occupancy(ord), step);
+        };
+        for (int i = 1; i <= 6; ++i) d.connect("n" + std::to_string(i), {std::string("az=") + static_cast<char>('a' + i % 3)});
+        same("connected");
+        d.apply(ev::StackApply{"s", {makeService("s", "web", 6)}, {}, true});
+        d.runUntil(at(Duration::seconds(30)));
+        same("deployed");
+        QCOMPARE(d.ctl.index().activeNodes(), 6);
+        QCOMPARE(d.ctl.index().activeZones(), 3);
+        d.apply(ev::NodeAvailability{"n3", Availability::Drain});   // az=a loses one of two
+        same("drained");
+        QCOMPARE(d.ctl.index().activeNodes(), 5);
+        d.apply(ev::NodeClosed{"n6", d.node("n6").connectedAt.value()});   // az=a is empty now
+        same("closed");
+        QCOMPARE(d.ctl.index().activeZones(), 2);
+        d.runUntil(at(Duration::minutes(5)));
+        same("moved");
+        d.apply(ev::NodeAvailability{"n3", Availability::Active});
+        d.now = at(Duration::minutes(6));
+        d.connect("n6", {"az=a"});
+        same("back");
+        QCOMPARE(d.ctl.index().activeNodes(), 6);
+        QCOMPARE(d.ctl.index().activeZones(), 3);
+        d.apply(ev::NodeClosed{"n5", d.node("n5").connectedAt.value()});
+        d.apply(ev::NodeRemove{"n5"});
+        d.connect("n7", {"az=c"});   // takes the lowest free number
+        same("replaced");
+        QCOMPARE(d.node("n7").number, 5);
+    }
+
     void commitIsTheOnlyWayStateChanges() {
         Driver d;
         d.connect("n1");
