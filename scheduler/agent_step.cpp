@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
 
 namespace kontena::agent {
 
@@ -34,14 +35,28 @@ void reportIfNew(std::vector<Op>& ops, const Pod& p, const Container& c) {
 }  // namespace
 
 std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<Container>& containers, bool ipamAvailable) {
+    std::vector<const Container*> refs;
+    refs.reserve(containers.size());
+    for (const auto& c : containers) refs.push_back(&c);
+    return reconcile(pods, refs, ipamAvailable);
+}
+
+std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<const Container*>& containers, bool ipamAvailable) {
+    using Key = std::pair<std::string_view, int>;
+    // Sorted views instead of maps: a node syncs often and holds few containers.
+    std::vector<const Container*> byKey = containers;
+    const auto containerKey = [](const Container* c) { return Key{c->service, c->number}; };
+    std::stable_sort(byKey.begin(), byKey.end(), [&](const Container* a, const Container* b) { return containerKey(a) < containerKey(b); });
+    std::vector<Key> wanted;
+    wanted.reserve(pods.size());
+    for (const auto& p : pods) wanted.emplace_back(p.service, p.number);
+    std::sort(wanted.begin(), wanted.end());
     std::vector<Op> ops;
-    std::map<std::pair<std::string, int>, const Container*> byKey;
-    for (const auto& c : containers) byKey[{c.service, c.number}] = &c;
-    std::set<std::pair<std::string, int>> wanted;
     for (const auto& p : pods) {
-        wanted.insert({p.service, p.number});
-        auto it = byKey.find({p.service, p.number});
-        const Container* c = it == byKey.end() ? nullptr : it->second;
+        // The last container of a key counts when a key repeats.
+        auto it = std::upper_bound(byKey.begin(), byKey.end(), Key{p.service, p.number},
+                                   [&](const Key& k, const Container* c) { return k < containerKey(c); });
+        const Container* c = it != byKey.begin() && containerKey(*(it - 1)) == Key{p.service, p.number} ? *(it - 1) : nullptr;
         const bool start = p.desired == DesiredState::Running;
         if (!c || c->serviceRevision < p.serviceRevision) {
             if (!ipamAvailable) {
@@ -63,8 +78,8 @@ std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<Contai
         }
         reportIfNew(ops, p, *c);
     }
-    for (const auto& c : containers) {
-        if (!wanted.count({c.service, c.number})) ops.push_back(op::Remove{c.service, c.number});
+    for (const Container* c : containers) {
+        if (!std::binary_search(wanted.begin(), wanted.end(), containerKey(c))) ops.push_back(op::Remove{c->service, c->number});
     }
     return ops;
 }

@@ -54,6 +54,8 @@ using Op = std::variant<op::Create, op::Start, op::Stop, op::Remove, op::Report>
 // no pod names, and reports each pod's state with its deploy revision
 // (never an older revision than already reported, never the same report twice).
 std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<Container>& containers, bool ipamAvailable);
+// The same over containers held elsewhere (no copies; a simulated node's map).
+std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<const Container*>& containers, bool ipamAvailable);
 
 // A running container exited: the delay before it is restarted (n² seconds
 // for the n-th consecutive crash counting from 0, capped), resetting the

@@ -105,6 +105,24 @@ Instance& Draft::editInstance(const std::string& service, int number) {
 
 void Draft::dropInstance(const std::string& service, int number) { instances_[InstanceKey{service, number}] = std::nullopt; }
 
+std::vector<const Instance*> Draft::instanceRefsOf(const std::string& service) const {
+    std::vector<const Instance*> out;
+    for (auto it = base_.instances.lower_bound(InstanceKey{service, 0}); it != base_.instances.end() && it->first.service == service; ++it) {
+        out.push_back(&it->second);
+    }
+    auto own = instances_.lower_bound(InstanceKey{service, 0});
+    if (own == instances_.end() || own->first.service != service) return out;   // the draft changed none of them
+    std::map<int, const Instance*> merged;
+    for (const Instance* inst : out) merged[inst->number] = inst;
+    for (; own != instances_.end() && own->first.service == service; ++own) {
+        if (own->second) merged[own->first.number] = &*own->second;
+        else merged.erase(own->first.number);
+    }
+    out.clear();
+    for (const auto& [n, inst] : merged) out.push_back(inst);
+    return out;
+}
+
 std::vector<Instance> Draft::instancesOf(const std::string& service) const {
     std::map<int, Instance> merged;
     for (auto it = base_.instances.lower_bound(InstanceKey{service, 0});
@@ -125,10 +143,7 @@ std::vector<Instance> Draft::instancesOn(const std::string& nodeName) const {
     const int ord = index().ordinalOf(nodeName);
     if (ord >= 0) {
         for (const auto& [svc, numbers] : index().occupancy(ord)) {
-            for (int n : numbers) {
-                const Instance* inst = base_.instance(svc, n);
-                if (inst) merged[inst->key()] = *inst;
-            }
+            for (const auto& [n, inst] : numbers) merged[inst->key()] = *inst;
         }
     }
     for (const auto& [key, inst] : instances_) {
@@ -352,7 +367,7 @@ void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uin
         index->touchInstances();
         if (rebuild) return;
         if (before && before->node && (!after || after->node != before->node)) index->recordRemoved(*before->node, before->service, before->number);
-        if (after && after->node && (!before || before->node != after->node)) index->recordAdded(*after->node, after->service, after->number);
+        if (after && after->node && (!before || before->node != after->node)) index->recordAdded(*after->node, *after);
     };
     for (const auto& m : d.changes) {
         std::visit(Overloaded{

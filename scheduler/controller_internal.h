@@ -45,6 +45,8 @@ public:
     Instance& editInstance(const std::string& service, int number);   // creates an empty record if missing
     void dropInstance(const std::string& service, int number);
     std::vector<Instance> instancesOf(const std::string& service) const;
+    // The same without copies, by number: valid until the draft changes an instance.
+    std::vector<const Instance*> instanceRefsOf(const std::string& service) const;
     std::vector<Instance> instancesOn(const std::string& node) const;
 
     const Stack* stack(const std::string& name) const;

@@ -148,9 +148,8 @@ bool narrowable(const Draft& d, const ServiceSpec& spec) {
            !readsOtherServices(d, spec) && !hasSoftRule(d, spec);
 }
 
-std::uint64_t checkFingerprint(const Draft& d, const Service& svc, const NodesFingerprint& nodes, bool narrow) {
+std::uint64_t checkFingerprint(const Draft& d, const std::string& key, const Service& svc, const NodesFingerprint& nodes, bool narrow) {
     const std::size_t k = strategySlot(svc.spec.strategy);
-    const std::string key = svc.spec.key();
     std::uint64_t h = mix(0x5e41ce, d.index().serviceVersion(key));
     if (readsOtherServices(d, svc.spec)) return mix(mix(h, nodes.all[k]), d.index().instancesVersion());
     if (!narrow) return mix(h, nodes.all[k]);
@@ -194,23 +193,23 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, con
     CandidatePolicy keep = policy;
     keep.keepOffline = protectedNodes;
     const int count = computeInstanceCount(d.base(), d.index(), svc.spec, keep, seed);
-    const auto records = d.instancesOf(svc.spec.key());
+    const auto records = d.instanceRefsOf(svc.spec.key());
     int placed = 0;
-    for (const auto& r : records) placed += r.node ? 1 : 0;
+    for (const Instance* r : records) placed += r->node ? 1 : 0;
     if (placed != count || static_cast<int>(records.size()) != count) {
         return Misplacement{"service has " + std::to_string(placed) + " placed instances, wants " + std::to_string(count), {}};
     }
     PlacementPass pass(d.base(), d.index(), svc.spec, policy, seed);
     std::map<std::string, int> perNode;
-    for (const auto& r : records) {
-        if (r.number > count) return Misplacement{"instance " + instanceName(r.service, r.number) + " is beyond the instance count", {}};
-        if (auto why = pass.misfit(*r.node, r.number)) {
-            Misplacement m{"instance " + instanceName(r.service, r.number) + " on " + *r.node + " must move: " + why->reason, {}};
-            const Node* n = d.node(*r.node);
-            if (n && !n->connected) m.offlineNodes.insert(*r.node);
+    for (const Instance* r : records) {
+        if (r->number > count) return Misplacement{"instance " + instanceName(r->service, r->number) + " is beyond the instance count", {}};
+        if (auto why = pass.misfit(*r->node, r->number)) {
+            Misplacement m{"instance " + instanceName(r->service, r->number) + " on " + *r->node + " must move: " + why->reason, {}};
+            const Node* n = d.node(*r->node);
+            if (n && !n->connected) m.offlineNodes.insert(*r->node);
             return m;
         }
-        ++perNode[*r.node];
+        ++perNode[*r->node];
     }
     if (svc.spec.strategy == Strategy::Ha) {
         // Kontena's test (§4.9a): would a deploy now put the instances on the
@@ -285,11 +284,9 @@ void onReschedulePass(Draft& d, const Timer& t) {
     next.at = d.now() + d.settings().schedulerInterval;
     d.timer(next);
 
-    int connected = 0, total = 0;
-    for (const auto& [name, n] : d.base().nodes) {
-        ++total;
-        connected += n.connected ? 1 : 0;
-    }
+    // The base's nodes, as the index counts them.
+    const int total = d.index().nodeCount();
+    const int connected = d.index().connectedCount();
     // Never re-deploy with zero nodes: the master is more likely the one cut off.
     if (connected == 0) return;
     const double offlineFraction = total ? static_cast<double>(total - connected) / total : 0.0;
@@ -322,13 +319,13 @@ void onReschedulePass(Draft& d, const Timer& t) {
             continue;
         }
         if (auto m = memo.find(key); d.index().memoEnabled() && m != memo.end() &&
-                                     m->second.fingerprint == checkFingerprint(d, *svc, nodes, m->second.narrow)) {
+                                     m->second.fingerprint == checkFingerprint(d, key, *svc, nodes, m->second.narrow)) {
             continue;
         }
         bool narrow = false;
         auto wrong = misplacement(d, *svc, protectedNodes, narrow);
         if (!wrong) {
-            memo[key] = PlacementIndex::CleanCheck{checkFingerprint(d, *svc, nodes, narrow), narrow};
+            memo[key] = PlacementIndex::CleanCheck{checkFingerprint(d, key, *svc, nodes, narrow), narrow};
             continue;
         }
         memo.erase(key);

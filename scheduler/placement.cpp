@@ -193,7 +193,7 @@ Result<int, PlacementFailure> PlacementPass::Impl::referencePlace(int number) {
             const auto& occ = index.occupancy(ord);
             auto it = occ.find(needs.key);
             if (it != occ.end()) {
-                for (int k : it->second) if (static_cast<std::size_t>(k) <= total) numbers.insert(k);
+                for (const auto& [k, record] : it->second) if (static_cast<std::size_t>(k) <= total) numbers.insert(k);
             }
             auto placed = placedNumbers().find(ord);
             if (placed != placedNumbers().end()) numbers.insert(placed->second.begin(), placed->second.end());
@@ -275,16 +275,22 @@ std::optional<Rejection> PlacementPass::misfit(const std::string& node, int numb
     if (auto r = reject("ephemeral", p.ephemeralReason(ord, number))) return r;
     if (auto r = reject("volume-plugin", p.volumePluginReason(ord))) return r;
     if (p.needs.ruleError) return Rejection{node, "affinity", p.needs.ruleError->message};
-    std::vector<AffinityRule> rules = p.needs.rules;
-    std::vector<bool> active = p.activeRule;
+    const std::vector<AffinityRule>* ruleSet = &p.needs.rules;
+    const std::vector<bool>* activeSet = &p.activeRule;
+    std::vector<AffinityRule> numbered;   // rules with this instance's number filled in
+    std::vector<bool> numberedActive;
     if (p.needs.placeholders) {
         const auto& texts = p.svc.affinity.empty() ? p.state.grid.defaultAffinity : p.svc.affinity;
         auto parsed = parseAffinityRules(texts, number);
         if (!parsed) return Rejection{node, "affinity", parsed.error().message};
-        rules = std::move(parsed).value();
-        active.assign(rules.size(), true);
-        for (std::size_t i = 0; i < rules.size(); ++i) active[i] = !rules[i].soft;   // soft rules never make an instance misplaced
+        numbered = std::move(parsed).value();
+        numberedActive.assign(numbered.size(), true);
+        for (std::size_t i = 0; i < numbered.size(); ++i) numberedActive[i] = !numbered[i].soft;   // soft rules never make an instance misplaced
+        ruleSet = &numbered;
+        activeSet = &numberedActive;
     }
+    const auto& rules = *ruleSet;
+    const auto& active = *activeSet;
     for (std::size_t i = 0; i < rules.size(); ++i) {
         if (active[i] && !p.ruleMatches(rules[i], ord, number)) return Rejection{node, "affinity", p.ruleRejection(rules[i], ord)};
     }
@@ -329,8 +335,9 @@ PlacementPlan planPlacement(const ClusterState& state, const PlacementIndex& ind
     std::map<int, int> perZone;
     std::map<std::string, int> perNode;
     PlacementPass probe(state, index, service, policy, passSeed);
+    const std::string key = service.key();
     for (int n = 1; n <= count; ++n) {
-        const Instance* rec = state.instance(service.key(), n);
+        const Instance* rec = state.instance(key, n);
         const int ord = rec && rec->node ? index.ordinalOf(*rec->node) : -1;
         const bool fits = ord >= 0 && !probe.misfit(*rec->node, n);
         if (fits && perZone[index.entry(ord).zone] < zoneShare && perNode[*rec->node] < nodeShare) {
@@ -349,8 +356,9 @@ int computeInstanceCount(const ClusterState& state, const PlacementIndex& index,
     if (service.strategy != Strategy::Daemon) return service.instances;
     PlacementPass scratch(state, index, service, policy, passSeed);
     int candidates = 0;   // connected nodes, plus offline ones within grace when the policy says so
+    const std::string key = service.key();
     for (int ord = 0; ord < index.nodeCount(); ++ord) {
-        const bool kept = policy.keepOffline.count(index.entry(ord).node->name) && index.hostsService(ord, service.key());
+        const bool kept = !policy.keepOffline.empty() && policy.keepOffline.count(index.entry(ord).node->name) && index.hostsService(ord, key);
         candidates += kept || !scratch.impl_->candidateReason(ord) ? 1 : 0;
     }
     const int max = candidates * service.instances;

@@ -133,7 +133,7 @@ bool PlacementPass::Impl::ruleMatches(const AffinityRule& rule, int ord, int num
     }
     case AffinityKey::Container: {
         for (const auto& [key, numbers] : index.occupancy(ord)) {
-            for (int k : numbers) {
+            for (const auto& [k, record] : numbers) {
                 if (key == needs.key && k == number) continue;
                 if (rule.valueMatches(containerNameFor(key, k))) { match = true; break; }
             }
@@ -199,7 +199,7 @@ std::optional<std::string> PlacementPass::Impl::portReason(int ord, int number) 
             if (!s) continue;
             spec = &s->spec;
         }
-        for (int k : numbers) {
+        for (const auto& [k, record] : numbers) {
             if (own && k == number) continue;
             if (auto port = conflicts(*spec)) {
                 return "port " + std::to_string(*port) + " is already published on this node by " + instanceName(key, k);

@@ -97,7 +97,7 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
     }
     occupancy_.resize(entries_.size());
     for (const auto& [key, inst] : state.instances) {
-        if (inst.node) recordAdded(*inst.node, key.service, key.number);
+        if (inst.node) recordAdded(*inst.node, inst);
     }
 }
 
@@ -124,10 +124,10 @@ bool PlacementIndex::hostsService(int ordinal, const std::string& serviceKey) co
     return occupancy(ordinal).count(serviceKey) != 0;
 }
 
-void PlacementIndex::recordAdded(const std::string& nodeName, const std::string& serviceKey, int number) {
+void PlacementIndex::recordAdded(const std::string& nodeName, const Instance& record) {
     const int ord = ordinalOf(nodeName);
     if (ord < 0) return;
-    occupancy_[static_cast<std::size_t>(ord)][serviceKey].insert(number);
+    occupancy_[static_cast<std::size_t>(ord)][record.service][record.number] = &record;
 }
 
 void PlacementIndex::recordRemoved(const std::string& nodeName, const std::string& serviceKey, int number) {

@@ -63,13 +63,14 @@ public:
     // [begin, end) ranges of zoneOrder(zone) with equal memoryRank, in order.
     const std::vector<std::pair<int, int>>& rankGroups(int zone) const { return rankGroups_[static_cast<std::size_t>(zone)]; }
 
-    // Instance records by node: service key -> instance numbers.
-    using Occupancy = std::map<std::string, std::set<int>>;
+    // Instance records by node: service key -> instance number -> the record
+    // (in the ClusterState the index was built from; map storage is stable).
+    using Occupancy = std::map<std::string, std::map<int, const Instance*>>;
     const Occupancy& occupancy(int ordinal) const { return occupancy_[static_cast<std::size_t>(ordinal)]; }
     bool hostsService(int ordinal, const std::string& serviceKey) const;
 
     // Keep the occupancy in step with instance records.
-    void recordAdded(const std::string& nodeName, const std::string& serviceKey, int number);
+    void recordAdded(const std::string& nodeName, const Instance& record);
     void recordRemoved(const std::string& nodeName, const std::string& serviceKey, int number);
 
     // Tie-break key a node gets for a stable random `salt`.

@@ -9,9 +9,8 @@ std::vector<agent::Pod> podsFor(const ClusterState& master, const PlacementIndex
     for (const auto& [service, numbers] : index.occupancy(ord)) {
         const Service* svc = master.service(service);
         if (!svc) continue;
-        for (int number : numbers) {
-            const Instance* inst = master.instance(service, number);
-            if (!inst || inst->node != node || inst->desired == DesiredState::Initialized) continue;
+        for (const auto& [number, inst] : numbers) {   // `index` is kept with `master`: its records are master's
+            if (inst->node != node || inst->desired == DesiredState::Initialized) continue;
             pods.push_back(agent::Pod{service, number, inst->desired, inst->deployRev, svc->revision});
         }
     }
@@ -43,9 +42,13 @@ void SimNode::scheduleHealth(const InstanceKey& key, Instant at, Effects& out) {
 void SimNode::sync(const std::vector<agent::Pod>& pods, bool ipamAvailable, bool reachable, Instant now,
                    const ClusterState& master, Effects& out) {
     reachable_ = reachable;
-    std::vector<agent::Container> current;
-    for (const auto& [key, c] : containers_) current.push_back(c);
-    for (const auto& op : agent::reconcile(pods, current, ipamAvailable)) {
+    std::vector<const agent::Container*> current;
+    current.reserve(containers_.size());
+    for (const auto& [key, c] : containers_) current.push_back(&c);
+    const std::vector<agent::Op> ops = agent::reconcile(pods, current, ipamAvailable);   // before containers_ changes
+    bool changed = false;   // a container created, started, stopped or removed
+    for (const auto& op : ops) {
+        changed = changed || !std::holds_alternative<agent::op::Report>(op);
         if (auto* create = std::get_if<agent::op::Create>(&op)) {
             const InstanceKey key{create->service, create->number};
             agent::Container c;
@@ -84,8 +87,12 @@ void SimNode::sync(const std::vector<agent::Pod>& pods, bool ipamAvailable, bool
         }
     }
     // Containers that just changed (stopped, created) report on the next pass.
-    std::vector<agent::Container> after;
-    for (const auto& [key, c] : containers_) after.push_back(c);
+    // Without such a change it would find nothing: the reports above are
+    // recorded on their containers.
+    if (!changed) return;
+    std::vector<const agent::Container*> after;
+    after.reserve(containers_.size());
+    for (const auto& [key, c] : containers_) after.push_back(&c);
     for (const auto& op : agent::reconcile(pods, after, ipamAvailable)) {
         const auto* report = std::get_if<agent::op::Report>(&op);
         if (!report || !reachable || !report->error.empty()) continue;
