@@ -376,6 +376,7 @@ void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uin
                            if (it == st.nodes.end()) {
                                rebuild = true;
                                st.nodes.emplace(x.node.name, x.node);
+                               if (index) index->numberUsed(x.node.number, true);
                                return;
                            }
                            if (it->second.labels != x.node.labels || it->second.stats.has_value() != x.node.stats.has_value() ||
@@ -391,7 +392,10 @@ void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uin
                        },
                        [&](const mut::DropNode& x) {
                            rebuild = true;
-                           st.nodes.erase(x.name);
+                           auto it = st.nodes.find(x.name);
+                           if (it == st.nodes.end()) return;
+                           if (index) index->numberUsed(it->second.number, false);
+                           st.nodes.erase(it);
                        },
                        [&](const mut::PutService& x) {
                            st.services[x.service.spec.key()] = x.service;

@@ -21,6 +21,9 @@ public:
         if (freshIndex_) freshIndex_();
         return index_;
     }
+    // The index without bringing it up to date: only its node-number pool,
+    // which every commit keeps, may be read from it.
+    const PlacementIndex& numberPool() const { return index_; }
     // Nodes added, changed or dropped by this draft so far?
     bool nodesChanged() const { return !nodes_.empty(); }
     const Context& ctx() const { return ctx_; }

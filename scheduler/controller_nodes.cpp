@@ -2,6 +2,7 @@
 // disconnect vs unresponsive, stale connections, removal, drain, labels,
 // and etcd quorum.
 #include <algorithm>
+#include <set>
 
 #include "scheduler/controller_internal.h"
 
@@ -11,14 +12,30 @@ namespace {
 
 int lowestFreeNumber(const Draft& d) {
     const int limit = std::clamp(d.base().grid.maxNodes, 1, Grid::kMaxNodesLimit);
-    std::vector<bool> used(static_cast<std::size_t>(limit) + 1, false);
+    // The base's numbers from the pool every commit keeps; the draft's own
+    // changes (rare: a node added or dropped earlier in this decision) on top.
+    std::set<int> draftUsed, draftFreed;
     for (const Node* n : d.allNodes()) {
-        if (n->number >= 1 && n->number <= limit) used[static_cast<std::size_t>(n->number)] = true;
+        if (!d.nodesChanged()) break;
+        const Node* before = d.base().node(n->name);
+        if (!before || before->number != n->number) draftUsed.insert(n->number);
     }
-    for (int k = 1; k <= limit; ++k) {
-        if (!used[static_cast<std::size_t>(k)]) return k;
+    for (const auto& [name, n] : d.base().nodes) {
+        if (!d.nodesChanged()) break;
+        const Node* now = d.node(name);
+        if (!now || now->number != n.number) draftFreed.insert(n.number);
     }
-    return 0;
+    int best = 0;
+    for (int k : draftFreed) {
+        if (k >= 1 && k <= limit && !draftUsed.count(k)) {
+            best = k;
+            break;
+        }
+    }
+    for (int k = d.numberPool().lowestFreeNumber(1); k <= limit && (!best || k < best); k = d.numberPool().lowestFreeNumber(k + 1)) {
+        if (!draftUsed.count(k)) return k;
+    }
+    return best;
 }
 
 void armKeepalive(Draft& d, const std::string& node, Instant connectedAt, Instant at) {

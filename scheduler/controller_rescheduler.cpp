@@ -200,7 +200,6 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, con
         return Misplacement{"service has " + std::to_string(placed) + " placed instances, wants " + std::to_string(count), {}};
     }
     PlacementPass pass(d.base(), d.index(), svc.spec, policy, seed);
-    std::map<std::string, int> perNode;
     for (const Instance* r : records) {
         if (r->number > count) return Misplacement{"instance " + instanceName(r->service, r->number) + " is beyond the instance count", {}};
         if (auto why = pass.misfit(*r->node, r->number)) {
@@ -209,18 +208,24 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, con
             if (n && !n->connected) m.offlineNodes.insert(*r->node);
             return m;
         }
-        ++perNode[*r->node];
     }
+    auto perNode = [&] {
+        std::map<std::string, int> out;
+        for (const Instance* r : records) ++out[*r->node];
+        return out;
+    };
     if (svc.spec.strategy == Strategy::Ha) {
         // Kontena's test (§4.9a): would a deploy now put the instances on the
         // same set of nodes? With planPlacement, instances keep their nodes
         // while zones and nodes hold even shares, so this only fires when the
         // spread can improve (a zone came back, a node joined an emptier zone).
-        std::set<std::string> current, computed;
-        for (const auto& [node, c] : perNode) current.insert(node);
-        PlacementPass fresh(d.base(), d.index(), svc.spec, keep, seed);
         const PlacementPlan plan = planPlacement(d.base(), d.index(), svc.spec, keep, count, seed);
-        narrow = narrow && plan.toPlace.empty();   // placing anew asks every node
+        // Every instance kept (on its own node: records == count, all placed): the same set of nodes.
+        if (plan.toPlace.empty()) return std::nullopt;
+        narrow = false;   // placing anew asks every node
+        std::set<std::string> current, computed;
+        for (const auto& [node, c] : perNode()) current.insert(node);
+        PlacementPass fresh(d.base(), d.index(), svc.spec, keep, seed);
         for (const auto& [n, node] : plan.kept) {
             fresh.assume(node, n);
             computed.insert(node);
@@ -237,7 +242,7 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, con
         }
     }
     if (svc.spec.strategy == Strategy::Daemon) {
-        for (const auto& [node, c] : perNode) {
+        for (const auto& [node, c] : perNode()) {
             if (c > svc.spec.instances) return Misplacement{"daemon instances are not spread one set per node (" + node + ")", {}};
         }
     }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <functional>
 #include <tuple>
+#include <unordered_map>
 
 #include "scheduler/placement_internal.h"
 
@@ -56,7 +57,7 @@ std::string portList(const std::vector<int>& ports) {
 PlacementPass::Impl::Impl(const ClusterState& s, const PlacementIndex& i, const ServiceSpec& sv, CandidatePolicy p,
                           std::uint64_t sd, PlacementMode m)
     : state(s), index(i), svc(sv), policy(p), seed(splitmix64(sd)), mode(m), needs(analyse(s, sv)),
-      rngSeed(sd ^ 0x72616e646f6dULL), counters(static_cast<std::size_t>(i.nodeCount()), 0) {}
+      rngSeed(sd ^ 0x72616e646f6dULL) {}
 
 std::optional<int> PlacementPass::Impl::recordNode(int number) const {
     const Instance* inst = state.instance(needs.key, number);
@@ -71,6 +72,7 @@ double PlacementPass::Impl::rank(int ord, int number) const {
 }
 
 void PlacementPass::Impl::commitPlacement(int ord, int number) {
+    if (counters.empty()) counters.assign(static_cast<std::size_t>(index.nodeCount()), 0);   // most passes check, few place
     ++counters[static_cast<std::size_t>(ord)];
     placements.emplace_back(ord, number);
 }
@@ -221,9 +223,9 @@ Result<int, PlacementFailure> PlacementPass::Impl::referencePlace(int number) {
         break;
     }
     std::vector<long> zoneCounter(index.zones().size(), 0);
-    for (int ord : work) zoneCounter[static_cast<std::size_t>(index.entry(ord).zone)] += counters[static_cast<std::size_t>(ord)];
+    for (int ord : work) zoneCounter[static_cast<std::size_t>(index.entry(ord).zone)] += countOn(ord);
     auto key = [&](int ord) {
-        return std::make_tuple(zoneCounter[static_cast<std::size_t>(index.entry(ord).zone)], counters[static_cast<std::size_t>(ord)],
+        return std::make_tuple(zoneCounter[static_cast<std::size_t>(index.entry(ord).zone)], countOn(ord),
                                rank(ord, number), tieBreak(ord));
     };
     int best = work.front();
@@ -303,7 +305,7 @@ std::optional<Rejection> PlacementPass::misfit(const std::string& node, int numb
 
 int PlacementPass::scheduledOn(const std::string& node) const {
     const int ord = impl_->index.ordinalOf(node);
-    return ord < 0 ? 0 : impl_->counters[static_cast<std::size_t>(ord)];
+    return ord < 0 ? 0 : impl_->countOn(ord);
 }
 
 bool PlacementPass::fastPathEligible() const { return impl_->fastEligible(); }
@@ -332,17 +334,17 @@ PlacementPlan planPlacement(const ClusterState& state, const PlacementIndex& ind
     }
     // Even shares over the zones and nodes that are online and active now.
     const auto [zoneShare, nodeShare] = haShares(index, count);
-    std::map<int, int> perZone;
-    std::map<std::string, int> perNode;
+    std::vector<int> perZone(index.zones().size(), 0);
+    std::unordered_map<int, int> perNode;   // by ordinal
     PlacementPass probe(state, index, service, policy, passSeed);
     const std::string key = service.key();
     for (int n = 1; n <= count; ++n) {
         const Instance* rec = state.instance(key, n);
         const int ord = rec && rec->node ? index.ordinalOf(*rec->node) : -1;
         const bool fits = ord >= 0 && !probe.misfit(*rec->node, n);
-        if (fits && perZone[index.entry(ord).zone] < zoneShare && perNode[*rec->node] < nodeShare) {
-            ++perZone[index.entry(ord).zone];
-            ++perNode[*rec->node];
+        if (fits && perZone[static_cast<std::size_t>(index.entry(ord).zone)] < zoneShare && perNode[ord] < nodeShare) {
+            ++perZone[static_cast<std::size_t>(index.entry(ord).zone)];
+            ++perNode[ord];
             plan.kept.push_back({n, *rec->node});
         } else {
             plan.toPlace.push_back(n);

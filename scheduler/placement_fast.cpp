@@ -101,8 +101,8 @@ std::optional<int> PlacementPass::Impl::fastPlace(int number) {
             if (!fast->exclusive && staticEligible(ord)) ++fast->zoneCounter[static_cast<std::size_t>(index.entry(ord).zone)];
         }
     }
-    auto excluded = [&](int ord) { return fast->exclusive && counters[static_cast<std::size_t>(ord)] > 0; };
-    auto counter = [&](int ord) { return counters[static_cast<std::size_t>(ord)]; };
+    auto excluded = [&](int ord) { return fast->exclusive && countOn(ord) > 0; };
+    auto counter = [&](int ord) { return countOn(ord); };
 
     // The zone's best node right now, or -1.
     auto peek = [&](int z) -> int {

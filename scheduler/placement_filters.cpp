@@ -128,7 +128,7 @@ bool PlacementPass::Impl::ruleMatches(const AffinityRule& rule, int ord, int num
             if (own && numbers.size() == 1 && numbers.count(number)) continue;   // only this very instance
             if (targets(key)) { match = true; break; }
         }
-        if (!match && !ignorePass && counters[static_cast<std::size_t>(ord)] > 0 && targets(needs.key)) match = true;
+        if (!match && !ignorePass && countOn(ord) > 0 && targets(needs.key)) match = true;
         break;
     }
     case AffinityKey::Container: {

@@ -62,6 +62,9 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
     zoneActive_.assign(zoneNames_.size(), 0);
     activeNodes_ = 0;
     byNumber_.clear();
+    numbersUsed_.assign(1, false);
+    freeHint_ = 1;
+    for (const auto& [name, node] : state.nodes) numberUsed(node.number, true);
     for (int i = 0; i < nodeCount(); ++i) {
         const NodeEntry& e = entries_[static_cast<std::size_t>(i)];
         if (e.node->connected && e.node->availability == Availability::Active) {
@@ -104,6 +107,22 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
 int PlacementIndex::ordinalOf(const std::string& nodeName) const {
     auto it = ordinals_.find(nodeName);
     return it == ordinals_.end() ? -1 : it->second;
+}
+
+int PlacementIndex::lowestFreeNumber(int from) const {
+    // Every number in [1, freeHint_) is in use.
+    const bool fromHint = from <= freeHint_;
+    int k = fromHint ? freeHint_ : from;
+    while (k < static_cast<int>(numbersUsed_.size()) && numbersUsed_[static_cast<std::size_t>(k)]) ++k;
+    if (fromHint) freeHint_ = k;
+    return k;
+}
+
+void PlacementIndex::numberUsed(int number, bool used) {
+    if (number < 1) return;
+    if (static_cast<std::size_t>(number) >= numbersUsed_.size()) numbersUsed_.resize(static_cast<std::size_t>(number) + 1, false);
+    numbersUsed_[static_cast<std::size_t>(number)] = used;
+    if (!used && number < freeHint_) freeHint_ = number;
 }
 
 void PlacementIndex::nodeChanged(int ordinal, const Node& before) {

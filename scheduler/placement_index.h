@@ -53,6 +53,11 @@ public:
     // An existing node's record changed from `before` to its current value
     // (same name, so same ordinal): keeps the pool and the node's revision.
     void nodeChanged(int ordinal, const Node& before);
+    // Node numbers in use, kept by every commit even while the rest of the
+    // index waits for a rebuild (nodes joining one by one ask for the lowest
+    // free number each time). lowestFreeNumber(k): the lowest unused number >= k.
+    int lowestFreeNumber(int from) const;
+    void numberUsed(int number, bool used);
     // Bumped whenever the node's record changes; a fresh build starts at 1.
     std::uint64_t nodeRevision(int ordinal) const { return nodeMemo_[static_cast<std::size_t>(ordinal)].revision; }
 
@@ -135,6 +140,8 @@ private:
     int activeZones_ = 0;
     std::vector<int> zoneActive_;                  // active nodes per zone
     std::vector<std::pair<int, int>> byNumber_;    // (number, ordinal)
+    std::vector<bool> numbersUsed_;                // by number
+    mutable int freeHint_ = 1;                     // every number below it is in use
     bool memoEnabled_ = true;
 };
 

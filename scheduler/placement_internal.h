@@ -36,7 +36,8 @@ struct PlacementPass::Impl {
     PlacementMode mode;
     ServiceNeeds needs;
     std::uint64_t rngSeed;                        // the random strategy draws from Rng(rngSeed ^ number)
-    std::vector<int> counters;                    // by ordinal: instances placed in this pass
+    std::vector<int> counters;                    // by ordinal: instances placed in this pass (empty until one is)
+    int countOn(int ord) const { return counters.empty() ? 0 : counters[static_cast<std::size_t>(ord)]; }
     // This pass's placements in order (ordinal, number); by ordinal on demand
     // (few filters read them, and a deploy step assumes up to all earlier ones).
     std::vector<std::pair<int, int>> placements;

@@ -337,6 +337,7 @@ private slots:
             QVERIFY2(live.activeZones() == fresh.activeZones(), step);
             QVERIFY2(live.connectedCount() == fresh.connectedCount(), step);
             QVERIFY2(live.byNumber() == fresh.byNumber(), step);
+            QVERIFY2(live.lowestFreeNumber(1) == fresh.lowestFreeNumber(1), step);
             QCOMPARE(live.nodeCount(), fresh.nodeCount());
             for (int ord = 0; ord < live.nodeCount(); ++ord) QVERIFY2(live.occupancy(ord) == fresh.occupancy(ord), step);
         };
