@@ -42,21 +42,22 @@ std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<Contai
 }
 
 std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<const Container*>& containers, bool ipamAvailable) {
-    using Key = std::pair<std::string_view, int>;
-    // Sorted views instead of maps: a node syncs often and holds few containers.
+    // Sorted views instead of maps: a node syncs often and holds few
+    // containers. Keys compare by number first (cheap, and mostly distinct).
+    using Key = std::pair<int, std::string_view>;
     std::vector<const Container*> byKey = containers;
-    const auto containerKey = [](const Container* c) { return Key{c->service, c->number}; };
+    const auto containerKey = [](const Container* c) { return Key{c->number, c->service}; };
     std::stable_sort(byKey.begin(), byKey.end(), [&](const Container* a, const Container* b) { return containerKey(a) < containerKey(b); });
     std::vector<Key> wanted;
     wanted.reserve(pods.size());
-    for (const auto& p : pods) wanted.emplace_back(p.service, p.number);
+    for (const auto& p : pods) wanted.emplace_back(p.number, p.service);
     std::sort(wanted.begin(), wanted.end());
     std::vector<Op> ops;
     for (const auto& p : pods) {
         // The last container of a key counts when a key repeats.
-        auto it = std::upper_bound(byKey.begin(), byKey.end(), Key{p.service, p.number},
+        auto it = std::upper_bound(byKey.begin(), byKey.end(), Key{p.number, p.service},
                                    [&](const Key& k, const Container* c) { return k < containerKey(c); });
-        const Container* c = it != byKey.begin() && containerKey(*(it - 1)) == Key{p.service, p.number} ? *(it - 1) : nullptr;
+        const Container* c = it != byKey.begin() && containerKey(*(it - 1)) == Key{p.number, p.service} ? *(it - 1) : nullptr;
         const bool start = p.desired == DesiredState::Running;
         if (!c || c->serviceRevision < p.serviceRevision) {
             if (!ipamAvailable) {

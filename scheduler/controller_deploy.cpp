@@ -346,12 +346,20 @@ void startDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
 }
 
 // Places the next instance of an ongoing deploy, or finishes it.
+// Would a step of this deploy wait (every instance placed and some still in
+// flight, or as many in flight as min_health allows)? Then it changes nothing.
+bool stepWaits(const Draft& d, const ServiceDeploy& dep, const Service& svc) {
+    if (dep.nextNumber > dep.instanceCount) return !dep.inFlight.empty();
+    return static_cast<int>(dep.inFlight.size()) >=
+           instanceDeployParallelism(dep.instanceCount, svc.spec.deploy.minHealth, d.settings().maxInFlightInstanceDeploys);
+}
+
 void stepDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
+    if (stepWaits(d, dep, svc)) return;
     if (dep.nextNumber > dep.instanceCount) {
-        if (dep.inFlight.empty()) finishDeploy(d, dep, DeployState::Success, "");
+        finishDeploy(d, dep, DeployState::Success, "");
         return;
     }
-    if (static_cast<int>(dep.inFlight.size()) >= instanceDeployParallelism(dep.instanceCount, svc.spec.deploy.minHealth, d.settings().maxInFlightInstanceDeploys)) return;
     const int n = dep.nextNumber <= static_cast<int>(dep.order.size()) ? dep.order[static_cast<std::size_t>(dep.nextNumber - 1)] : dep.nextNumber;
     CandidatePolicy policy;
     policy.now = d.now();
@@ -423,6 +431,11 @@ void stepDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
 void onDeployStep(Draft& d, const Timer& t) {
     const ServiceDeploy* existing = d.deploy(t.token);
     if (!existing || existing->state == DeployState::Success || existing->state == DeployState::Error) return;
+    if (existing->state == DeployState::Ongoing && !(existing->startedAt && d.now() - *existing->startedAt > d.settings().deployTimeout)) {
+        // A step that waits changes nothing: decided on the record itself, not on a copy.
+        const Service* svc = d.service(existing->service);
+        if (svc && stepWaits(d, *existing, *svc)) return;
+    }
     ServiceDeploy& dep = d.editDeploy(t.token);
     const Service* svc = d.service(dep.service);
     if (!svc) {

@@ -40,6 +40,10 @@ public:
     void dropNode(const std::string& name);
 
     const Service* service(const std::string& key) const;
+    // The same for a caller that holds the base's record of `key` (iterating the base).
+    const Service* service(const std::string& key, const Service& baseRecord) const {
+        return services_.empty() ? &baseRecord : service(key);
+    }
     Service& editService(const std::string& key);
     void putService(Service s);
     void dropService(const std::string& key);

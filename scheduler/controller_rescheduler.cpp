@@ -309,7 +309,7 @@ void onReschedulePass(Draft& d, const Timer& t) {
     auto& memo = d.index().rescheduleMemo();
     const std::set<std::string> blockedStacks = stacksBlockingRescheduling(d);
     for (const auto& [key, base] : d.base().services) {
-        const Service* svc = d.service(key);
+        const Service* svc = d.service(key, base);
         if (!svc || svc->spec.stateful || svc->state != ServiceState::Running) continue;
         if (d.activeDeploy(key) || blockedStacks.count(svc->spec.stack)) continue;
         if (svc->spec.deploy.interval && svc->deployedAt && *svc->deployedAt + *svc->spec.deploy.interval < d.now()) {
