@@ -22,15 +22,7 @@ Timer stepTimer(const std::string& service, std::int64_t id, Instant at) {
 }
 
 
-void notePlaced(ServiceDeploy& dep, int n, const std::string& node) {
-    for (auto& [num, on] : dep.placed) {
-        if (num == n) {
-            on = node;
-            return;
-        }
-    }
-    dep.placed.emplace_back(n, node);
-}
+void notePlaced(ServiceDeploy& dep, int n, const std::string& node) { dep.placed.note(n, node); }
 
 void notify(Draft& d, const std::optional<std::string>& node) {
     if (!node) return;

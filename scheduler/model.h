@@ -304,6 +304,45 @@ enum class DeployState { Pending, Ongoing, Success, Error };
 
 // One service deploy (GridServiceDeploy, reference §3.2–3.5), advanced step
 // by step by DeployStep timers.
+// (number, node) in placement order, each number once, shared by the copies
+// of a deploy record: a deploy step copies the record, and copying a
+// 100-entry vector of strings every step was the simulator's largest copy.
+// A copy sees its first size() entries; entries a copy can see are never
+// changed in place (changing one, or appending after another copy appended,
+// first takes a private copy).
+class PlacementLog {
+public:
+    using Entry = std::pair<int, std::string>;
+    using const_iterator = std::vector<Entry>::const_iterator;
+
+    // Sets the node of `number`, appending it when it is new.
+    void note(int number, const std::string& node) {
+        for (std::size_t i = 0; i < count_; ++i) {
+            if ((*entries_)[i].first != number) continue;
+            if ((*entries_)[i].second == node) return;
+            own();
+            (*entries_)[i].second = node;
+            return;
+        }
+        if (!entries_ || entries_->size() != count_) own();
+        entries_->emplace_back(number, node);
+        ++count_;
+    }
+    std::size_t size() const { return count_; }
+    bool empty() const { return count_ == 0; }
+    const_iterator begin() const { return entries_ ? entries_->cbegin() : const_iterator(); }
+    const_iterator end() const { return entries_ ? entries_->cbegin() + static_cast<std::ptrdiff_t>(count_) : const_iterator(); }
+
+private:
+    void own() {
+        auto mine = std::make_shared<std::vector<Entry>>();
+        if (entries_) mine->assign(entries_->cbegin(), entries_->cbegin() + static_cast<std::ptrdiff_t>(count_));
+        entries_ = std::move(mine);
+    }
+    std::shared_ptr<std::vector<Entry>> entries_;
+    std::size_t count_ = 0;
+};
+
 struct ServiceDeploy {
     std::int64_t id = 0;
     std::string service;
@@ -324,7 +363,7 @@ struct ServiceDeploy {
     std::shared_ptr<const std::map<int, std::string>> keep;
     std::int64_t rev = 0;        // deploy_rev handed to agents
     // (number, node) placed by this deploy, in placement order (each number once).
-    std::vector<std::pair<int, std::string>> placed;
+    PlacementLog placed;
     const std::string* keptNode(int number) const {
         if (!keep) return nullptr;
         auto it = keep->find(number);
