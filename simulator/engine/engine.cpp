@@ -61,13 +61,26 @@ World::World(const Scenario& sc, const EngineOptions& options)
     }
 }
 
-void World::push(Instant at, Payload p, int cls) { queue_.push(Item{at, cls, seq_++, std::move(p)}); }
+void World::push(Instant at, Payload p, int cls) {
+    std::uint32_t slot;
+    if (freeSlots_.empty()) {
+        slot = static_cast<std::uint32_t>(slots_.size());
+        slots_.push_back(std::move(p));
+    } else {
+        slot = freeSlots_.back();
+        freeSlots_.pop_back();
+        slots_[slot] = std::move(p);
+    }
+    queue_.push(QueueKey{at, cls, seq_++, slot});
+}
 
 RunReport World::run() {
     const Instant end = sc_.end();
     while (!queue_.empty() && queue_.top().at <= end) {
-        Item item = std::move(const_cast<Item&>(queue_.top()));   // moved out, then popped: pop never reads the payload
+        const QueueKey key = queue_.top();
         queue_.pop();
+        Item item{key.at, key.cls, key.seq, std::move(slots_[key.slot])};
+        freeSlots_.push_back(key.slot);
         now_ = item.at;
         process(item);
         ++report_.stats.events;

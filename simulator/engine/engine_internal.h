@@ -52,8 +52,18 @@ struct Item {
     Payload payload;
 };
 
+// The queue orders small keys; payloads wait in slots (a heap moving
+// variants of strings and events on every push and pop cost more than the
+// ordering itself).
+struct QueueKey {
+    Instant at;
+    int cls = 0;
+    std::uint64_t seq = 0;
+    std::uint32_t slot = 0;
+};
+
 struct Later {
-    bool operator()(const Item& a, const Item& b) const {
+    bool operator()(const QueueKey& a, const QueueKey& b) const {
         if (a.at != b.at) return a.at > b.at;
         if (a.cls != b.cls) return a.cls > b.cls;
         return a.seq > b.seq;
@@ -112,7 +122,9 @@ private:
     EngineOptions options_;
     Rng rng_;
     Controller ctl_;
-    std::priority_queue<Item, std::vector<Item>, Later> queue_;
+    std::priority_queue<QueueKey, std::vector<QueueKey>, Later> queue_;
+    std::vector<Payload> slots_;                 // payloads of queued items, by QueueKey::slot
+    std::vector<std::uint32_t> freeSlots_;
     std::uint64_t seq_ = 0;
     Instant now_;
     std::map<std::string, WorldNode> nodes_;
