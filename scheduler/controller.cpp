@@ -398,12 +398,20 @@ void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uin
                            st.nodes.erase(it);
                        },
                        [&](const mut::PutService& x) {
-                           st.services[x.service.spec.key()] = x.service;
-                           if (index) index->touchService(x.service.spec.key());
+                           const std::string key = x.service.spec.key();
+                           Service& stored = st.services[key];
+                           stored = x.service;
+                           if (index) {
+                               index->touchService(key);
+                               index->serviceStored(key, &stored);
+                           }
                        },
                        [&](const mut::DropService& x) {
                            st.services.erase(x.key);
-                           if (index) index->touchService(x.key);
+                           if (index) {
+                               index->touchService(x.key);
+                               index->serviceStored(x.key, nullptr);
+                           }
                        },
                        [&](const mut::PutInstance& x) {
                            auto it = st.instances.find(x.instance.key());

@@ -72,7 +72,7 @@ double PlacementPass::Impl::rank(int ord, int number) const {
 }
 
 void PlacementPass::Impl::commitPlacement(int ord, int number) {
-    if (counters.empty()) counters.assign(static_cast<std::size_t>(index.nodeCount()), 0);   // most passes check, few place
+    if (counters.empty()) counters = index.borrowCounters();   // most passes check, few place
     ++counters[static_cast<std::size_t>(ord)];
     placements.emplace_back(ord, number);
 }
@@ -338,8 +338,11 @@ PlacementPlan planPlacement(const ClusterState& state, const PlacementIndex& ind
     std::unordered_map<int, int> perNode;   // by ordinal
     PlacementPass probe(state, index, service, policy, passSeed);
     const std::string key = service.key();
+    // The service's records in number order: one lookup, then a walk.
+    auto next = state.instances.lower_bound(InstanceKey{key, 1});
     for (int n = 1; n <= count; ++n) {
-        const Instance* rec = state.instance(key, n);
+        while (next != state.instances.end() && next->first.service == key && next->first.number < n) ++next;
+        const Instance* rec = next != state.instances.end() && next->first.service == key && next->first.number == n ? &next->second : nullptr;
         const int ord = rec && rec->node ? index.ordinalOf(*rec->node) : -1;
         const bool fits = ord >= 0 && !probe.misfit(*rec->node, n);
         if (fits && perZone[static_cast<std::size_t>(index.entry(ord).zone)] < zoneShare && perNode[ord] < nodeShare) {

@@ -27,7 +27,12 @@ struct PlacementPass::Impl::Fast {
     bool exclusive = false;            // a node takes at most one instance (ports, service!=self)
 };
 
-PlacementPass::Impl::~Impl() { delete fast; }
+PlacementPass::Impl::~Impl() {
+    delete fast;
+    if (counters.empty()) return;
+    for (const auto& [ord, number] : placements) counters[static_cast<std::size_t>(ord)] = 0;   // zeroed again for the next pass
+    index.returnCounters(std::move(counters));
+}
 
 bool PlacementPass::Impl::fastEligible() const {
     return mode == PlacementMode::Auto && svc.strategy == Strategy::Ha && !svc.stateful && needs.namedVolumes.empty() &&

@@ -62,6 +62,9 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
     zoneActive_.assign(zoneNames_.size(), 0);
     activeNodes_ = 0;
     byNumber_.clear();
+    counterPool_.clear();
+    services_.clear();
+    for (const auto& [key, svc] : state.services) services_.emplace(key, &svc);
     numbersUsed_.assign(1, false);
     freeHint_ = 1;
     for (const auto& [name, node] : state.nodes) numberUsed(node.number, true);
@@ -107,6 +110,27 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
 int PlacementIndex::ordinalOf(const std::string& nodeName) const {
     auto it = ordinals_.find(nodeName);
     return it == ordinals_.end() ? -1 : it->second;
+}
+
+std::vector<int> PlacementIndex::borrowCounters() const {
+    if (counterPool_.empty()) return std::vector<int>(static_cast<std::size_t>(nodeCount()), 0);
+    std::vector<int> v = std::move(counterPool_.back());
+    counterPool_.pop_back();
+    return v;
+}
+
+void PlacementIndex::returnCounters(std::vector<int> zeroed) const {
+    if (zeroed.size() == static_cast<std::size_t>(nodeCount()) && counterPool_.size() < 8) counterPool_.push_back(std::move(zeroed));
+}
+
+const Service* PlacementIndex::serviceRecord(const std::string& key) const {
+    auto it = services_.find(key);
+    return it == services_.end() ? nullptr : it->second;
+}
+
+void PlacementIndex::serviceStored(const std::string& key, const Service* record) {
+    if (record) services_[key] = record;
+    else services_.erase(key);
 }
 
 int PlacementIndex::lowestFreeNumber(int from) const {

@@ -53,6 +53,16 @@ public:
     // An existing node's record changed from `before` to its current value
     // (same name, so same ordinal): keeps the pool and the node's revision.
     void nodeChanged(int ordinal, const Node& before);
+    // Zeroed per-node counter arrays for placement passes to borrow (a pass
+    // used to zero one of nodeCount() entries for every placement it made).
+    std::vector<int> borrowCounters() const;
+    void returnCounters(std::vector<int> zeroed) const;
+
+    // A service's record by key (hashed; the state's map compares long
+    // shared-prefix keys). Kept by commit() like the rest.
+    const Service* serviceRecord(const std::string& key) const;
+    void serviceStored(const std::string& key, const Service* record);
+
     // Node numbers in use, kept by every commit even while the rest of the
     // index waits for a rebuild (nodes joining one by one ask for the lowest
     // free number each time). lowestFreeNumber(k): the lowest unused number >= k.
@@ -141,6 +151,8 @@ private:
     std::vector<int> zoneActive_;                  // active nodes per zone
     std::vector<std::pair<int, int>> byNumber_;    // (number, ordinal)
     std::vector<bool> numbersUsed_;                // by number
+    mutable std::vector<std::vector<int>> counterPool_;
+    std::unordered_map<std::string, const Service*> services_;
     mutable int freeHint_ = 1;                     // every number below it is in use
     bool memoEnabled_ = true;
 };

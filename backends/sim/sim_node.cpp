@@ -2,12 +2,12 @@
 
 namespace kontena::simnode {
 
-std::vector<agent::Pod> podsFor(const ClusterState& master, const PlacementIndex& index, const std::string& node) {
+std::vector<agent::Pod> podsFor(const PlacementIndex& index, const std::string& node) {
     std::vector<agent::Pod> pods;
     const int ord = index.ordinalOf(node);
     if (ord < 0) return pods;
     for (const auto& [service, numbers] : index.occupancy(ord)) {
-        const Service* svc = master.service(service);
+        const Service* svc = index.serviceRecord(service);   // master's record (the index is kept with master)
         if (!svc) continue;
         for (const auto& [number, inst] : numbers) {   // `index` is kept with `master`: its records are master's
             if (inst->node != node || inst->desired == DesiredState::Initialized) continue;

@@ -77,7 +77,8 @@ private:
 };
 
 // The pods the master wants on `node` (its instance records there), found
-// through the placement index's occupancy of that node.
-std::vector<agent::Pod> podsFor(const ClusterState& master, const PlacementIndex& index, const std::string& node);
+// through the occupancy of that node in the master's placement index (kept
+// with the master's state: it points at its records).
+std::vector<agent::Pod> podsFor(const PlacementIndex& index, const std::string& node);
 
 }  // namespace kontena::simnode

@@ -292,7 +292,7 @@ void World::syncNode(const std::string& node) {
     n.needsSync = false;
     const std::size_t before = n.sim.containers().size();
     simnode::Effects fx;
-    n.sim.sync(simnode::podsFor(ctl_.state(), ctl_.index(), node), ctl_.state().quorum, true, now_, ctl_.state(), fx);
+    n.sim.sync(simnode::podsFor(ctl_.index(), node), ctl_.state().quorum, true, now_, ctl_.state(), fx);
     const std::size_t after = n.sim.containers().size();
     if (after < before) report_.stats.instancesStopped += static_cast<long>(before - after);
     applyEffects(node, fx);

@@ -338,6 +338,8 @@ private slots:
             QVERIFY2(live.connectedCount() == fresh.connectedCount(), step);
             QVERIFY2(live.byNumber() == fresh.byNumber(), step);
             QVERIFY2(live.lowestFreeNumber(1) == fresh.lowestFreeNumber(1), step);
+            for (const auto& [key, svc] : d.ctl.state().services) QVERIFY2(live.serviceRecord(key) == &svc, step);
+            QVERIFY2(!live.serviceRecord("s/none"), step);
             QCOMPARE(live.nodeCount(), fresh.nodeCount());
             for (int ord = 0; ord < live.nodeCount(); ++ord) QVERIFY2(live.occupancy(ord) == fresh.occupancy(ord), step);
         };
@@ -366,6 +368,9 @@ private slots:
         d.apply(ev::NodeRemove{"n5"});
         d.connect("n7", {"az=c"});   // takes the lowest free number
         same("replaced");
+        d.apply(ev::StackRemove{"s"});
+        same("removed");
+        QVERIFY(!d.ctl.index().serviceRecord("s/web"));
         QCOMPARE(d.node("n7").number, 5);
     }
 
