@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/container/flat_map.hpp>
+
 #include "scheduler/model.h"
 
 namespace kontena {
@@ -80,7 +82,8 @@ public:
 
     // Instance records by node: service key -> instance number -> the record
     // (in the ClusterState the index was built from; map storage is stable).
-    using Occupancy = std::map<std::string, std::map<int, const Instance*>>;
+    // Flat maps: a node holds a few services, and syncs and checks walk them often.
+    using Occupancy = boost::container::flat_map<std::string, boost::container::flat_map<int, const Instance*>>;
     const Occupancy& occupancy(int ordinal) const { return occupancy_[static_cast<std::size_t>(ordinal)]; }
     bool hostsService(int ordinal, const std::string& serviceKey) const;
 

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/container/flat_map.hpp>
+
 #include "scheduler/agent_step.h"
 #include "scheduler/controller.h"
 
@@ -59,7 +61,10 @@ public:
     void setFailingHealth(const InstanceKey& key, bool failing);
 
     // Observers for checks and reports.
-    const std::map<InstanceKey, agent::Container>& containers() const { return containers_; }
+    // Sorted flat maps: a node holds a few containers and syncs often (a
+    // tree's scattered nodes made walking them the sync's largest cost).
+    using Containers = boost::container::flat_map<InstanceKey, agent::Container>;
+    const Containers& containers() const { return containers_; }
     bool running(const InstanceKey& key) const;
     void setReachable(bool reachable) { reachable_ = reachable; }
 
@@ -69,8 +74,8 @@ private:
     const HealthCheck* healthCheckOf(const InstanceKey& key, const ClusterState& master) const;
 
     std::string name_;
-    std::map<InstanceKey, agent::Container> containers_;
-    std::map<InstanceKey, std::uint64_t> epochs_;
+    Containers containers_;
+    boost::container::flat_map<InstanceKey, std::uint64_t> epochs_;
     std::set<InstanceKey> failingHealth_;
     bool reachable_ = true;
     std::uint64_t nextEpoch_ = 1;

@@ -92,8 +92,8 @@ void run(int nodes, int services, int instances, int sampleEvery) {
             inst.number = n;
             inst.node = node;
             inst.desired = DesiredState::Running;
-            st.instances.emplace(inst.key(), inst);
-            index.recordAdded(node, svc.key(), n);
+            const auto stored = st.instances.emplace(inst.key(), inst).first;
+            index.recordAdded(node, stored->second);
         }
     }
     const double total = static_cast<double>(services) * instances;
