@@ -124,17 +124,8 @@ std::vector<const Instance*> Draft::instanceRefsOf(const std::string& service) c
 }
 
 std::vector<Instance> Draft::instancesOf(const std::string& service) const {
-    std::map<int, Instance> merged;
-    for (auto it = base_.instances.lower_bound(InstanceKey{service, 0});
-         it != base_.instances.end() && it->first.service == service; ++it) {
-        merged[it->first.number] = it->second;
-    }
-    for (auto it = instances_.lower_bound(InstanceKey{service, 0}); it != instances_.end() && it->first.service == service; ++it) {
-        if (it->second) merged[it->first.number] = *it->second;
-        else merged.erase(it->first.number);
-    }
     std::vector<Instance> out;
-    for (auto& [n, inst] : merged) out.push_back(std::move(inst));
+    for (const Instance* inst : instanceRefsOf(service)) out.push_back(*inst);
     return out;
 }
 
@@ -376,25 +367,25 @@ void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uin
                            if (it == st.nodes.end()) {
                                rebuild = true;
                                st.nodes.emplace(x.node.name, x.node);
-                               if (index) index->numberUsed(x.node.number, true);
+                               if (index) index->numbers().use(x.node.number, true);
                                return;
                            }
                            if (it->second.labels != x.node.labels || it->second.stats.has_value() != x.node.stats.has_value() ||
                                (x.node.stats && it->second.stats->used != x.node.stats->used)) {
                                rebuild = true;
                            }
-                           if (index && it->second.connected != x.node.connected) index->connectedChanged(x.node.connected ? 1 : -1);
-                           const Node before = std::move(it->second);
+                           const bool wasConnected = it->second.connected;
+                           const bool wasActive = wasConnected && it->second.availability == Availability::Active;
                            it->second = x.node;
-                           if (index && !rebuild) {
-                               if (const int ord = index->ordinalOf(x.node.name); ord >= 0) index->nodeChanged(ord, before);
+                           if (index && !rebuild) {   // a rebuild counts afresh
+                               if (const int ord = index->ordinalOf(x.node.name); ord >= 0) index->nodeChanged(ord, wasConnected, wasActive);
                            }
                        },
                        [&](const mut::DropNode& x) {
                            rebuild = true;
                            auto it = st.nodes.find(x.name);
                            if (it == st.nodes.end()) return;
-                           if (index) index->numberUsed(it->second.number, false);
+                           if (index) index->numbers().use(it->second.number, false);
                            st.nodes.erase(it);
                        },
                        [&](const mut::PutService& x) {

@@ -337,17 +337,20 @@ void startDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
     d.timer(stepTimer(dep.service, dep.id, d.now()));
 }
 
-// Places the next instance of an ongoing deploy, or finishes it.
 // Would a step of this deploy wait (every instance placed and some still in
 // flight, or as many in flight as min_health allows)? Then it changes nothing.
+bool timedOut(const Draft& d, const ServiceDeploy& dep) {
+    return dep.startedAt && d.now() - *dep.startedAt > d.settings().deployTimeout;
+}
+
 bool stepWaits(const Draft& d, const ServiceDeploy& dep, const Service& svc) {
     if (dep.nextNumber > dep.instanceCount) return !dep.inFlight.empty();
     return static_cast<int>(dep.inFlight.size()) >=
            instanceDeployParallelism(dep.instanceCount, svc.spec.deploy.minHealth, d.settings().maxInFlightInstanceDeploys);
 }
 
+// Places the next instance of an ongoing deploy that does not wait, or finishes it.
 void stepDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
-    if (stepWaits(d, dep, svc)) return;
     if (dep.nextNumber > dep.instanceCount) {
         finishDeploy(d, dep, DeployState::Success, "");
         return;
@@ -423,13 +426,11 @@ void stepDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
 void onDeployStep(Draft& d, const Timer& t) {
     const ServiceDeploy* existing = d.deploy(t.token);
     if (!existing || existing->state == DeployState::Success || existing->state == DeployState::Error) return;
-    if (existing->state == DeployState::Ongoing && !(existing->startedAt && d.now() - *existing->startedAt > d.settings().deployTimeout)) {
-        // A step that waits changes nothing: decided on the record itself, not on a copy.
-        const Service* svc = d.service(existing->service);
-        if (svc && stepWaits(d, *existing, *svc)) return;
-    }
+    const Service* svc = d.service(existing->service);
+    // A step of an ongoing deploy that waits changes nothing: decided on the
+    // record itself, before the draft copies it.
+    if (svc && existing->state == DeployState::Ongoing && !timedOut(d, *existing) && stepWaits(d, *existing, *svc)) return;
     ServiceDeploy& dep = d.editDeploy(t.token);
-    const Service* svc = d.service(dep.service);
     if (!svc) {
         finishDeploy(d, dep, DeployState::Error, "service " + dep.service + " was removed");
         return;
@@ -447,7 +448,7 @@ void onDeployStep(Draft& d, const Timer& t) {
         startDeploy(d, dep, *svc);
         return;
     }
-    if (dep.startedAt && d.now() - *dep.startedAt > d.settings().deployTimeout) {
+    if (timedOut(d, dep)) {
         finishDeploy(d, dep, DeployState::Error, "deploy timed out after " + formatDuration(d.settings().deployTimeout));
         return;
     }

@@ -21,11 +21,12 @@ public:
         if (freshIndex_) freshIndex_();
         return index_;
     }
-    // The index without bringing it up to date: only its node-number pool,
-    // which every commit keeps, may be read from it.
-    const PlacementIndex& numberPool() const { return index_; }
-    // Nodes added, changed or dropped by this draft so far?
+    // The base's node numbers: the one part of the index every commit keeps,
+    // read without bringing the rest up to date.
+    const NodeNumberPool& numberPool() const { return index_.numbers(); }
+    // Nodes added, changed or dropped by this draft so far (nullopt: dropped).
     bool nodesChanged() const { return !nodes_.empty(); }
+    const std::map<std::string, std::optional<Node>>& changedNodes() const { return nodes_; }
     const Context& ctx() const { return ctx_; }
     Instant now() const { return ctx_.now; }
     const GridSettings& settings() const { return base_.grid.settings; }

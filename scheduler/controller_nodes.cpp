@@ -15,25 +15,22 @@ int lowestFreeNumber(const Draft& d) {
     // The base's numbers from the pool every commit keeps; the draft's own
     // changes (rare: a node added or dropped earlier in this decision) on top.
     std::set<int> draftUsed, draftFreed;
-    for (const Node* n : d.allNodes()) {
-        if (!d.nodesChanged()) break;
-        const Node* before = d.base().node(n->name);
-        if (!before || before->number != n->number) draftUsed.insert(n->number);
-    }
-    for (const auto& [name, n] : d.base().nodes) {
-        if (!d.nodesChanged()) break;
-        const Node* now = d.node(name);
-        if (!now || now->number != n.number) draftFreed.insert(n.number);
+    for (const auto& [name, now] : d.changedNodes()) {
+        const Node* before = d.base().node(name);
+        if (before && (!now || now->number != before->number)) draftFreed.insert(before->number);
+        if (now && (!before || before->number != now->number)) draftUsed.insert(now->number);
     }
     int best = 0;
-    for (int k : draftFreed) {
-        if (k >= 1 && k <= limit && !draftUsed.count(k)) {
+    for (int k = d.numberPool().lowestFree(1); k <= limit; k = d.numberPool().lowestFree(k + 1)) {
+        if (!draftUsed.count(k)) {
             best = k;
             break;
         }
     }
-    for (int k = d.numberPool().lowestFreeNumber(1); k <= limit && (!best || k < best); k = d.numberPool().lowestFreeNumber(k + 1)) {
-        if (!draftUsed.count(k)) return k;
+    for (int k : draftFreed) {   // ascending: the lowest the draft freed and did not reuse
+        if (k < 1 || k > limit || draftUsed.count(k)) continue;
+        if (!best || k < best) best = k;
+        break;
     }
     return best;
 }

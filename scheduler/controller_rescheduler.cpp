@@ -209,11 +209,6 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, con
             return m;
         }
     }
-    auto perNode = [&] {
-        std::map<std::string, int> out;
-        for (const Instance* r : records) ++out[*r->node];
-        return out;
-    };
     if (svc.spec.strategy == Strategy::Ha) {
         // Kontena's test (§4.9a): would a deploy now put the instances on the
         // same set of nodes? With planPlacement, instances keep their nodes
@@ -224,7 +219,7 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, con
         if (plan.toPlace.empty()) return std::nullopt;
         narrow = false;   // placing anew asks every node
         std::set<std::string> current, computed;
-        for (const auto& [node, c] : perNode()) current.insert(node);
+        for (const Instance* r : records) current.insert(*r->node);
         PlacementPass fresh(d.base(), d.index(), svc.spec, keep, seed);
         for (const auto& [n, node] : plan.kept) {
             fresh.assume(node, n);
@@ -242,7 +237,9 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, con
         }
     }
     if (svc.spec.strategy == Strategy::Daemon) {
-        for (const auto& [node, c] : perNode()) {
+        std::map<std::string, int> perNode;
+        for (const Instance* r : records) ++perNode[*r->node];
+        for (const auto& [node, c] : perNode) {
             if (c > svc.spec.instances) return Misplacement{"daemon instances are not spread one set per node (" + node + ")", {}};
         }
     }

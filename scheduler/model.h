@@ -302,8 +302,6 @@ struct Stack {
 
 enum class DeployState { Pending, Ongoing, Success, Error };
 
-// One service deploy (GridServiceDeploy, reference §3.2–3.5), advanced step
-// by step by DeployStep timers.
 // (number, node) in placement order, each number once, shared by the copies
 // of a deploy record: a deploy step copies the record, and copying a
 // 100-entry vector of strings every step was the simulator's largest copy.
@@ -343,6 +341,8 @@ private:
     std::size_t count_ = 0;
 };
 
+// One service deploy (GridServiceDeploy, reference §3.2–3.5), advanced step
+// by step by DeployStep timers.
 struct ServiceDeploy {
     std::int64_t id = 0;
     std::string service;

@@ -107,7 +107,6 @@ std::optional<int> PlacementPass::Impl::fastPlace(int number) {
         }
     }
     auto excluded = [&](int ord) { return fast->exclusive && countOn(ord) > 0; };
-    auto counter = [&](int ord) { return countOn(ord); };
 
     // The zone's best node right now, or -1.
     auto peek = [&](int z) -> int {
@@ -123,7 +122,7 @@ std::optional<int> PlacementPass::Impl::fastPlace(int number) {
                     while (zone.step < size) {
                         const int ord = order[static_cast<std::size_t>(group.first + (zone.rotation + zone.step) % size)];
                         if (staticEligible(ord)) {
-                            if (!excluded(ord) && counter(ord) == 0) return ord;
+                            if (!excluded(ord) && countOn(ord) == 0) return ord;
                             zone.compact.push_back(ord);
                         }
                         ++zone.step;
@@ -139,7 +138,7 @@ std::optional<int> PlacementPass::Impl::fastPlace(int number) {
             }
             while (zone.pos < zone.compact.size()) {
                 const int ord = zone.compact[zone.pos];
-                if (!excluded(ord) && counter(ord) == zone.level) return ord;
+                if (!excluded(ord) && countOn(ord) == zone.level) return ord;
                 ++zone.pos;
             }
             if (std::none_of(zone.compact.begin(), zone.compact.end(), [&](int o) { return !excluded(o); })) {
@@ -156,12 +155,12 @@ std::optional<int> PlacementPass::Impl::fastPlace(int number) {
     const bool rCandidate = r && passesAll(*r, number);
     const bool rStatic = r && staticEligible(*r);
     std::vector<long> zc = fast->zoneCounter;
-    if (rCandidate && !rStatic) zc[static_cast<std::size_t>(index.entry(*r).zone)] += counter(*r);
+    if (rCandidate && !rStatic) zc[static_cast<std::size_t>(index.entry(*r).zone)] += countOn(*r);
 
     int best = -1;
     std::tuple<long, int, double, std::uint64_t> bestKey;
     auto consider = [&](int ord) {
-        auto key = std::make_tuple(zc[static_cast<std::size_t>(index.entry(ord).zone)], counter(ord), rank(ord, number), tieBreak(ord));
+        auto key = std::make_tuple(zc[static_cast<std::size_t>(index.entry(ord).zone)], countOn(ord), rank(ord, number), tieBreak(ord));
         if (best < 0 || key < bestKey) {
             best = ord;
             bestKey = key;

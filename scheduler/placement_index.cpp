@@ -65,9 +65,8 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
     counterPool_.clear();
     services_.clear();
     for (const auto& [key, svc] : state.services) services_.emplace(key, &svc);
-    numbersUsed_.assign(1, false);
-    freeHint_ = 1;
-    for (const auto& [name, node] : state.nodes) numberUsed(node.number, true);
+    numbers_.clear();
+    for (const auto& [name, node] : state.nodes) numbers_.use(node.number, true);
     for (int i = 0; i < nodeCount(); ++i) {
         const NodeEntry& e = entries_[static_cast<std::size_t>(i)];
         if (e.node->connected && e.node->availability == Availability::Active) {
@@ -133,28 +132,29 @@ void PlacementIndex::serviceStored(const std::string& key, const Service* record
     else services_.erase(key);
 }
 
-int PlacementIndex::lowestFreeNumber(int from) const {
+int NodeNumberPool::lowestFree(int from) const {
     // Every number in [1, freeHint_) is in use.
     const bool fromHint = from <= freeHint_;
     int k = fromHint ? freeHint_ : from;
-    while (k < static_cast<int>(numbersUsed_.size()) && numbersUsed_[static_cast<std::size_t>(k)]) ++k;
+    while (k < static_cast<int>(used_.size()) && used_[static_cast<std::size_t>(k)]) ++k;
     if (fromHint) freeHint_ = k;
     return k;
 }
 
-void PlacementIndex::numberUsed(int number, bool used) {
+void NodeNumberPool::use(int number, bool used) {
     if (number < 1) return;
-    if (static_cast<std::size_t>(number) >= numbersUsed_.size()) numbersUsed_.resize(static_cast<std::size_t>(number) + 1, false);
-    numbersUsed_[static_cast<std::size_t>(number)] = used;
+    if (static_cast<std::size_t>(number) >= used_.size()) used_.resize(static_cast<std::size_t>(number) + 1, false);
+    used_[static_cast<std::size_t>(number)] = used;
     if (!used && number < freeHint_) freeHint_ = number;
 }
 
-void PlacementIndex::nodeChanged(int ordinal, const Node& before) {
+void PlacementIndex::nodeChanged(int ordinal, bool wasConnected, bool wasActive) {
     auto& memo = nodeMemo_[static_cast<std::size_t>(ordinal)];
     ++memo.revision;
     const NodeEntry& e = entries_[static_cast<std::size_t>(ordinal)];
-    const auto active = [](const Node& n) { return n.connected && n.availability == Availability::Active; };
-    const int delta = (active(*e.node) ? 1 : 0) - (active(before) ? 1 : 0);
+    connected_ += (e.node->connected ? 1 : 0) - (wasConnected ? 1 : 0);
+    const bool active = e.node->connected && e.node->availability == Availability::Active;
+    const int delta = (active ? 1 : 0) - (wasActive ? 1 : 0);
     if (delta == 0) return;
     activeNodes_ += delta;
     int& zone = zoneActive_[static_cast<std::size_t>(e.zone)];

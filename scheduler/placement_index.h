@@ -26,6 +26,23 @@ struct NodeEntry {
     std::uint64_t tieKey = 0;     // stable random priority; a pass rotates it by its offset
 };
 
+// Node numbers in use (1..), with the lowest free one found in amortised
+// constant time.
+class NodeNumberPool {
+public:
+    // The lowest unused number >= from (may be past any limit: callers check).
+    int lowestFree(int from) const;
+    void use(int number, bool used);
+    void clear() {
+        used_.assign(1, false);
+        freeHint_ = 1;
+    }
+
+private:
+    std::vector<bool> used_ = std::vector<bool>(1, false);   // by number
+    mutable int freeHint_ = 1;                               // every number below it is in use
+};
+
 class PlacementIndex {
 public:
     PlacementIndex() = default;
@@ -38,9 +55,8 @@ public:
     void build(const ClusterState& state, std::uint64_t salt);
 
     int nodeCount() const { return static_cast<int>(entries_.size()); }
-    // Nodes connected now (kept in step by commit()).
+    // Nodes connected now (kept in step by commit() through nodeChanged()).
     int connectedCount() const { return connected_; }
-    void connectedChanged(int delta) { connected_ += delta; }
     const NodeEntry& entry(int ordinal) const { return entries_[static_cast<std::size_t>(ordinal)]; }
     // Ordinal of a node name, -1 when unknown.
     int ordinalOf(const std::string& nodeName) const;
@@ -52,9 +68,10 @@ public:
     // Ordinals by node number (numbered nodes only), ascending: the initial
     // nodes are a prefix.
     const std::vector<std::pair<int, int>>& byNumber() const { return byNumber_; }
-    // An existing node's record changed from `before` to its current value
-    // (same name, so same ordinal): keeps the pool and the node's revision.
-    void nodeChanged(int ordinal, const Node& before);
+    // An existing node's record changed (same name, so same ordinal); it was
+    // connected / online and active before: keeps the counts, the pool and
+    // the node's revision.
+    void nodeChanged(int ordinal, bool wasConnected, bool wasActive);
     // Zeroed per-node counter arrays for placement passes to borrow (a pass
     // used to zero one of nodeCount() entries for every placement it made).
     std::vector<int> borrowCounters() const;
@@ -67,11 +84,9 @@ public:
 
     // Node numbers in use, kept by every commit even while the rest of the
     // index waits for a rebuild (nodes joining one by one ask for the lowest
-    // free number each time). lowestFreeNumber(k): the lowest unused number >= k.
-    int lowestFreeNumber(int from) const;
-    void numberUsed(int number, bool used);
-    // Bumped whenever the node's record changes; a fresh build starts at 1.
-    std::uint64_t nodeRevision(int ordinal) const { return nodeMemo_[static_cast<std::size_t>(ordinal)].revision; }
+    // free number each time).
+    const NodeNumberPool& numbers() const { return numbers_; }
+    NodeNumberPool& numbers() { return numbers_; }
 
     const std::vector<std::string>& zones() const { return zoneNames_; }
     // Ordinals of one zone's nodes sorted by (memoryRank, tieKey): the order
@@ -153,10 +168,9 @@ private:
     int activeZones_ = 0;
     std::vector<int> zoneActive_;                  // active nodes per zone
     std::vector<std::pair<int, int>> byNumber_;    // (number, ordinal)
-    std::vector<bool> numbersUsed_;                // by number
+    NodeNumberPool numbers_;
     mutable std::vector<std::vector<int>> counterPool_;
     std::unordered_map<std::string, const Service*> services_;
-    mutable int freeHint_ = 1;                     // every number below it is in use
     bool memoEnabled_ = true;
 };
 

@@ -7,9 +7,9 @@ std::vector<agent::Pod> podsFor(const PlacementIndex& index, const std::string& 
     const int ord = index.ordinalOf(node);
     if (ord < 0) return pods;
     for (const auto& [service, numbers] : index.occupancy(ord)) {
-        const Service* svc = index.serviceRecord(service);   // master's record (the index is kept with master)
+        const Service* svc = index.serviceRecord(service);
         if (!svc) continue;
-        for (const auto& [number, inst] : numbers) {   // `index` is kept with `master`: its records are master's
+        for (const auto& [number, inst] : numbers) {
             if (inst->node != node || inst->desired == DesiredState::Initialized) continue;
             pods.push_back(agent::Pod{service, number, inst->desired, inst->deployRev, svc->revision});
         }

@@ -79,7 +79,7 @@ RunReport World::run() {
     while (!queue_.empty() && queue_.top().at <= end) {
         const QueueKey key = queue_.top();
         queue_.pop();
-        Item item{key.at, key.cls, key.seq, std::move(slots_[key.slot])};
+        Item item{key.at, key.cls, std::move(slots_[key.slot])};
         freeSlots_.push_back(key.slot);
         now_ = item.at;
         process(item);

@@ -48,7 +48,6 @@ using Payload = std::variant<ScenarioEventItem, CoreTimerItem, CoreEventItem, No
 struct Item {
     Instant at;
     int cls = 0;                  // 0: the world; 1: checks (after everything else at the same time)
-    std::uint64_t seq = 0;
     Payload payload;
 };
 

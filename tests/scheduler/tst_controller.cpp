@@ -337,7 +337,7 @@ private slots:
             QVERIFY2(live.activeZones() == fresh.activeZones(), step);
             QVERIFY2(live.connectedCount() == fresh.connectedCount(), step);
             QVERIFY2(live.byNumber() == fresh.byNumber(), step);
-            QVERIFY2(live.lowestFreeNumber(1) == fresh.lowestFreeNumber(1), step);
+            QVERIFY2(live.numbers().lowestFree(1) == fresh.numbers().lowestFree(1), step);
             for (const auto& [key, svc] : d.ctl.state().services) QVERIFY2(live.serviceRecord(key) == &svc, step);
             QVERIFY2(!live.serviceRecord("s/none"), step);
             QCOMPARE(live.nodeCount(), fresh.nodeCount());
