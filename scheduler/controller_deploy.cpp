@@ -363,11 +363,11 @@ void stepDeploy(Draft& d, ServiceDeploy& dep, const Service& svc) {
     const std::string* kept = dep.keptNode(n);
     // An instance that keeps its node needs this deploy's earlier placements
     // only when its filters read them (ports, service/container rules).
-    const bool early = kept && !pass.misfitReadsPass();
-    bool stays = early && !pass.misfit(*kept, n);
+    const bool readsPass = pass.misfitReadsPass();
+    bool stays = kept && !readsPass && !pass.misfit(*kept, n);
     if (!stays) {
         for (const auto& [num, node] : dep.placed) pass.assume(node, num);
-        stays = kept && (early ? false : !pass.misfit(*kept, n));
+        stays = kept && readsPass && !pass.misfit(*kept, n);
     }
     auto placed = stays ? Result<std::string, PlacementFailure>(*kept) : pass.place(n);
     if (!placed) {
