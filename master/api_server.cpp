@@ -62,7 +62,19 @@ bool match(const Route& r, Method m, const QStringList& path, QMap<QString, QStr
     return true;
 }
 
-Reply refusedReply(const ApplyResult& r) { return Reply::error(r.refused->find("quorum") != std::string::npos ? 503 : 422, qs(*r.refused)); }
+// The one table from a core refusal's kind to the HTTP status the API answers.
+int httpStatusOf(RefusalKind kind) {
+    switch (kind) {
+    case RefusalKind::NoQuorum: return 503;
+    case RefusalKind::Conflict: return 409;
+    case RefusalKind::NotFound: return 404;
+    case RefusalKind::Invalid: return 422;
+    case RefusalKind::Stale: return 409;
+    }
+    return 422;
+}
+
+Reply refusedReply(const ApplyResult& r) { return Reply::error(httpStatusOf(r.refused->kind), qs(r.refused->message)); }
 
 int limitOf(const Call& c, int dflt, int max) {
     bool ok = false;
@@ -436,7 +448,7 @@ void Master::addVolumeRoutes() {
                         const QJsonObject opts = c.body.value(QStringLiteral("driver_opts")).toObject();
                         for (auto it = opts.begin(); it != opts.end(); ++it) v.driverOpts[ss(it.key())] = ss(it.value().toString());
                         auto r = g->apply(ev::VolumeCreate{v});
-                        if (r.refused) return Reply::error(r.refused->find("exists") != std::string::npos ? 409 : 422, qs(*r.refused));
+                        if (r.refused) return refusedReply(r);
                         audit(c, g->name(), QStringLiteral("Volume"), g->name() + QLatin1Char('/') + qs(v.name), qs(v.name), QStringLiteral("create"));
                         return Reply{201, g->volumeJson(g->state().volumes.at(v.name))};
                     }});
@@ -450,7 +462,7 @@ void Master::addVolumeRoutes() {
                         GridRuntime* g = grid(c.param("grid"));
                         if (!g->state().volumes.count(ss(c.param("name")))) return Reply::error(404, QStringLiteral("Volume %1 not found").arg(c.param("name")));
                         auto r = g->apply(ev::VolumeRemove{ss(c.param("name"))});
-                        if (r.refused) return Reply::error(409, qs(*r.refused));
+                        if (r.refused) return refusedReply(r);
                         audit(c, g->name(), QStringLiteral("Volume"), g->name() + QLatin1Char('/') + c.param("name"), c.param("name"), QStringLiteral("delete"));
                         return Reply{200, QJsonObject{}};
                     }});
@@ -495,7 +507,7 @@ void Master::addNodeRoutes() {
                         if (n->connected) return Reply::error(409, QStringLiteral("Node %1 is online: stop its agent first").arg(c.param("node")));
                         const std::string name = n->name;
                         auto r = g->apply(ev::NodeRemove{name});
-                        if (r.refused) return Reply::error(409, qs(*r.refused));
+                        if (r.refused) return refusedReply(r);
                         audit(c, g->name(), QStringLiteral("HostNode"), qs(name), qs(name), QStringLiteral("remove node"));
                         return Reply{200, QJsonObject{}};
                     }});

@@ -162,7 +162,7 @@ ApplyResult GridRuntime::deliver(const Event& e) {
         if (l.kind != "ping") qCInfo(lcGrid).noquote() << name_ << qs(l.kind) << qs(l.subject) << qs(l.detail);
     }
     while (log_.size() > kEventLogMax) log_.pop_front();
-    if (r.refused) log_.push_back(LogEntry{ctx.now, "refused", "", *r.refused});
+    if (r.refused) log_.push_back(LogEntry{ctx.now, "refused", "", r.refused->message});
     for (const auto& c : r.decision.commands) execute(c);
     bool onlyKeepalive = true;
     for (const auto& m : r.decision.changes) {
@@ -313,9 +313,9 @@ void GridRuntime::onFrame(Session* s, const QString& text) {
             if (e.volumeDrivers.empty()) e.volumeDrivers.push_back("local");
             const ApplyResult r = deliver(e);
             if (r.refused) {
-                qCWarning(lcGrid).noquote() << name_ << "connection of" << qs(s->node) << "refused:" << qs(*r.refused);
+                qCWarning(lcGrid).noquote() << name_ << "connection of" << qs(s->node) << "refused:" << qs(r.refused->message);
                 s->closing = true;
-                s->ws->close(QWebSocketProtocol::CloseCode(int(CloseCode::ReconnectedElsewhere)), qs(*r.refused));
+                s->ws->close(QWebSocketProtocol::CloseCode(int(CloseCode::ReconnectedElsewhere)), qs(r.refused->message));
                 return;
             }
             s->announced = true;
@@ -402,7 +402,7 @@ ApplyResult GridRuntime::applyStack(const QString& stack, const QString& source,
     const stacks::LoadResult loaded = stacks::loadStackText(ss(source), ss(stack) + ".yml", opt);
     if (!loaded.ok()) {
         *diagnostics = qs(loaded.diagnostics.format());
-        return ApplyResult{std::string("the stack file does not validate"), {}};
+        return ApplyResult{Refusal{RefusalKind::Invalid, "the stack file does not validate"}, {}};
     }
     ApplyResult last;
     std::function<bool(const stacks::Stack&, bool, const QString&)> put = [&](const stacks::Stack& s, bool dep, const QString& parent) {

@@ -27,7 +27,7 @@ namespace kontena::master {
 class Store;
 
 struct ApplyResult {
-    std::optional<std::string> refused;   // the platform's message
+    std::optional<Refusal> refused;   // why, with the platform's message
     Decision decision;
 };
 

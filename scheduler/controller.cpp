@@ -6,6 +6,17 @@
 
 namespace kontena {
 
+const char* refusalKindName(RefusalKind kind) {
+    switch (kind) {
+    case RefusalKind::NoQuorum: return "no_quorum";
+    case RefusalKind::Conflict: return "conflict";
+    case RefusalKind::NotFound: return "not_found";
+    case RefusalKind::Invalid: return "invalid";
+    case RefusalKind::Stale: return "stale";
+    }
+    return "invalid";
+}
+
 namespace detail {
 
 Draft::Draft(const ClusterState& base, const PlacementIndex& index, const Context& ctx, Decision& out,
@@ -212,8 +223,8 @@ void Draft::log(const std::string& kind, const std::string& subject, const std::
     out_.log.push_back(LogEntry{ctx_.now, kind, subject, detail});
 }
 
-void Draft::refuse(const std::string& message) {
-    out_.refused = message;
+void Draft::refuse(RefusalKind kind, const std::string& message) {
+    out_.refused = Refusal{kind, message};
     log("refused", "", message);
 }
 

@@ -165,8 +165,27 @@ struct LogEntry {
     std::string detail;
 };
 
+// Why an event was refused. Drivers map the kind, never the message, to
+// their own vocabulary (the master: one kind -> HTTP status table); the
+// message is the platform's words for a person and what scenario `refused`
+// checks match.
+enum class RefusalKind {
+    NoQuorum,   // needs the etcd quorum (new addresses), which is lost
+    Conflict,   // clashes with the grid's current state (exists, in use, online, full)
+    NotFound,   // names a node, service, stack or volume the grid does not have
+    Invalid,    // the request itself is wrong (bad count, cyclic or contradicting stack)
+    Stale,      // superseded by something newer (an old agent connection)
+};
+// "no_quorum", "conflict", "not_found", "invalid", "stale"
+const char* refusalKindName(RefusalKind kind);
+
+struct Refusal {
+    RefusalKind kind = RefusalKind::Invalid;
+    std::string message;   // the platform's message, e.g. "Cannot remove node n1: no such node"
+};
+
 struct Decision {
-    std::optional<std::string> refused;     // the event was refused, with the platform's message
+    std::optional<Refusal> refused;         // the event was refused: why, with the platform's message
     std::vector<Mutation> changes;
     std::vector<Command> commands;
     std::vector<Timer> timers;

@@ -109,7 +109,7 @@ void dropServiceEverywhere(Draft& d, const std::string& key) {
 
 bool requireService(Draft& d, const std::string& key, const char* action) {
     if (d.service(key)) return true;
-    d.refuse(std::string("Cannot ") + action + " " + key + ": no such service");
+    d.refuse(RefusalKind::NotFound, std::string("Cannot ") + action + " " + key + ": no such service");
     return false;
 }
 
@@ -130,12 +130,12 @@ std::int64_t createDeploy(Draft& d, const std::string& service, const std::strin
 
 void onStackApply(Draft& d, const ev::StackApply& e) {
     if (e.deploy && !draftQuorum(d)) {
-        d.refuse("Cannot deploy stack " + e.stack + ": " + quorumRefusal(d));
+        d.refuse(RefusalKind::NoQuorum, "Cannot deploy stack " + e.stack + ": " + quorumRefusal(d));
         return;
     }
     auto order = serviceDeployOrder(e.services);
     if (!order) {
-        d.refuse("Stack " + e.stack + " is invalid: " + order.error().message);
+        d.refuse(RefusalKind::Invalid, "Stack " + e.stack + " is invalid: " + order.error().message);
         return;
     }
     std::vector<ServiceSpec> all = e.services;
@@ -145,7 +145,7 @@ void onStackApply(Draft& d, const ev::StackApply& e) {
     const auto conflicts = affinityConflicts(all, d.base().grid.defaultAffinity);
     for (const auto& c : conflicts) {
         if (c.service.rfind(e.stack + "/", 0) == 0) {
-            d.refuse("Stack " + e.stack + " has contradicting affinity rules: " + c.message);
+            d.refuse(RefusalKind::Invalid, "Stack " + e.stack + " has contradicting affinity rules: " + c.message);
             return;
         }
     }
@@ -186,11 +186,11 @@ void onStackApply(Draft& d, const ev::StackApply& e) {
 
 void onStackDeploy(Draft& d, const ev::StackDeploy& e) {
     if (!d.stack(e.stack)) {
-        d.refuse("Cannot deploy stack " + e.stack + ": no such stack");
+        d.refuse(RefusalKind::NotFound, "Cannot deploy stack " + e.stack + ": no such stack");
         return;
     }
     if (!draftQuorum(d)) {
-        d.refuse("Cannot deploy stack " + e.stack + ": " + quorumRefusal(d));
+        d.refuse(RefusalKind::NoQuorum, "Cannot deploy stack " + e.stack + ": " + quorumRefusal(d));
         return;
     }
     createStackDeploy(d, e.stack);
@@ -199,7 +199,7 @@ void onStackDeploy(Draft& d, const ev::StackDeploy& e) {
 void onStackRemove(Draft& d, const ev::StackRemove& e) {
     const Stack* s = d.stack(e.stack);
     if (!s) {
-        d.refuse("Cannot remove stack " + e.stack + ": no such stack");
+        d.refuse(RefusalKind::NotFound, "Cannot remove stack " + e.stack + ": no such stack");
         return;
     }
     const std::vector<std::string> services = s->services;
@@ -213,11 +213,11 @@ void onStackRemove(Draft& d, const ev::StackRemove& e) {
 void onServiceScale(Draft& d, const ev::ServiceScale& e) {
     if (!requireService(d, e.service, "scale")) return;
     if (e.instances < 0) {
-        d.refuse("Cannot scale " + e.service + ": instances must be 0 or more");
+        d.refuse(RefusalKind::Invalid, "Cannot scale " + e.service + ": instances must be 0 or more");
         return;
     }
     if (e.instances > d.service(e.service)->spec.instances && !draftQuorum(d)) {
-        d.refuse("Cannot scale up " + e.service + ": " + quorumRefusal(d));
+        d.refuse(RefusalKind::NoQuorum, "Cannot scale up " + e.service + ": " + quorumRefusal(d));
         return;
     }
     Service& s = d.editService(e.service);
@@ -230,7 +230,7 @@ void onServiceScale(Draft& d, const ev::ServiceScale& e) {
 void onServiceDeploy(Draft& d, const ev::ServiceDeploy& e) {
     if (!requireService(d, e.service, "deploy")) return;
     if (!draftQuorum(d)) {
-        d.refuse("Cannot deploy " + e.service + ": " + quorumRefusal(d));
+        d.refuse(RefusalKind::NoQuorum, "Cannot deploy " + e.service + ": " + quorumRefusal(d));
         return;
     }
     Service& s = d.editService(e.service);
@@ -458,11 +458,11 @@ void onDeployStep(Draft& d, const Timer& t) {
 void onVolumeCreate(Draft& d, const ev::VolumeCreate& e) {
     const Volume& v = e.volume;
     if (v.name.empty()) {
-        d.refuse("a volume needs a name");
+        d.refuse(RefusalKind::Invalid, "a volume needs a name");
         return;
     }
     if (d.base().volumes.count(v.name)) {
-        d.refuse("volume " + v.name + " exists already");
+        d.refuse(RefusalKind::Conflict, "volume " + v.name + " exists already");
         return;
     }
     d.change(mut::PutVolume{v});
@@ -471,13 +471,13 @@ void onVolumeCreate(Draft& d, const ev::VolumeCreate& e) {
 
 void onVolumeRemove(Draft& d, const ev::VolumeRemove& e) {
     if (!d.base().volumes.count(e.name)) {
-        d.refuse("volume " + e.name + " does not exist");
+        d.refuse(RefusalKind::NotFound, "volume " + e.name + " does not exist");
         return;
     }
     for (const auto& [key, svc] : d.base().services) {
         for (const auto& m : svc.spec.volumes) {
             if (m.kind == VolumeKind::Named && m.source == e.name) {
-                d.refuse("volume " + e.name + " is in use by service " + key + ": remove the service first");
+                d.refuse(RefusalKind::Conflict, "volume " + e.name + " is in use by service " + key + ": remove the service first");
                 return;
             }
         }

@@ -81,7 +81,7 @@ public:
     // Volumes have no overlay: a decision about a volume changes nothing else.
     void change(Mutation m) { out_.changes.push_back(std::move(m)); }
     void timer(Timer t) { out_.timers.push_back(std::move(t)); }
-    void refuse(const std::string& message);
+    void refuse(RefusalKind kind, const std::string& message);
     void failure(PlacementFailure f) { out_.failures.push_back(std::move(f)); }
     bool refused() const { return out_.refused.has_value(); }
 

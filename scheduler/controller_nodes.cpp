@@ -76,7 +76,7 @@ void updateQuorum(Draft& d) {
 void onNodeConnect(Draft& d, const ev::NodeConnect& e) {
     const Node* existing = d.node(e.node);
     if (existing && existing->connectedAt && *existing->connectedAt > e.connectedAt) {
-        d.refuse("stale connection of node " + e.node + " ignored: a newer connection of the node exists");
+        d.refuse(RefusalKind::Stale, "stale connection of node " + e.node + " ignored: a newer connection of the node exists");
         d.command(cmd::CloseConnection{e.node, 4041, "node re-connected on another connection"});
         return;
     }
@@ -88,7 +88,7 @@ void onNodeConnect(Draft& d, const ev::NodeConnect& e) {
         n.nodeId = e.node;
         n.number = lowestFreeNumber(d);
         if (n.number == 0) {
-            d.refuse("Cannot add node " + e.node + ": the grid is full (node numbers 1.." + std::to_string(d.base().grid.maxNodes) +
+            d.refuse(RefusalKind::Conflict, "Cannot add node " + e.node + ": the grid is full (node numbers 1.." + std::to_string(d.base().grid.maxNodes) +
                      " are used; the grid's max_nodes allows up to " + std::to_string(Grid::kMaxNodesLimit) + ")");
             return;
         }
@@ -193,11 +193,11 @@ void onStaleSweep(Draft& d, const Timer& t) {
 void onNodeRemove(Draft& d, const ev::NodeRemove& e) {
     const Node* n = d.node(e.node);
     if (!n) {
-        d.refuse("Cannot remove node " + e.node + ": no such node");
+        d.refuse(RefusalKind::NotFound, "Cannot remove node " + e.node + ": no such node");
         return;
     }
     if (n->connected) {
-        d.refuse("Cannot remove node " + e.node + ": it is online; stop its agent first (a node is removed only while offline)");
+        d.refuse(RefusalKind::Conflict, "Cannot remove node " + e.node + ": it is online; stop its agent first (a node is removed only while offline)");
         return;
     }
     const bool initial = n->isInitial(d.base().grid.initialSize);
@@ -217,7 +217,7 @@ void onNodeRemove(Draft& d, const ev::NodeRemove& e) {
 void onNodeAvailability(Draft& d, const ev::NodeAvailability& e) {
     const Node* n = d.node(e.node);
     if (!n) {
-        d.refuse("Cannot update node " + e.node + ": no such node");
+        d.refuse(RefusalKind::NotFound, "Cannot update node " + e.node + ": no such node");
         return;
     }
     if (n->availability == e.availability) return;
@@ -245,7 +245,7 @@ void onNodeAvailability(Draft& d, const ev::NodeAvailability& e) {
 void onNodeLabels(Draft& d, const ev::NodeLabels& e) {
     const Node* n = d.node(e.node);
     if (!n) {
-        d.refuse("Cannot label node " + e.node + ": no such node");
+        d.refuse(RefusalKind::NotFound, "Cannot label node " + e.node + ": no such node");
         return;
     }
     Node& w = d.editNode(e.node);

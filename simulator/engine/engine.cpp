@@ -189,7 +189,8 @@ std::optional<std::string> World::deliver(const kontena::Event& e) {
     }
     report_.stats.placementFailures += static_cast<long>(d.failures.size());
     for (const auto& c : d.commands) handleCommand(c);
-    return d.refused;
+    if (d.refused) return d.refused->message;
+    return std::nullopt;
 }
 
 bool World::masterReaches(const WorldNode& n) const {

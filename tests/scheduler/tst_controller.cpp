@@ -111,7 +111,7 @@ private slots:
         QVERIFY(!d.apply(ev::VolumeCreate{v}).refused);
         QVERIFY(d.ctl.state().volumes.at("data").scope == VolumeScope::Stack);
         auto again = d.apply(ev::VolumeCreate{v});
-        QVERIFY(again.refused && again.refused->find("exists already") != std::string::npos);
+        QVERIFY(again.refused && again.refused->kind == RefusalKind::Conflict && again.refused->message.find("exists already") != std::string::npos);
         QVERIFY(again.changes.empty());
         ev::StackApply s;
         s.stack = "db";
@@ -123,11 +123,11 @@ private slots:
         s.services.push_back(spec);
         QVERIFY(!d.apply(s).refused);
         auto inUse = d.apply(ev::VolumeRemove{"data"});
-        QVERIFY(inUse.refused && inUse.refused->find("in use by service db/pg") != std::string::npos);
+        QVERIFY(inUse.refused && inUse.refused->kind == RefusalKind::Conflict && inUse.refused->message.find("in use by service db/pg") != std::string::npos);
         QVERIFY(!d.apply(ev::StackRemove{"db"}).refused);
         QVERIFY(!d.apply(ev::VolumeRemove{"data"}).refused);
         QVERIFY(!d.ctl.state().volumes.count("data"));
-        QVERIFY(d.apply(ev::VolumeRemove{"data"}).refused->find("does not exist") != std::string::npos);
+        QVERIFY(d.apply(ev::VolumeRemove{"data"}).refused->message.find("does not exist") != std::string::npos);
     }
 
     void removalIsRefusedWhileOnlineAndTheNumberIsReused() {
@@ -135,7 +135,7 @@ private slots:
         for (const char* n : {"a", "b", "c"}) d.connect(n);
         auto refused = d.apply(ev::NodeRemove{"b"});
         QVERIFY(refused.refused);
-        QVERIFY(refused.refused->find("it is online") != std::string::npos);
+        QVERIFY(refused.refused->kind == RefusalKind::Conflict && refused.refused->message.find("it is online") != std::string::npos);
         QVERIFY(refused.changes.empty());
         d.apply(ev::NodeClosed{"b", d.node("b").connectedAt.value()});
         QVERIFY(!d.apply(ev::NodeRemove{"b"}).refused);
@@ -196,8 +196,9 @@ private slots:
         QVERIFY(!d.ctl.state().quorum);
         auto r = d.apply(ev::StackApply{"s", {makeService("s", "web", 2)}, {}, true});
         QVERIFY(r.refused);
-        QVERIFY2(r.refused->find("etcd has no quorum (1 of 3 initial members") != std::string::npos, r.refused->c_str());
-        QVERIFY(r.refused->find("running containers keep running") != std::string::npos);
+        QCOMPARE(r.refused->kind, RefusalKind::NoQuorum);
+        QVERIFY2(r.refused->message.find("etcd has no quorum (1 of 3 initial members") != std::string::npos, r.refused->message.c_str());
+        QVERIFY(r.refused->message.find("running containers keep running") != std::string::npos);
         d.apply(ev::EtcdMember{"b", true});
         QVERIFY(!d.apply(ev::StackApply{"s", {makeService("s", "web", 2)}, {}, true}).refused);
     }
