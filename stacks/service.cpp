@@ -14,6 +14,7 @@ using detail::readBool;
 using detail::readInt;
 using detail::readNumber;
 using detail::readString;
+using detail::readText;
 using detail::readStringList;
 
 namespace {
@@ -21,7 +22,7 @@ namespace {
 using Handler = std::function<void(const KeyCtx&, const YAML::Node&)>;
 
 void readImage(const KeyCtx& k, const YAML::Node& n) {
-    if (auto s = readString(k, n)) {
+    if (auto s = readText(k, n)) {
         if (!s->empty()) k.out.spec.image = normalizeImage(*s);
     }
 }
@@ -159,7 +160,7 @@ void readPorts(const KeyCtx& k, const YAML::Node& n) {
 
 void readCommand(const KeyCtx& k, const YAML::Node& n, std::vector<std::string>& into) {
     if (n.IsNull()) return;
-    auto s = readString(k, n);
+    auto s = readText(k, n);
     if (!s) return;
     if (auto words = shellSplit(*s)) into = *words;
     else k.error(n, "unbalanced quotes in " + quoteForMessage(*s));

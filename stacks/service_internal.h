@@ -28,6 +28,10 @@ struct KeyCtx {
 };
 
 std::optional<std::string> readString(const KeyCtx& k, const YAML::Node& n, const std::string& sub = "");
+// Strictly a string as Kontena's validator types it: a quoted scalar or a
+// plain one that is not a boolean, number or null (`image: true`,
+// `command: 1234` are errors, as in Kontena).
+std::optional<std::string> readText(const KeyCtx& k, const YAML::Node& n, const std::string& sub = "");
 std::optional<std::int64_t> readInt(const KeyCtx& k, const YAML::Node& n, const std::string& sub = "");
 std::optional<double> readNumber(const KeyCtx& k, const YAML::Node& n, const std::string& sub = "");
 std::optional<bool> readBool(const KeyCtx& k, const YAML::Node& n, const std::string& sub = "");

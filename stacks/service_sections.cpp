@@ -14,6 +14,17 @@ std::optional<std::string> readString(const KeyCtx& k, const YAML::Node& n, cons
     return std::nullopt;
 }
 
+std::optional<std::string> readText(const KeyCtx& k, const YAML::Node& n, const std::string& sub) {
+    if (n.IsScalar() && scalarType(n) == ScalarType::String) return n.Scalar();
+    if (!n.IsScalar() || scalarType(n) == ScalarType::Null) {
+        k.expected(n, "a string", sub);
+    } else {
+        const char* kind = scalarType(n) == ScalarType::Bool ? "the boolean " : "the number ";
+        k.error(n, "expected a string, got " + std::string(kind) + n.Scalar() + " (quote it to use it as text)", sub);
+    }
+    return std::nullopt;
+}
+
 std::optional<std::int64_t> readInt(const KeyCtx& k, const YAML::Node& n, const std::string& sub) {
     if (n.IsScalar() && scalarType(n) == ScalarType::Int) {
         if (auto v = parseInteger(n.Scalar())) return v;
@@ -278,7 +289,7 @@ void readLogging(const KeyCtx& k, const YAML::Node& n) {
 void readBuild(const KeyCtx& k, const YAML::Node& n) {
     BuildSpec b;
     if (n.IsScalar()) {
-        b.context = n.Scalar();
+        if (auto s = readText(k, n)) b.context = *s;
         k.out.build = b;
         return;
     }
@@ -286,9 +297,9 @@ void readBuild(const KeyCtx& k, const YAML::Node& n) {
     checkKeys(k, n, {"context", "dockerfile", "args"});
     const auto ctx = n["context"];
     if (!ctx || ctx.IsNull()) return k.error(n, "missing required key 'context'");
-    if (auto s = readString(k, ctx, k.path + ".context")) b.context = *s;
+    if (auto s = readText(k, ctx, k.path + ".context")) b.context = *s;
     if (const auto d = n["dockerfile"]; d && !d.IsNull()) {
-        if (auto s = readString(k, d, k.path + ".dockerfile")) b.dockerfile = *s;
+        if (auto s = readText(k, d, k.path + ".dockerfile")) b.dockerfile = *s;
     }
     if (const auto a = n["args"]; a && !a.IsNull()) {
         if (a.IsSequence()) {

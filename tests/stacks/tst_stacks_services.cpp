@@ -185,6 +185,13 @@ private slots:
         QTest::newRow("instances quoted") << "    instances: '3'\n" << "services.app.instances: expected an integer, got \"3\"";
         QTest::newRow("image missing") << "    image: ''\n" << "services.app: image is missing";
         QTest::newRow("image type") << "    image: [a]\n" << "services.app.image: expected a string, got a list";
+        QTest::newRow("image boolean") << "    image: true\n" << "test.yml:4:12: services.app.image: expected a string, got the boolean true (quote it to use it as text)";
+        QTest::newRow("image number") << "    image: 1.5\n" << "services.app.image: expected a string, got the number 1.5";
+        QTest::newRow("command number") << "    command: 1234\n" << "services.app.command: expected a string, got the number 1234";
+        QTest::newRow("entrypoint boolean") << "    entrypoint: yes\n" << "services.app.entrypoint: expected a string, got the boolean yes";
+        QTest::newRow("build number") << "    build: 7\n" << "services.app.build: expected a string, got the number 7";
+        QTest::newRow("build.dockerfile number") << "    build:\n      context: .\n      dockerfile: 123\n" << "services.app.build.dockerfile: expected a string, got the number 123";
+        QTest::newRow("build.context boolean") << "    build:\n      context: false\n" << "services.app.build.context: expected a string, got the boolean false";
         QTest::newRow("stateful") << "    stateful: 'true'\n" << "services.app.stateful: expected a boolean, got \"true\"";
         QTest::newRow("unknown key") << "    restart: always\n" << "services.app.restart: key not expected";
         QTest::newRow("legacy key") << "    net: host\n" << "services.app.net: key not expected (legacy key: use network_mode)";
