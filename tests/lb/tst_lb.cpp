@@ -1,0 +1,224 @@
+// The load balancer: Kontena's rules rendered into HAProxy 2.6 text (pure),
+// every rendered config accepted by the real `haproxy -c`, and a real
+// HAProxy in front of busybox httpd upstreams on loopback: virtual hosts
+// and paths route, a prefix is stripped, an invalid config is refused while
+// the old one keeps serving, and a reload drops a removed upstream.
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "lb/haproxy_config.h"
+#include "lb/haproxy_process.h"
+
+using namespace kontena::lb;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+HttpBackend http(const std::string& name, std::vector<std::string> env, std::vector<Upstream> ups = {}) {
+    return std::get<HttpBackend>(backendFromEnv(name, env, std::move(ups)));
+}
+
+int freePort() {
+    QTcpServer s;
+    s.listen(QHostAddress::LocalHost, 0);
+    return s.serverPort();
+}
+
+// GET with a Host header; the status line's code and the body ("" on failure).
+std::pair<int, QByteArray> get(int port, const QByteArray& host, const QByteArray& path) {
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, static_cast<quint16>(port));
+    if (!s.waitForConnected(2000)) return {0, {}};
+    s.write("GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n");
+    QByteArray all;
+    while (s.waitForReadyRead(2000)) all += s.readAll();
+    all += s.readAll();
+    const int code = all.mid(9, 3).toInt();
+    const auto body = all.indexOf("\r\n\r\n");
+    return {code, body < 0 ? QByteArray() : all.mid(body + 4)};
+}
+
+// busybox httpd serving `text` at /index.html and /x/index.html.
+struct Upstreams {
+    QTemporaryDir dir;
+    std::vector<std::unique_ptr<QProcess>> procs;
+    Upstream add(const QString& name, const QByteArray& text) {
+        const QString root = dir.path() + QLatin1Char('/') + name;
+        QDir().mkpath(root + QStringLiteral("/x"));
+        for (const QString& f : {QString(root + QStringLiteral("/index.html")), QString(root + QStringLiteral("/x/index.html"))}) {
+            QFile file(f);
+            file.open(QIODevice::WriteOnly);
+            file.write(text + (f.endsWith(QStringLiteral("/x/index.html")) ? QByteArray(" x") : QByteArray()));
+        }
+        const int port = freePort();
+        auto p = std::make_unique<QProcess>();
+        p->start(QStringLiteral("busybox"), {QStringLiteral("httpd"), QStringLiteral("-f"), QStringLiteral("-p"),
+                                              QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("-h"), root});
+        p->waitForStarted(3000);
+        procs.push_back(std::move(p));
+        return Upstream{name.toStdString(), "127.0.0.1:" + std::to_string(port)};
+    }
+    ~Upstreams() {
+        for (auto& p : procs) {
+            p->kill();
+            p->waitForFinished(2000);
+        }
+    }
+};
+
+bool waitFor(int port, const QByteArray& host, const QByteArray& path, const QByteArray& body, int ms = 3000) {
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < ms) {
+        if (get(port, host, path).second.trimmed() == body) return true;
+        QTest::qWait(50);
+    }
+    return false;
+}
+
+}  // namespace
+
+class TstLb : public QObject {
+    Q_OBJECT
+private slots:
+    void backendSettingsFromEnv() {
+        const HttpBackend plain = http("web", {});
+        QCOMPARE(plain.virtualPaths, (std::vector<std::string>{"/"}));   // neither hosts nor paths: "/"
+        QCOMPARE(plain.balance, std::string("roundrobin"));
+        QVERIFY(!plain.cookie);
+        const HttpBackend full = http("shop-web", {"KONTENA_LB_VIRTUAL_HOSTS=a.com, *.b.com", "KONTENA_LB_VIRTUAL_PATH=/api",
+                                                   "KONTENA_LB_KEEP_VIRTUAL_PATH=true", "KONTENA_LB_COOKIE=", "KONTENA_LB_BALANCE=leastconn"});
+        QCOMPARE(full.virtualHosts, (std::vector<std::string>{"a.com", "*.b.com"}));
+        QVERIFY(full.keepVirtualPath);
+        QVERIFY(full.cookie && full.cookie->empty());   // set but empty: Kontena's default cookie line
+        QCOMPARE(full.balance, std::string("leastconn"));
+        const Backend tcp = backendFromEnv("db", {"KONTENA_LB_MODE=tcp", "KONTENA_LB_EXTERNAL_PORT=5432"}, {});
+        QCOMPARE(std::get<TcpService>(tcp).externalPort, 5432);
+        QCOMPARE(std::get<TcpService>(backendFromEnv("x", {"KONTENA_LB_MODE=udp"}, {})).externalPort, 5000);   // not http: tcp
+        QCOMPARE(backendName("null", "web"), std::string("web"));
+        QCOMPARE(backendName("shop", "web"), std::string("shop-web"));
+        const LbSettings s = settingsFromEnv({"KONTENA_LB_HTTP2=false", "STATS_PASSWORD=pw", "KONTENA_LB_HEALTH_URI=/health"}, {});
+        QVERIFY(!s.http2);
+        QCOMPARE(s.statsPassword, std::string("pw"));
+        QCOMPARE(s.healthUri, std::string("/health"));
+        QCOMPARE(maxconnFor(20000), 9900);
+        QCOMPARE(maxconnFor(1048576), 100000);
+        QCOMPARE(maxconnFor(100), 256);
+    }
+
+    void renderingFollowsKontenasRules() {
+        LbConfig c;
+        c.backends.push_back(http("zeta", {"KONTENA_LB_VIRTUAL_PATH=/z"}, {{"z-2", "10.81.128.3:80"}, {"z-1", "10.81.128.2:80"}}));
+        c.backends.push_back(http("alpha", {"KONTENA_LB_VIRTUAL_HOSTS=*.example.com,example.com", "KONTENA_LB_VIRTUAL_PATH=/api"}));
+        c.backends.push_back(http("beta", {"KONTENA_LB_VIRTUAL_HOSTS=b.com", "KONTENA_LB_COOKIE=",
+                                           "KONTENA_LB_BASIC_AUTH_SECRETS=user admin insecure-password pw",
+                                           "KONTENA_LB_CUSTOM_SETTINGS=timeout server 2m\nhttp-response set-header X-B 1"},
+                              {{"b-1", "10.81.128.9:8080"}}));
+        c.backends.push_back(backendFromEnv("db", {"KONTENA_LB_MODE=tcp", "KONTENA_LB_EXTERNAL_PORT=5432"}, {}));   // no upstreams: omitted
+        const std::string t = render(c);
+        // Precedence: host+path, then host only, then path only.
+        const auto hp = t.find("use_backend alpha if host_alpha path_alpha"), h = t.find("use_backend beta if host_beta"),
+                   p = t.find("use_backend zeta if path_zeta");
+        QVERIFY(hp != std::string::npos && h != std::string::npos && p != std::string::npos);
+        QVERIFY(hp < h && h < p);
+        QVERIFY(contains(t, "acl host_alpha hdr(host) -i example.com\n"));
+        QVERIFY(contains(t, "acl host_alpha hdr_end(host) -i .example.com\n"));
+        QVERIFY(contains(t, "http-request replace-path ^/z/?(.*)$ /\\1 if { path_beg /z }"));   // prefix stripped
+        QVERIFY(contains(t, "cookie KONTENA_SERVERID insert indirect nocache"));
+        QVERIFY(contains(t, "server b-1 10.81.128.9:8080 cookie b-1"));
+        QVERIFY(contains(t, "userlist auth_beta\n    user admin insecure-password pw\n"));
+        QVERIFY(contains(t, "    timeout server 2m\n    http-response set-header X-B 1\n"));
+        QVERIFY(t.find("server z-1") < t.find("server z-2"));   // upstreams sorted
+        QVERIFY(t.find("backend alpha") < t.find("backend beta"));
+        QVERIFY(!contains(t, "listen db"));
+        QVERIFY(contains(t, "stats auth stats:secret"));
+        QCOMPARE(render(c), t);   // same input, same text
+    }
+
+    void renderedConfigsPassHaproxyCheck() {
+        QTemporaryDir dir;
+        LbConfig c;
+        c.settings.adminSocket = dir.path().toStdString() + "/admin.sock";
+        c.backends.push_back(http("a", {"KONTENA_LB_VIRTUAL_HOSTS=*.x.com", "KONTENA_LB_VIRTUAL_PATH=/p,/q/", "KONTENA_LB_COOKIE=",
+                                        "KONTENA_LB_BASIC_AUTH_SECRETS=user u insecure-password p", "KONTENA_LB_HEALTH_CHECK_URI=/h",
+                                        "KONTENA_LB_HEALTH_CHECK_PORT=81"},
+                                 {{"a-1", "10.81.128.2:80"}}));
+        c.backends.push_back(backendFromEnv("t", {"KONTENA_LB_MODE=tcp", "KONTENA_LB_EXTERNAL_PORT=6000", "KONTENA_LB_BALANCE=source"},
+                                            {{"t-1", "10.81.128.5:6000"}}));
+        c.settings.healthUri = "/lb-health";
+        c.settings.globalSettings = "nbthread 1";
+        c.settings.customSettings = "option forwardfor";
+        const QString path = dir.path() + QStringLiteral("/h.cfg");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray::fromStdString(render(c)));
+        f.close();
+        auto ok = checkConfigFile(path);
+        QVERIFY2(ok.ok(), ok.ok() ? "" : ok.error().message.c_str());
+        c.backends.push_back(http("bad", {"KONTENA_LB_CUSTOM_SETTINGS=no-such-keyword 1"}));
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(QByteArray::fromStdString(render(c)));
+        f.close();
+        auto bad = checkConfigFile(path);
+        QVERIFY(!bad);
+        QVERIFY2(contains(bad.error().message, "no-such-keyword"), bad.error().message.c_str());
+    }
+
+    void realHaproxyRoutesAndReloads() {
+        Upstreams up;
+        const Upstream a1 = up.add(QStringLiteral("a1"), "A1"), b1 = up.add(QStringLiteral("b1"), "B1"),
+                       b2 = up.add(QStringLiteral("b2"), "B2");
+        QTemporaryDir dir;
+        HaproxyProcess proxy(dir.path());
+        LbConfig c;
+        c.settings.bindAddress = "127.0.0.1";
+        c.settings.maxconn = 4096;
+        c.settings.httpPort = freePort();
+        c.settings.statsPort = freePort();
+        c.settings.syslogTarget = "127.0.0.1:1 local1 info";   // nothing listens: logs are dropped
+        c.backends.push_back(http("site", {"KONTENA_LB_VIRTUAL_HOSTS=a.test"}, {a1}));
+        c.backends.push_back(http("api", {"KONTENA_LB_VIRTUAL_PATH=/api"}, {b1}));
+        auto first = proxy.apply(render(c));
+        QVERIFY2(first.ok(), first.ok() ? "" : first.error().message.c_str());
+        QVERIFY(!first.value().reloaded);
+        const int port = c.settings.httpPort;
+        if (!waitFor(port, "a.test", "/", "A1")) {
+            QFile log(dir.path() + QStringLiteral("/haproxy.log")), cfg(dir.path() + QStringLiteral("/haproxy.cfg"));
+            log.open(QIODevice::ReadOnly);
+            cfg.open(QIODevice::ReadOnly);
+            qWarning("%s\n%s\n%d %s", log.readAll().constData(), cfg.readAll().constData(), get(port, "a.test", "/").first,
+                     get(port, "a.test", "/").second.constData());
+            QFAIL("no answer from the LB");
+        }
+        QVERIFY(waitFor(port, "a.test:8080", "/", "A1"));               // port stripped from Host
+        QVERIFY(waitFor(port, "other", "/api/x/index.html", "B1 x"));   // /api stripped
+        QCOMPARE(get(port, "other", "/nothing").first, 503);             // no backend matches
+
+        // An invalid config is refused; the running one keeps serving.
+        LbConfig broken = c;
+        broken.backends.push_back(http("bad", {"KONTENA_LB_CUSTOM_SETTINGS=no-such-keyword"}));
+        QVERIFY(!proxy.apply(render(broken)));
+        QVERIFY(waitFor(port, "a.test", "/", "A1"));
+
+        // Scale api to b1+b2, then drop b1: the reload follows each time.
+        std::get<HttpBackend>(c.backends[1]).upstreams = {b1, b2};
+        QVERIFY(proxy.apply(render(c)).value().reloaded);
+        QVERIFY(proxy.waitSettled());
+        std::get<HttpBackend>(c.backends[1]).upstreams = {b2};
+        QVERIFY(proxy.apply(render(c)).value().reloaded);
+        QVERIFY2(proxy.waitSettled(), proxy.masterCommand("show proc").constData());
+        for (int i = 0; i < 10; ++i) QCOMPARE(get(port, "other", "/api/").second.trimmed(), QByteArray("B2"));
+        QVERIFY(!proxy.apply(render(c)).value().changed);   // same text: nothing done
+        QCOMPARE(proxy.reloads(), 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TstLb)
+#include "tst_lb.moc"
