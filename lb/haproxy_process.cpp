@@ -82,7 +82,7 @@ QByteArray HaproxyProcess::masterCommand(const QByteArray& command) const {
     return answer + s.readAll();
 }
 
-bool HaproxyProcess::waitSettled(int timeoutMs) const {
+bool HaproxyProcess::waitSettled(int timeoutMs, bool noOldWorkers) const {
     QElapsedTimer t;
     t.start();
     while (t.elapsed() < timeoutMs) {
@@ -98,7 +98,7 @@ bool HaproxyProcess::waitSettled(int timeoutMs) const {
             const QList<QByteArray> words = line.simplified().split(' ');
             if (words.size() > 2 && words[1] == "master") masterReloads = words[2].toInt();
         }
-        if (masterReloads == reloads_ && !oldWorkers) return true;
+        if (masterReloads == reloads_ && (!noOldWorkers || !oldWorkers)) return true;
         QThread::msleep(20);
     }
     return false;

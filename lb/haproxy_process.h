@@ -36,9 +36,10 @@ public:
     bool running() const;
     qint64 masterPid() const;
     int reloads() const { return reloads_; }
-    // Waits until the master has finished the last reload and no old worker
-    // is left (asked over the master CLI socket, `show proc`). False on timeout.
-    bool waitSettled(int timeoutMs = 5000) const;
+    // Waits until the master has finished the last reload (asked over the
+    // master CLI socket, `show proc`) and, with `noOldWorkers`, until every
+    // old worker has finished its connections and left. False on timeout.
+    bool waitSettled(int timeoutMs = 5000, bool noOldWorkers = true) const;
     // The master CLI's answer to one command ("" when it cannot be reached).
     QByteArray masterCommand(const QByteArray& command) const;
     void stop();
