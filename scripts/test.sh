@@ -12,7 +12,7 @@ scripts/install-deps.sh
 
 echo "== sanitizer build (ASan+UBSan): the core's tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-  -DKONTENA_SANITIZE=ON -DKONTENA_WERROR=ON -DKONTENA_ONLY="scheduler;vault;tests" >/dev/null
+  -DKONTENA_SANITIZE=ON -DKONTENA_WERROR=ON -DKONTENA_ONLY="scheduler;vault;observability;tests" >/dev/null
 cmake --build build-asan -j "$jobs"
 ctest --test-dir build-asan -L core -j "$jobs" --output-on-failure
 
