@@ -115,6 +115,12 @@ Result<Command> parseExplore(const ArgList& a) {
             auto n = number(name, value, 0);
             if (!n) return n.error();
             o.fromSeed = n.value();
+        } else if (name == "report" || name == "timeline") {
+            RunOptions files;   // the same checks as run's
+            auto known = runOption(files, name, value);
+            if (!known) return known.error();
+            o.report = files.report ? files.report : o.report;
+            o.timeline = files.timeline ? files.timeline : o.timeline;
         } else {
             return Error{"explore: unknown option --" + name};
         }
@@ -193,7 +199,7 @@ std::string usageText() {
     return "usage:\n"
            "  kontena-sim run FILE... [--seed N] [--report FILE.json] [--timeline FILE.svg|FILE.png] [--quiet]\n"
            "  kontena-sim check FILE...     validate only\n"
-           "  kontena-sim explore FILE --seeds N [--from-seed K]\n"
+           "  kontena-sim explore FILE --seeds N [--from-seed K] [--report FILE.json] [--timeline FILE.svg|FILE.png]\n"
            "  kontena-sim what-if GRID.json|- --offline N[,N] [--unresponsive N[,N]] [--drain N[,N]]\n"
            "              [--for DURATION] [--settle DURATION] [--observe DURATION] [--write FILE.yaml]\n"
            "              [--seed N] [--report FILE.json] [--timeline FILE.svg|FILE.png] [--quiet]\n"

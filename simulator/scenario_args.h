@@ -29,11 +29,14 @@ struct RunOptions {
     bool quiet = false;
 };
 
-// kontena-sim explore FILE --seeds N [--from-seed K]
+// kontena-sim explore FILE --seeds N [--from-seed K] [--report FILE.json] [--timeline FILE.svg|FILE.png]
 struct ExploreOptions {
     std::string file;
     std::uint64_t seeds = 0;             // >= 1
     std::uint64_t fromSeed = 1;          // seeds K .. K+N-1
+    // Written for each failing seed ("seed-N." before the name when several fail).
+    std::optional<std::string> report;
+    std::optional<std::string> timeline;
 };
 
 // kontena-sim what-if GRID.json|- [--offline N,N] [--unresponsive N,N] [--drain N,N]

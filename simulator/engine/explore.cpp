@@ -92,7 +92,7 @@ std::vector<Event> randomFaults(const Scenario& sc, Rng& rng, const std::vector<
 
 }  // namespace
 
-ExploreResult exploreSeed(const Scenario& original, std::uint64_t seed, bool memoise, bool standingKeepalive) {
+ExploreResult exploreSeed(const Scenario& original, std::uint64_t seed, bool memoise, bool standingKeepalive, bool recordSpans) {
     Scenario sc = original;
     sc.expect.clear();
     Rng rng(seed);
@@ -101,6 +101,7 @@ ExploreResult exploreSeed(const Scenario& original, std::uint64_t seed, bool mem
     o.seed = seed;
     o.memoise = memoise;
     o.standingKeepalive = standingKeepalive;
+    o.recordSpans = recordSpans;
     o.extraEvents = randomFaults(original, rng, services);
     // Removed nodes cannot come back; drop reconnects of nodes the scenario removes.
     std::set<std::string> removed;
@@ -153,9 +154,12 @@ ExploreResult exploreSeed(const Scenario& original, std::uint64_t seed, bool mem
         final = st;
         finalRunning = running;
     };
-    const RunReport report = runScenario(sc, o);
+    RunReport report = runScenario(sc, o);
     result.timeline = report.timeline;
-    if (!result.ok) return result;
+    if (!result.ok) {
+        result.report = std::move(report);
+        return result;
+    }
     // Liveness: every running stateless ha/random service whose last deploy succeeded is complete.
     for (const auto& [key, svc] : final.services) {
         if (svc.state != ServiceState::Running || svc.spec.stateful || svc.spec.strategy == Strategy::Daemon) continue;
@@ -170,6 +174,7 @@ ExploreResult exploreSeed(const Scenario& original, std::uint64_t seed, bool mem
             fail(sc.until.value(), "after healing, " + key + " runs " + std::to_string(running) + " of " + std::to_string(svc.spec.instances) + " instances");
         }
     }
+    if (!result.ok) result.report = std::move(report);
     return result;
 }
 

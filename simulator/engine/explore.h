@@ -6,6 +6,7 @@
 // phase, then a liveness phase).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "simulator/engine/engine.h"
@@ -18,10 +19,13 @@ struct ExploreResult {
     std::string violation;   // the first broken invariant, with its time
     Instant at;              // when it broke
     std::vector<TimelineEntry> timeline;   // what the platform did, up to the end of the run
+    std::optional<RunReport> report;       // the whole run, kept only when the seed fails
 };
 
 // `memoise`: the core's memoised re-scheduler checks (tests compare on and off).
 // `standingKeepalive`: see EngineOptions (tests compare on and off).
-ExploreResult exploreSeed(const Scenario& scenario, std::uint64_t seed, bool memoise = true, bool standingKeepalive = true);
+// `recordSpans`: record the spans a timeline picture needs (EngineOptions).
+ExploreResult exploreSeed(const Scenario& scenario, std::uint64_t seed, bool memoise = true, bool standingKeepalive = true,
+                          bool recordSpans = false);
 
 }  // namespace kontena::sim

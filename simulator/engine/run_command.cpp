@@ -25,6 +25,34 @@ bool writeFile(const std::string& path, const std::string& text) {
     return static_cast<bool>(f);
 }
 
+// Writes the JSON report and/or the timeline picture (SVG or PNG by the
+// extension); false after printing why on stderr.
+bool writeOutputs(const RunReport& report, const std::optional<std::string>& reportPath, const std::optional<std::string>& timelinePath) {
+    if (reportPath && !writeFile(*reportPath, reportJson(report))) {
+        std::cerr << "cannot write report " << *reportPath << "\n";
+        return false;
+    }
+    if (!timelinePath) return true;
+    const std::string& path = *timelinePath;
+    const std::string svg = renderTimelineSvg(report);
+    const bool png = path.size() > 4 && path.compare(path.size() - 4, 4, ".png") == 0;
+    if (png) {
+        const std::string error = writeTimelinePng(svg, path);
+        if (error.empty()) return true;
+        std::cerr << "cannot write timeline " << path << ": " << error << "\n";
+        return false;
+    }
+    if (writeFile(path, svg)) return true;
+    std::cerr << "cannot write timeline " << path << "\n";
+    return false;
+}
+
+std::optional<std::string> prefixed(const std::optional<std::string>& path, const std::string& prefix) {
+    if (!path) return std::nullopt;
+    const std::filesystem::path p(*path);
+    return (p.parent_path() / (prefix + p.filename().string())).string();
+}
+
 }  // namespace
 
 int runCommand(const RunOptions& options) {
@@ -73,30 +101,8 @@ int runCommand(const RunOptions& options) {
                 if (line.rfind(sc.file.string() + ": check", 0) == 0) std::cout << line << "\n";
             }
         }
-        if (options.report) {
-            std::string path = *options.report;
-            if (many) path = sc.name + "." + path;
-            if (!writeFile(path, reportJson(report))) {
-                std::cerr << "cannot write report " << path << "\n";
-                return 2;
-            }
-        }
-        if (options.timeline) {
-            std::string path = *options.timeline;
-            if (many) path = sc.name + "." + path;
-            const std::string svg = renderTimelineSvg(report);
-            const bool png = path.size() > 4 && path.compare(path.size() - 4, 4, ".png") == 0;
-            if (png) {
-                const std::string error = writeTimelinePng(svg, path);
-                if (!error.empty()) {
-                    std::cerr << "cannot write timeline " << path << ": " << error << "\n";
-                    return 2;
-                }
-            } else if (!writeFile(path, svg)) {
-                std::cerr << "cannot write timeline " << path << "\n";
-                return 2;
-            }
-        }
+        const std::string prefix = many ? sc.name + "." : "";
+        if (!writeOutputs(report, prefixed(options.report, prefix), prefixed(options.timeline, prefix))) return 2;
     }
     return allPassed ? 0 : 1;
 }
@@ -111,7 +117,7 @@ int exploreCommand(const ExploreOptions& options) {
     int failures = 0;
     for (std::uint64_t k = 0; k < options.seeds; ++k) {
         const std::uint64_t seed = options.fromSeed + k;
-        const ExploreResult r = exploreSeed(loaded.value(), seed);
+        const ExploreResult r = exploreSeed(loaded.value(), seed, true, true, options.timeline.has_value());
         if (tty) std::fprintf(stderr, "\rexplore %s: seed %llu (%llu of %llu), %d failing", options.file.c_str(),
                               static_cast<unsigned long long>(seed), static_cast<unsigned long long>(k + 1),
                               static_cast<unsigned long long>(options.seeds), failures);
@@ -120,6 +126,13 @@ int exploreCommand(const ExploreOptions& options) {
         if (tty) std::fprintf(stderr, "\n");
         std::cout << options.file << ": seed " << seed << ": " << r.violation << "\n"
                   << "  reproduce: kontena-sim explore " << options.file << " --seeds 1 --from-seed " << seed << "\n";
+        if (r.report && (options.report || options.timeline)) {
+            const std::string prefix = options.seeds == 1 ? "" : "seed-" + std::to_string(seed) + ".";
+            const auto reportPath = prefixed(options.report, prefix), timelinePath = prefixed(options.timeline, prefix);
+            if (!writeOutputs(*r.report, reportPath, timelinePath)) return 2;
+            if (reportPath) std::cout << "  report: " << *reportPath << "\n";
+            if (timelinePath) std::cout << "  timeline: " << *timelinePath << "\n";
+        }
         if (options.seeds == 1) {
             std::cout << "  timeline up to the violation:\n";
             for (const auto& t : r.timeline) {

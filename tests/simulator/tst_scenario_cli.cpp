@@ -73,6 +73,11 @@ private slots:
         QCOMPARE(o.seeds, std::uint64_t(1000));
         QCOMPARE(o.fromSeed, std::uint64_t(50));
         QCOMPARE(std::get<ExploreOptions>(parse({"explore", "a.yaml", "--seeds", "3"}).value()).fromSeed, std::uint64_t(1));
+        QVERIFY(!o.report && !o.timeline);
+        const auto files = parse({"explore", "a.yaml", "--seeds", "3", "--report", "r.json", "--timeline=t.png"});
+        QVERIFY(files.ok());
+        QCOMPARE(*std::get<ExploreOptions>(files.value()).report, std::string("r.json"));
+        QCOMPARE(*std::get<ExploreOptions>(files.value()).timeline, std::string("t.png"));
     }
 
     void parseHelp() {
@@ -107,6 +112,9 @@ private slots:
         QTest::newRow("explore zero seeds") << QStringList{QStringLiteral("explore"), QStringLiteral("a"),
                                                            QStringLiteral("--seeds=0")}
                                             << QStringLiteral("out of range");
+        QTest::newRow("explore timeline format") << QStringList{QStringLiteral("explore"), QStringLiteral("a"), QStringLiteral("--seeds=2"),
+                                                                QStringLiteral("--timeline=t.pdf")}
+                                                 << QStringLiteral(".svg or .png");
         QTest::newRow("explore two files") << QStringList{QStringLiteral("explore"), QStringLiteral("a"), QStringLiteral("b"),
                                                           QStringLiteral("--seeds=2")}
                                            << QStringLiteral("exactly one");
