@@ -1,0 +1,176 @@
+#include "master/log_store.h"
+
+#include <QDir>
+#include <QFile>
+
+#include <sqlite3.h>
+
+#include <algorithm>
+
+namespace kontena::master {
+
+namespace {
+
+constexpr const char* kSchema[] = {
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "CREATE TABLE IF NOT EXISTS log_lines (id INTEGER PRIMARY KEY AUTOINCREMENT, grid TEXT NOT NULL, stack TEXT NOT NULL,"
+    " service TEXT NOT NULL, instance INTEGER NOT NULL, node TEXT NOT NULL, stream TEXT NOT NULL, at_ms INTEGER NOT NULL,"
+    " line TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS log_lines_service ON log_lines(grid, stack, service, instance, id)",
+    "CREATE INDEX IF NOT EXISTS log_lines_grid ON log_lines(grid, id)",
+    "CREATE INDEX IF NOT EXISTS log_lines_at ON log_lines(grid, at_ms)",
+};
+
+// A statement that finalizes itself.
+struct Stmt {
+    sqlite3_stmt* s = nullptr;
+    ~Stmt() { sqlite3_finalize(s); }
+};
+
+void bindText(sqlite3_stmt* s, int i, const QString& v) {
+    const QByteArray u = v.toUtf8();
+    sqlite3_bind_text(s, i, u.constData(), static_cast<int>(u.size()), SQLITE_TRANSIENT);
+}
+
+QString textOf(sqlite3_stmt* s, int col) {
+    return QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(s, col)), sqlite3_column_bytes(s, col));
+}
+
+// WHERE clause for a query's filters; `bind` then fills the values in order from index 1.
+QString whereOf(const LogQuery& q) {
+    QString w = QStringLiteral("grid = ?");
+    if (q.stack) w += QStringLiteral(" AND stack = ?");
+    if (q.service) w += QStringLiteral(" AND service = ?");
+    if (q.instance) w += QStringLiteral(" AND instance = ?");
+    if (q.sinceMs) w += QStringLiteral(" AND at_ms >= ?");
+    if (q.afterId) w += QStringLiteral(" AND id > ?");
+    return w;
+}
+
+int bindFilters(sqlite3_stmt* s, const LogQuery& q) {
+    int i = 1;
+    bindText(s, i++, q.grid);
+    if (q.stack) bindText(s, i++, *q.stack);
+    if (q.service) bindText(s, i++, *q.service);
+    if (q.instance) sqlite3_bind_int(s, i++, *q.instance);
+    if (q.sinceMs) sqlite3_bind_int64(s, i++, *q.sinceMs);
+    if (q.afterId) sqlite3_bind_int64(s, i++, *q.afterId);
+    return i;
+}
+
+LogLine lineOf(sqlite3_stmt* s) {
+    LogLine l;
+    l.id = sqlite3_column_int64(s, 0);
+    l.grid = textOf(s, 1);
+    l.stack = textOf(s, 2);
+    l.service = textOf(s, 3);
+    l.instance = sqlite3_column_int(s, 4);
+    l.node = textOf(s, 5);
+    l.stream = textOf(s, 6);
+    l.atMs = sqlite3_column_int64(s, 7);
+    l.text = textOf(s, 8);
+    return l;
+}
+
+}  // namespace
+
+LogStore::LogStore() = default;
+
+LogStore::~LogStore() {
+    sqlite3_finalize(insert_);
+    sqlite3_close(db_);
+}
+
+bool LogStore::exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) == SQLITE_OK) return true;
+    lastError_ = QString::fromUtf8(err ? err : sqlite3_errmsg(db_));
+    sqlite3_free(err);
+    return false;
+}
+
+bool LogStore::open(const QString& dir, QString* error) {
+    QDir().mkpath(dir);
+    const QByteArray path = QFile::encodeName(dir + QStringLiteral("/logs.db"));
+    bool ok = sqlite3_open(path.constData(), &db_) == SQLITE_OK;
+    for (const char* sql : kSchema) ok = ok && exec(sql);
+    ok = ok && sqlite3_prepare_v2(db_, "INSERT INTO log_lines (grid, stack, service, instance, node, stream, at_ms, line) "
+                                       "VALUES (?,?,?,?,?,?,?,?)",
+                                  -1, &insert_, nullptr) == SQLITE_OK;
+    if (!ok) *error = lastError_.isEmpty() ? QString::fromUtf8(sqlite3_errmsg(db_)) : lastError_;
+    return ok;
+}
+
+bool LogStore::append(std::vector<LogLine>& lines) {
+    if (!exec("BEGIN")) return false;
+    for (auto& l : lines) {
+        sqlite3_reset(insert_);
+        bindText(insert_, 1, l.grid);
+        bindText(insert_, 2, l.stack);
+        bindText(insert_, 3, l.service);
+        sqlite3_bind_int(insert_, 4, l.instance);
+        bindText(insert_, 5, l.node);
+        bindText(insert_, 6, l.stream);
+        sqlite3_bind_int64(insert_, 7, l.atMs);
+        bindText(insert_, 8, l.text);
+        if (sqlite3_step(insert_) != SQLITE_DONE) {
+            lastError_ = QString::fromUtf8(sqlite3_errmsg(db_));
+            exec("ROLLBACK");
+            return false;
+        }
+        l.id = sqlite3_last_insert_rowid(db_);
+    }
+    return exec("COMMIT");
+}
+
+std::vector<LogLine> LogStore::query(const LogQuery& q) const {
+    const QByteArray sql = (QStringLiteral("SELECT id, grid, stack, service, instance, node, stream, at_ms, line FROM log_lines WHERE ") +
+                            whereOf(q) + QStringLiteral(" ORDER BY id DESC LIMIT ?"))
+                               .toUtf8();
+    Stmt st;
+    std::vector<LogLine> out;
+    if (sqlite3_prepare_v2(db_, sql.constData(), -1, &st.s, nullptr) != SQLITE_OK) {
+        lastError_ = QString::fromUtf8(sqlite3_errmsg(db_));
+        return out;
+    }
+    sqlite3_bind_int(st.s, bindFilters(st.s, q), std::clamp(q.limit, 1, 100000));
+    while (sqlite3_step(st.s) == SQLITE_ROW) out.push_back(lineOf(st.s));
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+std::int64_t LogStore::count(const QString& grid) const {
+    Stmt st;
+    if (sqlite3_prepare_v2(db_, "SELECT COUNT(*) FROM log_lines WHERE grid = ?", -1, &st.s, nullptr) != SQLITE_OK) return -1;
+    bindText(st.s, 1, grid);
+    return sqlite3_step(st.s) == SQLITE_ROW ? sqlite3_column_int64(st.s, 0) : -1;
+}
+
+std::int64_t LogStore::enforce(const LogRetention& r, qint64 nowMs) {
+    std::int64_t dropped = 0;
+    Stmt old;
+    if (sqlite3_prepare_v2(db_, "DELETE FROM log_lines WHERE at_ms < ?", -1, &old.s, nullptr) == SQLITE_OK) {
+        sqlite3_bind_int64(old.s, 1, nowMs - r.maxAgeMs);
+        if (sqlite3_step(old.s) == SQLITE_DONE) dropped += sqlite3_changes(db_);
+    }
+    std::vector<QString> grids;
+    Stmt names;
+    if (sqlite3_prepare_v2(db_, "SELECT DISTINCT grid FROM log_lines", -1, &names.s, nullptr) == SQLITE_OK) {
+        while (sqlite3_step(names.s) == SQLITE_ROW) grids.push_back(textOf(names.s, 0));
+    }
+    for (const QString& g : grids) {
+        Stmt trim;
+        if (sqlite3_prepare_v2(db_, "DELETE FROM log_lines WHERE grid = ?1 AND id <= (SELECT id FROM log_lines WHERE grid = ?1 "
+                                    "ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+                               -1, &trim.s, nullptr) != SQLITE_OK) {
+            continue;
+        }
+        bindText(trim.s, 1, g);
+        sqlite3_bind_int64(trim.s, 2, r.maxLinesPerGrid);
+        if (sqlite3_step(trim.s) == SQLITE_DONE) dropped += sqlite3_changes(db_);
+    }
+    return dropped;
+}
+
+}  // namespace kontena::master
