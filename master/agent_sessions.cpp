@@ -65,12 +65,6 @@ const QHash<QString, AgentSessions::Handler>& AgentSessions::methods() {
     return table;
 }
 
-QStringList AgentSessions::methodNames() {
-    QStringList out = methods().keys();
-    out.sort();
-    return out;
-}
-
 // ------------------------------------------------------------ connections
 
 void AgentSessions::attach(QWebSocket* socket, const protocol::Handshake& hs) {

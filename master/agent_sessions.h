@@ -37,16 +37,12 @@ public:
     // closes it at once when the agent's version is incompatible or another
     // connected agent already uses the node name.
     void attach(QWebSocket* socket, const protocol::Handshake& hs);
-    int count() const { return static_cast<int>(sessions_.size()); }
     // The version the newest agent of `node` announced; empty when none is connected.
     QString agentVersion(const std::string& node) const;
 
     // Carries out one of the core's commands on the node's newest session
     // (a ping only on the connection it names). No session: nothing happens.
     void carryOut(const Command& c);
-
-    // The agent RPC methods served, by name (protocol/messages.h).
-    static QStringList methodNames();
 
 private:
     struct Session;

@@ -78,7 +78,6 @@ public:
     const GridLogs& logs() const { return logs_; }
     GridLogs& logs() { return logs_; }
     QJsonValue volumeCreatedAt(const std::string& volume) const { return volumeCreated_.value(QString::fromStdString(volume)); }
-    const QHash<QString, QJsonValue>& volumeDates() const { return volumeCreated_; }
 
     // New grid settings (API.md's settings object, plus "default_affinity");
     // absent fields keep their value. Saves.

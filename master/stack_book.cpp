@@ -54,8 +54,6 @@ bool StackBook::setDeployPending(const QString& stack, bool pending) {
     return true;
 }
 
-QString StackBook::source(const QString& stack) const { return docs_.value(stack).value(QStringLiteral("source")).toString(); }
-
 QString StackBook::parent(const QString& stack) const { return docs_.value(stack).value(QStringLiteral("parent")).toString(); }
 
 QStringList StackBook::children(const QString& stack) const {

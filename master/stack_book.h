@@ -30,8 +30,6 @@ public:
     // True when that changed (the grid then has something new to save).
     bool setDeployPending(const QString& stack, bool pending);
 
-    bool contains(const QString& stack) const { return docs_.contains(stack); }
-    QString source(const QString& stack) const;
     QString parent(const QString& stack) const;
     QStringList children(const QString& stack) const;       // stacks whose parent is `stack`, sorted
     QStringList pendingDeploys() const;                     // stacks whose deploy a restart must start again
