@@ -1,40 +1,46 @@
 #pragma once
 // One grid, live: the core's ClusterState and Controller driven by a real
-// clock. The runtime turns agent frames, API calls and QTimers into core
-// events, commits the decisions, persists what changed and carries out the
-// commands (ping, notify, close, restart). All scheduling, grace and
-// failure logic is the core's (scheduler/controller.h): none lives here.
+// clock. The runtime turns agent frames (through AgentSessions), API calls
+// and QTimers into core events, commits the decisions, keeps the grid's
+// bookkeeping beside the core (stack documents, logs, volume dates),
+// persists what changed and hands the commands to the agents. All
+// scheduling, grace and failure logic is the core's (scheduler/controller.h).
+//
+//   API handler ──apply()──▶ GridRuntime ──decide/commit──▶ Controller
+//   AgentSessions ─deliver()─▶    │  ◀── QTimer (TimerFired)
+//                                  ├── commands ──▶ AgentSessions ──▶ agents
+//                                  └── save() ──▶ Store (grid_persistence.h)
 
 #include <QHash>
-#include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
-#include <QPointer>
 #include <QTimer>
 #include <QWebSocket>
 
-#include <deque>
-#include <utility>
-#include <vector>
 #include <memory>
 #include <optional>
 
+#include "master/grid_logs.h"
+#include "master/stack_book.h"
 #include "protocol/handshake.h"
 #include "scheduler/controller.h"
 
 namespace kontena::master {
 
+class AgentSessions;
 class Store;
 
 struct ApplyResult {
     std::optional<Refusal> refused;   // why, with the platform's message
-    Decision decision;
+    Decision decision;                // also says which deploys the event started
 };
 
 class GridRuntime : public QObject {
     Q_OBJECT
 public:
-    // A new grid (`doc` from POST /v1/grids) or one loaded from the store.
+    // A new grid (`doc` from POST /v1/grids) or one loaded from the store
+    // (grid_persistence.h). Arms the core's startup timers and starts again
+    // the stack deploys a restart cut short.
     GridRuntime(Store& store, const QJsonObject& doc, QObject* parent = nullptr);
     ~GridRuntime() override;
 
@@ -42,6 +48,7 @@ public:
     const ClusterState& state() const { return ctl_->state(); }
     QString token() const { return token_; }   // the grid token (agents only)
     qint64 createdAt() const { return createdAt_; }
+    Instant now() const;
 
     // Persists everything now (acknowledged API changes call this before
     // answering). False if the store failed.
@@ -50,49 +57,41 @@ public:
     // ---- agents
     // A WebSocket whose handshake named this grid's token. Takes ownership.
     void attachAgent(QWebSocket* socket, const protocol::Handshake& hs);
-    int connectedAgents() const;
+    const AgentSessions& agents() const { return *agents_; }
 
-    // ---- API operations: deliver one core event now.
+    // ---- the core
+    // An API call: delivers `e` now and saves before returning.
     ApplyResult apply(const Event& e);
-    // Installs/upgrades a stack from rendered stack-file text.
-    // `diagnostics` gets file:line:column messages when the file is invalid.
+    // An agent's or a timer's event: delivers `e` now; the change is saved
+    // within 200 ms (keepalive-only changes with the next save).
+    ApplyResult deliver(const Event& e);
+
+    // Installs/upgrades stack `stack` from rendered stack-file text, child
+    // stacks first, stopping at the first refusal (stacks/apply.h), and
+    // saves. An invalid file refuses with RefusalKind::Invalid and puts its
+    // file:line:column messages in `diagnostics`.
     ApplyResult applyStack(const QString& stack, const QString& source, const QJsonObject& variables, bool deploy,
                            QString* diagnostics);
-    std::optional<QString> stackSource(const QString& stack) const;
-    QString stackParent(const QString& stack) const;
-    qint64 stackCreatedAt(const QString& stack) const;
+    const StackBook& stacks() const { return stacks_; }
 
-    // ---- read models for the API (shapes of master/API.md)
-    QJsonObject gridJson() const;
-    QJsonObject nodeJson(const Node& n) const;
-    QJsonObject serviceJson(const Service& s) const;
-    QJsonObject stackJson(const QString& stack) const;
-    QJsonArray instancesJson(const QString& serviceKey) const;
-    QJsonObject deployJson(const ServiceDeploy& d) const;
-    QJsonObject volumeJson(const Volume& v) const;
-    QJsonArray eventLogs(int limit) const;
-    QJsonArray containerLogs(const QString& serviceKey, int limit) const;
+    // ---- bookkeeping beside the core
+    const GridLogs& logs() const { return logs_; }
+    GridLogs& logs() { return logs_; }
+    QJsonValue volumeCreatedAt(const std::string& volume) const { return volumeCreated_.value(QString::fromStdString(volume)); }
 
+    // New grid settings (API.md's settings object, plus "default_affinity");
+    // absent fields keep their value. Saves.
     void setSettings(const QJsonObject& settings);
-    static QJsonObject settingsJson(const GridSettings& s);
 
 signals:
     void changed();
 
 private:
-    struct Session;
-    void deliverTimer(const Timer& t);
-    ApplyResult deliver(const Event& e);
-    void execute(const Command& c);
     void arm(const Timer& t);
-    void onFrame(Session* s, const QString& text);
-    void onClosed(Session* s);
-    void send(Session* s, const QByteArray& frame);
-    Session* sessionOf(const std::string& node, std::optional<Instant> connectedAt = std::nullopt) const;
-    QJsonObject snapshot() const;
-    void restore(const QJsonObject& doc);
+    void execute(const Command& c);
+    void note(const Decision& d);
+    void noteStackDeploys(const Decision& d);
     void scheduleSave();
-    Instant now() const;
 
     Store& store_;
     QString name_;
@@ -100,12 +99,10 @@ private:
     qint64 createdAt_ = 0;
     std::unique_ptr<Controller> ctl_;
     std::uint64_t rngState_ = 0;
-    QList<Session*> sessions_;
-    QHash<QString, QJsonObject> stackDocs_;   // name -> {source, parent, created_at, variables}
-    QHash<QString, QJsonValue> volumeCreated_;   // volume name -> created_at
-    std::deque<LogEntry> log_;                // newest last, bounded
-    std::deque<QJsonObject> containerLogs_;   // newest last, bounded
-    qint64 nextLogId_ = 1;
+    AgentSessions* agents_ = nullptr;           // a child QObject
+    StackBook stacks_;
+    QHash<QString, QJsonValue> volumeCreated_;  // volume name -> created_at
+    GridLogs logs_;
     QTimer saveTimer_;
     bool dirty_ = false;
 };

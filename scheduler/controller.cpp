@@ -229,7 +229,11 @@ void Draft::refuse(RefusalKind kind, const std::string& message) {
 }
 
 void Draft::finish() {
-    if (out_.refused) return;   // a refused event changes nothing
+    if (out_.refused) {   // a refused event changes nothing
+        out_.startedDeploy.reset();
+        out_.startedStackDeploy.reset();
+        return;
+    }
     for (auto& [name, n] : nodes_) {
         if (n) out_.changes.push_back(mut::PutNode{std::move(*n)});
         else out_.changes.push_back(mut::DropNode{name});
@@ -330,6 +334,10 @@ Decision Controller::decide(const Event& event, const Context& ctx) const {
                    [&](const ev::TimerFired& e) { dispatchTimer(d, e.timer); },
                    [&](const ev::VolumeCreate& e) { onVolumeCreate(d, e); },
                    [&](const ev::VolumeRemove& e) { onVolumeRemove(d, e); },
+                   [&](const ev::StackStop& e) { onStackStop(d, e); },
+                   [&](const ev::StackStart& e) { onStackStart(d, e); },
+                   [&](const ev::StackRestart& e) { onStackRestart(d, e); },
+                   [&](const ev::GridRemove& e) { onGridRemove(d, e); },
                },
                event);
     d.finish();

@@ -109,13 +109,21 @@ struct EtcdMember { std::string node; bool healthy = true; };
 // not listed form one more group. Empty: everything reaches everything.
 struct Partition { std::vector<std::vector<std::string>> groups; };
 struct TimerFired { Timer timer; };
+// A whole stack's services stopped, started or restarted in one decision
+// (refused as a whole: NotFound when the stack does not exist).
+struct StackStop { std::string stack; };
+struct StackStart { std::string stack; };
+struct StackRestart { std::string stack; };
+// The user removes the grid itself: refused (Conflict) while any node is
+// online; accepted, it changes nothing and the driver forgets the grid.
+struct GridRemove {};
 }  // namespace ev
 
 using Event = std::variant<ev::NodeConnect, ev::NodeClosed, ev::PingAnswered, ev::PingMissed, ev::NodeRemove, ev::NodeAvailability,
                            ev::NodeLabels, ev::StackApply, ev::StackDeploy, ev::StackRemove, ev::ServiceScale,
                            ev::ServiceDeploy, ev::ServiceStop, ev::ServiceStart, ev::ServiceRestart, ev::InstanceReport,
                            ev::InstanceHealth, ev::EtcdMember, ev::Partition, ev::TimerFired, ev::VolumeCreate,
-                           ev::VolumeRemove>;
+                           ev::VolumeRemove, ev::StackStop, ev::StackStart, ev::StackRestart, ev::GridRemove>;
 
 // ---------------------------------------------------------------- commands
 
@@ -191,6 +199,10 @@ struct Decision {
     std::vector<Timer> timers;
     std::vector<PlacementFailure> failures;
     std::vector<LogEntry> log;
+    // The last service deploy and stack deploy this decision created (none
+    // when refused): what the API answers a deploy, scale or stack request with.
+    std::optional<std::int64_t> startedDeploy;
+    std::optional<std::int64_t> startedStackDeploy;
 };
 
 // The grid's state plus the derived placement index, kept in step by commit().

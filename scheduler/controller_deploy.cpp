@@ -95,6 +95,7 @@ void createStackDeploy(Draft& d, const std::string& stack) {
     sd.order = stackDeployOrder(d, stack, seen);
     d.log("stack_deploy_started", stack, "deploying stack " + stack);
     startNextStackService(d, sd);
+    d.started(sd);
     d.putStackDeploy(sd);
 }
 
@@ -123,6 +124,7 @@ std::int64_t createDeploy(Draft& d, const std::string& service, const std::strin
     dep.reason = reason;
     dep.stackDeploy = stackDeploy;
     dep.force = force;
+    d.started(dep);
     d.putDeploy(dep);
     d.timer(stepTimer(service, dep.id, d.now()));
     return dep.id;

@@ -84,6 +84,9 @@ public:
     void refuse(RefusalKind kind, const std::string& message);
     void failure(PlacementFailure f) { out_.failures.push_back(std::move(f)); }
     bool refused() const { return out_.refused.has_value(); }
+    // Records a deploy this decision created (Decision::startedDeploy / startedStackDeploy).
+    void started(const ServiceDeploy& dep) { out_.startedDeploy = dep.id; }
+    void started(const StackDeployRecord& sd) { out_.startedStackDeploy = sd.id; }
 
     // Emits every change into the decision, in a deterministic order.
     void finish();
@@ -131,6 +134,11 @@ void onServiceDeploy(Draft& d, const ev::ServiceDeploy& e);
 void onServiceStop(Draft& d, const ev::ServiceStop& e);
 void onServiceStart(Draft& d, const ev::ServiceStart& e);
 void onServiceRestart(Draft& d, const ev::ServiceRestart& e);
+// Stack- and grid-wide user actions (controller_grid.cpp).
+void onStackStop(Draft& d, const ev::StackStop& e);
+void onStackStart(Draft& d, const ev::StackStart& e);
+void onStackRestart(Draft& d, const ev::StackRestart& e);
+void onGridRemove(Draft& d, const ev::GridRemove& e);
 void onInstanceReport(Draft& d, const ev::InstanceReport& e);
 void onInstanceHealth(Draft& d, const ev::InstanceHealth& e);
 void onDeployStep(Draft& d, const Timer& t);

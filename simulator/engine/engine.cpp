@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "simulator/engine/engine_internal.h"
+#include "stacks/apply.h"
 #include "stacks/loader.h"
 #include "stacks/sources.h"
 
@@ -360,24 +361,8 @@ std::optional<std::string> World::loadAndApplyStack(const std::string& stack, co
     if (const auto* f = std::get_if<StackFile>(&source)) loaded = stacks::loadStackFile(f->path.string(), opt);
     else loaded = stacks::loadStackText(std::get<StackInline>(source).yaml, sc_.file.string() + " (stack " + stack + ")", opt);
     if (!loaded.ok()) return "stack " + stack + " does not validate: " + loaded.diagnostics.format();
-    std::optional<std::string> refusal;
-    std::function<void(const stacks::Stack&, bool)> apply = [&](const stacks::Stack& s, bool deploy) {
-        ev::StackApply e;
-        e.stack = s.name;
-        e.deploy = deploy;
-        for (const auto& child : s.dependencies) {
-            apply(child, false);
-            e.dependsOn.push_back(child.name);
-        }
-        for (const auto& svc : s.services) {
-            ServiceSpec spec = svc.spec;
-            spec.stack = s.name;
-            e.services.push_back(spec);
-        }
-        auto r = deliver(e);
-        if (r && !refusal) refusal = r;
-    };
-    apply(*loaded.stack, true);
+    // The master's path too (stacks/apply.h): children first, stop at the first refusal.
+    const auto refusal = stacks::applyStackTree(*loaded.stack, true, [&](const stacks::StackApplyStep& step) { return deliver(step.event); });
     if (!refusal) appliedStacks_.insert(stack);
     return refusal;
 }

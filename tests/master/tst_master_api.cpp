@@ -154,6 +154,29 @@ private slots:
         QCOMPARE(state.object().value(QStringLiteral("stacks")).toArray().first().toObject().value(QStringLiteral("source")).toString(), QString::fromLatin1(kStack));
     }
 
+    // Stack-wide actions are the core's (one decision for every service);
+    // refusals come back with the status of their kind.
+    void stackActionsAndRefusals() {
+        client::ApiClient admin(url_, adminToken_);
+        auto stop = admin.post(QStringLiteral("/v1/stacks/prod/web/stop"));
+        QVERIFY2(stop.ok(), qPrintable(stop.error ? stop.error->message : QString()));
+        QCOMPARE(stop.object().value(QStringLiteral("stack_id")).toString(), QStringLiteral("prod/web"));
+        QVERIFY(!stop.object().contains(QStringLiteral("id")));   // no deploy started
+        QCOMPARE(admin.get(QStringLiteral("/v1/services/prod/web/app")).object().value(QStringLiteral("state")).toString(), QStringLiteral("stopped"));
+        QCOMPARE(admin.get(QStringLiteral("/v1/stacks/prod/web")).object().value(QStringLiteral("state")).toString(), QStringLiteral("stopped"));
+        QVERIFY(admin.post(QStringLiteral("/v1/stacks/prod/web/start")).ok());
+        QCOMPARE(admin.get(QStringLiteral("/v1/services/prod/web/app")).object().value(QStringLiteral("state")).toString(), QStringLiteral("running"));
+        QCOMPARE(admin.post(QStringLiteral("/v1/stacks/prod/nope/stop")).error->status, 404);
+        QCOMPARE(admin.post(QStringLiteral("/v1/stacks/prod/nope/deploy")).error->status, 404);
+        QCOMPARE(admin.del(QStringLiteral("/v1/stacks/prod/nope")).error->status, 404);
+        QCOMPARE(admin.del(QStringLiteral("/v1/nodes/prod/nope")).error->status, 404);
+        QCOMPARE(admin.del(QStringLiteral("/v1/volumes/prod/nope")).error->status, 404);
+        // A grid without online nodes can be removed (the core's GridRemove).
+        QVERIFY(admin.post(QStringLiteral("/v1/grids"), QJsonObject{{QStringLiteral("name"), QStringLiteral("short-lived")}}).ok());
+        QVERIFY(admin.del(QStringLiteral("/v1/grids/short-lived")).ok());
+        QCOMPARE(admin.get(QStringLiteral("/v1/grids/short-lived")).error->status, 404);
+    }
+
     void badRequests() {
         client::ApiClient admin(url_, adminToken_);
         QCOMPARE(admin.get(QStringLiteral("/v1/nope")).error->status, 404);
@@ -161,6 +184,10 @@ private slots:
         QCOMPARE(admin.post(QStringLiteral("/v1/grids"), QJsonObject{{QStringLiteral("name"), QStringLiteral("Bad Name")}}).error->status, 422);
         QCOMPARE(admin.post(QStringLiteral("/v1/grids"), QJsonObject{{QStringLiteral("name"), QStringLiteral("x")}, {QStringLiteral("initial_size"), 9}}).error->status, 422);
         QCOMPARE(admin.del(QStringLiteral("/v1/ping")).error->status, 405);
+        QCOMPARE(admin.post(QStringLiteral("/v1/services/prod/web/app/scale"), QJsonObject{{QStringLiteral("instances"), 1e12}}).error->status, 422);
+        QCOMPARE(admin.post(QStringLiteral("/v1/services/prod/web/app/scale"), QJsonObject{{QStringLiteral("instances"), 1.5}}).error->status, 422);
+        QCOMPARE(admin.put(QStringLiteral("/v1/grids/prod"), QJsonObject{{QStringLiteral("settings"), 5}}).error.has_value(), false);
+        QCOMPARE(admin.post(QStringLiteral("/v1/volumes/prod"), QJsonObject{{QStringLiteral("name"), QStringLiteral("v")}, {QStringLiteral("scope"), QStringLiteral("x")}}).error->status, 422);
     }
 
     void auditLogHasNoSecrets() {
@@ -210,6 +237,32 @@ private slots:
         QVERIFY(found);
         QCOMPARE(ci.get(QStringLiteral("/v1/user")).error->status, 401);
         QCOMPARE(admin.post(QStringLiteral("/v1/user/access_tokens"), QJsonObject{{QStringLiteral("expires_in"), -5}}).error->status, 422);
+    }
+
+    // Every route, as the admin, with a body of the wrong types everywhere:
+    // an HTTP status and a JSON answer, never a crash (the master runs in
+    // this process). Runs last: it deletes what it can.
+    void zzEveryRouteSurvivesBadBodies() {
+        client::ApiClient admin(url_, adminToken_);
+        QVERIFY(admin.post(QStringLiteral("/v1/grids"), QJsonObject{{QStringLiteral("name"), QStringLiteral("junk")}}).ok());
+        const QJsonObject junk{{QStringLiteral("name"), 5}, {QStringLiteral("source"), QJsonArray{1}}, {QStringLiteral("instances"), QStringLiteral("x")},
+                               {QStringLiteral("labels"), 3}, {QStringLiteral("availability"), true}, {QStringLiteral("variables"), 7},
+                               {QStringLiteral("settings"), QJsonArray{}}, {QStringLiteral("scope"), 1}, {QStringLiteral("driver_opts"), 2},
+                               {QStringLiteral("email"), QJsonObject{}}, {QStringLiteral("role"), 9}, {QStringLiteral("expires_in"), QStringLiteral("soon")},
+                               {QStringLiteral("scopes"), 4}, {QStringLiteral("code"), 1}, {QStringLiteral("default_affinity"), 6}};
+        int answered = 0;
+        for (const Route& r : master_->routes()) {
+            QString path = concrete(r.pattern);
+            path.replace(QStringLiteral("/prod"), QStringLiteral("/junk"));
+            path.replace(QStringLiteral("/bob"), QStringLiteral("/nobody"));
+            path.replace(QStringLiteral("access_tokens/1"), QStringLiteral("access_tokens/none"));
+            const auto res = call(admin, r.method, path, junk);
+            const int status = res.error ? res.error->status : 200;
+            QVERIFY2(status >= 200 && status < 600, qPrintable(methodName(r.method) + QLatin1Char(' ') + path));
+            ++answered;
+        }
+        QCOMPARE(answered, static_cast<int>(master_->routes().size()));
+        QVERIFY(admin.get(QStringLiteral("/v1/ping")).ok());
     }
 };
 

@@ -1,0 +1,262 @@
+#include "master/agent_sessions.h"
+
+#include <QLoggingCategory>
+
+#include <utility>
+
+#include "master/grid_runtime.h"
+#include "master/json_util.h"
+#include "protocol/messages.h"
+#include "protocol/pod_spec.h"
+
+Q_LOGGING_CATEGORY(lcAgents, "kontena.master.agents")
+
+namespace kontena::master {
+
+namespace {
+
+constexpr char kMasterVersion[] = "0.1.0";
+constexpr std::size_t kEarlyReportsMax = 10000;
+
+template <class... Ts>
+struct Overloaded : Ts... { using Ts::operator()...; };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+QByteArray notification(const char* method, const QJsonValue& params) {
+    return protocol::encode(protocol::Frame::notification(QString::fromLatin1(method), params));
+}
+
+}  // namespace
+
+struct AgentSessions::Session {
+    QWebSocket* ws = nullptr;
+    protocol::Handshake hs;
+    std::string node;
+    Instant connectedAt;
+    bool announced = false;   // NodeConnect delivered (after /nodes/update)
+    bool closing = false;
+    std::vector<ev::InstanceReport> early;   // reports sent before /nodes/update, delivered after it
+};
+
+AgentSessions::AgentSessions(GridRuntime& grid) : QObject(&grid), grid_(grid) {}
+
+AgentSessions::~AgentSessions() {
+    for (Session* s : std::exchange(sessions_, {})) {
+        s->ws->disconnect(this);   // the socket (a child) goes with us: no close events to a grid going away
+        delete s;
+    }
+}
+
+const QHash<QString, AgentSessions::Handler>& AgentSessions::methods() {
+    using namespace protocol::method;
+    static const QHash<QString, Handler> table{
+        {QString::fromLatin1(kNodesUpdate), &AgentSessions::onNodesUpdate},
+        {QString::fromLatin1(kPodsList), &AgentSessions::onPodsList},
+        {QString::fromLatin1(kPodsSetState), &AgentSessions::onPodsSetState},
+        {QString::fromLatin1(kContainersLogBatch), &AgentSessions::onLogBatch},
+        {QString::fromLatin1(kContainersHealth), &AgentSessions::onHealth},
+        // accepted; statistics and container events are not kept yet
+        {QString::fromLatin1(kNodesStats), &AgentSessions::onAccepted},
+        {QString::fromLatin1(kContainersStat), &AgentSessions::onAccepted},
+        {QString::fromLatin1(kContainersEvent), &AgentSessions::onAccepted},
+        {QString::fromLatin1(kPodsEvent), &AgentSessions::onAccepted},
+    };
+    return table;
+}
+
+// ------------------------------------------------------------ connections
+
+void AgentSessions::attach(QWebSocket* socket, const protocol::Handshake& hs) {
+    socket->setParent(this);
+    auto close = [socket](protocol::CloseCode code) {
+        socket->close(QWebSocketProtocol::CloseCode(int(code)), protocol::closeReason(code));
+        QObject::connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
+    };
+    const QByteArray masterInfo = notification(protocol::method::kMasterInfo,
+        protocol::params(protocol::toJson(protocol::MasterInfo{QString::fromLatin1(kMasterVersion), protocol::kProtocolVersion})));
+    if (!protocol::versionCompatible(QString::fromLatin1(kMasterVersion), hs.version) ||
+        (hs.protocolVersion && hs.protocolVersion != protocol::kProtocolVersion)) {
+        socket->sendTextMessage(QString::fromUtf8(masterInfo));
+        close(protocol::CloseCode::VersionIncompatible);
+        return;
+    }
+    if (const Node* existing = grid_.state().node(ss(hs.nodeName));
+        existing && existing->connected && existing->nodeId != ss(hs.nodeId) && !existing->nodeId.empty() &&
+        existing->nodeId != existing->name) {
+        close(protocol::CloseCode::NodeIdTaken);
+        return;
+    }
+    auto* s = new Session;
+    s->ws = socket;
+    s->hs = hs;
+    s->node = ss(hs.nodeName);
+    s->connectedAt = hs.connectedAt.isValid() ? Instant(hs.connectedAt.toMSecsSinceEpoch()) : grid_.now();
+    sessions_.append(s);
+    connect(socket, &QWebSocket::textMessageReceived, this, [this, s](const QString& text) { onFrame(s, text); });
+    connect(socket, &QWebSocket::disconnected, this, [this, s] { onClosed(s); });
+    connect(socket, &QWebSocket::pong, this, [this, s](quint64, const QByteArray&) {
+        if (s->announced) grid_.deliver(ev::PingAnswered{s->node, s->connectedAt});
+    });
+    send(s, masterInfo);
+    qCInfo(lcAgents).noquote() << grid_.name() << "agent connected:" << hs.nodeName;
+}
+
+QString AgentSessions::agentVersion(const std::string& node) const {
+    const Session* s = sessionOf(node);
+    return s ? s->hs.version : QString();
+}
+
+AgentSessions::Session* AgentSessions::sessionOf(const std::string& node, std::optional<Instant> connectedAt) const {
+    Session* best = nullptr;
+    for (Session* s : sessions_) {
+        if (s->node != node || s->closing) continue;
+        if (connectedAt && s->connectedAt != *connectedAt) continue;
+        if (!best || s->connectedAt > best->connectedAt) best = s;
+    }
+    return best;
+}
+
+void AgentSessions::send(Session* s, const QByteArray& frame) { s->ws->sendTextMessage(QString::fromUtf8(frame)); }
+
+void AgentSessions::onClosed(Session* s) {
+    sessions_.removeAll(s);
+    if (s->announced) {
+        grid_.deliver(ev::NodeClosed{s->node, s->connectedAt});
+        if (!sessionOf(s->node)) grid_.deliver(ev::EtcdMember{s->node, false});
+    }
+    qCInfo(lcAgents).noquote() << grid_.name() << "agent disconnected:" << qs(s->node);
+    s->ws->deleteLater();
+    delete s;
+}
+
+void AgentSessions::carryOut(const Command& c) {
+    std::visit(Overloaded{
+                   [&](const cmd::Ping& p) {
+                       if (Session* s = sessionOf(p.node, p.connectedAt)) s->ws->ping();
+                   },
+                   [&](const cmd::NotifyNode& n) {
+                       if (Session* s = sessionOf(n.node)) {
+                           send(s, notification(protocol::method::kNotifyUpdate,
+                                                protocol::params(protocol::toJson(protocol::NotifyUpdate{QStringLiteral("update")}))));
+                       }
+                   },
+                   [&](const cmd::CloseConnection& x) {
+                       if (Session* s = sessionOf(x.node)) {
+                           s->closing = true;
+                           s->ws->close(QWebSocketProtocol::CloseCode(x.code), qs(x.reason));
+                       }
+                   },
+                   [&](const cmd::RestartInstance& x) {
+                       if (Session* s = sessionOf(x.node)) {
+                           send(s, notification(protocol::method::kRestartPod,
+                                                protocol::params(protocol::toJson(protocol::RestartPod{qs(x.service), x.number}))));
+                       }
+                   },
+               },
+               c);
+}
+
+// ------------------------------------------------------------ RPC methods
+
+void AgentSessions::onFrame(Session* s, const QString& text) {
+    using namespace protocol;
+    auto f = decode(text.toUtf8());
+    if (!f || f->kind == FrameKind::Response) return;
+    qCDebug(lcAgents).noquote() << grid_.name() << qs(s->node) << "frame" << f->method;
+    const auto handler = methods().value(f->method, nullptr);
+    const Outcome out = handler ? (this->*handler)(s, payloadOf(f->params)) : Outcome{QJsonValue(), notImplemented()};
+    if (f->kind == FrameKind::Request) send(s, encode(out.error ? Frame::failure(f->id, *out.error) : Frame::response(f->id, out.result)));
+}
+
+// /nodes/update: the first one announces the node to the core (NodeConnect).
+AgentSessions::Outcome AgentSessions::onNodesUpdate(Session* s, const QJsonObject& payload) {
+    if (!s->announced) announce(s, payload);
+    return {};
+}
+
+void AgentSessions::announce(Session* s, const QJsonObject& payload) {
+    const protocol::NodeUpdate u = protocol::nodeUpdateFromJson(payload);
+    ev::NodeConnect e;
+    e.node = s->node;
+    e.connectedAt = s->connectedAt;
+    for (const auto& l : (u.labels.isEmpty() ? s->hs.labels : u.labels)) e.labels.push_back(ss(l));
+    e.cpus = u.cpus > 0 ? u.cpus : 1;
+    e.memory = u.memTotal;
+    e.volumeDrivers.clear();
+    for (const auto& d : u.volumeDrivers) e.volumeDrivers.push_back(ss(d));
+    if (e.volumeDrivers.empty()) e.volumeDrivers.push_back("local");
+    const ApplyResult r = grid_.deliver(e);
+    if (r.refused) {
+        qCWarning(lcAgents).noquote() << grid_.name() << "connection of" << qs(s->node) << "refused:" << qs(r.refused->message);
+        s->closing = true;
+        s->ws->close(QWebSocketProtocol::CloseCode(int(protocol::CloseCode::ReconnectedElsewhere)), qs(r.refused->message));
+        return;
+    }
+    s->announced = true;
+    grid_.deliver(ev::EtcdMember{s->node, true});
+    // An agent does not repeat a report: the ones that came before /nodes/update count now.
+    for (const auto& report : std::exchange(s->early, {})) grid_.deliver(report);
+    sendNodeInfo(s);
+    grid_.save();
+}
+
+void AgentSessions::sendNodeInfo(Session* s) {
+    const Node* n = grid_.state().node(s->node);
+    if (!n) return;
+    protocol::NodeInfo info;
+    info.nodeId = s->hs.nodeId;
+    info.name = qs(n->name);
+    info.grid = grid_.name();
+    info.nodeNumber = n->number;
+    info.initialMember = n->isInitial(grid_.state().grid.initialSize);
+    for (const auto& l : n->labels) info.labels.append(qs(l));
+    send(s, notification(protocol::method::kNodeInfo, protocol::params(protocol::toJson(info))));
+}
+
+AgentSessions::Outcome AgentSessions::onPodsList(Session* s, const QJsonObject&) {
+    const ClusterState& st = grid_.state();
+    protocol::PodList list;
+    for (const auto& [key, inst] : st.instances) {
+        if (!inst.node || *inst.node != s->node || inst.desired == DesiredState::Initialized) continue;
+        const Service* svc = st.service(key.service);
+        if (!svc) continue;
+        list.pods.append(protocol::PodSpec{svc->spec, inst.number, inst.desired, inst.deployRev, svc->revision});
+    }
+    qCDebug(lcAgents).noquote() << grid_.name() << qs(s->node) << "pods:" << list.pods.size();
+    return {protocol::toJson(list), std::nullopt};
+}
+
+AgentSessions::Outcome AgentSessions::onPodsSetState(Session* s, const QJsonObject& payload) {
+    const protocol::PodState p = protocol::podStateFromJson(payload);
+    const ev::InstanceReport report{s->node, ss(p.serviceId), p.instanceNumber, p.rev, p.serviceRevision, p.state, ss(p.error)};
+    qCDebug(lcAgents).noquote() << grid_.name() << qs(s->node) << "report" << p.serviceId << p.instanceNumber << "rev" << p.rev
+                                << protocol::toWire(p.state);
+    if (s->announced) grid_.deliver(report);
+    else if (s->early.size() < kEarlyReportsMax) s->early.push_back(report);
+    return {};
+}
+
+AgentSessions::Outcome AgentSessions::onLogBatch(Session* s, const QJsonObject& payload) {
+    for (const auto& e : protocol::logBatchFromJson(payload).entries) {
+        grid_.logs().addContainerLine(qs(s->node), e.at.toUTC().toString(Qt::ISODateWithMs), e.name, e.stream, e.data);
+    }
+    return {};
+}
+
+AgentSessions::Outcome AgentSessions::onHealth(Session* s, const QJsonObject& payload) {
+    const protocol::ContainerHealth h = protocol::containerHealthFromJson(payload);
+    const ClusterState& st = grid_.state();
+    for (const auto& [key, inst] : st.instances) {
+        const Service* svc = st.service(key.service);
+        if (!svc || !inst.node || *inst.node != s->node || qs(containerName(svc->spec, inst.number)) != h.name) continue;
+        grid_.deliver(ev::InstanceHealth{s->node, key.service, key.number,
+                                         h.status == protocol::HealthStatus::Healthy ? Health::Healthy : Health::Unhealthy});
+        break;
+    }
+    return {};
+}
+
+AgentSessions::Outcome AgentSessions::onAccepted(Session*, const QJsonObject&) { return {}; }
+
+}  // namespace kontena::master

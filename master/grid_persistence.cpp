@@ -1,0 +1,234 @@
+#include "master/grid_persistence.h"
+
+#include <QJsonArray>
+
+#include "master/grid_runtime.h"
+#include "master/json_util.h"
+#include "protocol/pod_spec.h"
+
+namespace kontena::master {
+
+namespace {
+
+QString key(const char* k) { return QString::fromLatin1(k); }
+
+// ------------------------------------------------------------ to JSON
+
+QJsonObject nodeDoc(const Node& n) {
+    return QJsonObject{{key("name"), qs(n.name)},
+                       {key("node_id"), qs(n.nodeId)},
+                       {key("number"), n.number},
+                       {key("labels"), strings(n.labels)},
+                       {key("availability"), qs(toString(n.availability))},
+                       {key("cpus"), n.cpus},
+                       {key("memory"), static_cast<double>(n.memory)}};
+}
+
+// The pod spec carries what agents need; the scheduling fields are kept beside it.
+QJsonObject serviceDoc(const Service& s) {
+    QJsonArray links;
+    for (const auto& l : s.spec.links) links.append(QJsonArray{qs(l.stack), qs(l.service), qs(l.alias)});
+    const QJsonObject sched{{key("instances"), s.spec.instances},
+                            {key("strategy"), qs(toString(s.spec.strategy))},
+                            {key("affinity"), strings(s.spec.affinity)},
+                            {key("links"), links},
+                            {key("min_health"), s.spec.deploy.minHealth},
+                            {key("interval_ms"), s.spec.deploy.interval ? QJsonValue(static_cast<double>(s.spec.deploy.interval->ms)) : QJsonValue()}};
+    return QJsonObject{{key("spec"), protocol::toJson(s.spec)},
+                       {key("sched"), sched},
+                       {key("state"), static_cast<int>(s.state)},
+                       {key("revision"), s.revision},
+                       {key("deployed_at"), msJson(s.deployedAt)},
+                       {key("updated_at"), msJson(s.updatedAt)}};
+}
+
+QJsonObject stackDoc(const Stack& s) {
+    return QJsonObject{{key("name"), qs(s.name)},
+                       {key("services"), strings(s.services)},
+                       {key("depends_on"), strings(s.dependsOn)},
+                       {key("revision"), s.revision}};
+}
+
+QJsonObject instanceDoc(const Instance& i) {
+    return QJsonObject{{key("service"), qs(i.service)},
+                       {key("number"), i.number},
+                       {key("node"), i.node ? QJsonValue(qs(*i.node)) : QJsonValue()},
+                       {key("desired"), static_cast<int>(i.desired)},
+                       {key("deploy_rev"), static_cast<double>(i.deployRev)},
+                       {key("service_revision"), i.serviceRevision},
+                       {key("observed"), static_cast<int>(i.observed)},
+                       {key("reported_rev"), i.reportedRev ? QJsonValue(static_cast<double>(*i.reportedRev)) : QJsonValue()}};
+}
+
+QJsonObject volumeDoc(const Volume& v, const QJsonValue& createdAt) {
+    QJsonObject opts;
+    for (const auto& [k, val] : v.driverOpts) opts.insert(qs(k), qs(val));
+    return QJsonObject{{key("name"), qs(v.name)},
+                       {key("scope"), qs(toString(v.scope))},
+                       {key("driver"), qs(v.driver)},
+                       {key("driver_opts"), opts},
+                       {key("created_at"), createdAt}};
+}
+
+QJsonObject stateDoc(const GridRuntime& g) {
+    const ClusterState& st = g.state();
+    QJsonArray nodes, services, stacks, instances, volumes;
+    for (const auto& [name, n] : st.nodes) nodes.append(nodeDoc(n));
+    for (const auto& [k, s] : st.services) services.append(serviceDoc(s));
+    for (const auto& [name, s] : st.stacks) stacks.append(stackDoc(s));
+    for (const auto& [k, i] : st.instances) instances.append(instanceDoc(i));
+    for (const auto& [name, v] : st.volumes) volumes.append(volumeDoc(v, g.volumeCreatedAt(name)));
+    return QJsonObject{{key("nodes"), nodes},
+                       {key("services"), services},
+                       {key("stacks"), stacks},
+                       {key("instances"), instances},
+                       {key("volumes"), volumes},
+                       {key("next_deploy_id"), static_cast<double>(st.nextDeployId)},
+                       {key("next_rev"), static_cast<double>(st.nextRev)}};
+}
+
+// ------------------------------------------------------------ from JSON
+
+Node nodeFrom(const QJsonObject& o, Instant now) {
+    Node n;
+    n.name = ss(o.value(key("name")).toString());
+    n.nodeId = ss(o.value(key("node_id")).toString());
+    n.number = o.value(key("number")).toInt();
+    n.labels = stringsFrom(o.value(key("labels")));
+    n.availability = o.value(key("availability")).toString() == QLatin1String("drain") ? Availability::Drain : Availability::Active;
+    n.cpus = o.value(key("cpus")).toInt();
+    n.memory = static_cast<std::int64_t>(o.value(key("memory")).toDouble());
+    // The master was down: every node counts as seen now and offline
+    // until its agent reconnects, so grace periods start from here.
+    n.connected = false;
+    n.everConnected = true;
+    n.lastSeen = now;
+    n.disconnectedAt = now;
+    n.etcdHealthy = false;
+    return n;
+}
+
+void applySched(ServiceSpec& spec, const QJsonObject& sched) {
+    spec.instances = sched.value(key("instances")).toInt(spec.instances);
+    if (auto strategy = parseStrategy(ss(sched.value(key("strategy")).toString()))) spec.strategy = *strategy;
+    spec.affinity = stringsFrom(sched.value(key("affinity")));
+    spec.links.clear();
+    for (const auto& l : sched.value(key("links")).toArray()) {
+        const QJsonArray a = l.toArray();
+        spec.links.push_back(Link{ss(a.at(0).toString()), ss(a.at(1).toString()), ss(a.at(2).toString())});
+    }
+    spec.deploy.minHealth = sched.value(key("min_health")).toDouble(spec.deploy.minHealth);
+    if (sched.value(key("interval_ms")).isDouble()) {
+        spec.deploy.interval = Duration::millis(static_cast<std::int64_t>(sched.value(key("interval_ms")).toDouble()));
+    }
+}
+
+Service serviceFrom(const QJsonObject& o) {
+    Service s;
+    s.spec = protocol::serviceSpecFromJson(o.value(key("spec")).toObject());
+    applySched(s.spec, o.value(key("sched")).toObject());
+    s.state = static_cast<ServiceState>(o.value(key("state")).toInt());
+    s.revision = o.value(key("revision")).toInt(1);
+    s.deployedAt = timeFrom(o.value(key("deployed_at")));
+    s.updatedAt = timeFrom(o.value(key("updated_at")));
+    return s;
+}
+
+Stack stackFrom(const QJsonObject& o) {
+    Stack s;
+    s.name = ss(o.value(key("name")).toString());
+    s.services = stringsFrom(o.value(key("services")));
+    s.dependsOn = stringsFrom(o.value(key("depends_on")));
+    s.revision = o.value(key("revision")).toInt();
+    return s;
+}
+
+Instance instanceFrom(const QJsonObject& o) {
+    Instance i;
+    i.service = ss(o.value(key("service")).toString());
+    i.number = o.value(key("number")).toInt();
+    if (o.value(key("node")).isString()) i.node = ss(o.value(key("node")).toString());
+    i.desired = static_cast<DesiredState>(o.value(key("desired")).toInt());
+    i.deployRev = static_cast<std::int64_t>(o.value(key("deploy_rev")).toDouble());
+    i.serviceRevision = o.value(key("service_revision")).toInt();
+    // The agents' last reports: an agent does not repeat a report, so
+    // what it said before the restart still holds until it says otherwise.
+    i.observed = static_cast<ObservedState>(o.value(key("observed")).toInt());
+    if (o.value(key("reported_rev")).isDouble()) i.reportedRev = static_cast<std::int64_t>(o.value(key("reported_rev")).toDouble());
+    return i;
+}
+
+Volume volumeFrom(const QJsonObject& o) {
+    Volume v;
+    v.name = ss(o.value(key("name")).toString());
+    const QString scope = o.value(key("scope")).toString();
+    v.scope = scope == QLatin1String("grid") ? VolumeScope::Grid : scope == QLatin1String("stack") ? VolumeScope::Stack : VolumeScope::Instance;
+    v.driver = ss(o.value(key("driver")).toString(QStringLiteral("local")));
+    const QJsonObject opts = o.value(key("driver_opts")).toObject();
+    for (auto it = opts.begin(); it != opts.end(); ++it) v.driverOpts[ss(it.key())] = ss(it.value().toString());
+    return v;
+}
+
+void restoreState(GridRecord& r, const QJsonObject& saved, Instant now) {
+    ClusterState& st = r.state;
+    for (const auto& v : saved.value(key("nodes")).toArray()) {
+        Node n = nodeFrom(v.toObject(), now);
+        st.nodes.emplace(n.name, n);
+    }
+    for (const auto& v : saved.value(key("services")).toArray()) {
+        Service s = serviceFrom(v.toObject());
+        st.services.emplace(s.spec.key(), s);
+    }
+    for (const auto& v : saved.value(key("stacks")).toArray()) {
+        Stack s = stackFrom(v.toObject());
+        st.stacks.emplace(s.name, s);
+    }
+    for (const auto& v : saved.value(key("instances")).toArray()) {
+        Instance i = instanceFrom(v.toObject());
+        st.instances.emplace(i.key(), i);
+    }
+    for (const auto& v : saved.value(key("volumes")).toArray()) {
+        Volume vol = volumeFrom(v.toObject());
+        r.volumeCreated.insert(qs(vol.name), v.toObject().value(key("created_at")));
+        st.volumes.emplace(vol.name, vol);
+    }
+    st.nextDeployId = static_cast<std::int64_t>(saved.value(key("next_deploy_id")).toDouble(1));
+    // Deploy revisions must only grow, also across a kill -9 that lost the
+    // last ones (agents never report an older or the same revision twice):
+    // they continue from the wall clock in milliseconds, like Kontena's.
+    st.nextRev = std::max<std::int64_t>(static_cast<std::int64_t>(saved.value(key("next_rev")).toDouble(1)), now.ms);
+}
+
+}  // namespace
+
+QJsonObject gridDocument(const GridRuntime& g) {
+    const ClusterState& st = g.state();
+    return QJsonObject{{key("name"), g.name()},
+                       {key("token"), g.token()},
+                       {key("created_at"), static_cast<double>(g.createdAt())},
+                       {key("initial_size"), st.grid.initialSize},
+                       {key("max_nodes"), st.grid.maxNodes},
+                       {key("default_affinity"), strings(st.grid.defaultAffinity)},
+                       {key("settings"), settingsJson(st.grid.settings)},
+                       {key("stack_docs"), g.stacks().toJson()},
+                       {key("state"), stateDoc(g)}};
+}
+
+GridRecord restoreGrid(const QJsonObject& doc, Instant now) {
+    GridRecord r;
+    r.name = doc.value(key("name")).toString();
+    r.token = doc.value(key("token")).toString();
+    r.createdAt = static_cast<qint64>(doc.value(key("created_at")).toDouble());
+    ClusterState& st = r.state;
+    st.grid.name = ss(r.name);
+    st.grid.initialSize = std::clamp(doc.value(key("initial_size")).toInt(1), 1, 7);
+    st.grid.maxNodes = std::clamp(doc.value(key("max_nodes")).toInt(254), 1, Grid::kMaxNodesLimit);
+    st.grid.defaultAffinity = stringsFrom(doc.value(key("default_affinity")));
+    applySettings(st.grid.settings, doc.value(key("settings")).toObject());
+    r.stacks = StackBook::fromJson(doc.value(key("stack_docs")).toObject());
+    restoreState(r, doc.value(key("state")).toObject(), now);
+    st.quorum = hasQuorum(st);
+    return r;
+}
+
+}  // namespace kontena::master

@@ -1,0 +1,35 @@
+#pragma once
+// Conversions between the core's values and JSON, shared by the read model
+// (API shapes) and the persistence (the stored grid document).
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QString>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scheduler/model.h"
+
+namespace kontena::master {
+
+inline QString qs(const std::string& s) { return QString::fromStdString(s); }
+inline std::string ss(const QString& s) { return s.toStdString(); }
+
+// RFC 3339 UTC with milliseconds; null when absent.
+QJsonValue timeJson(const std::optional<Instant>& t);
+// Milliseconds since the epoch as a JSON number (stored form); null when absent.
+QJsonValue msJson(const std::optional<Instant>& t);
+std::optional<Instant> timeFrom(const QJsonValue& v);   // the inverse of msJson
+
+QJsonArray strings(const std::vector<std::string>& v);
+std::vector<std::string> stringsFrom(const QJsonValue& v);   // non-strings become ""
+
+// Grid settings in seconds, API.md's "settings" object.
+QJsonObject settingsJson(const GridSettings& s);
+// The inverse of settingsJson: fields absent from `o` (or not numbers) keep their value.
+void applySettings(GridSettings& s, const QJsonObject& o);
+
+}  // namespace kontena::master

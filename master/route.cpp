@@ -1,0 +1,46 @@
+#include "master/route.h"
+
+#include <QRegularExpression>
+
+namespace kontena::master {
+
+using Method = QHttpServerRequest::Method;
+
+QString methodText(Method m) {
+    switch (m) {
+    case Method::Get: return QStringLiteral("GET");
+    case Method::Post: return QStringLiteral("POST");
+    case Method::Put: return QStringLiteral("PUT");
+    case Method::Delete: return QStringLiteral("DELETE");
+    case Method::Patch: return QStringLiteral("PATCH");
+    default: return QStringLiteral("OTHER");
+    }
+}
+
+QStringList pathSegments(const QString& path) { return path.split(QLatin1Char('/'), Qt::SkipEmptyParts); }
+
+bool matchRoute(const Route& r, Method m, const QStringList& path, QMap<QString, QString>* params) {
+    if (r.method != m) return false;
+    const QStringList pat = pathSegments(r.pattern);
+    if (pat.size() != path.size()) return false;
+    QMap<QString, QString> out;
+    for (qsizetype i = 0; i < pat.size(); ++i) {
+        if (pat[i].startsWith(QLatin1Char(':'))) out.insert(pat[i].mid(1), path[i]);
+        else if (pat[i] != path[i]) return false;
+    }
+    *params = out;
+    return true;
+}
+
+bool validName(const QString& n) {
+    static const QRegularExpression re(QStringLiteral("^[a-z0-9]([a-z0-9-]{0,62})$"));
+    return re.match(n).hasMatch();
+}
+
+int limitOf(const Call& c, int dflt, int max) {
+    bool ok = false;
+    const int v = c.query.queryItemValue(QStringLiteral("limit")).toInt(&ok);
+    return ok && v > 0 ? std::min(v, max) : dflt;
+}
+
+}  // namespace kontena::master

@@ -1,0 +1,95 @@
+// Routes: stacks (install, read, upgrade, remove) and what a user asks of a
+// whole stack (deploy, stop, start, restart; a stack deploy's progress).
+#include <QJsonArray>
+
+#include "master/api_json.h"
+#include "master/api_server.h"
+#include "master/http_status.h"
+#include "master/json_util.h"
+
+namespace kontena::master {
+
+using Method = QHttpServerRequest::Method;
+
+namespace {
+
+Reply stackNotFound(const Call& c) { return Reply::error(404, QStringLiteral("Stack %1 not found").arg(c.param("name"))); }
+
+bool hasStack(const GridRuntime& g, const QString& name) { return g.state().stacks.count(ss(name)) != 0; }
+
+QString stackId(const GridRuntime& g, const QString& name) { return g.name() + QLatin1Char('/') + name; }
+
+// The core event a stack action asks for.
+Event stackActionEvent(const QString& action, const std::string& stack) {
+    if (action == QLatin1String("deploy")) return ev::StackDeploy{stack};
+    if (action == QLatin1String("stop")) return ev::StackStop{stack};
+    if (action == QLatin1String("start")) return ev::StackStart{stack};
+    return ev::StackRestart{stack};
+}
+
+}  // namespace
+
+void Master::addStackRoutes() {
+    // Install (POST) or upgrade (PUT): parse, apply child stacks first, answer the stack (+ its deploy id).
+    auto install = [this](Call& c, GridRuntime* g, const QString& name, bool update) {
+        const QString source = c.body.value(QStringLiteral("source")).toString();
+        if (source.isEmpty()) return Reply::error(422, QStringLiteral("source (the rendered stack file) is required"));
+        const bool deploy = c.query.queryItemValue(QStringLiteral("deploy")) != QLatin1String("false") &&
+                            c.body.value(QStringLiteral("deploy")).toBool(true);
+        QString diagnostics;
+        const ApplyResult r = g->applyStack(name, source, c.body.value(QStringLiteral("variables")).toObject(), deploy, &diagnostics);
+        if (!diagnostics.isEmpty()) return Reply::error(422, QStringLiteral("the stack file does not validate:\n") + diagnostics.trimmed());
+        if (r.refused) return refusedReply(*r.refused);
+        audit(c, g->name(), QStringLiteral("Stack"), stackId(*g, name), name, update ? QStringLiteral("update") : QStringLiteral("create"));
+        QJsonObject o = api_json::stack(*g, name);
+        if (r.decision.startedStackDeploy) o[QStringLiteral("deploy_id")] = QString::number(*r.decision.startedStackDeploy);
+        return Reply{update ? 200 : 201, o};
+    };
+    add(Method::Get, QStringLiteral("/v1/grids/:grid/stacks"), Permission::GridMember,
+        [this](Call& c) { return Reply{200, QJsonObject{{QStringLiteral("stacks"), api_json::stacks(*gridOf(c))}}}; });
+    add(Method::Post, QStringLiteral("/v1/grids/:grid/stacks"), Permission::GridMember, [this, install](Call& c) {
+        GridRuntime* g = gridOf(c);
+        const QString name = c.body.value(QStringLiteral("name")).toString();
+        if (!validName(name)) return Reply::error(422, QStringLiteral("name must be 1-63 lowercase letters, digits or dashes"));
+        if (hasStack(*g, name)) return Reply::error(409, QStringLiteral("Stack %1 exists already: use upgrade").arg(name));
+        return install(c, g, name, false);
+    });
+    add(Method::Get, QStringLiteral("/v1/stacks/:grid/:name"), Permission::GridMember, [this](Call& c) {
+        GridRuntime* g = gridOf(c);
+        return hasStack(*g, c.param("name")) ? Reply{200, api_json::stack(*g, c.param("name"))} : stackNotFound(c);
+    });
+    add(Method::Put, QStringLiteral("/v1/stacks/:grid/:name"), Permission::GridMember, [this, install](Call& c) {
+        GridRuntime* g = gridOf(c);
+        return hasStack(*g, c.param("name")) ? install(c, g, c.param("name"), true) : stackNotFound(c);
+    });
+    add(Method::Delete, QStringLiteral("/v1/stacks/:grid/:name"), Permission::GridMember, [this](Call& c) {
+        GridRuntime* g = gridOf(c);
+        if (auto r = g->apply(ev::StackRemove{ss(c.param("name"))}); r.refused) return refusedReply(*r.refused);
+        audit(c, g->name(), QStringLiteral("Stack"), stackId(*g, c.param("name")), c.param("name"), QStringLiteral("delete"));
+        return Reply{200, QJsonObject{}};
+    });
+}
+
+void Master::addStackActionRoutes() {
+    for (const char* action : {"deploy", "stop", "restart", "start"}) {
+        const QString a = QString::fromLatin1(action);
+        add(Method::Post, QStringLiteral("/v1/stacks/:grid/:name/") + a, Permission::GridMember, [this, a](Call& c) {
+            GridRuntime* g = gridOf(c);
+            const ApplyResult r = g->apply(stackActionEvent(a, ss(c.param("name"))));
+            if (r.refused) return refusedReply(*r.refused);
+            audit(c, g->name(), QStringLiteral("Stack"), stackId(*g, c.param("name")), c.param("name"), a);
+            QJsonObject o{{QStringLiteral("stack_id"), stackId(*g, c.param("name"))}};
+            if (r.decision.startedStackDeploy) o[QStringLiteral("id")] = QString::number(*r.decision.startedStackDeploy);
+            return Reply{200, o};
+        });
+    }
+    add(Method::Get, QStringLiteral("/v1/stacks/:grid/:name/deploys/:id"), Permission::GridMember, [this](Call& c) {
+        GridRuntime* g = gridOf(c);
+        if (!hasStack(*g, c.param("name"))) return stackNotFound(c);
+        auto it = g->state().stackDeploys.find(c.param("id").toLongLong());
+        if (it == g->state().stackDeploys.end() || qs(it->second.stack) != c.param("name")) return Reply::error(404, QStringLiteral("Deploy not found"));
+        return Reply{200, api_json::stackDeploy(*g, it->second)};
+    });
+}
+
+}  // namespace kontena::master
