@@ -19,9 +19,9 @@ const char* refusalKindName(RefusalKind kind) {
 
 namespace detail {
 
-Draft::Draft(const ClusterState& base, const PlacementIndex& index, const Context& ctx, Decision& out,
+Draft::Draft(const ClusterState& base, const PlacementIndex& index, const RescheduleMemo& memo, const Context& ctx, Decision& out,
              std::function<void()> freshIndex)
-    : base_(base), index_(index), freshIndex_(std::move(freshIndex)), ctx_(ctx), out_(out) {
+    : base_(base), index_(index), memo_(memo), freshIndex_(std::move(freshIndex)), ctx_(ctx), out_(out) {
     counters_.nextDeployId = base.nextDeployId;
     counters_.nextRev = base.nextRev;
     counters_.quorum = base.quorum;
@@ -306,7 +306,7 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 Decision Controller::decide(const Event& event, const Context& ctx) const {
     Decision out;
-    Draft d(state_, index_, ctx, out, [this] { freshIndex(); });
+    Draft d(state_, index_, memo_, ctx, out, [this] { freshIndex(); });
     std::visit(Overloaded{
                    [&](const ev::NodeConnect& e) { onNodeConnect(d, e); },
                    [&](const ev::NodeClosed& e) { onNodeClosed(d, e); },
@@ -340,6 +340,7 @@ void Controller::commit(const Decision& decision) {
     // A node added or dropped rebuilds the index; that waits until someone
     // reads it (10,000 nodes joining at once would otherwise rebuild it 10,000 times).
     kontena::commit(state_, decision, &index_, seed_, &indexStale_);
+    if (!decision.memo.empty()) memo_.apply(decision.memo);
 }
 
 void Controller::freshIndex() const {

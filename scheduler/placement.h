@@ -94,9 +94,10 @@ public:
     // Whether the fast path can serve this service at all.
     bool fastPathEligible() const;
 
+    struct Impl;   // placement_internal.h: the placement files and the filter table only
+
 private:
     friend int computeInstanceCount(const ClusterState&, const PlacementIndex&, const ServiceSpec&, CandidatePolicy, std::uint64_t);
-    struct Impl;
     Impl* impl_;
 };
 
