@@ -180,6 +180,45 @@ std::set<std::string> stacksBlockingRescheduling(const Draft& d) {
     return out;
 }
 
+// Kontena's test (§4.9a): would a deploy now put the instances on the
+// same set of nodes? With planPlacement, instances keep their nodes while
+// zones and nodes hold even shares, so this only fires when the spread can
+// improve (a zone came back, a node joined an emptier zone). Clears `narrow`
+// when it placed instances anew.
+std::optional<Misplacement> haWouldMove(const Draft& d, const Service& svc, const std::vector<const Instance*>& records,
+                                        const CandidatePolicy& keep, int count, std::uint64_t seed, bool& narrow) {
+    const PlacementPlan plan = planPlacement(d.base(), d.index(), svc.spec, keep, count, seed);
+    // Every instance kept (on its own node: records == count, all placed): the same set of nodes.
+    if (plan.toPlace.empty()) return std::nullopt;
+    narrow = false;   // placing anew asks every node
+    std::set<std::string> current, computed;
+    for (const Instance* r : records) current.insert(*r->node);
+    PlacementPass fresh(d.base(), d.index(), svc.spec, keep, seed);
+    for (const auto& [n, node] : plan.kept) {
+        fresh.assume(node, n);
+        computed.insert(node);
+    }
+    for (int n : plan.toPlace) {
+        auto placedNode = fresh.place(n);
+        if (placedNode) computed.insert(placedNode.value());
+    }
+    if (computed.empty() || computed == current) return std::nullopt;
+    std::string from, to;
+    for (const auto& n : current) from += (from.empty() ? "" : ", ") + n;
+    for (const auto& n : computed) to += (to.empty() ? "" : ", ") + n;
+    return Misplacement{"instances are not distributed as ha would place them now (on " + from + "; ha wants " + to + ")", {}};
+}
+
+// A daemon service holds at most `instances` instances per node.
+std::optional<Misplacement> daemonOverfilled(const Service& svc, const std::vector<const Instance*>& records) {
+    std::map<std::string, int> perNode;
+    for (const Instance* r : records) ++perNode[*r->node];
+    for (const auto& [node, c] : perNode) {
+        if (c > svc.spec.instances) return Misplacement{"daemon instances are not spread one set per node (" + node + ")", {}};
+    }
+    return std::nullopt;
+}
+
 // `narrow` (in/out): the answer depends on the service's own nodes (and
 // ha's shares) only; cleared when the check placed instances anew.
 std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, const std::set<std::string>& protectedNodes,
@@ -211,40 +250,8 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, con
             return m;
         }
     }
-    if (svc.spec.strategy == Strategy::Ha) {
-        // Kontena's test (§4.9a): would a deploy now put the instances on the
-        // same set of nodes? With planPlacement, instances keep their nodes
-        // while zones and nodes hold even shares, so this only fires when the
-        // spread can improve (a zone came back, a node joined an emptier zone).
-        const PlacementPlan plan = planPlacement(d.base(), d.index(), svc.spec, keep, count, seed);
-        // Every instance kept (on its own node: records == count, all placed): the same set of nodes.
-        if (plan.toPlace.empty()) return std::nullopt;
-        narrow = false;   // placing anew asks every node
-        std::set<std::string> current, computed;
-        for (const Instance* r : records) current.insert(*r->node);
-        PlacementPass fresh(d.base(), d.index(), svc.spec, keep, seed);
-        for (const auto& [n, node] : plan.kept) {
-            fresh.assume(node, n);
-            computed.insert(node);
-        }
-        for (int n : plan.toPlace) {
-            auto placedNode = fresh.place(n);
-            if (placedNode) computed.insert(placedNode.value());
-        }
-        if (!computed.empty() && computed != current) {
-            std::string from, to;
-            for (const auto& n : current) from += (from.empty() ? "" : ", ") + n;
-            for (const auto& n : computed) to += (to.empty() ? "" : ", ") + n;
-            return Misplacement{"instances are not distributed as ha would place them now (on " + from + "; ha wants " + to + ")", {}};
-        }
-    }
-    if (svc.spec.strategy == Strategy::Daemon) {
-        std::map<std::string, int> perNode;
-        for (const Instance* r : records) ++perNode[*r->node];
-        for (const auto& [node, c] : perNode) {
-            if (c > svc.spec.instances) return Misplacement{"daemon instances are not spread one set per node (" + node + ")", {}};
-        }
-    }
+    if (svc.spec.strategy == Strategy::Ha) return haWouldMove(d, svc, records, keep, count, seed, narrow);
+    if (svc.spec.strategy == Strategy::Daemon) return daemonOverfilled(svc, records);
     return std::nullopt;
 }
 

@@ -52,6 +52,16 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
         entries_.push_back(NodeEntry{&node, it->second, ranks[static_cast<Eigen::Index>(entries_.size())], tieKeyFor(name, salt),
                                      ++revisionCounter_});
     }
+    countPool(state);
+    orderZones();
+    occupancy_.resize(entries_.size());
+    for (const auto& [key, inst] : state.instances) {
+        if (inst.node) recordAdded(*inst.node, inst);
+    }
+}
+
+// The active pool (ha's even shares), node numbers and service records.
+void PlacementIndex::countPool(const ClusterState& state) {
     zoneActive_.assign(zoneNames_.size(), 0);
     activeNodes_ = 0;
     byNumber_.clear();
@@ -70,6 +80,10 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
     }
     activeZones_ = static_cast<int>(std::count_if(zoneActive_.begin(), zoneActive_.end(), [](int c) { return c > 0; }));
     std::sort(byNumber_.begin(), byNumber_.end());
+}
+
+// Each zone's nodes by (memoryRank, tieKey), and its groups of equal rank.
+void PlacementIndex::orderZones() {
     zoneOrder_.resize(zoneNames_.size());
     for (int i = 0; i < nodeCount(); ++i) zoneOrder_[static_cast<std::size_t>(entries_[static_cast<std::size_t>(i)].zone)].push_back(i);
     for (auto& order : zoneOrder_) {
@@ -92,10 +106,6 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
                 begin = i;
             }
         }
-    }
-    occupancy_.resize(entries_.size());
-    for (const auto& [key, inst] : state.instances) {
-        if (inst.node) recordAdded(*inst.node, inst);
     }
 }
 

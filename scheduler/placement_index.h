@@ -126,6 +126,9 @@ public:
     void touchInstances() { ++instancesVersion_; }
 
 private:
+    void countPool(const ClusterState& state);   // build() steps
+    void orderZones();
+
     std::vector<NodeEntry> entries_;               // ordered by node name (ClusterState order)
     std::unordered_map<std::string, int> ordinals_;   // looked up for every instance of every check
     std::vector<std::string> zoneNames_;
