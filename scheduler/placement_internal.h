@@ -39,22 +39,22 @@ ServiceNeeds analyseService(const ClusterState& state, const ServiceSpec& svc);
 struct Filter {
     FilterDescription about;                  // name and what it may read
     // Does it constrain this service at all? One that does not passes every node.
-    bool (*applies)(const ServiceNeeds&);
+    bool (*applies)(const ServiceNeeds&) = nullptr;
     // What it reads for this service, when that depends on the service (affinity).
-    unsigned (*readsFor)(const ServiceNeeds&);   // nullptr: about.reads
+    unsigned (*readsFor)(const ServiceNeeds&) = nullptr;   // nullptr: about.reads
     // Its verdict on one node for instance `number` (0: any instance): nullopt
     // when the node fits, else the reason. Reads the pass (const).
-    std::optional<std::string> (*verdict)(const PlacementPass::Impl&, int ord, int number);
+    std::optional<std::string> (*verdict)(const PlacementPass::Impl&, int ord, int number) = nullptr;
     // The verdict without its reason, where building the reason costs (nullptr: !verdict).
-    bool (*fits)(const PlacementPass::Impl&, int ord, int number);
+    bool (*fits)(const PlacementPass::Impl&, int ord, int number) = nullptr;
     // Kontena's message when no candidate node is left after it.
-    std::string (*noNodeLeft)(const PlacementPass::Impl&, int number);
+    std::string (*noNodeLeft)(const PlacementPass::Impl&, int number) = nullptr;
     // Can the fast path evaluate it for this service (when it applies)?
-    bool (*fastPath)(const ServiceNeeds&);
+    bool (*fastPath)(const ServiceNeeds&) = nullptr;
     // The reference pass's own step, for filters that are more than a verdict
     // per node (a preference; affinity's soft rules judged on the survivors):
     // narrows `work`, records rejections, returns a failure message or nullopt.
-    std::optional<std::string> (*narrow)(const PlacementPass::Impl&, std::vector<int>& work, int number, PlacementFailure& fail);
+    std::optional<std::string> (*narrow)(const PlacementPass::Impl&, std::vector<int>& work, int number, PlacementFailure& fail) = nullptr;
     // false: a preference, never a reason not to fit (misfit and fast path skip it).
     bool hard = true;
     // Narrows the nodes soft affinity rules are judged against.
