@@ -19,9 +19,9 @@ const char* refusalKindName(RefusalKind kind) {
 
 namespace detail {
 
-Draft::Draft(const ClusterState& base, const PlacementIndex& index, const Context& ctx, Decision& out,
+Draft::Draft(const ClusterState& base, const PlacementIndex& index, const RescheduleMemo& memo, const Context& ctx, Decision& out,
              std::function<void()> freshIndex)
-    : base_(base), index_(index), freshIndex_(std::move(freshIndex)), ctx_(ctx), out_(out) {
+    : base_(base), index_(index), memo_(memo), freshIndex_(std::move(freshIndex)), ctx_(ctx), out_(out) {
     counters_.nextDeployId = base.nextDeployId;
     counters_.nextRev = base.nextRev;
     counters_.quorum = base.quorum;
@@ -310,7 +310,7 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 Decision Controller::decide(const Event& event, const Context& ctx) const {
     Decision out;
-    Draft d(state_, index_, ctx, out, [this] { freshIndex(); });
+    Draft d(state_, index_, memo_, ctx, out, [this] { freshIndex(); });
     std::visit(Overloaded{
                    [&](const ev::NodeConnect& e) { onNodeConnect(d, e); },
                    [&](const ev::NodeClosed& e) { onNodeClosed(d, e); },
@@ -348,6 +348,7 @@ void Controller::commit(const Decision& decision) {
     // A node added or dropped rebuilds the index; that waits until someone
     // reads it (10,000 nodes joining at once would otherwise rebuild it 10,000 times).
     kontena::commit(state_, decision, &index_, seed_, &indexStale_);
+    if (!decision.memo.empty()) memo_.apply(decision.memo);
 }
 
 void Controller::freshIndex() const {
@@ -369,102 +370,112 @@ std::vector<Timer> Controller::startupTimers(Instant now) const {
     return out;
 }
 
-void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uint64_t salt, bool* deferredRebuild) {
-    bool rebuild = deferredRebuild && *deferredRebuild;   // already stale: incremental updates would be lost anyway
-    auto recordMove = [&](const Instance* before, const Instance* after) {
+namespace {
+
+// Applies one mutation to the state and keeps the index in step; sets
+// `rebuild` when the change needs the index built afresh (a node added or
+// dropped, labels or memory statistics changed).
+struct ApplyMutation {
+    ClusterState& st;
+    PlacementIndex* index;
+    bool& rebuild;   // already stale: incremental updates would be lost anyway
+
+    void recordMove(const Instance* before, const Instance* after) {
         if (!index) return;
         index->touchService((after ? after : before)->service);
         index->touchInstances();
         if (rebuild) return;
         if (before && before->node && (!after || after->node != before->node)) index->recordRemoved(*before->node, before->service, before->number);
         if (after && after->node && (!before || before->node != after->node)) index->recordAdded(*after->node, *after);
-    };
-    for (const auto& m : d.changes) {
-        std::visit(Overloaded{
-                       [&](const mut::PutNode& x) {
-                           auto it = st.nodes.find(x.node.name);
-                           if (it == st.nodes.end()) {
-                               rebuild = true;
-                               st.nodes.emplace(x.node.name, x.node);
-                               if (index) index->numbers().use(x.node.number, true);
-                               return;
-                           }
-                           if (it->second.labels != x.node.labels || it->second.stats.has_value() != x.node.stats.has_value() ||
-                               (x.node.stats && it->second.stats->used != x.node.stats->used)) {
-                               rebuild = true;
-                           }
-                           const bool wasConnected = it->second.connected;
-                           const bool wasActive = wasConnected && it->second.availability == Availability::Active;
-                           it->second = x.node;
-                           if (index && !rebuild) {   // a rebuild counts afresh
-                               if (const int ord = index->ordinalOf(x.node.name); ord >= 0) index->nodeChanged(ord, wasConnected, wasActive);
-                           }
-                       },
-                       [&](const mut::DropNode& x) {
-                           rebuild = true;
-                           auto it = st.nodes.find(x.name);
-                           if (it == st.nodes.end()) return;
-                           if (index) index->numbers().use(it->second.number, false);
-                           st.nodes.erase(it);
-                       },
-                       [&](const mut::PutService& x) {
-                           const std::string key = x.service.spec.key();
-                           Service& stored = st.services[key];
-                           stored = x.service;
-                           if (index) {
-                               index->touchService(key);
-                               index->serviceStored(key, &stored);
-                           }
-                       },
-                       [&](const mut::DropService& x) {
-                           st.services.erase(x.key);
-                           if (index) {
-                               index->touchService(x.key);
-                               index->serviceStored(x.key, nullptr);
-                           }
-                       },
-                       [&](const mut::PutInstance& x) {
-                           auto it = st.instances.find(x.instance.key());
-                           if (it == st.instances.end()) {
-                               auto ins = st.instances.emplace(x.instance.key(), x.instance).first;
-                               recordMove(nullptr, &ins->second);
-                           } else {
-                               const Instance before = it->second;
-                               it->second = x.instance;
-                               recordMove(&before, &it->second);
-                           }
-                       },
-                       [&](const mut::DropInstance& x) {
-                           auto it = st.instances.find(x.key);
-                           if (it == st.instances.end()) return;
-                           recordMove(&it->second, nullptr);
-                           st.instances.erase(it);
-                       },
-                       [&](const mut::PutStack& x) { st.stacks[x.stack.name] = x.stack; },
-                       [&](const mut::DropStack& x) { st.stacks.erase(x.name); },
-                       [&](const mut::PutDeploy& x) {
-                           st.deploys[x.deploy.id] = x.deploy;
-                           if (index) index->deployChanged(x.deploy);
-                       },
-                       [&](const mut::PutStackDeploy& x) { st.stackDeploys[x.deploy.id] = x.deploy; },
-                       [&](const mut::DropVolumeInstancesOn& x) {
-                           for (auto it = st.volumeInstances.begin(); it != st.volumeInstances.end();) {
-                               if (it->node == x.node) it = st.volumeInstances.erase(it);
-                               else ++it;
-                           }
-                       },
-                       [&](const mut::PutVolume& x) { st.volumes[x.volume.name] = x.volume; },
-                       [&](const mut::DropVolume& x) { st.volumes.erase(x.name); },
-                       [&](const mut::PutCounters& x) {
-                           st.nextDeployId = x.nextDeployId;
-                           st.nextRev = x.nextRev;
-                           st.quorum = x.quorum;
-                           st.lastEviction = x.lastEviction;
-                           st.evictedNodes = x.evictedNodes;
-                       },
-                   },
-                   m);
     }
+
+    void operator()(const mut::PutNode& x) {
+        auto it = st.nodes.find(x.node.name);
+        if (it == st.nodes.end()) {
+            rebuild = true;
+            st.nodes.emplace(x.node.name, x.node);
+            if (index) index->numbers().use(x.node.number, true);
+            return;
+        }
+        if (it->second.labels != x.node.labels || it->second.stats.has_value() != x.node.stats.has_value() ||
+            (x.node.stats && it->second.stats->used != x.node.stats->used)) {
+            rebuild = true;
+        }
+        const bool wasConnected = it->second.connected;
+        const bool wasActive = wasConnected && it->second.availability == Availability::Active;
+        it->second = x.node;
+        if (index && !rebuild) {   // a rebuild counts afresh
+            if (const int ord = index->ordinalOf(x.node.name); ord >= 0) index->nodeChanged(ord, wasConnected, wasActive);
+        }
+    }
+    void operator()(const mut::DropNode& x) {
+        rebuild = true;
+        auto it = st.nodes.find(x.name);
+        if (it == st.nodes.end()) return;
+        if (index) index->numbers().use(it->second.number, false);
+        st.nodes.erase(it);
+    }
+    void operator()(const mut::PutService& x) {
+        const std::string key = x.service.spec.key();
+        Service& stored = st.services[key];
+        stored = x.service;
+        if (!index) return;
+        index->touchService(key);
+        index->serviceStored(key, &stored);
+    }
+    void operator()(const mut::DropService& x) {
+        st.services.erase(x.key);
+        if (!index) return;
+        index->touchService(x.key);
+        index->serviceStored(x.key, nullptr);
+    }
+    void operator()(const mut::PutInstance& x) {
+        auto it = st.instances.find(x.instance.key());
+        if (it == st.instances.end()) {
+            auto ins = st.instances.emplace(x.instance.key(), x.instance).first;
+            recordMove(nullptr, &ins->second);
+            return;
+        }
+        const Instance before = it->second;
+        it->second = x.instance;
+        recordMove(&before, &it->second);
+    }
+    void operator()(const mut::DropInstance& x) {
+        auto it = st.instances.find(x.key);
+        if (it == st.instances.end()) return;
+        recordMove(&it->second, nullptr);
+        st.instances.erase(it);
+    }
+    void operator()(const mut::PutStack& x) { st.stacks[x.stack.name] = x.stack; }
+    void operator()(const mut::DropStack& x) { st.stacks.erase(x.name); }
+    void operator()(const mut::PutDeploy& x) {
+        st.deploys[x.deploy.id] = x.deploy;
+        if (index) index->deployChanged(x.deploy);
+    }
+    void operator()(const mut::PutStackDeploy& x) { st.stackDeploys[x.deploy.id] = x.deploy; }
+    void operator()(const mut::DropVolumeInstancesOn& x) {
+        for (auto it = st.volumeInstances.begin(); it != st.volumeInstances.end();) {
+            if (it->node == x.node) it = st.volumeInstances.erase(it);
+            else ++it;
+        }
+    }
+    void operator()(const mut::PutVolume& x) { st.volumes[x.volume.name] = x.volume; }
+    void operator()(const mut::DropVolume& x) { st.volumes.erase(x.name); }
+    void operator()(const mut::PutCounters& x) {
+        st.nextDeployId = x.nextDeployId;
+        st.nextRev = x.nextRev;
+        st.quorum = x.quorum;
+        st.lastEviction = x.lastEviction;
+        st.evictedNodes = x.evictedNodes;
+    }
+};
+
+}  // namespace
+
+void commit(ClusterState& st, const Decision& d, PlacementIndex* index, std::uint64_t salt, bool* deferredRebuild) {
+    bool rebuild = deferredRebuild && *deferredRebuild;
+    ApplyMutation apply{st, index, rebuild};
+    for (const auto& m : d.changes) std::visit(apply, m);
     if (index && rebuild) {
         if (deferredRebuild) *deferredRebuild = true;
         else index->build(st, salt);

@@ -19,6 +19,7 @@
 #include "scheduler/model.h"
 #include "scheduler/placement.h"
 #include "scheduler/placement_index.h"
+#include "scheduler/reschedule_memo.h"
 
 namespace kontena {
 
@@ -203,9 +204,15 @@ struct Decision {
     // when refused): what the API answers a deploy, scale or stack request with.
     std::optional<std::int64_t> startedDeploy;
     std::optional<std::int64_t> startedStackDeploy;
+    // What a re-scheduler pass learned about clean checks; Controller::commit
+    // hands it to the controller's memo. Derived data: drivers ignore it.
+    RescheduleMemoUpdate memo;
 };
 
-// The grid's state plus the derived placement index, kept in step by commit().
+// The grid's state plus derived data kept in step by commit(): the placement
+// index and the re-scheduler's memo. decide() reads both and writes neither
+// (the index is rebuilt on first read after nodes were added or dropped: a
+// pure function of the state, so when that happens changes no decision).
 class Controller {
 public:
     Controller(ClusterState initial, std::uint64_t seed);
@@ -216,15 +223,17 @@ public:
         return index_;
     }
 
-    // Pure: the same state, event and context give the same decision.
+    // Pure: the same state, memo, event and context give the same decision.
     Decision decide(const Event& event, const Context& ctx) const;
-    // Applies the decision's state changes and updates the index.
+    // Applies the decision's state changes, updates the index, and teaches
+    // the memo what the decision learned (Decision::memo).
     void commit(const Decision& decision);
     // Recurring timers a driver arms once at start (re-scheduler, stale sweep).
     std::vector<Timer> startupTimers(Instant now) const;
     // Memoised re-scheduler checks are on by default; off recomputes every
-    // check on every pass (tests compare the two).
-    void setMemoEnabled(bool on) { index_.setMemoEnabled(on); }
+    // check on every pass (tests compare the two). Either way forgets all.
+    void setMemoEnabled(bool on) { memo_.setEnabled(on); }
+    const RescheduleMemo& memo() const { return memo_; }
 
 private:
     void freshIndex() const;
@@ -232,6 +241,7 @@ private:
     ClusterState state_;
     mutable PlacementIndex index_;
     mutable bool indexStale_ = false;
+    RescheduleMemo memo_;   // written by commit() only
     std::uint64_t seed_;
 };
 

@@ -13,7 +13,7 @@ namespace kontena::detail {
 class Draft {
 public:
     // `freshIndex` (optional) brings a lazily rebuilt index up to date before it is read.
-    Draft(const ClusterState& base, const PlacementIndex& index, const Context& ctx, Decision& out,
+    Draft(const ClusterState& base, const PlacementIndex& index, const RescheduleMemo& memo, const Context& ctx, Decision& out,
           std::function<void()> freshIndex = {});
 
     const ClusterState& base() const { return base_; }
@@ -24,6 +24,10 @@ public:
     // The base's node numbers: the one part of the index every commit keeps,
     // read without bringing the rest up to date.
     const NodeNumberPool& numberPool() const { return index_.numbers(); }
+    // The re-scheduler's memo as of the last commit (read only), and what
+    // this decision teaches it (applied by Controller::commit).
+    const RescheduleMemo& memo() const { return memo_; }
+    RescheduleMemoUpdate& memoUpdate() { return out_.memo; }
     // Nodes added, changed or dropped by this draft so far (nullopt: dropped).
     bool nodesChanged() const { return !nodes_.empty(); }
     const std::map<std::string, std::optional<Node>>& changedNodes() const { return nodes_; }
@@ -94,6 +98,7 @@ public:
 private:
     const ClusterState& base_;
     const PlacementIndex& index_;
+    const RescheduleMemo& memo_;
     std::function<void()> freshIndex_;
     const Context& ctx_;
     Decision& out_;

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "scheduler/controller_internal.h"
+#include "scheduler/placement_filters.h"
 #include "scheduler/random.h"
 
 namespace kontena::detail {
@@ -24,14 +25,14 @@ struct Misplacement {
     std::set<std::string> offlineNodes;   // offline nodes the instances would leave
 };
 
-// --- memo of clean checks (see PlacementIndex::rescheduleMemo)
+// --- memo of clean checks (scheduler/reschedule_memo.h)
 //
 // A service's check reads: its spec and instance records (serviceVersion),
 // the nodes as placement sees them at this instant (the fingerprint below:
 // everything a filter reads, with the grace periods reduced to "within" or
 // "past" for the service's strategy), the protected offline nodes, and, for
-// services whose filters look at other services (service/container
-// affinity, ports, volumes, shared network), every instance record
+// services whose filters read other services (placementReads: service or
+// container affinity, ports, volumes, shared network), every instance record
 // (instancesVersion). Equal inputs give the equal answer, so a check that
 // found nothing to do need not be repeated until one of them changes.
 
@@ -43,118 +44,113 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
 std::uint64_t mix(std::uint64_t h, const std::string& s) { return mix(h, stableHash(s)); }
 
 // The nodes as placement sees them now: per strategy (ha, daemon, random)
-// one fingerprint of every node.
+// one fingerprint of every node; and the services whose OwnNodes entries a
+// changed node voids.
 struct NodesFingerprint {
     std::array<std::uint64_t, 3> all{};
-    std::uint64_t common = 0; // the protected offline nodes
+    std::uint64_t common = 0;          // the protected offline nodes
+    std::set<std::string> voided;
 };
 
 std::size_t strategySlot(Strategy s) { return s == Strategy::Ha ? 0 : s == Strategy::Daemon ? 1 : 2; }
 
-// The parts of a node's record a filter reads that change only with the record.
-std::uint64_t recordHash(const Node& n) {
+// Every node input some filter of the table reads.
+unsigned filterNodeInputs() {
+    unsigned inputs = 0;
+    for (const auto& f : placementFilters()) inputs |= f.reads;
+    return inputs;
+}
+
+// The parts of a node's record that placement reads and that change only
+// with the record: the filters' node inputs, and what the strategies read
+// (name and number: daemon order, tie keys; labels: zone; memory stats: rank).
+std::uint64_t recordHash(const Node& n, unsigned inputs) {
     std::uint64_t h = mix(0, n.name);
     h = mix(h, static_cast<std::uint64_t>(n.number));
-    for (const auto& l : n.labels) h = mix(h, l);
-    h = mix(h, static_cast<std::uint64_t>(n.cpus));
-    h = mix(h, static_cast<std::uint64_t>(n.memory));
-    for (const auto& v : n.volumeDrivers) h = mix(h, v);
-    h = mix(h, n.availability == Availability::Drain ? 1 : 0);
-    h = mix(h, n.connected ? 1 : 0);
-    if (n.stats) h = mix(mix(mix(h, static_cast<std::uint64_t>(n.stats->used)), static_cast<std::uint64_t>(n.stats->total)), static_cast<std::uint64_t>(n.stats->free));
+    for (const auto& l : n.labels) h = mix(h, l);   // zone and rank are the strategies' whatever the filters read
+    if (n.stats) {
+        for (std::int64_t v : {n.stats->used, n.stats->total, n.stats->free, n.stats->cached, n.stats->buffers}) h = mix(h, static_cast<std::uint64_t>(v));
+    }
+    if (inputs & kNodeResources) h = mix(mix(h, static_cast<std::uint64_t>(n.cpus)), static_cast<std::uint64_t>(n.memory));
+    if (inputs & kNodeVolumeDrivers) {
+        for (const auto& v : n.volumeDrivers) h = mix(h, v);
+    }
+    if (inputs & kNodeAvailability) h = mix(h, n.availability == Availability::Drain ? 1 : 0);
+    if (inputs & kNodeConnection) h = mix(h, n.connected ? 1 : 0);
     return h;
 }
 
-NodesFingerprint nodesFingerprint(const Draft& d, const std::set<std::string>& protectedNodes) {
-    NodesFingerprint out;
+// What changes with time alone: the grace periods, per strategy.
+std::array<std::uint64_t, 3> placementView(const Draft& d, const Node& n, std::uint64_t record) {
     const Strategy strategies[3] = {Strategy::Ha, Strategy::Daemon, Strategy::Random};
+    const GridSettings& s = d.settings();
+    std::uint64_t h = record;
+    if (n.connected) h = mix(h, n.connectedAt && d.now() - *n.connectedAt < s.onlineGrace ? 1 : 0);
+    std::array<std::uint64_t, 3> out{};
+    for (std::size_t k = 0; k < 3; ++k) {
+        out[k] = h;
+        if (!n.connected) out[k] = mix(h, n.lastSeen && d.now() - *n.lastSeen <= s.offlineGrace(strategies[k]) ? 1 : 0);
+    }
+    return out;
+}
+
+NodesFingerprint nodesFingerprint(Draft& d, const std::set<std::string>& protectedNodes) {
+    NodesFingerprint out;
     std::uint64_t common = 0x5eed;
     for (const auto& p : protectedNodes) common = mix(common, p);
     out.common = common;
     for (std::size_t k = 0; k < 3; ++k) out.all[k] = common;
-    const GridSettings& s = d.settings();
     const PlacementIndex& index = d.index();
+    const unsigned inputs = filterNodeInputs();
     const bool cached = !d.nodesChanged();   // the index's records are the draft's
     // `ord`: the node's ordinal in the index, -1 for a node only the draft has.
     auto visit = [&](const Node& n, int ord) {
-        std::uint64_t h;
-        if (cached) {
-            auto& memo = index.nodeMemo(ord);
-            if (memo.staticRevision != memo.revision) {
-                memo.staticHash = recordHash(n);
-                memo.staticRevision = memo.revision;
-            }
-            h = memo.staticHash;
-        } else {
-            h = recordHash(n);
-        }
-        // What changes with time alone: the grace periods.
-        if (n.connected) h = mix(h, n.connectedAt && d.now() - *n.connectedAt < s.onlineGrace ? 1 : 0);
-        std::array<std::uint64_t, 3> mine{};
-        for (std::size_t k = 0; k < 3; ++k) {
-            std::uint64_t hk = h;
-            if (!n.connected) hk = mix(hk, n.lastSeen && d.now() - *n.lastSeen <= s.offlineGrace(strategies[k]) ? 1 : 0);
-            out.all[k] = mix(out.all[k], hk);
-            mine[k] = hk;
-        }
+        const NodeSeen* seen = ord < 0 ? nullptr : d.memo().node(n.name);
+        const std::uint64_t revision = cached ? index.entry(ord).revision : 0;
+        const bool known = cached && seen && seen->revision == revision;
+        const std::uint64_t record = known ? seen->recordHash : recordHash(n, inputs);
+        const auto mine = placementView(d, n, record);
+        for (std::size_t k = 0; k < 3; ++k) out.all[k] = mix(out.all[k], mine[k]);
         if (ord < 0) return;
-        // A node that changed since the last pass: the narrow entries of the
-        // services it holds are void.
-        auto& seen = index.nodeMemo(ord).seen;
-        if (seen != mine) {
-            seen = mine;
-            for (const auto& [service, numbers] : index.occupancy(ord)) {
-                auto m = index.rescheduleMemo().find(service);
-                if (m != index.rescheduleMemo().end() && m->second.narrow) index.rescheduleMemo().erase(m);
-            }
-        }
+        const bool moved = !seen || seen->placement != mine;
+        if (moved || (cached && !known)) d.memoUpdate().nodes.emplace_back(n.name, NodeSeen{revision, record, mine});
+        if (!moved) return;
+        // A node that changed since the last pass: the OwnNodes entries of the services it holds are void.
+        for (const auto& [service, numbers] : index.occupancy(ord)) out.voided.insert(service);
     };
     if (cached) {
         for (int ord = 0; ord < index.nodeCount(); ++ord) visit(*index.entry(ord).node, ord);
     } else {
         for (const Node* n : d.allNodes()) visit(*n, index.ordinalOf(n->name));
     }
+    d.memoUpdate().voided.assign(out.voided.begin(), out.voided.end());
     return out;
 }
 
-// Does the service's placement read other services' instances?
-bool readsOtherServices(const Draft& d, const ServiceSpec& spec) {
-    if (!spec.ports.empty() || !spec.volumes.empty() || !spec.volumesFrom.empty() || spec.net.rfind("container:", 0) == 0) return true;
-    const auto& rules = spec.affinity.empty() ? d.base().grid.defaultAffinity : spec.affinity;
-    for (const auto& r : rules) {
-        if (r.rfind("node", 0) != 0 && r.rfind("label", 0) != 0) return true;
-    }
-    return false;
-}
-
-// Services that read only their own instances and the nodes they are on
-// (ha and random, stateless, node and label affinity at most): a check reads
+// May a clean check of this service be keyed on its own nodes only (given
+// that, for ha, it placed nothing anew)? Stateless ha and random services
+// whose filters read neither other services nor every node: a check reads
 // the nodes that hold their instances, plus for ha the even shares
 // (planPlacement keeps every instance while its node fits and the shares
 // hold; a clean check had nothing to place, so no other node was asked).
 // Daemon services count every eligible node: they read all nodes.
-bool hasSoftRule(const Draft& d, const ServiceSpec& spec) {
-    const auto& rules = spec.affinity.empty() ? d.base().grid.defaultAffinity : spec.affinity;
-    for (const auto& r : rules) {
-        if (r.find('~') != std::string::npos) return true;
-    }
-    return false;
-}
-
-// May a clean check of this service be keyed on its own nodes only (given
-// that, for ha, it placed nothing anew)?
-bool narrowable(const Draft& d, const ServiceSpec& spec) {
+bool narrowable(const ServiceSpec& spec, unsigned reads) {
     return !spec.stateful && (spec.strategy == Strategy::Ha || spec.strategy == Strategy::Random) &&
-           !readsOtherServices(d, spec) && !hasSoftRule(d, spec);
+           !(reads & (kOtherServices | kVolumeInstances | kEveryNode));
 }
 
-std::uint64_t checkFingerprint(const Draft& d, const std::string& key, const Service& svc, const NodesFingerprint& nodes, bool narrow) {
+CheckScope scopeOf(unsigned reads, bool narrow) {
+    if (reads & (kOtherServices | kVolumeInstances)) return CheckScope::EveryNodeAndInstance;
+    return narrow ? CheckScope::OwnNodes : CheckScope::EveryNode;
+}
+
+std::uint64_t checkFingerprint(const Draft& d, const std::string& key, const Service& svc, const NodesFingerprint& nodes, CheckScope scope) {
     const std::size_t k = strategySlot(svc.spec.strategy);
     std::uint64_t h = mix(0x5e41ce, d.index().serviceVersion(key));
-    if (readsOtherServices(d, svc.spec)) return mix(mix(h, nodes.all[k]), d.index().instancesVersion());
-    if (!narrow) return mix(h, nodes.all[k]);
+    if (scope == CheckScope::EveryNodeAndInstance) return mix(mix(h, nodes.all[k]), d.index().instancesVersion());
+    if (scope == CheckScope::EveryNode) return mix(h, nodes.all[k]);
     // The nodes holding its instances are not in the key: a change to one of
-    // them erases the entry (nodesFingerprint); its instances moving changes
+    // them voids the entry (nodesFingerprint); its instances moving changes
     // serviceVersion.
     h = mix(h, nodes.common);
     if (svc.spec.strategy == Strategy::Ha) {
@@ -163,6 +159,13 @@ std::uint64_t checkFingerprint(const Draft& d, const std::string& key, const Ser
         h = mix(mix(h, static_cast<std::uint64_t>(zoneShare)), static_cast<std::uint64_t>(nodeShare));
     }
     return h;
+}
+
+// Was the service's check clean with the same inputs at an earlier pass?
+bool rememberedClean(const Draft& d, const std::string& key, const Service& svc, const NodesFingerprint& nodes) {
+    const CleanCheck* c = d.memo().check(key);
+    if (!c || (c->scope == CheckScope::OwnNodes && nodes.voided.count(key))) return false;
+    return c->fingerprint == checkFingerprint(d, key, svc, nodes, c->scope);
 }
 
 // Stacks whose recent stack deploy is still pending or ongoing: their services wait.
@@ -177,11 +180,49 @@ std::set<std::string> stacksBlockingRescheduling(const Draft& d) {
     return out;
 }
 
-// `narrow` (out): the answer depends on the service's own nodes (and ha's
-// shares) only; see checkFingerprint.
+// Kontena's test (§4.9a): would a deploy now put the instances on the
+// same set of nodes? With planPlacement, instances keep their nodes while
+// zones and nodes hold even shares, so this only fires when the spread can
+// improve (a zone came back, a node joined an emptier zone). Clears `narrow`
+// when it placed instances anew.
+std::optional<Misplacement> haWouldMove(const Draft& d, const Service& svc, const std::vector<const Instance*>& records,
+                                        const CandidatePolicy& keep, int count, std::uint64_t seed, bool& narrow) {
+    const PlacementPlan plan = planPlacement(d.base(), d.index(), svc.spec, keep, count, seed);
+    // Every instance kept (on its own node: records == count, all placed): the same set of nodes.
+    if (plan.toPlace.empty()) return std::nullopt;
+    narrow = false;   // placing anew asks every node
+    std::set<std::string> current, computed;
+    for (const Instance* r : records) current.insert(*r->node);
+    PlacementPass fresh(d.base(), d.index(), svc.spec, keep, seed);
+    for (const auto& [n, node] : plan.kept) {
+        fresh.assume(node, n);
+        computed.insert(node);
+    }
+    for (int n : plan.toPlace) {
+        auto placedNode = fresh.place(n);
+        if (placedNode) computed.insert(placedNode.value());
+    }
+    if (computed.empty() || computed == current) return std::nullopt;
+    std::string from, to;
+    for (const auto& n : current) from += (from.empty() ? "" : ", ") + n;
+    for (const auto& n : computed) to += (to.empty() ? "" : ", ") + n;
+    return Misplacement{"instances are not distributed as ha would place them now (on " + from + "; ha wants " + to + ")", {}};
+}
+
+// A daemon service holds at most `instances` instances per node.
+std::optional<Misplacement> daemonOverfilled(const Service& svc, const std::vector<const Instance*>& records) {
+    std::map<std::string, int> perNode;
+    for (const Instance* r : records) ++perNode[*r->node];
+    for (const auto& [node, c] : perNode) {
+        if (c > svc.spec.instances) return Misplacement{"daemon instances are not spread one set per node (" + node + ")", {}};
+    }
+    return std::nullopt;
+}
+
+// `narrow` (in/out): the answer depends on the service's own nodes (and
+// ha's shares) only; cleared when the check placed instances anew.
 std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, const std::set<std::string>& protectedNodes,
                                          bool& narrow) {
-    narrow = narrowable(d, svc.spec);
     CandidatePolicy policy;
     policy.now = d.now();
     policy.includeOfflineWithinGrace = true;
@@ -209,40 +250,8 @@ std::optional<Misplacement> misplacement(const Draft& d, const Service& svc, con
             return m;
         }
     }
-    if (svc.spec.strategy == Strategy::Ha) {
-        // Kontena's test (§4.9a): would a deploy now put the instances on the
-        // same set of nodes? With planPlacement, instances keep their nodes
-        // while zones and nodes hold even shares, so this only fires when the
-        // spread can improve (a zone came back, a node joined an emptier zone).
-        const PlacementPlan plan = planPlacement(d.base(), d.index(), svc.spec, keep, count, seed);
-        // Every instance kept (on its own node: records == count, all placed): the same set of nodes.
-        if (plan.toPlace.empty()) return std::nullopt;
-        narrow = false;   // placing anew asks every node
-        std::set<std::string> current, computed;
-        for (const Instance* r : records) current.insert(*r->node);
-        PlacementPass fresh(d.base(), d.index(), svc.spec, keep, seed);
-        for (const auto& [n, node] : plan.kept) {
-            fresh.assume(node, n);
-            computed.insert(node);
-        }
-        for (int n : plan.toPlace) {
-            auto placedNode = fresh.place(n);
-            if (placedNode) computed.insert(placedNode.value());
-        }
-        if (!computed.empty() && computed != current) {
-            std::string from, to;
-            for (const auto& n : current) from += (from.empty() ? "" : ", ") + n;
-            for (const auto& n : computed) to += (to.empty() ? "" : ", ") + n;
-            return Misplacement{"instances are not distributed as ha would place them now (on " + from + "; ha wants " + to + ")", {}};
-        }
-    }
-    if (svc.spec.strategy == Strategy::Daemon) {
-        std::map<std::string, int> perNode;
-        for (const Instance* r : records) ++perNode[*r->node];
-        for (const auto& [node, c] : perNode) {
-            if (c > svc.spec.instances) return Misplacement{"daemon instances are not spread one set per node (" + node + ")", {}};
-        }
-    }
+    if (svc.spec.strategy == Strategy::Ha) return haWouldMove(d, svc, records, keep, count, seed, narrow);
+    if (svc.spec.strategy == Strategy::Daemon) return daemonOverfilled(svc, records);
     return std::nullopt;
 }
 
@@ -302,8 +311,9 @@ void onReschedulePass(Draft& d, const Timer& t) {
     if (stillEvicted.size() != evicted.size()) d.counters().evictedNodes = std::move(stillEvicted);
 
     const std::set<std::string> protectedNodes = protectedOfflineNodes(d);
-    const auto nodes = nodesFingerprint(d, protectedNodes);
-    auto& memo = d.index().rescheduleMemo();
+    // The memo is read as of the last commit; what this pass learns goes into the decision.
+    const std::optional<NodesFingerprint> nodes =
+        d.memo().enabled() ? std::optional<NodesFingerprint>(nodesFingerprint(d, protectedNodes)) : std::nullopt;
     const std::set<std::string> blockedStacks = stacksBlockingRescheduling(d);
     for (const auto& [key, base] : d.base().services) {
         const Service* svc = d.service(key, base);
@@ -320,17 +330,16 @@ void onReschedulePass(Draft& d, const Timer& t) {
             createDeploy(d, key, "scheduler: lagging behind");
             continue;
         }
-        if (auto m = memo.find(key); d.index().memoEnabled() && m != memo.end() &&
-                                     m->second.fingerprint == checkFingerprint(d, key, *svc, nodes, m->second.narrow)) {
-            continue;
-        }
-        bool narrow = false;
+        if (nodes && rememberedClean(d, key, *svc, *nodes)) continue;
+        const unsigned reads = nodes ? placementReads(d.base(), svc->spec) : 0;
+        bool narrow = narrowable(svc->spec, reads);
         auto wrong = misplacement(d, *svc, protectedNodes, narrow);
-        if (!wrong) {
-            memo[key] = PlacementIndex::CleanCheck{checkFingerprint(d, key, *svc, nodes, narrow), narrow};
-            continue;
+        if (nodes) {
+            const CheckScope scope = scopeOf(reads, narrow);
+            d.memoUpdate().checks.emplace_back(key, wrong ? std::nullopt
+                                                          : std::optional<CleanCheck>(CleanCheck{checkFingerprint(d, key, *svc, *nodes, scope), scope}));
         }
-        memo.erase(key);
+        if (!wrong) continue;
         if (!evictionAllowed(d, wrong->offlineNodes, offlineFraction)) {
             d.log("eviction_limited", key,
                   "not moving " + key + " yet: many nodes are offline at once, evictions are limited to one node per " +

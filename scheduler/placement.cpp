@@ -2,7 +2,7 @@
 #include "scheduler/placement.h"
 
 #include <algorithm>
-#include <functional>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 
@@ -10,9 +10,7 @@
 
 namespace kontena {
 
-namespace {
-
-ServiceNeeds analyse(const ClusterState& state, const ServiceSpec& svc) {
+ServiceNeeds analyseService(const ClusterState& state, const ServiceSpec& svc) {
     ServiceNeeds needs;
     needs.key = svc.key();
     const auto& ruleTexts = svc.affinity.empty() ? state.grid.defaultAffinity : svc.affinity;
@@ -43,21 +41,20 @@ ServiceNeeds analyse(const ClusterState& state, const ServiceSpec& svc) {
     }
     for (const auto& p : svc.ports) needs.nodePorts.push_back(p.nodePort);
     needs.requiredMemory = svc.memory.value_or(svc.memorySwap.value_or(0));
+    needs.stateful = svc.stateful;
+    needs.cpuLimit = svc.cpus.has_value();
+    needs.dependencies = !svc.volumesFrom.empty() || svc.net.rfind("container:", 0) == 0;
     return needs;
 }
 
-std::string portList(const std::vector<int>& ports) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < ports.size(); ++i) out += (i ? ", " : "") + std::to_string(ports[i]);
-    return out + "]";
-}
-
-}  // namespace
-
 PlacementPass::Impl::Impl(const ClusterState& s, const PlacementIndex& i, const ServiceSpec& sv, CandidatePolicy p,
                           std::uint64_t sd, PlacementMode m)
-    : state(s), index(i), svc(sv), policy(p), seed(splitmix64(sd)), mode(m), needs(analyse(s, sv)),
-      rngSeed(sd ^ 0x72616e646f6dULL) {}
+    : state(s), index(i), svc(sv), policy(p), seed(splitmix64(sd)), mode(m), needs(analyseService(s, sv)),
+      rngSeed(sd ^ 0x72616e646f6dULL) {
+    for (const Filter& f : filterTable()) {
+        if (f.applies(needs)) filters.push_back(&f);
+    }
+}
 
 std::optional<int> PlacementPass::Impl::recordNode(int number) const {
     const Instance* inst = state.instance(needs.key, number);
@@ -90,138 +87,99 @@ std::string PlacementPass::Impl::instanceLabel(int number) const {
 
 namespace {
 
-// Runs one per-node filter over `work`: survivors stay, the rest are recorded.
-bool runFilter(std::vector<int>& work, PlacementFailure& fail, const std::string& filter,
-               const std::function<std::optional<std::string>(int)>& reason,
-               const std::function<const Node&(int)>& nodeAt) {
+// A filter that is a verdict per node: survivors stay, the rest are
+// recorded; Kontena's message when none is left.
+std::optional<std::string> dropUnfit(const PlacementPass::Impl& p, const Filter& f, std::vector<int>& work, int number,
+                                     PlacementFailure& fail) {
     std::vector<int> keep;
     keep.reserve(work.size());
     for (int ord : work) {
-        if (auto why = reason(ord)) fail.rejections.push_back({nodeAt(ord).name, filter, *why});
+        if (auto why = f.verdict(p, ord, number)) fail.rejections.push_back({p.nodeAt(ord).name, std::string(f.about.name), *why});
         else keep.push_back(ord);
     }
     work.swap(keep);
-    return !work.empty();
+    if (work.empty()) return f.noNodeLeft(p, number);
+    return std::nullopt;
 }
 
 }  // namespace
 
+PlacementFailure PlacementPass::Impl::failed(PlacementFailure fail, const std::string& why) const {
+    fail.message = "Cannot find applicable node for service instance " + state.grid.name + "/" + fail.instance + ": " + why;
+    return fail;
+}
+
 Result<int, PlacementFailure> PlacementPass::Impl::referencePlace(int number) {
     PlacementFailure fail;
     fail.instance = instanceLabel(number);
-    auto failWith = [&](const std::string& why) {
-        fail.message = "Cannot find applicable node for service instance " + state.grid.name + "/" + fail.instance + ": " + why;
-        return Result<int, PlacementFailure>(fail);
-    };
-    auto node = [this](int ord) -> const Node& { return nodeAt(ord); };
-    std::vector<int> work;
-    for (int ord = 0; ord < index.nodeCount(); ++ord) {
-        if (auto why = candidateReason(ord, number)) fail.rejections.push_back({nodeAt(ord).name, "candidate", *why});
-        else work.push_back(ord);
+    std::vector<int> work(static_cast<std::size_t>(index.nodeCount()));
+    for (int ord = 0; ord < index.nodeCount(); ++ord) work[static_cast<std::size_t>(ord)] = ord;
+    for (const Filter* f : filters) {
+        const auto noNode = f->narrow ? f->narrow(*this, work, number, fail) : dropUnfit(*this, *f, work, number, fail);
+        if (noNode) return failed(std::move(fail), *noNode);
     }
-    if (work.empty()) return failWith("There are no nodes available");
-    if (!runFilter(work, fail, "availability", [&](int o) { return availabilityReason(o); }, node))
-        return failWith("Did not find any nodes with availability active (every candidate node is drained)");
-    if (!runFilter(work, fail, "ephemeral", [&](int o) { return ephemeralReason(o, number); }, node))
-        return failWith("Did not find any non-ephemeral nodes for stateful service");
-    if (!runFilter(work, fail, "volume-plugin", [&](int o) { return volumePluginReason(o); }, node)) {
-        std::string drivers;
-        for (const auto& d : needs.requiredDrivers) drivers += (drivers.empty() ? "" : ", ") + d;
-        return failWith("Did not find any nodes with required volume drivers: [" + drivers + "]");
-    }
-    // VolumeInstance is a preference: narrow to nodes holding the instance's volumes, if any do.
-    if (!needs.namedVolumes.empty()) {
-        std::vector<int> holding;
-        for (int ord : work) if (hasVolumeInstanceFor(ord, number)) holding.push_back(ord);
-        if (!holding.empty() && holding.size() != work.size()) {
-            for (int ord : work) {
-                if (!hasVolumeInstanceFor(ord, number))
-                    fail.rejections.push_back({nodeAt(ord).name, "volume-instance", "node does not hold the instance's volumes (another node does)"});
-            }
-            work.swap(holding);
-        }
-    }
-    std::vector<AffinityRule> rules = needs.rules;
-    if (needs.ruleError) return failWith(needs.ruleError->message);
-    if (needs.placeholders) {
-        const auto& texts = svc.affinity.empty() ? state.grid.defaultAffinity : svc.affinity;
-        auto parsed = parseAffinityRules(texts, number);
-        if (!parsed) return failWith(parsed.error().message);
-        rules = std::move(parsed).value();
-    }
-    for (const auto& rule : rules) {
-        std::vector<int> keep;
-        for (int ord : work) if (ruleMatches(rule, ord, number)) keep.push_back(ord);
-        if (keep.empty() && rule.soft) continue;
-        for (int ord : work) {
-            if (!ruleMatches(rule, ord, number)) fail.rejections.push_back({nodeAt(ord).name, "affinity", ruleRejection(rule, ord)});
-        }
-        if (keep.empty()) return failWith("Did not find any nodes for affinity filter: " + rule.text);
-        work.swap(keep);
-    }
-    if (!runFilter(work, fail, "port", [&](int o) { return portReason(o, number); }, node))
-        return failWith("Did not find any nodes with unused ports: " + portList(needs.nodePorts));
-    if (!runFilter(work, fail, "cpu", [&](int o) { return cpuReason(o); }, node))
-        return failWith("Did not find any nodes with " + std::to_string(*svc.cpus) + " CPUs available");
-    if (!runFilter(work, fail, "memory", [&](int o) { return memoryReason(o, number); }, node))
-        return failWith("Did not find any nodes with sufficient free memory: " + std::to_string(needs.requiredMemory));
-    if (!runFilter(work, fail, "dependency", [&](int o) { return dependencyReason(o, number); }, node)) {
-        if (!svc.volumesFrom.empty()) {
-            std::string list;
-            for (const auto& v : svc.volumesFrom) list += (list.empty() ? "" : ", ") + substituteInstanceNumber(v, number);
-            return failWith("Did not find any nodes for service dependency volumes_from: [" + list + "]");
-        }
-        return failWith("Did not find any nodes for service dependency net: " + svc.net.substr(10));
-    }
+    return strategyChoice(work, number, std::move(fail));
+}
 
-    const std::string strategyName = toString(svc.strategy);
+Result<int, PlacementFailure> PlacementPass::Impl::strategyChoice(const std::vector<int>& work, int number, PlacementFailure fail) const {
     // Stateful instances stay on the node of their record (§4.2, §4.4).
     if (svc.stateful) {
         if (auto pinned = recordNode(number)) {
             if (std::find(work.begin(), work.end(), *pinned) != work.end()) return *pinned;
             const std::string pinnedName = nodeAt(*pinned).name;
             for (int ord : work) fail.rejections.push_back({nodeAt(ord).name, "strategy", "stateful instance is pinned to " + pinnedName});
-            return failWith("Strategy " + strategyName + " did not find any node: stateful instance " + fail.instance +
-                            " is pinned to node " + pinnedName + ", which is not available");
+            const std::string why = "Strategy " + toString(svc.strategy) + " did not find any node: stateful instance " + fail.instance +
+                                    " is pinned to node " + pinnedName + ", which is not available";
+            return failed(std::move(fail), why);
         }
     }
     switch (svc.strategy) {
-    case Strategy::Daemon: {
-        const std::size_t total = work.size() * static_cast<std::size_t>(std::max(svc.instances, 0));
-        const auto pinned = recordNode(number);
-        auto instanceRank = [&](int ord) -> long {
-            if (pinned == ord) return -1;
-            std::set<int> numbers;
-            const auto& occ = index.occupancy(ord);
-            auto it = occ.find(needs.key);
-            if (it != occ.end()) {
-                for (const auto& [k, record] : it->second) if (static_cast<std::size_t>(k) <= total) numbers.insert(k);
-            }
-            auto placed = placedNumbers().find(ord);
-            if (placed != placedNumbers().end()) numbers.insert(placed->second.begin(), placed->second.end());
-            return static_cast<long>(numbers.size());
-        };
-        int best = work.front();
-        auto key = [&](int ord) { return std::make_tuple(instanceRank(ord), nodeAt(ord).number, ord); };
-        auto bestKey = key(best);
-        for (int ord : work) {
-            auto k = key(ord);
-            if (k < bestKey) { best = ord; bestKey = k; }
+    case Strategy::Daemon: return daemonChoice(work, number);
+    case Strategy::Random: return randomChoice(work, number);
+    case Strategy::Ha: break;
+    }
+    return haChoice(work, number);
+}
+
+// daemon: (instance rank, node number), the instance's own node first.
+int PlacementPass::Impl::daemonChoice(const std::vector<int>& work, int number) const {
+    const std::size_t total = work.size() * static_cast<std::size_t>(std::max(svc.instances, 0));
+    const auto pinned = recordNode(number);
+    auto instanceRank = [&](int ord) -> long {
+        if (pinned == ord) return -1;
+        std::set<int> numbers;
+        const auto& occ = index.occupancy(ord);
+        auto it = occ.find(needs.key);
+        if (it != occ.end()) {
+            for (const auto& [k, record] : it->second) if (static_cast<std::size_t>(k) <= total) numbers.insert(k);
         }
-        return best;
+        auto placed = placedNumbers().find(ord);
+        if (placed != placedNumbers().end()) numbers.insert(placed->second.begin(), placed->second.end());
+        return static_cast<long>(numbers.size());
+    };
+    int best = work.front();
+    auto key = [&](int ord) { return std::make_tuple(instanceRank(ord), nodeAt(ord).number, ord); };
+    auto bestKey = key(best);
+    for (int ord : work) {
+        auto k = key(ord);
+        if (k < bestKey) { best = ord; bestKey = k; }
     }
-    case Strategy::Random: {
-        if (auto pinned = recordNode(number)) {
-            if (std::find(work.begin(), work.end(), *pinned) != work.end()) return *pinned;
-        }
-        // A draw per instance number, so a deploy stepping one instance per
-        // decision picks what one long pass picks.
-        Rng draw(rngSeed ^ splitmix64(static_cast<std::uint64_t>(number)));
-        return work[static_cast<std::size_t>(draw.below(work.size()))];
+    return best;
+}
+
+// random: the instance's own node while it fits, else a draw.
+int PlacementPass::Impl::randomChoice(const std::vector<int>& work, int number) const {
+    if (auto pinned = recordNode(number)) {
+        if (std::find(work.begin(), work.end(), *pinned) != work.end()) return *pinned;
     }
-    case Strategy::Ha:
-        break;
-    }
+    // A draw per instance number, so a deploy stepping one instance per
+    // decision picks what one long pass picks.
+    Rng draw(rngSeed ^ splitmix64(static_cast<std::uint64_t>(number)));
+    return work[static_cast<std::size_t>(draw.below(work.size()))];
+}
+
+// ha: the smallest (zone counter, node counter, rank, tie-break).
+int PlacementPass::Impl::haChoice(const std::vector<int>& work, int number) const {
     std::vector<long> zoneCounter(index.zones().size(), 0);
     for (int ord : work) zoneCounter[static_cast<std::size_t>(index.entry(ord).zone)] += countOn(ord);
     auto key = [&](int ord) {
@@ -267,39 +225,11 @@ std::optional<Rejection> PlacementPass::misfit(const std::string& node, int numb
     Impl& p = *impl_;
     const int ord = p.index.ordinalOf(node);
     if (ord < 0) return Rejection{node, "candidate", "node does not exist"};
-    if (p.activeRule.size() != p.needs.rules.size()) p.computeActiveRules();
-    auto reject = [&](const char* filter, const std::optional<std::string>& why) -> std::optional<Rejection> {
-        if (why) return Rejection{node, filter, *why};
-        return std::nullopt;
-    };
-    if (auto r = reject("candidate", p.candidateReason(ord, number))) return r;
-    if (auto r = reject("availability", p.availabilityReason(ord))) return r;
-    if (auto r = reject("ephemeral", p.ephemeralReason(ord, number))) return r;
-    if (auto r = reject("volume-plugin", p.volumePluginReason(ord))) return r;
-    if (p.needs.ruleError) return Rejection{node, "affinity", p.needs.ruleError->message};
-    const std::vector<AffinityRule>* ruleSet = &p.needs.rules;
-    const std::vector<bool>* activeSet = &p.activeRule;
-    std::vector<AffinityRule> numbered;   // rules with this instance's number filled in
-    std::vector<bool> numberedActive;
-    if (p.needs.placeholders) {
-        const auto& texts = p.svc.affinity.empty() ? p.state.grid.defaultAffinity : p.svc.affinity;
-        auto parsed = parseAffinityRules(texts, number);
-        if (!parsed) return Rejection{node, "affinity", parsed.error().message};
-        numbered = std::move(parsed).value();
-        numberedActive.assign(numbered.size(), true);
-        for (std::size_t i = 0; i < numbered.size(); ++i) numberedActive[i] = !numbered[i].soft;   // soft rules never make an instance misplaced
-        ruleSet = &numbered;
-        activeSet = &numberedActive;
+    p.ensureActiveRules();
+    for (const Filter* f : p.filters) {
+        if (!f->hard) continue;   // a preference never makes an instance misplaced
+        if (auto why = f->verdict(p, ord, number)) return Rejection{node, std::string(f->about.name), *why};
     }
-    const auto& rules = *ruleSet;
-    const auto& active = *activeSet;
-    for (std::size_t i = 0; i < rules.size(); ++i) {
-        if (active[i] && !p.ruleMatches(rules[i], ord, number)) return Rejection{node, "affinity", p.ruleRejection(rules[i], ord)};
-    }
-    if (auto r = reject("port", p.portReason(ord, number))) return r;
-    if (auto r = reject("cpu", p.cpuReason(ord))) return r;
-    if (auto r = reject("memory", p.memoryReason(ord, number))) return r;
-    if (auto r = reject("dependency", p.dependencyReason(ord, number))) return r;
     return std::nullopt;
 }
 
@@ -312,11 +242,9 @@ bool PlacementPass::fastPathEligible() const { return impl_->fastEligible(); }
 
 bool PlacementPass::misfitReadsPass() const {
     const Impl& p = *impl_;
-    if (!p.needs.nodePorts.empty() || p.needs.placeholders || p.needs.ruleError) return true;
-    for (const auto& r : p.needs.rules) {
-        if (r.key == AffinityKey::Service || r.key == AffinityKey::Container) return true;
-    }
-    return false;
+    return std::any_of(p.filters.begin(), p.filters.end(), [&](const Filter* f) {
+        return f->hard && ((f->readsFor ? f->readsFor(p.needs) : f->about.reads) & kPassPlacements);
+    });
 }
 
 std::pair<int, int> haShares(const PlacementIndex& index, int count) {

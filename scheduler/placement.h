@@ -4,7 +4,8 @@
 // A PlacementPass is one scheduling computation for one service (Kontena's
 // per-deploy node wrappers): it remembers which instance numbers it has put
 // on which node, and the ha/daemon strategies read that. Filters run in
-// Kontena's order (availability, ephemeral, volume plugin, volume instance,
+// Kontena's order, as the filter table lists them (placement_filters.h:
+// candidate, availability, ephemeral, volume plugin, volume instance,
 // affinity, port, cpu, memory, dependency), then the strategy picks.
 //
 // Two implementations give the same answers:
@@ -81,11 +82,14 @@ public:
     // `number` on `node` (a deploy advances one instance per decision).
     void assume(const std::string& node, int number);
 
-    // Does instance `number` fit on `node` now (every filter, as in a
-    // placement)? nullopt when it fits, else the first reason it does not.
+    // Does instance `number` fit on `node` now (every filter of the table
+    // but the volume-instance preference, as in a placement)? nullopt when
+    // it fits, else the first filter that rejects it, with the reason the
+    // reference pass gives for that node.
     std::optional<Rejection> misfit(const std::string& node, int number);
-    // Does misfit() read this pass's own placements (assume/place)? Only
-    // published ports and service/container affinity rules do; otherwise a
+    // Does misfit() read this pass's own placements (assume/place)? True
+    // when a filter that constrains the service reads kPassPlacements
+    // (published ports, service/container affinity rules); otherwise a
     // misfit is the same before and after assume().
     bool misfitReadsPass() const;
 
@@ -94,9 +98,10 @@ public:
     // Whether the fast path can serve this service at all.
     bool fastPathEligible() const;
 
+    struct Impl;   // placement_internal.h: the placement files and the filter table only
+
 private:
     friend int computeInstanceCount(const ClusterState&, const PlacementIndex&, const ServiceSpec&, CandidatePolicy, std::uint64_t);
-    struct Impl;
     Impl* impl_;
 };
 

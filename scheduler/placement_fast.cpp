@@ -34,38 +34,18 @@ PlacementPass::Impl::~Impl() {
     index.returnCounters(std::move(counters));
 }
 
+// ha and stateless (the strategy the fast path walks), and every filter
+// that constrains the service says the fast path can evaluate it.
 bool PlacementPass::Impl::fastEligible() const {
-    return mode == PlacementMode::Auto && svc.strategy == Strategy::Ha && !svc.stateful && needs.namedVolumes.empty() &&
-           svc.volumesFrom.empty() && svc.net.rfind("container:", 0) != 0 && !needs.placeholders && !needs.ruleError &&
-           !needs.containerRules && !needs.selfAttract && !(needs.selfAnti && needs.softRules);
-}
-
-void PlacementPass::Impl::computeActiveRules() {
-    activeRule.assign(needs.rules.size(), true);
-    if (!needs.softRules) return;
-    ignorePass = true;
-    std::vector<int> work;
-    for (int ord = 0; ord < index.nodeCount(); ++ord) {
-        if (!candidateReason(ord) && !availabilityReason(ord) && !volumePluginReason(ord)) work.push_back(ord);
-    }
-    for (std::size_t i = 0; i < needs.rules.size(); ++i) {
-        std::vector<int> keep;
-        for (int ord : work) if (ruleMatches(needs.rules[i], ord, 0)) keep.push_back(ord);
-        if (keep.empty() && needs.rules[i].soft) {
-            activeRule[i] = false;
-            continue;
-        }
-        work.swap(keep);
-    }
-    ignorePass = false;
+    return mode == PlacementMode::Auto && svc.strategy == Strategy::Ha && !svc.stateful &&
+           std::all_of(filters.begin(), filters.end(), [&](const Filter* f) { return f->fastPath(needs); });
 }
 
 bool PlacementPass::Impl::passesAll(int ord, int number) {
-    if (candidateReason(ord, number) || availabilityReason(ord) || ephemeralReason(ord, number) || volumePluginReason(ord)) return false;
-    for (std::size_t i = 0; i < needs.rules.size(); ++i) {
-        if (activeRule[i] && !ruleMatches(needs.rules[i], ord, number)) return false;
+    for (const Filter* f : filters) {
+        if (f->hard && (f->fits ? !f->fits(*this, ord, number) : f->verdict(*this, ord, number).has_value())) return false;
     }
-    return !portReason(ord, number) && !cpuReason(ord) && !memoryReason(ord, number) && !dependencyReason(ord, number);
+    return true;
 }
 
 bool PlacementPass::Impl::staticEligible(int ord) {
@@ -92,65 +72,68 @@ int rotationStart(const PlacementIndex& index, const std::vector<int>& order, st
 
 }  // namespace
 
-std::optional<int> PlacementPass::Impl::fastPlace(int number) {
-    if (!fast) {
-        fast = new Fast;
-        fast->status.assign(static_cast<std::size_t>(index.nodeCount()), 0);
-        fast->zones.resize(index.zones().size());
-        fast->zoneCounter.assign(index.zones().size(), 0);
-        fast->exclusive = !needs.nodePorts.empty() || needs.selfAnti;
-        computeActiveRules();
-        // Placements assumed from earlier steps of the same deploy count in their zones.
-        // (One per placement: the counters' sum without walking every node.)
-        for (const auto& [ord, number] : placements) {
-            if (!fast->exclusive && staticEligible(ord)) ++fast->zoneCounter[static_cast<std::size_t>(index.entry(ord).zone)];
-        }
+void PlacementPass::Impl::startFast() {
+    fast = new Fast;
+    fast->status.assign(static_cast<std::size_t>(index.nodeCount()), 0);
+    fast->zones.resize(index.zones().size());
+    fast->zoneCounter.assign(index.zones().size(), 0);
+    fast->exclusive = !needs.nodePorts.empty() || needs.selfAnti;
+    ensureActiveRules();
+    // Placements assumed from earlier steps of the same deploy count in their zones.
+    // (One per placement: the counters' sum without walking every node.)
+    for (const auto& [ord, number] : placements) {
+        if (!fast->exclusive && staticEligible(ord)) ++fast->zoneCounter[static_cast<std::size_t>(index.entry(ord).zone)];
     }
+}
+
+// Level 0 walks the zone's rank groups, each rotated by the pass seed, and
+// yields the first eligible node this pass has not used; later levels walk
+// the eligible nodes again for those used `level` times.
+int PlacementPass::Impl::fastZoneBest(int z) {
     auto excluded = [&](int ord) { return fast->exclusive && countOn(ord) > 0; };
-
-    // The zone's best node right now, or -1.
-    auto peek = [&](int z) -> int {
-        Fast::Zone& zone = fast->zones[static_cast<std::size_t>(z)];
-        const auto& order = index.zoneOrder(z);
-        const auto& groups = index.rankGroups(z);
-        while (!zone.exhausted) {
-            if (zone.level == 0) {
-                while (zone.group < groups.size()) {
-                    const auto group = groups[zone.group];
-                    const int size = group.second - group.first;
-                    if (zone.rotation < 0) zone.rotation = rotationStart(index, order, group, seed);
-                    while (zone.step < size) {
-                        const int ord = order[static_cast<std::size_t>(group.first + (zone.rotation + zone.step) % size)];
-                        if (staticEligible(ord)) {
-                            if (!excluded(ord) && countOn(ord) == 0) return ord;
-                            zone.compact.push_back(ord);
-                        }
-                        ++zone.step;
+    Fast::Zone& zone = fast->zones[static_cast<std::size_t>(z)];
+    const auto& order = index.zoneOrder(z);
+    const auto& groups = index.rankGroups(z);
+    while (!zone.exhausted) {
+        if (zone.level == 0) {
+            while (zone.group < groups.size()) {
+                const auto group = groups[zone.group];
+                const int size = group.second - group.first;
+                if (zone.rotation < 0) zone.rotation = rotationStart(index, order, group, seed);
+                while (zone.step < size) {
+                    const int ord = order[static_cast<std::size_t>(group.first + (zone.rotation + zone.step) % size)];
+                    if (staticEligible(ord)) {
+                        if (!excluded(ord) && countOn(ord) == 0) return ord;
+                        zone.compact.push_back(ord);
                     }
-                    ++zone.group;
-                    zone.step = 0;
-                    zone.rotation = -1;
+                    ++zone.step;
                 }
-                zone.level = 1;
-                zone.pos = 0;
-                if (zone.compact.empty()) zone.exhausted = true;
-                continue;
+                ++zone.group;
+                zone.step = 0;
+                zone.rotation = -1;
             }
-            while (zone.pos < zone.compact.size()) {
-                const int ord = zone.compact[zone.pos];
-                if (!excluded(ord) && countOn(ord) == zone.level) return ord;
-                ++zone.pos;
-            }
-            if (std::none_of(zone.compact.begin(), zone.compact.end(), [&](int o) { return !excluded(o); })) {
-                zone.exhausted = true;
-                break;
-            }
-            ++zone.level;
+            zone.level = 1;
             zone.pos = 0;
+            if (zone.compact.empty()) zone.exhausted = true;
+            continue;
         }
-        return -1;
-    };
+        while (zone.pos < zone.compact.size()) {
+            const int ord = zone.compact[zone.pos];
+            if (!excluded(ord) && countOn(ord) == zone.level) return ord;
+            ++zone.pos;
+        }
+        if (std::none_of(zone.compact.begin(), zone.compact.end(), [&](int o) { return !excluded(o); })) {
+            zone.exhausted = true;
+            break;
+        }
+        ++zone.level;
+        zone.pos = 0;
+    }
+    return -1;
+}
 
+std::optional<int> PlacementPass::Impl::fastPlace(int number) {
+    if (!fast) startFast();
     const auto r = recordNode(number);
     const bool rCandidate = r && passesAll(*r, number);
     const bool rStatic = r && staticEligible(*r);
@@ -167,7 +150,7 @@ std::optional<int> PlacementPass::Impl::fastPlace(int number) {
         }
     };
     for (int z = 0; z < static_cast<int>(fast->zones.size()); ++z) {
-        const int top = peek(z);
+        const int top = fastZoneBest(z);
         if (top >= 0) consider(top);
     }
     if (rCandidate) consider(*r);

@@ -1,6 +1,8 @@
-// The per-node checks of each placement filter, with the reason a user reads
-// when a node is rejected (reference §4.5, §4.6).
+// The placement filters (reference §4.5, §4.6): each one's per-node check
+// with the reason a user reads when a node is rejected, and the table that
+// names them in order (placement_filters.h).
 #include <algorithm>
+#include <array>
 
 #include "scheduler/placement_internal.h"
 
@@ -23,6 +25,12 @@ std::string joinList(const std::vector<std::string>& items) {
     std::string out;
     for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
     return out;
+}
+
+std::string portList(const std::vector<int>& ports) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < ports.size(); ++i) out += (i ? ", " : "") + std::to_string(ports[i]);
+    return out + "]";
 }
 
 // "stack/name" -> (stack, name)
@@ -256,6 +264,225 @@ std::optional<std::string> PlacementPass::Impl::dependencyReason(int ord, int nu
         if (!hosts(ref)) return "node does not run " + ref + " (net)";
     }
     return std::nullopt;
+}
+
+// ------------------------------------------------------ affinity rules ----
+
+Result<std::vector<AffinityRule>> PlacementPass::Impl::numberedRules(int number) const {
+    return parseAffinityRules(svc.affinity.empty() ? state.grid.defaultAffinity : svc.affinity, number);
+}
+
+std::optional<std::string> PlacementPass::Impl::brokenRule(const std::vector<AffinityRule>& rules, const std::vector<bool>& active,
+                                                           int ord, int number) const {
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        if (active[i] && !ruleMatches(rules[i], ord, number)) return ruleRejection(rules[i], ord);
+    }
+    return std::nullopt;
+}
+
+void PlacementPass::Impl::ensureActiveRules() {
+    if (activeRule.size() != needs.rules.size()) computeActiveRules();
+}
+
+// A soft rule applies when some node that passes the filters judging soft
+// rules (with no instance and no placement of this pass yet) matches it and
+// the rules before it.
+void PlacementPass::Impl::computeActiveRules() {
+    activeRule.assign(needs.rules.size(), true);
+    if (!needs.softRules) return;
+    ignorePass = true;
+    std::vector<int> work;
+    for (int ord = 0; ord < index.nodeCount(); ++ord) {
+        const bool judged = std::all_of(filters.begin(), filters.end(), [&](const Filter* f) {
+            return !f->judgesSoftRules || !f->verdict(*this, ord, 0);
+        });
+        if (judged) work.push_back(ord);
+    }
+    for (std::size_t i = 0; i < needs.rules.size(); ++i) {
+        std::vector<int> keep;
+        for (int ord : work) if (ruleMatches(needs.rules[i], ord, 0)) keep.push_back(ord);
+        if (keep.empty() && needs.rules[i].soft) {
+            activeRule[i] = false;
+            continue;
+        }
+        work.swap(keep);
+    }
+    ignorePass = false;
+}
+
+// ------------------------------------------------------------- the table ----
+
+namespace {
+
+using Impl = PlacementPass::Impl;
+
+constexpr unsigned kAffinityReads = kNodeLabels | kOwnRecords | kOtherServices | kPassPlacements | kEveryNode;
+
+bool always(const ServiceNeeds&) { return true; }
+
+// The affinity verdict misfit() and the fast path use: the pass's rules with
+// soft ones judged once for the pass (activeRule), or, with %i, the hard
+// rules of this instance.
+std::optional<std::string> affinityVerdict(const Impl& p, int ord, int number) {
+    if (p.needs.ruleError) return p.needs.ruleError->message;
+    if (!p.needs.placeholders) return p.brokenRule(p.needs.rules, p.activeRule, ord, number);
+    auto parsed = p.numberedRules(number);
+    if (!parsed) return parsed.error().message;
+    std::vector<bool> hard;
+    for (const auto& r : parsed.value()) hard.push_back(!r.soft);   // soft rules never make an instance misplaced
+    return p.brokenRule(parsed.value(), hard, ord, number);
+}
+
+bool affinityFits(const Impl& p, int ord, int number) {
+    if (p.needs.ruleError || p.needs.placeholders) return !affinityVerdict(p, ord, number);
+    for (std::size_t i = 0; i < p.needs.rules.size(); ++i) {
+        if (p.activeRule[i] && !p.ruleMatches(p.needs.rules[i], ord, number)) return false;
+    }
+    return true;
+}
+
+// The reference pass: rules in order over the surviving nodes; a soft rule
+// that no survivor matches is skipped.
+std::optional<std::string> affinityNarrow(const Impl& p, std::vector<int>& work, int number, PlacementFailure& fail) {
+    if (p.needs.ruleError) return p.needs.ruleError->message;
+    std::vector<AffinityRule> rules = p.needs.rules;
+    if (p.needs.placeholders) {
+        auto parsed = p.numberedRules(number);
+        if (!parsed) return parsed.error().message;
+        rules = std::move(parsed).value();
+    }
+    for (const auto& rule : rules) {
+        std::vector<int> keep;
+        for (int ord : work) if (p.ruleMatches(rule, ord, number)) keep.push_back(ord);
+        if (keep.empty() && rule.soft) continue;
+        for (int ord : work) {
+            if (!p.ruleMatches(rule, ord, number)) fail.rejections.push_back({p.nodeAt(ord).name, "affinity", p.ruleRejection(rule, ord)});
+        }
+        if (keep.empty()) return "Did not find any nodes for affinity filter: " + rule.text;
+        work.swap(keep);
+    }
+    return std::nullopt;
+}
+
+unsigned affinityReads(const ServiceNeeds& n) {
+    if (n.placeholders || n.ruleError) return kAffinityReads;
+    unsigned reads = 0;
+    for (const auto& r : n.rules) {
+        reads |= r.key == AffinityKey::Node || r.key == AffinityKey::Label ? kNodeLabels : kOwnRecords | kOtherServices | kPassPlacements;
+        if (r.soft) reads |= kEveryNode;
+    }
+    return reads;
+}
+
+// VolumeInstance is a preference: narrow to nodes holding the instance's volumes, if any do.
+std::optional<std::string> volumeInstanceNarrow(const Impl& p, std::vector<int>& work, int number, PlacementFailure& fail) {
+    std::vector<int> holding;
+    for (int ord : work) if (p.hasVolumeInstanceFor(ord, number)) holding.push_back(ord);
+    if (holding.empty() || holding.size() == work.size()) return std::nullopt;
+    for (int ord : work) {
+        if (!p.hasVolumeInstanceFor(ord, number))
+            fail.rejections.push_back({p.nodeAt(ord).name, "volume-instance", "node does not hold the instance's volumes (another node does)"});
+    }
+    work.swap(holding);
+    return std::nullopt;
+}
+
+std::string dependencyMissing(const Impl& p, int number) {
+    if (!p.svc.volumesFrom.empty()) {
+        std::string list;
+        for (const auto& v : p.svc.volumesFrom) list += (list.empty() ? "" : ", ") + substituteInstanceNumber(v, number);
+        return "Did not find any nodes for service dependency volumes_from: [" + list + "]";
+    }
+    return "Did not find any nodes for service dependency net: " + p.svc.net.substr(10);
+}
+
+// Adding a filter: one row here, in the place Kontena runs it (see
+// scheduler/README.md). Rows leave out what they do not need: no
+// `readsFor` (reads the same for every service), no `fits` (the verdict is
+// cheap), no `narrow` (the reference pass drops the nodes the verdict
+// rejects).
+const std::array<Filter, 10> kFilters{{
+    {.about = {"candidate", kNodeConnection | kOwnRecords},
+     .applies = always,
+     .verdict = [](const Impl& p, int o, int n) { return p.candidateReason(o, n); },
+     .noNodeLeft = [](const Impl&, int) { return std::string("There are no nodes available"); },
+     .fastPath = always,
+     .judgesSoftRules = true},
+    {.about = {"availability", kNodeAvailability},
+     .applies = always,
+     .verdict = [](const Impl& p, int o, int) { return p.availabilityReason(o); },
+     .noNodeLeft = [](const Impl&, int) { return std::string("Did not find any nodes with availability active (every candidate node is drained)"); },
+     .fastPath = always,
+     .judgesSoftRules = true},
+    {.about = {"ephemeral", kNodeLabels | kOwnRecords},
+     .applies = [](const ServiceNeeds& n) { return n.stateful; },
+     .verdict = [](const Impl& p, int o, int n) { return p.ephemeralReason(o, n); },
+     .noNodeLeft = [](const Impl&, int) { return std::string("Did not find any non-ephemeral nodes for stateful service"); },
+     .fastPath = [](const ServiceNeeds&) { return false; }},
+    {.about = {"volume-plugin", kNodeVolumeDrivers},
+     .applies = [](const ServiceNeeds& n) { return !n.requiredDrivers.empty(); },
+     .verdict = [](const Impl& p, int o, int) { return p.volumePluginReason(o); },
+     .noNodeLeft = [](const Impl& p, int) { return "Did not find any nodes with required volume drivers: [" + joinList(p.needs.requiredDrivers) + "]"; },
+     .fastPath = always,
+     .judgesSoftRules = true},
+    {.about = {"volume-instance", kVolumeInstances},
+     .applies = [](const ServiceNeeds& n) { return !n.namedVolumes.empty(); },
+     .verdict = [](const Impl&, int, int) { return std::optional<std::string>(); },   // a preference rejects no node alone
+     .noNodeLeft = [](const Impl&, int) { return std::string(); },                    // and always leaves some
+     .fastPath = [](const ServiceNeeds&) { return false; },
+     .narrow = volumeInstanceNarrow,
+     .hard = false},
+    {.about = {"affinity", kAffinityReads},
+     .applies = [](const ServiceNeeds& n) { return !n.rules.empty() || n.placeholders || n.ruleError.has_value(); },
+     .readsFor = affinityReads,
+     .verdict = affinityVerdict,
+     .fits = affinityFits,
+     .noNodeLeft = [](const Impl&, int) { return std::string(); },   // affinityNarrow names the rule
+     .fastPath = [](const ServiceNeeds& n) {
+         return !n.placeholders && !n.ruleError && !n.containerRules && !n.selfAttract && !(n.selfAnti && n.softRules);
+     },
+     .narrow = affinityNarrow},
+    {.about = {"port", kOtherServices | kOwnRecords | kPassPlacements},
+     .applies = [](const ServiceNeeds& n) { return !n.nodePorts.empty(); },
+     .verdict = [](const Impl& p, int o, int n) { return p.portReason(o, n); },
+     .noNodeLeft = [](const Impl& p, int) { return "Did not find any nodes with unused ports: " + portList(p.needs.nodePorts); },
+     .fastPath = always},
+    {.about = {"cpu", kNodeResources},
+     .applies = [](const ServiceNeeds& n) { return n.cpuLimit; },
+     .verdict = [](const Impl& p, int o, int) { return p.cpuReason(o); },
+     .noNodeLeft = [](const Impl& p, int) { return "Did not find any nodes with " + std::to_string(*p.svc.cpus) + " CPUs available"; },
+     .fastPath = always},
+    {.about = {"memory", kNodeResources | kOwnRecords},
+     .applies = [](const ServiceNeeds& n) { return n.requiredMemory > 0; },
+     .verdict = [](const Impl& p, int o, int n) { return p.memoryReason(o, n); },
+     .noNodeLeft = [](const Impl& p, int) { return "Did not find any nodes with sufficient free memory: " + std::to_string(p.needs.requiredMemory); },
+     .fastPath = always},
+    {.about = {"dependency", kOtherServices},
+     .applies = [](const ServiceNeeds& n) { return n.dependencies; },
+     .verdict = [](const Impl& p, int o, int n) { return p.dependencyReason(o, n); },
+     .noNodeLeft = dependencyMissing,
+     .fastPath = [](const ServiceNeeds&) { return false; }},
+}};
+
+const std::array<FilterDescription, kFilters.size()> kDescriptions = [] {
+    std::array<FilterDescription, kFilters.size()> out{};
+    for (std::size_t i = 0; i < kFilters.size(); ++i) out[i] = kFilters[i].about;
+    return out;
+}();
+
+}  // namespace
+
+std::span<const Filter> filterTable() { return kFilters; }
+
+std::span<const FilterDescription> placementFilters() { return kDescriptions; }
+
+unsigned placementReads(const ClusterState& state, const ServiceSpec& service) {
+    const ServiceNeeds needs = analyseService(state, service);
+    unsigned reads = 0;
+    for (const Filter& f : kFilters) {
+        if (f.applies(needs)) reads |= f.readsFor ? f.readsFor(needs) : f.about.reads;
+    }
+    return reads;
 }
 
 }  // namespace kontena

@@ -33,10 +33,6 @@ std::uint64_t PlacementIndex::tieKeyFor(const std::string& nodeName, std::uint64
 }
 
 void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
-    // Memo entries follow their nodes by name (ordinals shift when nodes come and go).
-    std::unordered_map<std::string, NodeMemo> oldMemo;
-    for (auto& m : nodeMemo_) oldMemo.emplace(m.name, std::move(m));
-    nodeMemo_.clear();
     entries_.clear();
     ordinals_.clear();
     zoneNames_.clear();
@@ -53,12 +49,19 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
         auto [it, inserted] = zoneIds.emplace(zone, static_cast<int>(zoneNames_.size()));
         if (inserted) zoneNames_.push_back(zone);
         ordinals_.emplace(name, static_cast<int>(entries_.size()));
-        entries_.push_back(NodeEntry{&node, it->second, ranks[static_cast<Eigen::Index>(entries_.size())], tieKeyFor(name, salt)});
-        NodeMemo m;
-        if (auto old = oldMemo.find(name); old != oldMemo.end()) m.seen = old->second.seen;
-        m.name = name;
-        nodeMemo_.push_back(std::move(m));
+        entries_.push_back(NodeEntry{&node, it->second, ranks[static_cast<Eigen::Index>(entries_.size())], tieKeyFor(name, salt),
+                                     ++revisionCounter_});
     }
+    countPool(state);
+    orderZones();
+    occupancy_.resize(entries_.size());
+    for (const auto& [key, inst] : state.instances) {
+        if (inst.node) recordAdded(*inst.node, inst);
+    }
+}
+
+// The active pool (ha's even shares), node numbers and service records.
+void PlacementIndex::countPool(const ClusterState& state) {
     zoneActive_.assign(zoneNames_.size(), 0);
     activeNodes_ = 0;
     byNumber_.clear();
@@ -77,6 +80,10 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
     }
     activeZones_ = static_cast<int>(std::count_if(zoneActive_.begin(), zoneActive_.end(), [](int c) { return c > 0; }));
     std::sort(byNumber_.begin(), byNumber_.end());
+}
+
+// Each zone's nodes by (memoryRank, tieKey), and its groups of equal rank.
+void PlacementIndex::orderZones() {
     zoneOrder_.resize(zoneNames_.size());
     for (int i = 0; i < nodeCount(); ++i) zoneOrder_[static_cast<std::size_t>(entries_[static_cast<std::size_t>(i)].zone)].push_back(i);
     for (auto& order : zoneOrder_) {
@@ -99,10 +106,6 @@ void PlacementIndex::build(const ClusterState& state, std::uint64_t salt) {
                 begin = i;
             }
         }
-    }
-    occupancy_.resize(entries_.size());
-    for (const auto& [key, inst] : state.instances) {
-        if (inst.node) recordAdded(*inst.node, inst);
     }
 }
 
@@ -149,9 +152,8 @@ void NodeNumberPool::use(int number, bool used) {
 }
 
 void PlacementIndex::nodeChanged(int ordinal, bool wasConnected, bool wasActive) {
-    auto& memo = nodeMemo_[static_cast<std::size_t>(ordinal)];
-    ++memo.revision;
-    const NodeEntry& e = entries_[static_cast<std::size_t>(ordinal)];
+    NodeEntry& e = entries_[static_cast<std::size_t>(ordinal)];
+    e.revision = ++revisionCounter_;
     connected_ += (e.node->connected ? 1 : 0) - (wasConnected ? 1 : 0);
     const bool active = e.node->connected && e.node->availability == Availability::Active;
     const int delta = (active ? 1 : 0) - (wasActive ? 1 : 0);

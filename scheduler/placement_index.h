@@ -4,7 +4,6 @@
 // which node. Pure data; a driver keeps one next to its ClusterState and
 // updates it whenever it commits a change to nodes or instance records.
 
-#include <array>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -24,6 +23,9 @@ struct NodeEntry {
     int zone = 0;                 // index into PlacementIndex::zones()
     double memoryRank = 0.0;      // used / total from the node's stats, 0 without stats
     std::uint64_t tieKey = 0;     // stable random priority; a pass rotates it by its offset
+    // Changes whenever the node's record may have (commit, rebuild); never
+    // reused, so a hash of the record can be kept for it (RescheduleMemo).
+    std::uint64_t revision = 0;
 };
 
 // Node numbers in use (1..), with the lowest free one found in amortised
@@ -70,7 +72,7 @@ public:
     const std::vector<std::pair<int, int>>& byNumber() const { return byNumber_; }
     // An existing node's record changed (same name, so same ordinal); it was
     // connected / online and active before: keeps the counts, the pool and
-    // the node's revision.
+    // the node's revision (a new one).
     void nodeChanged(int ordinal, bool wasConnected, bool wasActive);
     // Zeroed per-node counter arrays for placement passes to borrow (a pass
     // used to zero one of nodeCount() entries for every placement it made).
@@ -123,34 +125,10 @@ public:
     void touchService(const std::string& serviceKey);
     void touchInstances() { ++instancesVersion_; }
 
-    // Memo of re-scheduler checks that found nothing to do, keyed by service:
-    // the inputs' fingerprint. Derived data like the rest of the index; a
-    // decision that consults it is the same as one that recomputes.
-    struct CleanCheck {
-        std::uint64_t fingerprint = 0;
-        bool narrow = false;   // keyed on the service's own nodes only
-    };
-    std::map<std::string, CleanCheck>& rescheduleMemo() const { return rescheduleMemo_; }
-    // Per node (by ordinal): its placement fingerprint (per strategy) at the
-    // last pass — a node whose fingerprint changed invalidates the narrow memo
-    // entries of the services it holds — and the hash of the parts of its
-    // record that change only with the record (cached for `revision`).
-    struct NodeMemo {
-        std::string name;                    // carried over a rebuild by name
-        std::uint64_t revision = 1;
-        std::uint64_t staticRevision = 0;    // revision `staticHash` was computed for, 0: none
-        std::uint64_t staticHash = 0;
-        std::array<std::uint64_t, 3> seen{};
-    };
-    NodeMemo& nodeMemo(int ordinal) const { return nodeMemo_[static_cast<std::size_t>(ordinal)]; }
-    bool memoEnabled() const { return memoEnabled_; }
-    void setMemoEnabled(bool on) {
-        memoEnabled_ = on;
-        rescheduleMemo_.clear();
-        for (auto& m : nodeMemo_) m.seen = {};
-    }
-
 private:
+    void countPool(const ClusterState& state);   // build() steps
+    void orderZones();
+
     std::vector<NodeEntry> entries_;               // ordered by node name (ClusterState order)
     std::unordered_map<std::string, int> ordinals_;   // looked up for every instance of every check
     std::vector<std::string> zoneNames_;
@@ -162,8 +140,6 @@ private:
     std::map<std::string, std::uint64_t> serviceVersions_;
     std::uint64_t instancesVersion_ = 0;
     std::uint64_t versionCounter_ = 0;
-    mutable std::map<std::string, CleanCheck> rescheduleMemo_;
-    mutable std::vector<NodeMemo> nodeMemo_;
     int activeNodes_ = 0;
     int activeZones_ = 0;
     std::vector<int> zoneActive_;                  // active nodes per zone
@@ -171,7 +147,7 @@ private:
     NodeNumberPool numbers_;
     mutable std::vector<std::vector<int>> counterPool_;
     std::unordered_map<std::string, const Service*> services_;
-    bool memoEnabled_ = true;
+    std::uint64_t revisionCounter_ = 0;
 };
 
 }  // namespace kontena

@@ -386,6 +386,36 @@ private slots:
         QVERIFY(d.ctl.state().node("n1")->availability == Availability::Drain);
         QVERIFY(before.node("n1")->availability == Availability::Active);
     }
+
+    // The re-scheduler's memo belongs to the controller and changes only in
+    // commit(): decide() reports what a pass learned in Decision::memo.
+    void theMemoChangesOnlyInCommit() {
+        Driver d;
+        d.connect("n1");
+        d.connect("n2");
+        d.apply(ev::StackApply{"s", {makeService("s", "web", 2)}, {}, true});
+        d.runUntil(at(Duration::seconds(5)));
+        Timer pass;
+        pass.kind = TimerKind::ReschedulePass;
+        pass.at = d.now;
+        const Decision first = d.ctl.decide(ev::TimerFired{pass}, Context{d.now, 1});
+        QCOMPARE(first.memo.checks.size(), std::size_t(1));
+        QCOMPARE(first.memo.checks[0].first, std::string("s/web"));
+        QVERIFY(first.memo.checks[0].second.has_value());   // clean: nothing to move
+        QCOMPARE(first.memo.nodes.size(), std::size_t(2));  // both nodes seen for the first time
+        QVERIFY(!d.ctl.memo().check("s/web"));               // decide() wrote nothing
+        const Decision again = d.ctl.decide(ev::TimerFired{pass}, Context{d.now, 1});
+        QCOMPARE(again.memo.checks.size(), std::size_t(1));  // so the same question is asked again
+        QCOMPARE(again.memo.checks[0].second->fingerprint, first.memo.checks[0].second->fingerprint);
+        d.ctl.commit(first);
+        QVERIFY(d.ctl.memo().check("s/web"));
+        QVERIFY(d.ctl.memo().node("n1"));
+        const Decision remembered = d.ctl.decide(ev::TimerFired{pass}, Context{d.now, 1});
+        QVERIFY(remembered.memo.empty());                    // the clean check holds: not repeated
+        d.ctl.setMemoEnabled(false);
+        QVERIFY(!d.ctl.memo().check("s/web"));
+        QVERIFY(d.ctl.decide(ev::TimerFired{pass}, Context{d.now, 1}).memo.empty());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestController)

@@ -2,10 +2,13 @@
 #include <QTest>
 
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <set>
 
 #include "harness.h"
 #include "scheduler/affinity.h"
+#include "scheduler/placement_filters.h"
 
 using namespace kontena;
 using namespace kontena::test;
@@ -18,6 +21,60 @@ std::map<std::string, int> countBy(const std::vector<std::string>& nodes) {
     std::map<std::string, int> out;
     for (const auto& n : nodes) ++out[n];
     return out;
+}
+
+// A grid of one node, "bad", that exactly one filter rejects for the service.
+struct LonelyCase {
+    ClusterState st;
+    ServiceSpec svc;
+    std::string filter;
+    std::string message;   // part of Kontena's message when no node is left
+};
+
+LonelyCase lonelyCase(const std::string& filter) {
+    LonelyCase c;
+    c.filter = filter;
+    c.st.grid.name = "g";
+    c.svc = makeService("s", "x", 1);
+    Node bad = makeNode("bad", 1, {"az=b"});
+    if (filter == "candidate") {
+        bad.connected = false;
+        c.message = "There are no nodes available";
+    } else if (filter == "availability") {
+        bad.availability = Availability::Drain;
+        c.message = "Did not find any nodes with availability active";
+    } else if (filter == "ephemeral") {
+        bad.labels.push_back("ephemeral=yes");
+        c.svc.stateful = true;
+        c.message = "Did not find any non-ephemeral nodes for stateful service";
+    } else if (filter == "volume-plugin") {
+        c.st.volumes["data"] = Volume{"data", VolumeScope::Instance, "rexray", {}};
+        c.svc.volumes = {VolumeMount{VolumeKind::Named, "data", "/d", ""}};
+        c.message = "Did not find any nodes with required volume drivers: [rexray]";
+    } else if (filter == "affinity") {
+        c.svc.affinity = {"label==az=a"};
+        c.message = "Did not find any nodes for affinity filter: label==az=a";
+    } else if (filter == "port") {
+        auto web = makeService("s", "web", 1);
+        web.ports = {PortSpec{"0.0.0.0", 80, 80, "tcp"}};
+        addService(c.st, web);
+        addInstance(c.st, web, 1, "bad");
+        c.svc.ports = web.ports;
+        c.message = "Did not find any nodes with unused ports: [80]";
+    } else if (filter == "cpu") {
+        c.svc.cpus = 4.0;
+        c.message = "CPUs available";
+    } else if (filter == "memory") {
+        c.svc.memory = 8 * GiB;
+        c.message = "Did not find any nodes with sufficient free memory";
+    } else if (filter == "dependency") {
+        c.svc.volumesFrom = {"data-%s"};
+        c.message = "Did not find any nodes for service dependency volumes_from: [data-1]";
+    } else {
+        c.filter = "(no case)";
+    }
+    addNode(c.st, bad);
+    return c;
 }
 
 bool hasRejection(const PlacementFailure& f, const std::string& text) {
@@ -409,6 +466,92 @@ private slots:
         QCOMPARE(placeAll(st, svc, 1, 1, PlacementMode::Auto, rescheduler).nodes.front(), std::string("n2"));
         rescheduler.now = Instant(Duration::seconds(121).ms);   // ha grace is 2 minutes
         QCOMPARE(placeAll(st, svc, 1, 1, PlacementMode::Auto, rescheduler).nodes.front(), std::string("n1"));
+    }
+
+    // The table is Kontena's filter order, and every name a rejection can
+    // carry comes from it.
+    void filterTableIsKontenasOrder() {
+        std::vector<std::string> names;
+        for (const auto& f : placementFilters()) {
+            names.emplace_back(f.name);
+            QVERIFY2(f.reads != 0, names.back().c_str());
+        }
+        const std::vector<std::string> kontena{"candidate", "availability", "ephemeral", "volume-plugin", "volume-instance",
+                                               "affinity", "port", "cpu", "memory", "dependency"};
+        QCOMPARE(names, kontena);
+    }
+
+    // One lone node that one filter rejects: the reference pass fails with
+    // that filter's rejection and Kontena's message, and misfit() explains
+    // the same node with the same filter and the same reason. Every filter
+    // of the table but the preference (volume-instance) has a case.
+    void misfitExplainsLikeTheReferencePass_data() {
+        QTest::addColumn<QString>("filter");
+        QTest::addColumn<QString>("message");
+        for (const char* f : {"candidate", "availability", "ephemeral", "volume-plugin", "affinity", "port", "cpu", "memory", "dependency"}) {
+            QTest::newRow(f) << QString::fromLatin1(f) << QString::fromStdString(lonelyCase(f).message);
+        }
+    }
+    void misfitExplainsLikeTheReferencePass() {
+        QFETCH(QString, filter);
+        QFETCH(QString, message);
+        const LonelyCase c = lonelyCase(filter.toStdString());
+        PlacementIndex index;
+        index.build(c.st, 1);
+        PlacementPass reference(c.st, index, c.svc, {}, 1, PlacementMode::ReferenceOnly);
+        auto placed = reference.place(1);
+        QVERIFY(!placed);
+        const PlacementFailure& fail = placed.error();
+        QVERIFY2(fail.message.find(message.toStdString()) != std::string::npos, fail.message.c_str());
+        QCOMPARE(fail.rejections.size(), std::size_t(1));
+        QCOMPARE(q(fail.rejections[0].filter), filter);
+        PlacementPass probe(c.st, index, c.svc, {}, 1);
+        const auto misfit = probe.misfit("bad", 1);
+        QVERIFY(misfit);
+        QCOMPARE(q(misfit->filter), filter);
+        QCOMPARE(q(misfit->reason), q(fail.rejections[0].reason));
+    }
+
+    void everyFilterButThePreferenceHasALonelyCase() {
+        std::set<std::string> covered;
+        for (const auto& f : placementFilters()) {
+            if (f.name != "volume-instance") covered.insert(lonelyCase(std::string(f.name)).filter);
+        }
+        QCOMPARE(covered.size(), placementFilters().size() - 1);
+    }
+
+    // The fast path's eligibility, misfitReadsPass() and the memo's inputs
+    // (placementReads) come from the same rows.
+    void consumersReadTheSameRows() {
+        ClusterState st;
+        addNode(st, makeNode("n1", 1, {"az=a"}));
+        st.volumes["data"] = Volume{"data", VolumeScope::Instance, "local", {}};
+        struct Row { const char* name; std::function<void(ServiceSpec&)> edit; bool fast; unsigned reads; unsigned absent; };
+        const std::vector<Row> rows{
+            {"plain", [](ServiceSpec&) {}, true, kNodeConnection | kNodeAvailability, kOtherServices | kPassPlacements | kEveryNode},
+            {"label rule", [](ServiceSpec& s) { s.affinity = {"label==az=a"}; }, true, kNodeLabels, kOtherServices | kEveryNode},
+            {"soft rule", [](ServiceSpec& s) { s.affinity = {"label==~az=a"}; }, true, kEveryNode, kOtherServices},
+            {"service rule", [](ServiceSpec& s) { s.affinity = {"service!=x"}; }, true, kOtherServices | kPassPlacements, 0},
+            {"container rule", [](ServiceSpec& s) { s.affinity = {"container==db-1"}; }, false, kOtherServices | kPassPlacements, 0},
+            {"ports", [](ServiceSpec& s) { s.ports = {PortSpec{"0.0.0.0", 80, 80, "tcp"}}; }, true, kOtherServices | kPassPlacements, 0},
+            {"cpus", [](ServiceSpec& s) { s.cpus = 1.0; }, true, kNodeResources, kOtherServices},
+            {"named volume", [](ServiceSpec& s) { s.volumes = {VolumeMount{VolumeKind::Named, "data", "/d", ""}}; }, false,
+             kVolumeInstances | kNodeVolumeDrivers, kPassPlacements},
+            {"volumes_from", [](ServiceSpec& s) { s.volumesFrom = {"db-%s"}; }, false, kOtherServices, kPassPlacements},
+            {"stateful", [](ServiceSpec& s) { s.stateful = true; }, false, kOwnRecords, kOtherServices},
+        };
+        for (const Row& r : rows) {
+            auto svc = makeService("s", "x", 1);
+            r.edit(svc);
+            PlacementIndex index;
+            index.build(st, 1);
+            PlacementPass pass(st, index, svc, {}, 1);
+            const unsigned reads = placementReads(st, svc);
+            QVERIFY2(pass.fastPathEligible() == r.fast, r.name);
+            QVERIFY2((reads & r.reads) == r.reads, r.name);
+            QVERIFY2((reads & r.absent) == 0, r.name);
+            QVERIFY2(pass.misfitReadsPass() == ((reads & kPassPlacements) != 0), r.name);
+        }
     }
 
     void noNodesAtAll() {
