@@ -85,7 +85,7 @@ private slots:
     }
 
     // The re-scheduler skips checks whose inputs did not change since they
-    // found nothing to do (PlacementIndex::rescheduleMemo). Skipping must
+    // found nothing to do (the Controller's RescheduleMemo). Skipping must
     // change nothing: the same run with every check recomputed gives the
     // same report, here and under explore's random faults.
     void memoisedChecksChangeNothing_data() { reportsAreByteIdentical_data(); }
