@@ -144,7 +144,7 @@ void Agent::fetchPods() {
                           const PodList list = podListFromJson(result.toObject(), &problems);
                           for (const QString& p : problems) qCWarning(lcAgent).noquote() << "ignoring a pod:" << p;
                           emit podsFetched(int(list.pods.size()));
-                          supervisor_.sync(list.pods);
+                          supervisor_.sync(list.pods, list.etcdQuorum);
                       }
                       if (fetchAgain_) {
                           fetchAgain_ = false;

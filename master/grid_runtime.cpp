@@ -343,6 +343,7 @@ void GridRuntime::onFrame(Session* s, const QString& text) {
             if (!svc) continue;
             list.pods.append(PodSpec{svc->spec, inst.number, inst.desired, inst.deployRev, svc->revision});
         }
+        list.etcdQuorum = state().quorum;   // the agent step's ipamAvailable, as the simulated node reads it
         result = toJson(list);
         qCDebug(lcGrid).noquote() << name_ << qs(s->node) << "pods:" << list.pods.size();
     } else if (m == QLatin1String(method::kPodsSetState)) {

@@ -10,6 +10,8 @@ std::string ipamUnavailableMessage() {
     return "cannot allocate an overlay IP address: etcd has no quorum";
 }
 
+std::string waitForPortTimeoutMessage() { return "wait_for_port: port did not open in time"; }
+
 bool httpStatusHealthy(int status) { return status >= 200 && status <= 399; }
 
 namespace {
@@ -95,5 +97,78 @@ Duration onCrash(Container& c, Instant now, const GridSettings& settings) {
     c.restartAt = now + delay;
     return delay;
 }
+
+bool isUp(const Container& c) {
+    return c.state == ContainerState::Running || (c.state == ContainerState::Starting && c.portDeadline);
+}
+
+Container discovered(const std::string& service, int number) {
+    Container c;
+    c.service = service;
+    c.number = number;
+    c.state = ContainerState::Stopped;
+    return c;
+}
+
+Seen onListed(Container& c, bool running, bool newRun) {
+    if (running) {
+        const bool waitingForPort = c.state == ContainerState::Starting && c.portDeadline && !newRun;
+        if (waitingForPort || (c.state == ContainerState::Running && !newRun)) return Seen::Nothing;
+        return Seen::CameUp;
+    }
+    if (isUp(c)) return Seen::Crashed;
+    if (!(c.state == ContainerState::Exited && c.restartAt)) c.state = ContainerState::Stopped;
+    return Seen::Nothing;
+}
+
+bool isCrash(const Container& c, std::optional<Instant> at) {
+    if (!isUp(c)) return false;                                   // stopped by us, or known already
+    return !(c.runningSince && at && *at < *c.runningSince);      // not the end of an earlier run
+}
+
+std::optional<Duration> onExit(Container& c, bool wantRunning, Instant now, const GridSettings& settings) {
+    c.portDeadline.reset();
+    if (!wantRunning) {
+        c.state = ContainerState::Stopped;
+        c.runningSince.reset();
+        return std::nullopt;
+    }
+    return onCrash(c, now, settings);
+}
+
+bool restartDue(const Container& c, Instant due) { return c.state == ContainerState::Exited && c.restartAt == due; }
+
+void onStartFailed(Container& c) { c.state = ContainerState::Stopped; }
+
+void onStopping(Container& c) {
+    c.state = ContainerState::Stopped;
+    c.runningSince.reset();
+    c.restartAt.reset();
+    c.portDeadline.reset();
+}
+
+Up onUp(Container& c, Instant now, bool waitForPort, Duration portWaitMax) {
+    c.runningSince = now;
+    c.restartAt.reset();
+    if (waitForPort) {
+        c.state = ContainerState::Starting;
+        c.portDeadline = now + portWaitMax;
+        return Up::WaitForPort;
+    }
+    c.state = ContainerState::Running;
+    c.portDeadline.reset();
+    return Up::Running;
+}
+
+Probe onPortProbe(Container& c, Instant now, bool open) {
+    if (c.state != ContainerState::Starting || !c.portDeadline) return Probe::Stale;
+    if (!open && now < *c.portDeadline) return Probe::Retry;
+    c.portDeadline.reset();
+    c.state = ContainerState::Running;
+    c.runningSince = now;
+    return open ? Probe::Open : Probe::TimedOut;
+}
+
+bool restartsWhenUnhealthy(const Container& c) { return c.state == ContainerState::Running; }
 
 }  // namespace kontena::agent

@@ -64,10 +64,7 @@ void SimNode::sync(const std::vector<agent::Pod>& pods, bool ipamAvailable, bool
             startContainer(InstanceKey{start->service, start->number}, now, master, out);
         } else if (auto* stop = std::get_if<agent::op::Stop>(&op)) {
             const InstanceKey key{stop->service, stop->number};
-            auto& c = containers_[key];
-            c.state = agent::ContainerState::Stopped;
-            c.runningSince.reset();
-            c.restartAt.reset();
+            agent::onStopping(containers_[key]);
             epochs_[key] = nextEpoch_++;
         } else if (auto* remove = std::get_if<agent::op::Remove>(&op)) {
             const InstanceKey key{remove->service, remove->number};
@@ -114,16 +111,17 @@ void SimNode::onTask(const NodeTask& task, Instant now, const ClusterState& mast
     switch (task.kind) {
     case TaskKind::ContainerUp: {
         if (c.state != agent::ContainerState::Starting) return;
-        c.state = agent::ContainerState::Running;
-        c.runningSince = now;
-        c.restartAt.reset();
+        const Service* svc = master.service(key.service);
+        const bool waitForPort = svc && svc->spec.deploy.waitForPort;
+        // A modelled port opens with its container: the first probe finds it open.
+        if (agent::onUp(c, now, waitForPort, agent::kWaitForPortMax) == agent::Up::WaitForPort) agent::onPortProbe(c, now, true);
         out.running.push_back({key, name_});
-        if (const HealthCheck* hc = healthCheckOf(key, master)) scheduleHealth(key, now + hc->initialDelay, out);
+        if (svc && svc->spec.healthCheck) scheduleHealth(key, now + svc->spec.healthCheck->initialDelay, out);
         out.resync = true;
         return;
     }
     case TaskKind::RestartDue:
-        if (c.state != agent::ContainerState::Exited) return;
+        if (!agent::restartDue(c, now)) return;
         out.restarts.push_back({key, "crash"});
         startContainer(key, now, master, out);
         return;
@@ -132,7 +130,7 @@ void SimNode::onTask(const NodeTask& task, Instant now, const ClusterState& mast
         if (!hc || c.state != agent::ContainerState::Running) return;
         const bool failing = failingHealth_.count(key) != 0;
         if (reachable_) out.health.push_back(ev::InstanceHealth{name_, key.service, key.number, failing ? Health::Unhealthy : Health::Healthy});
-        if (failing) {
+        if (failing && agent::restartsWhenUnhealthy(c)) {
             restart(key, now, master, "unhealthy", out);   // a single unhealthy result restarts (§8.2)
             return;
         }
@@ -144,8 +142,9 @@ void SimNode::onTask(const NodeTask& task, Instant now, const ClusterState& mast
 
 bool SimNode::crash(const InstanceKey& key, Instant now, const GridSettings& settings, Effects& out) {
     auto it = containers_.find(key);
-    if (it == containers_.end() || it->second.state != agent::ContainerState::Running) return false;
-    const Duration delay = agent::onCrash(it->second, now, settings);
+    if (it == containers_.end() || !agent::isCrash(it->second, std::nullopt)) return false;
+    // A simulated node keeps no pod list between syncs: a crashed container counts as wanted running.
+    const Duration delay = *agent::onExit(it->second, true, now, settings);
     const std::uint64_t epoch = nextEpoch_++;
     epochs_[key] = epoch;
     out.tasks.push_back({now + delay, NodeTask{TaskKind::RestartDue, key.service, key.number, epoch}});
