@@ -34,6 +34,12 @@ void reportIfNew(std::vector<Op>& ops, const Pod& p, const Container& c) {
     ops.push_back(op::Report{p.service, p.number, p.deployRev, c.serviceRevision, st, ""});
 }
 
+void dispatch(Runtime& rt, const op::Create& o) { rt.create(o); }
+void dispatch(Runtime& rt, const op::Start& o) { rt.start(o); }
+void dispatch(Runtime& rt, const op::Stop& o) { rt.stop(o); }
+void dispatch(Runtime& rt, const op::Remove& o) { rt.remove(o); }
+void dispatch(Runtime& rt, const op::Report& o) { rt.report(o); }
+
 }  // namespace
 
 std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<Container>& containers, bool ipamAvailable) {
@@ -67,7 +73,7 @@ std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<const 
                                          c ? observed(c->state) : ObservedState::Missing, ipamUnavailableMessage()});
                 continue;
             }
-            if (c) ops.push_back(op::Remove{p.service, p.number});
+            if (c) ops.push_back(op::Remove{p.service, p.number, false});
             ops.push_back(op::Create{p.service, p.number, p.deployRev, p.serviceRevision, start});
             continue;
         }
@@ -82,9 +88,23 @@ std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<const 
         reportIfNew(ops, p, *c);
     }
     for (const Container* c : containers) {
-        if (!std::binary_search(wanted.begin(), wanted.end(), containerKey(c))) ops.push_back(op::Remove{c->service, c->number});
+        if (!std::binary_search(wanted.begin(), wanted.end(), containerKey(c))) ops.push_back(op::Remove{c->service, c->number, true});
     }
     return ops;
+}
+
+int execute(const std::vector<Op>& ops, Runtime& rt) {
+    int calls = 0;
+    for (const Op& op : ops) {
+        calls += std::holds_alternative<op::Report>(op) ? 0 : 1;
+        std::visit([&rt](const auto& o) { dispatch(rt, o); }, op);
+    }
+    return calls;
+}
+
+void reportChanges(const std::vector<Op>& ops, Runtime& rt) {
+    for (const Op& op : ops)
+        if (const auto* r = std::get_if<op::Report>(&op); r && r->error.empty()) rt.report(*r);
 }
 
 Duration onCrash(Container& c, Instant now, const GridSettings& settings) {

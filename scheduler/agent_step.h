@@ -48,11 +48,41 @@ namespace op {
 struct Create { std::string service; int number; std::int64_t deployRev; int serviceRevision; bool start; };
 struct Start { std::string service; int number; };
 struct Stop { std::string service; int number; };
-struct Remove { std::string service; int number; };
+// `removeData`: no pod names the instance any more, so a stateful
+// instance's data goes too (a re-create keeps it).
+struct Remove { std::string service; int number; bool removeData; };
 struct Report { std::string service; int number; std::int64_t rev; int serviceRevision; ObservedState state; std::string error; };
 }  // namespace op
 
 using Op = std::variant<op::Create, op::Start, op::Stop, op::Remove, op::Report>;
+
+// The container runtime of one node as the step's ops address it: by
+// instance, in the step's words, no engine types. The simulated node's
+// modelled runtime implements it directly; kontena-agent implements it
+// with calls to its NodeRuntime (Docker) queued for a worker thread. So
+// both carry out the same ops the same way: in order, one call per op.
+class Runtime {
+public:
+    virtual ~Runtime() = default;
+    // Makes the container, and with `start` starts it.
+    virtual void create(const op::Create& c) = 0;
+    virtual void start(const op::Start& s) = 0;
+    // Before the call the container is marked with onStopping (its exit is no crash).
+    virtual void stop(const op::Stop& s) = 0;
+    virtual void remove(const op::Remove& r) = 0;
+    // Sends the report to the master if it can, and records it on the
+    // container (reportedRev/reportedState) only if it was sent.
+    virtual void report(const op::Report& r) = 0;
+};
+
+// Hands each of `ops` to `rt`, in order; returns how many were runtime
+// calls (not reports): when nonzero, a second reconcile after them finds
+// the reports of what changed.
+int execute(const std::vector<Op>& ops, Runtime& rt);
+// The second look, after a pass's runtime calls (and, for a real engine,
+// a fresh listing): hands `rt` only the reports of `ops`, and of those only
+// the ones without an error (errors went out with the first look).
+void reportChanges(const std::vector<Op>& ops, Runtime& rt);
 
 // Converges `containers` to `pods`: creates missing containers (needs an
 // overlay address, so `ipamAvailable` -- the grid's etcd has quorum, as

@@ -44,6 +44,17 @@ const op::Report* firstReport(const std::vector<Op>& ops) {
     return nullptr;
 }
 
+// Records what the step hands a runtime, as "create web/api-1" etc.
+struct RecordingRuntime final : Runtime {
+    std::vector<std::string> calls;
+    void note(const std::string& what, const std::string& service, int number) { calls.push_back(what + " " + service + "-" + std::to_string(number)); }
+    void create(const op::Create& o) override { note(o.start ? "create+start" : "create", o.service, o.number); }
+    void start(const op::Start& o) override { note("start", o.service, o.number); }
+    void stop(const op::Stop& o) override { note("stop", o.service, o.number); }
+    void remove(const op::Remove& o) override { note(o.removeData ? "remove+data" : "remove", o.service, o.number); }
+    void report(const op::Report& o) override { note(o.error.empty() ? "report" : "report-error", o.service, o.number); }
+};
+
 }  // namespace
 
 class TestAgentStep : public QObject {
@@ -87,6 +98,43 @@ private slots:
         QCOMPARE(ops.size(), std::size_t(1));
         QCOMPARE(firstReport(ops)->state, ObservedState::Running);
         QVERIFY(firstReport(ops)->error.empty());
+    }
+
+    // ---- carrying out ops through agent::Runtime, and the second look
+    void executeHandsEveryOpInOrder() {
+        Container gone = container(ContainerState::Running);
+        gone.number = 9;
+        Container stopped = container(ContainerState::Stopped);
+        stopped.number = 2;
+        const std::vector<Pod> pods = {pod(), Pod{"web/api", 2, DesiredState::Running, 7, 1}, Pod{"web/api", 3, DesiredState::Stopped, 7, 1}};
+        RecordingRuntime rt;
+        QCOMPARE(execute(reconcile(pods, {stopped, gone}, true), rt), 4);
+        QCOMPARE(rt.calls, (std::vector<std::string>{"create+start web/api-1", "start web/api-2", "create web/api-3", "remove+data web/api-9"}));
+    }
+    void secondLookSendsOnlyReportsWithoutError() {
+        Container running = container(ContainerState::Running);
+        const std::vector<Pod> pods = {pod(), Pod{"web/api", 2, DesiredState::Running, 7, 1}};
+        RecordingRuntime first, second;
+        const auto ops = reconcile(pods, {running}, false);
+        QCOMPARE(execute(ops, first), 0);
+        QCOMPARE(first.calls, (std::vector<std::string>{"report web/api-1", "report-error web/api-2"}));
+        reportChanges(ops, second);
+        QCOMPARE(second.calls, (std::vector<std::string>{"report web/api-1"}));
+    }
+
+    // ---- removing: a re-create keeps a stateful instance's data, a pod gone takes it
+    void removeKeepsDataOnlyForARecreate() {
+        Container other = container(ContainerState::Running);
+        other.number = 2;
+        const auto ops = reconcile({pod(DesiredState::Running, 2)}, {container(ContainerState::Running), other}, true);
+        std::vector<op::Remove> removes;
+        for (const auto& op : ops)
+            if (const auto* r = std::get_if<op::Remove>(&op)) removes.push_back(*r);
+        QCOMPARE(removes.size(), std::size_t(2));
+        QCOMPARE(removes[0].number, 1);
+        QVERIFY(!removes[0].removeData);
+        QCOMPARE(removes[1].number, 2);
+        QVERIFY(removes[1].removeData);
     }
 
     // ---- crash backoff: n² s for the n-th crash from 0, capped, reset after staying up
