@@ -27,7 +27,7 @@ InstanceDesc descOf(const protocol::PodSpec& p) {
 }  // namespace
 
 struct PodSupervisor::Job {
-    enum Kind { Ensure, Start, Stop, Remove } kind;
+    enum Kind { Ensure, Start, Stop, Remove } kind = Start;
     InstanceRef key;
     QString name;
     InstanceDesc desc;      // Ensure
@@ -39,6 +39,37 @@ struct PodSupervisor::Job {
 struct PodSupervisor::JobResult {
     InstanceRef key;
     QString error;
+};
+
+// The agent's side of agent::Runtime: each op becomes a job for the worker
+// thread (reports go out at once).
+class PodSupervisor::JobPlanner final : public agent::Runtime {
+public:
+    explicit JobPlanner(PodSupervisor& s) : s_(s) {}
+    std::vector<Job> jobs;
+
+    void create(const agent::op::Create& o) override {
+        Job& j = add(Job::Ensure, {o.service, o.number});
+        j.desc = descOf(s_.pods_.at(j.key));
+        j.desired = o.start ? DesiredState::Running : DesiredState::Stopped;
+    }
+    void start(const agent::op::Start& o) override { add(Job::Start, {o.service, o.number}); }
+    void stop(const agent::op::Stop& o) override { add(Job::Stop, {o.service, o.number}); }
+    void remove(const agent::op::Remove& o) override { add(Job::Remove, {o.service, o.number}).removeData = o.removeData; }
+    void report(const agent::op::Report& r) override { s_.applyReport(r); }
+
+private:
+    Job& add(Job::Kind kind, const InstanceRef& key) {
+        Job& j = jobs.emplace_back();
+        j.kind = kind;
+        j.key = key;
+        j.name = s_.nameOf(key);
+        j.grace = s_.graceOf(key);
+        if (kind == Job::Stop || kind == Job::Remove) s_.stopping(key);
+        s_.busy_.insert(key);
+        return j;
+    }
+    PodSupervisor& s_;
 };
 
 PodSupervisor::PodSupervisor(std::shared_ptr<NodeRuntime> runtime, GridSettings settings, QObject* parent)
@@ -106,16 +137,15 @@ void PodSupervisor::afterList(const RuntimeResult<std::vector<OwnedContainer>>& 
         finishPass(doneOps);
         return;
     }
-    std::vector<agent::Op> runtimeOps;
-    for (auto& op : agent::reconcile(stepPods(), stepContainers(), ipamAvailable_)) {
-        if (const auto* r = std::get_if<agent::op::Report>(&op)) applyReport(*r);
-        else if (!reportOnly) runtimeOps.push_back(std::move(op));
-    }
-    if (runtimeOps.empty()) {
+    JobPlanner planner(*this);
+    const std::vector<agent::Op> ops = agent::reconcile(stepPods(), stepContainers(), ipamAvailable_);
+    if (reportOnly) agent::reportChanges(ops, planner);
+    else agent::execute(ops, planner);
+    std::vector<Job> jobs = std::move(planner.jobs);
+    if (jobs.empty()) {
         finishPass(doneOps);
         return;
     }
-    std::vector<Job> jobs = jobsFor(runtimeOps);
     const int count = int(jobs.size());
     auto rt = runtime_;
     onWorker(
@@ -155,39 +185,11 @@ std::vector<PodSupervisor::JobResult> PodSupervisor::runJobs(NodeRuntime& rt, co
     return results;
 }
 
-std::vector<PodSupervisor::Job> PodSupervisor::jobsFor(const std::vector<agent::Op>& ops) {
-    std::vector<Job> jobs;
-    for (const auto& op : ops) {
-        Job j{Job::Start, {}, {}, {}, DesiredState::Running, Duration::seconds(10), false};
-        if (const auto* c = std::get_if<agent::op::Create>(&op)) {
-            j.kind = Job::Ensure;
-            j.key = {c->service, c->number};
-            const protocol::PodSpec& pod = pods_.at(j.key);
-            j.desc = descOf(pod);
-            j.desired = c->start ? DesiredState::Running : DesiredState::Stopped;
-        } else if (const auto* s = std::get_if<agent::op::Start>(&op)) {
-            j.kind = Job::Start;
-            j.key = {s->service, s->number};
-        } else if (const auto* st = std::get_if<agent::op::Stop>(&op)) {
-            j.kind = Job::Stop;
-            j.key = {st->service, st->number};
-        } else if (const auto* r = std::get_if<agent::op::Remove>(&op)) {
-            j.kind = Job::Remove;
-            j.key = {r->service, r->number};
-            j.removeData = pods_.count(j.key) == 0;   // a re-create keeps a stateful instance's data
-        }
-        j.name = nameOf(j.key);
-        j.grace = graceOf(j.key);
-        if (j.kind == Job::Stop || j.kind == Job::Remove) {
-            portWaiting_.erase(j.key);
-            // Ours, not a crash: the die event this causes is ignored.
-            if (auto it = containers_.find(j.key); it != containers_.end()) agent::onStopping(it->second);
-            emit containerGone(j.name);
-        }
-        busy_.insert(j.key);
-        jobs.push_back(std::move(j));
-    }
-    return jobs;
+void PodSupervisor::stopping(const InstanceRef& key) {
+    portWaiting_.erase(key);
+    // Ours, not a crash: the die event this causes is ignored.
+    if (auto it = containers_.find(key); it != containers_.end()) agent::onStopping(it->second);
+    emit containerGone(nameOf(key));
 }
 
 void PodSupervisor::afterJobs(const std::vector<JobResult>& results) {

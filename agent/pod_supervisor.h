@@ -105,7 +105,9 @@ private:
     void reportFromStep();
     void applyReport(const agent::op::Report& r);
     void reportError(const InstanceRef& key, const QString& error);
-    std::vector<Job> jobsFor(const std::vector<agent::Op>& ops);
+    class JobPlanner;   // agent::Runtime over the jobs for the worker
+    // The agent is about to stop or remove the container (agent::onStopping).
+    void stopping(const InstanceRef& key);
     // On the worker thread: the jobs' runtime calls, in order.
     static std::vector<JobResult> runJobs(NodeRuntime& rt, const std::vector<Job>& jobs);
     void afterJobs(const std::vector<JobResult>& results);
