@@ -67,7 +67,7 @@ public:
     // Makes the container, and with `start` starts it.
     virtual void create(const op::Create& c) = 0;
     virtual void start(const op::Start& s) = 0;
-    // Before the call the container is marked with onStopping (its exit is no crash).
+    // Implementations mark the container with onStopping first (its exit is no crash).
     virtual void stop(const op::Stop& s) = 0;
     virtual void remove(const op::Remove& r) = 0;
     // Sends the report to the master if it can, and records it on the
@@ -85,10 +85,10 @@ int execute(const std::vector<Op>& ops, Runtime& rt);
 void reportChanges(const std::vector<Op>& ops, Runtime& rt);
 
 // Converges `containers` to `pods`: creates missing containers (needs an
-// overlay address, so `ipamAvailable` -- the grid's etcd has quorum, as
-// the master tells the agent with each pod list -- must hold; otherwise
-// each such pod gets a report with ipamUnavailableMessage()), re-creates those of an
-// older service revision, starts/stops by desired state, removes containers
+// overlay address, so `ipamAvailable` -- the grid's etcd has quorum, as the
+// master tells the agent with each pod list -- must hold; otherwise each
+// such pod gets a report with ipamUnavailableMessage()), re-creates those of
+// an older service revision, starts/stops by desired state, removes containers
 // no pod names, and reports each pod's state with its deploy revision
 // (never an older revision than already reported, never the same report twice).
 std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<Container>& containers, bool ipamAvailable);
