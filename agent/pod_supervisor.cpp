@@ -425,12 +425,12 @@ void PodSupervisor::applyReport(const agent::op::Report& r) {
 }
 
 void PodSupervisor::reportError(const InstanceRef& key, const QString& error) {
-    if (lastError_[key] == error) return;   // an identical report is not repeated
     auto pod = pods_.find(key);
     if (pod == pods_.end()) return;
-    const protocol::PodState st{q(key.first), key.second, pod->second.deployRev, pod->second.serviceRevision,
-                                ObservedState::Missing, error};
-    if (reporter_ && reporter_(st)) lastError_[key] = error;
+    const auto report = agent::errorReport(protocol::toAgentPod(pod->second), error.toStdString(), lastError_[key]);
+    if (!report) return;
+    const protocol::PodState st{q(report->service), report->number, report->rev, report->serviceRevision, report->state, error};
+    if (reporter_ && reporter_(st)) lastError_[key] = report->error;
 }
 
 QString PodSupervisor::nameOf(const InstanceRef& key) const {

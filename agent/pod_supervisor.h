@@ -124,7 +124,7 @@ private:
     std::map<InstanceRef, protocol::PodSpec> pods_;
     std::map<InstanceRef, agent::Container> containers_;
     std::map<InstanceRef, QString> names_, ids_;
-    std::map<InstanceRef, QString> lastError_;
+    std::map<InstanceRef, std::string> lastError_;   // the last error report sent (agent::errorReport)
     std::set<InstanceRef> busy_;   // a runtime call for it is under way
     std::map<InstanceRef, QString> portWaiting_;   // container id whose wait_for_port probe runs
     std::chrono::milliseconds portProbeEvery_{1000}, portWaitMax_{agent::kWaitForPortMax.ms};

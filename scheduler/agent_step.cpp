@@ -12,6 +12,11 @@ std::string ipamUnavailableMessage() {
 
 std::string waitForPortTimeoutMessage() { return "wait_for_port: port did not open in time"; }
 
+std::optional<op::Report> errorReport(const Pod& p, const std::string& error, const std::string& lastError) {
+    if (error == lastError) return std::nullopt;   // an identical report is not repeated
+    return op::Report{p.service, p.number, p.deployRev, p.serviceRevision, ObservedState::Missing, error};
+}
+
 bool httpStatusHealthy(int status) { return status >= 200 && status <= 399; }
 
 namespace {

@@ -179,6 +179,12 @@ bool restartsWhenUnhealthy(const Container& c);
 // 8.2): 200-399 is healthy, a redirect counting as healthy whatever its target.
 bool httpStatusHealthy(int status);
 
+// A runtime call for `p` failed (or wait_for_port gave up) with `error`:
+// the report to send (state Missing, the pod's revisions), or nothing when
+// it repeats `lastError`, the last error report sent for the pod (empty
+// after a call that succeeded). The caller remembers `error` once sent.
+std::optional<op::Report> errorReport(const Pod& p, const std::string& error, const std::string& lastError);
+
 // The message the agent reports when it cannot allocate an address.
 std::string ipamUnavailableMessage();
 // The message the agent reports when wait_for_port gave up.

@@ -296,6 +296,26 @@ private slots:
         QVERIFY(!isCrash(c, std::nullopt));
     }
 
+    // ---- a failed runtime call is reported once per distinct error
+    void errorReportNotRepeated_data() {
+        QTest::addColumn<QString>("lastError");
+        QTest::addColumn<bool>("reported");
+        QTest::newRow("first error") << QString() << true;
+        QTest::newRow("same error again") << QStringLiteral("no such image") << false;
+        QTest::newRow("another error") << QStringLiteral("conflict") << true;
+    }
+    void errorReportNotRepeated() {
+        QFETCH(QString, lastError);
+        QFETCH(bool, reported);
+        const auto r = errorReport(pod(DesiredState::Running, 3), "no such image", lastError.toStdString());
+        QCOMPARE(r.has_value(), reported);
+        if (!r) return;
+        QCOMPARE(r->state, ObservedState::Missing);
+        QCOMPARE(r->rev, std::int64_t(7));
+        QCOMPARE(r->serviceRevision, 3);
+        QCOMPARE(r->error, std::string("no such image"));
+    }
+
     // ---- one unhealthy result restarts a running container
     void unhealthyRestart_data() {
         QTest::addColumn<int>("kind");   // 0 running, 1 starting, 2 waiting for port, 3 stopped, 4 exited
