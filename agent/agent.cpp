@@ -30,27 +30,35 @@ Agent::Agent(AgentConfig config, std::shared_ptr<NodeRuntime> runtime, std::opti
       supervisor_(std::move(runtime), settingsFrom(config.timers)), health_(config.version) {
     infoWorker_.setMaxThreadCount(1);
     supervisor_.setReporter([this](const PodState& s) { return report(s); });
-    if (engine_) {
-        auto client = *engine_;
-        supervisor_.setAddressLookup([client](const QString& name) mutable {
-            auto info = client.inspectContainer(name);
-            if (!info) return QString();
-            const QString mode = info.value().raw.value(QStringLiteral("HostConfig")).toObject().value(QStringLiteral("NetworkMode")).toString();
-            return mode == QLatin1String("host") ? QStringLiteral("127.0.0.1") : info.value().ipAddress;
-        });
-        streams_ = std::make_unique<ContainerStreams>(*engine_, config_.grid, config_.timers);
-        connect(streams_.get(), &ContainerStreams::died, this, [this](const QString& service, int n, qint64 atMs) {
-            supervisor_.containerDied(service.toStdString(), n, atMs);
-        });
-        connect(streams_.get(), &ContainerStreams::resynced, this, [this] { supervisor_.resync(); });
-        connect(streams_.get(), &ContainerStreams::event, this,
-                [this](const ContainerEvent& e) { conn_.notify(QString::fromLatin1(method::kContainersEvent), params(toJson(e))); });
-        connect(streams_.get(), &ContainerStreams::logBatch, this,
-                [this](const LogBatch& b) { conn_.notify(QString::fromLatin1(method::kContainersLogBatch), params(toJson(b))); });
-        connect(streams_.get(), &ContainerStreams::stat, this,
-                [this](const ContainerStat& s) { conn_.notify(QString::fromLatin1(method::kContainersStat), params(toJson(s))); });
-    }
+    if (engine_) wireEngine();
+    wireSupervisor();
+    wireMaster();
+    connect(&nodeInfoTimer_, &QTimer::timeout, this, &Agent::sendNodeUpdate);
+    connect(&pollTimer_, &QTimer::timeout, this, &Agent::fetchPods);
+}
 
+void Agent::wireEngine() {
+    auto client = *engine_;
+    supervisor_.setAddressLookup([client](const QString& name) mutable {
+        auto info = client.inspectContainer(name);
+        if (!info) return QString();
+        const QString mode = info.value().raw.value(QStringLiteral("HostConfig")).toObject().value(QStringLiteral("NetworkMode")).toString();
+        return mode == QLatin1String("host") ? QStringLiteral("127.0.0.1") : info.value().ipAddress;
+    });
+    streams_ = std::make_unique<ContainerStreams>(*engine_, config_.grid, config_.timers);
+    connect(streams_.get(), &ContainerStreams::died, this, [this](const QString& service, int n, qint64 atMs) {
+        supervisor_.containerDied(service.toStdString(), n, atMs);
+    });
+    connect(streams_.get(), &ContainerStreams::resynced, this, [this] { supervisor_.resync(); });
+    connect(streams_.get(), &ContainerStreams::event, this,
+            [this](const ContainerEvent& e) { conn_.notify(QString::fromLatin1(method::kContainersEvent), params(toJson(e))); });
+    connect(streams_.get(), &ContainerStreams::logBatch, this,
+            [this](const LogBatch& b) { conn_.notify(QString::fromLatin1(method::kContainersLogBatch), params(toJson(b))); });
+    connect(streams_.get(), &ContainerStreams::stat, this,
+            [this](const ContainerStat& s) { conn_.notify(QString::fromLatin1(method::kContainersStat), params(toJson(s))); });
+}
+
+void Agent::wireSupervisor() {
     connect(&supervisor_, &PodSupervisor::containerRunning, this, [this](const QString& name, const QString& id, const QString& address) {
         if (streams_) streams_->follow(name, id);
         const auto pod = supervisor_.podFor(name);
@@ -67,7 +75,9 @@ Agent::Agent(AgentConfig config, std::shared_ptr<NodeRuntime> runtime, std::opti
         conn_.notify(QString::fromLatin1(method::kContainersHealth), params(toJson(h)));
         if (h.status == HealthStatus::Unhealthy) supervisor_.restartUnhealthy(h.name);
     });
+}
 
+void Agent::wireMaster() {
     connect(&conn_, &MasterConnection::connected, this, &Agent::onConnected);
     connect(&conn_, &MasterConnection::stopped, this, [this](int code, const QString& reason) {
         nodeInfoTimer_.stop();
@@ -99,9 +109,6 @@ Agent::Agent(AgentConfig config, std::shared_ptr<NodeRuntime> runtime, std::opti
         supervisor_.restartUnhealthy(supervisor_.containerNameOf({r.serviceId.toStdString(), r.instanceNumber}));
         return QJsonValue(true);
     });
-
-    connect(&nodeInfoTimer_, &QTimer::timeout, this, &Agent::sendNodeUpdate);
-    connect(&pollTimer_, &QTimer::timeout, this, &Agent::fetchPods);
 }
 
 Agent::~Agent() {
@@ -144,7 +151,7 @@ void Agent::fetchPods() {
                           const PodList list = podListFromJson(result.toObject(), &problems);
                           for (const QString& p : problems) qCWarning(lcAgent).noquote() << "ignoring a pod:" << p;
                           emit podsFetched(int(list.pods.size()));
-                          supervisor_.sync(list.pods);
+                          supervisor_.sync(list.pods, list.etcdQuorum);
                       }
                       if (fetchAgain_) {
                           fetchAgain_ = false;

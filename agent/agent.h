@@ -49,6 +49,11 @@ signals:
     void podsFetched(int count);
 
 private:
+    // The constructor's wiring: engine streams and address lookup, the
+    // supervisor's signals to health checks and streams, the master's calls.
+    void wireEngine();
+    void wireSupervisor();
+    void wireMaster();
     void onConnected();
     void fetchPods();
     void sendNodeUpdate();

@@ -27,7 +27,7 @@ InstanceDesc descOf(const protocol::PodSpec& p) {
 }  // namespace
 
 struct PodSupervisor::Job {
-    enum Kind { Ensure, Start, Stop, Remove } kind;
+    enum Kind { Ensure, Start, Stop, Remove } kind = Start;
     InstanceRef key;
     QString name;
     InstanceDesc desc;      // Ensure
@@ -39,6 +39,37 @@ struct PodSupervisor::Job {
 struct PodSupervisor::JobResult {
     InstanceRef key;
     QString error;
+};
+
+// The agent's side of agent::Runtime: each op becomes a job for the worker
+// thread (reports go out at once).
+class PodSupervisor::JobPlanner final : public agent::Runtime {
+public:
+    explicit JobPlanner(PodSupervisor& s) : s_(s) {}
+    std::vector<Job> jobs;
+
+    void create(const agent::op::Create& o) override {
+        Job& j = add(Job::Ensure, {o.service, o.number});
+        j.desc = descOf(s_.pods_.at(j.key));
+        j.desired = o.start ? DesiredState::Running : DesiredState::Stopped;
+    }
+    void start(const agent::op::Start& o) override { add(Job::Start, {o.service, o.number}); }
+    void stop(const agent::op::Stop& o) override { add(Job::Stop, {o.service, o.number}); }
+    void remove(const agent::op::Remove& o) override { add(Job::Remove, {o.service, o.number}).removeData = o.removeData; }
+    void report(const agent::op::Report& r) override { s_.applyReport(r); }
+
+private:
+    Job& add(Job::Kind kind, const InstanceRef& key) {
+        Job& j = jobs.emplace_back();
+        j.kind = kind;
+        j.key = key;
+        j.name = s_.nameOf(key);
+        j.grace = s_.graceOf(key);
+        if (kind == Job::Stop || kind == Job::Remove) s_.stopping(key);
+        s_.busy_.insert(key);
+        return j;
+    }
+    PodSupervisor& s_;
 };
 
 PodSupervisor::PodSupervisor(std::shared_ptr<NodeRuntime> runtime, GridSettings settings, QObject* parent)
@@ -71,9 +102,10 @@ void PodSupervisor::rediscover() {
     });
 }
 
-void PodSupervisor::sync(const QList<protocol::PodSpec>& pods) {
+void PodSupervisor::sync(const QList<protocol::PodSpec>& pods, bool etcdQuorum) {
     pods_.clear();
     for (const auto& p : pods) pods_[{p.spec.key(), p.instanceNumber}] = p;
+    ipamAvailable_ = etcdQuorum;
     havePods_ = true;
     runPass();
 }
@@ -105,43 +137,19 @@ void PodSupervisor::afterList(const RuntimeResult<std::vector<OwnedContainer>>& 
         finishPass(doneOps);
         return;
     }
-    std::vector<agent::Op> runtimeOps;
-    for (auto& op : agent::reconcile(stepPods(), stepContainers(), true)) {
-        if (const auto* r = std::get_if<agent::op::Report>(&op)) applyReport(*r);
-        else if (!reportOnly) runtimeOps.push_back(std::move(op));
-    }
-    if (runtimeOps.empty()) {
+    JobPlanner planner(*this);
+    const std::vector<agent::Op> ops = agent::reconcile(stepPods(), stepContainers(), ipamAvailable_);
+    if (reportOnly) agent::reportChanges(ops, planner);
+    else agent::execute(ops, planner);
+    std::vector<Job> jobs = std::move(planner.jobs);
+    if (jobs.empty()) {
         finishPass(doneOps);
         return;
     }
-    std::vector<Job> jobs = jobsFor(runtimeOps);
     const int count = int(jobs.size());
     auto rt = runtime_;
     onWorker(
-        [rt, jobs = std::move(jobs)] {
-            std::vector<JobResult> results;
-            for (const Job& j : jobs) {
-                std::string error;
-                auto fail = [&](const RuntimeError& e) { error = e.message.empty() ? "runtime error " + std::to_string(e.code) : e.message; };
-                const std::string name = j.name.toStdString();
-                switch (j.kind) {
-                case Job::Ensure:
-                    if (auto r = rt->ensure(j.desc, j.desired); !r) fail(r.error());
-                    break;
-                case Job::Start:
-                    if (auto r = rt->start(name); !r) fail(r.error());
-                    break;
-                case Job::Stop:
-                    if (auto r = rt->stop(name, j.grace); !r) fail(r.error());
-                    break;
-                case Job::Remove:
-                    if (auto r = rt->remove(name, j.grace, j.removeData); !r) fail(r.error());
-                    break;
-                }
-                results.push_back(JobResult{j.key, q(error)});
-            }
-            return results;
-        },
+        [rt, jobs = std::move(jobs)] { return runJobs(*rt, jobs); },
         [this, count](const std::vector<JobResult>& results) {
             afterJobs(results);
             auto rt2 = runtime_;
@@ -152,43 +160,36 @@ void PodSupervisor::afterList(const RuntimeResult<std::vector<OwnedContainer>>& 
         });
 }
 
-std::vector<PodSupervisor::Job> PodSupervisor::jobsFor(const std::vector<agent::Op>& ops) {
-    std::vector<Job> jobs;
-    for (const auto& op : ops) {
-        Job j{Job::Start, {}, {}, {}, DesiredState::Running, Duration::seconds(10), false};
-        if (const auto* c = std::get_if<agent::op::Create>(&op)) {
-            j.kind = Job::Ensure;
-            j.key = {c->service, c->number};
-            const protocol::PodSpec& pod = pods_.at(j.key);
-            j.desc = descOf(pod);
-            j.desired = c->start ? DesiredState::Running : DesiredState::Stopped;
-        } else if (const auto* s = std::get_if<agent::op::Start>(&op)) {
-            j.kind = Job::Start;
-            j.key = {s->service, s->number};
-        } else if (const auto* st = std::get_if<agent::op::Stop>(&op)) {
-            j.kind = Job::Stop;
-            j.key = {st->service, st->number};
-        } else if (const auto* r = std::get_if<agent::op::Remove>(&op)) {
-            j.kind = Job::Remove;
-            j.key = {r->service, r->number};
-            j.removeData = pods_.count(j.key) == 0;   // a re-create keeps a stateful instance's data
+std::vector<PodSupervisor::JobResult> PodSupervisor::runJobs(NodeRuntime& rt, const std::vector<Job>& jobs) {
+    std::vector<JobResult> results;
+    for (const Job& j : jobs) {
+        std::string error;
+        auto fail = [&](const RuntimeError& e) { error = e.message.empty() ? "runtime error " + std::to_string(e.code) : e.message; };
+        const std::string name = j.name.toStdString();
+        switch (j.kind) {
+        case Job::Ensure:
+            if (auto r = rt.ensure(j.desc, j.desired); !r) fail(r.error());
+            break;
+        case Job::Start:
+            if (auto r = rt.start(name); !r) fail(r.error());
+            break;
+        case Job::Stop:
+            if (auto r = rt.stop(name, j.grace); !r) fail(r.error());
+            break;
+        case Job::Remove:
+            if (auto r = rt.remove(name, j.grace, j.removeData); !r) fail(r.error());
+            break;
         }
-        j.name = nameOf(j.key);
-        j.grace = graceOf(j.key);
-        if (j.kind == Job::Stop || j.kind == Job::Remove) {
-            portWaiting_.erase(j.key);
-            // Ours, not a crash: the die event this causes is ignored.
-            if (auto it = containers_.find(j.key); it != containers_.end()) {
-                it->second.state = agent::ContainerState::Stopped;
-                it->second.runningSince.reset();
-                it->second.restartAt.reset();
-            }
-            emit containerGone(j.name);
-        }
-        busy_.insert(j.key);
-        jobs.push_back(std::move(j));
+        results.push_back(JobResult{j.key, q(error)});
     }
-    return jobs;
+    return results;
+}
+
+void PodSupervisor::stopping(const InstanceRef& key) {
+    portWaiting_.erase(key);
+    // Ours, not a crash: the die event this causes is ignored.
+    if (auto it = containers_.find(key); it != containers_.end()) agent::onStopping(it->second);
+    emit containerGone(nameOf(key));
 }
 
 void PodSupervisor::afterJobs(const std::vector<JobResult>& results) {
@@ -215,34 +216,31 @@ void PodSupervisor::finishPass(int runtimeOps) {
 
 void PodSupervisor::merge(const std::vector<OwnedContainer>& owned) {
     std::set<InstanceRef> seen;
+    std::vector<InstanceRef> cameUp, crashed;
     for (const OwnedContainer& o : owned) {
         if (o.role != ContainerRole::Service) continue;
         const InstanceRef key{o.serviceId, o.instanceNumber};
         seen.insert(key);
         const QString id = q(o.id);
-        const bool newId = ids_[key] != id;
+        const bool newRun = ids_[key] != id;
         names_[key] = q(o.name);
         ids_[key] = id;
-        auto [it, inserted] = containers_.try_emplace(key);
-        agent::Container& c = it->second;
-        if (inserted) {
-            c.service = o.serviceId;
-            c.number = o.instanceNumber;
-            c.state = agent::ContainerState::Stopped;
-        }
+        agent::Container& c = containers_.try_emplace(key, agent::discovered(o.serviceId, o.instanceNumber)).first->second;
         c.deployRev = o.deployRev;
         c.serviceRevision = o.serviceRevision;
-        if (busy_.count(key)) continue;
-        if (o.state == ObservedState::Running) {
-            const bool waiting = c.state == agent::ContainerState::Starting && portWaiting_.count(key) && !newId;
-            if (!waiting && (c.state != agent::ContainerState::Running || newId)) becameRunning(key);
-        } else if (c.state == agent::ContainerState::Running ||
-                   (c.state == agent::ContainerState::Starting && portWaiting_.count(key))) {
-            noteCrash(key);   // it stopped and we did not stop it
-        } else if (!(c.state == agent::ContainerState::Exited && c.restartAt)) {
-            c.state = agent::ContainerState::Stopped;
+        if (busy_.count(key)) continue;   // in flux: the call's own result tells
+        switch (agent::onListed(c, o.state == ObservedState::Running, newRun)) {
+        case agent::Seen::CameUp: cameUp.push_back(key); break;
+        case agent::Seen::Crashed: crashed.push_back(key); break;
+        case agent::Seen::Nothing: break;
         }
     }
+    forgetUnlisted(seen);
+    for (const InstanceRef& key : cameUp) becameRunning(key);
+    for (const InstanceRef& key : crashed) noteCrash(key);
+}
+
+void PodSupervisor::forgetUnlisted(const std::set<InstanceRef>& seen) {
     for (auto it = containers_.begin(); it != containers_.end();) {
         if (seen.count(it->first) || busy_.count(it->first)) {
             ++it;
@@ -251,84 +249,74 @@ void PodSupervisor::merge(const std::vector<OwnedContainer>& owned) {
         if (it->second.state == agent::ContainerState::Running) emit containerGone(nameOf(it->first));
         names_.erase(it->first);
         ids_.erase(it->first);
+        portWaiting_.erase(it->first);
         it = containers_.erase(it);
     }
 }
 
 void PodSupervisor::becameRunning(const InstanceRef& key) {
     auto pod = pods_.find(key);
-    if (pod == pods_.end() || !pod->second.spec.deploy.waitForPort || !addressOf_) {
-        markRunning(key);
+    const bool waitForPort = pod != pods_.end() && pod->second.spec.deploy.waitForPort && addressOf_;
+    agent::Container& c = containers_.at(key);
+    if (agent::onUp(c, now(), waitForPort, Duration::millis(portWaitMax_.count())) == agent::Up::Running) {
+        portWaiting_.erase(key);
+        announceRunning(key);
         return;
     }
-    agent::Container& c = containers_.at(key);
-    c.state = agent::ContainerState::Starting;
-    c.runningSince = now();
     const QString id = ids_[key];
     portWaiting_[key] = id;
     const int port = *pod->second.spec.deploy.waitForPort;
-    const qint64 deadline = QDateTime::currentMSecsSinceEpoch() + portWaitMax_.count();
     auto lookup = addressOf_;
     const QString name = nameOf(key);
-    onWorker([lookup, name] { return lookup(name); }, [this, key, id, port, deadline](const QString& address) {
-        probePort(key, id, address, port, deadline);
-    });
+    onWorker([lookup, name] { return lookup(name); },
+             [this, key, id, port](const QString& address) { probePort(key, id, address, port); });
 }
 
-void PodSupervisor::probePort(const InstanceRef& key, const QString& id, const QString& address, int port, qint64 deadlineMs) {
-    auto waiting = portWaiting_.find(key);
-    if (waiting == portWaiting_.end() || waiting->second != id) return;   // re-created, stopped or crashed meanwhile
-    auto done = [this, key, id](bool open) {
-        auto w = portWaiting_.find(key);
-        auto c = containers_.find(key);
-        if (w == portWaiting_.end() || w->second != id || c == containers_.end() ||
-            c->second.state != agent::ContainerState::Starting)
-            return;
-        portWaiting_.erase(w);
-        if (!open) {
-            qCWarning(lcPods).noquote() << nameOf(key) << "wait_for_port: the port did not open in time";
-            reportError(key, QStringLiteral("wait_for_port: port did not open in time"));
-        }
-        markRunning(key);
-        reportFromStep();
-    };
+bool PodSupervisor::probing(const InstanceRef& key, const QString& id) const {
+    auto w = portWaiting_.find(key);
+    return w != portWaiting_.end() && w->second == id && containers_.count(key);
+}
+
+void PodSupervisor::probePort(const InstanceRef& key, const QString& id, const QString& address, int port) {
+    if (!probing(key, id)) return;   // re-created, stopped or crashed meanwhile
     auto* socket = new QTcpSocket(this);
     auto* deadline = new QTimer(socket);
     deadline->setSingleShot(true);
-    auto retry = [this, socket, key, id, address, port, deadlineMs, done] {
+    auto finish = [this, socket, deadline, key, id, address, port](bool open, bool abort) {
+        deadline->stop();
+        socket->disconnect();
+        if (abort) socket->abort();
         socket->deleteLater();
-        if (QDateTime::currentMSecsSinceEpoch() >= deadlineMs) {
-            done(false);
-            return;
-        }
-        QTimer::singleShot(portProbeEvery_, this, [this, key, id, address, port, deadlineMs] {
-            probePort(key, id, address, port, deadlineMs);
-        });
+        portProbed(key, id, address, port, open);
     };
-    connect(socket, &QTcpSocket::connected, this, [socket, done] {
-        socket->disconnect();
-        socket->abort();
-        socket->deleteLater();
-        done(true);
-    });
-    connect(socket, &QTcpSocket::errorOccurred, this, [socket, retry](QAbstractSocket::SocketError) {
-        socket->disconnect();
-        retry();
-    });
-    connect(deadline, &QTimer::timeout, this, [socket, retry] {
-        socket->disconnect();
-        socket->abort();
-        retry();
-    });
+    connect(socket, &QTcpSocket::connected, this, [finish] { finish(true, true); });
+    connect(socket, &QTcpSocket::errorOccurred, this, [finish](QAbstractSocket::SocketError) { finish(false, false); });
+    connect(deadline, &QTimer::timeout, this, [finish] { finish(false, true); });
     deadline->start(std::min<std::chrono::milliseconds>(portProbeEvery_, std::chrono::milliseconds(1000)));
     socket->connectToHost(address, quint16(port));
 }
 
-void PodSupervisor::markRunning(const InstanceRef& key) {
-    agent::Container& c = containers_.at(key);
-    c.state = agent::ContainerState::Running;
-    c.runningSince = now();
-    c.restartAt.reset();
+void PodSupervisor::portProbed(const InstanceRef& key, const QString& id, const QString& address, int port, bool open) {
+    if (!probing(key, id)) return;
+    switch (agent::onPortProbe(containers_.at(key), now(), open)) {
+    case agent::Probe::Stale:
+        return;
+    case agent::Probe::Retry:
+        QTimer::singleShot(portProbeEvery_, this, [this, key, id, address, port] { probePort(key, id, address, port); });
+        return;
+    case agent::Probe::TimedOut:
+        qCWarning(lcPods).noquote() << nameOf(key) << "wait_for_port: the port did not open in time";
+        reportError(key, q(agent::waitForPortTimeoutMessage()));
+        break;
+    case agent::Probe::Open:
+        break;
+    }
+    portWaiting_.erase(key);
+    announceRunning(key);
+    reportFromStep();
+}
+
+void PodSupervisor::announceRunning(const InstanceRef& key) {
     const QString name = nameOf(key);
     const QString id = ids_[key];
     if (!addressOf_) {
@@ -344,12 +332,8 @@ void PodSupervisor::containerDied(const std::string& serviceId, int number, qint
     const InstanceRef key{serviceId, number};
     auto it = containers_.find(key);
     if (it == containers_.end() || busy_.count(key)) return;
-    const agent::Container& c = it->second;
-    const bool up = c.state == agent::ContainerState::Running ||
-                    (c.state == agent::ContainerState::Starting && portWaiting_.count(key));
-    if (!up) return;                                                  // stopped by us, or known already
-    if (c.runningSince && atMs > 0 && atMs < c.runningSince->ms) return;   // the end of an earlier run
-    noteCrash(key);
+    const std::optional<Instant> at = atMs > 0 ? std::optional<Instant>(Instant(atMs)) : std::nullopt;
+    if (agent::isCrash(it->second, at)) noteCrash(key);
 }
 
 void PodSupervisor::noteCrash(const InstanceRef& key) {
@@ -358,23 +342,19 @@ void PodSupervisor::noteCrash(const InstanceRef& key) {
     const QString name = nameOf(key);
     emit containerGone(name);
     auto pod = pods_.find(key);
-    if (pod == pods_.end() || pod->second.desired != DesiredState::Running) {
-        c.state = agent::ContainerState::Stopped;
-        c.runningSince.reset();
-        return;
-    }
-    const Duration delay = agent::onCrash(c, now(), settings_);
-    qCInfo(lcPods).noquote() << QStringLiteral("%1 exited, restarting (delay: %2 s)").arg(name).arg(delay.ms / 1000.0);
-    emit crashDetected(name, delay.ms, c.consecutiveCrashes);
+    const bool wantRunning = pod != pods_.end() && pod->second.desired == DesiredState::Running;
+    const std::optional<Duration> delay = agent::onExit(c, wantRunning, now(), settings_);
+    if (!delay) return;
+    qCInfo(lcPods).noquote() << QStringLiteral("%1 exited, restarting (delay: %2 s)").arg(name).arg(delay->ms / 1000.0);
+    emit crashDetected(name, delay->ms, c.consecutiveCrashes);
     const Instant due = *c.restartAt;
-    QTimer::singleShot(std::chrono::milliseconds(delay.ms), this, [this, key, due] { crashRestartDue(key, due); });
+    QTimer::singleShot(std::chrono::milliseconds(delay->ms), this, [this, key, due] { crashRestartDue(key, due); });
     reportFromStep();
 }
 
 void PodSupervisor::crashRestartDue(const InstanceRef& key, Instant due) {
     auto it = containers_.find(key);
-    if (it == containers_.end() || it->second.state != agent::ContainerState::Exited || it->second.restartAt != due) return;
-    if (busy_.count(key)) return;
+    if (it == containers_.end() || !agent::restartDue(it->second, due) || busy_.count(key)) return;
     busy_.insert(key);
     const std::string name = nameOf(key).toStdString();
     auto rt = runtime_;
@@ -384,7 +364,7 @@ void PodSupervisor::crashRestartDue(const InstanceRef& key, Instant due) {
         if (it2 == containers_.end()) return;
         if (!started) {
             emit runtimeError(nameOf(key) + QStringLiteral(": crash restart failed: ") + q(started.error().message));
-            it2->second.state = agent::ContainerState::Stopped;   // the next pass starts it
+            agent::onStartFailed(it2->second);
             return;
         }
         emit restarted(nameOf(key), QStringLiteral("crash"));
@@ -396,7 +376,7 @@ void PodSupervisor::crashRestartDue(const InstanceRef& key, Instant due) {
 void PodSupervisor::restartUnhealthy(const QString& containerName) {
     for (auto& [key, c] : containers_) {
         if (nameOf(key) != containerName) continue;
-        if (busy_.count(key) || c.state != agent::ContainerState::Running) return;   // re-created or restarted meanwhile
+        if (busy_.count(key) || !agent::restartsWhenUnhealthy(c)) return;   // re-created or restarted meanwhile
         qCInfo(lcPods).noquote() << QStringLiteral("restarting %1 because it's reported as unhealthy").arg(containerName);
         busy_.insert(key);
         const InstanceRef k = key;
@@ -411,7 +391,7 @@ void PodSupervisor::restartUnhealthy(const QString& containerName) {
                 return;
             }
             emit restarted(nameOf(k), QStringLiteral("unhealthy"));
-            markRunning(k);
+            becameRunning(k);
         });
         return;
     }
@@ -431,7 +411,7 @@ std::vector<agent::Container> PodSupervisor::stepContainers() const {
 
 void PodSupervisor::reportFromStep() {
     if (!havePods_) return;
-    for (const auto& op : agent::reconcile(stepPods(), stepContainers(), true))
+    for (const auto& op : agent::reconcile(stepPods(), stepContainers(), ipamAvailable_))
         if (const auto* r = std::get_if<agent::op::Report>(&op)) applyReport(*r);
 }
 
@@ -445,12 +425,12 @@ void PodSupervisor::applyReport(const agent::op::Report& r) {
 }
 
 void PodSupervisor::reportError(const InstanceRef& key, const QString& error) {
-    if (lastError_[key] == error) return;   // an identical report is not repeated
     auto pod = pods_.find(key);
     if (pod == pods_.end()) return;
-    const protocol::PodState st{q(key.first), key.second, pod->second.deployRev, pod->second.serviceRevision,
-                                ObservedState::Missing, error};
-    if (reporter_ && reporter_(st)) lastError_[key] = error;
+    const auto report = agent::errorReport(protocol::toAgentPod(pod->second), error.toStdString(), lastError_[key]);
+    if (!report) return;
+    const protocol::PodState st{q(report->service), report->number, report->rev, report->serviceRevision, report->state, error};
+    if (reporter_ && reporter_(st)) lastError_[key] = report->error;
 }
 
 QString PodSupervisor::nameOf(const InstanceRef& key) const {

@@ -1,9 +1,11 @@
 #pragma once
 // PodSupervisor: keeps the node's containers converged to the pods the
-// master wants, by running the core's pure agent step (agent::reconcile,
-// agent::onCrash -- the same functions the simulator's nodes run) and
-// carrying out its ops on a NodeRuntime. It only moves data: what to do is
-// the step's decision.
+// master wants, by running the core's pure agent step (scheduler/
+// agent_step.h: reconcile, onListed, onExit, restartDue, onUp,
+// onPortProbe, restartsWhenUnhealthy -- the functions the simulator's
+// nodes run) and carrying out its answers on a NodeRuntime: runtime calls,
+// timers (crash restarts, wait_for_port probes) and reports. It only moves
+// data and keeps time: what to do is the step's decision.
 //
 // Threads: the runtime blocks, so every runtime call runs on one worker
 // thread (calls for the node never overlap); results come back to the
@@ -45,8 +47,10 @@ public:
     // Learns the containers the engine holds (no changes made). Until the
     // first sync() nothing is created or removed.
     void rediscover();
-    // The master's desired pods: converge to them.
-    void sync(const QList<protocol::PodSpec>& pods);
+    // The master's desired pods: converge to them. `etcdQuorum` (from the
+    // same pod list) says whether new containers can get an address: the
+    // step's ipamAvailable.
+    void sync(const QList<protocol::PodSpec>& pods, bool etcdQuorum);
     // Looks at the engine again (after an events gap): a pass with the
     // pods last received, or only learning what exists before the first.
     void resync();
@@ -81,21 +85,31 @@ private:
     void runPass();
     void afterList(const RuntimeResult<std::vector<OwnedContainer>>& listed, bool reportOnly, int doneOps);
     void finishPass(int runtimeOps);
+    // A listing into what we know (agent::onListed), then acts on what came up or crashed.
     void merge(const std::vector<OwnedContainer>& owned);
+    void forgetUnlisted(const std::set<InstanceRef>& seen);
     void noteCrash(const InstanceRef& key);
     void crashRestartDue(const InstanceRef& key, Instant due);
-    void markRunning(const InstanceRef& key);
-    // The container runs; with wait_for_port it counts as Starting (the
-    // step reports nothing yet) until the port accepts a connection.
+    // The container runs (agent::onUp); with wait_for_port it counts as
+    // Starting (the step reports nothing yet) until the port accepts a
+    // connection or the step gives up.
     void becameRunning(const InstanceRef& key);
-    void probePort(const InstanceRef& key, const QString& id, const QString& address, int port, qint64 deadlineMs);
+    bool probing(const InstanceRef& key, const QString& id) const;
+    void probePort(const InstanceRef& key, const QString& id, const QString& address, int port);
+    void portProbed(const InstanceRef& key, const QString& id, const QString& address, int port, bool open);
+    // Tells health checks and streams it runs (no state change).
+    void announceRunning(const InstanceRef& key);
     std::vector<agent::Pod> stepPods() const;
     std::vector<agent::Container> stepContainers() const;
     // Runs the step and sends only its reports.
     void reportFromStep();
     void applyReport(const agent::op::Report& r);
     void reportError(const InstanceRef& key, const QString& error);
-    std::vector<Job> jobsFor(const std::vector<agent::Op>& ops);
+    class JobPlanner;   // agent::Runtime over the jobs for the worker
+    // The agent is about to stop or remove the container (agent::onStopping).
+    void stopping(const InstanceRef& key);
+    // On the worker thread: the jobs' runtime calls, in order.
+    static std::vector<JobResult> runJobs(NodeRuntime& rt, const std::vector<Job>& jobs);
     void afterJobs(const std::vector<JobResult>& results);
     QString nameOf(const InstanceRef& key) const;
     Duration graceOf(const InstanceRef& key) const;
@@ -110,11 +124,12 @@ private:
     std::map<InstanceRef, protocol::PodSpec> pods_;
     std::map<InstanceRef, agent::Container> containers_;
     std::map<InstanceRef, QString> names_, ids_;
-    std::map<InstanceRef, QString> lastError_;
+    std::map<InstanceRef, std::string> lastError_;   // the last error report sent (agent::errorReport)
     std::set<InstanceRef> busy_;   // a runtime call for it is under way
     std::map<InstanceRef, QString> portWaiting_;   // container id whose wait_for_port probe runs
-    std::chrono::milliseconds portProbeEvery_{1000}, portWaitMax_{300'000};
+    std::chrono::milliseconds portProbeEvery_{1000}, portWaitMax_{agent::kWaitForPortMax.ms};
     bool havePods_ = false;
+    bool ipamAvailable_ = true;   // the last pod list's etcd_quorum
     bool passRunning_ = false;
     bool passAgain_ = false;
 };

@@ -223,6 +223,7 @@ AgentSessions::Outcome AgentSessions::onPodsList(Session* s, const QJsonObject&)
         if (!svc) continue;
         list.pods.append(protocol::PodSpec{svc->spec, inst.number, inst.desired, inst.deployRev, svc->revision});
     }
+    list.etcdQuorum = st.quorum;   // the agent step's ipamAvailable, as the simulated node reads it
     qCDebug(lcAgents).noquote() << grid_.name() << qs(s->node) << "pods:" << list.pods.size();
     return {protocol::toJson(list), std::nullopt};
 }

@@ -54,9 +54,17 @@ ApplyResult GridRuntime::deliver(const Event& e) {
     ApplyResult r;
     r.decision = ctl_->decide(e, ctx);
     r.refused = r.decision.refused;
+    const bool quorumBefore = state().quorum;
     ctl_->commit(r.decision);
     for (const auto& t : r.decision.timers) arm(t);
     for (const auto& c : r.decision.commands) execute(c);
+    // Agents read the quorum (their step's ipamAvailable) with their pods:
+    // when it changes, every node re-reads at once instead of at its next poll.
+    if (state().quorum != quorumBefore) {
+        for (const auto& [name, node] : state().nodes) {
+            if (node.connected) execute(cmd::NotifyNode{name});
+        }
+    }
     note(r.decision);
     return r;
 }

@@ -81,7 +81,7 @@ RestartPod restartPodFromJson(const QJsonObject& o) {
 QJsonObject toJson(const PodList& l) {
     QJsonArray pods;
     for (const auto& p : l.pods) pods.append(toJson(p));
-    return {{k("service_pods"), pods}};
+    return {{k("service_pods"), pods}, {k("etcd_quorum"), l.etcdQuorum}};
 }
 PodList podListFromJson(const QJsonObject& o, QStringList* problems) {
     PodList l;
@@ -90,6 +90,7 @@ PodList podListFromJson(const QJsonObject& o, QStringList* problems) {
         if (auto pod = podFromJson(v.toObject(), &why)) l.pods.append(*pod);
         else if (problems) problems->append(why);
     }
+    l.etcdQuorum = o.value(k("etcd_quorum")).toBool(true);
     return l;
 }
 

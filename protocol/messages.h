@@ -97,8 +97,12 @@ QJsonObject toJson(const RestartPod& r);
 RestartPod restartPodFromJson(const QJsonObject& o);
 
 // /node_service_pods/list: the answer (the request's params are the node id).
+// `etcdQuorum`: the grid's etcd has quorum, so overlay addresses can be
+// allocated (the agent step's ipamAvailable); absent from the JSON (an
+// older master) it counts as true.
 struct PodList {
     QList<PodSpec> pods;
+    bool etcdQuorum = true;
     bool operator==(const PodList&) const = default;
 };
 QJsonObject toJson(const PodList& l);

@@ -10,6 +10,13 @@ std::string ipamUnavailableMessage() {
     return "cannot allocate an overlay IP address: etcd has no quorum";
 }
 
+std::string waitForPortTimeoutMessage() { return "wait_for_port: port did not open in time"; }
+
+std::optional<op::Report> errorReport(const Pod& p, const std::string& error, const std::string& lastError) {
+    if (error == lastError) return std::nullopt;   // an identical report is not repeated
+    return op::Report{p.service, p.number, p.deployRev, p.serviceRevision, ObservedState::Missing, error};
+}
+
 bool httpStatusHealthy(int status) { return status >= 200 && status <= 399; }
 
 namespace {
@@ -31,6 +38,12 @@ void reportIfNew(std::vector<Op>& ops, const Pod& p, const Container& c) {
     if (p.deployRev == c.reportedRev && st == c.reportedState) return;
     ops.push_back(op::Report{p.service, p.number, p.deployRev, c.serviceRevision, st, ""});
 }
+
+void dispatch(Runtime& rt, const op::Create& o) { rt.create(o); }
+void dispatch(Runtime& rt, const op::Start& o) { rt.start(o); }
+void dispatch(Runtime& rt, const op::Stop& o) { rt.stop(o); }
+void dispatch(Runtime& rt, const op::Remove& o) { rt.remove(o); }
+void dispatch(Runtime& rt, const op::Report& o) { rt.report(o); }
 
 }  // namespace
 
@@ -65,7 +78,7 @@ std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<const 
                                          c ? observed(c->state) : ObservedState::Missing, ipamUnavailableMessage()});
                 continue;
             }
-            if (c) ops.push_back(op::Remove{p.service, p.number});
+            if (c) ops.push_back(op::Remove{p.service, p.number, false});
             ops.push_back(op::Create{p.service, p.number, p.deployRev, p.serviceRevision, start});
             continue;
         }
@@ -80,9 +93,23 @@ std::vector<Op> reconcile(const std::vector<Pod>& pods, const std::vector<const 
         reportIfNew(ops, p, *c);
     }
     for (const Container* c : containers) {
-        if (!std::binary_search(wanted.begin(), wanted.end(), containerKey(c))) ops.push_back(op::Remove{c->service, c->number});
+        if (!std::binary_search(wanted.begin(), wanted.end(), containerKey(c))) ops.push_back(op::Remove{c->service, c->number, true});
     }
     return ops;
+}
+
+int execute(const std::vector<Op>& ops, Runtime& rt) {
+    int calls = 0;
+    for (const Op& op : ops) {
+        calls += std::holds_alternative<op::Report>(op) ? 0 : 1;
+        std::visit([&rt](const auto& o) { dispatch(rt, o); }, op);
+    }
+    return calls;
+}
+
+void reportChanges(const std::vector<Op>& ops, Runtime& rt) {
+    for (const Op& op : ops)
+        if (const auto* r = std::get_if<op::Report>(&op); r && r->error.empty()) rt.report(*r);
 }
 
 Duration onCrash(Container& c, Instant now, const GridSettings& settings) {
@@ -95,5 +122,78 @@ Duration onCrash(Container& c, Instant now, const GridSettings& settings) {
     c.restartAt = now + delay;
     return delay;
 }
+
+bool isUp(const Container& c) {
+    return c.state == ContainerState::Running || (c.state == ContainerState::Starting && c.portDeadline);
+}
+
+Container discovered(const std::string& service, int number) {
+    Container c;
+    c.service = service;
+    c.number = number;
+    c.state = ContainerState::Stopped;
+    return c;
+}
+
+Seen onListed(Container& c, bool running, bool newRun) {
+    if (running) {
+        const bool waitingForPort = c.state == ContainerState::Starting && c.portDeadline && !newRun;
+        if (waitingForPort || (c.state == ContainerState::Running && !newRun)) return Seen::Nothing;
+        return Seen::CameUp;
+    }
+    if (isUp(c)) return Seen::Crashed;
+    if (!(c.state == ContainerState::Exited && c.restartAt)) c.state = ContainerState::Stopped;
+    return Seen::Nothing;
+}
+
+bool isCrash(const Container& c, std::optional<Instant> at) {
+    if (!isUp(c)) return false;                                   // stopped by us, or known already
+    return !(c.runningSince && at && *at < *c.runningSince);      // not the end of an earlier run
+}
+
+std::optional<Duration> onExit(Container& c, bool wantRunning, Instant now, const GridSettings& settings) {
+    c.portDeadline.reset();
+    if (!wantRunning) {
+        c.state = ContainerState::Stopped;
+        c.runningSince.reset();
+        return std::nullopt;
+    }
+    return onCrash(c, now, settings);
+}
+
+bool restartDue(const Container& c, Instant due) { return c.state == ContainerState::Exited && c.restartAt == due; }
+
+void onStartFailed(Container& c) { c.state = ContainerState::Stopped; }
+
+void onStopping(Container& c) {
+    c.state = ContainerState::Stopped;
+    c.runningSince.reset();
+    c.restartAt.reset();
+    c.portDeadline.reset();
+}
+
+Up onUp(Container& c, Instant now, bool waitForPort, Duration portWaitMax) {
+    c.runningSince = now;
+    c.restartAt.reset();
+    if (waitForPort) {
+        c.state = ContainerState::Starting;
+        c.portDeadline = now + portWaitMax;
+        return Up::WaitForPort;
+    }
+    c.state = ContainerState::Running;
+    c.portDeadline.reset();
+    return Up::Running;
+}
+
+Probe onPortProbe(Container& c, Instant now, bool open) {
+    if (c.state != ContainerState::Starting || !c.portDeadline) return Probe::Stale;
+    if (!open && now < *c.portDeadline) return Probe::Retry;
+    c.portDeadline.reset();
+    c.state = ContainerState::Running;
+    c.runningSince = now;
+    return open ? Probe::Open : Probe::TimedOut;
+}
+
+bool restartsWhenUnhealthy(const Container& c) { return c.state == ContainerState::Running; }
 
 }  // namespace kontena::agent

@@ -39,71 +39,64 @@ void SimNode::scheduleHealth(const InstanceKey& key, Instant at, Effects& out) {
     out.tasks.push_back({at, NodeTask{TaskKind::HealthCheck, key.service, key.number, epochs_[key]}});
 }
 
+// The modelled container runtime: the step's ops change the node's containers
+// at once; a start completes later, as a ContainerUp task.
+class SimNode::OpRunner final : public agent::Runtime {
+public:
+    OpRunner(SimNode& node, Instant now, const ClusterState& master, Effects& out) : n_(node), now_(now), master_(master), out_(out) {}
+
+    void create(const agent::op::Create& o) override {
+        const InstanceKey key{o.service, o.number};
+        agent::Container c = agent::discovered(o.service, o.number);
+        c.deployRev = o.deployRev;
+        c.serviceRevision = o.serviceRevision;
+        n_.containers_[key] = c;
+        if (o.start) n_.startContainer(key, now_, master_, out_);
+        else n_.epochs_[key] = n_.nextEpoch_++;
+    }
+    void start(const agent::op::Start& o) override { n_.startContainer(InstanceKey{o.service, o.number}, now_, master_, out_); }
+    void stop(const agent::op::Stop& o) override {
+        const InstanceKey key{o.service, o.number};
+        agent::onStopping(n_.containers_[key]);
+        n_.epochs_[key] = n_.nextEpoch_++;
+    }
+    void remove(const agent::op::Remove& o) override {
+        const InstanceKey key{o.service, o.number};
+        n_.containers_.erase(key);
+        n_.epochs_.erase(key);
+    }
+    void report(const agent::op::Report& r) override {
+        if (!n_.reachable_) return;   // dropped: a later sync reports it again
+        if (auto it = n_.containers_.find(InstanceKey{r.service, r.number}); it != n_.containers_.end()) {
+            it->second.reportedRev = r.rev;
+            it->second.reportedState = r.state;
+            it->second.deployRev = r.rev;
+        }
+        out_.reports.push_back(ev::InstanceReport{n_.name_, r.service, r.number, r.rev, r.serviceRevision, r.state, r.error});
+    }
+
+private:
+    SimNode& n_;
+    Instant now_;
+    const ClusterState& master_;
+    Effects& out_;
+};
+
+std::vector<const agent::Container*> SimNode::containerRefs() const {
+    std::vector<const agent::Container*> refs;
+    refs.reserve(containers_.size());
+    for (const auto& [key, c] : containers_) refs.push_back(&c);
+    return refs;
+}
+
 void SimNode::sync(const std::vector<agent::Pod>& pods, bool ipamAvailable, bool reachable, Instant now,
                    const ClusterState& master, Effects& out) {
     reachable_ = reachable;
-    std::vector<const agent::Container*> current;
-    current.reserve(containers_.size());
-    for (const auto& [key, c] : containers_) current.push_back(&c);
-    const std::vector<agent::Op> ops = agent::reconcile(pods, current, ipamAvailable);   // before containers_ changes
-    bool changed = false;   // a container created, started, stopped or removed
-    for (const auto& op : ops) {
-        changed = changed || !std::holds_alternative<agent::op::Report>(op);
-        if (auto* create = std::get_if<agent::op::Create>(&op)) {
-            const InstanceKey key{create->service, create->number};
-            agent::Container c;
-            c.service = create->service;
-            c.number = create->number;
-            c.deployRev = create->deployRev;
-            c.serviceRevision = create->serviceRevision;
-            c.state = agent::ContainerState::Stopped;
-            containers_[key] = c;
-            if (create->start) startContainer(key, now, master, out);
-            else epochs_[key] = nextEpoch_++;
-        } else if (auto* start = std::get_if<agent::op::Start>(&op)) {
-            startContainer(InstanceKey{start->service, start->number}, now, master, out);
-        } else if (auto* stop = std::get_if<agent::op::Stop>(&op)) {
-            const InstanceKey key{stop->service, stop->number};
-            auto& c = containers_[key];
-            c.state = agent::ContainerState::Stopped;
-            c.runningSince.reset();
-            c.restartAt.reset();
-            epochs_[key] = nextEpoch_++;
-        } else if (auto* remove = std::get_if<agent::op::Remove>(&op)) {
-            const InstanceKey key{remove->service, remove->number};
-            containers_.erase(key);
-            epochs_.erase(key);
-        } else if (auto* report = std::get_if<agent::op::Report>(&op)) {
-            if (!reachable) continue;
-            const InstanceKey key{report->service, report->number};
-            auto it = containers_.find(key);
-            if (it != containers_.end()) {
-                it->second.reportedRev = report->rev;
-                it->second.reportedState = report->state;
-                it->second.deployRev = report->rev;
-            }
-            out.reports.push_back(ev::InstanceReport{name_, report->service, report->number, report->rev, report->serviceRevision,
-                                                     report->state, report->error});
-        }
-    }
-    // Containers that just changed (stopped, created) report on the next pass.
-    // Without such a change it would find nothing: the reports above are
-    // recorded on their containers.
-    if (!changed) return;
-    std::vector<const agent::Container*> after;
-    after.reserve(containers_.size());
-    for (const auto& [key, c] : containers_) after.push_back(&c);
-    for (const auto& op : agent::reconcile(pods, after, ipamAvailable)) {
-        const auto* report = std::get_if<agent::op::Report>(&op);
-        if (!report || !reachable || !report->error.empty()) continue;
-        const InstanceKey key{report->service, report->number};
-        auto it = containers_.find(key);
-        if (it == containers_.end()) continue;
-        it->second.reportedRev = report->rev;
-        it->second.reportedState = report->state;
-        out.reports.push_back(ev::InstanceReport{name_, report->service, report->number, report->rev, report->serviceRevision,
-                                                 report->state, ""});
-    }
+    OpRunner runtime(*this, now, master, out);
+    // Containers that just changed (stopped, created) report on a second
+    // look; without a change it would find nothing new.
+    if (agent::execute(agent::reconcile(pods, containerRefs(), ipamAvailable), runtime) == 0) return;
+    agent::reportChanges(agent::reconcile(pods, containerRefs(), ipamAvailable), runtime);
 }
 
 void SimNode::onTask(const NodeTask& task, Instant now, const ClusterState& master, Effects& out) {
@@ -114,16 +107,17 @@ void SimNode::onTask(const NodeTask& task, Instant now, const ClusterState& mast
     switch (task.kind) {
     case TaskKind::ContainerUp: {
         if (c.state != agent::ContainerState::Starting) return;
-        c.state = agent::ContainerState::Running;
-        c.runningSince = now;
-        c.restartAt.reset();
+        const Service* svc = master.service(key.service);
+        const bool waitForPort = svc && svc->spec.deploy.waitForPort;
+        // A modelled port opens with its container: the first probe finds it open.
+        if (agent::onUp(c, now, waitForPort, agent::kWaitForPortMax) == agent::Up::WaitForPort) agent::onPortProbe(c, now, true);
         out.running.push_back({key, name_});
-        if (const HealthCheck* hc = healthCheckOf(key, master)) scheduleHealth(key, now + hc->initialDelay, out);
+        if (svc && svc->spec.healthCheck) scheduleHealth(key, now + svc->spec.healthCheck->initialDelay, out);
         out.resync = true;
         return;
     }
     case TaskKind::RestartDue:
-        if (c.state != agent::ContainerState::Exited) return;
+        if (!agent::restartDue(c, now)) return;
         out.restarts.push_back({key, "crash"});
         startContainer(key, now, master, out);
         return;
@@ -132,7 +126,7 @@ void SimNode::onTask(const NodeTask& task, Instant now, const ClusterState& mast
         if (!hc || c.state != agent::ContainerState::Running) return;
         const bool failing = failingHealth_.count(key) != 0;
         if (reachable_) out.health.push_back(ev::InstanceHealth{name_, key.service, key.number, failing ? Health::Unhealthy : Health::Healthy});
-        if (failing) {
+        if (failing && agent::restartsWhenUnhealthy(c)) {
             restart(key, now, master, "unhealthy", out);   // a single unhealthy result restarts (§8.2)
             return;
         }
@@ -144,8 +138,9 @@ void SimNode::onTask(const NodeTask& task, Instant now, const ClusterState& mast
 
 bool SimNode::crash(const InstanceKey& key, Instant now, const GridSettings& settings, Effects& out) {
     auto it = containers_.find(key);
-    if (it == containers_.end() || it->second.state != agent::ContainerState::Running) return false;
-    const Duration delay = agent::onCrash(it->second, now, settings);
+    if (it == containers_.end() || !agent::isCrash(it->second, std::nullopt)) return false;
+    // A simulated node keeps no pod list between syncs: a crashed container counts as wanted running.
+    const Duration delay = *agent::onExit(it->second, true, now, settings);
     const std::uint64_t epoch = nextEpoch_++;
     epochs_[key] = epoch;
     out.tasks.push_back({now + delay, NodeTask{TaskKind::RestartDue, key.service, key.number, epoch}});

@@ -1,6 +1,7 @@
 #pragma once
 // A simulated node: the real agent step (scheduler/agent_step.h) driving a
-// modelled container runtime (start latency, crashes, health checks).
+// modelled container runtime (start latency, crashes, health checks)
+// through the step's agent::Runtime, as kontena-agent drives Docker.
 // It never reads a clock or draws random numbers itself: the engine passes
 // `now`, and everything that happens later comes back as a NodeTask the
 // engine schedules. Pure C++, no Qt.
@@ -69,6 +70,8 @@ public:
     void setReachable(bool reachable) { reachable_ = reachable; }
 
 private:
+    class OpRunner;   // the modelled runtime behind agent::Runtime
+    std::vector<const agent::Container*> containerRefs() const;
     void startContainer(const InstanceKey& key, Instant now, const ClusterState& master, Effects& out);
     void scheduleHealth(const InstanceKey& key, Instant at, Effects& out);
     const HealthCheck* healthCheckOf(const InstanceKey& key, const ClusterState& master) const;

@@ -296,6 +296,28 @@ private slots:
         }
     }
 
+    void noEtcdQuorumNoNewContainers() {
+        TestMaster master;
+        QVERIFY(master.listen());
+        auto runtime = std::make_shared<FakeRuntime>();
+        Agent agent(configFor(master), runtime, std::nullopt);
+        agent.start();
+        QTRY_VERIFY_WITH_TIMEOUT(agent.connection().isConnected(), kWait);
+        master.pods.pods = {pod("api", 1, 100)};
+        master.pods.etcdQuorum = false;   // the grid's etcd has no quorum: no overlay address
+        master.notifyUpdate();
+        QTRY_VERIFY_WITH_TIMEOUT(master.lastReportOf(QStringLiteral("web/api"), 1).has_value(), kWait);
+        QCOMPARE(master.lastReportOf(QStringLiteral("web/api"), 1)->state, ObservedState::Missing);
+        QCOMPARE(master.lastReportOf(QStringLiteral("web/api"), 1)->error, QString::fromStdString(agent::ipamUnavailableMessage()));
+        QTRY_VERIFY_WITH_TIMEOUT(!agent.supervisor().passRunning(), kWait);
+        QCOMPARE(runtime->creates, 0);
+        // Quorum back: the next list creates it.
+        master.pods.etcdQuorum = true;
+        master.notifyUpdate();
+        QTRY_VERIFY_WITH_TIMEOUT(master.lastReportOf(QStringLiteral("web/api"), 1)->state == ObservedState::Running, kWait);
+        QCOMPARE(runtime->creates, 1);
+    }
+
     void waitForPortHoldsTheRunningReport() {
         quint16 port = 0;
         {

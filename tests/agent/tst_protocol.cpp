@@ -131,6 +131,15 @@ private slots:
         QCOMPARE(podListFromJson(o, &problems), l);
         QCOMPARE(problems.size(), 1);
     }
+    void podListCarriesEtcdQuorum() {
+        PodList l;
+        l.pods = {fullPod()};
+        l.etcdQuorum = false;
+        QCOMPARE(podListFromJson(viaFrame(toJson(l))), l);
+        QJsonObject older = toJson(l);
+        older.remove(QStringLiteral("etcd_quorum"));   // a master before the field: addresses assumed available
+        QVERIFY(podListFromJson(older).etcdQuorum);
+    }
     void podState() {
         for (ObservedState st : {ObservedState::Missing, ObservedState::Created, ObservedState::Running, ObservedState::Stopped,
                                  ObservedState::Restarting, ObservedState::Exited}) {
