@@ -35,6 +35,7 @@ struct Node : Model<Node> {
                           field("mem_total", &Node::memTotal), field("mem_used", &Node::memUsed), field("load", &Node::load),
                           field("etcd_healthy", &Node::etcdHealthy)};
     }
+    bool online() const { return status == QLatin1String("online"); }
 };
 
 // GET /v1/grids/:grid/nodes

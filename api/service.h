@@ -109,7 +109,8 @@ struct Deploy : Model<Deploy> {
                           field("created_at", &Deploy::createdAt), field("started_at", &Deploy::startedAt),
                           field("finished_at", &Deploy::finishedAt), field("instance_deploys", &Deploy::instanceDeploys)};
     }
-    bool finished() const { return state == QLatin1String("success") || state == QLatin1String("error"); }
+    bool finished() const { return succeeded() || state == QLatin1String("error"); }
+    bool succeeded() const { return state == QLatin1String("success"); }
 };
 
 // POST .../deploy

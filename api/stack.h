@@ -29,6 +29,7 @@ struct Stack : Model<Stack> {
                           field("created_at", &Stack::createdAt), field("updated_at", &Stack::updatedAt),
                           field("deploy_id", &Stack::deployId, Empty::Omit)};
     }
+    bool running() const { return state == QLatin1String("running"); }
 };
 
 // GET /v1/grids/:grid/stacks
@@ -65,6 +66,8 @@ struct StackDeploy : Model<StackDeploy> {
                           field("error", &StackDeploy::error), field("created_at", &StackDeploy::createdAt),
                           field("finished_at", &StackDeploy::finishedAt), field("service_deploys", &StackDeploy::serviceDeploys)};
     }
+    bool finished() const { return succeeded() || state == QLatin1String("error"); }
+    bool succeeded() const { return state == QLatin1String("success"); }
 };
 
 }  // namespace kontena::api

@@ -149,8 +149,7 @@ int gridLog(const QStringList& args, const QString& what) {
 QList<QStringList> nodeRows(const QList<api::Node>& nodes, int initialSize) {
     QList<QStringList> rows;
     for (const auto& n : nodes) {
-        const bool online = n.status == QLatin1String("online");
-        rows.append({(online ? QStringLiteral("⊛ ") : QStringLiteral("⊝ ")) + n.name, n.agentVersion,
+        rows.append({(n.online() ? QStringLiteral("⊛ ") : QStringLiteral("⊝ ")) + n.name, n.agentVersion,
                      n.status + QLatin1Char(' ') + ago(n.statusSince),
                      n.initialMember ? QStringLiteral("%1 / %2").arg(n.nodeNumber).arg(initialSize) : QStringLiteral("-"),
                      n.labels.join(u',')});

@@ -28,7 +28,7 @@ QList<QStringList> serviceRows(const QList<api::Service>& services) {
     QList<QStringList> rows;
     for (const auto& svc : services) {
         const int running = svc.instanceCounts.running, desired = svc.instances;
-        const QString name = (svc.stack == QLatin1String("null") ? QString() : svc.stack + QLatin1Char('/')) + svc.name;
+        const QString name = api::ServiceRef{QString(), svc.stack, svc.name}.stackAndName();
         rows.append({(running >= desired ? QStringLiteral("⊛ ") : QStringLiteral("⊝ ")) + name, QStringLiteral("%1 / %2").arg(running).arg(desired),
                      svc.stateful ? QStringLiteral("yes") : QStringLiteral("no"), svc.state, portTexts(svc.ports).join(QStringLiteral(", "))});
     }

@@ -168,14 +168,17 @@ void printJson(const QJsonValue& v) {
 
 namespace {
 
-// The state and error of a service or stack deploy; nullopt when the poll failed.
-std::optional<std::pair<QString, QString>> deployState(Call& c, const QString& path, bool stack) {
-    if (stack) {
-        const auto d = c.get<api::StackDeploy>(path);
-        return d ? std::optional(std::pair{d->state, d->error}) : std::nullopt;
-    }
-    const auto d = c.get<api::Deploy>(path);
-    return d ? std::optional(std::pair{d->state, d->error}) : std::nullopt;
+struct DeployProgress {
+    QString state, error;
+    bool finished = false, succeeded = false;
+};
+
+// Where a service or stack deploy is; nullopt when the poll failed.
+template <class T>
+std::optional<DeployProgress> progressOf(Call& c, const QString& path) {
+    const auto d = c.get<T>(path);
+    if (!d) return std::nullopt;
+    return DeployProgress{d->state, d->error, d->finished(), d->succeeded()};
 }
 
 }  // namespace
@@ -186,17 +189,16 @@ int waitForDeploy(Call& c, const QString& path, const QString& what, bool stack)
     t.start();
     QString last;
     while (t.elapsed() < 600'000) {
-        const auto polled = deployState(c, path, stack);
-        if (!polled) return c.failed();
-        const auto& [state, error] = *polled;
-        const QString line = QStringLiteral("%1: %2 (%3 s)").arg(what, state).arg(t.elapsed() / 1000);
+        const auto p = stack ? progressOf<api::StackDeploy>(c, path) : progressOf<api::Deploy>(c, path);
+        if (!p) return c.failed();
+        const QString line = QStringLiteral("%1: %2 (%3 s)").arg(what, p->state).arg(t.elapsed() / 1000);
         if (tty) printErr(QStringLiteral("\r") + line + QStringLiteral("   "));
-        else if (state != last) printErr(line + QStringLiteral("\n"));
-        last = state;
-        if (state == QLatin1String("success") || state == QLatin1String("error")) {
+        else if (p->state != last) printErr(line + QStringLiteral("\n"));
+        last = p->state;
+        if (p->finished) {
             if (tty) printErr(QStringLiteral("\n"));
-            if (state == QLatin1String("success")) return Ok;
-            printErr(QStringLiteral("kontena: %1 failed: %2\n").arg(what, error));
+            if (p->succeeded) return Ok;
+            printErr(QStringLiteral("kontena: %1 failed: %2\n").arg(what, p->error));
             return Invalid;
         }
         QThread::msleep(500);

@@ -193,7 +193,7 @@ int stackList(const QStringList& args) {
         return c.print(api::toJsonArray(list->stacks), [&] {
             QList<QStringList> rows;
             for (const auto& st : list->stacks) {
-                rows.append({(st.state == QLatin1String("running") ? QStringLiteral("⊛ ") : QStringLiteral("⊝ ")) + st.name,
+                rows.append({(st.running() ? QStringLiteral("⊛ ") : QStringLiteral("⊝ ")) + st.name,
                              st.stack + QLatin1Char(':') + st.version, QString::number(st.services.size()), st.state});
             }
             printTable({opt("NAME"), opt("STACK"), opt("SERVICES"), opt("STATE")}, rows);
