@@ -144,8 +144,12 @@ template <class T, class S, class M>
 void readField(const QJsonObject& o, QJsonObject& rest, T& out, const Field<S, M>& f, Outcome& fail) {
     if (fail) return;
     const QString key = QLatin1String(f.key);
-    rest.remove(key);
     const auto it = o.constFind(key);
+    if constexpr (IsOptional<M>::value) {
+        // An explicit null where toJson would leave the field out: kept in extra.
+        if (f.empty == Empty::Omit && it != o.constEnd() && it->isNull()) return;
+    }
+    rest.remove(key);
     if (it == o.constEnd()) {
         out.absent.append(key);
         return;
