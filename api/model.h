@@ -13,7 +13,9 @@
 //    string, got a number"); it never throws and never asserts on input.
 //  * toJson(fromJson(x)) == x for every x fromJson accepts: fields the
 //    model does not name are kept in `extra`, named fields the input lacked
-//    are remembered in `absent` and left out again.
+//    are remembered in `absent` and left out again (an explicit null on an
+//    Empty::Omit field stays in `extra`). Code that sets a field a decoded
+//    struct lacked must also take its key out of `absent`.
 //  * A struct built in code (absent empty) writes every field; an unset
 //    std::optional becomes null, or is left out for Empty::Omit (requests).
 //
