@@ -1,6 +1,8 @@
 // `kontena master ...` and `kontena whoami`: logging in and out, masters, tokens, users, audit log.
 #include <QUrl>
 
+#include "api/paths.h"
+#include "api/user.h"
 #include "command.h"
 #include "dispatch.h"
 #include "session.h"
@@ -10,329 +12,281 @@ namespace {
 
 using client::Config;
 using client::MasterEntry;
+namespace paths = api::paths;
 
-int login(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena master login"), QStringLiteral("Log in to a master with an initial admin code, an invite code or an access token."), args,
-              {{QStringLiteral("code"), QStringLiteral("Initial admin code or invite code"), QStringLiteral("CODE")},
-               {QStringLiteral("token"), QStringLiteral("An access token"), QStringLiteral("TOKEN")},
-               {QStringLiteral("name"), QStringLiteral("Name for this master in the configuration (default: the host)"), QStringLiteral("NAME")}},
-              {QStringLiteral("URL")});
-    if (a.exit >= 0) return a.exit;
-    const QString url = a.p.positionalArguments().first();
-    const QUrl parsed(url);
-    if (!parsed.isValid() || (parsed.scheme() != QLatin1String("http") && parsed.scheme() != QLatin1String("https")) || parsed.host().isEmpty()) {
-        printErr(QStringLiteral("kontena master login: URL must be http(s)://HOST:PORT\n"));
-        return Usage;
+QString opt(const char* name) { return QString::fromLatin1(name); }
+int ok() { return Ok; }
+
+// The access token for `login`: --token as given, or --code exchanged.
+std::optional<QString> loginToken(Call& c, const QString& url) {
+    if (!c.isSet("code")) return c.value("token");
+    client::ApiClient anon(url, QString());
+    api::AuthRequest request;
+    request.code = c.value("code");
+    const auto r = anon.post<api::AuthReply>(paths::auth(), request);
+    if (!r.ok()) {
+        apiFailure(*r.error);
+        return std::nullopt;
     }
-    if (a.p.isSet(QStringLiteral("code")) == a.p.isSet(QStringLiteral("token"))) {
-        printErr(QStringLiteral("kontena master login: give --code or --token\n"));
-        return Usage;
-    }
-    QString token = a.p.value(QStringLiteral("token"));
-    if (a.p.isSet(QStringLiteral("code"))) {
-        client::ApiClient anon(url, QString());
-        const auto r = anon.post(QStringLiteral("/v1/auth"), QJsonObject{{QStringLiteral("code"), a.p.value(QStringLiteral("code"))}});
-        if (!r.ok()) return apiFailure(r);
-        token = r.object().value(QStringLiteral("access_token")).toString();
-    }
-    client::ApiClient api(url, token);
-    const auto me = api.get(QStringLiteral("/v1/user"));
-    if (!me.ok()) return apiFailure(me);
+    return r.value.accessToken;
+}
+
+// Saves the logged-in master as the current one.
+int saveLogin(MasterEntry m, const api::User& me) {
     Config config;
     QString error;
     if (!config.load(&error)) {
         printErr(QStringLiteral("kontena: ") + error + QStringLiteral("\n"));
         return Invalid;
     }
-    MasterEntry m;
-    m.name = a.p.isSet(QStringLiteral("name")) ? a.p.value(QStringLiteral("name")) : parsed.host();
-    m.url = url;
-    m.token = token;
-    m.email = me.object().value(QStringLiteral("email")).toString();
+    m.email = me.email;
     if (const MasterEntry* old = config.find(m.name)) m.grid = old->grid;
-    const auto grids = me.object().value(QStringLiteral("grids")).toArray();
-    if (m.grid.isEmpty() && grids.size() == 1) m.grid = grids.first().toString();
+    if (m.grid.isEmpty() && me.grids.size() == 1) m.grid = me.grids.first();
     config.upsert(m);
     config.current = m.name;
     if (!config.save(&error)) {
         printErr(QStringLiteral("kontena: ") + error + QStringLiteral("\n"));
         return Invalid;
     }
-    printOut(QStringLiteral("Logged in to %1 (%2) as %3\n").arg(m.name, url, m.email));
+    printOut(QStringLiteral("Logged in to %1 (%2) as %3\n").arg(m.name, m.url, m.email));
     return Ok;
+}
+
+int login(const QStringList& args) {
+    return runCommand({opt("kontena master login"), opt("Log in to a master with an initial admin code, an invite code or an access token."),
+                       {{opt("code"), opt("Initial admin code or invite code"), opt("CODE")},
+                        {opt("token"), opt("An access token"), opt("TOKEN")},
+                        {opt("name"), opt("Name for this master in the configuration (default: the host)"), opt("NAME")}},
+                       {opt("URL")}, Needs::Nothing},
+                      args, [](Call& c) {
+                          const QString url = c.arg(0);
+                          const QUrl parsed(url);
+                          if (!parsed.isValid() || (parsed.scheme() != QLatin1String("http") && parsed.scheme() != QLatin1String("https")) ||
+                              parsed.host().isEmpty()) {
+                              return c.usage(QStringLiteral("URL must be http(s)://HOST:PORT"));
+                          }
+                          if (c.isSet("code") == c.isSet("token")) return c.usage(QStringLiteral("give --code or --token"));
+                          const auto token = loginToken(c, url);
+                          if (!token) return static_cast<int>(Invalid);
+                          client::ApiClient api(url, *token);
+                          const auto me = api.get<api::User>(paths::user());
+                          if (!me.ok()) return apiFailure(*me.error);
+                          MasterEntry m;
+                          m.name = c.isSet("name") ? c.value("name") : parsed.host();
+                          m.url = url;
+                          m.token = *token;
+                          return saveLogin(m, me.value);
+                      });
 }
 
 int logout(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena master logout"), QStringLiteral("Forget the current master's token."), args, {}, {});
-    if (a.exit >= 0) return a.exit;
-    Config config;
-    QString error;
-    if (!config.load(&error)) return Invalid;
-    MasterEntry* m = config.currentMaster();
-    if (!m) {
-        printErr(QStringLiteral("kontena: not logged in\n"));
-        return Invalid;
-    }
-    m->token.clear();
-    const QString name = m->name;
-    config.current.clear();
-    if (!config.save(&error)) return Invalid;
-    printOut(QStringLiteral("Logged out of %1\n").arg(name));
-    return Ok;
+    return runCommand({opt("kontena master logout"), opt("Forget the current master's token."), {}, {}, Needs::Nothing}, args, [](Call&) {
+        Config config;
+        QString error;
+        if (!config.load(&error)) return static_cast<int>(Invalid);
+        MasterEntry* m = config.currentMaster();
+        if (!m) {
+            printErr(QStringLiteral("kontena: not logged in\n"));
+            return static_cast<int>(Invalid);
+        }
+        m->token.clear();
+        const QString name = m->name;
+        config.current.clear();
+        if (!config.save(&error)) return static_cast<int>(Invalid);
+        printOut(QStringLiteral("Logged out of %1\n").arg(name));
+        return ok();
+    });
 }
 
 int list(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena master ls"), QStringLiteral("List the masters in the configuration."), args, {}, {}, true);
-    if (a.exit >= 0) return a.exit;
-    Config config;
-    QString error;
-    if (!config.load(&error)) return Invalid;
-    QJsonArray json;
-    QList<QStringList> rows;
-    for (const auto& m : config.masters) {
-        const bool current = m.name == config.current;
-        json.append(QJsonObject{{QStringLiteral("name"), m.name}, {QStringLiteral("url"), m.url}, {QStringLiteral("current"), current},
-                                {QStringLiteral("grid"), m.grid}, {QStringLiteral("email"), m.email}});
-        rows.append({(current ? QStringLiteral("* ") : QStringLiteral("  ")) + m.name, m.url});
-    }
-    if (wantsJson(a.p)) printJson(json);
-    else printTable({QStringLiteral("NAME"), QStringLiteral("URL")}, rows);
-    return Ok;
+    return runCommand({opt("kontena master ls"), opt("List the masters in the configuration."), {}, {}, Needs::Nothing, true}, args, [](Call& c) {
+        Config config;
+        QString error;
+        if (!config.load(&error)) return static_cast<int>(Invalid);
+        QJsonArray json;
+        QList<QStringList> rows;
+        for (const auto& m : config.masters) {
+            const bool current = m.name == config.current;
+            json.append(client::masterJson(m, current));
+            rows.append({(current ? QStringLiteral("* ") : QStringLiteral("  ")) + m.name, m.url});
+        }
+        return c.print(json, [&] { printTable({opt("NAME"), opt("URL")}, rows); });
+    });
 }
 
 int use(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena master use"), QStringLiteral("Switch to another configured master."), args, {}, {QStringLiteral("NAME")});
-    if (a.exit >= 0) return a.exit;
-    Config config;
-    QString error;
-    if (!config.load(&error)) return Invalid;
-    const QString name = a.p.positionalArguments().first();
-    if (!config.find(name)) {
-        printErr(QStringLiteral("kontena: no master named %1 in %2\n").arg(name, Config::path()));
-        return Invalid;
-    }
-    config.current = name;
-    if (!config.save(&error)) return Invalid;
-    printOut(QStringLiteral("Using master %1\n").arg(name));
-    return Ok;
+    return runCommand({opt("kontena master use"), opt("Switch to another configured master."), {}, {opt("NAME")}, Needs::Nothing}, args, [](Call& c) {
+        Config config;
+        QString error;
+        if (!config.load(&error)) return static_cast<int>(Invalid);
+        const QString name = c.arg(0);
+        if (!config.find(name)) {
+            printErr(QStringLiteral("kontena: no master named %1 in %2\n").arg(name, Config::path()));
+            return static_cast<int>(Invalid);
+        }
+        config.current = name;
+        if (!config.save(&error)) return static_cast<int>(Invalid);
+        printOut(QStringLiteral("Using master %1\n").arg(name));
+        return ok();
+    });
 }
 
 int current(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena master current"), QStringLiteral("Show the current master."), args, {}, {});
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(false, &exit);
-    if (!s) return exit;
-    printOut(QStringLiteral("%1 %2\n").arg(s->master.name, s->master.url));
-    return Ok;
+    return runCommand({opt("kontena master current"), opt("Show the current master."), {}, {}, Needs::Master}, args, [](Call& c) {
+        const Session* s = c.session();
+        if (!s) return c.failed();
+        printOut(QStringLiteral("%1 %2\n").arg(s->master.name, s->master.url));
+        return ok();
+    });
 }
 
 int tokenList(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena master token ls"), QStringLiteral("List your access tokens."), args, {}, {}, true);
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(false, &exit);
-    if (!s) return exit;
-    const auto r = s->api->get(QStringLiteral("/v1/user/access_tokens"));
-    if (!r.ok()) return apiFailure(r);
-    const QJsonArray tokens = r.object().value(QStringLiteral("access_tokens")).toArray();
-    if (wantsJson(a.p)) {
-        printJson(tokens);
-        return Ok;
-    }
-    QList<QStringList> rows;
-    for (const auto& v : tokens) {
-        const QJsonObject t = v.toObject();
-        QStringList scopes;
-        for (const auto& x : t.value(QStringLiteral("scopes")).toArray()) scopes.append(x.toString());
-        const int exp = t.value(QStringLiteral("expires_in")).toInt();
-        rows.append({t.value(QStringLiteral("id")).toString(), t.value(QStringLiteral("token_type")).toString(),
-                     t.value(QStringLiteral("token_last4")).toString(), exp ? QString::number(exp) : QStringLiteral("never"),
-                     scopes.join(u','), t.value(QStringLiteral("description")).toString()});
-    }
-    printTable({QStringLiteral("ID"), QStringLiteral("TOKEN_TYPE"), QStringLiteral("TOKEN_LAST4"), QStringLiteral("EXPIRES_IN"),
-                QStringLiteral("SCOPES"), QStringLiteral("DESCRIPTION")}, rows);
-    return Ok;
+    return runCommand({opt("kontena master token ls"), opt("List your access tokens."), {}, {}, Needs::Master, true}, args, [](Call& c) {
+        const auto list = c.get<api::AccessTokenList>(paths::accessTokens());
+        if (!list) return c.failed();
+        return c.print(api::toJsonArray(list->accessTokens), [&] {
+            QList<QStringList> rows;
+            for (const auto& t : list->accessTokens) {
+                rows.append({t.id, t.tokenType, t.tokenLast4, t.expiresIn ? QString::number(t.expiresIn) : QStringLiteral("never"),
+                             t.scopes.join(u','), t.description});
+            }
+            printTable({opt("ID"), opt("TOKEN_TYPE"), opt("TOKEN_LAST4"), opt("EXPIRES_IN"), opt("SCOPES"), opt("DESCRIPTION")}, rows);
+        });
+    });
 }
 
 int tokenCreate(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena master token create"), QStringLiteral("Create an access token; it is shown once."), args,
-              {{{QStringLiteral("e"), QStringLiteral("expires-in")}, QStringLiteral("Seconds until it expires (0: never)"), QStringLiteral("SECONDS"), QStringLiteral("0")},
-               {QStringLiteral("description"), QStringLiteral("What the token is for"), QStringLiteral("TEXT")}},
-              {});
-    if (a.exit >= 0) return a.exit;
-    bool ok = false;
-    const qint64 expires = a.p.value(QStringLiteral("e")).toLongLong(&ok);
-    if (!ok || expires < 0) {
-        printErr(QStringLiteral("kontena master token create: --expires-in must be seconds >= 0\n"));
-        return Usage;
-    }
-    int exit = Ok;
-    auto s = openSession(false, &exit);
-    if (!s) return exit;
-    const auto r = s->api->post(QStringLiteral("/v1/user/access_tokens"),
-                                QJsonObject{{QStringLiteral("expires_in"), static_cast<double>(expires)},
-                                            {QStringLiteral("description"), a.p.value(QStringLiteral("description"))}});
-    if (!r.ok()) return apiFailure(r);
-    printOut(r.object().value(QStringLiteral("access_token")).toString() + QStringLiteral("\n"));
-    return Ok;
+    return runCommand({opt("kontena master token create"), opt("Create an access token; it is shown once."),
+                       {{{opt("e"), opt("expires-in")}, opt("Seconds until it expires (0: never)"), opt("SECONDS"), opt("0")},
+                        {opt("description"), opt("What the token is for"), opt("TEXT")}},
+                       {}, Needs::Master},
+                      args, [](Call& c) {
+                          bool valid = false;
+                          const qint64 expires = c.value("e").toLongLong(&valid);
+                          if (!valid || expires < 0) return c.usage(QStringLiteral("--expires-in must be seconds >= 0"));
+                          api::AccessTokenCreate request;
+                          request.expiresIn = static_cast<double>(expires);
+                          request.description = c.value("description");
+                          const auto t = c.post<api::AccessToken>(paths::accessTokens(), request);
+                          if (!t) return c.failed();
+                          printOut(t->accessToken.value_or(QString()) + QStringLiteral("\n"));
+                          return ok();
+                      });
 }
 
 int tokenRemove(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena master token rm"), QStringLiteral("Remove an access token."), args, {}, {QStringLiteral("ID")});
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(false, &exit);
-    if (!s) return exit;
-    const auto r = s->api->del(QStringLiteral("/v1/user/access_tokens/") + a.p.positionalArguments().first());
-    return r.ok() ? Ok : apiFailure(r);
+    return runCommand({opt("kontena master token rm"), opt("Remove an access token."), {}, {opt("ID")}, Needs::Master}, args,
+                      [](Call& c) { return c.del(paths::accessToken(c.arg(0))) ? ok() : c.failed(); });
 }
 
 int auditLog(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena master audit-log"), QStringLiteral("Show the master's audit log."), args,
-              {{{QStringLiteral("l"), QStringLiteral("limit")}, QStringLiteral("Entries"), QStringLiteral("N"), QStringLiteral("500")}}, {}, true);
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(false, &exit);
-    if (!s) return exit;
-    const auto r = s->api->get(QStringLiteral("/v1/audit_logs?limit=") + a.p.value(QStringLiteral("l")));
-    if (!r.ok()) return apiFailure(r);
-    const QJsonArray logs = r.object().value(QStringLiteral("logs")).toArray();
-    if (wantsJson(a.p)) {
-        printJson(logs);
-        return Ok;
-    }
-    QList<QStringList> rows;
-    for (const auto& v : logs) {
-        const QJsonObject e = v.toObject();
-        rows.append({e.value(QStringLiteral("time")).toString(), e.value(QStringLiteral("grid")).toString(),
-                     e.value(QStringLiteral("resource_type")).toString(), e.value(QStringLiteral("resource_name")).toString(),
-                     e.value(QStringLiteral("event_name")).toString(),
-                     e.value(QStringLiteral("user_identity")).toObject().value(QStringLiteral("email")).toString(),
-                     e.value(QStringLiteral("source_ip")).toString(), e.value(QStringLiteral("user_agent")).toString()});
-    }
-    printTable({QStringLiteral("TIME"), QStringLiteral("GRID"), QStringLiteral("RESOURCE TYPE"), QStringLiteral("RESOURCE NAME"),
-                QStringLiteral("EVENT NAME"), QStringLiteral("USER"), QStringLiteral("SOURCE IP"), QStringLiteral("USER-AGENT")}, rows);
-    return Ok;
+    return runCommand({opt("kontena master audit-log"), opt("Show the master's audit log."),
+                       {{{opt("l"), opt("limit")}, opt("Entries"), opt("N"), opt("500")}}, {}, Needs::Master, true},
+                      args, [](Call& c) {
+                          bool valid = false;
+                          const int limit = c.value("l").toInt(&valid);
+                          if (!valid) return c.usage(QStringLiteral("--limit must be a number"));
+                          const auto log = c.get<api::AuditLog>(paths::auditLogs(limit));
+                          if (!log) return c.failed();
+                          return c.print(api::toJsonArray(log->logs), [&] {
+                              QList<QStringList> rows;
+                              for (const auto& e : log->logs) {
+                                  rows.append({e.time, e.grid, e.resourceType, e.resourceName, e.eventName, e.userIdentity.email, e.sourceIp, e.userAgent});
+                              }
+                              printTable({opt("TIME"), opt("GRID"), opt("RESOURCE TYPE"), opt("RESOURCE NAME"), opt("EVENT NAME"), opt("USER"),
+                                          opt("SOURCE IP"), opt("USER-AGENT")},
+                                         rows);
+                          });
+                      });
 }
 
 int userList(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena master user ls"), QStringLiteral("List the master's users."), args, {}, {}, true);
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(false, &exit);
-    if (!s) return exit;
-    const auto r = s->api->get(QStringLiteral("/v1/users"));
-    if (!r.ok()) return apiFailure(r);
-    const QJsonArray users = r.object().value(QStringLiteral("users")).toArray();
-    if (wantsJson(a.p)) {
-        printJson(users);
-        return Ok;
-    }
-    QList<QStringList> rows;
-    for (const auto& v : users) {
-        QStringList roles;
-        for (const auto& x : v.toObject().value(QStringLiteral("roles")).toArray()) roles << x.toString();
-        rows.append({v.toObject().value(QStringLiteral("email")).toString(), roles.join(u',')});
-    }
-    printTable({QStringLiteral("EMAIL"), QStringLiteral("ROLES")}, rows);
-    return Ok;
+    return runCommand({opt("kontena master user ls"), opt("List the master's users."), {}, {}, Needs::Master, true}, args, [](Call& c) {
+        const auto list = c.get<api::UserList>(paths::users());
+        if (!list) return c.failed();
+        return c.print(api::toJsonArray(list->users), [&] {
+            QList<QStringList> rows;
+            for (const auto& u : list->users) rows.append({u.email, u.roles.join(u',')});
+            printTable({opt("EMAIL"), opt("ROLES")}, rows);
+        });
+    });
 }
 
 int userInvite(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena master user invite"), QStringLiteral("Invite a user; prints the invite code (shown once)."), args, {}, {QStringLiteral("EMAIL")});
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(false, &exit);
-    if (!s) return exit;
-    const auto r = s->api->post(QStringLiteral("/v1/users"), QJsonObject{{QStringLiteral("email"), a.p.positionalArguments().first()}});
-    if (!r.ok()) return apiFailure(r);
-    printOut(r.object().value(QStringLiteral("invite_code")).toString() + QStringLiteral("\n"));
-    return Ok;
+    return runCommand({opt("kontena master user invite"), opt("Invite a user; prints the invite code (shown once)."), {}, {opt("EMAIL")}, Needs::Master},
+                      args, [](Call& c) {
+                          api::UserInvite invite;
+                          invite.email = c.arg(0);
+                          const auto u = c.post<api::User>(paths::users(), invite);
+                          if (!u) return c.failed();
+                          printOut(u->inviteCode.value_or(QString()) + QStringLiteral("\n"));
+                          return ok();
+                      });
 }
 
 int userRemove(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena master user rm"), QStringLiteral("Remove a user and their tokens."), args, {}, {QStringLiteral("EMAIL")});
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(false, &exit);
-    if (!s) return exit;
-    const auto r = s->api->del(QStringLiteral("/v1/users/") + a.p.positionalArguments().first());
-    return r.ok() ? Ok : apiFailure(r);
+    return runCommand({opt("kontena master user rm"), opt("Remove a user and their tokens."), {}, {opt("EMAIL")}, Needs::Master}, args,
+                      [](Call& c) { return c.del(paths::userByEmail(c.arg(0))) ? ok() : c.failed(); });
 }
 
 int userRole(const QStringList& args, bool add) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena master user role ") + (add ? QStringLiteral("add") : QStringLiteral("remove")),
-              QStringLiteral("Give or take a role: master_admin, user_admin, grid_admin."), args, {}, {QStringLiteral("ROLE"), QStringLiteral("EMAIL")});
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(false, &exit);
-    if (!s) return exit;
-    const QString role = a.p.positionalArguments().at(0), email = a.p.positionalArguments().at(1);
-    const auto r = add ? s->api->post(QStringLiteral("/v1/users/%1/roles").arg(email), QJsonObject{{QStringLiteral("role"), role}})
-                       : s->api->del(QStringLiteral("/v1/users/%1/roles/%2").arg(email, role));
-    return r.ok() ? Ok : apiFailure(r);
+    return runCommand({QStringLiteral("kontena master user role ") + (add ? opt("add") : opt("remove")),
+                       opt("Give or take a role: master_admin, user_admin, grid_admin."), {}, {opt("ROLE"), opt("EMAIL")}, Needs::Master},
+                      args, [add](Call& c) {
+                          const QString role = c.arg(0), email = c.arg(1);
+                          if (!add) return c.del(paths::userRole(email, role)) ? ok() : c.failed();
+                          api::RoleGrant grant;
+                          grant.role = role;
+                          return c.post<api::User>(paths::userRoles(email), grant) ? ok() : c.failed();
+                      });
+}
+
+int whoami(const QStringList& args) {
+    return runCommand({opt("kontena whoami"), opt("Show the current master, user and grid."), {}, {}, Needs::Master}, args, [](Call& c) {
+        const auto me = c.get<api::User>(paths::user());
+        if (!me) return c.failed();
+        const Session* s = c.session();
+        printOut(QStringLiteral("Master: %1 (%2)\nUser: %3\nGrid: %4\n")
+                     .arg(s->master.name, s->master.url, me->email, s->grid.isEmpty() ? QStringLiteral("-") : s->grid));
+        return ok();
+    });
+}
+
+Sub roleSub() {
+    return {opt("role"), opt("Roles: add, remove"), [](const QStringList& r) {
+                return dispatchGroup(opt("master user role"), r,
+                                     {{opt("add"), opt("Give a role"), [](const QStringList& x) { return userRole(x, true); }},
+                                      {opt("remove"), opt("Take a role"), [](const QStringList& x) { return userRole(x, false); }}});
+            }};
 }
 
 }  // namespace
 
-int whoami(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena whoami"), QStringLiteral("Show the current master, user and grid."), args, {}, {});
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(false, &exit);
-    if (!s) return exit;
-    const auto r = s->api->get(QStringLiteral("/v1/user"));
-    if (!r.ok()) return apiFailure(r);
-    printOut(QStringLiteral("Master: %1 (%2)\nUser: %3\nGrid: %4\n")
-                 .arg(s->master.name, s->master.url, r.object().value(QStringLiteral("email")).toString(),
-                      s->grid.isEmpty() ? QStringLiteral("-") : s->grid));
-    return Ok;
-}
-
 Group masterGroup() {
-    return {QStringLiteral("master"), QStringLiteral("Masters: login, logout, tokens, audit log"), [](const QStringList& args) {
-                return dispatchGroup(QStringLiteral("master"), args,
-                                     {{QStringLiteral("login"), QStringLiteral("Log in to a master"), login},
-                                      {QStringLiteral("logout"), QStringLiteral("Forget the current master's token"), logout},
-                                      {QStringLiteral("ls"), QStringLiteral("List configured masters"), list},
-                                      {QStringLiteral("use"), QStringLiteral("Switch master"), use},
-                                      {QStringLiteral("current"), QStringLiteral("Show the current master"), current},
-                                      {QStringLiteral("audit-log"), QStringLiteral("Show the audit log"), auditLog},
-                                      {QStringLiteral("user"), QStringLiteral("Users: ls, invite, rm, role add|remove"), [](const QStringList& u) {
-                                           return dispatchGroup(QStringLiteral("master user"), u,
-                                                                {{QStringLiteral("ls"), QStringLiteral("List users"), userList},
-                                                                 {QStringLiteral("invite"), QStringLiteral("Invite a user"), userInvite},
-                                                                 {QStringLiteral("rm"), QStringLiteral("Remove a user"), userRemove},
-                                                                 {QStringLiteral("role"), QStringLiteral("Roles: add, remove"), [](const QStringList& r) {
-                                                                      return dispatchGroup(QStringLiteral("master user role"), r,
-                                                                                           {{QStringLiteral("add"), QStringLiteral("Give a role"), [](const QStringList& x) { return userRole(x, true); }},
-                                                                                            {QStringLiteral("remove"), QStringLiteral("Take a role"), [](const QStringList& x) { return userRole(x, false); }}});
-                                                                  }}});
+    return {opt("master"), opt("Masters: login, logout, tokens, audit log"), [](const QStringList& args) {
+                return dispatchGroup(opt("master"), args,
+                                     {{opt("login"), opt("Log in to a master"), login},
+                                      {opt("logout"), opt("Forget the current master's token"), logout},
+                                      {opt("ls"), opt("List configured masters"), list},
+                                      {opt("use"), opt("Switch master"), use},
+                                      {opt("current"), opt("Show the current master"), current},
+                                      {opt("audit-log"), opt("Show the audit log"), auditLog},
+                                      {opt("user"), opt("Users: ls, invite, rm, role add|remove"), [](const QStringList& u) {
+                                           return dispatchGroup(opt("master user"), u,
+                                                                {{opt("ls"), opt("List users"), userList},
+                                                                 {opt("invite"), opt("Invite a user"), userInvite},
+                                                                 {opt("rm"), opt("Remove a user"), userRemove},
+                                                                 roleSub()});
                                        }},
-                                      {QStringLiteral("token"), QStringLiteral("Access tokens: ls, create, rm"), [](const QStringList& t) {
-                                           return dispatchGroup(QStringLiteral("master token"), t,
-                                                                {{QStringLiteral("ls"), QStringLiteral("List tokens"), tokenList},
-                                                                 {QStringLiteral("create"), QStringLiteral("Create a token"), tokenCreate},
-                                                                 {QStringLiteral("rm"), QStringLiteral("Remove a token"), tokenRemove}});
+                                      {opt("token"), opt("Access tokens: ls, create, rm"), [](const QStringList& t) {
+                                           return dispatchGroup(opt("master token"), t,
+                                                                {{opt("ls"), opt("List tokens"), tokenList},
+                                                                 {opt("create"), opt("Create a token"), tokenCreate},
+                                                                 {opt("rm"), opt("Remove a token"), tokenRemove}});
                                        }}});
             }};
 }
 
-Group whoamiGroup() { return {QStringLiteral("whoami"), QStringLiteral("Show the current master, user and grid"), whoami}; }
+Group whoamiGroup() { return {opt("whoami"), opt("Show the current master, user and grid"), whoami}; }
 
 }  // namespace kontena::cli

@@ -1,9 +1,11 @@
-// `kontena stack ...`: stack file commands. For now: validate.
+// `kontena stack ...`: stack files (validate, install, upgrade) and the grid's stacks.
 #include <QCommandLineParser>
 #include <QFile>
 
 #include <random>
 
+#include "api/paths.h"
+#include "api/stack.h"
 #include "command.h"
 #include "dispatch.h"
 #include "session.h"
@@ -98,9 +100,27 @@ int validate(const QStringList& args) {
     return Ok;
 }
 
-// Renders FILE as `validate` does (errors show here, with file:line:column);
-// the master gets the file and the final variable values.
-int render(const QCommandLineParser& p, const QString& file, QString* name, QString* yaml, QJsonObject* variables) {
+// The final variable values of a rendered stack, as the master receives them.
+QJsonObject variablesJson(const stacks::Value& vars) {
+    QJsonObject out;
+    for (std::size_t i = 0; i < vars.keys().size(); ++i) {
+        const stacks::Value& v = vars.items()[i];
+        const QString key = QString::fromStdString(vars.keys()[i]);
+        switch (v.kind()) {
+        case stacks::Value::Kind::Bool: out.insert(key, v.asBool()); break;
+        case stacks::Value::Kind::Int: out.insert(key, static_cast<double>(v.asInt())); break;
+        case stacks::Value::Kind::Float: out.insert(key, v.asFloat()); break;
+        case stacks::Value::Kind::Nil: break;
+        default: out.insert(key, QString::fromStdString(v.toText())); break;
+        }
+    }
+    return out;
+}
+
+// Renders FILE as `validate` does (errors show here, with file:line:column)
+// into the install request: the stack's name, the file as written (the
+// master renders it again with the final values) and those values.
+int render(const QCommandLineParser& p, const QString& file, api::StackInstall* request) {
     stacks::LoadOptions options;
     options.name = p.value(QStringLiteral("name")).toStdString();
     if (const QString grid = qEnvironmentVariable("KONTENA_GRID"); !grid.isEmpty()) options.grid = grid.toStdString();
@@ -115,140 +135,110 @@ int render(const QCommandLineParser& p, const QString& file, QString* name, QStr
     const stacks::LoadResult result = stacks::loadStackFile(file.toStdString(), options);
     printErr(QString::fromStdString(result.diagnostics.format()));
     if (!result.ok()) return Invalid;
-    *name = QString::fromStdString(result.stack->name);
-    // The master renders the same file again with the final values (it
-    // validates what it stores); the file itself travels as written.
+    request->name = QString::fromStdString(result.stack->name);
     QFile f(file);
     if (!f.open(QIODevice::ReadOnly)) {
         printErr(QStringLiteral("kontena stack: cannot read %1\n").arg(file));
         return Invalid;
     }
-    *yaml = QString::fromUtf8(f.readAll());
-    const stacks::Value& vars = result.stack->variables;
-    for (std::size_t i = 0; i < vars.keys().size(); ++i) {
-        const stacks::Value& v = vars.items()[i];
-        const QString key = QString::fromStdString(vars.keys()[i]);
-        switch (v.kind()) {
-        case stacks::Value::Kind::Bool: variables->insert(key, v.asBool()); break;
-        case stacks::Value::Kind::Int: variables->insert(key, static_cast<double>(v.asInt())); break;
-        case stacks::Value::Kind::Float: variables->insert(key, v.asFloat()); break;
-        case stacks::Value::Kind::Nil: break;
-        default: variables->insert(key, QString::fromStdString(v.toText())); break;
-        }
-    }
+    request->source = QString::fromUtf8(f.readAll());
+    request->variables = variablesJson(result.stack->variables);
     return -1;
 }
 
+QString opt(const char* name) { return QString::fromLatin1(name); }
+
 QList<QCommandLineOption> renderOptions() {
-    return {{{QStringLiteral("n"), QStringLiteral("name")}, QStringLiteral("Stack instance name"), QStringLiteral("NAME")},
-            {QStringLiteral("values-from"), QStringLiteral("Read variable values from a YAML file"), QStringLiteral("FILE")},
-            {{QStringLiteral("v"), QStringLiteral("var")}, QStringLiteral("Set a variable"), QStringLiteral("KEY=VALUE")},
-            {QStringLiteral("no-deploy"), QStringLiteral("Install or upgrade without deploying")},
-            {QStringLiteral("no-wait"), QStringLiteral("Do not wait for the deploy to finish")}};
+    return {{{opt("n"), opt("name")}, opt("Stack instance name"), opt("NAME")},
+            {opt("values-from"), opt("Read variable values from a YAML file"), opt("FILE")},
+            {{opt("v"), opt("var")}, opt("Set a variable"), opt("KEY=VALUE")},
+            {opt("no-deploy"), opt("Install or upgrade without deploying")},
+            {opt("no-wait"), opt("Do not wait for the deploy to finish")}};
 }
 
-int waitStackDeploy(Session& s, const QString& stack, const QString& deployId, const QString& what) {
+int waitStackDeploy(Call& c, const QString& stack, const QString& deployId) {
     if (deployId.isEmpty()) return Ok;
-    return waitForDeploy(s, QStringLiteral("/v1/stacks/%1/%2/deploys/%3").arg(s.grid, stack, deployId), what);
+    return waitForDeploy(c, api::paths::stackDeployment(c.grid(), stack, deployId), QStringLiteral("deploy of stack ") + stack, true);
 }
 
 int installOrUpgrade(const QStringList& args, bool upgrade) {
-    Parsed a;
-    const QString cmd = upgrade ? QStringLiteral("kontena stack upgrade") : QStringLiteral("kontena stack install");
-    parseArgs(a, cmd, upgrade ? QStringLiteral("Upgrade a stack from a stack file, then deploy it.") : QStringLiteral("Install a stack from a stack file, then deploy it."),
-              args, renderOptions(), upgrade ? QStringList{QStringLiteral("NAME"), QStringLiteral("[FILE]")} : QStringList{QStringLiteral("[FILE]")}, false,
-              upgrade ? 1 : 0, upgrade ? 2 : 1);
-    if (a.exit >= 0) return a.exit;
-    QStringList pos = a.p.positionalArguments();
-    const QString given = upgrade ? pos.takeFirst() : QString();
-    const QString file = pos.value(0, QStringLiteral("kontena.yml"));
-    QString name, yaml;
-    QJsonObject variables;
-    if (int rc = render(a.p, file, &name, &yaml, &variables); rc >= 0) return rc;
-    if (upgrade) name = given;
-    int exit = Ok;
-    auto s = openSession(true, &exit);
-    if (!s) return exit;
-    const QJsonObject body{{QStringLiteral("name"), name}, {QStringLiteral("source"), yaml}, {QStringLiteral("variables"), variables},
-                           {QStringLiteral("deploy"), !a.p.isSet(QStringLiteral("no-deploy"))}};
-    const auto r = upgrade ? s->api->put(QStringLiteral("/v1/stacks/%1/%2").arg(s->grid, name), body)
-                           : s->api->post(QStringLiteral("/v1/grids/%1/stacks").arg(s->grid), body);
-    if (!r.ok()) return apiFailure(r);
-    printOut(QStringLiteral("%1 stack %2\n").arg(upgrade ? QStringLiteral("Upgraded") : QStringLiteral("Installed"), name));
-    if (a.p.isSet(QStringLiteral("no-deploy")) || a.p.isSet(QStringLiteral("no-wait"))) return Ok;
-    return waitStackDeploy(*s, name, r.object().value(QStringLiteral("deploy_id")).toString(), QStringLiteral("deploy of stack ") + name);
+    const CommandSpec spec{upgrade ? opt("kontena stack upgrade") : opt("kontena stack install"),
+                           upgrade ? opt("Upgrade a stack from a stack file, then deploy it.") : opt("Install a stack from a stack file, then deploy it."),
+                           renderOptions(),
+                           upgrade ? QStringList{opt("NAME"), opt("[FILE]")} : QStringList{opt("[FILE]")},
+                           Needs::Grid,
+                           false,
+                           upgrade ? 1 : 0,
+                           upgrade ? 2 : 1};
+    return runCommand(spec, args, [upgrade](Call& c) {
+        QStringList pos = c.args();
+        const QString given = upgrade ? pos.takeFirst() : QString();
+        api::StackInstall request;
+        if (int rc = render(c.parser(), pos.value(0, opt("kontena.yml")), &request); rc >= 0) return rc;
+        if (upgrade) request.name = given;
+        request.deploy = !c.isSet("no-deploy");
+        const auto stack = upgrade ? c.put<api::Stack>(api::paths::stack(c.grid(), request.name), request)
+                                   : c.post<api::Stack>(api::paths::gridStacks(c.grid()), request);
+        if (!stack) return c.failed();
+        printOut(QStringLiteral("%1 stack %2\n").arg(upgrade ? opt("Upgraded") : opt("Installed"), request.name));
+        if (c.isSet("no-deploy") || c.isSet("no-wait")) return static_cast<int>(Ok);
+        return waitStackDeploy(c, request.name, stack->deployId.value_or(QString()));
+    });
 }
 
 int stackList(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena stack ls"), QStringLiteral("List stacks."), args, {}, {}, true);
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(true, &exit);
-    if (!s) return exit;
-    const auto r = s->api->get(QStringLiteral("/v1/grids/%1/stacks").arg(s->grid));
-    if (!r.ok()) return apiFailure(r);
-    const QJsonArray stacks = r.object().value(QStringLiteral("stacks")).toArray();
-    if (wantsJson(a.p)) {
-        printJson(stacks);
-        return Ok;
+    return runCommand({opt("kontena stack ls"), opt("List stacks."), {}, {}, Needs::Grid, true}, args, [](Call& c) {
+        const auto list = c.get<api::StackList>(api::paths::gridStacks(c.grid()));
+        if (!list) return c.failed();
+        return c.print(api::toJsonArray(list->stacks), [&] {
+            QList<QStringList> rows;
+            for (const auto& st : list->stacks) {
+                rows.append({(st.running() ? QStringLiteral("⊛ ") : QStringLiteral("⊝ ")) + st.name,
+                             st.stack + QLatin1Char(':') + st.version, QString::number(st.services.size()), st.state});
+            }
+            printTable({opt("NAME"), opt("STACK"), opt("SERVICES"), opt("STATE")}, rows);
+        });
+    });
+}
+
+void printStack(const api::Stack& st) {
+    QString text = QStringLiteral("%1:\n  stack: %2\n  version: %3\n  revision: %4\n  state: %5\n  created: %6\n  updated: %7\n  services:\n")
+                       .arg(st.name, st.stack, st.version, QString::number(st.revision), st.state, st.createdAt.value_or(QString()),
+                            st.updatedAt.value_or(QString()));
+    for (const auto& svc : st.services) {
+        text += QStringLiteral("    %1: image %2, %3 of %4 running, %5\n")
+                    .arg(svc.name, svc.image)
+                    .arg(svc.instanceCounts.running)
+                    .arg(svc.instances)
+                    .arg(svc.state);
     }
-    QList<QStringList> rows;
-    for (const auto& v : stacks) {
-        const QJsonObject st = v.toObject();
-        const QString state = st.value(QStringLiteral("state")).toString();
-        rows.append({(state == QLatin1String("running") ? QStringLiteral("⊛ ") : QStringLiteral("⊝ ")) + st.value(QStringLiteral("name")).toString(),
-                     st.value(QStringLiteral("stack")).toString() + QLatin1Char(':') + st.value(QStringLiteral("version")).toString(),
-                     QString::number(st.value(QStringLiteral("services")).toArray().size()), state});
-    }
-    printTable({QStringLiteral("NAME"), QStringLiteral("STACK"), QStringLiteral("SERVICES"), QStringLiteral("STATE")}, rows);
-    return Ok;
+    printOut(text);
 }
 
 int stackShow(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena stack show"), QStringLiteral("Show a stack."), args, {}, {QStringLiteral("NAME")}, true);
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(true, &exit);
-    if (!s) return exit;
-    const auto r = s->api->get(QStringLiteral("/v1/stacks/%1/%2").arg(s->grid, a.p.positionalArguments().first()));
-    if (!r.ok()) return apiFailure(r);
-    if (wantsJson(a.p)) {
-        printJson(r.body);
-        return Ok;
-    }
-    const QJsonObject st = r.object();
-    QString text = QStringLiteral("%1:\n  stack: %2\n  version: %3\n  revision: %4\n  state: %5\n  created: %6\n  updated: %7\n  services:\n")
-                       .arg(st.value(QStringLiteral("name")).toString(), st.value(QStringLiteral("stack")).toString(), st.value(QStringLiteral("version")).toString(),
-                            QString::number(st.value(QStringLiteral("revision")).toInt()), st.value(QStringLiteral("state")).toString(),
-                            st.value(QStringLiteral("created_at")).toString(), st.value(QStringLiteral("updated_at")).toString());
-    for (const auto& v : st.value(QStringLiteral("services")).toArray()) {
-        const QJsonObject svc = v.toObject();
-        text += QStringLiteral("    %1: image %2, %3 of %4 running, %5\n")
-                    .arg(svc.value(QStringLiteral("name")).toString(), svc.value(QStringLiteral("image")).toString())
-                    .arg(svc.value(QStringLiteral("instance_counts")).toObject().value(QStringLiteral("running")).toInt())
-                    .arg(svc.value(QStringLiteral("instances")).toInt())
-                    .arg(svc.value(QStringLiteral("state")).toString());
-    }
-    printOut(text);
-    return Ok;
+    return runCommand({opt("kontena stack show"), opt("Show a stack."), {}, {opt("NAME")}, Needs::Grid, true}, args, [](Call& c) {
+        const auto st = c.get<api::Stack>(api::paths::stack(c.grid(), c.arg(0)));
+        if (!st) return c.failed();
+        return c.print(st->toJson(), [&] { printStack(*st); });
+    });
 }
 
+// deploy / start / stop / restart / rm
 int stackAction(const QStringList& args, const QString& action) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena stack ") + action, QStringLiteral("%1 a stack.").arg(action), args,
-              {{QStringLiteral("no-wait"), QStringLiteral("Do not wait for the deploy to finish")}}, {QStringLiteral("NAME")});
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(true, &exit);
-    if (!s) return exit;
-    const QString name = a.p.positionalArguments().first();
-    const QString path = QStringLiteral("/v1/stacks/%1/%2").arg(s->grid, name);
-    const auto r = action == QLatin1String("rm") ? s->api->del(path) : s->api->post(path + QLatin1Char('/') + action);
-    if (!r.ok()) return apiFailure(r);
-    if (action != QLatin1String("deploy") || a.p.isSet(QStringLiteral("no-wait"))) return Ok;
-    return waitStackDeploy(*s, name, r.object().value(QStringLiteral("id")).toString(), QStringLiteral("deploy of stack ") + name);
+    return runCommand({QStringLiteral("kontena stack ") + action, QStringLiteral("%1 a stack.").arg(action),
+                       {{opt("no-wait"), opt("Do not wait for the deploy to finish")}}, {opt("NAME")}, Needs::Grid},
+                      args, [action](Call& c) {
+                          const QString grid = c.grid(), name = c.arg(0);
+                          if (action == QLatin1String("rm")) return c.del(api::paths::stack(grid, name)) ? static_cast<int>(Ok) : c.failed();
+                          const QString path = action == QLatin1String("deploy")    ? api::paths::stackDeploy(grid, name)
+                                               : action == QLatin1String("start")   ? api::paths::stackStart(grid, name)
+                                               : action == QLatin1String("stop")    ? api::paths::stackStop(grid, name)
+                                                                                    : api::paths::stackRestart(grid, name);
+                          const auto deploy = c.post<api::StackDeploy>(path, api::DeployRequest{});
+                          if (!deploy) return c.failed();
+                          if (action != QLatin1String("deploy") || c.isSet("no-wait")) return static_cast<int>(Ok);
+                          return waitStackDeploy(c, name, deploy->id);
+                      });
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
 // `kontena volume ...`: the grid's volumes (reference 5.3).
+#include "api/paths.h"
+#include "api/volume.h"
 #include "command.h"
 #include "dispatch.h"
 #include "session.h"
@@ -6,100 +8,69 @@
 namespace kontena::cli {
 namespace {
 
+namespace paths = api::paths;
+
+QString opt(const char* name) { return QString::fromLatin1(name); }
+
 int volumeCreate(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena volume create"), QStringLiteral("Create a volume services can mount by name."), args,
-              {{QStringLiteral("driver"), QStringLiteral("Volume driver"), QStringLiteral("DRIVER"), QStringLiteral("local")},
-               {QStringLiteral("scope"), QStringLiteral("instance, stack or grid"), QStringLiteral("SCOPE"), QStringLiteral("instance")},
-               {QStringLiteral("driver-opt"), QStringLiteral("Driver option (repeat)"), QStringLiteral("KEY=VALUE")}},
-              {QStringLiteral("NAME")});
-    if (a.exit >= 0) return a.exit;
-    QJsonObject opts;
-    for (const QString& kv : a.p.values(QStringLiteral("driver-opt"))) {
-        const qsizetype eq = kv.indexOf(u'=');
-        if (eq <= 0) {
-            printErr(QStringLiteral("kontena volume create: --driver-opt must be KEY=VALUE\n"));
-            return Usage;
-        }
-        opts.insert(kv.left(eq), kv.mid(eq + 1));
-    }
-    int exit = Ok;
-    auto s = openSession(true, &exit);
-    if (!s) return exit;
-    const auto r = s->api->post(QStringLiteral("/v1/volumes/") + s->grid,
-                                QJsonObject{{QStringLiteral("name"), a.p.positionalArguments().first()},
-                                            {QStringLiteral("driver"), a.p.value(QStringLiteral("driver"))},
-                                            {QStringLiteral("scope"), a.p.value(QStringLiteral("scope"))},
-                                            {QStringLiteral("driver_opts"), opts}});
-    return r.ok() ? Ok : apiFailure(r);
+    return runCommand({opt("kontena volume create"), opt("Create a volume services can mount by name."),
+                       {{opt("driver"), opt("Volume driver"), opt("DRIVER"), opt("local")},
+                        {opt("scope"), opt("instance, stack or grid"), opt("SCOPE"), opt("instance")},
+                        {opt("driver-opt"), opt("Driver option (repeat)"), opt("KEY=VALUE")}},
+                       {opt("NAME")}, Needs::Grid},
+                      args, [](Call& c) {
+                          api::VolumeCreate v;
+                          for (const QString& kv : c.values("driver-opt")) {
+                              const qsizetype eq = kv.indexOf(u'=');
+                              if (eq <= 0) return c.usage(QStringLiteral("--driver-opt must be KEY=VALUE"));
+                              v.driverOpts.insert(kv.left(eq), kv.mid(eq + 1));
+                          }
+                          v.name = c.arg(0);
+                          v.driver = c.value("driver");
+                          v.scope = c.value("scope");
+                          return c.post<api::Volume>(paths::volumes(c.grid()), v) ? static_cast<int>(Ok) : c.failed();
+                      });
 }
 
 int volumeList(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena volume ls"), QStringLiteral("List volumes."), args, {}, {}, true);
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(true, &exit);
-    if (!s) return exit;
-    const auto r = s->api->get(QStringLiteral("/v1/volumes/") + s->grid);
-    if (!r.ok()) return apiFailure(r);
-    const QJsonArray volumes = r.object().value(QStringLiteral("volumes")).toArray();
-    if (wantsJson(a.p)) {
-        printJson(volumes);
-        return Ok;
-    }
-    QList<QStringList> rows;
-    for (const auto& v : volumes) {
-        const QJsonObject o = v.toObject();
-        rows.append({o.value(QStringLiteral("name")).toString(), o.value(QStringLiteral("scope")).toString(), o.value(QStringLiteral("driver")).toString(),
-                     o.value(QStringLiteral("created_at")).toString()});
-    }
-    printTable({QStringLiteral("NAME"), QStringLiteral("SCOPE"), QStringLiteral("DRIVER"), QStringLiteral("CREATED_AT")}, rows);
-    return Ok;
+    return runCommand({opt("kontena volume ls"), opt("List volumes."), {}, {}, Needs::Grid, true}, args, [](Call& c) {
+        const auto list = c.get<api::VolumeList>(paths::volumes(c.grid()));
+        if (!list) return c.failed();
+        return c.print(api::toJsonArray(list->volumes), [&] {
+            QList<QStringList> rows;
+            for (const auto& v : list->volumes) rows.append({v.name, v.scope, v.driver, v.createdAt.value_or(QString())});
+            printTable({opt("NAME"), opt("SCOPE"), opt("DRIVER"), opt("CREATED_AT")}, rows);
+        });
+    });
 }
 
 int volumeShow(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena volume show"), QStringLiteral("Show a volume and the services that use it."), args, {}, {QStringLiteral("NAME")}, true);
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(true, &exit);
-    if (!s) return exit;
-    const auto r = s->api->get(QStringLiteral("/v1/volumes/%1/%2").arg(s->grid, a.p.positionalArguments().first()));
-    if (!r.ok()) return apiFailure(r);
-    if (wantsJson(a.p)) {
-        printJson(r.body);
-        return Ok;
-    }
-    const QJsonObject o = r.object();
-    QStringList users;
-    for (const auto& u : o.value(QStringLiteral("services")).toArray()) users << u.toString();
-    printOut(QStringLiteral("%1:\n  scope: %2\n  driver: %3\n  created: %4\n  services: %5\n")
-                 .arg(o.value(QStringLiteral("name")).toString(), o.value(QStringLiteral("scope")).toString(), o.value(QStringLiteral("driver")).toString(),
-                      o.value(QStringLiteral("created_at")).toString(), users.isEmpty() ? QStringLiteral("-") : users.join(QStringLiteral(", "))));
-    return Ok;
+    return runCommand({opt("kontena volume show"), opt("Show a volume and the services that use it."), {}, {opt("NAME")}, Needs::Grid, true},
+                      args, [](Call& c) {
+                          const auto v = c.get<api::Volume>(paths::volume(c.grid(), c.arg(0)));
+                          if (!v) return c.failed();
+                          return c.print(v->toJson(), [&] {
+                              printOut(QStringLiteral("%1:\n  scope: %2\n  driver: %3\n  created: %4\n  services: %5\n")
+                                           .arg(v->name, v->scope, v->driver, v->createdAt.value_or(QString()),
+                                                v->services.isEmpty() ? QStringLiteral("-") : v->services.join(QStringLiteral(", "))));
+                          });
+                      });
 }
 
 int volumeRemove(const QStringList& args) {
-    Parsed a;
-    parseArgs(a, QStringLiteral("kontena volume rm"), QStringLiteral("Remove a volume (refused while a service uses it)."), args, {}, {QStringLiteral("NAME")});
-    if (a.exit >= 0) return a.exit;
-    int exit = Ok;
-    auto s = openSession(true, &exit);
-    if (!s) return exit;
-    const auto r = s->api->del(QStringLiteral("/v1/volumes/%1/%2").arg(s->grid, a.p.positionalArguments().first()));
-    return r.ok() ? Ok : apiFailure(r);
+    return runCommand({opt("kontena volume rm"), opt("Remove a volume (refused while a service uses it)."), {}, {opt("NAME")}, Needs::Grid}, args,
+                      [](Call& c) { return c.del(paths::volume(c.grid(), c.arg(0))) ? static_cast<int>(Ok) : c.failed(); });
 }
 
 }  // namespace
 
 Group volumeGroup() {
-    return {QStringLiteral("volume"), QStringLiteral("Volumes"), [](const QStringList& args) {
-                return dispatchGroup(QStringLiteral("volume"), args,
-                                     {{QStringLiteral("create"), QStringLiteral("Create a volume"), volumeCreate},
-                                      {QStringLiteral("ls"), QStringLiteral("List volumes"), volumeList},
-                                      {QStringLiteral("show"), QStringLiteral("Show a volume"), volumeShow},
-                                      {QStringLiteral("rm"), QStringLiteral("Remove a volume"), volumeRemove}});
+    return {opt("volume"), opt("Volumes"), [](const QStringList& args) {
+                return dispatchGroup(opt("volume"), args,
+                                     {{opt("create"), opt("Create a volume"), volumeCreate},
+                                      {opt("ls"), opt("List volumes"), volumeList},
+                                      {opt("show"), opt("Show a volume"), volumeShow},
+                                      {opt("rm"), opt("Remove a volume"), volumeRemove}});
             }};
 }
 

@@ -75,6 +75,11 @@ bool Config::save(QString* error) const {
     return true;
 }
 
+QJsonObject masterJson(const MasterEntry& m, bool current) {
+    return QJsonObject{{QStringLiteral("name"), m.name}, {QStringLiteral("url"), m.url}, {QStringLiteral("current"), current},
+                       {QStringLiteral("grid"), m.grid}, {QStringLiteral("email"), m.email}};
+}
+
 MasterEntry* Config::find(const QString& name) {
     for (auto& m : masters) {
         if (m.name == name) return &m;
@@ -105,18 +110,17 @@ QNetworkRequest apiRequest(const QString& baseUrl, const QString& path, const QS
     return req;
 }
 
-ApiResult resultOf(QNetworkReply* reply, const QString& baseUrl) {
+ApiResult resultOf(QNetworkReply* reply, const QString& baseUrl, const QString& request) {
     ApiResult r;
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    r.request = request;
+    r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QByteArray data = reply->readAll();
     const QJsonDocument doc = QJsonDocument::fromJson(data);
     r.body = doc.isArray() ? QJsonValue(doc.array()) : QJsonValue(doc.object());
-    if (status == 0) {
+    if (r.status == 0) {
         r.error = ApiError{0, QStringLiteral("cannot reach the master at %1: %2").arg(baseUrl, reply->errorString())};
-    } else if (status >= 400) {
-        QString msg = doc.object().value(QStringLiteral("error")).toString();
-        if (msg.isEmpty()) msg = QString::fromUtf8(data).trimmed();
-        r.error = ApiError{status, msg};
+    } else if (r.status >= 400) {
+        r.error = api::errorOf(r.status, data);
     }
     return r;
 }
@@ -132,7 +136,7 @@ ApiResult ApiClient::send(const QByteArray& verb, const QString& path, const QJs
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
     timer.start(timeoutMs_);
     loop.exec();
-    ApiResult r = resultOf(reply, base_);
+    ApiResult r = resultOf(reply, base_, QString::fromLatin1(verb) + QLatin1Char(' ') + path);
     reply->deleteLater();
     return r;
 }
@@ -155,8 +159,9 @@ void AsyncApiClient::send(const QByteArray& verb, const QString& path, const QJs
     timer->setSingleShot(true);
     QObject::connect(timer, &QTimer::timeout, reply, &QNetworkReply::abort);
     timer->start(timeoutMs_);
-    QObject::connect(reply, &QNetworkReply::finished, this, [this, reply, done = std::move(done)] {
-        const ApiResult r = resultOf(reply, base_);
+    const QString request = QString::fromLatin1(verb) + QLatin1Char(' ') + path;
+    QObject::connect(reply, &QNetworkReply::finished, this, [this, reply, request, done = std::move(done)] {
+        const ApiResult r = resultOf(reply, base_, request);
         reply->deleteLater();
         if (done) done(r);
     });

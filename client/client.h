@@ -1,7 +1,8 @@
 #pragma once
 // kontena_client: what the `kontena` CLI and the `kontena-admin` GUI share
 // to talk to a master: the configuration in ~/.kontena/ (masters, their
-// tokens, the current grid) and a small JSON client for master/API.md.
+// tokens, the current grid) and a small JSON client for master/API.md that
+// answers with the typed structs of api/ (paths from api::paths).
 
 #include <QJsonObject>
 #include <QJsonValue>
@@ -15,6 +16,8 @@
 
 #include <functional>
 #include <optional>
+
+#include "api/errors.h"
 
 namespace kontena::client {
 
@@ -45,21 +48,44 @@ public:
     void upsert(const MasterEntry& m);
 };
 
-struct ApiError {
-    int status = 0;     // HTTP status; 0: no answer (connection refused, timeout)
-    QString message;
-};
+// A configured master as `kontena master ls -o json` prints it (no token).
+QJsonObject masterJson(const MasterEntry& m, bool current);
+
+using ApiError = api::ApiError;
 
 struct ApiResult {
     std::optional<ApiError> error;
     QJsonValue body;
+    int status = 0;      // HTTP status of the answer; 0: none
+    QString request;     // "GET /v1/grids", for messages
     QJsonObject object() const { return body.toObject(); }
     bool ok() const { return !error.has_value(); }
 };
 
+// An answer decoded as the api/ struct T. A body that is not a T is an
+// error too (with the answer's status and the field that is wrong), so a
+// caller only ever reads a well-formed value.
+template <class T>
+struct Typed {
+    std::optional<ApiError> error;
+    T value{};
+    bool ok() const { return !error.has_value(); }
+};
+
+template <class T>
+Typed<T> decodeAs(const ApiResult& r) {
+    if (!r.ok()) return Typed<T>{r.error, T{}};
+    auto decoded = T::fromJson(r.body);
+    if (!decoded) {
+        return Typed<T>{ApiError{r.status, QStringLiteral("the answer to %1 does not follow master/API.md: %2").arg(r.request, decoded.error().message)},
+                        T{}};
+    }
+    return Typed<T>{std::nullopt, std::move(decoded).value()};
+}
+
 // The answer of a finished reply: the JSON body, and an error for HTTP
 // status >= 400 (the API's {"error": ...} message) or no answer at all.
-ApiResult resultOf(QNetworkReply* reply, const QString& baseUrl);
+ApiResult resultOf(QNetworkReply* reply, const QString& baseUrl, const QString& request = QString());
 // The request every client sends: JSON, the bearer token.
 QNetworkRequest apiRequest(const QString& baseUrl, const QString& path, const QString& token, const QString& agent);
 
@@ -72,6 +98,14 @@ public:
     ApiResult post(const QString& path, const QJsonObject& body = {});
     ApiResult put(const QString& path, const QJsonObject& body);
     ApiResult del(const QString& path);
+
+    // Typed calls: the answer as the api/ struct T; bodies are api/ structs.
+    template <class T>
+    Typed<T> get(const QString& path) { return decodeAs<T>(get(path)); }
+    template <class T, class Body>
+    Typed<T> post(const QString& path, const Body& body) { return decodeAs<T>(post(path, body.toJson())); }
+    template <class T, class Body>
+    Typed<T> put(const QString& path, const Body& body) { return decodeAs<T>(put(path, body.toJson())); }
 
 private:
     ApiResult send(const QByteArray& verb, const QString& path, const QJsonObject* body);
@@ -94,6 +128,12 @@ public:
     void put(const QString& path, const QJsonObject& body, Callback done);
     void del(const QString& path, Callback done);
     const QString& baseUrl() const { return base_; }
+
+    // Typed calls: `done` gets the answer as the api/ struct T.
+    template <class T>
+    void get(const QString& path, std::function<void(const Typed<T>&)> done) {
+        get(path, [done = std::move(done)](const ApiResult& r) { done(decodeAs<T>(r)); });
+    }
 
 private:
     void send(const QByteArray& verb, const QString& path, const QJsonObject* body, Callback done);

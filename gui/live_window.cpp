@@ -14,9 +14,9 @@
 #include <QTableView>
 #include <QTemporaryFile>
 #include <QToolBar>
-#include <QUrl>
 #include <QVBoxLayout>
 
+#include "api/grid.h"
 #include "gui/widgets.h"
 #include "simulator/engine/what_if.h"
 
@@ -32,8 +32,6 @@ QWidget* titled(const QString& title, QWidget* body) {
     l->addWidget(body);
     return box;
 }
-
-QString enc(const QString& s) { return QString::fromLatin1(QUrl::toPercentEncoding(s)); }
 
 }  // namespace
 
@@ -113,46 +111,42 @@ LiveWindow::LiveWindow(const client::MasterEntry& master, const QString& grid, Q
 
 void LiveWindow::refresh() {
     if (inFlight_ > 0) return;   // the previous poll is still out: no pile-up on a slow master
-    const QString g = enc(grid_);
     inFlight_ = 4;
     auto landed = [this] {
         if (--inFlight_ == 0) ++polls_;
     };
-    api_.get(QStringLiteral("/v1/grids/") + g, [this, landed](const client::ApiResult& r) {
+    api_.get<api::Grid>(api::paths::grid(grid_), [this, landed](const client::Typed<api::Grid>& r) {
         if (r.ok()) {
-            const QJsonObject o = r.object();
-            const QJsonObject etcd = o.value(QStringLiteral("etcd")).toObject();
+            const api::Grid& g = r.value;
             summary_->setText(QStringLiteral("Grid <b>%1</b>: %2 nodes, %3 services, %4 containers · initial size %5 · etcd: %6")
-                                  .arg(o.value(QStringLiteral("name")).toString())
-                                  .arg(o.value(QStringLiteral("node_count")).toInt())
-                                  .arg(o.value(QStringLiteral("service_count")).toInt())
-                                  .arg(o.value(QStringLiteral("container_count")).toInt())
-                                  .arg(o.value(QStringLiteral("initial_size")).toInt())
-                                  .arg(etcd.value(QStringLiteral("quorum")).toBool() ? etcd.value(QStringLiteral("summary")).toString()
-                                                                                      : QStringLiteral("<b>no quorum</b> (") +
-                                                                                            etcd.value(QStringLiteral("summary")).toString() + QLatin1Char(')')));
+                                  .arg(g.name)
+                                  .arg(g.nodeCount)
+                                  .arg(g.serviceCount)
+                                  .arg(g.containerCount)
+                                  .arg(g.initialSize)
+                                  .arg(g.etcd.quorum ? g.etcd.summary : QStringLiteral("<b>no quorum</b> (") + g.etcd.summary + QLatin1Char(')')));
         } else {
             summary_->setText(QStringLiteral("Grid %1: %2").arg(grid_, r.error->message));
         }
         landed();
     });
-    api_.get(QStringLiteral("/v1/grids/%1/nodes").arg(g), [this, landed](const client::ApiResult& r) {
-        if (r.ok()) nodes_.setRows(r.object().value(QStringLiteral("nodes")).toArray());
+    api_.get<api::NodeList>(api::paths::gridNodes(grid_), [this, landed](const client::Typed<api::NodeList>& r) {
+        if (r.ok()) nodes_.setRows(r.value.nodes);
         landed();
     });
-    api_.get(QStringLiteral("/v1/grids/%1/services").arg(g), [this, landed](const client::ApiResult& r) {
-        if (r.ok()) services_.setRows(r.object().value(QStringLiteral("services")).toArray());
+    api_.get<api::ServiceList>(api::paths::gridServices(grid_), [this, landed](const client::Typed<api::ServiceList>& r) {
+        if (r.ok()) services_.setRows(r.value.services);
         landed();
     });
-    api_.get(QStringLiteral("/v1/grids/%1/stacks").arg(g), [this, landed](const client::ApiResult& r) {
-        if (r.ok()) stacks_.setRows(r.object().value(QStringLiteral("stacks")).toArray());
+    api_.get<api::StackList>(api::paths::gridStacks(grid_), [this, landed](const client::Typed<api::StackList>& r) {
+        if (r.ok()) stacks_.setRows(r.value.stacks);
         landed();
     });
     const QString service = selectedKey(serviceView_);
-    if (!service.isEmpty()) {
-        api_.get(QStringLiteral("/v1/services/%1/container_logs?limit=500").arg(service), [this, service](const client::ApiResult& r) {
+    if (const auto ref = api::ServiceRef::fromId(service)) {
+        api_.get<api::ContainerLog>(api::paths::serviceContainerLogs(*ref, 500), [this, service](const client::Typed<api::ContainerLog>& r) {
             if (r.ok() && selectedKey(serviceView_) == service) {
-                lastLogs_ = r.object().value(QStringLiteral("logs")).toArray();
+                lastLogs_ = r.value.logs;
                 showLogs();
             }
         });
@@ -171,7 +165,7 @@ QString LiveWindow::selectedKey(QTableView* view) const {
 
 QStringList LiveWindow::selectedKeys(QTableView* view) const {
     QStringList out;
-    for (const QModelIndex& i : view->selectionModel()->selectedRows()) out << i.data(JsonTableModel::KeyRole).toString();
+    for (const QModelIndex& i : view->selectionModel()->selectedRows()) out << i.data(LiveTableModel::KeyRole).toString();
     return out;
 }
 
@@ -206,84 +200,94 @@ QString LiveWindow::gridSummary() const { return summary_->text(); }
 QString LiveWindow::logText() const { return logs_->toPlainText(); }
 void LiveWindow::setLogFilter(const QString& filter) { filter_->setText(filter); }
 
-void LiveWindow::act(const QString& question, const QByteArray& verb, const QString& path, const QJsonObject& body, const QString& done) {
+void LiveWindow::act(const QString& question, const Send& send, const QString& done) {
     if (confirm && !confirm(question)) {
         say(QStringLiteral("Cancelled."), false);
         return;
     }
-    auto finished = [this, done](const client::ApiResult& r) {
+    send([this, done](const client::ApiResult& r) {
         if (r.ok()) say(done, false);
         else say(QStringLiteral("%1 (HTTP %2)").arg(r.error->message).arg(r.error->status), true);
         emit actionFinished(r.ok());
         refresh();
-    };
-    if (verb == "PUT") api_.put(path, body, finished);
-    else if (verb == "DELETE") api_.del(path, finished);
-    else api_.post(path, body, finished);
+    });
+}
+
+void LiveWindow::setAvailability(const QString& availability, const QString& question, const QString& done) {
+    const QString node = selectedKey(nodeView_);
+    if (node.isEmpty()) return say(QStringLiteral("Select a node first."), true);
+    api::NodeUpdate update;
+    update.availability = availability;
+    const QString path = api::paths::node(grid_, node);
+    act(question.arg(node), [this, path, update](client::AsyncApiClient::Callback cb) { api_.put(path, update.toJson(), std::move(cb)); },
+        done.arg(node));
 }
 
 void LiveWindow::drainSelectedNode() {
-    const QString node = selectedKey(nodeView_);
-    if (node.isEmpty()) return say(QStringLiteral("Select a node first."), true);
-    act(QStringLiteral("Drain node %1? Its instances move to other nodes; stateful instances stop.").arg(node), "PUT",
-        QStringLiteral("/v1/nodes/%1/%2").arg(enc(grid_), enc(node)), QJsonObject{{QStringLiteral("availability"), QStringLiteral("drain")}},
-        QStringLiteral("Node %1 drained.").arg(node));
+    setAvailability(QStringLiteral("drain"), QStringLiteral("Drain node %1? Its instances move to other nodes; stateful instances stop."),
+                    QStringLiteral("Node %1 drained."));
 }
 
 void LiveWindow::activateSelectedNode() {
-    const QString node = selectedKey(nodeView_);
-    if (node.isEmpty()) return say(QStringLiteral("Select a node first."), true);
-    act(QStringLiteral("Activate node %1?").arg(node), "PUT", QStringLiteral("/v1/nodes/%1/%2").arg(enc(grid_), enc(node)),
-        QJsonObject{{QStringLiteral("availability"), QStringLiteral("active")}}, QStringLiteral("Node %1 active.").arg(node));
+    setAvailability(QStringLiteral("active"), QStringLiteral("Activate node %1?"), QStringLiteral("Node %1 active."));
+}
+
+void LiveWindow::serviceAction(const QString& id, const QString& question, QString (*path)(const api::ServiceRef&), const QJsonObject& body,
+                               const QString& done) {
+    const auto ref = api::ServiceRef::fromId(id);
+    if (!ref) return say(QStringLiteral("Select a service first."), true);
+    const QString target = path(*ref);
+    act(question, [this, target, body](client::AsyncApiClient::Callback cb) { api_.post(target, body, std::move(cb)); }, done);
 }
 
 void LiveWindow::scaleSelectedService() {
     const QString id = selectedKey(serviceView_);
     if (id.isEmpty()) return say(QStringLiteral("Select a service first."), true);
     const int row = services_.rowOf(id);
-    const int current = row >= 0 ? services_.row(row).value(QStringLiteral("instances")).toInt() : 1;
+    const int current = row >= 0 ? services_.row(row).instances : 1;
     const std::optional<int> n = askInstances ? askInstances(current) : std::nullopt;
     if (!n) return;
-    act(QStringLiteral("Scale %1 from %2 to %3 instances?").arg(id).arg(current).arg(*n), "POST", QStringLiteral("/v1/services/%1/scale").arg(id),
-        QJsonObject{{QStringLiteral("instances"), *n}}, QStringLiteral("Scaling %1 to %2 instances.").arg(id).arg(*n));
+    api::ScaleRequest scale;
+    scale.instances = *n;
+    serviceAction(id, QStringLiteral("Scale %1 from %2 to %3 instances?").arg(id).arg(current).arg(*n), api::paths::serviceScale, scale.toJson(),
+                  QStringLiteral("Scaling %1 to %2 instances.").arg(id).arg(*n));
 }
 
 void LiveWindow::deploySelectedService() {
     const QString id = selectedKey(serviceView_);
-    if (id.isEmpty()) return say(QStringLiteral("Select a service first."), true);
-    act(QStringLiteral("Deploy %1?").arg(id), "POST", QStringLiteral("/v1/services/%1/deploy").arg(id), {}, QStringLiteral("Deploying %1.").arg(id));
+    serviceAction(id, QStringLiteral("Deploy %1?").arg(id), api::paths::serviceDeploy, api::DeployRequest{}.toJson(),
+                  QStringLiteral("Deploying %1.").arg(id));
 }
 
 void LiveWindow::restartSelectedService() {
     const QString id = selectedKey(serviceView_);
-    if (id.isEmpty()) return say(QStringLiteral("Select a service first."), true);
-    act(QStringLiteral("Restart every instance of %1?").arg(id), "POST", QStringLiteral("/v1/services/%1/restart").arg(id), {},
-        QStringLiteral("Restarting %1.").arg(id));
+    serviceAction(id, QStringLiteral("Restart every instance of %1?").arg(id), api::paths::serviceRestart, api::DeployRequest{}.toJson(),
+                  QStringLiteral("Restarting %1.").arg(id));
 }
 
 void LiveWindow::stopSelectedService() {
     const QString id = selectedKey(serviceView_);
-    if (id.isEmpty()) return say(QStringLiteral("Select a service first."), true);
-    act(QStringLiteral("Stop every instance of %1?").arg(id), "POST", QStringLiteral("/v1/services/%1/stop").arg(id), {},
-        QStringLiteral("Stopping %1.").arg(id));
+    serviceAction(id, QStringLiteral("Stop every instance of %1?").arg(id), api::paths::serviceStop, api::DeployRequest{}.toJson(),
+                  QStringLiteral("Stopping %1.").arg(id));
 }
 
 void LiveWindow::removeSelectedStack() {
     const QString stack = selectedKey(stackView_);
     if (stack.isEmpty()) return say(QStringLiteral("Select a stack first."), true);
-    act(QStringLiteral("Remove stack %1 and all its services? This cannot be undone.").arg(stack), "DELETE",
-        QStringLiteral("/v1/stacks/%1/%2").arg(enc(grid_), enc(stack)), {}, QStringLiteral("Stack %1 removed.").arg(stack));
+    const QString path = api::paths::stack(grid_, stack);
+    act(QStringLiteral("Remove stack %1 and all its services? This cannot be undone.").arg(stack),
+        [this, path](client::AsyncApiClient::Callback cb) { api_.del(path, std::move(cb)); }, QStringLiteral("Stack %1 removed.").arg(stack));
 }
 
 void LiveWindow::whatIfSelectedNodesOffline() {
     const QStringList nodes = selectedKeys(nodeView_);
     if (nodes.isEmpty()) return say(QStringLiteral("Select the nodes to take offline first."), true);
-    api_.get(QStringLiteral("/v1/grids/%1/state").arg(enc(grid_)), [this, nodes](const client::ApiResult& r) {
+    api_.get<api::GridState>(api::paths::gridState(grid_), [this, nodes](const client::Typed<api::GridState>& r) {
         if (!r.ok()) return say(QStringLiteral("Cannot read the grid's state: %1").arg(r.error->message), true);
         sim::WhatIf w;
         for (const QString& n : nodes) w.offline.push_back(n.toStdString());
         w.outage = Duration::minutes(10);
-        const auto scenario = sim::whatIfScenario(QJsonDocument(r.object()).toJson(QJsonDocument::Compact).toStdString(), w);
+        const auto scenario = sim::whatIfScenario(QJsonDocument(r.value.toJson()).toJson(QJsonDocument::Compact).toStdString(), w);
         if (!scenario) return say(QStringLiteral("Cannot rehearse: %1").arg(QString::fromStdString(scenario.error().message)), true);
         const QString path = QDir::temp().filePath(QStringLiteral("kontena-what-if-%1.yaml").arg(grid_));
         QFile f(path);

@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 
+#include "api/paths.h"
 #include "client/client.h"
 #include "gui/models/live.h"
 
@@ -67,7 +68,13 @@ signals:
 private:
     QString selectedKey(QTableView* view) const;
     QStringList selectedKeys(QTableView* view) const;
-    void act(const QString& question, const QByteArray& verb, const QString& path, const QJsonObject& body, const QString& done);
+    // Sends a call once the user confirmed `question`; says `done` or the master's error.
+    using Send = std::function<void(client::AsyncApiClient::Callback)>;
+    void act(const QString& question, const Send& send, const QString& done);
+    // POSTs `body` to `path` of service `id` (grid/stack/name) once confirmed.
+    void serviceAction(const QString& id, const QString& question, QString (*path)(const api::ServiceRef&), const QJsonObject& body,
+                       const QString& done);
+    void setAvailability(const QString& availability, const QString& question, const QString& done);
     void say(const QString& text, bool error);
     void showLogs();
 
@@ -83,7 +90,7 @@ private:
     QLabel* message_ = nullptr;
     QPlainTextEdit* logs_ = nullptr;
     QLineEdit* filter_ = nullptr;
-    QJsonArray lastLogs_;
+    QList<api::ContainerLogEntry> lastLogs_;
     QTimer poll_;
     int polls_ = 0;
     int inFlight_ = 0;

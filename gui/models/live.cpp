@@ -1,66 +1,37 @@
 #include "gui/models/live.h"
 
-#include <QJsonValue>
-
 namespace kontena::gui {
 
-JsonTableModel::JsonTableModel(QString keyField, std::vector<Column> columns, QObject* parent)
-    : QAbstractTableModel(parent), keyField_(std::move(keyField)), columns_(std::move(columns)) {}
+LiveTableModel::LiveTableModel(QStringList headers, QObject* parent) : QAbstractTableModel(parent), headers_(std::move(headers)) {}
 
-void JsonTableModel::setRows(const QJsonArray& rows) {
-    std::vector<QJsonObject> next;
-    next.reserve(static_cast<std::size_t>(rows.size()));
-    for (const QJsonValue& v : rows) {
-        if (v.isObject()) next.push_back(v.toObject());
-    }
-    bool sameKeys = next.size() == rows_.size();
-    for (std::size_t i = 0; sameKeys && i < next.size(); ++i) {
-        sameKeys = next[i].value(keyField_) == rows_[i].value(keyField_);
-    }
-    if (!sameKeys) {
+void LiveTableModel::replaceRows(QStringList keys, const std::function<void()>& assign) {
+    if (keys != keys_) {
         beginResetModel();
-        rows_ = std::move(next);
+        keys_ = std::move(keys);
+        assign();
         endResetModel();
         return;
     }
-    rows_ = std::move(next);
-    if (!rows_.empty()) emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
+    assign();
+    if (!keys_.isEmpty()) emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
 }
 
-int JsonTableModel::rowOf(const QString& key) const {
-    for (std::size_t i = 0; i < rows_.size(); ++i) {
-        if (rows_[i].value(keyField_).toString() == key) return static_cast<int>(i);
-    }
-    return -1;
-}
+int LiveTableModel::rowOf(const QString& key) const { return static_cast<int>(keys_.indexOf(key)); }
 
-int JsonTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(rows_.size()); }
-int JsonTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(columns_.size()); }
+int LiveTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(keys_.size()); }
+int LiveTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(headers_.size()); }
 
-QVariant JsonTableModel::data(const QModelIndex& index, int role) const {
+QVariant LiveTableModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.row() >= rowCount() || index.column() >= columnCount()) return {};
-    const QJsonObject& o = rows_[static_cast<std::size_t>(index.row())];
-    if (role == KeyRole) return o.value(keyField_).toString();
+    if (role == KeyRole) return keys_[index.row()];
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole) return {};
-    return columns_[static_cast<std::size_t>(index.column())].value(o);
+    return cell(index.row(), index.column());
 }
 
-QVariant JsonTableModel::headerData(int section, Qt::Orientation o, int role) const {
+QVariant LiveTableModel::headerData(int section, Qt::Orientation o, int role) const {
     if (o != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= columnCount()) return {};
-    return columns_[static_cast<std::size_t>(section)].header;
+    return headers_[section];
 }
-
-namespace {
-
-QString str(const QJsonObject& o, const char* key) { return o.value(QLatin1String(key)).toString(); }
-
-QString joined(const QJsonValue& v) {
-    QStringList out;
-    for (const QJsonValue& x : v.toArray()) out << x.toString();
-    return out.join(QStringLiteral(", "));
-}
-
-}  // namespace
 
 QString formatBytes(double bytes) {
     if (bytes <= 0) return QStringLiteral("-");
@@ -73,60 +44,62 @@ QString formatBytes(double bytes) {
     return QString::number(bytes, 'f', u == 0 ? 0 : 1) + QLatin1Char(' ') + QLatin1String(units[u]);
 }
 
-QString formatLogLines(const QJsonArray& logs, const QString& filter) {
+QString formatLogLines(const QList<api::ContainerLogEntry>& logs, const QString& filter) {
     QStringList lines;
-    for (const QJsonValue& v : logs) {
-        const QJsonObject o = v.toObject();
-        const QString line = str(o, "created_at") + QLatin1Char(' ') + str(o, "name") + QStringLiteral(": ") + str(o, "data").trimmed();
+    for (const auto& e : logs) {
+        const QString line = e.line();
         if (filter.isEmpty() || line.contains(filter, Qt::CaseInsensitive)) lines << line;
     }
     return lines.join(QLatin1Char('\n'));
 }
 
+QString formatLogLines(const QJsonArray& logs, const QString& filter) {
+    QList<api::ContainerLogEntry> entries;
+    for (const QJsonValue& v : logs) {
+        if (auto e = api::ContainerLogEntry::fromJson(v)) entries.append(std::move(e).value());
+    }
+    return formatLogLines(entries, filter);
+}
+
 LiveNodeModel::LiveNodeModel(QObject* parent)
-    : JsonTableModel(QStringLiteral("name"),
-                     {{QStringLiteral("Node"), [](const QJsonObject& o) { return QVariant(str(o, "name")); }},
-                      {QStringLiteral("Status"), [](const QJsonObject& o) { return QVariant(str(o, "status")); }},
-                      {QStringLiteral("#"), [](const QJsonObject& o) { return QVariant(o.value(QStringLiteral("node_number")).toInt()); }},
-                      {QStringLiteral("Initial"),
-                       [](const QJsonObject& o) {
-                           return QVariant(o.value(QStringLiteral("initial_member")).toBool() ? QStringLiteral("initial") : QString());
-                       }},
-                      {QStringLiteral("Availability"), [](const QJsonObject& o) { return QVariant(str(o, "availability")); }},
-                      {QStringLiteral("Labels"), [](const QJsonObject& o) { return QVariant(joined(o.value(QStringLiteral("labels")))); }},
-                      {QStringLiteral("CPUs"), [](const QJsonObject& o) { return QVariant(o.value(QStringLiteral("cpus")).toInt()); }},
-                      {QStringLiteral("Memory"),
-                       [](const QJsonObject& o) { return QVariant(formatBytes(o.value(QStringLiteral("mem_total")).toDouble())); }}},
-                     parent) {}
+    : TypedTableModel<api::Node>([](const api::Node& n) { return n.name; },
+                                 {{QStringLiteral("Node"), [](const api::Node& n) { return QVariant(n.name); }},
+                                  {QStringLiteral("Status"), [](const api::Node& n) { return QVariant(n.status); }},
+                                  {QStringLiteral("#"), [](const api::Node& n) { return QVariant(n.nodeNumber); }},
+                                  {QStringLiteral("Initial"),
+                                   [](const api::Node& n) { return QVariant(n.initialMember ? QStringLiteral("initial") : QString()); }},
+                                  {QStringLiteral("Availability"), [](const api::Node& n) { return QVariant(n.availability); }},
+                                  {QStringLiteral("Labels"), [](const api::Node& n) { return QVariant(n.labels.join(QStringLiteral(", "))); }},
+                                  {QStringLiteral("CPUs"), [](const api::Node& n) { return QVariant(n.cpus); }},
+                                  {QStringLiteral("Memory"), [](const api::Node& n) { return QVariant(formatBytes(n.memTotal)); }}},
+                                 parent) {}
+
+namespace {
+
+QVariant healthText(const api::Service& s) {
+    if (!s.healthStatus) return QStringLiteral("-");
+    return QStringLiteral("%1 / %2 healthy").arg(s.healthStatus->healthy).arg(s.healthStatus->total);
+}
+
+}  // namespace
 
 LiveServiceModel::LiveServiceModel(QObject* parent)
-    : JsonTableModel(QStringLiteral("id"),
-                     {{QStringLiteral("Service"),
-                       [](const QJsonObject& o) { return QVariant(str(o, "stack") + QLatin1Char('/') + str(o, "name")); }},
-                      {QStringLiteral("State"), [](const QJsonObject& o) { return QVariant(str(o, "state")); }},
-                      {QStringLiteral("Running"),
-                       [](const QJsonObject& o) {
-                           const QJsonObject c = o.value(QStringLiteral("instance_counts")).toObject();
-                           return QVariant(QStringLiteral("%1 / %2").arg(c.value(QStringLiteral("running")).toInt()).arg(o.value(QStringLiteral("instances")).toInt()));
-                       }},
-                      {QStringLiteral("Strategy"), [](const QJsonObject& o) { return QVariant(str(o, "strategy")); }},
-                      {QStringLiteral("Health"),
-                       [](const QJsonObject& o) {
-                           const QJsonValue h = o.value(QStringLiteral("health_status"));
-                           if (!h.isObject()) return QVariant(QStringLiteral("-"));
-                           return QVariant(QStringLiteral("%1 / %2 healthy")
-                                               .arg(h.toObject().value(QStringLiteral("healthy")).toInt())
-                                               .arg(h.toObject().value(QStringLiteral("total")).toInt()));
-                       }}},
-                     parent) {}
+    : TypedTableModel<api::Service>(
+          [](const api::Service& s) { return s.id; },
+          {{QStringLiteral("Service"), [](const api::Service& s) { return QVariant(s.stack + QLatin1Char('/') + s.name); }},
+           {QStringLiteral("State"), [](const api::Service& s) { return QVariant(s.state); }},
+           {QStringLiteral("Running"),
+            [](const api::Service& s) { return QVariant(QStringLiteral("%1 / %2").arg(s.instanceCounts.running).arg(s.instances)); }},
+           {QStringLiteral("Strategy"), [](const api::Service& s) { return QVariant(s.strategy); }},
+           {QStringLiteral("Health"), healthText}},
+          parent) {}
 
 LiveStackModel::LiveStackModel(QObject* parent)
-    : JsonTableModel(QStringLiteral("name"),
-                     {{QStringLiteral("Stack"), [](const QJsonObject& o) { return QVariant(str(o, "name")); }},
-                      {QStringLiteral("Source"), [](const QJsonObject& o) { return QVariant(str(o, "stack") + QLatin1Char(':') + str(o, "version")); }},
-                      {QStringLiteral("State"), [](const QJsonObject& o) { return QVariant(str(o, "state")); }},
-                      {QStringLiteral("Services"),
-                       [](const QJsonObject& o) { return QVariant(static_cast<int>(o.value(QStringLiteral("services")).toArray().size())); }}},
-                     parent) {}
+    : TypedTableModel<api::Stack>([](const api::Stack& s) { return s.name; },
+                                  {{QStringLiteral("Stack"), [](const api::Stack& s) { return QVariant(s.name); }},
+                                   {QStringLiteral("Source"), [](const api::Stack& s) { return QVariant(s.stack + QLatin1Char(':') + s.version); }},
+                                   {QStringLiteral("State"), [](const api::Stack& s) { return QVariant(s.state); }},
+                                   {QStringLiteral("Services"), [](const api::Stack& s) { return QVariant(static_cast<int>(s.services.size())); }}},
+                                  parent) {}
 
 }  // namespace kontena::gui

@@ -1,0 +1,62 @@
+#pragma once
+// The grid state (GET /v1/grids/:grid/state) in plain C++, for readers
+// without Qt: `kontena-sim what-if` (the simulator has no Qt). It reads the
+// same keys as GridState in api/grid.h, only the fields a rehearsal needs,
+// and is as lenient as a rehearsal can afford: a field of the wrong type is
+// read as missing, except where the rehearsal cannot do without it (a node
+// or stack without a name, lists that are not lists).
+// tests/api checks that both readers agree on the documented sample.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scheduler/result.h"
+
+namespace kontena::api::state {
+
+struct OfflineGrace {
+    std::optional<double> daemon, ha, random;   // seconds, >= 0
+};
+
+struct Settings {
+    std::optional<double> onlineGrace, keepaliveInterval, keepaliveTimeout;   // seconds, >= 0
+    bool hasOfflineGrace = false;   // "offline_grace" is a non-empty object
+    OfflineGrace offlineGrace;
+};
+
+struct Grid {
+    std::string name;
+    std::optional<int> initialSize, maxNodes;
+    std::vector<std::string> defaultAffinity;
+    bool hasSettings = false;   // "settings" is a non-empty object
+    Settings settings;
+};
+
+struct Node {
+    std::string name;           // never empty
+    int nodeNumber = 0;         // 0: none
+    std::vector<std::string> labels;
+    std::string status, availability;
+    int cpus = 0;
+    std::int64_t memTotal = 0;  // bytes
+};
+
+struct Stack {
+    std::string name;           // never empty
+    std::string parent;         // "" for none
+    std::string source;         // "" when missing
+};
+
+struct GridState {
+    Grid grid;
+    std::vector<Node> nodes;    // in the API's order
+    std::vector<Stack> stacks;
+};
+
+// Parses the JSON text of a grid state. Errors name the offending field
+// ("nodes[1]: \"name\" is missing"); never throws.
+Result<GridState> parseGridState(const std::string& json);
+
+}  // namespace kontena::api::state
