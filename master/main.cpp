@@ -30,6 +30,9 @@ int fail(const QString& message) {
 std::unique_ptr<kontena::vault::Keyring> readVaultKeys(const QString& path, QString* error) {
     if (path.isEmpty()) return nullptr;
     QFile f(path);
+    if (f.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther)) {
+        std::fprintf(stderr, "kontena-master: warning: the vault key file %s is readable by other users (chmod 600 it)\n", qPrintable(path));
+    }
     if (!f.open(QIODevice::ReadOnly)) {
         *error = QStringLiteral("cannot read the vault key file ") + path;
         return nullptr;

@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QProcess>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -300,6 +301,35 @@ private slots:
         // Nothing was lost: the key opens it again.
         QVERIFY2(start(dir_.filePath(QStringLiteral("data")), keyring(key2_), &error), qPrintable(error));
         QCOMPARE(value(QStringLiteral("DB_PASSWORD")), QString::fromLatin1(kValue));
+    }
+
+    // The kontena-master program: --generate-vault-key, and a wrong key file refused with exit status 2.
+    void binaryKeyOptions() {
+        master_.reset();
+        const QString bin = qEnvironmentVariable("KONTENA_MASTER_BIN");
+        QVERIFY2(QFile::exists(bin), "KONTENA_MASTER_BIN");
+        auto run = [&](const QStringList& args, QString* out) {
+            QProcess p;
+            p.start(bin, args);
+            p.waitForFinished(20000);
+            *out = QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
+            return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        };
+        QString out;
+        QCOMPARE(run({QStringLiteral("--generate-vault-key")}, &out), 0);
+        QVERIFY2(out.startsWith(QStringLiteral("1:")) && vault::Keyring::parse(out.toStdString()), qPrintable(out));
+        const QString keyFile = dir_.filePath(QStringLiteral("old.key"));
+        QFile f(keyFile);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray::fromStdString(key1_));
+        f.close();
+        QCOMPARE(run({QStringLiteral("--generate-vault-key"), QStringLiteral("--vault-key-file"), keyFile}, &out), 0);
+        QVERIFY2(out.startsWith(QStringLiteral("2:")), qPrintable(out));
+        // The store is sealed with version 2 since rotation(): version 1 alone is a wrong key.
+        QCOMPARE(run({QStringLiteral("--vault-key-file"), keyFile, QStringLiteral("--data-dir"), dir_.filePath(QStringLiteral("data")),
+                      QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")}, &out), 2);
+        QVERIFY2(out.contains(QStringLiteral("the vault key file does not open grid prod's secrets: wrong key?")), qPrintable(out));
+        QVERIFY(!out.contains(QString::fromStdString(key1_).section(QLatin1Char(':'), 1)));
     }
 
     void cleanupTestCase() {
