@@ -135,6 +135,10 @@ private slots:
         a = send("GET", QStringLiteral("/v1/secrets/prod/DB_PASSWORD"), bob_);   // ... but reads no value
         QCOMPARE(a.status, 403);
         QVERIFY(!a.body.contains(QStringLiteral("value")));
+        QCOMPARE(send("POST", QStringLiteral("/v1/users/bob/roles"), admin_, QJsonObject{{QStringLiteral("role"), QStringLiteral("grid_admin")}}).status, 200);
+        QCOMPARE(send("GET", QStringLiteral("/v1/secrets/prod/DB_PASSWORD"), bob_).body.value(QStringLiteral("value")).toString(), QString::fromLatin1(kValue));
+        QCOMPARE(send("DELETE", QStringLiteral("/v1/users/bob/roles/grid_admin"), admin_).status, 200);
+        QCOMPARE(send("GET", QStringLiteral("/v1/secrets/prod/DB_PASSWORD"), bob_).status, 403);
 
         // An identical value changes nothing; a new one (a member may write) does.
         const QString updatedBefore = send("GET", QStringLiteral("/v1/secrets/prod/DB_PASSWORD"), admin_).body.value(QStringLiteral("updated_at")).toString();
@@ -239,6 +243,21 @@ private slots:
         QString error;
         QVERIFY2(start(dir_.filePath(QStringLiteral("data")), keyring(key1_), &error), qPrintable(error));
         QCOMPARE(value(QStringLiteral("DB_PASSWORD")), QString::fromLatin1(kValue));
+        // A sealed value moved to another record does not open there: 500, and the message has no value.
+        QCOMPARE(send("POST", QStringLiteral("/v1/grids/prod/secrets"), admin_, QJsonObject{{QStringLiteral("name"), QStringLiteral("MOVED")}, {QStringLiteral("value"), QStringLiteral("m")}}).status, 201);
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tamper"));
+            db.setDatabaseName(dir_.filePath(QStringLiteral("data/master.db")));
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("UPDATE vault SET sealed = (SELECT sealed FROM vault WHERE name = 'DB_PASSWORD') WHERE name = 'MOVED'")));
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("tamper"));
+        const Answer a = send("GET", QStringLiteral("/v1/secrets/prod/MOVED"), admin_);
+        QCOMPARE(a.status, 500);
+        QVERIFY2(a.error().startsWith(QStringLiteral("Secret MOVED does not open")) && !a.error().contains(QString::fromLatin1(kValue)), qPrintable(a.error()));
+        QVERIFY(!a.body.contains(QStringLiteral("value")));
+        QCOMPARE(send("DELETE", QStringLiteral("/v1/secrets/prod/MOVED"), admin_).status, 200);
     }
 
     // A wrong key refuses to start and names the grid; the store is untouched.
