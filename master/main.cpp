@@ -37,7 +37,9 @@ std::unique_ptr<kontena::vault::Keyring> readVaultKeys(const QString& path, QStr
         *error = QStringLiteral("cannot read the vault key file ") + path;
         return nullptr;
     }
-    auto keys = kontena::vault::Keyring::parse(f.readAll().toStdString());
+    QByteArray text = f.readAll();
+    auto keys = kontena::vault::Keyring::parse(std::string_view(text.constData(), static_cast<std::size_t>(text.size())));
+    text.fill('\0');   // no copy of the key text left behind
     if (!keys || keys.value().empty()) {
         *error = QStringLiteral("the vault key file %1 is not valid: %2").arg(path, keys ? QStringLiteral("no key") : QString::fromStdString(keys.error().message));
         return nullptr;

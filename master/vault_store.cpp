@@ -37,6 +37,7 @@ bool VaultStore::open(std::unique_ptr<vault::Keyring> keys, const QStringList& g
     if (!checkCanaries(cipher, error) || !resealOlder(cipher, error)) return false;
     keys_ = std::move(keys);
     for (const QString& g : grids) ensureCanary(g);
+    qCInfo(lcVault).noquote() << "vault: open with key version" << keys_->currentVersion() << "," << rows(kSecret).size() << "secrets";
     return true;
 }
 
