@@ -34,10 +34,10 @@ bool VaultStore::open(std::unique_ptr<vault::Keyring> keys, const QStringList& g
     }
     if (!keys || keys->empty()) return true;   // not configured: every vault route answers 503
     const vault::Cipher cipher(*keys);
-    if (!checkCanaries(cipher, error) || !resealOlder(cipher, error)) return false;
+    if (!checkCanaries(cipher, error) || !resealOlder(cipher, keys->currentVersion(), error)) return false;
     keys_ = std::move(keys);
     for (const QString& g : grids) ensureCanary(g);
-    qCInfo(lcVault).noquote() << "vault: open with key version" << keys_->currentVersion() << "," << rows(kSecret).size() << "secrets";
+    qCInfo(lcVault).noquote() << QStringLiteral("vault: open with key version %1, %2 secrets").arg(keys_->currentVersion()).arg(rows(kSecret).size());
     return true;
 }
 
@@ -54,26 +54,26 @@ bool VaultStore::checkCanaries(const vault::Cipher& cipher, QString* error) cons
     return true;
 }
 
-// Rotation: every record sealed with an older key version, re-sealed in one transaction.
-bool VaultStore::resealOlder(const vault::Cipher& cipher, QString* error) {
-    QList<Row> all = rows(kCanary) + rows(kSecret);
+// Rotation: every record sealed with an older key version, re-sealed in one
+// transaction. A record that does not open (damaged) is left as it is and
+// named in a warning: one bad record must not keep the master from starting.
+bool VaultStore::resealOlder(const vault::Cipher& cipher, std::uint32_t current, QString* error) {
+    const QList<Row> all = rows(kCanary) + rows(kSecret);
     QSqlDatabase db = store_.database();
     db.transaction();
-    int resealed = 0;
+    int resealed = 0, damaged = 0;
     for (const Row& r : all) {
+        if (vault::Cipher::versionOf(r.sealed.toStdString()) == current) continue;
         auto fresh = cipher.reseal(addressOf(r.grid, r.kind, r.name), r.sealed.toStdString());
         if (!fresh) {
-            db.rollback();
-            *error = QStringLiteral("the vault record %1/%2 does not open: %3").arg(r.grid, r.name, QString::fromStdString(fresh.error().message));
-            return false;
+            ++damaged;
+            qCWarning(lcVault).noquote() << "vault: record" << r.grid + QLatin1Char('/') + r.name << "does not open; left as it is:"
+                                         << QString::fromStdString(fresh.error().message);
+            continue;
         }
-        if (fresh.value() == r.sealed.toStdString()) continue;
         QSqlQuery q(db);
         q.prepare(QStringLiteral("UPDATE vault SET sealed = ? WHERE grid = ? AND kind = ? AND name = ?"));
-        q.addBindValue(QString::fromStdString(fresh.value()));
-        q.addBindValue(r.grid);
-        q.addBindValue(r.kind);
-        q.addBindValue(r.name);
+        for (const QString& v : {QString::fromStdString(fresh.value()), r.grid, r.kind, r.name}) q.addBindValue(v);
         if (!q.exec()) {
             db.rollback();
             *error = QStringLiteral("cannot re-seal the vault: ") + q.lastError().text();
@@ -85,7 +85,10 @@ bool VaultStore::resealOlder(const vault::Cipher& cipher, QString* error) {
         *error = QStringLiteral("cannot re-seal the vault: ") + db.lastError().text();
         return false;
     }
-    if (resealed) qCInfo(lcVault).noquote() << "vault: re-sealed" << resealed << "of" << all.size() << "records with the newest key";
+    if (resealed || damaged) {
+        qCInfo(lcVault).noquote() << QStringLiteral("vault: re-sealed %1 of %2 records with key version %3; %4 did not open")
+                                         .arg(resealed).arg(all.size()).arg(current).arg(damaged);
+    }
     return true;
 }
 

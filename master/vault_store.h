@@ -35,7 +35,8 @@ public:
     // Creates the table. With `keys` (null: the vault is not configured):
     // every stored canary must open, else false with an error naming the
     // grid ("wrong key?"); records sealed with an older key version are
-    // re-sealed with the newest one (only counts are logged); grids in
+    // re-sealed with the newest one (only counts are logged; a damaged
+    // record is left as it is, named in a warning); grids in
     // `grids` without a canary get one.
     bool open(std::unique_ptr<vault::Keyring> keys, const QStringList& grids, QString* error);
     bool configured() const { return keys_ != nullptr; }
@@ -66,7 +67,7 @@ private:
     };
     QList<Row> rows(const QString& kind) const;
     bool checkCanaries(const vault::Cipher& cipher, QString* error) const;
-    bool resealOlder(const vault::Cipher& cipher, QString* error);
+    bool resealOlder(const vault::Cipher& cipher, std::uint32_t current, QString* error);
     bool putSealed(const QString& grid, const QString& kind, const QString& name, const QString& sealed, qint64 createdAt,
                    qint64 updatedAt);
 
