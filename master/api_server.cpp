@@ -29,6 +29,7 @@ Master::Master() {
     addServiceRoutes();
     addServiceActionRoutes();
     addVolumeRoutes();
+    addVaultRoutes();
 }
 
 Master::~Master() {
@@ -44,18 +45,20 @@ bool Master::open(const QString& dataDir, const QString& fixedAdminCode, QString
     auth_ = std::make_unique<Auth>(store_);
     *adminCode = auth_->load(fixedAdminCode, nowMs());
     for (const QJsonObject& doc : store_.all(QStringLiteral("grid"))) createGrid(doc);
-    return true;
+    return vault_.open(std::move(vaultKeys_), grids_.keys(), error);
 }
 
 GridRuntime* Master::createGrid(const QJsonObject& doc) {
     auto* g = new GridRuntime(store_, doc);
     grids_.insert(g->name(), g);
+    vault_.ensureCanary(g->name());
     return g;
 }
 
 void Master::forgetGrid(GridRuntime* g) {
     store_.remove(QStringLiteral("grid"), g->name());
     auth_->forgetGrid(g->name());
+    vault_.forgetGrid(g->name());
     grids_.remove(g->name());
     g->deleteLater();
 }

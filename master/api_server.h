@@ -17,6 +17,7 @@
 #include "master/grid_runtime.h"
 #include "master/route.h"
 #include "master/store.h"
+#include "master/vault_store.h"
 
 namespace kontena::master {
 
@@ -28,7 +29,11 @@ public:
 
     // Opens the store, loads users and grids. The initial admin code to
     // print (first start only) goes to `adminCode`.
+    // With a vault key set (setVaultKeys), also opens the vault: false when
+    // the key does not open a grid's canary (the error names the grid).
     bool open(const QString& dataDir, const QString& fixedAdminCode, QString* adminCode, QString* error);
+    // The vault's master key (before open()); without one every vault route answers 503.
+    void setVaultKeys(std::unique_ptr<vault::Keyring> keys) { vaultKeys_ = std::move(keys); }
 
     // Every REST route, in matching order (tests walk it; API.md documents it).
     const QList<Route>& routes() const { return routes_; }
@@ -49,6 +54,7 @@ private:
     void addServiceRoutes();
     void addServiceActionRoutes();
     void addVolumeRoutes();
+    void addVaultRoutes();
     void add(QHttpServerRequest::Method method, const QString& pattern, Permission permission, std::function<Reply(Call&)> handler);
 
     void onWebSocket();
@@ -61,6 +67,8 @@ private:
     GridRuntime* gridOf(const Call& c) const { return grid(c.param("grid")); }   // dispatch made sure it exists
 
     Store store_;
+    VaultStore vault_{store_};
+    std::unique_ptr<vault::Keyring> vaultKeys_;   // until open() hands it to vault_
     std::unique_ptr<Auth> auth_;
     QMap<QString, GridRuntime*> grids_;
     QList<Route> routes_;

@@ -12,6 +12,7 @@
 #include <cstdio>
 
 #include "master/api_server.h"
+#include "vault/crypto.h"
 
 namespace {
 
@@ -23,6 +24,27 @@ QString env(const char* name, const QString& fallback = QString()) {
 int fail(const QString& message) {
     std::fprintf(stderr, "kontena-master: %s\n", qPrintable(message));
     return 2;
+}
+
+// The vault key file's keyring (null when `path` is empty); an error names the file, never a key.
+std::unique_ptr<kontena::vault::Keyring> readVaultKeys(const QString& path, QString* error) {
+    if (path.isEmpty()) return nullptr;
+    QFile f(path);
+    if (f.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther)) {
+        std::fprintf(stderr, "kontena-master: warning: the vault key file %s is readable by other users (chmod 600 it)\n", qPrintable(path));
+    }
+    if (!f.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read the vault key file ") + path;
+        return nullptr;
+    }
+    QByteArray text = f.readAll();
+    auto keys = kontena::vault::Keyring::parse(std::string_view(text.constData(), static_cast<std::size_t>(text.size())));
+    text.fill('\0');   // no copy of the key text left behind
+    if (!keys || keys.value().empty()) {
+        *error = QStringLiteral("the vault key file %1 is not valid: %2").arg(path, keys ? QStringLiteral("no key") : QString::fromStdString(keys.error().message));
+        return nullptr;
+    }
+    return std::make_unique<kontena::vault::Keyring>(std::move(keys).value());
 }
 
 }  // namespace
@@ -44,11 +66,22 @@ int main(int argc, char** argv) {
     p.addOption({QStringLiteral("tls-key"), QStringLiteral("PEM private key of --tls-cert [KONTENA_MASTER_TLS_KEY]."), QStringLiteral("FILE")});
     p.addOption({QStringLiteral("allow-insecure"), QStringLiteral("Allow plain HTTP on an address other than loopback [KONTENA_MASTER_ALLOW_INSECURE=1].")});
     p.addOption({QStringLiteral("log-level"), QStringLiteral("debug, info, warning or error [KONTENA_MASTER_LOG_LEVEL] (default info)."), QStringLiteral("LEVEL")});
+    p.addOption({QStringLiteral("vault-key-file"), QStringLiteral("The vault's master key file, lines VERSION:BASE64 [KONTENA_VAULT_KEY_FILE]; without it the vault routes answer 503."), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("generate-vault-key"), QStringLiteral("Print a new vault key line and exit (with --vault-key-file: the file's next version, for rotation).")});
     p.process(app);
 
     auto opt = [&](const char* name, const char* var, const QString& dflt = QString()) {
         return p.isSet(QString::fromLatin1(name)) ? p.value(QString::fromLatin1(name)) : env(var, dflt);
     };
+    QString keyError;
+    const QString keyFile = opt("vault-key-file", "KONTENA_VAULT_KEY_FILE");
+    auto vaultKeys = readVaultKeys(keyFile, &keyError);
+    if (!keyError.isEmpty()) return fail(keyError);
+    if (p.isSet(QStringLiteral("generate-vault-key"))) {
+        const std::uint32_t version = vaultKeys ? vaultKeys->currentVersion() + 1 : 1;
+        std::printf("%s\n", kontena::vault::Keyring::generateLine(version).c_str());
+        return 0;
+    }
     const QString level = opt("log-level", "KONTENA_MASTER_LOG_LEVEL", QStringLiteral("info"));
     static const QStringList levels{QStringLiteral("debug"), QStringLiteral("info"), QStringLiteral("warning"), QStringLiteral("error")};
     if (!levels.contains(level)) return fail(QStringLiteral("--log-level must be one of ") + levels.join(QStringLiteral(", ")));
@@ -73,6 +106,7 @@ int main(int argc, char** argv) {
     }
 
     kontena::master::Master master;
+    master.setVaultKeys(std::move(vaultKeys));
     QString adminCode, error;
     const QString dataDir = opt("data-dir", "KONTENA_MASTER_DATA", QStringLiteral("kontena-master-data"));
     if (!master.open(dataDir, env("INITIAL_ADMIN_CODE"), &adminCode, &error)) return fail(error);

@@ -37,6 +37,8 @@ public:
     QList<QJsonObject> audit(const QString& grid, int limit) const;
 
     QString lastError() const { return lastError_; }
+    // The open connection, for tables kept by other units (vault_store.cpp).
+    QSqlDatabase database() const { return QSqlDatabase::database(connection_, false); }
 
 private:
     QString connection_;
