@@ -14,7 +14,7 @@ packages=(
   clang libclang-rt-14-dev
   docker.io busybox-static iproute2 iptables
   etcd-server etcd-client haproxy dnsmasq-base
-  xvfb xauth
+  xvfb xauth python3
 )
 missing=()
 for p in "${packages[@]}"; do

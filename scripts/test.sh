@@ -10,6 +10,9 @@ jobs=$(nproc)
 
 scripts/install-deps.sh
 
+echo "== functions over 80 lines in scheduler/, master/, agent/ (issue 13's limit)"
+python3 scripts/long-functions.py --max 80 scheduler master agent
+
 echo "== sanitizer build (ASan+UBSan): the core's tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DKONTENA_SANITIZE=ON -DKONTENA_WERROR=ON -DKONTENA_ONLY="scheduler;vault;observability;tests" >/dev/null
