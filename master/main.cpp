@@ -47,14 +47,7 @@ std::unique_ptr<kontena::vault::Keyring> readVaultKeys(const QString& path, QStr
     return std::make_unique<kontena::vault::Keyring>(std::move(keys).value());
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("kontena-master"));
-    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
-
-    QCommandLineParser p;
+void addOptions(QCommandLineParser& p) {
     p.setApplicationDescription(QStringLiteral(
         "The Kontena master: REST API for the CLI and the admin GUI, and the WebSocket endpoint agents connect to, on one port.\n"
         "Every option can also be given by the environment variable in brackets."));
@@ -68,6 +61,42 @@ int main(int argc, char** argv) {
     p.addOption({QStringLiteral("log-level"), QStringLiteral("debug, info, warning or error [KONTENA_MASTER_LOG_LEVEL] (default info)."), QStringLiteral("LEVEL")});
     p.addOption({QStringLiteral("vault-key-file"), QStringLiteral("The vault's master key file, lines VERSION:BASE64 [KONTENA_VAULT_KEY_FILE]; without it the vault routes answer 503."), QStringLiteral("FILE")});
     p.addOption({QStringLiteral("generate-vault-key"), QStringLiteral("Print a new vault key line and exit (with --vault-key-file: the file's next version, for rotation).")});
+}
+
+// Category rules for `level`; false if it is not a level.
+bool setLogLevel(const QString& level) {
+    static const QStringList levels{QStringLiteral("debug"), QStringLiteral("info"), QStringLiteral("warning"), QStringLiteral("error")};
+    if (!levels.contains(level)) return false;
+    QString rules = QStringLiteral("kontena.*.debug=") + (level == QLatin1String("debug") ? QStringLiteral("true") : QStringLiteral("false"));
+    rules += QStringLiteral("\nkontena.*.info=") + (level == QLatin1String("debug") || level == QLatin1String("info") ? QStringLiteral("true") : QStringLiteral("false"));
+    rules += QStringLiteral("\nkontena.*.warning=") + (level != QLatin1String("error") ? QStringLiteral("true") : QStringLiteral("false"));
+    QLoggingCategory::setFilterRules(rules);
+    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{type} %{category}: %{message}"));
+    return true;
+}
+
+// Loads the PEM certificate and key (RSA or EC) into the master; an error message, or empty.
+QString setupTls(kontena::master::Master& master, const QString& cert, const QString& key) {
+    QFile cf(cert), kf(key);
+    if (!cf.open(QIODevice::ReadOnly)) return QStringLiteral("cannot read ") + cert;
+    if (!kf.open(QIODevice::ReadOnly)) return QStringLiteral("cannot read ") + key;
+    const QSslCertificate c(&cf, QSsl::Pem);
+    const QSslKey k(&kf, QSsl::Rsa, QSsl::Pem);
+    const QSslKey ke = k.isNull() ? QSslKey(kf.seek(0) ? kf.readAll() : QByteArray(), QSsl::Ec, QSsl::Pem) : k;
+    if (c.isNull() || ke.isNull()) return QStringLiteral("the TLS certificate or key is not valid PEM");
+    master.sslSetup(c, ke);
+    return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("kontena-master"));
+    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+
+    QCommandLineParser p;
+    addOptions(p);
     p.process(app);
 
     auto opt = [&](const char* name, const char* var, const QString& dflt = QString()) {
@@ -83,13 +112,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     const QString level = opt("log-level", "KONTENA_MASTER_LOG_LEVEL", QStringLiteral("info"));
-    static const QStringList levels{QStringLiteral("debug"), QStringLiteral("info"), QStringLiteral("warning"), QStringLiteral("error")};
-    if (!levels.contains(level)) return fail(QStringLiteral("--log-level must be one of ") + levels.join(QStringLiteral(", ")));
-    QString rules = QStringLiteral("kontena.*.debug=") + (level == QLatin1String("debug") ? QStringLiteral("true") : QStringLiteral("false"));
-    rules += QStringLiteral("\nkontena.*.info=") + (level == QLatin1String("debug") || level == QLatin1String("info") ? QStringLiteral("true") : QStringLiteral("false"));
-    rules += QStringLiteral("\nkontena.*.warning=") + (level != QLatin1String("error") ? QStringLiteral("true") : QStringLiteral("false"));
-    QLoggingCategory::setFilterRules(rules);
-    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{type} %{category}: %{message}"));
+    if (!setLogLevel(level)) return fail(QStringLiteral("--log-level must be one of debug, info, warning, error"));
 
     const QString listen = opt("listen", "KONTENA_MASTER_LISTEN", QStringLiteral("127.0.0.1:9292"));
     const qsizetype colon = listen.lastIndexOf(QLatin1Char(':'));
@@ -111,14 +134,7 @@ int main(int argc, char** argv) {
     const QString dataDir = opt("data-dir", "KONTENA_MASTER_DATA", QStringLiteral("kontena-master-data"));
     if (!master.open(dataDir, env("INITIAL_ADMIN_CODE"), &adminCode, &error)) return fail(error);
     if (!cert.isEmpty()) {
-        QFile cf(cert), kf(key);
-        if (!cf.open(QIODevice::ReadOnly)) return fail(QStringLiteral("cannot read ") + cert);
-        if (!kf.open(QIODevice::ReadOnly)) return fail(QStringLiteral("cannot read ") + key);
-        const QSslCertificate c(&cf, QSsl::Pem);
-        const QSslKey k(&kf, QSsl::Rsa, QSsl::Pem);
-        const QSslKey ke = k.isNull() ? QSslKey(kf.seek(0) ? kf.readAll() : QByteArray(), QSsl::Ec, QSsl::Pem) : k;
-        if (c.isNull() || ke.isNull()) return fail(QStringLiteral("the TLS certificate or key is not valid PEM"));
-        master.sslSetup(c, ke);
+        if (const QString why = setupTls(master, cert, key); !why.isEmpty()) return fail(why);
     }
     const quint16 bound = master.listen(address, static_cast<quint16>(port));
     if (!bound) return fail(QStringLiteral("cannot listen on ") + listen);
