@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "backends/dns/hosts_publisher.h"
 #include "tests/dns/dnsmasq_harness.h"
 
@@ -45,11 +46,8 @@ GridNames gridOf(int containers) {
 
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
-    int containers = 100, queries = 5000;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--containers")) containers = std::atoi(argv[i + 1]);
-        else if (!std::strcmp(argv[i], "--queries")) queries = std::atoi(argv[i + 1]);
-    }
+    const int containers = kontena::bench::intOption(argc, argv, "--containers", 100, "usage: bench_dns [--containers N] [--queries N]");
+    const int queries = kontena::bench::intOption(argc, argv, "--queries", 5000, "usage: bench_dns [--containers N] [--queries N]");
     kontena::testing::PrivateDnsmasq dnsmasq;
     if (!dnsmasq.start()) {
         std::fprintf(stderr, "bench_dns: dnsmasq did not start\n");

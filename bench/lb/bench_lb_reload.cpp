@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "lb/haproxy_config.h"
 #include "lb/haproxy_process.h"
 
@@ -143,11 +144,8 @@ double percentile(std::vector<double> v, double p) {
 
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
-    int reloads = 1000, clients = 2;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--reloads")) reloads = std::atoi(argv[i + 1]);
-        else if (!std::strcmp(argv[i], "--clients")) clients = std::atoi(argv[i + 1]);
-    }
+    const int reloads = kontena::bench::intOption(argc, argv, "--reloads", 1000, "usage: bench_lb_reload [--reloads N] [--clients N]");
+    const int clients = kontena::bench::intOption(argc, argv, "--clients", 2, "usage: bench_lb_reload [--reloads N] [--clients N]");
     QTemporaryDir dir;
     const int up1 = freePort(), up2 = freePort();
     auto u1 = upstream(dir.path(), up1), u2 = upstream(dir.path(), up2);

@@ -10,17 +10,15 @@
 #include <cstdio>
 #include <cstring>
 
+#include "bench/bench_util.h"
 #include "master/log_store.h"
 
 using namespace kontena::master;
 
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
-    int total = 200000, batch = 500;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--lines")) total = std::atoi(argv[i + 1]);
-        else if (!std::strcmp(argv[i], "--batch")) batch = std::atoi(argv[i + 1]);
-    }
+    const int total = kontena::bench::intOption(argc, argv, "--lines", 200000, "usage: bench_log_store [--lines N] [--batch B]");
+    const int batch = kontena::bench::intOption(argc, argv, "--batch", 500, "usage: bench_log_store [--lines N] [--batch B]");
     QTemporaryDir dir;
     LogStore store;
     QString error;

@@ -16,11 +16,8 @@ using namespace kontena;
 using namespace kontena::stats;
 
 int main(int argc, char** argv) {
-    int containers = 1000, days = 3;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--containers")) containers = std::atoi(argv[i + 1]);
-        else if (!std::strcmp(argv[i], "--days")) days = std::atoi(argv[i + 1]);
-    }
+    const int containers = kontena::bench::intOption(argc, argv, "--containers", 1000, "usage: bench_stats [--containers N] [--days D]");
+    const int days = kontena::bench::intOption(argc, argv, "--days", 3, "usage: bench_stats [--containers N] [--days D]");
     std::vector<ContainerSeries> series(static_cast<std::size_t>(containers));
     const auto start = std::chrono::steady_clock::now();
     long samples = 0, rssAfterDay = 0;
