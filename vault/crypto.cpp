@@ -57,7 +57,9 @@ bool fromBase64(std::string_view text, std::vector<unsigned char>& out) {
     if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, &end, kB64) != 0) return false;
     if (end != text.data() + text.size()) return false;
     out.resize(len);
-    return true;
+    // Canonical only: a last character whose unused bits differ decodes to
+    // the same bytes, and a sealed text must have exactly one spelling.
+    return toBase64(out.data(), out.size()) == text;
 }
 
 bool parseVersion(std::string_view s, std::uint32_t& v) {
