@@ -78,7 +78,14 @@ QByteArray HaproxyProcess::masterCommand(const QByteArray& command) const {
     s.write(command + "\n");
     s.waitForBytesWritten(1000);
     QByteArray answer;
-    while (s.waitForReadyRead(1000)) answer += s.readAll();   // the master closes after one command
+    // The answer comes at once; the master may keep the socket open a while
+    // after it, so stop once it ends with its blank line or goes quiet.
+    int wait = 1000;
+    while (s.waitForReadyRead(wait)) {
+        answer += s.readAll();
+        if (answer.endsWith("\n\n")) break;
+        wait = 50;
+    }
     return answer + s.readAll();
 }
 
