@@ -10,22 +10,14 @@
 #include <random>
 
 #include "backends/dns/hosts_publisher.h"
+#include "tests/scheduler/dns_endpoints.h"
 #include "dnsmasq_harness.h"
 
 using namespace kontena::dns;
+using kontena::testing::runningEndpoint;
 using kontena::testing::PrivateDnsmasq;
 
 namespace {
-
-Endpoint running(std::string stack, std::string svc, int n, std::string ip) {
-    Endpoint e;
-    e.stack = std::move(stack);
-    e.service = std::move(svc);
-    e.number = n;
-    e.address = std::move(ip);
-    e.running = true;
-    return e;
-}
 
 // Polls until `name` resolves to exactly `want` (sorted); the time it took, or -1.
 qint64 waitFor(const PrivateDnsmasq& d, const std::string& name, std::vector<std::string> want, int withinMs = 2000) {
@@ -55,8 +47,8 @@ private slots:
 
     void namesFollowInstances() {
         HostsPublisher pub(dnsmasq_.hostsDir());
-        GridNames g{"prod", {running("shop", "db", 1, "10.81.128.1"), running("shop", "web", 1, "10.81.128.2"),
-                             running("shop", "web", 2, "10.81.128.3")}, {}, {"10.81.0.1"}};
+        GridNames g{"prod", {runningEndpoint("shop", "db", 1, "10.81.128.1"), runningEndpoint("shop", "web", 1, "10.81.128.2"),
+                             runningEndpoint("shop", "web", 2, "10.81.128.3")}, {}, {"10.81.0.1"}};
         QVERIFY(pub.publish(records(g)));
         QVERIFY2(waitFor(dnsmasq_, "db.shop.prod.kontena.local", {"10.81.128.1"}) >= 0, dnsmasq_.log().constData());
         QVERIFY(waitFor(dnsmasq_, "web.shop.prod.kontena.local", {"10.81.128.2", "10.81.128.3"}) >= 0);

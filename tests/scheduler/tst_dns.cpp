@@ -2,28 +2,16 @@
 #include <QTest>
 
 #include "scheduler/dns.h"
+#include "tests/scheduler/dns_endpoints.h"
 
 using namespace kontena::dns;
-
-namespace {
-
-Endpoint running(std::string stack, std::string svc, int n, std::string ip) {
-    Endpoint e;
-    e.stack = std::move(stack);
-    e.service = std::move(svc);
-    e.number = n;
-    e.address = std::move(ip);
-    e.running = true;
-    return e;
-}
-
-}  // namespace
+using kontena::testing::runningEndpoint;
 
 class TstDns : public QObject {
     Q_OBJECT
 private slots:
     void stackServiceNames() {
-        GridNames g{"prod", {running("shop", "db", 1, "10.81.128.1"), running("shop", "db", 2, "10.81.128.2")}, {}, {}};
+        GridNames g{"prod", {runningEndpoint("shop", "db", 1, "10.81.128.1"), runningEndpoint("shop", "db", 2, "10.81.128.2")}, {}, {}};
         const Records r = records(g);
         QCOMPARE(r.at("db.shop.prod.kontena.local"), (std::set<std::string>{"10.81.128.1", "10.81.128.2"}));
         QCOMPARE(r.at("db-2.shop.prod.kontena.local"), (std::set<std::string>{"10.81.128.2"}));
@@ -31,7 +19,7 @@ private slots:
     }
 
     void exposedServiceNamesTheStack() {
-        GridNames g{"prod", {running("shop", "web", 1, "10.81.128.5"), running("shop", "db", 1, "10.81.128.6")}, {{"shop", "web"}}, {}};
+        GridNames g{"prod", {runningEndpoint("shop", "web", 1, "10.81.128.5"), runningEndpoint("shop", "db", 1, "10.81.128.6")}, {{"shop", "web"}}, {}};
         const Records r = records(g);
         QCOMPARE(r.at("shop.prod.kontena.local"), (std::set<std::string>{"10.81.128.5"}));
         QCOMPARE(r.at("shop-1.prod.kontena.local"), (std::set<std::string>{"10.81.128.5"}));
@@ -39,7 +27,7 @@ private slots:
     }
 
     void nullStackGetsShortNames() {
-        GridNames g{"Prod", {running("null", "Redis", 3, "10.81.128.9")}, {}, {}};
+        GridNames g{"Prod", {runningEndpoint("null", "Redis", 3, "10.81.128.9")}, {}, {}};
         const Records r = records(g);
         for (const char* name : {"redis.prod.kontena.local", "redis-3.prod.kontena.local", "redis.kontena.local", "redis-3.kontena.local"}) {
             QVERIFY2(r.count(name), name);
@@ -48,14 +36,14 @@ private slots:
     }
 
     void onlyRunningHealthyAddressedInstances() {
-        Endpoint stopped = running("s", "a", 1, "10.81.128.1");
+        Endpoint stopped = runningEndpoint("s", "a", 1, "10.81.128.1");
         stopped.running = false;
-        Endpoint sick = running("s", "a", 2, "10.81.128.2");
+        Endpoint sick = runningEndpoint("s", "a", 2, "10.81.128.2");
         sick.unhealthy = true;
-        Endpoint noIp = running("s", "a", 3, "");
-        Endpoint host = running("s", "a", 4, "10.81.128.4");
+        Endpoint noIp = runningEndpoint("s", "a", 3, "");
+        Endpoint host = runningEndpoint("s", "a", 4, "10.81.128.4");
         host.hostNetwork = true;
-        GridNames g{"g", {stopped, sick, noIp, host, running("s", "a", 5, "10.81.128.5")}, {}, {}};
+        GridNames g{"g", {stopped, sick, noIp, host, runningEndpoint("s", "a", 5, "10.81.128.5")}, {}, {}};
         const Records r = records(g);
         QCOMPARE(r.at("a.s.g.kontena.local"), (std::set<std::string>{"10.81.128.5"}));
         QCOMPARE(r.size(), std::size_t(2));
@@ -67,7 +55,7 @@ private slots:
     }
 
     void hostsFileIsSortedPairs() {
-        GridNames g{"g", {running("s", "b", 1, "10.81.128.2"), running("s", "a", 1, "10.81.128.1")}, {}, {}};
+        GridNames g{"g", {runningEndpoint("s", "b", 1, "10.81.128.2"), runningEndpoint("s", "a", 1, "10.81.128.1")}, {}, {}};
         QCOMPARE(hostsFile(records(g)),
                  std::string("10.81.128.1 a-1.s.g.kontena.local\n10.81.128.1 a.s.g.kontena.local\n"
                              "10.81.128.2 b-1.s.g.kontena.local\n10.81.128.2 b.s.g.kontena.local\n"));
