@@ -17,21 +17,15 @@
 #include <string>
 
 #include "backends/etcd/etcd_client.h"
+#include "scheduler/ipv4.h"
 
 namespace kontena::etcd {
 
-// An IPv4 network or range in CIDR form.
-struct Ipv4Net {
-    std::uint32_t base = 0;   // host order, host bits zero
-    int prefix = 0;
-    std::uint32_t size() const { return prefix == 0 ? 0xffffffffu : (1u << (32 - prefix)); }
-    bool contains(std::uint32_t a) const { return (a & mask()) == base; }
-    std::uint32_t mask() const { return prefix == 0 ? 0 : ~0u << (32 - prefix); }
-};
-std::optional<Ipv4Net> parseCidr(const std::string& text);
-std::optional<std::uint32_t> parseIpv4(const std::string& text);
-std::string formatIpv4(std::uint32_t a);
-std::string formatCidr(const Ipv4Net& n);
+using kontena::Ipv4Net;
+using kontena::parseCidr;
+using kontena::parseIpv4;
+using kontena::formatIpv4;
+using kontena::formatCidr;
 
 struct Pool {
     std::string name = "kontena";

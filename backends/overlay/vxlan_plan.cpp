@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "backends/etcd/ipam.h"
+#include "scheduler/ipv4.h"
 
 namespace kontena::overlay {
 
@@ -11,9 +11,9 @@ const std::string kFlood = "00:00:00:00:00:00";
 }
 
 std::string overlayAddress(const OverlayConfig& c, int nodeNumber) {
-    const auto net = etcd::parseCidr(c.gridSubnet);
+    const auto net = parseCidr(c.gridSubnet);
     if (!net || net->prefix > 30 || nodeNumber < 1 || static_cast<std::uint32_t>(nodeNumber) >= net->size() / 2) return {};
-    return etcd::formatIpv4(net->base + static_cast<std::uint32_t>(nodeNumber)) + "/" + std::to_string(net->prefix);
+    return formatIpv4(net->base + static_cast<std::uint32_t>(nodeNumber)) + "/" + std::to_string(net->prefix);
 }
 
 std::vector<Command> setupCommands(const OverlayConfig& c, const NodeAddress& self) {
