@@ -75,19 +75,35 @@ struct PingMissed { std::string node; Instant connectedAt; };
 struct NodeRemove { std::string node; };
 struct NodeAvailability { std::string node; Availability availability = Availability::Active; };
 struct NodeLabels { std::string node; std::vector<std::string> add, remove; };
+// A top-level `volumes:` entry of a stack file (reference §5.3): a stack may
+// only use external volumes, and each must exist in the grid.
+struct StackVolume {
+    std::string name;           // the name the stack's services use
+    bool external = false;
+    std::string externalName;   // the grid volume it refers to
+};
 // Install or upgrade a stack (already rendered into service specs), then deploy it.
+// Refused (Invalid) without services, with a non-external volume, a stateful
+// service with volumes_from, a stateful service gaining an anonymous volume,
+// or an instance name over 64 characters; (NotFound) with a missing external
+// volume; (Conflict) when it drops a service another stack links to.
 struct StackApply {
     std::string stack;
     std::vector<ServiceSpec> services;
     std::vector<std::string> dependsOn;  // child stacks, deployed first
     bool deploy = true;
+    std::vector<StackVolume> volumes;
 };
 struct StackDeploy { std::string stack; };
+// Refused (Conflict) while a service of another stack links to one of its services.
 struct StackRemove { std::string stack; };
 // Grid volumes (reference §5.3): created before services use them; removal
 // is refused while a service mounts the volume.
 struct VolumeCreate { Volume volume; };
 struct VolumeRemove { std::string name; };
+// Scale and deploy are refused (Invalid) when the service's highest
+// instance name `<service>-<n>.<stack>.<grid>.kontena.local` would exceed
+// 64 characters (dns::nameLengthProblem).
 struct ServiceScale { std::string service; int instances = 0; };
 struct ServiceDeploy { std::string service; bool force = false; };
 struct ServiceStop { std::string service; };

@@ -140,6 +140,7 @@ void onStackApply(Draft& d, const ev::StackApply& e) {
         d.refuse(RefusalKind::Invalid, "Stack " + e.stack + " is invalid: " + order.error().message);
         return;
     }
+    if (!checkStackApply(d, e)) return;
     std::vector<ServiceSpec> all = e.services;
     for (const auto& [key, svc] : d.base().services) {
         if (svc.spec.stack != e.stack) all.push_back(svc.spec);
@@ -191,6 +192,10 @@ void onStackDeploy(Draft& d, const ev::StackDeploy& e) {
         d.refuse(RefusalKind::NotFound, "Cannot deploy stack " + e.stack + ": no such stack");
         return;
     }
+    for (const auto& key : d.stack(e.stack)->services) {
+        const Service* svc = d.service(key);
+        if (svc && !checkInstanceNames(d, svc->spec, svc->spec.instances, "deploy stack " + e.stack)) return;
+    }
     if (!draftQuorum(d)) {
         d.refuse(RefusalKind::NoQuorum, "Cannot deploy stack " + e.stack + ": " + quorumRefusal(d));
         return;
@@ -204,6 +209,7 @@ void onStackRemove(Draft& d, const ev::StackRemove& e) {
         d.refuse(RefusalKind::NotFound, "Cannot remove stack " + e.stack + ": no such stack");
         return;
     }
+    if (!checkNotLinkedFromOtherStacks(d, e.stack, s->services, "remove stack " + e.stack)) return;
     const std::vector<std::string> services = s->services;
     for (auto it = services.rbegin(); it != services.rend(); ++it) {
         if (d.service(*it)) dropServiceEverywhere(d, *it);
@@ -218,6 +224,7 @@ void onServiceScale(Draft& d, const ev::ServiceScale& e) {
         d.refuse(RefusalKind::Invalid, "Cannot scale " + e.service + ": instances must be 0 or more");
         return;
     }
+    if (!checkInstanceNames(d, d.service(e.service)->spec, e.instances, "scale " + e.service)) return;
     if (e.instances > d.service(e.service)->spec.instances && !draftQuorum(d)) {
         d.refuse(RefusalKind::NoQuorum, "Cannot scale up " + e.service + ": " + quorumRefusal(d));
         return;
@@ -231,6 +238,8 @@ void onServiceScale(Draft& d, const ev::ServiceScale& e) {
 
 void onServiceDeploy(Draft& d, const ev::ServiceDeploy& e) {
     if (!requireService(d, e.service, "deploy")) return;
+    const ServiceSpec& spec = d.service(e.service)->spec;
+    if (!checkInstanceNames(d, spec, spec.instances, "deploy " + e.service)) return;
     if (!draftQuorum(d)) {
         d.refuse(RefusalKind::NoQuorum, "Cannot deploy " + e.service + ": " + quorumRefusal(d));
         return;

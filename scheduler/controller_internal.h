@@ -152,6 +152,16 @@ void onInstanceTimeout(Draft& d, const Timer& t);
 std::int64_t createDeploy(Draft& d, const std::string& service, const std::string& reason, std::int64_t stackDeploy = 0,
                           bool force = false);
 
+// Stack and service rules (controller_rules.cpp, reference §5.1, §5.3,
+// §3.6, §6.2, §6.4). Each refuses through the draft and returns false when
+// the request breaks a rule; true when it may go on.
+bool checkStackApply(Draft& d, const ev::StackApply& e);
+// The highest instance name of `spec` at `instances` fits in 64 characters.
+bool checkInstanceNames(Draft& d, const ServiceSpec& spec, int instances, const std::string& action);
+// No service outside `stack` links to one of `services` (service keys).
+bool checkNotLinkedFromOtherStacks(Draft& d, const std::string& stack, const std::vector<std::string>& services,
+                                   const std::string& action);
+
 void onReschedulePass(Draft& d, const Timer& t);
 // While more than massOfflineFraction of the nodes are offline: the offline
 // nodes not yet evicted (their instances stay). Empty otherwise.

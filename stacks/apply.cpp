@@ -14,6 +14,7 @@ void collect(const Stack& s, const std::string& parent, bool deploy, std::vector
         collect(child, s.name, false, out);
         step.event.dependsOn.push_back(child.name);
     }
+    for (const StackVolume& v : s.volumes) step.event.volumes.push_back(ev::StackVolume{v.name, v.external, v.externalName});
     for (const StackService& svc : s.services) {
         ServiceSpec spec = svc.spec;
         spec.stack = s.name;   // a service belongs to the stack instance it was installed as

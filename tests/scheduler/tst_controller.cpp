@@ -177,7 +177,7 @@ private slots:
         auto db = makeService("s", "db", 1);
         db.stateful = true;
         db.affinity = {"node==n2"};
-        d.apply(ev::StackApply{"s", {db}, {}, true});
+        d.apply(ev::StackApply{"s", {db}, {}, true, {}});
         d.runUntil(at(Duration::seconds(10)));
         QCOMPARE(d.ctl.state().instance("s/db", 1)->node.value(), std::string("n2"));
         d.apply(ev::NodeAvailability{"n2", Availability::Drain});
@@ -194,13 +194,13 @@ private slots:
         QVERIFY(d.ctl.state().quorum);   // 2 of 3 still healthy
         d.apply(ev::EtcdMember{"b", false});
         QVERIFY(!d.ctl.state().quorum);
-        auto r = d.apply(ev::StackApply{"s", {makeService("s", "web", 2)}, {}, true});
+        auto r = d.apply(ev::StackApply{"s", {makeService("s", "web", 2)}, {}, true, {}});
         QVERIFY(r.refused);
         QCOMPARE(r.refused->kind, RefusalKind::NoQuorum);
         QVERIFY2(r.refused->message.find("etcd has no quorum (1 of 3 initial members") != std::string::npos, r.refused->message.c_str());
         QVERIFY(r.refused->message.find("running containers keep running") != std::string::npos);
         d.apply(ev::EtcdMember{"b", true});
-        QVERIFY(!d.apply(ev::StackApply{"s", {makeService("s", "web", 2)}, {}, true}).refused);
+        QVERIFY(!d.apply(ev::StackApply{"s", {makeService("s", "web", 2)}, {}, true, {}}).refused);
     }
 
     void partitionedMembersCountOnlyInTheirGroup() {
@@ -230,7 +230,7 @@ private slots:
         d.agentsReport = false;
         d.connect("n1");
         d.connect("n2");
-        d.apply(ev::StackApply{"s", {makeService("s", "web", 3)}, {}, true});
+        d.apply(ev::StackApply{"s", {makeService("s", "web", 3)}, {}, true, {}});
         d.runUntil(at(Duration::millis(0)));
         int placed = 0;
         for (const auto& [k, i] : d.ctl.state().instances) placed += i.node ? 1 : 0;
@@ -249,7 +249,7 @@ private slots:
     void offlineGraceThenMove() {
         Driver d;
         for (const char* n : {"n1", "n2", "n3"}) d.connect(n);
-        d.apply(ev::StackApply{"s", {makeService("s", "web", 3)}, {}, true});
+        d.apply(ev::StackApply{"s", {makeService("s", "web", 3)}, {}, true, {}});
         d.runUntil(at(Duration::minutes(1)));
         std::string victim;
         for (const auto& [k, i] : d.ctl.state().instances) victim = *i.node;
@@ -273,7 +273,7 @@ private slots:
         }
         auto svc = makeService("s", "web", 20);
         svc.deploy.minHealth = 0.0;
-        d.apply(ev::StackApply{"s", {svc}, {}, true});
+        d.apply(ev::StackApply{"s", {svc}, {}, true, {}});
         d.runUntil(at(Duration::minutes(1)));
         auto onOffline = [&] {
             int count = 0;
@@ -304,7 +304,7 @@ private slots:
     void onlyTheLostNodesInstancesMove() {
         Driver d;
         for (int i = 1; i <= 9; ++i) d.connect("n" + std::to_string(i), {std::string("az=") + static_cast<char>('a' + i % 3)});
-        d.apply(ev::StackApply{"s", {makeService("s", "web", 12)}, {}, true});
+        d.apply(ev::StackApply{"s", {makeService("s", "web", 12)}, {}, true, {}});
         d.runUntil(at(Duration::minutes(1)));
         std::map<int, std::string> before;
         for (const auto& [k, i] : d.ctl.state().instances) before[k.number] = *i.node;
@@ -346,7 +346,7 @@ private slots:
         };
         for (int i = 1; i <= 6; ++i) d.connect("n" + std::to_string(i), {std::string("az=") + static_cast<char>('a' + i % 3)});
         same("connected");
-        d.apply(ev::StackApply{"s", {makeService("s", "web", 6)}, {}, true});
+        d.apply(ev::StackApply{"s", {makeService("s", "web", 6)}, {}, true, {}});
         d.runUntil(at(Duration::seconds(30)));
         same("deployed");
         QCOMPARE(d.ctl.index().activeNodes(), 6);
@@ -393,7 +393,7 @@ private slots:
         Driver d;
         d.connect("n1");
         d.connect("n2");
-        d.apply(ev::StackApply{"s", {makeService("s", "web", 2)}, {}, true});
+        d.apply(ev::StackApply{"s", {makeService("s", "web", 2)}, {}, true, {}});
         d.runUntil(at(Duration::seconds(5)));
         Timer pass;
         pass.kind = TimerKind::ReschedulePass;

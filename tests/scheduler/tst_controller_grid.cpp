@@ -47,7 +47,34 @@ struct TestGrid {
         return apply(e);
     }
     ServiceState stateOf(const std::string& key) const { return ctl.state().service(key)->state; }
+    Decision applySpecs(const std::string& stack, std::vector<ServiceSpec> services, std::vector<ev::StackVolume> volumes = {}) {
+        ev::StackApply e;
+        e.stack = stack;
+        e.deploy = false;
+        e.services = std::move(services);
+        e.volumes = std::move(volumes);
+        return apply(e);
+    }
 };
+
+// The decision was refused with `kind` and a message containing `words`.
+bool refusedWith(const Decision& d, RefusalKind kind, const std::string& words) {
+    if (!d.refused) return false;
+    if (d.refused->kind != kind || d.refused->message.find(words) == std::string::npos) {
+        qWarning("refused (%s): %s", refusalKindName(d.refused->kind), d.refused->message.c_str());
+        return false;
+    }
+    return d.changes.empty();
+}
+
+// A service named so that its instance 9 in stack "s" of grid "g" is exactly
+// 64 characters long: "<44 x>-9.s.g.kontena.local".
+ServiceSpec longNamed(int instances) { return makeService("s", std::string(44, 'x'), instances); }
+
+ServiceSpec withVolume(ServiceSpec spec, VolumeKind kind, const std::string& source, const std::string& path) {
+    spec.volumes.push_back(VolumeMount{kind, source, path, ""});
+    return spec;
+}
 
 }  // namespace
 
@@ -113,6 +140,87 @@ private slots:
         QVERIFY(!stopped.startedDeploy);
         const Decision refused = g.apply(ev::ServiceScale{"web/app", -1});
         QVERIFY(refused.refused && !refused.startedDeploy);
+    }
+
+    // §6.2: a stack is at least one service, on install and on upgrade.
+    void aStackWithoutServicesIsRefused() {
+        TestGrid g;
+        QVERIFY(refusedWith(g.applySpecs("web", {}), RefusalKind::Invalid, "at least one service"));
+        QVERIFY(!g.ctl.state().stacks.count("web"));
+        QVERIFY(!g.applyStack("web", {"app"}, false).refused);
+        QVERIFY(refusedWith(g.applySpecs("web", {}), RefusalKind::Invalid, "at least one service"));
+        QVERIFY(g.ctl.state().service("web/app"));
+    }
+
+    // §6.4: "<service>-<n>.<stack>.<grid>.kontena.local" fits in 64
+    // characters, checked on install, scale and deploy alike.
+    void instanceNamesOver64CharactersAreRefused() {
+        TestGrid g;
+        g.connect("a");
+        const std::string tooLong = "Total grid service name length 65 is over limit (64): " + std::string(44, 'x') + "-10.s.g.kontena.local";
+        QVERIFY(refusedWith(g.applySpecs("s", {longNamed(10)}), RefusalKind::Invalid, tooLong));
+        QVERIFY(!g.applySpecs("s", {longNamed(9)}).refused);
+        const std::string key = longNamed(9).key();
+        QVERIFY(refusedWith(g.apply(ev::ServiceScale{key, 10}), RefusalKind::Invalid, "Cannot scale " + key + ": " + tooLong));
+        QCOMPARE(g.ctl.state().service(key)->spec.instances, 9);
+        QVERIFY(!g.apply(ev::ServiceScale{key, 2}).refused);
+
+        // A record already over the limit (stored before the rule) is not deployed.
+        ClusterState st = g.ctl.state();
+        st.services.at(key).spec.instances = 10;
+        Controller old(st, 1);
+        QVERIFY(refusedWith(old.decide(ev::ServiceDeploy{key}, Context{g.now, 7}), RefusalKind::Invalid, "Cannot deploy " + key));
+        QVERIFY(refusedWith(old.decide(ev::StackDeploy{"s"}, Context{g.now, 7}), RefusalKind::Invalid, "Cannot deploy stack s: " + tooLong));
+    }
+
+    // §5.3: stacks use only external volumes that exist in the grid.
+    void stackVolumesMustBeExternalAndExist() {
+        TestGrid g;
+        const ServiceSpec pg = withVolume(makeService("db", "pg", 1), VolumeKind::Named, "data", "/var/lib/data");
+        QVERIFY(refusedWith(g.applySpecs("db", {pg}, {ev::StackVolume{"data", false, "data"}}), RefusalKind::Invalid,
+                            "volume data: Only external volumes supported"));
+        QVERIFY(refusedWith(g.applySpecs("db", {pg}, {ev::StackVolume{"data", true, "pgdata"}}), RefusalKind::NotFound,
+                            "External volume pgdata not found"));
+        Volume v;
+        v.name = "pgdata";
+        QVERIFY(!g.apply(ev::VolumeCreate{v}).refused);
+        QVERIFY(!g.applySpecs("db", {pg}, {ev::StackVolume{"data", true, "pgdata"}}).refused);
+    }
+
+    // §5.1: stateful services have no volumes_from and keep their anonymous volumes.
+    void statefulVolumeRules() {
+        TestGrid g;
+        ServiceSpec pg = makeService("db", "pg", 1);
+        pg.stateful = true;
+        pg.volumesFrom = {"backup-%s"};
+        QVERIFY(refusedWith(g.applySpecs("db", {pg, makeService("db", "backup", 1)}), RefusalKind::Invalid,
+                            "service pg: Cannot combine stateful & volumes_from"));
+        pg.volumesFrom.clear();
+        pg = withVolume(pg, VolumeKind::Anonymous, "", "/data");
+        QVERIFY(!g.applySpecs("db", {pg}).refused);
+        QVERIFY(refusedWith(g.applySpecs("db", {withVolume(pg, VolumeKind::Anonymous, "", "/logs")}), RefusalKind::Invalid,
+                            "Adding a new anonymous volume (/logs) to a stateful service is not supported"));
+        // Bind mounts and named volumes may come and go; so may anonymous ones of a stateless service.
+        QVERIFY(!g.applySpecs("db", {withVolume(withVolume(pg, VolumeKind::Bind, "/srv", "/srv"), VolumeKind::Named, "n", "/n")}).refused);
+        ServiceSpec cache = withVolume(makeService("c", "cache", 1), VolumeKind::Anonymous, "", "/a");
+        QVERIFY(!g.applySpecs("c", {cache}).refused);
+        QVERIFY(!g.applySpecs("c", {withVolume(cache, VolumeKind::Anonymous, "", "/b")}).refused);
+    }
+
+    // §3.6: a service another stack links to cannot go, with its stack or by an upgrade.
+    void servicesLinkedFromAnotherStackStay() {
+        TestGrid g;
+        ServiceSpec app = makeService("web", "app", 1);
+        app.links = {Link{"db", "pg", "pg"}, Link{"", "cache", "cache"}};
+        QVERIFY(!g.applySpecs("db", {makeService("db", "pg", 1), makeService("db", "admin", 1)}).refused);
+        QVERIFY(!g.applySpecs("web", {app, makeService("web", "cache", 1)}).refused);
+        const std::string linked = "Cannot delete service db/pg that is linked from another stack (web/app)";
+        QVERIFY(refusedWith(g.apply(ev::StackRemove{"db"}), RefusalKind::Conflict, "Cannot remove stack db: " + linked));
+        QVERIFY(refusedWith(g.applySpecs("db", {makeService("db", "admin", 1)}), RefusalKind::Conflict, "Cannot upgrade stack db: " + linked));
+        QVERIFY(!g.applySpecs("db", {makeService("db", "pg", 1)}).refused);   // dropping db/admin is fine
+        QVERIFY(!g.ctl.state().service("db/admin"));
+        QVERIFY(!g.apply(ev::StackRemove{"web"}).refused);                   // links inside web go with it
+        QVERIFY(!g.apply(ev::StackRemove{"db"}).refused);
     }
 };
 

@@ -79,6 +79,25 @@ private slots:
         QCOMPARE(steps[2].event.services[1].key(), std::string("web-cache/sentinel"));
     }
 
+    // The core checks the stack's volumes (only external ones that exist, §5.3).
+    void stackVolumesGoToTheCore() {
+        Stack root = makeStack("db", {"pg"});
+        kontena::stacks::StackVolume data;
+        data.name = "data";
+        data.external = true;
+        data.externalName = "pgdata";
+        kontena::stacks::StackVolume scratch;
+        scratch.name = "scratch";
+        scratch.externalName = "scratch";
+        root.volumes = {data, scratch};
+        const auto steps = stackApplySteps(root, true);
+        QCOMPARE(steps.size(), std::size_t(1));
+        const auto& volumes = steps[0].event.volumes;
+        QCOMPARE(volumes.size(), std::size_t(2));
+        QVERIFY(volumes[0].name == "data" && volumes[0].external && volumes[0].externalName == "pgdata");
+        QVERIFY(volumes[1].name == "scratch" && !volumes[1].external);
+    }
+
     void everyStackIsAppliedWhenNothingIsRefused() {
         std::vector<std::string> seen;
         const auto refused = applyStackTree(tree(), true, [&](const StackApplyStep& s) -> std::optional<Refusal> {
