@@ -137,7 +137,7 @@ void World::process(const Item& item) {
                    [&](const ReconnectItem& x) {
                        WorldNode& n = nodes_.at(x.node);
                        n.reconnectPending = false;
-                       if (!n.agentWanted || n.removed || n.connectionOpen) return;
+                       if (!n.agentWanted || n.connectionOpen) return;
                        if (n.networkUp && masterReaches(n)) connect(n);
                        else scheduleReconnect(n, now_);
                    },
@@ -242,6 +242,8 @@ void World::handleCommand(const Command& c) {
 }
 
 void World::connect(WorldNode& n) {
+    // §2.8: the agent of a removed node still holds the grid token, so the master creates the node again.
+    n.removed = false;
     n.connectionOpen = true;
     n.connectedAt = now_;
     n.reconnectAttempt = 0;
@@ -389,7 +391,7 @@ void World::applyScenarioEvent(const Event& e, EventOutcome& out) {
                    [&](const Restart& x) { refusal = deliver(ev::ServiceRestart{x.service.key()}); },
                    [&](const NodeConnect& x) {
                        WorldNode* n = node(x.node);
-                       if (!n || n->removed) {
+                       if (!n) {
                            refusal = "node " + x.node + " is not part of the grid";
                            return;
                        }
@@ -429,10 +431,8 @@ void World::applyScenarioEvent(const Event& e, EventOutcome& out) {
                    [&](const NodeRemove& x) {
                        refusal = deliver(ev::NodeRemove{x.node});
                        if (refusal) return;
-                       if (WorldNode* n = node(x.node)) {
-                           n->removed = true;
-                           n->agentWanted = false;
-                       }
+                       // Its agent keeps running (or stays stopped) as it was; connect() brings the node back.
+                       if (WorldNode* n = node(x.node)) n->removed = true;
                    },
                    [&](const NodeAdd& x) {
                        for (const auto& spec : x.nodes) {

@@ -102,18 +102,8 @@ ExploreResult exploreSeed(const Scenario& original, std::uint64_t seed, bool mem
     o.memoise = memoise;
     o.standingKeepalive = standingKeepalive;
     o.recordSpans = recordSpans;
+    // A removed node whose agent reconnects joins again (§2.8), so faults may reconnect any node.
     o.extraEvents = randomFaults(original, rng, services);
-    // Removed nodes cannot come back; drop reconnects of nodes the scenario removes.
-    std::set<std::string> removed;
-    for (const auto& e : original.events) {
-        if (const auto* r = std::get_if<NodeRemove>(&e.action)) removed.insert(r->node);
-    }
-    o.extraEvents.erase(std::remove_if(o.extraEvents.begin(), o.extraEvents.end(),
-                                       [&](const Event& e) {
-                                           const auto* c = std::get_if<NodeConnect>(&e.action);
-                                           return c && removed.count(c->node);
-                                       }),
-                        o.extraEvents.end());
     sc.until = original.end() + Duration::minutes(15);
 
     ExploreResult result;
@@ -141,8 +131,10 @@ ExploreResult exploreSeed(const Scenario& original, std::uint64_t seed, bool mem
             }
             if (svc->spec.stateful) {
                 auto [it, inserted] = statefulHome.emplace(key, *inst.node);
-                if (!inserted && it->second != *inst.node && st.node(it->second)) {
-                    fail(now, "stateful instance " + instanceName(key.service, key.number) + " moved from " + it->second + " to " + *inst.node);
+                if (!inserted && it->second != *inst.node) {
+                    // A removed home orphans the instance; its next deploy gives it a new home (§2.8).
+                    if (st.node(it->second)) fail(now, "stateful instance " + instanceName(key.service, key.number) + " moved from " + it->second + " to " + *inst.node);
+                    else it->second = *inst.node;
                 }
             }
             auto prev = lastNode.find(key);
