@@ -83,6 +83,22 @@ struct GridCreate : Model<GridCreate> {
     }
 };
 
+// PUT /v1/grids/:grid: only what is set changes.
+struct GridUpdate : Model<GridUpdate> {
+    std::optional<GridSettings> settings;        // the settings to change
+    std::optional<QStringList> defaultAffinity;  // replaces the grid's ([] clears)
+    static auto fields() {
+        return std::tuple{field("settings", &GridUpdate::settings, Empty::Omit),
+                          field("default_affinity", &GridUpdate::defaultAffinity, Empty::Omit)};
+    }
+};
+
+// POST /v1/grids/:grid/users: the user who joins the grid.
+struct GridUserAdd : Model<GridUserAdd> {
+    QString email;
+    static auto fields() { return std::tuple{field("email", &GridUserAdd::email)}; }
+};
+
 // GET /v1/grids/:grid/token
 struct GridToken : Model<GridToken> {
     QString token;

@@ -30,6 +30,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <initializer_list>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -73,6 +74,14 @@ struct Model {
 
     QJsonObject toJson() const { return encode(static_cast<const T&>(*this)); }
     static Decoded<T> fromJson(const QJsonValue& json) { return decode<T>(json); }
+
+    // Leaves the named fields out of toJson(): a producer that does not
+    // have them (yet) says so rather than sending defaults as facts.
+    void leaveOut(std::initializer_list<const char*> keys) {
+        for (const char* k : keys) {
+            if (!absent.contains(QLatin1String(k))) absent.append(QLatin1String(k));
+        }
+    }
 };
 
 // Every element of a list as JSON objects, e.g. for `-o json`.

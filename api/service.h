@@ -125,6 +125,12 @@ struct ScaleRequest : Model<ScaleRequest> {
     static auto fields() { return std::tuple{field("instances", &ScaleRequest::instances)}; }
 };
 
+// The answer of .../restart, .../stop and .../start when no deploy started.
+struct ServiceAction : Model<ServiceAction> {
+    QString serviceId;   // grid/stack/name
+    static auto fields() { return std::tuple{field("service_id", &ServiceAction::serviceId)}; }
+};
+
 // `kontena service show -o json`: the service with its instances.
 QJsonObject serviceWithInstances(const Service& service, const QList<Instance>& instances);
 

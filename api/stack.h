@@ -53,8 +53,17 @@ struct StackInstall : Model<StackInstall> {
     }
 };
 
-// A stack deploy: the answer of POST .../deploy (and stop/start/restart),
-// GET /v1/stacks/:grid/:name/deploys/:id.
+// The answer of POST /v1/stacks/:grid/:name/deploy|stop|start|restart.
+struct StackAction : Model<StackAction> {
+    QString stackId;              // grid/name
+    std::optional<QString> id;    // the stack deploy started, if one did
+    static auto fields() {
+        return std::tuple{field("stack_id", &StackAction::stackId), field("id", &StackAction::id, Empty::Omit)};
+    }
+};
+
+// A stack deploy: GET /v1/stacks/:grid/:name/deploys/:id (the id a
+// StackAction names).
 struct StackDeploy : Model<StackDeploy> {
     QString id, stackId;
     QString state;      // created|ongoing|success|error

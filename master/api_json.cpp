@@ -12,8 +12,6 @@ namespace kontena::master::api_json {
 
 namespace {
 
-QString key(const char* k) { return QString::fromLatin1(k); }
-
 QString serviceStateText(const Service& s, bool deploying) {
     if (deploying) return QStringLiteral("deploying");
     switch (s.state) {
@@ -54,8 +52,8 @@ QString desiredText(DesiredState s) {
     }
 }
 
-QJsonValue healthText(Health h) {
-    if (h == Health::Unknown) return QJsonValue();
+std::optional<QString> healthText(Health h) {
+    if (h == Health::Unknown) return std::nullopt;
     return h == Health::Healthy ? QStringLiteral("healthy") : QStringLiteral("unhealthy");
 }
 
@@ -69,14 +67,13 @@ bool deploying(const GridRuntime& g, const std::string& service) {
 }
 
 // A stack's state from its services' states (API.md's stack "state").
-QString stackStateText(const QJsonArray& services) {
+QString stackStateText(const QList<api::Service>& services) {
     int running = 0, stopped = 0, initialized = 0, busy = 0;
-    for (const auto& v : services) {
-        const QString st = v.toObject().value(key("state")).toString();
-        running += st == QLatin1String("running");
-        stopped += st == QLatin1String("stopped");
-        initialized += st == QLatin1String("initialized");
-        busy += st == QLatin1String("deploying");
+    for (const api::Service& s : services) {
+        running += s.state == QLatin1String("running");
+        stopped += s.state == QLatin1String("stopped");
+        initialized += s.state == QLatin1String("initialized");
+        busy += s.state == QLatin1String("deploying");
     }
     const int count = static_cast<int>(services.size());
     if (busy) return QStringLiteral("deploying");
@@ -86,209 +83,235 @@ QString stackStateText(const QJsonArray& services) {
     return QStringLiteral("partially_running");
 }
 
-QJsonArray portsJson(const ServiceSpec& spec) {
-    QJsonArray ports;
+QList<api::Port> ports(const ServiceSpec& spec) {
+    QList<api::Port> out;
     for (const auto& p : spec.ports) {
-        ports.append(QJsonObject{{key("ip"), qs(p.ip)},
-                                 {key("node_port"), p.nodePort},
-                                 {key("container_port"), p.containerPort},
-                                 {key("protocol"), qs(p.protocol)}});
-    }
-    return ports;
-}
-
-}  // namespace
-
-QJsonObject grid(const GridRuntime& g) {
-    const ClusterState& st = g.state();
-    int reachable = 0;
-    for (const auto& [n, node] : st.nodes) {
-        if (node.isInitial(st.grid.initialSize)) reachable += node.connected && node.etcdHealthy ? 1 : 0;
-    }
-    int containers = 0;
-    for (const auto& [k, i] : st.instances) containers += i.observed == ObservedState::Running ? 1 : 0;
-    return QJsonObject{{key("id"), g.name()},
-                       {key("name"), g.name()},
-                       {key("initial_size"), st.grid.initialSize},
-                       {key("max_nodes"), st.grid.maxNodes},
-                       {key("node_count"), static_cast<int>(st.nodes.size())},
-                       {key("service_count"), static_cast<int>(st.services.size())},
-                       {key("container_count"), containers},
-                       {key("default_affinity"), strings(st.grid.defaultAffinity)},
-                       {key("etcd"), QJsonObject{{key("members"), st.grid.initialSize},
-                                                 {key("reachable"), reachable},
-                                                 {key("quorum"), st.quorum},
-                                                 {key("summary"), qs(quorumSummary(st))}}},
-                       {key("settings"), settingsJson(st.grid.settings)},
-                       {key("created_at"), timeJson(Instant(g.createdAt()))}};
-}
-
-QJsonObject node(const GridRuntime& g, const Node& n) {
-    const std::optional<Instant> since = n.connected ? n.connectedAt : n.disconnectedAt;
-    return QJsonObject{{key("id"), qs(n.nodeId)},
-                       {key("name"), qs(n.name)},
-                       {key("grid"), g.name()},
-                       {key("node_number"), n.number},
-                       {key("initial_member"), n.isInitial(g.state().grid.initialSize)},
-                       {key("status"), qs(toString(n.status()))},
-                       {key("connected"), n.connected},
-                       {key("availability"), qs(toString(n.availability))},
-                       {key("labels"), strings(n.labels)},
-                       {key("agent_version"), g.agents().agentVersion(n.name)},
-                       {key("connected_at"), timeJson(n.connectedAt)},
-                       {key("last_seen_at"), timeJson(n.lastSeen)},
-                       {key("status_since"), timeJson(since)},
-                       {key("cpus"), n.cpus},
-                       {key("mem_total"), static_cast<double>(n.memory)},
-                       {key("etcd_healthy"), n.etcdHealthy}};
-}
-
-QJsonArray nodes(const GridRuntime& g) {
-    std::vector<const Node*> sorted;
-    for (const auto& [n, node] : g.state().nodes) sorted.push_back(&node);
-    std::sort(sorted.begin(), sorted.end(), [](const Node* x, const Node* y) { return x->number < y->number; });
-    QJsonArray a;
-    for (const Node* n : sorted) a.append(node(g, *n));
-    return a;
-}
-
-QJsonObject service(const GridRuntime& g, const Service& s) {
-    int total = 0, running = 0, healthy = 0, checked = 0;
-    const auto& instances = g.state().instances;
-    for (auto it = instances.lower_bound(InstanceKey{s.spec.key(), 0}); it != instances.end() && it->first.service == s.spec.key(); ++it) {
-        ++total;
-        running += it->second.observed == ObservedState::Running ? 1 : 0;
-        checked += it->second.health != Health::Unknown ? 1 : 0;
-        healthy += it->second.health == Health::Healthy ? 1 : 0;
-    }
-    const QJsonValue health = s.spec.healthCheck ? QJsonValue(QJsonObject{{key("healthy"), healthy}, {key("total"), checked}}) : QJsonValue();
-    return QJsonObject{{key("id"), scoped(g, qs(s.spec.key()))},
-                       {key("name"), qs(s.spec.name)},
-                       {key("stack"), qs(s.spec.stack)},
-                       {key("image"), qs(s.spec.image)},
-                       {key("strategy"), qs(toString(s.spec.strategy))},
-                       {key("stateful"), s.spec.stateful},
-                       {key("instances"), s.spec.instances},
-                       {key("state"), serviceStateText(s, deploying(g, s.spec.key()))},
-                       {key("instance_counts"), QJsonObject{{key("total"), total}, {key("running"), running}}},
-                       {key("health_status"), health},
-                       {key("ports"), portsJson(s.spec)},
-                       {key("affinity"), strings(s.spec.affinity)},
-                       {key("revision"), s.revision},
-                       {key("deploy_opts"), QJsonObject{{key("min_health"), s.spec.deploy.minHealth}}},
-                       {key("updated_at"), timeJson(s.updatedAt)}};
-}
-
-QJsonArray services(const GridRuntime& g, const QString& stack) {
-    QJsonArray a;
-    for (const auto& [k, s] : g.state().services) {
-        if (stack.isEmpty() || qs(s.spec.stack) == stack) a.append(service(g, s));
-    }
-    return a;
-}
-
-QJsonObject stack(const GridRuntime& g, const QString& name) {
-    const auto it = g.state().stacks.find(ss(name));
-    QJsonArray members;
-    if (it != g.state().stacks.end()) {
-        for (const auto& k : it->second.services) {
-            if (const Service* s = g.state().service(k)) members.append(service(g, *s));
-        }
-    }
-    const QJsonObject doc = g.stacks().document(name);
-    const QString parent = g.stacks().parent(name);
-    auto msTime = [&](const char* field) { return timeJson(Instant(static_cast<std::int64_t>(doc.value(key(field)).toDouble()))); };
-    return QJsonObject{{key("id"), scoped(g, name)},
-                       {key("name"), name},
-                       {key("stack"), doc.value(key("stack"))},
-                       {key("version"), doc.value(key("version"))},
-                       {key("revision"), it != g.state().stacks.end() ? it->second.revision : 0},
-                       {key("state"), stackStateText(members)},
-                       {key("parent"), parent.isEmpty() ? QJsonValue() : QJsonValue(parent)},
-                       {key("children"), QJsonArray::fromStringList(g.stacks().children(name))},
-                       {key("variables"), doc.value(key("variables"))},
-                       {key("source"), doc.value(key("source"))},
-                       {key("services"), members},
-                       {key("created_at"), msTime("created_at")},
-                       {key("updated_at"), msTime("updated_at")}};
-}
-
-QJsonArray stacks(const GridRuntime& g) {
-    QJsonArray a;
-    for (const auto& [n, s] : g.state().stacks) a.append(stack(g, qs(n)));
-    return a;
-}
-
-QJsonArray instances(const GridRuntime& g, const std::string& serviceKey) {
-    QJsonArray out;
-    const Service* svc = g.state().service(serviceKey);
-    const auto& all = g.state().instances;
-    for (auto it = all.lower_bound(InstanceKey{serviceKey, 0}); it != all.end() && it->first.service == serviceKey; ++it) {
-        const Instance& i = it->second;
-        out.append(QJsonObject{{key("instance_number"), i.number},
-                               {key("node"), i.node ? QJsonValue(qs(*i.node)) : QJsonValue()},
-                               {key("desired"), desiredText(i.desired)},
-                               {key("state"), i.desired == DesiredState::Initialized ? QStringLiteral("pending") : observedText(i.observed)},
-                               {key("rev"), static_cast<double>(i.deployRev)},
-                               {key("health"), healthText(i.health)},
-                               {key("error"), qs(i.error)},
-                               {key("name"), svc ? qs(containerName(svc->spec, i.number)) : QString()}});
+        api::Port port;
+        port.ip = qs(p.ip);
+        port.nodePort = p.nodePort;
+        port.containerPort = p.containerPort;
+        port.protocol = qs(p.protocol);
+        out.append(port);
     }
     return out;
 }
 
-QJsonObject deploy(const GridRuntime& g, const ServiceDeploy& d) {
-    QJsonArray placed;
-    for (const auto& [n, node] : d.placed) placed.append(QJsonObject{{key("instance_number"), n}, {key("node"), qs(node)}});
-    return QJsonObject{{key("id"), QString::number(d.id)},
-                       {key("service_id"), scoped(g, qs(d.service))},
-                       {key("state"), deployStateText(d.state)},
-                       {key("reason"), qs(d.reason)},
-                       {key("error"), qs(d.error)},
-                       {key("instance_count"), d.instanceCount},
-                       {key("created_at"), timeJson(d.createdAt)},
-                       {key("started_at"), timeJson(d.startedAt)},
-                       {key("finished_at"), timeJson(d.finishedAt)},
-                       {key("instance_deploys"), placed}};
-}
-
-QJsonObject stackDeploy(const GridRuntime& g, const StackDeployRecord& sd) {
-    QJsonArray deploys;
-    for (const auto& [id, d] : g.state().deploys) {
-        if (d.stackDeploy == sd.id) deploys.append(deploy(g, d));
+api::Etcd etcd(const ClusterState& st) {
+    api::Etcd e;
+    e.members = st.grid.initialSize;
+    for (const auto& [n, node] : st.nodes) {
+        if (node.isInitial(st.grid.initialSize)) e.reachable += node.connected && node.etcdHealthy ? 1 : 0;
     }
-    return QJsonObject{{key("id"), QString::number(sd.id)},
-                       {key("stack_id"), scoped(g, qs(sd.stack))},
-                       {key("state"), deployStateText(sd.state)},
-                       {key("error"), qs(sd.error)},
-                       {key("service_deploys"), deploys}};
+    e.quorum = st.quorum;
+    e.summary = qs(quorumSummary(st));
+    return e;
 }
 
-QJsonObject volume(const GridRuntime& g, const Volume& v) {
-    QJsonObject opts;
-    for (const auto& [k, val] : v.driverOpts) opts.insert(qs(k), qs(val));
-    QJsonArray users;
+// A stored stack document's millisecond time (0 when missing, as it always was).
+std::optional<QString> docTime(const QJsonObject& doc, const char* field) {
+    return timeText(Instant(static_cast<std::int64_t>(doc.value(QLatin1String(field)).toDouble())));
+}
+
+}  // namespace
+
+api::Grid grid(const GridRuntime& g) {
+    const ClusterState& st = g.state();
+    api::Grid out;
+    out.id = out.name = g.name();
+    out.initialSize = st.grid.initialSize;
+    out.maxNodes = st.grid.maxNodes;
+    out.nodeCount = static_cast<int>(st.nodes.size());
+    out.serviceCount = static_cast<int>(st.services.size());
+    for (const auto& [k, i] : st.instances) out.containerCount += i.observed == ObservedState::Running ? 1 : 0;
+    out.defaultAffinity = qstrings(st.grid.defaultAffinity);
+    out.etcd = etcd(st);
+    out.settings = apiSettings(st.grid.settings);
+    out.createdAt = timeText(Instant(g.createdAt()));
+    out.leaveOut({"user_count", "subnet", "supernet"});
+    return out;
+}
+
+api::Node node(const GridRuntime& g, const Node& n) {
+    api::Node out;
+    out.id = qs(n.nodeId);
+    out.name = qs(n.name);
+    out.grid = g.name();
+    out.nodeNumber = n.number;
+    out.initialMember = n.isInitial(g.state().grid.initialSize);
+    out.status = qs(toString(n.status()));
+    out.connected = n.connected;
+    out.availability = qs(toString(n.availability));
+    out.labels = qstrings(n.labels);
+    out.agentVersion = g.agents().agentVersion(n.name);
+    out.connectedAt = timeText(n.connectedAt);
+    out.lastSeenAt = timeText(n.lastSeen);
+    out.statusSince = timeText(n.connected ? n.connectedAt : n.disconnectedAt);
+    out.cpus = n.cpus;
+    out.memTotal = static_cast<double>(n.memory);
+    out.etcdHealthy = n.etcdHealthy;
+    out.leaveOut({"docker_version", "public_ip", "private_ip", "overlay_ip", "os", "kernel_version", "mem_used", "load"});
+    return out;
+}
+
+QList<api::Node> nodes(const GridRuntime& g) {
+    std::vector<const Node*> sorted;
+    for (const auto& [n, node] : g.state().nodes) sorted.push_back(&node);
+    std::sort(sorted.begin(), sorted.end(), [](const Node* x, const Node* y) { return x->number < y->number; });
+    QList<api::Node> out;
+    for (const Node* n : sorted) out.append(node(g, *n));
+    return out;
+}
+
+api::Service service(const GridRuntime& g, const Service& s) {
+    api::Service out;
+    api::HealthStatus health;
+    const auto& instances = g.state().instances;
+    for (auto it = instances.lower_bound(InstanceKey{s.spec.key(), 0}); it != instances.end() && it->first.service == s.spec.key(); ++it) {
+        ++out.instanceCounts.total;
+        out.instanceCounts.running += it->second.observed == ObservedState::Running ? 1 : 0;
+        health.total += it->second.health != Health::Unknown ? 1 : 0;
+        health.healthy += it->second.health == Health::Healthy ? 1 : 0;
+    }
+    if (s.spec.healthCheck) out.healthStatus = health;
+    out.id = scoped(g, qs(s.spec.key()));
+    out.name = qs(s.spec.name);
+    out.stack = qs(s.spec.stack);
+    out.image = qs(s.spec.image);
+    out.strategy = qs(toString(s.spec.strategy));
+    out.stateful = s.spec.stateful;
+    out.instances = s.spec.instances;
+    out.state = serviceStateText(s, deploying(g, s.spec.key()));
+    out.ports = ports(s.spec);
+    out.affinity = qstrings(s.spec.affinity);
+    out.revision = s.revision;
+    out.deployOpts = QJsonObject{{QStringLiteral("min_health"), s.spec.deploy.minHealth}};
+    out.updatedAt = timeText(s.updatedAt);
+    return out;
+}
+
+QList<api::Service> services(const GridRuntime& g, const QString& stack) {
+    QList<api::Service> out;
+    for (const auto& [k, s] : g.state().services) {
+        if (stack.isEmpty() || qs(s.spec.stack) == stack) out.append(service(g, s));
+    }
+    return out;
+}
+
+api::Stack stack(const GridRuntime& g, const QString& name) {
+    const auto it = g.state().stacks.find(ss(name));
+    api::Stack out;
+    if (it != g.state().stacks.end()) {
+        for (const auto& k : it->second.services) {
+            if (const Service* s = g.state().service(k)) out.services.append(service(g, *s));
+        }
+        out.revision = it->second.revision;
+    }
+    const QJsonObject doc = g.stacks().document(name);
+    const QString parent = g.stacks().parent(name);
+    out.id = scoped(g, name);
+    out.name = name;
+    out.stack = doc.value(QStringLiteral("stack")).toString();
+    out.version = doc.value(QStringLiteral("version")).toString();
+    out.state = stackStateText(out.services);
+    if (!parent.isEmpty()) out.parent = parent;
+    out.children = g.stacks().children(name);
+    out.variables = doc.value(QStringLiteral("variables")).toObject();
+    out.source = doc.value(QStringLiteral("source")).toString();
+    out.createdAt = docTime(doc, "created_at");
+    out.updatedAt = docTime(doc, "updated_at");
+    out.leaveOut({"expose"});
+    for (const char* k : {"stack", "version", "variables", "source"}) {
+        if (!doc.contains(QLatin1String(k))) out.leaveOut({k});   // a stack the book has no document of
+    }
+    return out;
+}
+
+QList<api::Stack> stacks(const GridRuntime& g) {
+    QList<api::Stack> out;
+    for (const auto& [n, s] : g.state().stacks) out.append(stack(g, qs(n)));
+    return out;
+}
+
+QList<api::Instance> instances(const GridRuntime& g, const std::string& serviceKey) {
+    QList<api::Instance> out;
+    const Service* svc = g.state().service(serviceKey);
+    const auto& all = g.state().instances;
+    for (auto it = all.lower_bound(InstanceKey{serviceKey, 0}); it != all.end() && it->first.service == serviceKey; ++it) {
+        const Instance& i = it->second;
+        api::Instance o;
+        o.instanceNumber = i.number;
+        if (i.node) o.node = qs(*i.node);
+        o.desired = desiredText(i.desired);
+        o.state = i.desired == DesiredState::Initialized ? QStringLiteral("pending") : observedText(i.observed);
+        o.rev = static_cast<double>(i.deployRev);
+        o.health = healthText(i.health);
+        o.error = qs(i.error);
+        o.name = svc ? qs(containerName(svc->spec, i.number)) : QString();
+        o.leaveOut({"pending_reason"});
+        out.append(o);
+    }
+    return out;
+}
+
+api::Deploy deploy(const GridRuntime& g, const ServiceDeploy& d) {
+    api::Deploy out;
+    for (const auto& [n, node] : d.placed) {
+        api::InstanceDeploy placed;
+        placed.instanceNumber = n;
+        placed.node = qs(node);
+        placed.leaveOut({"state", "error"});
+        out.instanceDeploys.append(placed);
+    }
+    out.id = QString::number(d.id);
+    out.serviceId = scoped(g, qs(d.service));
+    out.state = deployStateText(d.state);
+    out.reason = qs(d.reason);
+    out.error = qs(d.error);
+    out.instanceCount = d.instanceCount;
+    out.createdAt = timeText(d.createdAt);
+    out.startedAt = timeText(d.startedAt);
+    out.finishedAt = timeText(d.finishedAt);
+    return out;
+}
+
+api::StackDeploy stackDeploy(const GridRuntime& g, const StackDeployRecord& sd) {
+    api::StackDeploy out;
+    for (const auto& [id, d] : g.state().deploys) {
+        if (d.stackDeploy == sd.id) out.serviceDeploys.append(deploy(g, d));
+    }
+    out.id = QString::number(sd.id);
+    out.stackId = scoped(g, qs(sd.stack));
+    out.state = deployStateText(sd.state);
+    out.error = qs(sd.error);
+    out.leaveOut({"created_at", "finished_at"});
+    return out;
+}
+
+api::Volume volume(const GridRuntime& g, const Volume& v) {
+    api::Volume out;
+    for (const auto& [k, val] : v.driverOpts) out.driverOpts.insert(qs(k), qs(val));
     for (const auto& [k, svc] : g.state().services) {
         for (const auto& m : svc.spec.volumes) {
-            if (m.kind == VolumeKind::Named && m.source == v.name) users.append(qs(k));
+            if (m.kind == VolumeKind::Named && m.source == v.name) out.services.append(qs(k));
         }
     }
-    return QJsonObject{{key("id"), scoped(g, qs(v.name))},
-                       {key("name"), qs(v.name)},
-                       {key("scope"), qs(toString(v.scope))},
-                       {key("driver"), qs(v.driver)},
-                       {key("driver_opts"), opts},
-                       {key("services"), users},
-                       {key("created_at"), g.volumeCreatedAt(v.name)}};
+    out.id = scoped(g, qs(v.name));
+    out.name = qs(v.name);
+    out.scope = qs(toString(v.scope));
+    out.driver = qs(v.driver);
+    const QJsonValue created = g.volumeCreatedAt(v.name);
+    if (created.isString()) out.createdAt = created.toString();
+    else if (created.isUndefined()) out.leaveOut({"created_at"});   // a volume the master kept no date of
+    return out;
 }
 
-QJsonArray volumes(const GridRuntime& g) {
-    QJsonArray a;
-    for (const auto& [n, v] : g.state().volumes) a.append(volume(g, v));
-    return a;
+QList<api::Volume> volumes(const GridRuntime& g) {
+    QList<api::Volume> out;
+    for (const auto& [n, v] : g.state().volumes) out.append(volume(g, v));
+    return out;
 }
 
-QJsonArray containerLogs(const GridRuntime& g, const std::string& serviceKey, int limit) {
+QList<api::ContainerLogEntry> containerLogs(const GridRuntime& g, const std::string& serviceKey, int limit) {
     QStringList names;
     if (!serviceKey.empty()) {
         const Service* s = g.state().service(serviceKey);
@@ -299,10 +322,12 @@ QJsonArray containerLogs(const GridRuntime& g, const std::string& serviceKey, in
     return g.logs().containerLines(names, limit);
 }
 
-QJsonObject whatIfState(const GridRuntime& g) {
-    QJsonArray all;
-    for (const auto& [n, node] : g.state().nodes) all.append(api_json::node(g, node));
-    return QJsonObject{{key("grid"), grid(g)}, {key("nodes"), all}, {key("stacks"), stacks(g)}};
+api::GridState whatIfState(const GridRuntime& g) {
+    api::GridState out;
+    out.grid = grid(g);
+    for (const auto& [n, node] : g.state().nodes) out.nodes.append(api_json::node(g, node));
+    out.stacks = stacks(g);
+    return out;
 }
 
 }  // namespace kontena::master::api_json

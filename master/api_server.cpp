@@ -77,8 +77,7 @@ bool Master::handleRequest(const QHttpServerRequest& request, QTcpSocket* socket
 }
 
 void Master::missingHandler(const QHttpServerRequest& request, QTcpSocket* socket) {
-    makeResponder(request, socket).write(QJsonDocument(QJsonObject{{QStringLiteral("error"), QStringLiteral("Not found")}}),
-                                         QHttpServerResponder::StatusCode::NotFound);
+    makeResponder(request, socket).write(QJsonDocument(api::errorJson(QStringLiteral("Not found"))), QHttpServerResponder::StatusCode::NotFound);
 }
 
 Reply Master::dispatch(const QHttpServerRequest& request) {
@@ -130,21 +129,33 @@ std::optional<Reply> Master::authorise(const QHttpServerRequest& request, const 
 
 void Master::audit(const Call& c, const QString& grid, const QString& type, const QString& id, const QString& name,
                    const QString& event, bool withBody) {
+    api::AuditEntry e;
+    e.time = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+    e.grid = grid;
+    e.userIdentity.id = e.userIdentity.email = c.user.email;
+    e.resourceType = type;
+    e.resourceId = id;
+    e.resourceName = name;
+    e.eventName = event;
+    e.eventStatus = QStringLiteral("success");
+    e.sourceIp = c.request.remoteAddress().toString();
+    e.userAgent = QString::fromUtf8(c.request.value("User-Agent"));
     QJsonObject params;
     for (auto it = c.params.begin(); it != c.params.end(); ++it) params.insert(it.key(), it.value());
-    QJsonObject entry{{QStringLiteral("time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
-                      {QStringLiteral("grid"), grid},
-                      {QStringLiteral("user_identity"), QJsonObject{{QStringLiteral("id"), c.user.email}, {QStringLiteral("email"), c.user.email}}},
-                      {QStringLiteral("resource_type"), type},
-                      {QStringLiteral("resource_id"), id},
-                      {QStringLiteral("resource_name"), name},
-                      {QStringLiteral("event_name"), event},
-                      {QStringLiteral("event_status"), QStringLiteral("success")},
-                      {QStringLiteral("source_ip"), c.request.remoteAddress().toString()},
-                      {QStringLiteral("user_agent"), QString::fromUtf8(c.request.value("User-Agent"))},
-                      {QStringLiteral("request_parameters"), params}};
-    if (withBody) entry[QStringLiteral("request_body")] = c.body;
-    store_.appendAudit(grid, entry);
+    e.requestParameters = params;
+    if (withBody) e.requestBody = c.body;
+    else e.leaveOut({"request_body"});
+    store_.appendAudit(grid, e.toJson());
+}
+
+api::AuditLog Master::auditLog(const QString& grid, int limit) const {
+    api::AuditLog log;
+    for (const QJsonObject& stored : store_.audit(grid, limit)) {
+        auto entry = api::AuditEntry::fromJson(stored);
+        if (entry) log.logs.append(std::move(entry).value());
+        else qCWarning(lcApi).noquote() << "an audit entry does not read:" << entry.error().message;
+    }
+    return log;
 }
 
 // ------------------------------------------------------------ agents

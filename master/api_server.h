@@ -13,6 +13,8 @@
 
 #include <memory>
 
+#include "api/stack.h"
+#include "api/user.h"
 #include "master/auth.h"
 #include "master/grid_runtime.h"
 #include "master/route.h"
@@ -46,7 +48,9 @@ protected:
 private:
     // One per routes_*.cpp file.
     void addAuthRoutes();
+    void addUserRoutes();
     void addGridRoutes();
+    void addGridMemberRoutes();
     void addGridReadRoutes();
     void addNodeRoutes();
     void addStackRoutes();
@@ -62,6 +66,10 @@ private:
     std::optional<Reply> authorise(const QHttpServerRequest& request, const Route& route, Call& c);
     void audit(const Call& c, const QString& grid, const QString& type, const QString& id, const QString& name,
                const QString& event, bool withBody = true);
+    // The newest `limit` audit entries of `grid` (empty: every grid's).
+    api::AuditLog auditLog(const QString& grid, int limit) const;
+    // Install (update false) or upgrade stack `name` of the call's grid from `req`.
+    Reply installStack(Call& c, const api::StackInstall& req, const QString& name, bool update);
     GridRuntime* createGrid(const QJsonObject& doc);
     void forgetGrid(GridRuntime* g);
     GridRuntime* gridOf(const Call& c) const { return grid(c.param("grid")); }   // dispatch made sure it exists

@@ -5,6 +5,9 @@
 #include <QRandomGenerator>
 #include <QUuid>
 
+#include <algorithm>
+#include <limits>
+
 namespace kontena::master {
 
 namespace {
@@ -29,16 +32,17 @@ User userFromJson(const QJsonObject& o) {
     return u;
 }
 
-QJsonObject publicToken(const QJsonObject& stored, qint64 nowMs) {
-    QJsonObject o;
-    o[QStringLiteral("id")] = stored.value(QStringLiteral("id"));
-    o[QStringLiteral("token_type")] = QStringLiteral("bearer");
-    o[QStringLiteral("token_last4")] = stored.value(QStringLiteral("last4"));
+api::AccessToken publicToken(const QJsonObject& stored, qint64 nowMs) {
+    api::AccessToken t;
+    t.id = stored.value(QStringLiteral("id")).toString();
+    t.tokenType = QStringLiteral("bearer");
+    t.tokenLast4 = stored.value(QStringLiteral("last4")).toString();
     const qint64 expiresAt = stored.value(QStringLiteral("expires_at")).toInteger();
-    o[QStringLiteral("expires_in")] = expiresAt ? qMax<qint64>(0, (expiresAt - nowMs) / 1000) : 0;
-    o[QStringLiteral("scopes")] = stored.value(QStringLiteral("scopes"));
-    o[QStringLiteral("description")] = stored.value(QStringLiteral("description"));
-    return o;
+    // POST refuses lifetimes beyond int seconds (about 68 years).
+    t.expiresIn = expiresAt ? static_cast<int>(std::clamp<qint64>((expiresAt - nowMs) / 1000, 0, std::numeric_limits<int>::max())) : 0;
+    t.scopes = strings(stored.value(QStringLiteral("scopes")));
+    t.description = stored.value(QStringLiteral("description")).toString();
+    return t;
 }
 
 }  // namespace
@@ -55,14 +59,12 @@ QString toString(Permission p) {
     return QString();
 }
 
-QJsonObject User::toJson() const {
-    QJsonObject o;
-    o[QStringLiteral("id")] = email;
-    o[QStringLiteral("email")] = email;
-    o[QStringLiteral("name")] = email;
-    o[QStringLiteral("roles")] = QJsonArray::fromStringList(roles);
-    o[QStringLiteral("grids")] = QJsonArray::fromStringList(grids);
-    return o;
+api::User User::toApi() const {
+    api::User u;
+    u.id = u.email = u.name = email;
+    u.roles = roles;
+    u.grids = grids;
+    return u;
 }
 
 QString Auth::digest(const QString& secret) {
@@ -163,14 +165,12 @@ IssuedToken Auth::createToken(const QString& email, qint64 expiresInS, const QSt
     return t;
 }
 
-QList<QJsonObject> Auth::tokensOf(const QString& email, qint64 nowMs) const {
-    QList<QJsonObject> out;
+QList<api::AccessToken> Auth::tokensOf(const QString& email, qint64 nowMs) const {
+    QList<api::AccessToken> out;
     for (const auto& t : tokens_) {
         if (t.value(QStringLiteral("email")).toString() == email) out.append(publicToken(t, nowMs));
     }
-    std::sort(out.begin(), out.end(), [](const QJsonObject& a, const QJsonObject& b) {
-        return a.value(QStringLiteral("id")).toString() < b.value(QStringLiteral("id")).toString();
-    });
+    std::sort(out.begin(), out.end(), [](const api::AccessToken& a, const api::AccessToken& b) { return a.id < b.id; });
     return out;
 }
 

@@ -10,6 +10,7 @@
 
 #include <optional>
 
+#include "api/user.h"
 #include "master/store.h"
 
 namespace kontena::master {
@@ -30,13 +31,14 @@ struct User {
     QStringList roles;    // master_admin, user_admin, grid_admin
     QStringList grids;    // grid names the user belongs to
     bool hasRole(const QString& r) const { return roles.contains(r); }
-    QJsonObject toJson() const;
+    api::User toApi() const;                             // the API's user object
+    QJsonObject toJson() const { return toApi().toJson(); }   // the stored form is the same object
 };
 
 struct IssuedToken {
     QString id;
     QString token;        // plaintext, only in the response that creates it
-    QJsonObject info;     // id, token_type, token_last4, expires_in, scopes, description
+    api::AccessToken info;   // what the API shows of it (no accessToken)
 };
 
 class Auth {
@@ -58,7 +60,7 @@ public:
 
     IssuedToken createToken(const QString& email, qint64 expiresInS, const QString& description, const QStringList& scopes,
                             qint64 nowMs);
-    QList<QJsonObject> tokensOf(const QString& email, qint64 nowMs) const;
+    QList<api::AccessToken> tokensOf(const QString& email, qint64 nowMs) const;   // by id
     bool removeToken(const QString& email, const QString& id);
 
     QList<User> users() const;

@@ -3,12 +3,12 @@
 // (event_logs) and the containers' output the agents stream (container_logs).
 // Both are bounded; the oldest entries go first.
 
-#include <QJsonArray>
-#include <QJsonObject>
+#include <QList>
 #include <QStringList>
 
 #include <deque>
 
+#include "api/logs.h"
 #include "scheduler/controller.h"
 
 namespace kontena::master {
@@ -22,15 +22,16 @@ public:
     // One container output line from `node`; gets the next cursor id.
     void addContainerLine(const QString& node, const QString& at, const QString& name, const QString& stream, const QString& data);
 
-    // The newest `limit` events, oldest first: [{created_at, type, subject, msg}].
-    QJsonArray events(int limit) const;
+    // The newest `limit` events, oldest first.
+    QList<api::EventLogEntry> events(int limit) const;
     // The newest `limit` container lines, oldest first, of the containers
-    // named in `names` (empty: every container): API.md's log entries.
-    QJsonArray containerLines(const QStringList& names, int limit) const;
+    // named in `names` (empty: every container). Lines carry no "service"
+    // nor "instance_number" yet (left out of the JSON).
+    QList<api::ContainerLogEntry> containerLines(const QStringList& names, int limit) const;
 
 private:
     std::deque<LogEntry> events_;
-    std::deque<QJsonObject> lines_;
+    std::deque<api::ContainerLogEntry> lines_;
     qint64 nextLineId_ = 1;
 };
 

@@ -124,10 +124,13 @@ ApplyResult GridRuntime::applyStack(const QString& stack, const QString& source,
     return last;
 }
 
-void GridRuntime::setSettings(const QJsonObject& o) {
+void GridRuntime::setSettings(const api::GridUpdate& update) {
     ClusterState st = state();
-    applySettings(st.grid.settings, o);
-    if (o.contains(QStringLiteral("default_affinity"))) st.grid.defaultAffinity = stringsFrom(o.value(QStringLiteral("default_affinity")));
+    if (update.settings) applySettings(st.grid.settings, *update.settings);
+    if (update.defaultAffinity) {
+        st.grid.defaultAffinity.clear();
+        for (const QString& a : *update.defaultAffinity) st.grid.defaultAffinity.push_back(ss(a));
+    }
     // Settings are configuration, not events: the controller restarts on
     // the same state with the new grid settings.
     ctl_ = std::make_unique<Controller>(std::move(st), rngState_);

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 
+#include "api/grid.h"
 #include "master/grid_logs.h"
 #include "master/stack_book.h"
 #include "protocol/handshake.h"
@@ -79,9 +80,9 @@ public:
     GridLogs& logs() { return logs_; }
     QJsonValue volumeCreatedAt(const std::string& volume) const { return volumeCreated_.value(QString::fromStdString(volume)); }
 
-    // New grid settings (API.md's settings object, plus "default_affinity");
-    // absent fields keep their value. Saves.
-    void setSettings(const QJsonObject& settings);
+    // New grid settings and default affinity (PUT /v1/grids/:grid); what
+    // the update leaves unset keeps its value. Saves.
+    void setSettings(const api::GridUpdate& update);
 
 signals:
     void changed();

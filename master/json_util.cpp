@@ -4,9 +4,14 @@
 
 namespace kontena::master {
 
-QJsonValue timeJson(const std::optional<Instant>& t) {
-    if (!t) return QJsonValue();
+std::optional<QString> timeText(const std::optional<Instant>& t) {
+    if (!t) return std::nullopt;
     return QDateTime::fromMSecsSinceEpoch(t->ms, Qt::UTC).toString(Qt::ISODateWithMs);
+}
+
+QJsonValue timeJson(const std::optional<Instant>& t) {
+    const std::optional<QString> text = timeText(t);
+    return text ? QJsonValue(*text) : QJsonValue();
 }
 
 QJsonValue msJson(const std::optional<Instant>& t) { return t ? QJsonValue(static_cast<double>(t->ms)) : QJsonValue(); }
@@ -22,6 +27,13 @@ QJsonArray strings(const std::vector<std::string>& v) {
     return a;
 }
 
+QStringList qstrings(const std::vector<std::string>& v) {
+    QStringList out;
+    out.reserve(static_cast<qsizetype>(v.size()));
+    for (const auto& s : v) out.append(qs(s));
+    return out;
+}
+
 std::vector<std::string> stringsFrom(const QJsonValue& v) {
     std::vector<std::string> out;
     for (const auto& x : v.toArray()) out.push_back(ss(x.toString()));
@@ -30,30 +42,40 @@ std::vector<std::string> stringsFrom(const QJsonValue& v) {
 
 namespace {
 
-Duration seconds(const QJsonValue& v, Duration fallback) {
-    return v.isDouble() ? Duration::millis(static_cast<std::int64_t>(v.toDouble() * 1000.0)) : fallback;
+Duration seconds(const std::optional<double>& v, Duration fallback) {
+    return v ? Duration::millis(static_cast<std::int64_t>(*v * 1000.0)) : fallback;
 }
 
 }  // namespace
 
-QJsonObject settingsJson(const GridSettings& s) {
+api::GridSettings apiSettings(const GridSettings& s) {
     auto sec = [](Duration d) { return static_cast<double>(d.ms) / 1000.0; };
-    return QJsonObject{{QStringLiteral("online_grace"), sec(s.onlineGrace)},
-                       {QStringLiteral("offline_grace"), QJsonObject{{QStringLiteral("daemon"), sec(s.offlineGraceDaemon)},
-                                                                     {QStringLiteral("ha"), sec(s.offlineGraceHa)},
-                                                                     {QStringLiteral("random"), sec(s.offlineGraceRandom)}}},
-                       {QStringLiteral("keepalive_interval"), sec(s.pingInterval)},
-                       {QStringLiteral("keepalive_timeout"), sec(s.pingTimeout)}};
+    api::GridSettings out;
+    out.onlineGrace = sec(s.onlineGrace);
+    out.offlineGrace = api::OfflineGrace{};
+    out.offlineGrace->daemon = sec(s.offlineGraceDaemon);
+    out.offlineGrace->ha = sec(s.offlineGraceHa);
+    out.offlineGrace->random = sec(s.offlineGraceRandom);
+    out.keepaliveInterval = sec(s.pingInterval);
+    out.keepaliveTimeout = sec(s.pingTimeout);
+    return out;
+}
+
+QJsonObject settingsJson(const GridSettings& s) { return apiSettings(s).toJson(); }
+
+void applySettings(GridSettings& s, const api::GridSettings& a) {
+    s.onlineGrace = seconds(a.onlineGrace, s.onlineGrace);
+    if (a.offlineGrace) {
+        s.offlineGraceDaemon = seconds(a.offlineGrace->daemon, s.offlineGraceDaemon);
+        s.offlineGraceHa = seconds(a.offlineGrace->ha, s.offlineGraceHa);
+        s.offlineGraceRandom = seconds(a.offlineGrace->random, s.offlineGraceRandom);
+    }
+    s.pingInterval = seconds(a.keepaliveInterval, s.pingInterval);
+    s.pingTimeout = seconds(a.keepaliveTimeout, s.pingTimeout);
 }
 
 void applySettings(GridSettings& s, const QJsonObject& o) {
-    s.onlineGrace = seconds(o.value(QStringLiteral("online_grace")), s.onlineGrace);
-    const QJsonObject g = o.value(QStringLiteral("offline_grace")).toObject();
-    s.offlineGraceDaemon = seconds(g.value(QStringLiteral("daemon")), s.offlineGraceDaemon);
-    s.offlineGraceHa = seconds(g.value(QStringLiteral("ha")), s.offlineGraceHa);
-    s.offlineGraceRandom = seconds(g.value(QStringLiteral("random")), s.offlineGraceRandom);
-    s.pingInterval = seconds(o.value(QStringLiteral("keepalive_interval")), s.pingInterval);
-    s.pingTimeout = seconds(o.value(QStringLiteral("keepalive_timeout")), s.pingTimeout);
+    if (auto decoded = api::GridSettings::fromJson(o)) applySettings(s, decoded.value());
 }
 
 }  // namespace kontena::master

@@ -15,6 +15,7 @@
 #include <functional>
 #include <optional>
 
+#include "api/errors.h"
 #include "master/auth.h"
 
 namespace kontena::master {
@@ -22,9 +23,14 @@ namespace kontena::master {
 struct Reply {
     int status = 200;
     QJsonValue body;
-    static Reply error(int status, const QString& message) {
-        return Reply{status, QJsonObject{{QStringLiteral("error"), message}}};
+    // {"error": message} (api::ErrorBody).
+    static Reply error(int status, const QString& message) { return Reply{status, api::errorJson(message)}; }
+    // A resource or listing of the API model (api/).
+    template <class T>
+    static Reply of(const T& resource, int status = 200) {
+        return Reply{status, resource.toJson()};
     }
+    static Reply done() { return Reply{200, QJsonObject{}}; }   // 200 {}: removed, unassigned
 };
 
 struct Call {
@@ -49,6 +55,24 @@ QString methodText(QHttpServerRequest::Method m);
 QStringList pathSegments(const QString& path);
 // Whether `r` serves (m, path); fills `params` with its :name segments when it does.
 bool matchRoute(const Route& r, QHttpServerRequest::Method m, const QStringList& path, QMap<QString, QString>* params);
+
+// The request body as the API model's request struct `T` (api/), or a 400
+// reply whose message names the field ("instances: expected an integer, got
+// a string"). Fields the body lacks keep T's defaults and are listed in
+// `absent`.
+template <class T>
+std::optional<Reply> readBody(const Call& c, T* out) {
+    auto decoded = T::fromJson(c.body);
+    if (!decoded) return Reply::error(400, decoded.error().message);
+    *out = std::move(decoded).value();
+    return std::nullopt;
+}
+
+// Whether a decoded request lacked `key` (the client did not send it).
+template <class T>
+bool lacks(const T& request, const char* key) {
+    return request.absent.contains(QLatin1String(key));
+}
 
 // A grid, stack or volume name: 1-63 lowercase letters, digits or dashes, not starting with a dash.
 bool validName(const QString& n);

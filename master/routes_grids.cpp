@@ -4,6 +4,9 @@
 
 #include <variant>
 
+#include "api/grid.h"
+#include "api/logs.h"
+#include "api/user.h"
 #include "master/api_json.h"
 #include "master/api_server.h"
 #include "master/http_status.h"
@@ -14,107 +17,119 @@ using Method = QHttpServerRequest::Method;
 
 namespace {
 
-// POST /v1/grids' body as the grid document to create, or an error reply.
-std::variant<QJsonObject, Reply> newGridDocument(const QJsonObject& body) {
-    const QString name = body.value(QStringLiteral("name")).toString();
-    if (!validName(name)) return Reply::error(422, QStringLiteral("name must be 1-63 lowercase letters, digits or dashes"));
-    const int initial = body.value(QStringLiteral("initial_size")).toInt(1);
-    if (initial < 1 || initial > 7) return Reply::error(422, QStringLiteral("initial_size must be 1..7"));
-    const int maxNodes = body.value(QStringLiteral("max_nodes")).toInt(254);
-    if (maxNodes < 1 || maxNodes > Grid::kMaxNodesLimit) return Reply::error(422, QStringLiteral("max_nodes must be 1..%1").arg(Grid::kMaxNodesLimit));
-    QString token = body.value(QStringLiteral("token")).toString();
-    if (token.isEmpty()) token = Auth::randomSecret();
-    return QJsonObject{{QStringLiteral("name"), name},
-                       {QStringLiteral("initial_size"), initial},
-                       {QStringLiteral("max_nodes"), maxNodes},
-                       {QStringLiteral("token"), token},
-                       {QStringLiteral("created_at"), static_cast<double>(nowMs())},
-                       {QStringLiteral("default_affinity"), body.value(QStringLiteral("default_affinity"))},
-                       {QStringLiteral("settings"), body.value(QStringLiteral("settings"))}};
+// POST /v1/grids' request as the grid document to create, or an error reply.
+std::variant<QJsonObject, Reply> newGridDocument(const api::GridCreate& req) {
+    if (!validName(req.name)) return Reply::error(422, QStringLiteral("name must be 1-63 lowercase letters, digits or dashes"));
+    if (req.initialSize < 1 || req.initialSize > 7) return Reply::error(422, QStringLiteral("initial_size must be 1..7"));
+    if (req.maxNodes < 1 || req.maxNodes > Grid::kMaxNodesLimit) {
+        return Reply::error(422, QStringLiteral("max_nodes must be 1..%1").arg(Grid::kMaxNodesLimit));
+    }
+    const QString token = req.token.value_or(QString()).isEmpty() ? Auth::randomSecret() : *req.token;
+    QJsonObject doc{{QStringLiteral("name"), req.name},
+                    {QStringLiteral("initial_size"), req.initialSize},
+                    {QStringLiteral("max_nodes"), req.maxNodes},
+                    {QStringLiteral("token"), token},
+                    {QStringLiteral("created_at"), static_cast<double>(nowMs())},
+                    {QStringLiteral("default_affinity"), QJsonArray::fromStringList(req.defaultAffinity)}};
+    if (req.settings) doc.insert(QStringLiteral("settings"), req.settings->toJson());
+    return doc;
 }
 
 }  // namespace
 
 void Master::addGridRoutes() {
     add(Method::Get, QStringLiteral("/v1/grids"), Permission::User, [this](Call& c) {
-        QJsonArray a;
+        api::GridList list;
         for (GridRuntime* g : grids_) {
-            if (auth_->allowed(c.user, Permission::GridMember, g->name())) a.append(api_json::grid(*g));
+            if (auth_->allowed(c.user, Permission::GridMember, g->name())) list.grids.append(api_json::grid(*g));
         }
-        return Reply{200, QJsonObject{{QStringLiteral("grids"), a}}};
+        return Reply::of(list);
     });
     add(Method::Post, QStringLiteral("/v1/grids"), Permission::MasterAdmin, [this](Call& c) {
-        auto doc = newGridDocument(c.body);
+        api::GridCreate req;
+        if (auto bad = readBody(c, &req)) return *bad;
+        auto doc = newGridDocument(req);
         if (auto* error = std::get_if<Reply>(&doc)) return *error;
-        const QJsonObject& d = std::get<QJsonObject>(doc);
-        const QString name = d.value(QStringLiteral("name")).toString();
-        if (grids_.contains(name)) return Reply::error(409, QStringLiteral("Grid %1 exists already").arg(name));
-        GridRuntime* g = createGrid(d);
+        if (grids_.contains(req.name)) return Reply::error(409, QStringLiteral("Grid %1 exists already").arg(req.name));
+        GridRuntime* g = createGrid(std::get<QJsonObject>(doc));
         if (!g->save()) return Reply::error(500, QStringLiteral("could not store the grid: ") + store_.lastError());
-        auth_->setGridMember(c.user.email, name, true);
+        auth_->setGridMember(c.user.email, req.name, true);
         Call audited = c;
         audited.body.remove(QStringLiteral("token"));   // the grid token never goes into the audit log
-        audit(audited, name, QStringLiteral("Grid"), name, name, QStringLiteral("create"));
-        return Reply{201, api_json::grid(*g)};
+        audit(audited, req.name, QStringLiteral("Grid"), req.name, req.name, QStringLiteral("create"));
+        return Reply::of(api_json::grid(*g), 201);
     });
-    add(Method::Get, QStringLiteral("/v1/grids/:grid"), Permission::GridMember, [this](Call& c) { return Reply{200, api_json::grid(*gridOf(c))}; });
+    add(Method::Get, QStringLiteral("/v1/grids/:grid"), Permission::GridMember, [this](Call& c) { return Reply::of(api_json::grid(*gridOf(c))); });
     add(Method::Put, QStringLiteral("/v1/grids/:grid"), Permission::GridAdmin, [this](Call& c) {
+        api::GridUpdate req;
+        if (auto bad = readBody(c, &req)) return *bad;
         GridRuntime* g = gridOf(c);
-        QJsonObject s = c.body.value(QStringLiteral("settings")).toObject();
-        if (c.body.contains(QStringLiteral("default_affinity"))) s[QStringLiteral("default_affinity")] = c.body.value(QStringLiteral("default_affinity"));
-        g->setSettings(s);
+        g->setSettings(req);
         audit(c, g->name(), QStringLiteral("Grid"), g->name(), g->name(), QStringLiteral("update"));
-        return Reply{200, api_json::grid(*g)};
+        return Reply::of(api_json::grid(*g));
     });
     add(Method::Delete, QStringLiteral("/v1/grids/:grid"), Permission::MasterAdmin, [this](Call& c) {
         GridRuntime* g = gridOf(c);
         if (auto r = g->apply(ev::GridRemove{}); r.refused) return refusedReply(*r.refused);   // nodes online
         audit(c, g->name(), QStringLiteral("Grid"), g->name(), g->name(), QStringLiteral("delete"));
         forgetGrid(g);
-        return Reply{200, QJsonObject{}};
+        return Reply::done();
     });
-    add(Method::Get, QStringLiteral("/v1/grids/:grid/token"), Permission::GridAdmin,
-        [this](Call& c) { return Reply{200, QJsonObject{{QStringLiteral("token"), gridOf(c)->token()}}}; });
+    add(Method::Get, QStringLiteral("/v1/grids/:grid/token"), Permission::GridAdmin, [this](Call& c) {
+        api::GridToken t;
+        t.token = gridOf(c)->token();
+        return Reply::of(t);
+    });
+    addGridMemberRoutes();
+}
+
+void Master::addGridMemberRoutes() {
     add(Method::Get, QStringLiteral("/v1/grids/:grid/users"), Permission::GridMember, [this](Call& c) {
-        QJsonArray a;
+        api::UserList list;
         for (const auto& u : auth_->users()) {
-            if (u.grids.contains(c.param("grid"))) a.append(u.toJson());
+            if (u.grids.contains(c.param("grid"))) list.users.append(u.toApi());
         }
-        return Reply{200, QJsonObject{{QStringLiteral("users"), a}}};
+        return Reply::of(list);
     });
     add(Method::Post, QStringLiteral("/v1/grids/:grid/users"), Permission::GridAdmin, [this](Call& c) {
-        const QString email = c.body.value(QStringLiteral("email")).toString();
-        if (!auth_->setGridMember(email, c.param("grid"), true)) return Reply::error(404, QStringLiteral("User not found"));
+        api::GridUserAdd req;
+        if (auto bad = readBody(c, &req)) return *bad;
+        if (!auth_->setGridMember(req.email, c.param("grid"), true)) return Reply::error(404, QStringLiteral("User not found"));
         audit(c, c.param("grid"), QStringLiteral("Grid"), c.param("grid"), c.param("grid"), QStringLiteral("assign user"));
-        return Reply{201, auth_->user(email)->toJson()};
+        return Reply::of(auth_->user(req.email)->toApi(), 201);
     });
     add(Method::Delete, QStringLiteral("/v1/grids/:grid/users/:email"), Permission::GridAdmin, [this](Call& c) {
         if (!auth_->setGridMember(c.param("email"), c.param("grid"), false)) return Reply::error(404, QStringLiteral("User not found"));
         audit(c, c.param("grid"), QStringLiteral("Grid"), c.param("grid"), c.param("grid"), QStringLiteral("unassign user"));
-        return Reply{200, QJsonObject{}};
+        return Reply::done();
     });
 }
 
 void Master::addGridReadRoutes() {
-    add(Method::Get, QStringLiteral("/v1/grids/:grid/nodes"), Permission::GridMember,
-        [this](Call& c) { return Reply{200, QJsonObject{{QStringLiteral("nodes"), api_json::nodes(*gridOf(c))}}}; });
+    add(Method::Get, QStringLiteral("/v1/grids/:grid/nodes"), Permission::GridMember, [this](Call& c) {
+        api::NodeList list;
+        list.nodes = api_json::nodes(*gridOf(c));
+        return Reply::of(list);
+    });
     add(Method::Get, QStringLiteral("/v1/grids/:grid/services"), Permission::GridMember, [this](Call& c) {
-        const QString stack = c.query.queryItemValue(QStringLiteral("stack"));
-        return Reply{200, QJsonObject{{QStringLiteral("services"), api_json::services(*gridOf(c), stack)}}};
+        api::ServiceList list;
+        list.services = api_json::services(*gridOf(c), c.query.queryItemValue(QStringLiteral("stack")));
+        return Reply::of(list);
     });
     add(Method::Get, QStringLiteral("/v1/grids/:grid/event_logs"), Permission::GridMember, [this](Call& c) {
-        return Reply{200, QJsonObject{{QStringLiteral("logs"), gridOf(c)->logs().events(limitOf(c, 100, 10000))}}};
+        api::EventLog log;
+        log.logs = gridOf(c)->logs().events(limitOf(c, 100, 10000));
+        return Reply::of(log);
     });
     add(Method::Get, QStringLiteral("/v1/grids/:grid/container_logs"), Permission::GridMember, [this](Call& c) {
-        return Reply{200, QJsonObject{{QStringLiteral("logs"), api_json::containerLogs(*gridOf(c), {}, limitOf(c, 100, 10000))}}};
+        api::ContainerLog log;
+        log.logs = api_json::containerLogs(*gridOf(c), {}, limitOf(c, 100, 10000));
+        return Reply::of(log);
     });
-    add(Method::Get, QStringLiteral("/v1/grids/:grid/audit_log"), Permission::GridMember, [this](Call& c) {
-        QJsonArray a;
-        for (const auto& e : store_.audit(c.param("grid"), limitOf(c, 500, 3000))) a.append(e);
-        return Reply{200, QJsonObject{{QStringLiteral("logs"), a}}};
-    });
+    add(Method::Get, QStringLiteral("/v1/grids/:grid/audit_log"), Permission::GridMember,
+        [this](Call& c) { return Reply::of(auditLog(c.param("grid"), limitOf(c, 500, 3000))); });
     add(Method::Get, QStringLiteral("/v1/grids/:grid/state"), Permission::GridMember,
-        [this](Call& c) { return Reply{200, api_json::whatIfState(*gridOf(c))}; });
+        [this](Call& c) { return Reply::of(api_json::whatIfState(*gridOf(c))); });
 }
 
 }  // namespace kontena::master

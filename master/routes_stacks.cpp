@@ -1,7 +1,6 @@
 // Routes: stacks (install, read, upgrade, remove) and what a user asks of a
 // whole stack (deploy, stop, start, restart; a stack deploy's progress).
-#include <QJsonArray>
-
+#include "api/stack.h"
 #include "master/api_json.h"
 #include "master/api_server.h"
 #include "master/http_status.h"
@@ -29,44 +28,49 @@ Event stackActionEvent(const QString& action, const std::string& stack) {
 
 }  // namespace
 
+// Install (POST) or upgrade (PUT): parse, apply child stacks first, answer the stack (+ its deploy id).
+Reply Master::installStack(Call& c, const api::StackInstall& req, const QString& name, bool update) {
+    if (req.source.isEmpty()) return Reply::error(422, QStringLiteral("source (the rendered stack file) is required"));
+    const bool deploy = c.query.queryItemValue(QStringLiteral("deploy")) != QLatin1String("false") && req.deploy;
+    GridRuntime* g = gridOf(c);
+    QString diagnostics;
+    const ApplyResult r = g->applyStack(name, req.source, req.variables, deploy, &diagnostics);
+    if (!diagnostics.isEmpty()) return Reply::error(422, QStringLiteral("the stack file does not validate:\n") + diagnostics.trimmed());
+    if (r.refused) return refusedReply(*r.refused);
+    audit(c, g->name(), QStringLiteral("Stack"), stackId(*g, name), name, update ? QStringLiteral("update") : QStringLiteral("create"));
+    api::Stack s = api_json::stack(*g, name);
+    if (r.decision.startedStackDeploy) s.deployId = QString::number(*r.decision.startedStackDeploy);
+    return Reply::of(s, update ? 200 : 201);
+}
+
 void Master::addStackRoutes() {
-    // Install (POST) or upgrade (PUT): parse, apply child stacks first, answer the stack (+ its deploy id).
-    auto install = [this](Call& c, GridRuntime* g, const QString& name, bool update) {
-        const QString source = c.body.value(QStringLiteral("source")).toString();
-        if (source.isEmpty()) return Reply::error(422, QStringLiteral("source (the rendered stack file) is required"));
-        const bool deploy = c.query.queryItemValue(QStringLiteral("deploy")) != QLatin1String("false") &&
-                            c.body.value(QStringLiteral("deploy")).toBool(true);
-        QString diagnostics;
-        const ApplyResult r = g->applyStack(name, source, c.body.value(QStringLiteral("variables")).toObject(), deploy, &diagnostics);
-        if (!diagnostics.isEmpty()) return Reply::error(422, QStringLiteral("the stack file does not validate:\n") + diagnostics.trimmed());
-        if (r.refused) return refusedReply(*r.refused);
-        audit(c, g->name(), QStringLiteral("Stack"), stackId(*g, name), name, update ? QStringLiteral("update") : QStringLiteral("create"));
-        QJsonObject o = api_json::stack(*g, name);
-        if (r.decision.startedStackDeploy) o[QStringLiteral("deploy_id")] = QString::number(*r.decision.startedStackDeploy);
-        return Reply{update ? 200 : 201, o};
-    };
-    add(Method::Get, QStringLiteral("/v1/grids/:grid/stacks"), Permission::GridMember,
-        [this](Call& c) { return Reply{200, QJsonObject{{QStringLiteral("stacks"), api_json::stacks(*gridOf(c))}}}; });
-    add(Method::Post, QStringLiteral("/v1/grids/:grid/stacks"), Permission::GridMember, [this, install](Call& c) {
-        GridRuntime* g = gridOf(c);
-        const QString name = c.body.value(QStringLiteral("name")).toString();
-        if (!validName(name)) return Reply::error(422, QStringLiteral("name must be 1-63 lowercase letters, digits or dashes"));
-        if (hasStack(*g, name)) return Reply::error(409, QStringLiteral("Stack %1 exists already: use upgrade").arg(name));
-        return install(c, g, name, false);
+    add(Method::Get, QStringLiteral("/v1/grids/:grid/stacks"), Permission::GridMember, [this](Call& c) {
+        api::StackList list;
+        list.stacks = api_json::stacks(*gridOf(c));
+        return Reply::of(list);
+    });
+    add(Method::Post, QStringLiteral("/v1/grids/:grid/stacks"), Permission::GridMember, [this](Call& c) {
+        api::StackInstall req;
+        if (auto bad = readBody(c, &req)) return *bad;
+        if (!validName(req.name)) return Reply::error(422, QStringLiteral("name must be 1-63 lowercase letters, digits or dashes"));
+        if (hasStack(*gridOf(c), req.name)) return Reply::error(409, QStringLiteral("Stack %1 exists already: use upgrade").arg(req.name));
+        return installStack(c, req, req.name, false);
     });
     add(Method::Get, QStringLiteral("/v1/stacks/:grid/:name"), Permission::GridMember, [this](Call& c) {
         GridRuntime* g = gridOf(c);
-        return hasStack(*g, c.param("name")) ? Reply{200, api_json::stack(*g, c.param("name"))} : stackNotFound(c);
+        return hasStack(*g, c.param("name")) ? Reply::of(api_json::stack(*g, c.param("name"))) : stackNotFound(c);
     });
-    add(Method::Put, QStringLiteral("/v1/stacks/:grid/:name"), Permission::GridMember, [this, install](Call& c) {
-        GridRuntime* g = gridOf(c);
-        return hasStack(*g, c.param("name")) ? install(c, g, c.param("name"), true) : stackNotFound(c);
+    add(Method::Put, QStringLiteral("/v1/stacks/:grid/:name"), Permission::GridMember, [this](Call& c) {
+        if (!hasStack(*gridOf(c), c.param("name"))) return stackNotFound(c);
+        api::StackInstall req;
+        if (auto bad = readBody(c, &req)) return *bad;
+        return installStack(c, req, c.param("name"), true);
     });
     add(Method::Delete, QStringLiteral("/v1/stacks/:grid/:name"), Permission::GridMember, [this](Call& c) {
         GridRuntime* g = gridOf(c);
         if (auto r = g->apply(ev::StackRemove{ss(c.param("name"))}); r.refused) return refusedReply(*r.refused);
         audit(c, g->name(), QStringLiteral("Stack"), stackId(*g, c.param("name")), c.param("name"), QStringLiteral("delete"));
-        return Reply{200, QJsonObject{}};
+        return Reply::done();
     });
 }
 
@@ -78,9 +82,10 @@ void Master::addStackActionRoutes() {
             const ApplyResult r = g->apply(stackActionEvent(a, ss(c.param("name"))));
             if (r.refused) return refusedReply(*r.refused);
             audit(c, g->name(), QStringLiteral("Stack"), stackId(*g, c.param("name")), c.param("name"), a);
-            QJsonObject o{{QStringLiteral("stack_id"), stackId(*g, c.param("name"))}};
-            if (r.decision.startedStackDeploy) o[QStringLiteral("id")] = QString::number(*r.decision.startedStackDeploy);
-            return Reply{200, o};
+            api::StackAction done;
+            done.stackId = stackId(*g, c.param("name"));
+            if (r.decision.startedStackDeploy) done.id = QString::number(*r.decision.startedStackDeploy);
+            return Reply::of(done);
         });
     }
     add(Method::Get, QStringLiteral("/v1/stacks/:grid/:name/deploys/:id"), Permission::GridMember, [this](Call& c) {
@@ -88,7 +93,7 @@ void Master::addStackActionRoutes() {
         if (!hasStack(*g, c.param("name"))) return stackNotFound(c);
         auto it = g->state().stackDeploys.find(c.param("id").toLongLong());
         if (it == g->state().stackDeploys.end() || qs(it->second.stack) != c.param("name")) return Reply::error(404, QStringLiteral("Deploy not found"));
-        return Reply{200, api_json::stackDeploy(*g, it->second)};
+        return Reply::of(api_json::stackDeploy(*g, it->second));
     });
 }
 

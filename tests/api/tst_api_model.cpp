@@ -11,6 +11,7 @@
 #include "api/grid.h"
 #include "api/logs.h"
 #include "api/paths.h"
+#include "api/secret.h"
 #include "api/state.h"
 #include "api/user.h"
 #include "api/volume.h"
@@ -58,6 +59,7 @@ private slots:
     void everyFieldOfEveryTypeDecodesOrNamesTheField();
     void partialObjectsKeepTheirShape();
     void requestsLeaveOutWhatIsUnset();
+    void producersLeaveOutWhatTheyLack();
     void errorsOfAnswers();
     void paths();
     void plainGridStateAgrees();
@@ -168,6 +170,24 @@ void TestApiModel::requestsLeaveOutWhatIsUnset() {
     QCOMPARE(g.toJson().value(QStringLiteral("settings")).toObject(),
              (QJsonObject{{QStringLiteral("offline_grace"), QJsonObject{{QStringLiteral("ha"), 60}}}}));
     QCOMPARE(api::DeployRequest{}.toJson(), QJsonObject{});
+    api::StackAction stop;
+    stop.stackId = QStringLiteral("prod/web");
+    QCOMPARE(stop.toJson(), (QJsonObject{{QStringLiteral("stack_id"), QStringLiteral("prod/web")}}));
+}
+
+void TestApiModel::producersLeaveOutWhatTheyLack() {
+    api::Instance i;
+    i.instanceNumber = 1;
+    i.leaveOut({"pending_reason", "health"});
+    i.leaveOut({"health"});   // twice: once
+    QCOMPARE(i.absent, (QStringList{QStringLiteral("pending_reason"), QStringLiteral("health")}));
+    const QJsonObject out = i.toJson();
+    QVERIFY(!out.contains(QStringLiteral("pending_reason")) && !out.contains(QStringLiteral("health")));
+    QCOMPARE(out.size(), std::tuple_size_v<decltype(api::Instance::fields())> - 2);
+    // What is left out reads back as absent, and writes the same again.
+    auto back = api::Instance::fromJson(out);
+    QVERIFY(back.ok());
+    QCOMPARE(back.value().toJson(), out);
 }
 
 void TestApiModel::errorsOfAnswers() {

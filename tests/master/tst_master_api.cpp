@@ -184,9 +184,12 @@ private slots:
         QCOMPARE(admin.post(QStringLiteral("/v1/grids"), QJsonObject{{QStringLiteral("name"), QStringLiteral("Bad Name")}}).error->status, 422);
         QCOMPARE(admin.post(QStringLiteral("/v1/grids"), QJsonObject{{QStringLiteral("name"), QStringLiteral("x")}, {QStringLiteral("initial_size"), 9}}).error->status, 422);
         QCOMPARE(admin.del(QStringLiteral("/v1/ping")).error->status, 405);
-        QCOMPARE(admin.post(QStringLiteral("/v1/services/prod/web/app/scale"), QJsonObject{{QStringLiteral("instances"), 1e12}}).error->status, 422);
-        QCOMPARE(admin.post(QStringLiteral("/v1/services/prod/web/app/scale"), QJsonObject{{QStringLiteral("instances"), 1.5}}).error->status, 422);
-        QCOMPARE(admin.put(QStringLiteral("/v1/grids/prod"), QJsonObject{{QStringLiteral("settings"), 5}}).error.has_value(), false);
+        QCOMPARE(admin.post(QStringLiteral("/v1/services/prod/web/app/scale"), QJsonObject{{QStringLiteral("instances"), 1e12}}).error->status, 400);
+        QCOMPARE(admin.post(QStringLiteral("/v1/services/prod/web/app/scale"), QJsonObject{{QStringLiteral("instances"), 1.5}}).error->status, 400);
+        // A body field of the wrong type: 400 naming the field.
+        const auto settings = admin.put(QStringLiteral("/v1/grids/prod"), QJsonObject{{QStringLiteral("settings"), 5}});
+        QCOMPARE(settings.error->status, 400);
+        QCOMPARE(settings.error->message, QStringLiteral("settings: expected an object, got a number"));
         QCOMPARE(admin.post(QStringLiteral("/v1/volumes/prod"), QJsonObject{{QStringLiteral("name"), QStringLiteral("v")}, {QStringLiteral("scope"), QStringLiteral("x")}}).error->status, 422);
     }
 
