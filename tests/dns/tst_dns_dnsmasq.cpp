@@ -47,6 +47,7 @@ private slots:
 
     void namesFollowInstances() {
         HostsPublisher pub(dnsmasq_.hostsDir());
+        // Overlay addresses are record data only: queries go to the dnsmasq on 127.0.0.1, nothing connects to them.
         GridNames g{"prod", {runningEndpoint("shop", "db", 1, "10.81.128.1"), runningEndpoint("shop", "web", 1, "10.81.128.2"),
                              runningEndpoint("shop", "web", 2, "10.81.128.3")}, {}, {"10.81.0.1"}};
         QVERIFY(pub.publish(records(g)));
