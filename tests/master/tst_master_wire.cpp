@@ -30,6 +30,7 @@
 #include "vault/crypto.h"
 
 using namespace kontena;
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -43,19 +44,19 @@ constexpr int kWait = 30000;
 //  * an instance's "rev" (the deploy revision is the deploy's start time
 //    in milliseconds) -> "<rev>".
 QString maskVolatile(QString body) {
-    static const QRegularExpression time(QStringLiteral("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,3})?Z"));
-    static const QRegularExpression uuid(QStringLiteral("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"));
-    static const QRegularExpression secret(QStringLiteral("(\"(?:access_token|invite_code|token|token_last4)\"\\s*:\\s*)\"[^\"]*\""));
-    body.replace(time, QStringLiteral("<time>"));
-    body.replace(uuid, QStringLiteral("<uuid>"));
-    body.replace(secret, QStringLiteral("\\1\"<secret>\""));
-    static const QRegularExpression rev(QStringLiteral("(\"rev\"\\s*:\\s*)\\d+"));
-    body.replace(rev, QStringLiteral("\\1\"<rev>\""));
+    static const QRegularExpression time(u"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,3})?Z"_s);
+    static const QRegularExpression uuid(u"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"_s);
+    static const QRegularExpression secret(u"(\"(?:access_token|invite_code|token|token_last4)\"\\s*:\\s*)\"[^\"]*\""_s);
+    body.replace(time, u"<time>"_s);
+    body.replace(uuid, u"<uuid>"_s);
+    body.replace(secret, u"\\1\"<secret>\""_s);
+    static const QRegularExpression rev(u"(\"rev\"\\s*:\\s*)\\d+"_s);
+    body.replace(rev, u"\\1\"<rev>\""_s);
     return body;
 }
 
 QString fixturePath() {
-    return qEnvironmentVariable("KONTENA_SOURCE_DIR", QStringLiteral(".")) + QStringLiteral("/tests/master/wire_fixture.json");
+    return qEnvironmentVariable("KONTENA_SOURCE_DIR", u"."_s) + u"/tests/master/wire_fixture.json"_s;
 }
 
 QByteArray json(const QJsonObject& o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); }
@@ -101,23 +102,23 @@ class TestMasterWire : public QObject {
 
     // One recorded step: the request as written (placeholders kept), the answer masked.
     Answer step(const QString& name, const char* method, const QString& path, const QByteArray& body = {},
-                const QString& who = QStringLiteral("admin")) {
+                const QString& who = u"admin"_s) {
         QString concrete = path;
         for (auto it = captured_.cbegin(); it != captured_.cend(); ++it) concrete.replace(it.key(), it.value());
         const Answer a = send(method, concrete, body, who);
-        recorded_.append(QJsonObject{{QStringLiteral("step"), name},
-                                     {QStringLiteral("request"), QString(QLatin1String(method) + QLatin1Char(' ') + path + QLatin1Char(' ') +
+        recorded_.append(QJsonObject{{u"step"_s, name},
+                                     {u"request"_s, QString(QLatin1String(method) + QLatin1Char(' ') + path + QLatin1Char(' ') +
                                                                          QString::fromUtf8(body))},
-                                     {QStringLiteral("as"), who},
-                                     {QStringLiteral("status"), a.status},
-                                     {QStringLiteral("body"), maskVolatile(QString::fromUtf8(a.body))}});
+                                     {u"as"_s, who},
+                                     {u"status"_s, a.status},
+                                     {u"body"_s, maskVolatile(QString::fromUtf8(a.body))}});
         settle();
         return a;
     }
 
     // Until no deploy runs and every instance is where its desired state says.
     void settle() {
-        master::GridRuntime* g = master_->grid(QStringLiteral("wire"));
+        master::GridRuntime* g = master_->grid(u"wire"_s);
         if (!g) return;
         auto settled = [g] {
             for (const auto& [id, d] : g->state().deploys) {
@@ -139,27 +140,27 @@ class TestMasterWire : public QObject {
     }
 
     void connectAgent() {
-        tokens_[QStringLiteral("grid")] = send("GET", QStringLiteral("/v1/grids/wire/token"), {}, QStringLiteral("admin")).object().value(QStringLiteral("token")).toString();
+        tokens_[u"grid"_s] = send("GET", u"/v1/grids/wire/token"_s, {}, u"admin"_s).object().value(u"token"_s).toString();
         agentd::AgentConfig c;
-        c.masterUrl = QUrl(QString(url_).replace(QStringLiteral("http:"), QStringLiteral("ws:")));
-        c.token = tokens_[QStringLiteral("grid")];
-        c.nodeId = QStringLiteral("ID:node-1");
-        c.nodeName = QStringLiteral("node-1");
-        c.grid = QStringLiteral("wire");
+        c.masterUrl = QUrl(QString(url_).replace(u"http:"_s, u"ws:"_s));
+        c.token = tokens_[u"grid"_s];
+        c.nodeId = u"ID:node-1"_s;
+        c.nodeName = u"node-1"_s;
+        c.grid = u"wire"_s;
         c.version = QString::fromLatin1(agentd::kAgentVersion);
-        c.labels = {QStringLiteral("az=a")};
+        c.labels = {u"az=a"_s};
         c.timers.reconnectDelay = [](int) { return agentd::Millis(100); };
         agent_ = std::make_unique<agentd::Agent>(c, std::make_shared<testing::FakeRuntime>(), std::nullopt);
         agent_->start();
         auto online = [this] {
-            return send("GET", QStringLiteral("/v1/grids/wire"), {}, QStringLiteral("admin")).object().value(QStringLiteral("etcd")).toObject().value(QStringLiteral("quorum")).toBool();
+            return send("GET", u"/v1/grids/wire"_s, {}, u"admin"_s).object().value(u"etcd"_s).toObject().value(u"quorum"_s).toBool();
         };
         QTRY_VERIFY_WITH_TIMEOUT(online(), kWait);
     }
 
     void capture(const QString& name, const Answer& a, const char* key) {
         captured_[name] = a.object().value(QLatin1String(key)).toVariant().toString();
-        QVERIFY2(!captured_[name].isEmpty(), qPrintable(name + QStringLiteral(": ") + QString::fromUtf8(a.body)));
+        QVERIFY2(!captured_[name].isEmpty(), qPrintable(name + u": "_s + QString::fromUtf8(a.body)));
     }
 
     void authAndUsers();
@@ -180,12 +181,12 @@ private slots:
         QVERIFY(keys);
         master_->setVaultKeys(std::make_unique<vault::Keyring>(std::move(keys).value()));
         QString code, error;
-        QVERIFY2(master_->open(dir_.path(), QStringLiteral("admin-code"), &code, &error), qPrintable(error));
+        QVERIFY2(master_->open(dir_.path(), u"admin-code"_s, &code, &error), qPrintable(error));
         const quint16 port = master_->listen(QHostAddress::LocalHost, 0);
         QVERIFY(port);
-        url_ = QStringLiteral("http://127.0.0.1:%1").arg(port);
-        tokens_[QStringLiteral("none")] = QString();
-        tokens_[QStringLiteral("forged")] = QStringLiteral("not-a-token");
+        url_ = u"http://127.0.0.1:%1"_s.arg(port);
+        tokens_[u"none"_s] = QString();
+        tokens_[u"forged"_s] = u"not-a-token"_s;
     }
 
     void script() {
@@ -209,17 +210,17 @@ private slots:
             return;
         }
         QFile f(fixturePath());
-        QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(fixturePath() + QStringLiteral(": record it with KONTENA_WIRE_RECORD=1")));
+        QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(fixturePath() + u": record it with KONTENA_WIRE_RECORD=1"_s));
         const QJsonArray expected = QJsonDocument::fromJson(f.readAll()).array();
         for (qsizetype i = 0; i < std::min(expected.size(), recorded_.size()); ++i) {
             const QJsonObject want = expected.at(i).toObject(), got = recorded_.at(i).toObject();
-            const QString where = QStringLiteral("step %1 (%2: %3)").arg(i).arg(want.value(QStringLiteral("step")).toString(), want.value(QStringLiteral("request")).toString());
-            QVERIFY2(want.value(QStringLiteral("request")) == got.value(QStringLiteral("request")), qPrintable(where + QStringLiteral(": the script changed, re-record")));
-            QVERIFY2(want.value(QStringLiteral("status")) == got.value(QStringLiteral("status")),
-                     qPrintable(where + QStringLiteral(": status %1, recorded %2").arg(got.value(QStringLiteral("status")).toInt()).arg(want.value(QStringLiteral("status")).toInt())));
-            QVERIFY2(want.value(QStringLiteral("body")) == got.value(QStringLiteral("body")),
-                     qPrintable(where + QStringLiteral(":\n   got: ") + got.value(QStringLiteral("body")).toString() + QStringLiteral("\nwanted: ") +
-                                want.value(QStringLiteral("body")).toString()));
+            const QString where = u"step %1 (%2: %3)"_s.arg(i).arg(want.value(u"step"_s).toString(), want.value(u"request"_s).toString());
+            QVERIFY2(want.value(u"request"_s) == got.value(u"request"_s), qPrintable(where + u": the script changed, re-record"_s));
+            QVERIFY2(want.value(u"status"_s) == got.value(u"status"_s),
+                     qPrintable(where + u": status %1, recorded %2"_s.arg(got.value(u"status"_s).toInt()).arg(want.value(u"status"_s).toInt())));
+            QVERIFY2(want.value(u"body"_s) == got.value(u"body"_s),
+                     qPrintable(where + u":\n   got: "_s + got.value(u"body"_s).toString() + u"\nwanted: "_s +
+                                want.value(u"body"_s).toString()));
         }
         QCOMPARE(recorded_.size(), expected.size());
     }
@@ -231,194 +232,194 @@ private slots:
 };
 
 void TestMasterWire::authAndUsers() {
-    step(QStringLiteral("ping"), "GET", QStringLiteral("/v1/ping"), {}, QStringLiteral("none"));
-    Answer a = step(QStringLiteral("log in with the admin code"), "POST", QStringLiteral("/v1/auth"), json({{QStringLiteral("code"), QStringLiteral("admin-code")}}),
-                    QStringLiteral("none"));
-    tokens_[QStringLiteral("admin")] = a.object().value(QStringLiteral("access_token")).toString();
-    step(QStringLiteral("a wrong code"), "POST", QStringLiteral("/v1/auth"), json({{QStringLiteral("code"), QStringLiteral("nope")}}), QStringLiteral("none"));
-    step(QStringLiteral("no token"), "GET", QStringLiteral("/v1/user"), {}, QStringLiteral("none"));
-    step(QStringLiteral("a forged token"), "GET", QStringLiteral("/v1/user"), {}, QStringLiteral("forged"));
-    step(QStringLiteral("who am I"), "GET", QStringLiteral("/v1/user"));
-    a = step(QStringLiteral("invite bob"), "POST", QStringLiteral("/v1/users"), json({{QStringLiteral("email"), QStringLiteral("bob")}}));
-    const QString invite = a.object().value(QStringLiteral("invite_code")).toString();
-    step(QStringLiteral("invite bob again"), "POST", QStringLiteral("/v1/users"), json({{QStringLiteral("email"), QStringLiteral("bob")}}));
-    step(QStringLiteral("invite nobody"), "POST", QStringLiteral("/v1/users"), json({}));
-    step(QStringLiteral("invite a number"), "POST", QStringLiteral("/v1/users"), json({{QStringLiteral("email"), 5}}));
-    a = send("POST", QStringLiteral("/v1/auth"), json({{QStringLiteral("code"), invite}}), QStringLiteral("none"));
-    tokens_[QStringLiteral("bob")] = a.object().value(QStringLiteral("access_token")).toString();
-    QVERIFY(!tokens_[QStringLiteral("bob")].isEmpty());
-    step(QStringLiteral("users"), "GET", QStringLiteral("/v1/users"));
-    step(QStringLiteral("bob may not list users"), "GET", QStringLiteral("/v1/users"), {}, QStringLiteral("bob"));
-    step(QStringLiteral("grant a role"), "POST", QStringLiteral("/v1/users/bob/roles"), json({{QStringLiteral("role"), QStringLiteral("grid_admin")}}));
-    step(QStringLiteral("grant no role"), "POST", QStringLiteral("/v1/users/bob/roles"), json({{QStringLiteral("role"), QStringLiteral("king")}}));
-    step(QStringLiteral("grant a role to nobody"), "POST", QStringLiteral("/v1/users/nobody/roles"), json({{QStringLiteral("role"), QStringLiteral("user_admin")}}));
-    step(QStringLiteral("revoke the role"), "DELETE", QStringLiteral("/v1/users/bob/roles/grid_admin"));
-    step(QStringLiteral("my tokens"), "GET", QStringLiteral("/v1/user/access_tokens"));
-    a = step(QStringLiteral("a token"), "POST", QStringLiteral("/v1/user/access_tokens"),
-             json({{QStringLiteral("expires_in"), 0}, {QStringLiteral("description"), QStringLiteral("ci")}, {QStringLiteral("scopes"), QJsonArray{QStringLiteral("user")}}}));
-    capture(QStringLiteral("{token_id}"), a, "id");
-    step(QStringLiteral("a token expired before it starts"), "POST", QStringLiteral("/v1/user/access_tokens"), json({{QStringLiteral("expires_in"), -5}}));
-    step(QStringLiteral("remove the token"), "DELETE", QStringLiteral("/v1/user/access_tokens/{token_id}"));
-    step(QStringLiteral("remove it again"), "DELETE", QStringLiteral("/v1/user/access_tokens/{token_id}"));
+    step(u"ping"_s, "GET", u"/v1/ping"_s, {}, u"none"_s);
+    Answer a = step(u"log in with the admin code"_s, "POST", u"/v1/auth"_s, json({{u"code"_s, u"admin-code"_s}}),
+                    u"none"_s);
+    tokens_[u"admin"_s] = a.object().value(u"access_token"_s).toString();
+    step(u"a wrong code"_s, "POST", u"/v1/auth"_s, json({{u"code"_s, u"nope"_s}}), u"none"_s);
+    step(u"no token"_s, "GET", u"/v1/user"_s, {}, u"none"_s);
+    step(u"a forged token"_s, "GET", u"/v1/user"_s, {}, u"forged"_s);
+    step(u"who am I"_s, "GET", u"/v1/user"_s);
+    a = step(u"invite bob"_s, "POST", u"/v1/users"_s, json({{u"email"_s, u"bob"_s}}));
+    const QString invite = a.object().value(u"invite_code"_s).toString();
+    step(u"invite bob again"_s, "POST", u"/v1/users"_s, json({{u"email"_s, u"bob"_s}}));
+    step(u"invite nobody"_s, "POST", u"/v1/users"_s, json({}));
+    step(u"invite a number"_s, "POST", u"/v1/users"_s, json({{u"email"_s, 5}}));
+    a = send("POST", u"/v1/auth"_s, json({{u"code"_s, invite}}), u"none"_s);
+    tokens_[u"bob"_s] = a.object().value(u"access_token"_s).toString();
+    QVERIFY(!tokens_[u"bob"_s].isEmpty());
+    step(u"users"_s, "GET", u"/v1/users"_s);
+    step(u"bob may not list users"_s, "GET", u"/v1/users"_s, {}, u"bob"_s);
+    step(u"grant a role"_s, "POST", u"/v1/users/bob/roles"_s, json({{u"role"_s, u"grid_admin"_s}}));
+    step(u"grant no role"_s, "POST", u"/v1/users/bob/roles"_s, json({{u"role"_s, u"king"_s}}));
+    step(u"grant a role to nobody"_s, "POST", u"/v1/users/nobody/roles"_s, json({{u"role"_s, u"user_admin"_s}}));
+    step(u"revoke the role"_s, "DELETE", u"/v1/users/bob/roles/grid_admin"_s);
+    step(u"my tokens"_s, "GET", u"/v1/user/access_tokens"_s);
+    a = step(u"a token"_s, "POST", u"/v1/user/access_tokens"_s,
+             json({{u"expires_in"_s, 0}, {u"description"_s, u"ci"_s}, {u"scopes"_s, QJsonArray{u"user"_s}}}));
+    capture(u"{token_id}"_s, a, "id");
+    step(u"a token expired before it starts"_s, "POST", u"/v1/user/access_tokens"_s, json({{u"expires_in"_s, -5}}));
+    step(u"remove the token"_s, "DELETE", u"/v1/user/access_tokens/{token_id}"_s);
+    step(u"remove it again"_s, "DELETE", u"/v1/user/access_tokens/{token_id}"_s);
 }
 
 void TestMasterWire::grids() {
-    step(QStringLiteral("a grid"), "POST", QStringLiteral("/v1/grids"), json({{QStringLiteral("name"), QStringLiteral("wire")}, {QStringLiteral("initial_size"), 1}}));
-    step(QStringLiteral("the grid again"), "POST", QStringLiteral("/v1/grids"), json({{QStringLiteral("name"), QStringLiteral("wire")}}));
-    step(QStringLiteral("a bad grid name"), "POST", QStringLiteral("/v1/grids"), json({{QStringLiteral("name"), QStringLiteral("Bad Name")}}));
-    step(QStringLiteral("a grid name that is a number"), "POST", QStringLiteral("/v1/grids"), json({{QStringLiteral("name"), 5}}));
-    step(QStringLiteral("too many initial nodes"), "POST", QStringLiteral("/v1/grids"), json({{QStringLiteral("name"), QStringLiteral("x")}, {QStringLiteral("initial_size"), 9}}));
-    step(QStringLiteral("too many nodes"), "POST", QStringLiteral("/v1/grids"), json({{QStringLiteral("name"), QStringLiteral("x")}, {QStringLiteral("max_nodes"), 0}}));
-    step(QStringLiteral("not JSON"), "POST", QStringLiteral("/v1/grids"), QByteArrayLiteral("{not json"));
-    step(QStringLiteral("a JSON array"), "POST", QStringLiteral("/v1/grids"), QByteArrayLiteral("[1,2]"));
-    step(QStringLiteral("grids"), "GET", QStringLiteral("/v1/grids"));
-    step(QStringLiteral("bob sees no grid"), "GET", QStringLiteral("/v1/grids"), {}, QStringLiteral("bob"));
-    step(QStringLiteral("the grid"), "GET", QStringLiteral("/v1/grids/wire"));
-    step(QStringLiteral("no such grid"), "GET", QStringLiteral("/v1/grids/nope"));
-    step(QStringLiteral("grid settings"), "PUT", QStringLiteral("/v1/grids/wire"),
-         json({{QStringLiteral("settings"), QJsonObject{{QStringLiteral("online_grace"), 30}, {QStringLiteral("offline_grace"), QJsonObject{{QStringLiteral("ha"), 60}}}}},
-               {QStringLiteral("default_affinity"), QJsonArray{QStringLiteral("label!=bad")}}}));
-    step(QStringLiteral("grid settings back"), "PUT", QStringLiteral("/v1/grids/wire"), json({{QStringLiteral("default_affinity"), QJsonArray{}}}));
-    step(QStringLiteral("the grid token"), "GET", QStringLiteral("/v1/grids/wire/token"));
-    step(QStringLiteral("bob may not read the grid"), "GET", QStringLiteral("/v1/grids/wire"), {}, QStringLiteral("bob"));
-    step(QStringLiteral("bob joins"), "POST", QStringLiteral("/v1/grids/wire/users"), json({{QStringLiteral("email"), QStringLiteral("bob")}}));
-    step(QStringLiteral("nobody joins"), "POST", QStringLiteral("/v1/grids/wire/users"), json({{QStringLiteral("email"), QStringLiteral("nobody")}}));
-    step(QStringLiteral("grid users"), "GET", QStringLiteral("/v1/grids/wire/users"));
-    step(QStringLiteral("bob may not read the grid token"), "GET", QStringLiteral("/v1/grids/wire/token"), {}, QStringLiteral("bob"));
-    step(QStringLiteral("bob may not delete the grid"), "DELETE", QStringLiteral("/v1/grids/wire"), {}, QStringLiteral("bob"));
-    step(QStringLiteral("no nodes yet"), "GET", QStringLiteral("/v1/grids/wire/nodes"));
-    step(QStringLiteral("a method the path lacks"), "DELETE", QStringLiteral("/v1/ping"));
-    step(QStringLiteral("no such route"), "GET", QStringLiteral("/v1/nope"));
+    step(u"a grid"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"wire"_s}, {u"initial_size"_s, 1}}));
+    step(u"the grid again"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"wire"_s}}));
+    step(u"a bad grid name"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"Bad Name"_s}}));
+    step(u"a grid name that is a number"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, 5}}));
+    step(u"too many initial nodes"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"x"_s}, {u"initial_size"_s, 9}}));
+    step(u"too many nodes"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"x"_s}, {u"max_nodes"_s, 0}}));
+    step(u"not JSON"_s, "POST", u"/v1/grids"_s, QByteArrayLiteral("{not json"));
+    step(u"a JSON array"_s, "POST", u"/v1/grids"_s, QByteArrayLiteral("[1,2]"));
+    step(u"grids"_s, "GET", u"/v1/grids"_s);
+    step(u"bob sees no grid"_s, "GET", u"/v1/grids"_s, {}, u"bob"_s);
+    step(u"the grid"_s, "GET", u"/v1/grids/wire"_s);
+    step(u"no such grid"_s, "GET", u"/v1/grids/nope"_s);
+    step(u"grid settings"_s, "PUT", u"/v1/grids/wire"_s,
+         json({{u"settings"_s, QJsonObject{{u"online_grace"_s, 30}, {u"offline_grace"_s, QJsonObject{{u"ha"_s, 60}}}}},
+               {u"default_affinity"_s, QJsonArray{u"label!=bad"_s}}}));
+    step(u"grid settings back"_s, "PUT", u"/v1/grids/wire"_s, json({{u"default_affinity"_s, QJsonArray{}}}));
+    step(u"the grid token"_s, "GET", u"/v1/grids/wire/token"_s);
+    step(u"bob may not read the grid"_s, "GET", u"/v1/grids/wire"_s, {}, u"bob"_s);
+    step(u"bob joins"_s, "POST", u"/v1/grids/wire/users"_s, json({{u"email"_s, u"bob"_s}}));
+    step(u"nobody joins"_s, "POST", u"/v1/grids/wire/users"_s, json({{u"email"_s, u"nobody"_s}}));
+    step(u"grid users"_s, "GET", u"/v1/grids/wire/users"_s);
+    step(u"bob may not read the grid token"_s, "GET", u"/v1/grids/wire/token"_s, {}, u"bob"_s);
+    step(u"bob may not delete the grid"_s, "DELETE", u"/v1/grids/wire"_s, {}, u"bob"_s);
+    step(u"no nodes yet"_s, "GET", u"/v1/grids/wire/nodes"_s);
+    step(u"a method the path lacks"_s, "DELETE", u"/v1/ping"_s);
+    step(u"no such route"_s, "GET", u"/v1/nope"_s);
 }
 
 void TestMasterWire::nodes() {
     connectAgent();
-    step(QStringLiteral("nodes"), "GET", QStringLiteral("/v1/grids/wire/nodes"), {}, QStringLiteral("bob"));
-    step(QStringLiteral("a node"), "GET", QStringLiteral("/v1/nodes/wire/node-1"));
-    step(QStringLiteral("no such node"), "GET", QStringLiteral("/v1/nodes/wire/nope"));
-    step(QStringLiteral("node labels"), "PUT", QStringLiteral("/v1/nodes/wire/node-1"),
-         json({{QStringLiteral("labels"), QJsonArray{QStringLiteral("az=a"), QStringLiteral("ssd")}}}));
-    step(QStringLiteral("a bad availability"), "PUT", QStringLiteral("/v1/nodes/wire/node-1"), json({{QStringLiteral("availability"), QStringLiteral("sideways")}}));
-    step(QStringLiteral("labels that are no list"), "PUT", QStringLiteral("/v1/nodes/wire/node-1"), json({{QStringLiteral("labels"), QStringLiteral("ssd")}}));
-    step(QStringLiteral("remove an online node"), "DELETE", QStringLiteral("/v1/nodes/wire/node-1"));
-    step(QStringLiteral("the grid with its node"), "GET", QStringLiteral("/v1/grids/wire"));
+    step(u"nodes"_s, "GET", u"/v1/grids/wire/nodes"_s, {}, u"bob"_s);
+    step(u"a node"_s, "GET", u"/v1/nodes/wire/node-1"_s);
+    step(u"no such node"_s, "GET", u"/v1/nodes/wire/nope"_s);
+    step(u"node labels"_s, "PUT", u"/v1/nodes/wire/node-1"_s,
+         json({{u"labels"_s, QJsonArray{u"az=a"_s, u"ssd"_s}}}));
+    step(u"a bad availability"_s, "PUT", u"/v1/nodes/wire/node-1"_s, json({{u"availability"_s, u"sideways"_s}}));
+    step(u"labels that are no list"_s, "PUT", u"/v1/nodes/wire/node-1"_s, json({{u"labels"_s, u"ssd"_s}}));
+    step(u"remove an online node"_s, "DELETE", u"/v1/nodes/wire/node-1"_s);
+    step(u"the grid with its node"_s, "GET", u"/v1/grids/wire"_s);
 }
 
 void TestMasterWire::stacks() {
-    step(QStringLiteral("a broken stack"), "POST", QStringLiteral("/v1/grids/wire/stacks"),
-         json({{QStringLiteral("name"), QStringLiteral("broken")}, {QStringLiteral("source"), QStringLiteral("stack: a/b\nservices:\n  x:\n    imag: y\n")}}));
-    step(QStringLiteral("a stack without source"), "POST", QStringLiteral("/v1/grids/wire/stacks"), json({{QStringLiteral("name"), QStringLiteral("empty")}}));
-    step(QStringLiteral("a stack with a bad name"), "POST", QStringLiteral("/v1/grids/wire/stacks"),
-         json({{QStringLiteral("name"), QStringLiteral("Web")}, {QStringLiteral("source"), QString::fromLatin1(kStack)}}));
-    const Answer a = step(QStringLiteral("install a stack"), "POST", QStringLiteral("/v1/grids/wire/stacks"),
-                          json({{QStringLiteral("name"), QStringLiteral("web")}, {QStringLiteral("stack"), QStringLiteral("test/web")},
-                                {QStringLiteral("version"), QStringLiteral("1.0.0")}, {QStringLiteral("source"), QString::fromLatin1(kStack)},
-                                {QStringLiteral("variables"), QJsonObject{{QStringLiteral("tag"), QStringLiteral("1")}}}}));
-    capture(QStringLiteral("{stack_deploy}"), a, "deploy_id");
-    step(QStringLiteral("install it again"), "POST", QStringLiteral("/v1/grids/wire/stacks"),
-         json({{QStringLiteral("name"), QStringLiteral("web")}, {QStringLiteral("source"), QString::fromLatin1(kStack)}}));
-    step(QStringLiteral("stacks"), "GET", QStringLiteral("/v1/grids/wire/stacks"));
-    step(QStringLiteral("the stack"), "GET", QStringLiteral("/v1/stacks/wire/web"));
-    step(QStringLiteral("no such stack"), "GET", QStringLiteral("/v1/stacks/wire/nope"));
-    step(QStringLiteral("the stack deploy"), "GET", QStringLiteral("/v1/stacks/wire/web/deploys/{stack_deploy}"));
-    step(QStringLiteral("no such stack deploy"), "GET", QStringLiteral("/v1/stacks/wire/web/deploys/999"));
+    step(u"a broken stack"_s, "POST", u"/v1/grids/wire/stacks"_s,
+         json({{u"name"_s, u"broken"_s}, {u"source"_s, u"stack: a/b\nservices:\n  x:\n    imag: y\n"_s}}));
+    step(u"a stack without source"_s, "POST", u"/v1/grids/wire/stacks"_s, json({{u"name"_s, u"empty"_s}}));
+    step(u"a stack with a bad name"_s, "POST", u"/v1/grids/wire/stacks"_s,
+         json({{u"name"_s, u"Web"_s}, {u"source"_s, QString::fromLatin1(kStack)}}));
+    const Answer a = step(u"install a stack"_s, "POST", u"/v1/grids/wire/stacks"_s,
+                          json({{u"name"_s, u"web"_s}, {u"stack"_s, u"test/web"_s},
+                                {u"version"_s, u"1.0.0"_s}, {u"source"_s, QString::fromLatin1(kStack)},
+                                {u"variables"_s, QJsonObject{{u"tag"_s, u"1"_s}}}}));
+    capture(u"{stack_deploy}"_s, a, "deploy_id");
+    step(u"install it again"_s, "POST", u"/v1/grids/wire/stacks"_s,
+         json({{u"name"_s, u"web"_s}, {u"source"_s, QString::fromLatin1(kStack)}}));
+    step(u"stacks"_s, "GET", u"/v1/grids/wire/stacks"_s);
+    step(u"the stack"_s, "GET", u"/v1/stacks/wire/web"_s);
+    step(u"no such stack"_s, "GET", u"/v1/stacks/wire/nope"_s);
+    step(u"the stack deploy"_s, "GET", u"/v1/stacks/wire/web/deploys/{stack_deploy}"_s);
+    step(u"no such stack deploy"_s, "GET", u"/v1/stacks/wire/web/deploys/999"_s);
 }
 
 void TestMasterWire::services() {
-    const QString app = QStringLiteral("/v1/services/wire/web/app");
-    step(QStringLiteral("services"), "GET", QStringLiteral("/v1/grids/wire/services"));
-    step(QStringLiteral("services of a stack"), "GET", QStringLiteral("/v1/grids/wire/services?stack=web"));
-    step(QStringLiteral("services of no stack"), "GET", QStringLiteral("/v1/grids/wire/services?stack=nope"));
-    step(QStringLiteral("a service"), "GET", app);
-    step(QStringLiteral("no such service"), "GET", QStringLiteral("/v1/services/wire/web/nope"));
-    step(QStringLiteral("instances"), "GET", app + QStringLiteral("/instances"));
-    step(QStringLiteral("containers"), "GET", app + QStringLiteral("/containers"));
-    step(QStringLiteral("service logs"), "GET", app + QStringLiteral("/container_logs?limit=5"));
-    step(QStringLiteral("grid logs"), "GET", QStringLiteral("/v1/grids/wire/container_logs"));
-    const Answer a = step(QStringLiteral("scale up"), "POST", app + QStringLiteral("/scale"), json({{QStringLiteral("instances"), 3}}));
-    capture(QStringLiteral("{deploy}"), a, "id");
-    step(QStringLiteral("the deploy"), "GET", app + QStringLiteral("/deploys/{deploy}"));
-    step(QStringLiteral("no such deploy"), "GET", app + QStringLiteral("/deploys/999"));
-    step(QStringLiteral("scale below zero"), "POST", app + QStringLiteral("/scale"), json({{QStringLiteral("instances"), -1}}));
-    step(QStringLiteral("scale by a fraction"), "POST", app + QStringLiteral("/scale"), json({{QStringLiteral("instances"), 1.5}}));
-    step(QStringLiteral("scale by a word"), "POST", app + QStringLiteral("/scale"), json({{QStringLiteral("instances"), QStringLiteral("x")}}));
-    step(QStringLiteral("scale without a number"), "POST", app + QStringLiteral("/scale"), json({}));
-    step(QStringLiteral("force a deploy"), "POST", app + QStringLiteral("/deploy"), json({{QStringLiteral("force"), true}}));
-    step(QStringLiteral("deploy"), "POST", app + QStringLiteral("/deploy"));
-    step(QStringLiteral("stop"), "POST", app + QStringLiteral("/stop"));
-    step(QStringLiteral("stopped instances"), "GET", app + QStringLiteral("/instances"));
-    step(QStringLiteral("start"), "POST", app + QStringLiteral("/start"));
-    step(QStringLiteral("restart"), "POST", app + QStringLiteral("/restart"));
-    step(QStringLiteral("remove a service"), "DELETE", app);
-    step(QStringLiteral("scale no such service"), "POST", QStringLiteral("/v1/services/wire/web/nope/scale"), json({{QStringLiteral("instances"), 1}}));
+    const QString app = u"/v1/services/wire/web/app"_s;
+    step(u"services"_s, "GET", u"/v1/grids/wire/services"_s);
+    step(u"services of a stack"_s, "GET", u"/v1/grids/wire/services?stack=web"_s);
+    step(u"services of no stack"_s, "GET", u"/v1/grids/wire/services?stack=nope"_s);
+    step(u"a service"_s, "GET", app);
+    step(u"no such service"_s, "GET", u"/v1/services/wire/web/nope"_s);
+    step(u"instances"_s, "GET", app + u"/instances"_s);
+    step(u"containers"_s, "GET", app + u"/containers"_s);
+    step(u"service logs"_s, "GET", app + u"/container_logs?limit=5"_s);
+    step(u"grid logs"_s, "GET", u"/v1/grids/wire/container_logs"_s);
+    const Answer a = step(u"scale up"_s, "POST", app + u"/scale"_s, json({{u"instances"_s, 3}}));
+    capture(u"{deploy}"_s, a, "id");
+    step(u"the deploy"_s, "GET", app + u"/deploys/{deploy}"_s);
+    step(u"no such deploy"_s, "GET", app + u"/deploys/999"_s);
+    step(u"scale below zero"_s, "POST", app + u"/scale"_s, json({{u"instances"_s, -1}}));
+    step(u"scale by a fraction"_s, "POST", app + u"/scale"_s, json({{u"instances"_s, 1.5}}));
+    step(u"scale by a word"_s, "POST", app + u"/scale"_s, json({{u"instances"_s, u"x"_s}}));
+    step(u"scale without a number"_s, "POST", app + u"/scale"_s, json({}));
+    step(u"force a deploy"_s, "POST", app + u"/deploy"_s, json({{u"force"_s, true}}));
+    step(u"deploy"_s, "POST", app + u"/deploy"_s);
+    step(u"stop"_s, "POST", app + u"/stop"_s);
+    step(u"stopped instances"_s, "GET", app + u"/instances"_s);
+    step(u"start"_s, "POST", app + u"/start"_s);
+    step(u"restart"_s, "POST", app + u"/restart"_s);
+    step(u"remove a service"_s, "DELETE", app);
+    step(u"scale no such service"_s, "POST", u"/v1/services/wire/web/nope/scale"_s, json({{u"instances"_s, 1}}));
 }
 
 void TestMasterWire::stackActions() {
-    step(QStringLiteral("stop the stack"), "POST", QStringLiteral("/v1/stacks/wire/web/stop"));
-    step(QStringLiteral("a stopped stack"), "GET", QStringLiteral("/v1/stacks/wire/web"));
-    step(QStringLiteral("start the stack"), "POST", QStringLiteral("/v1/stacks/wire/web/start"));
-    step(QStringLiteral("deploy the stack"), "POST", QStringLiteral("/v1/stacks/wire/web/deploy"));
-    step(QStringLiteral("restart the stack"), "POST", QStringLiteral("/v1/stacks/wire/web/restart"));
-    step(QStringLiteral("stop no such stack"), "POST", QStringLiteral("/v1/stacks/wire/nope/stop"));
-    step(QStringLiteral("upgrade the stack"), "PUT", QStringLiteral("/v1/stacks/wire/web"),
-         json({{QStringLiteral("name"), QStringLiteral("web")}, {QStringLiteral("stack"), QStringLiteral("test/web")}, {QStringLiteral("version"), QStringLiteral("1.0.1")},
-               {QStringLiteral("source"), QString::fromLatin1(kStackV2)}}));
-    step(QStringLiteral("upgrade no such stack"), "PUT", QStringLiteral("/v1/stacks/wire/nope"),
-         json({{QStringLiteral("name"), QStringLiteral("nope")}, {QStringLiteral("source"), QString::fromLatin1(kStack)}}));
-    step(QStringLiteral("upgrade with a source that is a list"), "PUT", QStringLiteral("/v1/stacks/wire/web"), json({{QStringLiteral("source"), QJsonArray{1}}}));
-    step(QStringLiteral("the upgraded service"), "GET", QStringLiteral("/v1/services/wire/web/app"));
-    step(QStringLiteral("drain the node"), "PUT", QStringLiteral("/v1/nodes/wire/node-1"), json({{QStringLiteral("availability"), QStringLiteral("drain")}}));
-    step(QStringLiteral("the drained node's instances"), "GET", QStringLiteral("/v1/services/wire/web/app/instances"));
-    step(QStringLiteral("activate the node"), "PUT", QStringLiteral("/v1/nodes/wire/node-1"), json({{QStringLiteral("availability"), QStringLiteral("active")}}));
+    step(u"stop the stack"_s, "POST", u"/v1/stacks/wire/web/stop"_s);
+    step(u"a stopped stack"_s, "GET", u"/v1/stacks/wire/web"_s);
+    step(u"start the stack"_s, "POST", u"/v1/stacks/wire/web/start"_s);
+    step(u"deploy the stack"_s, "POST", u"/v1/stacks/wire/web/deploy"_s);
+    step(u"restart the stack"_s, "POST", u"/v1/stacks/wire/web/restart"_s);
+    step(u"stop no such stack"_s, "POST", u"/v1/stacks/wire/nope/stop"_s);
+    step(u"upgrade the stack"_s, "PUT", u"/v1/stacks/wire/web"_s,
+         json({{u"name"_s, u"web"_s}, {u"stack"_s, u"test/web"_s}, {u"version"_s, u"1.0.1"_s},
+               {u"source"_s, QString::fromLatin1(kStackV2)}}));
+    step(u"upgrade no such stack"_s, "PUT", u"/v1/stacks/wire/nope"_s,
+         json({{u"name"_s, u"nope"_s}, {u"source"_s, QString::fromLatin1(kStack)}}));
+    step(u"upgrade with a source that is a list"_s, "PUT", u"/v1/stacks/wire/web"_s, json({{u"source"_s, QJsonArray{1}}}));
+    step(u"the upgraded service"_s, "GET", u"/v1/services/wire/web/app"_s);
+    step(u"drain the node"_s, "PUT", u"/v1/nodes/wire/node-1"_s, json({{u"availability"_s, u"drain"_s}}));
+    step(u"the drained node's instances"_s, "GET", u"/v1/services/wire/web/app/instances"_s);
+    step(u"activate the node"_s, "PUT", u"/v1/nodes/wire/node-1"_s, json({{u"availability"_s, u"active"_s}}));
 }
 
 void TestMasterWire::volumes() {
-    step(QStringLiteral("a volume"), "POST", QStringLiteral("/v1/volumes/wire"),
-         json({{QStringLiteral("name"), QStringLiteral("data")}, {QStringLiteral("scope"), QStringLiteral("stack")},
-               {QStringLiteral("driver"), QStringLiteral("local")}, {QStringLiteral("driver_opts"), QJsonObject{{QStringLiteral("size"), QStringLiteral("1G")}}}}));
-    step(QStringLiteral("a default volume"), "POST", QStringLiteral("/v1/volumes/wire"), json({{QStringLiteral("name"), QStringLiteral("cache")}}));
-    step(QStringLiteral("the volume again"), "POST", QStringLiteral("/v1/volumes/wire"), json({{QStringLiteral("name"), QStringLiteral("data")}}));
-    step(QStringLiteral("a volume of no scope"), "POST", QStringLiteral("/v1/volumes/wire"), json({{QStringLiteral("name"), QStringLiteral("v")}, {QStringLiteral("scope"), QStringLiteral("x")}}));
-    step(QStringLiteral("a volume with a bad name"), "POST", QStringLiteral("/v1/volumes/wire"), json({{QStringLiteral("name"), QStringLiteral("-v")}}));
-    step(QStringLiteral("volumes"), "GET", QStringLiteral("/v1/volumes/wire"));
-    step(QStringLiteral("the volume"), "GET", QStringLiteral("/v1/volumes/wire/data"));
-    step(QStringLiteral("no such volume"), "GET", QStringLiteral("/v1/volumes/wire/nope"));
-    step(QStringLiteral("remove the volume"), "DELETE", QStringLiteral("/v1/volumes/wire/data"));
-    step(QStringLiteral("remove it again"), "DELETE", QStringLiteral("/v1/volumes/wire/data"));
+    step(u"a volume"_s, "POST", u"/v1/volumes/wire"_s,
+         json({{u"name"_s, u"data"_s}, {u"scope"_s, u"stack"_s},
+               {u"driver"_s, u"local"_s}, {u"driver_opts"_s, QJsonObject{{u"size"_s, u"1G"_s}}}}));
+    step(u"a default volume"_s, "POST", u"/v1/volumes/wire"_s, json({{u"name"_s, u"cache"_s}}));
+    step(u"the volume again"_s, "POST", u"/v1/volumes/wire"_s, json({{u"name"_s, u"data"_s}}));
+    step(u"a volume of no scope"_s, "POST", u"/v1/volumes/wire"_s, json({{u"name"_s, u"v"_s}, {u"scope"_s, u"x"_s}}));
+    step(u"a volume with a bad name"_s, "POST", u"/v1/volumes/wire"_s, json({{u"name"_s, u"-v"_s}}));
+    step(u"volumes"_s, "GET", u"/v1/volumes/wire"_s);
+    step(u"the volume"_s, "GET", u"/v1/volumes/wire/data"_s);
+    step(u"no such volume"_s, "GET", u"/v1/volumes/wire/nope"_s);
+    step(u"remove the volume"_s, "DELETE", u"/v1/volumes/wire/data"_s);
+    step(u"remove it again"_s, "DELETE", u"/v1/volumes/wire/data"_s);
 }
 
 void TestMasterWire::secrets() {
-    step(QStringLiteral("a secret"), "POST", QStringLiteral("/v1/grids/wire/secrets"), json({{QStringLiteral("name"), QStringLiteral("db_pass")}, {QStringLiteral("value"), QStringLiteral("s3cret")}}));
-    step(QStringLiteral("the secret again"), "POST", QStringLiteral("/v1/grids/wire/secrets"), json({{QStringLiteral("name"), QStringLiteral("db_pass")}, {QStringLiteral("value"), QStringLiteral("x")}}));
-    step(QStringLiteral("a secret with a bad name"), "POST", QStringLiteral("/v1/grids/wire/secrets"), json({{QStringLiteral("name"), QStringLiteral("-x")}, {QStringLiteral("value"), QStringLiteral("x")}}));
-    step(QStringLiteral("a secret without a value"), "POST", QStringLiteral("/v1/grids/wire/secrets"), json({{QStringLiteral("name"), QStringLiteral("y")}}));
-    step(QStringLiteral("secrets"), "GET", QStringLiteral("/v1/grids/wire/secrets"));
-    step(QStringLiteral("bob may not read a secret"), "GET", QStringLiteral("/v1/secrets/wire/db_pass"), {}, QStringLiteral("bob"));
-    step(QStringLiteral("read the secret"), "GET", QStringLiteral("/v1/secrets/wire/db_pass"));
-    step(QStringLiteral("change the secret"), "PUT", QStringLiteral("/v1/secrets/wire/db_pass"), json({{QStringLiteral("value"), QStringLiteral("n3w")}}));
-    step(QStringLiteral("upsert a secret"), "PUT", QStringLiteral("/v1/secrets/wire/other"), json({{QStringLiteral("value"), QStringLiteral("o")}, {QStringLiteral("upsert"), true}}));
-    step(QStringLiteral("upsert by a word"), "PUT", QStringLiteral("/v1/secrets/wire/other"), json({{QStringLiteral("value"), QStringLiteral("o")}, {QStringLiteral("upsert"), QStringLiteral("yes")}}));
-    step(QStringLiteral("update no such secret"), "PUT", QStringLiteral("/v1/secrets/wire/none"), json({{QStringLiteral("value"), QStringLiteral("x")}}));
-    step(QStringLiteral("remove the secret"), "DELETE", QStringLiteral("/v1/secrets/wire/db_pass"));
-    step(QStringLiteral("remove it again"), "DELETE", QStringLiteral("/v1/secrets/wire/db_pass"));
+    step(u"a secret"_s, "POST", u"/v1/grids/wire/secrets"_s, json({{u"name"_s, u"db_pass"_s}, {u"value"_s, u"s3cret"_s}}));
+    step(u"the secret again"_s, "POST", u"/v1/grids/wire/secrets"_s, json({{u"name"_s, u"db_pass"_s}, {u"value"_s, u"x"_s}}));
+    step(u"a secret with a bad name"_s, "POST", u"/v1/grids/wire/secrets"_s, json({{u"name"_s, u"-x"_s}, {u"value"_s, u"x"_s}}));
+    step(u"a secret without a value"_s, "POST", u"/v1/grids/wire/secrets"_s, json({{u"name"_s, u"y"_s}}));
+    step(u"secrets"_s, "GET", u"/v1/grids/wire/secrets"_s);
+    step(u"bob may not read a secret"_s, "GET", u"/v1/secrets/wire/db_pass"_s, {}, u"bob"_s);
+    step(u"read the secret"_s, "GET", u"/v1/secrets/wire/db_pass"_s);
+    step(u"change the secret"_s, "PUT", u"/v1/secrets/wire/db_pass"_s, json({{u"value"_s, u"n3w"_s}}));
+    step(u"upsert a secret"_s, "PUT", u"/v1/secrets/wire/other"_s, json({{u"value"_s, u"o"_s}, {u"upsert"_s, true}}));
+    step(u"upsert by a word"_s, "PUT", u"/v1/secrets/wire/other"_s, json({{u"value"_s, u"o"_s}, {u"upsert"_s, u"yes"_s}}));
+    step(u"update no such secret"_s, "PUT", u"/v1/secrets/wire/none"_s, json({{u"value"_s, u"x"_s}}));
+    step(u"remove the secret"_s, "DELETE", u"/v1/secrets/wire/db_pass"_s);
+    step(u"remove it again"_s, "DELETE", u"/v1/secrets/wire/db_pass"_s);
 }
 
 void TestMasterWire::readsAndTeardown() {
-    step(QStringLiteral("event log"), "GET", QStringLiteral("/v1/grids/wire/event_logs?limit=1000"));
-    step(QStringLiteral("grid audit log"), "GET", QStringLiteral("/v1/grids/wire/audit_log"));
-    step(QStringLiteral("audit log"), "GET", QStringLiteral("/v1/audit_logs"));
-    step(QStringLiteral("bob may not read the audit log"), "GET", QStringLiteral("/v1/audit_logs"), {}, QStringLiteral("bob"));
-    step(QStringLiteral("what-if state"), "GET", QStringLiteral("/v1/grids/wire/state"));
-    step(QStringLiteral("remove the stack"), "DELETE", QStringLiteral("/v1/stacks/wire/web"));
-    step(QStringLiteral("remove no such stack"), "DELETE", QStringLiteral("/v1/stacks/wire/web"));
-    step(QStringLiteral("remove a grid with an online node"), "DELETE", QStringLiteral("/v1/grids/wire"));
-    step(QStringLiteral("bob leaves"), "DELETE", QStringLiteral("/v1/grids/wire/users/bob"));
-    step(QStringLiteral("nobody leaves"), "DELETE", QStringLiteral("/v1/grids/wire/users/nobody"));
-    step(QStringLiteral("remove bob"), "DELETE", QStringLiteral("/v1/users/bob"));
-    step(QStringLiteral("remove bob again"), "DELETE", QStringLiteral("/v1/users/bob"));
-    step(QStringLiteral("a grid to remove"), "POST", QStringLiteral("/v1/grids"), json({{QStringLiteral("name"), QStringLiteral("short")}}));
-    step(QStringLiteral("remove it"), "DELETE", QStringLiteral("/v1/grids/short"));
-    step(QStringLiteral("grids at the end"), "GET", QStringLiteral("/v1/grids"));
+    step(u"event log"_s, "GET", u"/v1/grids/wire/event_logs?limit=1000"_s);
+    step(u"grid audit log"_s, "GET", u"/v1/grids/wire/audit_log"_s);
+    step(u"audit log"_s, "GET", u"/v1/audit_logs"_s);
+    step(u"bob may not read the audit log"_s, "GET", u"/v1/audit_logs"_s, {}, u"bob"_s);
+    step(u"what-if state"_s, "GET", u"/v1/grids/wire/state"_s);
+    step(u"remove the stack"_s, "DELETE", u"/v1/stacks/wire/web"_s);
+    step(u"remove no such stack"_s, "DELETE", u"/v1/stacks/wire/web"_s);
+    step(u"remove a grid with an online node"_s, "DELETE", u"/v1/grids/wire"_s);
+    step(u"bob leaves"_s, "DELETE", u"/v1/grids/wire/users/bob"_s);
+    step(u"nobody leaves"_s, "DELETE", u"/v1/grids/wire/users/nobody"_s);
+    step(u"remove bob"_s, "DELETE", u"/v1/users/bob"_s);
+    step(u"remove bob again"_s, "DELETE", u"/v1/users/bob"_s);
+    step(u"a grid to remove"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"short"_s}}));
+    step(u"remove it"_s, "DELETE", u"/v1/grids/short"_s);
+    step(u"grids at the end"_s, "GET", u"/v1/grids"_s);
 }
 
 QTEST_GUILESS_MAIN(TestMasterWire)
