@@ -30,6 +30,13 @@ Agent::Agent(AgentConfig config, std::shared_ptr<NodeRuntime> runtime, std::opti
       supervisor_(std::move(runtime), settingsFrom(config.timers)), health_(config.version) {
     infoWorker_.setMaxThreadCount(1);
     supervisor_.setReporter([this](const PodState& s) { return report(s); });
+    supervisor_.setSecretSource([this](const PodSecretsRequest& r, PodSupervisor::SecretsDone done) {
+        conn_.request(QString::fromLatin1(method::kPodsSecrets), params(toJson(r)),
+                      [done = std::move(done)](const std::optional<RpcError>& error, const QJsonValue& result) {
+                          if (error) done(error->message, {});
+                          else done(QString(), podSecretsFromJson(result.toObject()).env);
+                      });
+    });
     if (engine_) wireEngine();
     wireSupervisor();
     wireMaster();

@@ -31,6 +31,7 @@ struct PodSupervisor::Job {
     InstanceRef key;
     QString name;
     InstanceDesc desc;      // Ensure
+    QString secretError;    // Ensure: the secrets could not be had; not run
     DesiredState desired = DesiredState::Running;
     Duration grace;
     bool removeData = false;
@@ -147,17 +148,53 @@ void PodSupervisor::afterList(const RuntimeResult<std::vector<OwnedContainer>>& 
         return;
     }
     const int count = int(jobs.size());
-    auto rt = runtime_;
-    onWorker(
-        [rt, jobs = std::move(jobs)] { return runJobs(*rt, jobs); },
-        [this, count](const std::vector<JobResult>& results) {
-            afterJobs(results);
-            auto rt2 = runtime_;
-            // Containers that just changed report on a second look (as the simulated node does).
-            onWorker([rt2] { return rt2->listOwned(); }, [this, count](const RuntimeResult<std::vector<OwnedContainer>>& again) {
-                afterList(again, true, count);
+    withSecrets(std::move(jobs), [this, count](std::vector<Job> ready) {
+        auto rt = runtime_;
+        onWorker(
+            [rt, jobs = std::move(ready)] { return runJobs(*rt, jobs); },
+            [this, count](const std::vector<JobResult>& results) {
+                afterJobs(results);
+                auto rt2 = runtime_;
+                // Containers that just changed report on a second look (as the simulated node does).
+                onWorker([rt2] { return rt2->listOwned(); }, [this, count](const RuntimeResult<std::vector<OwnedContainer>>& again) {
+                    afterList(again, true, count);
+                });
             });
+    });
+}
+
+void PodSupervisor::withSecrets(std::vector<Job> jobs, std::function<void(std::vector<Job>)> then) {
+    struct Pending {
+        std::vector<Job> jobs;
+        int waiting = 0;
+        std::function<void(std::vector<Job>)> then;
+    };
+    auto pending = std::make_shared<Pending>(Pending{std::move(jobs), 0, std::move(then)});
+    std::vector<std::size_t> asking;
+    for (std::size_t i = 0; i < pending->jobs.size(); ++i) {
+        const Job& j = pending->jobs[i];
+        if (j.kind == Job::Ensure && !(j.desc.spec.secrets.empty() && j.desc.spec.certificates.empty())) asking.push_back(i);
+    }
+    pending->waiting = int(asking.size());
+    if (asking.empty()) {
+        pending->then(std::move(pending->jobs));
+        return;
+    }
+    QPointer<PodSupervisor> self(this);
+    for (std::size_t i : asking) {
+        Job& j = pending->jobs[i];
+        if (!secretSource_) {
+            j.secretError = QStringLiteral("no master to ask for the secrets of ") + nameOf(j.key);
+            if (--pending->waiting == 0) pending->then(std::move(pending->jobs));
+            continue;
+        }
+        secretSource_(protocol::PodSecretsRequest{q(j.key.first), j.key.second}, [self, pending, i](const QString& error, const QStringList& env) {
+            Job& job = pending->jobs[i];
+            if (!error.isEmpty()) job.secretError = error;
+            for (const QString& e : env) job.desc.secretEnv.push_back(e.toStdString());
+            if (--pending->waiting == 0 && self) pending->then(std::move(pending->jobs));
         });
+    }
 }
 
 std::vector<PodSupervisor::JobResult> PodSupervisor::runJobs(NodeRuntime& rt, const std::vector<Job>& jobs) {
@@ -168,7 +205,8 @@ std::vector<PodSupervisor::JobResult> PodSupervisor::runJobs(NodeRuntime& rt, co
         const std::string name = j.name.toStdString();
         switch (j.kind) {
         case Job::Ensure:
-            if (auto r = rt.ensure(j.desc, j.desired); !r) fail(r.error());
+            if (!j.secretError.isEmpty()) error = j.secretError.toStdString();
+            else if (auto r = rt.ensure(j.desc, j.desired); !r) fail(r.error());
             break;
         case Job::Start:
             if (auto r = rt.start(name); !r) fail(r.error());

@@ -41,6 +41,13 @@ public:
     // Sends one state report; false if it could not be sent (then it is
     // not remembered as reported and goes out again on a later pass).
     void setReporter(std::function<bool(const protocol::PodState&)> reporter) { reporter_ = std::move(reporter); }
+    // Asks the master for the values of a pod's `secrets:` just before its
+    // container is made; `done` runs on this thread once, with the
+    // "NAME=value" entries or why there are none.
+    using SecretsDone = std::function<void(const QString& error, const QStringList& env)>;
+    void setSecretSource(std::function<void(const protocol::PodSecretsRequest&, SecretsDone)> source) {
+        secretSource_ = std::move(source);
+    }
     // The address health checks reach a container at; runs on the worker.
     void setAddressLookup(std::function<QString(const QString& name)> lookup) { addressOf_ = std::move(lookup); }
 
@@ -111,6 +118,9 @@ private:
     // On the worker thread: the jobs' runtime calls, in order.
     static std::vector<JobResult> runJobs(NodeRuntime& rt, const std::vector<Job>& jobs);
     void afterJobs(const std::vector<JobResult>& results);
+    // Fills in the secret values of the jobs that create a container with
+    // `secrets:` (asking the master), then runs `then` with the jobs.
+    void withSecrets(std::vector<Job> jobs, std::function<void(std::vector<Job>)> then);
     QString nameOf(const InstanceRef& key) const;
     Duration graceOf(const InstanceRef& key) const;
     template <typename Work, typename Done>
@@ -121,6 +131,7 @@ private:
     QThreadPool worker_;
     std::function<bool(const protocol::PodState&)> reporter_;
     std::function<QString(const QString&)> addressOf_;
+    std::function<void(const protocol::PodSecretsRequest&, SecretsDone)> secretSource_;
     std::map<InstanceRef, protocol::PodSpec> pods_;
     std::map<InstanceRef, agent::Container> containers_;
     std::map<InstanceRef, QString> names_, ids_;

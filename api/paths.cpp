@@ -80,5 +80,8 @@ QString serviceContainerLogs(const ServiceRef& s, int limit) { return service(s)
 QString volumes(const QString& grid) { return QStringLiteral("/v1/volumes/") + seg(grid); }
 QString volume(const QString& grid, const QString& name) { return volumes(grid) + QLatin1Char('/') + seg(name); }
 
+QString gridSecrets(const QString& grid) { return QStringLiteral("/v1/grids/") + seg(grid) + QStringLiteral("/secrets"); }
+QString secret(const QString& grid, const QString& name) { return QStringLiteral("/v1/secrets/") + seg(grid) + QLatin1Char('/') + seg(name); }
+
 }  // namespace paths
 }  // namespace kontena::api

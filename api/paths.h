@@ -74,5 +74,9 @@ QString serviceContainerLogs(const ServiceRef& s, int limit);
 QString volumes(const QString& grid);
 QString volume(const QString& grid, const QString& name);
 
+// Vault
+QString gridSecrets(const QString& grid);
+QString secret(const QString& grid, const QString& name);
+
 }  // namespace paths
 }  // namespace kontena::api

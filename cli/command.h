@@ -33,6 +33,7 @@ Group nodeGroup();
 Group serviceGroup();
 Group whoamiGroup();
 Group volumeGroup();
+Group vaultGroup();
 
 // Text helpers for commands: write to stdout / stderr as UTF-8.
 void printOut(const QString& text);

@@ -12,6 +12,7 @@
 #include "stacks/loader.h"
 #include "stacks/render.h"
 #include "stacks/values_file.h"
+#include "master_backend.h"
 #include "terminal_backend.h"
 
 namespace kontena::cli {
@@ -120,7 +121,8 @@ QJsonObject variablesJson(const stacks::Value& vars) {
 // Renders FILE as `validate` does (errors show here, with file:line:column)
 // into the install request: the stack's name, the file as written (the
 // master renders it again with the final values) and those values.
-int render(const QCommandLineParser& p, const QString& file, api::StackInstall* request) {
+int render(Call& c, const QString& file, api::StackInstall* request) {
+    const QCommandLineParser& p = c.parser();
     stacks::LoadOptions options;
     options.name = p.value(QStringLiteral("name")).toStdString();
     if (const QString grid = qEnvironmentVariable("KONTENA_GRID"); !grid.isEmpty()) options.grid = grid.toStdString();
@@ -128,13 +130,17 @@ int render(const QCommandLineParser& p, const QString& file, api::StackInstall* 
         printErr(QStringLiteral("kontena stack: ") + error + QStringLiteral("\n"));
         return Usage;
     }
-    stacks::OfflineBackend offline;
-    TerminalBackend terminal;
-    options.backend = stdinIsTerminal() ? static_cast<stacks::ResolverBackend*>(&terminal) : &offline;
+    MasterBackend master(c, stdinIsTerminal());   // vault reads from the grid, prompts on a terminal
+    options.backend = &master;
     options.seed = std::random_device{}();
     const stacks::LoadResult result = stacks::loadStackFile(file.toStdString(), options);
     printErr(QString::fromStdString(result.diagnostics.format()));
     if (!result.ok()) return Invalid;
+    if (!master.error().isEmpty()) {
+        printErr(QStringLiteral("kontena stack: ") + master.error() + QLatin1Char('\n'));
+        return Invalid;
+    }
+    if (!writeVault(c, *result.stack)) return c.failed();   // `to: vault`: before the master checks the secrets exist
     request->name = QString::fromStdString(result.stack->name);
     QFile f(file);
     if (!f.open(QIODevice::ReadOnly)) {
@@ -174,7 +180,7 @@ int installOrUpgrade(const QStringList& args, bool upgrade) {
         QStringList pos = c.args();
         const QString given = upgrade ? pos.takeFirst() : QString();
         api::StackInstall request;
-        if (int rc = render(c.parser(), pos.value(0, opt("kontena.yml")), &request); rc >= 0) return rc;
+        if (int rc = render(c, pos.value(0, opt("kontena.yml")), &request); rc >= 0) return rc;
         if (upgrade) request.name = given;
         request.deploy = !c.isSet("no-deploy");
         const auto stack = upgrade ? c.put<api::Stack>(api::paths::stack(c.grid(), request.name), request)

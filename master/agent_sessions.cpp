@@ -8,6 +8,7 @@
 #include "master/json_util.h"
 #include "protocol/messages.h"
 #include "protocol/pod_spec.h"
+#include "vault/secrets.h"
 
 Q_LOGGING_CATEGORY(lcAgents, "kontena.master.agents")
 
@@ -54,6 +55,7 @@ const QHash<QString, AgentSessions::Handler>& AgentSessions::methods() {
         {QString::fromLatin1(kNodesUpdate), &AgentSessions::onNodesUpdate},
         {QString::fromLatin1(kPodsList), &AgentSessions::onPodsList},
         {QString::fromLatin1(kPodsSetState), &AgentSessions::onPodsSetState},
+        {QString::fromLatin1(kPodsSecrets), &AgentSessions::onPodSecrets},
         {QString::fromLatin1(kContainersLogBatch), &AgentSessions::onLogBatch},
         {QString::fromLatin1(kContainersHealth), &AgentSessions::onHealth},
         // accepted; statistics and container events are not kept yet
@@ -236,6 +238,35 @@ AgentSessions::Outcome AgentSessions::onPodsSetState(Session* s, const QJsonObje
     if (s->announced) grid_.deliver(report);
     else if (s->early.size() < kEarlyReportsMax) s->early.push_back(report);
     return {};
+}
+
+// The values of a pod's `secrets:`, for the agent about to create its
+// container; only for a pod placed on the asking node. Values are in the
+// answer only: never logged (names are, at debug level).
+AgentSessions::Outcome AgentSessions::onPodSecrets(Session* s, const QJsonObject& payload) {
+    const protocol::PodSecretsRequest req = protocol::podSecretsRequestFromJson(payload);
+    const ClusterState& st = grid_.state();
+    const Instance* inst = st.instance(ss(req.serviceId), req.instanceNumber);
+    const Service* svc = st.service(ss(req.serviceId));
+    const auto refuse = [](int code, const QString& message) { return Outcome{QJsonValue(), protocol::RpcError{code, message}}; };
+    if (!inst || !svc || inst->node != s->node) {
+        return refuse(403, QStringLiteral("%1/%2 is not placed on this node").arg(req.serviceId).arg(req.instanceNumber));
+    }
+    const GridVault& vault = grid_.vault();
+    const auto secret = [&](const std::string& name) -> std::optional<std::string> {
+        const auto value = vault.configured() ? vault.read(qs(name)) : std::nullopt;
+        if (value && !*value) qCWarning(lcAgents).noquote() << grid_.name() << "secret" << qs(name) << "does not open:" << qs(value->error().message);
+        if (!value || !*value) return std::nullopt;
+        return value->value().toStdString();
+    };
+    const auto noCertificates = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+    const auto env = vault::secretEnv(svc->spec.key(), svc->spec.secrets, svc->spec.certificates, secret, noCertificates);
+    if (!env) return refuse(404, qs(env.error().message));
+    protocol::PodSecrets answer;
+    for (const std::string& e : env.value()) answer.env.append(qs(e));
+    qCDebug(lcAgents).noquote() << grid_.name() << qs(s->node) << "secrets for" << req.serviceId << req.instanceNumber << ":"
+                                << answer.env.size();
+    return {protocol::toJson(answer), std::nullopt};
 }
 
 AgentSessions::Outcome AgentSessions::onLogBatch(Session* s, const QJsonObject& payload) {

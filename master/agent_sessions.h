@@ -56,6 +56,7 @@ private:
     Outcome onNodesUpdate(Session* s, const QJsonObject& payload);
     Outcome onPodsList(Session* s, const QJsonObject& payload);
     Outcome onPodsSetState(Session* s, const QJsonObject& payload);
+    Outcome onPodSecrets(Session* s, const QJsonObject& payload);
     Outcome onLogBatch(Session* s, const QJsonObject& payload);
     Outcome onHealth(Session* s, const QJsonObject& payload);
     Outcome onAccepted(Session* s, const QJsonObject& payload);

@@ -51,6 +51,12 @@ bool Master::open(const QString& dataDir, const QString& fixedAdminCode, QString
 GridRuntime* Master::createGrid(const QJsonObject& doc) {
     auto* g = new GridRuntime(store_, doc);
     grids_.insert(g->name(), g);
+    const QString grid = g->name();
+    g->setVault(GridVault{[this, grid](const QString& name) { return vault_.configured() && vault_.find(grid, name).has_value(); },
+                          [this, grid](const QString& name) -> std::optional<Result<QByteArray>> {
+                              if (!vault_.configured()) return std::nullopt;
+                              return vault_.read(grid, name);
+                          }});
     vault_.ensureCanary(g->name());
     return g;
 }

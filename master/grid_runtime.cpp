@@ -107,13 +107,59 @@ void GridRuntime::execute(const Command& c) {
     if (agents_) agents_->carryOut(c);
 }
 
+namespace {
+
+// Reference §6.4: every secret a service of the tree names must exist in
+// the grid's vault before anything of the tree is applied.
+std::optional<Refusal> missingSecret(const stacks::Stack& root, const GridVault& vault) {
+    for (const stacks::StackApplyStep& step : stacks::stackApplySteps(root, false)) {
+        for (const ServiceSpec& spec : step.event.services) {
+            for (const SecretRef& ref : spec.secrets) {
+                if (!vault.configured()) {
+                    return Refusal{RefusalKind::Invalid, "Service " + spec.key() + " uses secret " + ref.secret +
+                                                             " but the master has no vault key (--vault-key-file)"};
+                }
+                if (!vault.exists(qs(ref.secret))) {
+                    return Refusal{RefusalKind::Invalid, "Secret " + ref.secret + " does not exist (service " + spec.key() + ")"};
+                }
+            }
+            if (!spec.certificates.empty()) {   // none is stored yet (no `certificate import`)
+                return Refusal{RefusalKind::Invalid,
+                               "Certificate " + spec.certificates.front().secret + " does not exist (service " + spec.key() + ")"};
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+// The master renders a stack file again with the values the CLI sent; a
+// variable the CLI read from the vault (never sent) is read here from the
+// grid's own vault. `to: vault` values were written by the CLI already.
+class VaultResolver : public stacks::OfflineBackend {
+public:
+    explicit VaultResolver(const GridVault& vault) : vault_(vault) {}
+    std::optional<std::string> vaultRead(const std::string& secret) override {
+        if (!vault_.configured()) return std::nullopt;
+        const auto value = vault_.read(QString::fromStdString(secret));
+        if (!value || !*value) return std::nullopt;
+        return value->value().toStdString();
+    }
+
+private:
+    const GridVault& vault_;
+};
+
+}  // namespace
+
 ApplyResult GridRuntime::applyStack(const QString& stack, const QString& source, const QJsonObject& variables, bool deploy,
                                     QString* diagnostics) {
-    const stacks::LoadResult loaded = StackBook::load(stack, name_, source, variables);
+    VaultResolver resolver(vault_);
+    const stacks::LoadResult loaded = StackBook::load(stack, name_, source, variables, &resolver);
     if (!loaded.ok()) {
         *diagnostics = qs(loaded.diagnostics.format());
         return ApplyResult{Refusal{RefusalKind::Invalid, "the stack file does not validate"}, {}};
     }
+    if (auto missing = missingSecret(*loaded.stack, vault_)) return ApplyResult{std::move(missing), {}};
     ApplyResult last;
     stacks::applyStackTree(*loaded.stack, deploy, [&](const stacks::StackApplyStep& step) {
         last = deliver(step.event);

@@ -17,6 +17,7 @@
 #include <QTimer>
 #include <QWebSocket>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -25,11 +26,21 @@
 #include "master/stack_book.h"
 #include "protocol/handshake.h"
 #include "scheduler/controller.h"
+#include "scheduler/result.h"
 
 namespace kontena::master {
 
 class AgentSessions;
 class Store;
+
+// What the grid's stack installs and agents may learn of its vault (set by
+// the master over its VaultStore; unset: the master has no vault key).
+struct GridVault {
+    std::function<bool(const QString& name)> exists;
+    // The value; nullopt when missing; an error (never quoting it) when it does not open.
+    std::function<std::optional<Result<QByteArray>>(const QString& name)> read;
+    bool configured() const { return exists && read; }
+};
 
 struct ApplyResult {
     std::optional<Refusal> refused;   // why, with the platform's message
@@ -75,6 +86,13 @@ public:
                            QString* diagnostics);
     const StackBook& stacks() const { return stacks_; }
 
+    // ---- the vault
+    void setVault(GridVault vault) { vault_ = std::move(vault); }
+    const GridVault& vault() const { return vault_; }
+    // A secret was created or its value changed: the services using it are
+    // updated (ev::SecretChanged) and saved.
+    ApplyResult secretChanged(const QString& name) { return apply(ev::SecretChanged{name.toStdString()}); }
+
     // ---- bookkeeping beside the core
     const GridLogs& logs() const { return logs_; }
     GridLogs& logs() { return logs_; }
@@ -104,6 +122,7 @@ private:
     StackBook stacks_;
     QHash<QString, QJsonValue> volumeCreated_;  // volume name -> created_at
     GridLogs logs_;
+    GridVault vault_;
     QTimer saveTimer_;
     bool dirty_ = false;
 };

@@ -5,6 +5,7 @@
 
 #include "api/secret.h"
 #include "master/api_server.h"
+#include "master/grid_runtime.h"
 #include "master/json_util.h"
 #include "vault/secrets.h"
 
@@ -70,6 +71,7 @@ void Master::addVaultRoutes() {
         default: return storeFailed();
         }
         audit(c, grid, QStringLiteral("GridSecret"), grid + QLatin1Char('/') + name, name, QStringLiteral("create"), false);
+        gridOf(c)->secretChanged(name);
         return Reply::of(secretOf(*vault_.find(grid, name)), 201);
     });
     vaultRoute(Method::Get, "/v1/secrets/:grid/:name", Permission::GridAdmin, [this](Call& c) {
@@ -99,6 +101,7 @@ void Master::addVaultRoutes() {
         default: return storeFailed();
         }
         audit(c, grid, QStringLiteral("GridSecret"), grid + QLatin1Char('/') + name, name, status == 201 ? QStringLiteral("create") : QStringLiteral("update"), false);
+        gridOf(c)->secretChanged(name);   // services using it are updated: stateless ones re-deploy
         return Reply::of(secretOf(*vault_.find(grid, name)), status);
     });
     vaultRoute(Method::Delete, "/v1/secrets/:grid/:name", Permission::GridMember, [this](Call& c) {

@@ -22,8 +22,10 @@ std::optional<stacks::Value> valueOf(const QJsonValue& v) {
 
 }  // namespace
 
-stacks::LoadResult StackBook::load(const QString& name, const QString& grid, const QString& source, const QJsonObject& variables) {
+stacks::LoadResult StackBook::load(const QString& name, const QString& grid, const QString& source, const QJsonObject& variables,
+                                   stacks::ResolverBackend* backend) {
     stacks::LoadOptions opt;
+    opt.backend = backend;
     opt.name = ss(name);
     opt.grid = ss(grid);
     for (auto it = variables.begin(); it != variables.end(); ++it) {

@@ -19,9 +19,10 @@ class StackBook {
 public:
     // Parses `source` (the rendered stack file) as stack `name` of `grid`
     // with `variables` (bools, numbers and strings; other values ignored).
-    // The result carries file:line:column diagnostics when it is invalid.
+    // `backend` answers the resolvers the master can (null: none). The
+    // result carries file:line:column diagnostics when it is invalid.
     static stacks::LoadResult load(const QString& name, const QString& grid, const QString& source,
-                                   const QJsonObject& variables);
+                                   const QJsonObject& variables, stacks::ResolverBackend* backend = nullptr);
 
     // Records an applied step of an install (stacks/apply.h). `source` is
     // kept only for the stack the user named (the step without a parent).

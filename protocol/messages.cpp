@@ -110,6 +110,16 @@ PodState podStateFromJson(const QJsonObject& o) {
     return s;
 }
 
+QJsonObject toJson(const PodSecretsRequest& r) {
+    return {{k("service_id"), r.serviceId}, {k("instance_number"), r.instanceNumber}};
+}
+PodSecretsRequest podSecretsRequestFromJson(const QJsonObject& o) {
+    return PodSecretsRequest{o.value(k("service_id")).toString(), o.value(k("instance_number")).toInt()};
+}
+
+QJsonObject toJson(const PodSecrets& p) { return {{k("env"), list(p.env)}}; }
+PodSecrets podSecretsFromJson(const QJsonObject& o) { return PodSecrets{list(o.value(k("env")))}; }
+
 QJsonObject toJson(const ContainerHealth& h) {
     return {{k("id"), h.containerId}, {k("name"), h.name},
             {k("status"), h.status == HealthStatus::Healthy ? QStringLiteral("healthy") : QStringLiteral("unhealthy")},

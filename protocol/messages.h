@@ -30,6 +30,7 @@ inline constexpr char kNodesStats[] = "/nodes/stats";
 inline constexpr char kPodsList[] = "/node_service_pods/list";
 inline constexpr char kPodsSetState[] = "/node_service_pods/set_state";
 inline constexpr char kPodsEvent[] = "/node_service_pods/event";
+inline constexpr char kPodsSecrets[] = "/node_service_pods/secrets";
 inline constexpr char kContainersEvent[] = "/containers/event";
 inline constexpr char kContainersHealth[] = "/containers/health";
 inline constexpr char kContainersLogBatch[] = "/containers/log_batch";
@@ -121,6 +122,28 @@ struct PodState {
 };
 QJsonObject toJson(const PodState& s);
 PodState podStateFromJson(const QJsonObject& o);
+
+// /node_service_pods/secrets: just before it creates the container of a pod
+// whose service has `secrets:`, the agent asks for their values; they are
+// never part of the pod list, never stored by the agent, and the master
+// answers only for a pod placed on the asking node.
+struct PodSecretsRequest {
+    QString serviceId;
+    int instanceNumber = 0;
+    bool operator==(const PodSecretsRequest&) const = default;
+};
+QJsonObject toJson(const PodSecretsRequest& r);
+PodSecretsRequest podSecretsRequestFromJson(const QJsonObject& o);
+
+// The answer: the "NAME=value" environment entries the container gets from
+// its service's `secrets:` and `certificates:` (vault::secretEnv made them,
+// entries of one name already joined by newlines).
+struct PodSecrets {
+    QStringList env;
+    bool operator==(const PodSecrets&) const = default;
+};
+QJsonObject toJson(const PodSecrets& p);
+PodSecrets podSecretsFromJson(const QJsonObject& o);
 
 // /containers/health
 enum class HealthStatus { Healthy, Unhealthy };

@@ -83,6 +83,24 @@ HealthCheck healthFromJson(const QJsonObject& o) {
     return h;
 }
 
+// A service's `secrets:` or `certificates:` entries; `what` names the
+// vault entry ("secret", or "subject" for a certificate) as stack files do.
+QJsonArray secretRefs(const std::vector<SecretRef>& refs, const char* what) {
+    QJsonArray out;
+    for (const SecretRef& r : refs)
+        out.append(QJsonObject{{QLatin1String(what), q(r.secret)}, {k("name"), q(r.name)}, {k("type"), q(r.type)}});
+    return out;
+}
+
+std::vector<SecretRef> secretRefs(const QJsonValue& v, const char* what) {
+    std::vector<SecretRef> out;
+    for (const auto& e : v.toArray()) {
+        const QJsonObject o = e.toObject();
+        out.push_back(SecretRef{s(o.value(QLatin1String(what))), s(o.value(k("name"))), o.value(k("type")).toString(QStringLiteral("env")).toStdString()});
+    }
+    return out;
+}
+
 }  // namespace
 
 QString toWire(DesiredState st) {
@@ -162,6 +180,9 @@ QJsonObject toJson(const ServiceSpec& sp) {
         hooks.append(QJsonObject{{k("type"), q(h.kind)}, {k("name"), q(h.name)}, {k("cmd"), q(h.cmd)},
                                  {k("instances"), q(h.instances)}, {k("oneshot"), h.oneshot}});
     o[k("hooks")] = hooks;
+    // References only: the agent asks for values (kPodsSecrets) when it creates the container.
+    o[k("secrets")] = secretRefs(sp.secrets, "secret");
+    o[k("certificates")] = secretRefs(sp.certificates, "subject");
     return o;
 }
 
@@ -205,6 +226,8 @@ ServiceSpec serviceSpecFromJson(const QJsonObject& o) {
         sp.hooks.push_back(Hook{s(ho.value(k("type"))), s(ho.value(k("name"))), s(ho.value(k("cmd"))),
                                 ho.value(k("instances")).toString(QStringLiteral("*")).toStdString(), ho.value(k("oneshot")).toBool()});
     }
+    sp.secrets = secretRefs(o.value(k("secrets")), "secret");
+    sp.certificates = secretRefs(o.value(k("certificates")), "subject");
     return sp;
 }
 

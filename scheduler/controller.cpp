@@ -338,6 +338,7 @@ Decision Controller::decide(const Event& event, const Context& ctx) const {
                    [&](const ev::StackStart& e) { onStackStart(d, e); },
                    [&](const ev::StackRestart& e) { onStackRestart(d, e); },
                    [&](const ev::GridRemove& e) { onGridRemove(d, e); },
+                   [&](const ev::SecretChanged& e) { onSecretChanged(d, e); },
                },
                event);
     d.finish();

@@ -134,13 +134,20 @@ struct StackRestart { std::string stack; };
 // The user removes the grid itself: refused (Conflict) while any node is
 // online; accepted, it changes nothing and the driver forgets the grid.
 struct GridRemove {};
+// A vault secret was created or its value changed (reference §10.1): every
+// service naming it in `secrets:` gets a forced update
+// (revision + 1, updated_at now). The re-scheduler then re-deploys the
+// running stateless ones ("lagging behind"); a stateful one takes the new
+// value on its next explicit deploy. Nothing refers to it: nothing changes.
+struct SecretChanged { std::string secret; };
 }  // namespace ev
 
 using Event = std::variant<ev::NodeConnect, ev::NodeClosed, ev::PingAnswered, ev::PingMissed, ev::NodeRemove, ev::NodeAvailability,
                            ev::NodeLabels, ev::StackApply, ev::StackDeploy, ev::StackRemove, ev::ServiceScale,
                            ev::ServiceDeploy, ev::ServiceStop, ev::ServiceStart, ev::ServiceRestart, ev::InstanceReport,
                            ev::InstanceHealth, ev::EtcdMember, ev::Partition, ev::TimerFired, ev::VolumeCreate,
-                           ev::VolumeRemove, ev::StackStop, ev::StackStart, ev::StackRestart, ev::GridRemove>;
+                           ev::VolumeRemove, ev::StackStop, ev::StackStart, ev::StackRestart, ev::GridRemove,
+                           ev::SecretChanged>;
 
 // ---------------------------------------------------------------- commands
 

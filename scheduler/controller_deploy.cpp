@@ -281,6 +281,20 @@ void onServiceRestart(Draft& d, const ev::ServiceRestart& e) {
     d.log("service_restarted", e.service, "service " + e.service + " restart requested");
 }
 
+void onSecretChanged(Draft& d, const ev::SecretChanged& e) {
+    const auto names = [&](const Service& s) {
+        return std::any_of(s.spec.secrets.begin(), s.spec.secrets.end(), [&](const SecretRef& r) { return r.secret == e.secret; });
+    };
+    for (const auto& [key, base] : d.base().services) {
+        const Service* svc = d.service(key, base);
+        if (!svc || !names(*svc)) continue;
+        Service& w = d.editService(key);
+        ++w.revision;
+        w.updatedAt = d.now();
+        d.log("service_updated", key, "secret " + e.secret + " changed: " + key + " revision " + std::to_string(w.revision));
+    }
+}
+
 void onInstanceHealth(Draft& d, const ev::InstanceHealth& e) {
     const Instance* inst = d.instance(e.service, e.number);
     if (!inst || inst->node != e.node || inst->health == e.health) return;

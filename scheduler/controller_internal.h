@@ -144,6 +144,7 @@ void onStackStop(Draft& d, const ev::StackStop& e);
 void onStackStart(Draft& d, const ev::StackStart& e);
 void onStackRestart(Draft& d, const ev::StackRestart& e);
 void onGridRemove(Draft& d, const ev::GridRemove& e);
+void onSecretChanged(Draft& d, const ev::SecretChanged& e);
 void onInstanceReport(Draft& d, const ev::InstanceReport& e);
 void onInstanceHealth(Draft& d, const ev::InstanceHealth& e);
 void onDeployStep(Draft& d, const Timer& t);

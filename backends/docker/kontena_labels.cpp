@@ -87,6 +87,7 @@ Labels instanceLabels(const InstanceDesc& in, const NodeIdentity& node, Containe
 
 QStringList instanceEnv(const InstanceDesc& in, const NodeIdentity& node) {
     QStringList env = toQList(in.spec.env);
+    env << toQList(in.secretEnv);
     env << u"KONTENA_SERVICE_ID=" + q(in.serviceId())
         << u"KONTENA_SERVICE_NAME=" + q(in.spec.name)
         << u"KONTENA_GRID_NAME=" + q(node.grid)

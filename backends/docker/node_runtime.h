@@ -51,6 +51,9 @@ struct InstanceDesc {
     int instanceNumber = 1;
     std::int64_t deployRev = 0;   // the deploy that asked for it (reported back)
     int serviceRevision = 1;      // the spec's revision; newer means re-create
+    // "NAME=value" entries of the service's `secrets:`, fetched from the
+    // master just before creation; kept in memory only, never logged.
+    std::vector<std::string> secretEnv;
 
     std::string serviceId() const { return spec.key(); }
     std::string containerName() const { return kontena::containerName(spec, instanceNumber); }

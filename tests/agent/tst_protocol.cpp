@@ -1,5 +1,6 @@
 // The master <-> agent protocol: every message survives encode -> decode,
 // the handshake headers, the close codes and the version rule.
+#include <QJsonDocument>
 #include <QtTest>
 
 #include "protocol/handshake.h"
@@ -52,6 +53,8 @@ PodSpec fullPod() {
     p.spec.logDriver = "json-file";
     p.spec.logOpts = {{"max-size", "1m"}};
     p.spec.hooks = {Hook{"post_start", "init", "echo hi", "1", true}};
+    p.spec.secrets = {SecretRef{"db_pw", "MYSQL_PASSWORD", "env"}};
+    p.spec.certificates = {SecretRef{"www.example.com", "SSL_CERTS", "env"}};
     p.instanceNumber = 3;
     p.desired = DesiredState::Stopped;
     p.deployRev = 1'795'000'000'000;
@@ -105,6 +108,17 @@ private slots:
         QCOMPARE(notifyUpdateFromJson(viaFrame(toJson(n))), n);
         const RestartPod r{QStringLiteral("web/api"), 2};
         QCOMPARE(restartPodFromJson(viaFrame(toJson(r))), r);
+    }
+    void podSecrets() {
+        const PodSecretsRequest r{QStringLiteral("wp/mysql"), 1};
+        QCOMPARE(podSecretsRequestFromJson(viaFrame(toJson(r))), r);
+        const PodSecrets p{{QStringLiteral("MYSQL_PASSWORD=s3cr=t"), QStringLiteral("SSL_CERTS=cert-a\ncert-b")}};
+        QCOMPARE(podSecretsFromJson(viaFrame(toJson(p))), p);
+        // The pod list carries the references, never a value.
+        PodSpec pod = fullPod();
+        pod.spec.secrets = {SecretRef{"db_pw", "MYSQL_PASSWORD", "env"}};
+        const QByteArray listed = QJsonDocument(toJson(pod)).toJson();
+        QVERIFY(listed.contains("db_pw") && !listed.contains("s3cr"));
     }
     void podSpecEveryField() {
         const PodSpec p = fullPod();

@@ -28,36 +28,6 @@ QStringList running(const PrivateDockerd& d) {
     return names;
 }
 
-class Agent {
-public:
-    Agent(QString name, QString dockerHost, QString logFile)
-        : name_(std::move(name)), dockerHost_(std::move(dockerHost)), logFile_(std::move(logFile)) {}
-    ~Agent() { kill9(); }
-    bool start(const QString& masterWs, const QString& token) {
-        proc_ = std::make_unique<QProcess>();
-        proc_->setProcessChannelMode(QProcess::MergedChannels);
-        proc_->setStandardOutputFile(logFile_, QIODevice::Append);   // never a pipe nobody reads
-        proc_->start(qEnvironmentVariable("KONTENA_AGENT_BIN"),
-                     {QStringLiteral("--master"), masterWs, QStringLiteral("--token"), token, QStringLiteral("--node-name"), name_,
-                      QStringLiteral("--grid"), QStringLiteral("e2e"), QStringLiteral("--docker-host"), dockerHost_});
-        return proc_->waitForStarted(5000);
-    }
-    void kill9() {
-        if (!proc_) return;
-        proc_->kill();
-        proc_->waitForFinished(5000);
-        proc_.reset();
-    }
-    QString log() const {
-        QFile f(logFile_);
-        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()).right(3000) : QString();
-    }
-
-private:
-    QString name_, dockerHost_, logFile_;
-    std::unique_ptr<QProcess> proc_;
-};
-
 }  // namespace
 
 class TestE2eGrid : public QObject {
@@ -67,7 +37,7 @@ class TestE2eGrid : public QObject {
     EngineFixture engineA_, engineB_;
     std::unique_ptr<MasterProcess> master_;
     std::unique_ptr<Cli> cli_;
-    std::unique_ptr<Agent> agent1_, agent2_;
+    std::unique_ptr<AgentProcess> agent1_, agent2_;
 
     CliResult kontena(const QStringList& args) { return cli_->run(args); }
 
@@ -120,8 +90,8 @@ private slots:
         r = kontena({QStringLiteral("grid"), QStringLiteral("token")});
         QCOMPARE(r.exit, 0);
         const QString token = r.out.trimmed();
-        agent1_ = std::make_unique<Agent>(QStringLiteral("node-1"), engineA_.dockerd.dockerHost(), dir_.filePath(QStringLiteral("agent-1.log")));
-        agent2_ = std::make_unique<Agent>(QStringLiteral("node-2"), engineB_.dockerd.dockerHost(), dir_.filePath(QStringLiteral("agent-2.log")));
+        agent1_ = std::make_unique<AgentProcess>(QStringLiteral("node-1"), QStringLiteral("e2e"), engineA_.dockerd.dockerHost(), dir_.filePath(QStringLiteral("agent-1.log")));
+        agent2_ = std::make_unique<AgentProcess>(QStringLiteral("node-2"), QStringLiteral("e2e"), engineB_.dockerd.dockerHost(), dir_.filePath(QStringLiteral("agent-2.log")));
         QVERIFY(agent1_->start(master_->wsUrl(), token));
         QVERIFY(eventually([&] {   // node-1 first: it becomes node number 1, the initial node
             const auto n = kontena({QStringLiteral("node"), QStringLiteral("ls"), QStringLiteral("-o"), QStringLiteral("json")}).json().toArray();

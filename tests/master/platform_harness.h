@@ -36,7 +36,7 @@ struct CliResult {
 
 class MasterProcess {
 public:
-    explicit MasterProcess(QString dataDir) : dataDir_(std::move(dataDir)) {}
+    explicit MasterProcess(QString dataDir, QStringList extraArgs = {}) : dataDir_(std::move(dataDir)), extraArgs_(std::move(extraArgs)) {}
     ~MasterProcess() { kill9(); }
 
     QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(port_); }
@@ -60,7 +60,8 @@ public:
         proc_->setStandardOutputFile(dataDir_ + QStringLiteral(".log"), QIODevice::Append);
         const qint64 before = log().size();
         proc_->start(qEnvironmentVariable("KONTENA_MASTER_BIN"),
-                     {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port_), QStringLiteral("--data-dir"), dataDir_});
+                     QStringList{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port_), QStringLiteral("--data-dir"), dataDir_} +
+                         extraArgs_);
         if (!proc_->waitForStarted(5000)) return false;
         QElapsedTimer t;
         t.start();
@@ -80,6 +81,7 @@ public:
 
 private:
     QString dataDir_;
+    QStringList extraArgs_;   // e.g. --vault-key-file FILE
     quint16 port_ = 0;
     std::unique_ptr<QProcess> proc_;
 };
@@ -87,13 +89,15 @@ private:
 class Cli {
 public:
     explicit Cli(QString configDir) : configDir_(std::move(configDir)) {}
-    CliResult run(const QStringList& args, int timeoutMs = 120000) const {
+    // Runs `kontena args...` with `input` on its standard input.
+    CliResult run(const QStringList& args, int timeoutMs = 120000, const QByteArray& input = {}) const {
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("KONTENA_CONFIG_DIR"), configDir_);
         env.remove(QStringLiteral("KONTENA_GRID"));
         p.setProcessEnvironment(env);
         p.start(qEnvironmentVariable("KONTENA_CLI_BIN"), args);
+        if (!input.isEmpty()) p.write(input);
         p.closeWriteChannel();
         CliResult r;
         if (!p.waitForFinished(timeoutMs)) {
@@ -111,6 +115,41 @@ public:
 
 private:
     QString configDir_;
+};
+
+// A kontena-agent for one node, on its own (private) dockerd; its output
+// goes to a log file.
+class AgentProcess {
+public:
+    AgentProcess(QString name, QString grid, QString dockerHost, QString logFile)
+        : name_(std::move(name)), grid_(std::move(grid)), dockerHost_(std::move(dockerHost)), logFile_(std::move(logFile)) {}
+    ~AgentProcess() { kill9(); }
+    bool start(const QString& masterWs, const QString& token) {
+        proc_ = std::make_unique<QProcess>();
+        proc_->setProcessChannelMode(QProcess::MergedChannels);
+        proc_->setStandardOutputFile(logFile_, QIODevice::Append);   // never a pipe nobody reads
+        proc_->start(qEnvironmentVariable("KONTENA_AGENT_BIN"),
+                     {QStringLiteral("--master"), masterWs, QStringLiteral("--token"), token, QStringLiteral("--node-name"), name_,
+                      QStringLiteral("--grid"), grid_, QStringLiteral("--docker-host"), dockerHost_});
+        return proc_->waitForStarted(5000);
+    }
+    void kill9() {
+        if (!proc_) return;
+        proc_->kill();
+        proc_->waitForFinished(5000);
+        proc_.reset();
+    }
+    // The end of its log (all of it with `tail` < 0).
+    QString log(int tail = 3000) const {
+        QFile f(logFile_);
+        if (!f.open(QIODevice::ReadOnly)) return QString();
+        const QString all = QString::fromUtf8(f.readAll());
+        return tail < 0 ? all : all.right(tail);
+    }
+
+private:
+    QString name_, grid_, dockerHost_, logFile_;
+    std::unique_ptr<QProcess> proc_;
 };
 
 // Polls `probe` until it returns true or `ms` pass.

@@ -240,6 +240,44 @@ private slots:
         QCOMPARE(send("GET", QStringLiteral("/v1/grids/prod/secrets"), admin_).body.value(QStringLiteral("secrets")).toArray().size(), 1);
     }
 
+    // Reference §6.4 and §10.1: a stack naming a secret that does not exist
+    // is refused (422, naming secret and service) and nothing is applied; a
+    // changed value updates every service using it, an identical one nothing.
+    void servicesUseSecretsThatExist() {
+        const auto stackFile = [](const char* secret) {
+            return QStringLiteral("stack: test/app\nversion: 1.0.0\nservices:\n  web:\n    image: busybox\n    secrets:\n"
+                                  "      - secret: %1\n        name: PASSWORD\n        type: env\n  other:\n    image: busybox\n")
+                .arg(QLatin1String(secret));
+        };
+        const auto install = [&](const char* secret) {
+            return send("POST", QStringLiteral("/v1/grids/prod/stacks"), admin_,
+                        QJsonObject{{QStringLiteral("name"), QStringLiteral("app")}, {QStringLiteral("source"), stackFile(secret)},
+                                    {QStringLiteral("deploy"), false}});
+        };
+        Answer a = install("NO_SUCH_SECRET");
+        QCOMPARE(a.status, 422);
+        QVERIFY2(a.error().contains(QStringLiteral("Secret NO_SUCH_SECRET does not exist")) && a.error().contains(QStringLiteral("app/web")),
+                 qPrintable(a.error()));
+        QCOMPARE(send("GET", QStringLiteral("/v1/stacks/prod/app"), admin_).status, 404);   // nothing applied
+
+        QCOMPARE(install("DB_PASSWORD").status, 201);
+        const auto revision = [&](const char* service) {
+            return send("GET", QStringLiteral("/v1/services/prod/app/") + QLatin1String(service), admin_).body.value(QStringLiteral("revision")).toInt();
+        };
+        const int web = revision("web"), other = revision("other");
+        QVERIFY(web >= 1);
+        const QJsonObject same{{QStringLiteral("value"), QString::fromLatin1(kValue)}};
+        QCOMPARE(send("PUT", QStringLiteral("/v1/secrets/prod/DB_PASSWORD"), admin_, same).status, 200);
+        QCOMPARE(revision("web"), web);   // identical value: nothing changes
+        const QJsonObject changed{{QStringLiteral("value"), QString(QString::fromLatin1(kValue) + QStringLiteral("-new"))}};
+        QCOMPARE(send("PUT", QStringLiteral("/v1/secrets/prod/DB_PASSWORD"), admin_, changed).status, 200);
+        QCOMPARE(revision("web"), web + 1);
+        QCOMPARE(revision("other"), other);
+        QCOMPARE(send("PUT", QStringLiteral("/v1/secrets/prod/DB_PASSWORD"), admin_, same).status, 200);
+        QCOMPARE(revision("web"), web + 2);
+        QCOMPARE(send("DELETE", QStringLiteral("/v1/stacks/prod/app"), admin_).status, 200);
+    }
+
     void restartSameKey() {
         QString error;
         QVERIFY2(start(dir_.filePath(QStringLiteral("data")), keyring(key1_), &error), qPrintable(error));

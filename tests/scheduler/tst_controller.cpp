@@ -416,6 +416,40 @@ private slots:
         QVERIFY(!d.ctl.memo().check("s/web"));
         QVERIFY(d.ctl.decide(ev::TimerFired{pass}, Context{d.now, 1}).memo.empty());
     }
+
+    // Reference §10.1: a changed secret forces an update of every service
+    // naming it; the re-scheduler re-deploys the stateless ones within one
+    // pass, a stateful one waits for an explicit deploy; others stay.
+    void aChangedSecretRedeploysTheStatelessServicesUsingIt() {
+        Driver d;
+        d.connect("n1");
+        ServiceSpec web = makeService("s", "web", 1), db = makeService("s", "db", 1), other = makeService("s", "other", 1);
+        web.secrets = {SecretRef{"db_pw", "DB_PASSWORD", "env"}};
+        db.secrets = {SecretRef{"db_pw", "MYSQL_ROOT_PASSWORD", "env"}};
+        db.stateful = true;
+        other.secrets = {SecretRef{"api_key", "API_KEY", "env"}};
+        d.apply(ev::StackApply{"s", {web, db, other}, {}, true, {}});
+        d.runUntil(at(Duration::seconds(30)));
+        const auto revision = [&](const char* key) { return d.ctl.state().service(key)->revision; };
+        const auto deployRev = [&](const char* key) { return d.ctl.state().instance(key, 1)->deployRev; };
+        const int webRev = revision("s/web"), dbRev = revision("s/db"), otherRev = revision("s/other");
+        const auto webDeployed = deployRev("s/web"), dbDeployed = deployRev("s/db"), otherDeployed = deployRev("s/other");
+
+        const Decision nobody = d.apply(ev::SecretChanged{"unused"});
+        QVERIFY(!nobody.refused);
+        QCOMPARE(revision("s/web"), webRev);
+
+        const Decision changed = d.apply(ev::SecretChanged{"db_pw"});
+        QVERIFY(!changed.refused);
+        QCOMPARE(revision("s/web"), webRev + 1);
+        QCOMPARE(revision("s/db"), dbRev + 1);
+        QCOMPARE(revision("s/other"), otherRev);
+        d.runUntil(d.now + Duration::seconds(45));   // re-scheduler passes every 20 s
+        QVERIFY(deployRev("s/web") > webDeployed);    // re-created with the new value
+        QCOMPARE(deployRev("s/db"), dbDeployed);      // stateful: only on an explicit deploy
+        QCOMPARE(deployRev("s/other"), otherDeployed);
+        QCOMPARE(d.ctl.state().instance("s/web", 1)->serviceRevision, webRev + 1);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestController)

@@ -1,0 +1,205 @@
+// Secrets for real (reference §10.1): kontena-master with a vault key, one
+// kontena-agent on a private dockerd, everything through the kontena CLI.
+// A service's `secrets:` arrive as environment variables inside its
+// container (read there with `docker exec`); a missing secret refuses the
+// install naming it; a changed value re-creates the stateless service; the
+// corpus's mariadb stack installs with its `to: vault` values written and
+// set in its container; no value is on the master's disk or in any log.
+#include <QDirIterator>
+#include <QFile>
+#include <QtTest>
+
+#include <memory>
+
+#include "tests/docker/test_image.h"
+#include "tests/master/platform_harness.h"
+
+using namespace kontena::testing;
+
+namespace {
+
+const QByteArray kSecret = "Vault-Test-Value-Okapi-5519";   // distinctive: grepped for everywhere
+
+QString opt(const char* s) { return QString::fromLatin1(s); }
+
+// `docker args...` against the private engine; stdout, or "" on failure.
+QString docker(const PrivateDockerd& d, const QStringList& args, int* exitCode = nullptr) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(opt("DOCKER_HOST"), d.dockerHost());
+    env.insert(opt("DOCKER_BUILDKIT"), opt("0"));   // the classic builder: no registry, no buildx
+    p.setProcessEnvironment(env);
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(opt("docker"), args);
+    p.waitForFinished(60000);
+    if (exitCode) *exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
+}
+
+// The value of `name` in the environment of the running container, read inside it.
+QString envInside(const PrivateDockerd& d, const QString& container, const QString& name) {
+    int rc = -1;
+    // The test image has no printenv: its shell says whether the name is set.
+    const QString script = QStringLiteral("[ -n \"${%1+set}\" ] && printf '%s' \"$%1\"").arg(name);
+    const QString out = docker(d, {opt("exec"), container, opt("sh"), opt("-c"), script}, &rc);
+    return rc == 0 ? out : QString();
+}
+
+bool runningContainer(const PrivateDockerd& d, const QString& name) {
+    return docker(d, {opt("inspect"), opt("-f"), opt("{{.State.Running}}"), name}) == QLatin1String("true");
+}
+
+}  // namespace
+
+class TestE2eVault : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    EngineFixture engine_;
+    std::unique_ptr<MasterProcess> master_;
+    std::unique_ptr<Cli> cli_;
+    std::unique_ptr<AgentProcess> agent_;
+
+    CliResult kontena(const QStringList& args, const QByteArray& input = {}) { return cli_->run(args, 120000, input); }
+    QString diagnose() {
+        const QString containers = docker(engine_.dockerd, {opt("ps"), opt("-a"), opt("--format"), opt("{{.Names}} {{.Status}}")});
+        return QStringLiteral("\ncontainers:\n%1\nagent log:\n%2\nmaster log:\n%3")
+            .arg(containers, agent_ ? agent_->log(1500) : QString(), master_->log().right(1500));
+    }
+    QString writeFile(const char* name, const QByteArray& text) {
+        QFile f(dir_.filePath(opt(name)));
+        if (!f.open(QIODevice::WriteOnly)) return QString();
+        f.write(text);
+        return f.fileName();
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        if (qEnvironmentVariableIsSet("KONTENA_KEEP_TEST_DIR")) dir_.setAutoRemove(false);
+        if (QString e = engine_.setUp(); !e.isEmpty()) QFAIL(qPrintable(e));
+        // The vault key: made by the master program itself.
+        QProcess gen;
+        gen.start(qEnvironmentVariable("KONTENA_MASTER_BIN"), {opt("--generate-vault-key")});
+        QVERIFY(gen.waitForFinished(20000) && gen.exitCode() == 0);
+        const QString keyFile = writeFile("vault.key", gen.readAllStandardOutput());
+        QVERIFY(QFile::setPermissions(keyFile, QFile::ReadOwner | QFile::WriteOwner));
+        master_ = std::make_unique<MasterProcess>(dir_.filePath(opt("master")), QStringList{opt("--vault-key-file"), keyFile});
+        QVERIFY2(master_->start(opt("vault-admin-code")), qPrintable(master_->log()));
+        cli_ = std::make_unique<Cli>(dir_.filePath(opt("cfg")));
+        auto r = kontena({opt("master"), opt("login"), opt("--code"), opt("vault-admin-code"), master_->url()});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        r = kontena({opt("grid"), opt("create"), opt("--initial-size"), opt("1"), opt("vlt")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        const QString token = kontena({opt("grid"), opt("token")}).out.trimmed();
+        agent_ = std::make_unique<AgentProcess>(opt("node-1"), opt("vlt"), engine_.dockerd.dockerHost(), dir_.filePath(opt("agent.log")));
+        QVERIFY(agent_->start(master_->wsUrl(), token));
+        QVERIFY2(eventually([&] {
+            const auto n = kontena({opt("node"), opt("ls"), opt("-o"), opt("json")}).json().toArray();
+            return n.size() == 1 && n.first().toObject().value(opt("status")).toString() == opt("online");
+        }, 20000), qPrintable(diagnose()));
+    }
+
+    void cleanupTestCase() {
+        agent_.reset();
+        master_.reset();
+        (void)engine_.dockerd.stop();
+    }
+
+    void secretReachesTheContainer() {
+        auto r = kontena({opt("vault"), opt("write"), opt("APP_TOKEN")}, kSecret + "\n");   // from stdin
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        r = kontena({opt("vault"), opt("ls")});
+        QVERIFY2(r.exit == 0 && r.out.contains(opt("APP_TOKEN")) && !r.out.contains(QString::fromLatin1(kSecret)), qPrintable(r.out + r.err));
+
+        const QByteArray service = "    image: " + kTestImage.toUtf8() +
+                                   "\n    command: sh -c 'sleep 100000'\n    stop_grace_period: 1s\n    secrets:\n";
+        const QString missing = writeFile("missing.yml", "stack: test/sec\nversion: 1.0.0\nservices:\n  app:\n" + service +
+                                                             "      - secret: NOPE\n        name: TOKEN\n        type: env\n");
+        r = kontena({opt("stack"), opt("install"), opt("-n"), opt("sec"), missing});
+        QVERIFY(r.exit != 0);
+        QVERIFY2(r.err.contains(opt("Secret NOPE does not exist")), qPrintable(r.err));
+
+        const QString file = writeFile("sec.yml", "stack: test/sec\nversion: 1.0.0\nservices:\n  app:\n" + service +
+                                                      "      - secret: APP_TOKEN\n        name: TOKEN\n        type: env\n");
+        r = kontena({opt("stack"), opt("install"), opt("-n"), opt("sec"), file});
+        QVERIFY2(r.exit == 0, qPrintable(r.err + diagnose()));
+        QVERIFY2(eventually([&] { return envInside(engine_.dockerd, opt("sec.app-1"), opt("TOKEN")) == QString::fromLatin1(kSecret); }, 60000),
+                 qPrintable(diagnose()));
+
+        // A new value: the stateless service is re-created with it (the re-scheduler's next pass).
+        r = kontena({opt("vault"), opt("update"), opt("APP_TOKEN"), QString::fromLatin1(kSecret) + opt("-2")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        QVERIFY2(eventually([&] { return envInside(engine_.dockerd, opt("sec.app-1"), opt("TOKEN")) == QString::fromLatin1(kSecret) + opt("-2"); }, 90000),
+                 qPrintable(diagnose()));
+        r = kontena({opt("vault"), opt("read"), opt("APP_TOKEN"), opt("--value")});
+        QCOMPARE(r.out.trimmed(), QString::fromLatin1(kSecret) + opt("-2"));
+    }
+
+    // The corpus's mariadb stack, its image stood in for by busybox with a
+    // `mysqld` that listens on 3306: `to: vault` values (a random root
+    // password among them) are written by the CLI and set in the container.
+    void corpusMariadbInstallsWithItsSecrets() {
+        const QString context = dir_.filePath(opt("mariadb-image"));
+        QVERIFY(QDir().mkpath(context));
+        QFile script(context + opt("/mysqld"));
+        QVERIFY(script.open(QIODevice::WriteOnly));
+        script.write("#!/bin/sh\n# stands in for mysqld: accepts connections on 3306\n"
+                     "while true; do nc -l -p 3306 </dev/null >/dev/null 2>&1 || sleep 1; done\n");
+        script.close();
+        QVERIFY(script.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadOther | QFile::ExeOther));
+        QFile dockerfile(context + opt("/Dockerfile"));
+        QVERIFY(dockerfile.open(QIODevice::WriteOnly));
+        dockerfile.write("FROM " + kTestImage.toUtf8() + "\nCOPY mysqld /usr/bin/mysqld\n");
+        dockerfile.close();
+        int rc = -1;
+        const QString built = docker(engine_.dockerd, {opt("build"), opt("-t"), opt("mariadb:10.2"), context}, &rc);
+        QVERIFY2(rc == 0, qPrintable(built));
+
+        auto r = kontena({opt("volume"), opt("create"), opt("--scope"), opt("instance"), opt("mdb-data")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        const QString corpus = qEnvironmentVariable("KONTENA_SHARED_DIR") + opt("/corpus/kontena-stacks/mariadb_kontena.yml");
+        QVERIFY2(QFile::exists(corpus), qPrintable(corpus));
+        r = kontena({opt("stack"), opt("install"), opt("--no-wait"), opt("-n"), opt("mdb"), corpus});
+        QVERIFY2(r.exit == 0, qPrintable(r.err + diagnose()));
+        r = kontena({opt("vault"), opt("ls"), opt("-o"), opt("json")});
+        QStringList names;
+        for (const auto& v : r.json().toArray()) names.append(v.toObject().value(opt("name")).toString());
+        for (const char* n : {"mdb-root-password", "mdb-user", "mdb-password", "mdb-database"}) QVERIFY2(names.contains(opt(n)), qPrintable(names.join(u',')));
+        const QString rootPassword = kontena({opt("vault"), opt("read"), opt("mdb-root-password"), opt("--value")}).out.trimmed();
+        QCOMPARE(rootPassword.size(), 16);   // random_string: 16
+        QVERIFY2(eventually([&] { return runningContainer(engine_.dockerd, opt("mdb.server-1")); }, 60000), qPrintable(diagnose()));
+        QCOMPARE(envInside(engine_.dockerd, opt("mdb.server-1"), opt("MYSQL_ROOT_PASSWORD")), rootPassword);
+        QCOMPARE(envInside(engine_.dockerd, opt("mdb.server-1"), opt("MYSQL_USER")), opt("mariadb"));
+        QCOMPARE(envInside(engine_.dockerd, opt("mdb.server-1"), opt("MYSQL_DATABASE")), opt("mariadb"));
+        QCOMPARE(envInside(engine_.dockerd, opt("mdb.server-1"), opt("MYSQL_PASSWORD")).size(), 16);
+
+        // An upgrade reads the values back from the vault: nothing changes.
+        r = kontena({opt("stack"), opt("upgrade"), opt("--no-wait"), opt("mdb"), corpus});
+        QVERIFY2(r.exit == 0, qPrintable(r.err + diagnose()));
+        QCOMPARE(kontena({opt("vault"), opt("read"), opt("mdb-root-password"), opt("--value")}).out.trimmed(), rootPassword);
+        const QString secret = rootPassword;
+        noValueAnywhere({kSecret, secret.toUtf8()});
+    }
+
+private:
+    // Neither value is in any file of the master's data directory, the
+    // master's log, the agent's log or the CLI's configuration.
+    void noValueAnywhere(const QList<QByteArray>& values) {
+        int files = 0;
+        for (QDirIterator it(dir_.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories); it.hasNext();) {
+            const QString path = it.next();
+            if (path.startsWith(dir_.filePath(opt("mariadb-image")))) continue;
+            QFile f(path);
+            if (!f.open(QIODevice::ReadOnly)) continue;
+            const QByteArray bytes = f.readAll();
+            for (const QByteArray& v : values) QVERIFY2(!bytes.contains(v) && !bytes.contains(v.toBase64()), qPrintable(path));
+            ++files;
+        }
+        QVERIFY(files >= 4);   // master.db, its log, the agent's log, the CLI's config at least
+        QVERIFY(QFile::exists(dir_.filePath(opt("master/master.db"))));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestE2eVault)
+#include "tst_e2e_vault.moc"
