@@ -34,7 +34,7 @@ Agent::Agent(AgentConfig config, std::shared_ptr<NodeRuntime> runtime, std::opti
         conn_.request(QString::fromLatin1(method::kPodsSecrets), params(toJson(r)),
                       [done = std::move(done)](const std::optional<RpcError>& error, const QJsonValue& result) {
                           if (error) done(error->message, {});
-                          else done(QString(), podSecretsFromJson(result.toObject()).env);
+                          else done(QString(), podSecretsFromJson(result.toObject()));
                       });
     });
     if (engine_) wireEngine();

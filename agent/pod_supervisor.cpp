@@ -173,7 +173,9 @@ void PodSupervisor::withSecrets(std::vector<Job> jobs, std::function<void(std::v
     std::vector<std::size_t> asking;
     for (std::size_t i = 0; i < pending->jobs.size(); ++i) {
         const Job& j = pending->jobs[i];
-        if (j.kind == Job::Ensure && !(j.desc.spec.secrets.empty() && j.desc.spec.certificates.empty())) asking.push_back(i);
+        const bool needs = !j.desc.spec.secrets.empty() || !j.desc.spec.certificates.empty() ||
+                           !protocol::registryHost(q(j.desc.spec.image)).isEmpty();
+        if (j.kind == Job::Ensure && needs) asking.push_back(i);
     }
     pending->waiting = int(asking.size());
     if (asking.empty()) {
@@ -188,10 +190,11 @@ void PodSupervisor::withSecrets(std::vector<Job> jobs, std::function<void(std::v
             if (--pending->waiting == 0) pending->then(std::move(pending->jobs));
             continue;
         }
-        secretSource_(protocol::PodSecretsRequest{q(j.key.first), j.key.second}, [self, pending, i](const QString& error, const QStringList& env) {
+        secretSource_(protocol::PodSecretsRequest{q(j.key.first), j.key.second}, [self, pending, i](const QString& error, const protocol::PodSecrets& answer) {
             Job& job = pending->jobs[i];
             if (!error.isEmpty()) job.secretError = error;
-            for (const QString& e : env) job.desc.secretEnv.push_back(e.toStdString());
+            for (const QString& e : answer.env) job.desc.secretEnv.push_back(e.toStdString());
+            job.desc.registryAuth = answer.registryAuth.toStdString();
             if (--pending->waiting == 0 && self) pending->then(std::move(pending->jobs));
         });
     }

@@ -44,7 +44,7 @@ public:
     // Asks the master for the values of a pod's `secrets:` just before its
     // container is made; `done` runs on this thread once, with the
     // "NAME=value" entries or why there are none.
-    using SecretsDone = std::function<void(const QString& error, const QStringList& env)>;
+    using SecretsDone = std::function<void(const QString& error, const protocol::PodSecrets& answer)>;
     void setSecretSource(std::function<void(const protocol::PodSecretsRequest&, SecretsDone)> source) {
         secretSource_ = std::move(source);
     }

@@ -259,11 +259,20 @@ AgentSessions::Outcome AgentSessions::onPodSecrets(Session* s, const QJsonObject
         if (!value || !*value) return std::nullopt;
         return value->value().toStdString();
     };
-    const auto noCertificates = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-    const auto env = vault::secretEnv(svc->spec.key(), svc->spec.secrets, svc->spec.certificates, secret, noCertificates);
+    const auto certificate = [&](const std::string& subject) -> std::optional<std::string> {
+        const auto bundle = vault.certificate ? vault.certificate(qs(subject)) : std::nullopt;
+        if (bundle && !*bundle) qCWarning(lcAgents).noquote() << grid_.name() << "certificate" << qs(subject) << "does not open:" << qs(bundle->error().message);
+        if (!bundle || !*bundle) return std::nullopt;
+        return bundle->value().toStdString();
+    };
+    const auto env = vault::secretEnv(svc->spec.key(), svc->spec.secrets, svc->spec.certificates, secret, certificate);
     if (!env) return refuse(404, qs(env.error().message));
     protocol::PodSecrets answer;
     for (const std::string& e : env.value()) answer.env.append(qs(e));
+    const QString registry = protocol::registryHost(qs(svc->spec.image));
+    if (!registry.isEmpty() && vault.registryAuth) {
+        if (const auto auth = vault.registryAuth(registry)) answer.registryAuth = QString::fromLatin1(*auth);
+    }
     qCDebug(lcAgents).noquote() << grid_.name() << qs(s->node) << "secrets for" << req.serviceId << req.instanceNumber << ":"
                                 << answer.env.size();
     return {protocol::toJson(answer), std::nullopt};

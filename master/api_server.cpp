@@ -52,11 +52,13 @@ GridRuntime* Master::createGrid(const QJsonObject& doc) {
     auto* g = new GridRuntime(store_, doc);
     grids_.insert(g->name(), g);
     const QString grid = g->name();
-    g->setVault(GridVault{[this, grid](const QString& name) { return vault_.configured() && vault_.find(grid, name).has_value(); },
-                          [this, grid](const QString& name) -> std::optional<Result<QByteArray>> {
-                              if (!vault_.configured()) return std::nullopt;
-                              return vault_.read(grid, name);
-                          }});
+    GridVault v;
+    v.exists = [this, grid](const QString& name) { return vault_.configured() && vault_.find(grid, name).has_value(); };
+    v.read = [this, grid](const QString& name) -> std::optional<Result<QByteArray>> {
+        if (!vault_.configured()) return std::nullopt;
+        return vault_.read(grid, name);
+    };
+    g->setVault(std::move(v));
     vault_.ensureCanary(g->name());
     return g;
 }

@@ -123,9 +123,10 @@ std::optional<Refusal> missingSecret(const stacks::Stack& root, const GridVault&
                     return Refusal{RefusalKind::Invalid, "Secret " + ref.secret + " does not exist (service " + spec.key() + ")"};
                 }
             }
-            if (!spec.certificates.empty()) {   // none is stored yet (no `certificate import`)
-                return Refusal{RefusalKind::Invalid,
-                               "Certificate " + spec.certificates.front().secret + " does not exist (service " + spec.key() + ")"};
+            for (const SecretRef& ref : spec.certificates) {
+                if (!vault.certificate || !vault.certificate(qs(ref.secret))) {
+                    return Refusal{RefusalKind::Invalid, "Certificate " + ref.secret + " does not exist (service " + spec.key() + ")"};
+                }
             }
         }
     }

@@ -39,6 +39,10 @@ struct GridVault {
     std::function<bool(const QString& name)> exists;
     // The value; nullopt when missing; an error (never quoting it) when it does not open.
     std::function<std::optional<Result<QByteArray>>(const QString& name)> read;
+    // A certificate's bundle (cert + chain + key) by subject, as `read`.
+    std::function<std::optional<Result<QByteArray>>(const QString& subject)> certificate;
+    // Docker's X-Registry-Auth value for a registry host; nullopt: none stored.
+    std::function<std::optional<QByteArray>(const QString& host)> registryAuth;
     bool configured() const { return exists && read; }
 };
 

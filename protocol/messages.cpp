@@ -117,8 +117,14 @@ PodSecretsRequest podSecretsRequestFromJson(const QJsonObject& o) {
     return PodSecretsRequest{o.value(k("service_id")).toString(), o.value(k("instance_number")).toInt()};
 }
 
-QJsonObject toJson(const PodSecrets& p) { return {{k("env"), list(p.env)}}; }
-PodSecrets podSecretsFromJson(const QJsonObject& o) { return PodSecrets{list(o.value(k("env")))}; }
+QJsonObject toJson(const PodSecrets& p) {
+    QJsonObject o{{k("env"), list(p.env)}};
+    if (!p.registryAuth.isEmpty()) o.insert(k("registry_auth"), p.registryAuth);
+    return o;
+}
+PodSecrets podSecretsFromJson(const QJsonObject& o) {
+    return PodSecrets{list(o.value(k("env"))), o.value(k("registry_auth")).toString()};
+}
 
 QJsonObject toJson(const ContainerHealth& h) {
     return {{k("id"), h.containerId}, {k("name"), h.name},

@@ -137,9 +137,14 @@ PodSecretsRequest podSecretsRequestFromJson(const QJsonObject& o);
 
 // The answer: the "NAME=value" environment entries the container gets from
 // its service's `secrets:` and `certificates:` (vault::secretEnv made them,
-// entries of one name already joined by newlines).
+// entries of one name already joined by newlines), and the credentials of
+// the registry its image is pulled from. Agents ask for a pod with secrets,
+// certificates or an image of a registry other than Docker Hub.
 struct PodSecrets {
     QStringList env;
+    // Docker's X-Registry-Auth value for the image's registry (base64url
+    // JSON), when the grid has credentials for it; empty otherwise.
+    QString registryAuth;
     bool operator==(const PodSecrets&) const = default;
 };
 QJsonObject toJson(const PodSecrets& p);

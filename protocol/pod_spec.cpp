@@ -266,4 +266,12 @@ agent::Pod toAgentPod(const PodSpec& pod) {
     return agent::Pod{pod.spec.key(), pod.instanceNumber, pod.desired, pod.deployRev, pod.serviceRevision};
 }
 
+QString registryHost(const QString& image) {
+    const qsizetype slash = image.indexOf(QLatin1Char('/'));
+    if (slash < 0) return {};
+    const QString first = image.left(slash);
+    if (first == QLatin1String("localhost") || first.contains(QLatin1Char('.')) || first.contains(QLatin1Char(':'))) return first;
+    return {};
+}
+
 }  // namespace kontena::protocol

@@ -43,4 +43,12 @@ ObservedState observedFromWire(const QString& s); // unknown: Missing
 // The pure agent step's view of the pod.
 agent::Pod toAgentPod(const PodSpec& pod);
 
+// The registry an image is pulled from, as Docker decides it: the first
+// path component when it has a '.' or a ':' or is "localhost"
+// ("registry.example.com:5000/team/app:1" -> "registry.example.com:5000");
+// empty for Docker Hub ("mariadb:10", "kontena/lb"). The grid's registry
+// credentials are found by it; an agent asks for them (kPodsSecrets) for a
+// pod whose image has one.
+QString registryHost(const QString& image);
+
 }  // namespace kontena::protocol

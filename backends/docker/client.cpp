@@ -203,7 +203,7 @@ EngineResult<ImageInfo> DockerClient::inspectImage(const QString& ref) {
     return parseImageInfo(r.value().toObject());
 }
 
-EngineStatus DockerClient::pullImage(const QString& ref) {
+EngineStatus DockerClient::pullImage(const QString& ref, const QByteArray& registryAuth) {
     const qsizetype colon = ref.lastIndexOf(u':');
     const bool hasTag = colon > ref.lastIndexOf(u'/');
     const QString name = hasTag ? ref.left(colon) : ref;
@@ -212,6 +212,8 @@ EngineStatus DockerClient::pullImage(const QString& ref) {
     req.method = "POST";
     req.path = QByteArray(kApiPrefix) + "/images/create?fromImage=" + urlPart(name) + "&tag=" + urlPart(tag);
     req.timeout = std::chrono::minutes(10);
+    if (!registryAuth.isEmpty())
+        req.headers.append("X-Registry-Auth: " + registryAuth);
     auto r = transport_->request(req);
     if (!r)
         return r.error();

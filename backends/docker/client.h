@@ -72,7 +72,8 @@ public:
     EngineResult<ImageInfo> inspectImage(const QString& ref);
     // Pulls `ref` ("name:tag"); the engine's error (e.g. registry unreachable)
     // comes back as the EngineError message, prefixed with the image name.
-    EngineStatus pullImage(const QString& ref);
+    // `registryAuth`: Docker's X-Registry-Auth value (base64url JSON), if any.
+    EngineStatus pullImage(const QString& ref, const QByteArray& registryAuth = {});
 
     // ---- volumes
     EngineResult<VolumeInfo> createVolume(const VolumeSpec& spec);

@@ -31,13 +31,13 @@ RuntimeError toRuntimeError(const EngineError& e) {
 DockerRuntime::DockerRuntime(DockerClient client, NodeIdentity node)
     : client_(std::move(client)), node_(std::move(node)) {}
 
-RuntimeStatus DockerRuntime::ensureImage(const QString& image) {
+RuntimeStatus DockerRuntime::ensureImage(const QString& image, const QByteArray& registryAuth) {
     const auto found = client_.inspectImage(image);
     if (found)
         return RuntimeDone{};
     if (!found.error().isNotFound())
         return toRuntimeError(found.error());
-    return statusOf(client_.pullImage(image));
+    return statusOf(client_.pullImage(image, registryAuth));
 }
 
 RuntimeStatus DockerRuntime::ensureDataContainer(const InstanceDesc& in) {
@@ -69,7 +69,7 @@ RuntimeResult<OwnedContainer> DockerRuntime::ownedByName(const QString& name) {
 }
 
 RuntimeResult<OwnedContainer> DockerRuntime::create(const InstanceDesc& in) {
-    if (auto image = ensureImage(q(in.spec.image)); !image)
+    if (auto image = ensureImage(q(in.spec.image), QByteArray::fromStdString(in.registryAuth)); !image)
         return image.error();
     if (in.spec.stateful) {
         if (auto data = ensureDataContainer(in); !data)

@@ -35,7 +35,7 @@ public:
     DockerClient& client() { return client_; }
 
 private:
-    RuntimeStatus ensureImage(const QString& image);
+    RuntimeStatus ensureImage(const QString& image, const QByteArray& registryAuth);
     RuntimeStatus ensureDataContainer(const InstanceDesc& instance);
     // Whether the container by the instance's name carries its labels; a
     // stranger's container is never stopped or replaced.

@@ -34,6 +34,8 @@ public:
             contentType_ = "Content-Type: " + req.contentType;
             headers_ = curl_slist_append(headers_, contentType_.constData());
         }
+        for (const QByteArray& h : req.headers)
+            headers_ = curl_slist_append(headers_, h.constData());   // curl keeps a copy
         curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, headers_);
     }
     ~CurlCall() { curl_slist_free_all(headers_); }

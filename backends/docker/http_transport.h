@@ -11,6 +11,7 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QList>
 #include <QString>
 
 #include <atomic>
@@ -29,6 +30,7 @@ struct HttpRequest {
     QByteArray path;                   // "/v1.41/containers/json?all=1"
     QByteArray body;                   // sent when non-empty or method is POST
     QByteArray contentType = "application/json";
+    QList<QByteArray> headers;         // more "Name: value" lines (never logged)
     std::chrono::milliseconds timeout{0};   // whole call; 0 = no limit
     std::chrono::seconds idleTimeout{0};    // stream(): give up after this long without data; 0 = never
 };

@@ -54,6 +54,8 @@ struct InstanceDesc {
     // "NAME=value" entries of the service's `secrets:`, fetched from the
     // master just before creation; kept in memory only, never logged.
     std::vector<std::string> secretEnv;
+    // X-Registry-Auth for pulling the image (same rules: memory only).
+    std::string registryAuth;
 
     std::string serviceId() const { return spec.key(); }
     std::string containerName() const { return kontena::containerName(spec, instanceNumber); }

@@ -109,11 +109,30 @@ private slots:
         const RestartPod r{QStringLiteral("web/api"), 2};
         QCOMPARE(restartPodFromJson(viaFrame(toJson(r))), r);
     }
+    void registryHostAsDockerDecidesIt_data() {
+        QTest::addColumn<QString>("image");
+        QTest::addColumn<QString>("host");
+        QTest::newRow("hub, no namespace") << QStringLiteral("mariadb:10") << QString();
+        QTest::newRow("hub, namespace") << QStringLiteral("kontena/lb:latest") << QString();
+        QTest::newRow("host with port") << QStringLiteral("registry.example.com:5000/team/app:1") << QStringLiteral("registry.example.com:5000");
+        QTest::newRow("host without port") << QStringLiteral("quay.io/coreos/etcd") << QStringLiteral("quay.io");
+        QTest::newRow("loopback with port") << QStringLiteral("127.0.0.1:5999/app") << QStringLiteral("127.0.0.1:5999");
+        QTest::newRow("localhost") << QStringLiteral("localhost/app") << QStringLiteral("localhost");
+        QTest::newRow("digest is no host") << QStringLiteral("app@sha256:abc") << QString();
+        QTest::newRow("empty") << QString() << QString();
+    }
+    void registryHostAsDockerDecidesIt() {
+        QFETCH(QString, image);
+        QFETCH(QString, host);
+        QCOMPARE(registryHost(image), host);
+    }
+
     void podSecrets() {
         const PodSecretsRequest r{QStringLiteral("wp/mysql"), 1};
         QCOMPARE(podSecretsRequestFromJson(viaFrame(toJson(r))), r);
-        const PodSecrets p{{QStringLiteral("MYSQL_PASSWORD=s3cr=t"), QStringLiteral("SSL_CERTS=cert-a\ncert-b")}};
+        const PodSecrets p{{QStringLiteral("MYSQL_PASSWORD=s3cr=t"), QStringLiteral("SSL_CERTS=cert-a\ncert-b")}, QStringLiteral("eyJ1c2VybmFtZSI6ImEifQ")};
         QCOMPARE(podSecretsFromJson(viaFrame(toJson(p))), p);
+        QVERIFY(!toJson(PodSecrets{{QStringLiteral("A=b")}, {}}).contains(QStringLiteral("registry_auth")));
         // The pod list carries the references, never a value.
         PodSpec pod = fullPod();
         pod.spec.secrets = {SecretRef{"db_pw", "MYSQL_PASSWORD", "env"}};
