@@ -33,6 +33,8 @@ Group nodeGroup();
 Group serviceGroup();
 Group whoamiGroup();
 Group volumeGroup();
+Group certificateGroup();
+Group externalRegistryGroup();
 
 // Text helpers for commands: write to stdout / stderr as UTF-8.
 void printOut(const QString& text);
