@@ -71,6 +71,16 @@ QJsonObject registryMeta(const vault::RegistryCredentials& c) {
     return QJsonObject{{QStringLiteral("url"), text(c.url)}, {QStringLiteral("username"), text(c.username)}, {QStringLiteral("email"), text(c.email)}};
 }
 
+template <class T>
+std::optional<T> first(const QList<T>& list) {
+    if (list.isEmpty()) return std::nullopt;
+    return list.first();
+}
+
+SecretInfo secretInfoOf(const QString& grid, const QString& name, const QJsonObject&, qint64 createdAt, qint64 updatedAt) {
+    return SecretInfo{grid, name, createdAt, updatedAt};
+}
+
 // A record's JSON, or an error (a sealed record that opened is ours, so this only fails on damage).
 Result<QJsonObject> jsonOf(const Result<QByteArray>& opened) {
     if (!opened) return opened.error();
@@ -233,17 +243,9 @@ bool VaultStore::putSealed(const QString& grid, const QString& kind, const QStri
 
 // Secrets
 
-QList<SecretInfo> VaultStore::list(const QString& grid) const {
-    QList<SecretInfo> out;
-    for (const Listed& l : listed(grid, kSecret)) out.append(SecretInfo{l.grid, l.name, l.createdAt, l.updatedAt});
-    return out;
-}
+QList<SecretInfo> VaultStore::list(const QString& grid) const { return infos(grid, kSecret, secretInfoOf); }
 
-std::optional<SecretInfo> VaultStore::find(const QString& grid, const QString& name) const {
-    const QList<Listed> found = listed(grid, kSecret, name);
-    if (found.isEmpty()) return std::nullopt;
-    return SecretInfo{found.first().grid, found.first().name, found.first().createdAt, found.first().updatedAt};
-}
+std::optional<SecretInfo> VaultStore::find(const QString& grid, const QString& name) const { return first(infos(grid, kSecret, secretInfoOf, name)); }
 
 VaultStore::Write VaultStore::create(const QString& grid, const QString& name, const QByteArray& value, qint64 nowMs) {
     Q_ASSERT(configured());
@@ -286,17 +288,10 @@ VaultStore::Write VaultStore::putCertificate(const QString& grid, const vault::C
     return existing ? Write::Updated : Write::Created;
 }
 
-QList<CertificateInfo> VaultStore::certificates(const QString& grid) const {
-    QList<CertificateInfo> out;
-    for (const Listed& l : listed(grid, kCertificate)) out.append(certificateInfoOf(l.grid, l.name, l.meta, l.createdAt, l.updatedAt));
-    return out;
-}
+QList<CertificateInfo> VaultStore::certificates(const QString& grid) const { return infos(grid, kCertificate, certificateInfoOf); }
 
 std::optional<CertificateInfo> VaultStore::findCertificate(const QString& grid, const QString& subject) const {
-    const QList<Listed> found = listed(grid, kCertificate, subject);
-    if (found.isEmpty()) return std::nullopt;
-    const Listed& l = found.first();
-    return certificateInfoOf(l.grid, l.name, l.meta, l.createdAt, l.updatedAt);
+    return first(infos(grid, kCertificate, certificateInfoOf, subject));
 }
 
 std::optional<Result<vault::Certificate>> VaultStore::certificate(const QString& grid, const QString& subject) const {
@@ -334,17 +329,10 @@ VaultStore::Write VaultStore::addRegistry(const QString& grid, const QString& na
     return putRecord(grid, kRegistry, name, compact(record), registryMeta(c), nowMs, nowMs) ? Write::Created : Write::Failed;
 }
 
-QList<RegistryInfo> VaultStore::registries(const QString& grid) const {
-    QList<RegistryInfo> out;
-    for (const Listed& l : listed(grid, kRegistry)) out.append(registryInfoOf(l.grid, l.name, l.meta, l.createdAt, l.updatedAt));
-    return out;
-}
+QList<RegistryInfo> VaultStore::registries(const QString& grid) const { return infos(grid, kRegistry, registryInfoOf); }
 
 std::optional<RegistryInfo> VaultStore::findRegistry(const QString& grid, const QString& name) const {
-    const QList<Listed> found = listed(grid, kRegistry, name);
-    if (found.isEmpty()) return std::nullopt;
-    const Listed& l = found.first();
-    return registryInfoOf(l.grid, l.name, l.meta, l.createdAt, l.updatedAt);
+    return first(infos(grid, kRegistry, registryInfoOf, name));
 }
 
 std::optional<Result<QByteArray>> VaultStore::registryAuth(const QString& grid, const QString& name) const {

@@ -128,6 +128,15 @@ private:
         QJsonObject meta;
         qint64 createdAt = 0, updatedAt = 0;
     };
+    // The listable part of `kind`'s records (one: `name`) as `Info`.
+    template <class Info>
+    using InfoOf = Info (*)(const QString& grid, const QString& name, const QJsonObject& meta, qint64 createdAt, qint64 updatedAt);
+    template <class Info>
+    QList<Info> infos(const QString& grid, const QString& kind, InfoOf<Info> of, const std::optional<QString>& name = std::nullopt) const {
+        QList<Info> out;
+        for (const Listed& l : listed(grid, kind, name)) out.append(of(l.grid, l.name, l.meta, l.createdAt, l.updatedAt));
+        return out;
+    }
     bool prepareTable(QString* error);
     QList<Row> rows(const QString& kind) const;   // every kind when empty
     QList<Listed> listed(const QString& grid, const QString& kind, const std::optional<QString>& name = std::nullopt) const;
