@@ -77,6 +77,11 @@ QString serviceContainers(const ServiceRef& s) { return service(s) + QStringLite
 QString serviceDeployment(const ServiceRef& s, const QString& id) { return service(s) + QStringLiteral("/deploys/") + seg(id); }
 QString serviceContainerLogs(const ServiceRef& s, int limit) { return service(s) + QStringLiteral("/container_logs") + limitQuery(limit); }
 
+QString gridCertificates(const QString& g) { return grid(g) + QStringLiteral("/certificates"); }
+QString certificate(const QString& grid, const QString& subject) { return QStringLiteral("/v1/certificates/") + seg(grid) + QLatin1Char('/') + seg(subject); }
+QString gridRegistries(const QString& g) { return grid(g) + QStringLiteral("/external_registries"); }
+QString registry(const QString& grid, const QString& name) { return QStringLiteral("/v1/external_registries/") + seg(grid) + QLatin1Char('/') + seg(name); }
+
 QString volumes(const QString& grid) { return QStringLiteral("/v1/volumes/") + seg(grid); }
 QString volume(const QString& grid, const QString& name) { return volumes(grid) + QLatin1Char('/') + seg(name); }
 

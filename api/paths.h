@@ -70,6 +70,12 @@ QString serviceContainers(const ServiceRef& s);
 QString serviceDeployment(const ServiceRef& s, const QString& deployId);
 QString serviceContainerLogs(const ServiceRef& s, int limit);
 
+// Certificates and external registries (the grid vault)
+QString gridCertificates(const QString& grid);
+QString certificate(const QString& grid, const QString& subject);
+QString gridRegistries(const QString& grid);
+QString registry(const QString& grid, const QString& name);
+
 // Volumes
 QString volumes(const QString& grid);
 QString volume(const QString& grid, const QString& name);

@@ -34,6 +34,8 @@ Group serviceGroup();
 Group whoamiGroup();
 Group volumeGroup();
 Group vaultGroup();
+Group certificateGroup();
+Group externalRegistryGroup();
 
 // Text helpers for commands: write to stdout / stderr as UTF-8.
 void printOut(const QString& text);

@@ -30,6 +30,8 @@ Master::Master() {
     addServiceActionRoutes();
     addVolumeRoutes();
     addVaultRoutes();
+    addCertificateRoutes();
+    addRegistryRoutes();
 }
 
 Master::~Master() {

@@ -59,6 +59,8 @@ private:
     void addServiceActionRoutes();
     void addVolumeRoutes();
     void addVaultRoutes();
+    void addCertificateRoutes();
+    void addRegistryRoutes();
     void add(QHttpServerRequest::Method method, const QString& pattern, Permission permission, std::function<Reply(Call&)> handler);
 
     void onWebSocket();

@@ -7,10 +7,12 @@
 
 #include <functional>
 
+#include "api/certificate.h"
 #include "api/errors.h"
 #include "api/grid.h"
 #include "api/logs.h"
 #include "api/paths.h"
+#include "api/registry.h"
 #include "api/secret.h"
 #include "api/state.h"
 #include "api/user.h"
