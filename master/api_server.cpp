@@ -60,6 +60,16 @@ GridRuntime* Master::createGrid(const QJsonObject& doc) {
         if (!vault_.configured()) return std::nullopt;
         return vault_.read(grid, name);
     };
+    v.certificate = [this, grid](const QString& subject) -> std::optional<Result<QByteArray>> {
+        if (!vault_.configured()) return std::nullopt;
+        return vault_.certificateBundle(grid, subject);
+    };
+    v.registryAuth = [this, grid](const QString& host) -> std::optional<QByteArray> {
+        if (!vault_.configured()) return std::nullopt;
+        const auto auth = vault_.registryAuth(grid, host);
+        if (!auth || !*auth) return std::nullopt;   // none, or a record that does not open (the pull then goes without)
+        return auth->value();
+    };
     g->setVault(std::move(v));
     vault_.ensureCanary(g->name());
     return g;

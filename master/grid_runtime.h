@@ -95,7 +95,9 @@ public:
     const GridVault& vault() const { return vault_; }
     // A secret was created or its value changed: the services using it are
     // updated (ev::SecretChanged) and saved.
-    ApplyResult secretChanged(const QString& name) { return apply(ev::SecretChanged{name.toStdString()}); }
+    ApplyResult secretChanged(const QString& name) { return apply(ev::SecretChanged{name.toStdString(), false}); }
+    // A certificate was imported or replaced: the same for services naming its subject.
+    ApplyResult certificateChanged(const QString& subject) { return apply(ev::SecretChanged{subject.toStdString(), true}); }
 
     // ---- bookkeeping beside the core
     const GridLogs& logs() const { return logs_; }

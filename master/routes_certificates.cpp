@@ -6,6 +6,7 @@
 
 #include "api/certificate.h"
 #include "master/api_server.h"
+#include "master/grid_runtime.h"
 #include "master/json_util.h"
 
 namespace kontena::master {
@@ -82,6 +83,7 @@ void Master::addCertificateRoutes() {
         const VaultStore::Write w = vault_.putCertificate(grid, std::get<vault::Certificate>(cert), nowMs());
         if (w == VaultStore::Write::Failed) return Reply::error(500, QStringLiteral("could not store the certificate"));
         audit(c, grid, kResource, grid + QLatin1Char('/') + subject, subject, QStringLiteral("create"), false);
+        gridOf(c)->certificateChanged(subject);   // services using it are updated: stateless ones re-deploy
         return Reply::of(certificateOf(*vault_.findCertificate(grid, subject)), w == VaultStore::Write::Created ? 201 : 200);
     });
     vaultRoute(Method::Get, "/v1/certificates/:grid/:subject", [this](Call& c) {

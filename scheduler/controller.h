@@ -134,12 +134,16 @@ struct StackRestart { std::string stack; };
 // The user removes the grid itself: refused (Conflict) while any node is
 // online; accepted, it changes nothing and the driver forgets the grid.
 struct GridRemove {};
-// A vault secret was created or its value changed (reference §10.1): every
-// service naming it in `secrets:` gets a forced update
+// A vault secret was created or its value changed, or a certificate was
+// imported (reference §10.1/10.2): every service naming it in `secrets:`
+// (or `certificates:`) gets a forced update
 // (revision + 1, updated_at now). The re-scheduler then re-deploys the
 // running stateless ones ("lagging behind"); a stateful one takes the new
 // value on its next explicit deploy. Nothing refers to it: nothing changes.
-struct SecretChanged { std::string secret; };
+struct SecretChanged {
+    std::string secret;          // a secret's name, or a certificate's subject
+    bool certificate = false;    // which of the two: services' `certificates:` or `secrets:`
+};
 }  // namespace ev
 
 using Event = std::variant<ev::NodeConnect, ev::NodeClosed, ev::PingAnswered, ev::PingMissed, ev::NodeRemove, ev::NodeAvailability,

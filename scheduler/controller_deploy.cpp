@@ -283,7 +283,8 @@ void onServiceRestart(Draft& d, const ev::ServiceRestart& e) {
 
 void onSecretChanged(Draft& d, const ev::SecretChanged& e) {
     const auto names = [&](const Service& s) {
-        return std::any_of(s.spec.secrets.begin(), s.spec.secrets.end(), [&](const SecretRef& r) { return r.secret == e.secret; });
+        const std::vector<SecretRef>& refs = e.certificate ? s.spec.certificates : s.spec.secrets;
+        return std::any_of(refs.begin(), refs.end(), [&](const SecretRef& r) { return r.secret == e.secret; });
     };
     for (const auto& [key, base] : d.base().services) {
         const Service* svc = d.service(key, base);
@@ -291,7 +292,7 @@ void onSecretChanged(Draft& d, const ev::SecretChanged& e) {
         Service& w = d.editService(key);
         ++w.revision;
         w.updatedAt = d.now();
-        d.log("service_updated", key, "secret " + e.secret + " changed: " + key + " revision " + std::to_string(w.revision));
+        d.log("service_updated", key, (e.certificate ? "certificate " : "secret ") + e.secret + " changed: " + key + " revision " + std::to_string(w.revision));
     }
 }
 

@@ -7,11 +7,14 @@
 // set in its container; no value is on the master's disk or in any log.
 #include <QDirIterator>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtTest>
 
 #include <memory>
 
 #include "tests/docker/test_image.h"
+#include "tests/e2e/docker_proxy.h"
 #include "tests/master/platform_harness.h"
 
 using namespace kontena::testing;
@@ -19,6 +22,7 @@ using namespace kontena::testing;
 namespace {
 
 const QByteArray kSecret = "Vault-Test-Value-Okapi-5519";   // distinctive: grepped for everywhere
+const QByteArray kRegistryPassword = "Registry-Pass-Quokka-8812";
 
 QString opt(const char* s) { return QString::fromLatin1(s); }
 
@@ -58,6 +62,7 @@ class TestE2eVault : public QObject {
     EngineFixture engine_;
     std::unique_ptr<MasterProcess> master_;
     std::unique_ptr<Cli> cli_;
+    std::unique_ptr<DockerProxy> proxy_;
     std::unique_ptr<AgentProcess> agent_;
 
     CliResult kontena(const QStringList& args, const QByteArray& input = {}) { return cli_->run(args, 120000, input); }
@@ -92,7 +97,10 @@ private slots:
         r = kontena({opt("grid"), opt("create"), opt("--initial-size"), opt("1"), opt("vlt")});
         QVERIFY2(r.exit == 0, qPrintable(r.err));
         const QString token = kontena({opt("grid"), opt("token")}).out.trimmed();
-        agent_ = std::make_unique<AgentProcess>(opt("node-1"), opt("vlt"), engine_.dockerd.dockerHost(), dir_.filePath(opt("agent.log")));
+        // The agent reaches its dockerd through a proxy that keeps what it sent.
+        proxy_ = std::make_unique<DockerProxy>(dir_.filePath(opt("docker-proxy.sock")), engine_.dockerd.socketPath());
+        QVERIFY(proxy_->start());
+        agent_ = std::make_unique<AgentProcess>(opt("node-1"), opt("vlt"), proxy_->dockerHost(), dir_.filePath(opt("agent.log")));
         QVERIFY(agent_->start(master_->wsUrl(), token));
         QVERIFY2(eventually([&] {
             const auto n = kontena({opt("node"), opt("ls"), opt("-o"), opt("json")}).json().toArray();
@@ -102,6 +110,7 @@ private slots:
 
     void cleanupTestCase() {
         agent_.reset();
+        proxy_.reset();
         master_.reset();
         (void)engine_.dockerd.stop();
     }
@@ -182,6 +191,77 @@ private slots:
         noValueAnywhere({kSecret, secret.toUtf8()});
     }
 
+    // An imported certificate reaches a service naming its subject as
+    // SSL_CERTS (certificate, then key: what HAProxy reads); the key is in
+    // no file of the master or agent.
+    void certificateReachesTheContainer() {
+        const QString certs = dir_.filePath(opt("certs"));
+        QVERIFY(QDir().mkpath(certs));
+        QProcess openssl;
+        openssl.setProcessChannelMode(QProcess::MergedChannels);
+        openssl.start(opt("openssl"), {opt("req"), opt("-x509"), opt("-newkey"), opt("rsa:2048"), opt("-nodes"), opt("-days"), opt("30"),
+                                       opt("-subj"), opt("/CN=www.vault.test"), opt("-keyout"), certs + opt("/key.pem"), opt("-out"),
+                                       certs + opt("/cert.pem")});
+        QVERIFY2(openssl.waitForFinished(60000) && openssl.exitCode() == 0, openssl.readAll().constData());
+        auto r = kontena({opt("certificate"), opt("import"), opt("--private-key"), certs + opt("/key.pem"), certs + opt("/cert.pem")});
+        QVERIFY2(r.exit == 0, qPrintable(r.out + r.err));
+        QVERIFY2(kontena({opt("certificate"), opt("ls")}).out.contains(opt("www.vault.test")), qPrintable(r.out));
+
+        const QString file = writeFile("tls.yml", "stack: test/tls\nversion: 1.0.0\nservices:\n  lb:\n    image: " + kTestImage.toUtf8() +
+                                                      "\n    command: sh -c 'sleep 100000'\n    stop_grace_period: 1s\n    certificates:\n"
+                                                      "      - subject: www.vault.test\n        name: SSL_CERTS\n        type: env\n");
+        r = kontena({opt("stack"), opt("install"), opt("-n"), opt("tls"), file});
+        QVERIFY2(r.exit == 0, qPrintable(r.err + diagnose()));
+        QString bundle;
+        QVERIFY2(eventually([&] { return !(bundle = envInside(engine_.dockerd, opt("tls.lb-1"), opt("SSL_CERTS"))).isEmpty(); }, 60000),
+                 qPrintable(diagnose()));
+        QVERIFY(bundle.contains(opt("-----BEGIN CERTIFICATE-----")));
+        QVERIFY(bundle.indexOf(opt("PRIVATE KEY-----")) > bundle.indexOf(opt("-----END CERTIFICATE-----")));
+        QFile key(certs + opt("/key.pem"));
+        QVERIFY(key.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = key.readAll().split('\n');
+        QVERIFY(lines.size() > 4);
+        QVERIFY(bundle.contains(QString::fromLatin1(lines.at(2))));
+        noValueAnywhere({lines.at(2), lines.at(3)});   // two lines of the private key
+        QCOMPARE(kontena({opt("stack"), opt("rm"), opt("tls")}).exit, 0);
+    }
+
+    // Credentials of an external registry go with the pull of an image from
+    // it, as Docker's X-Registry-Auth header (read off the bytes the agent
+    // sent its dockerd). The registry is a loopback port nobody serves: the
+    // pull fails, the header was sent.
+    void registryCredentialsGoWithThePull() {
+        auto r = kontena({opt("external-registry"), opt("add"), opt("-u"), opt("puller"), opt("-e"), opt("ops@vault.test"), opt("-p"),
+                          QString::fromLatin1(kRegistryPassword), opt("http://127.0.0.1:5999")});
+        QVERIFY2(r.exit == 0, qPrintable(r.out + r.err));
+        r = kontena({opt("external-registry"), opt("ls")});
+        QVERIFY2(r.out.contains(opt("127.0.0.1:5999")) && !r.out.contains(QString::fromLatin1(kRegistryPassword)), qPrintable(r.out));
+        const QString file = writeFile("reg.yml", "stack: test/reg\nversion: 1.0.0\nservices:\n  app:\n    image: 127.0.0.1:5999/team/app:1\n");
+        r = kontena({opt("stack"), opt("install"), opt("--no-wait"), opt("-n"), opt("reg"), file});
+        QVERIFY2(r.exit == 0, qPrintable(r.err + diagnose()));
+        QByteArray header;
+        QVERIFY2(eventually([&] {
+            const QByteArray sent = proxy_->requests();
+            const qsizetype at = sent.indexOf("\r\nX-Registry-Auth: ");
+            if (at < 0) return false;
+            const qsizetype start = at + qsizetype(sizeof("\r\nX-Registry-Auth: ") - 1);
+            header = sent.mid(start, sent.indexOf("\r\n", start) - start);
+            return true;
+        }, 60000), qPrintable(diagnose()));
+        const QJsonObject auth =
+            QJsonDocument::fromJson(QByteArray::fromBase64(header, QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals)).object();
+        QCOMPARE(auth.value(opt("username")).toString(), opt("puller"));
+        QCOMPARE(auth.value(opt("password")).toString(), QString::fromLatin1(kRegistryPassword));
+        QVERIFY2(auth.value(opt("serveraddress")).toString().contains(opt("127.0.0.1:5999")), header.constData());
+        const QByteArray sent = proxy_->requests();
+        QVERIFY(sent.contains("/images/create?fromImage=127.0.0.1%3A5999%2Fteam%2Fapp&tag=1") ||
+                sent.contains("/images/create?fromImage=127.0.0.1:5999/team/app&tag=1"));
+        // An image of Docker Hub goes without: only the one pull carried it.
+        QCOMPARE(sent.count("X-Registry-Auth:"), sent.count("fromImage=127.0.0.1"));
+        noValueAnywhere({kRegistryPassword});
+        QCOMPARE(kontena({opt("stack"), opt("rm"), opt("reg")}).exit, 0);
+    }
+
 private:
     // Neither value is in any file of the master's data directory, the
     // master's log, the agent's log or the CLI's configuration.
@@ -189,7 +269,7 @@ private:
         int files = 0;
         for (QDirIterator it(dir_.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories); it.hasNext();) {
             const QString path = it.next();
-            if (path.startsWith(dir_.filePath(opt("mariadb-image")))) continue;
+            if (path.startsWith(dir_.filePath(opt("mariadb-image"))) || path.startsWith(dir_.filePath(opt("certs")))) continue;
             QFile f(path);
             if (!f.open(QIODevice::ReadOnly)) continue;
             const QByteArray bytes = f.readAll();

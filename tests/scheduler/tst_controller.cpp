@@ -428,6 +428,7 @@ private slots:
         db.secrets = {SecretRef{"db_pw", "MYSQL_ROOT_PASSWORD", "env"}};
         db.stateful = true;
         other.secrets = {SecretRef{"api_key", "API_KEY", "env"}};
+        other.certificates = {SecretRef{"db_pw", "SSL_CERTS", "env"}};   // a certificate whose subject is a secret's name
         d.apply(ev::StackApply{"s", {web, db, other}, {}, true, {}});
         d.runUntil(at(Duration::seconds(30)));
         const auto revision = [&](const char* key) { return d.ctl.state().service(key)->revision; };
@@ -435,11 +436,11 @@ private slots:
         const int webRev = revision("s/web"), dbRev = revision("s/db"), otherRev = revision("s/other");
         const auto webDeployed = deployRev("s/web"), dbDeployed = deployRev("s/db"), otherDeployed = deployRev("s/other");
 
-        const Decision nobody = d.apply(ev::SecretChanged{"unused"});
+        const Decision nobody = d.apply(ev::SecretChanged{"unused", false});
         QVERIFY(!nobody.refused);
         QCOMPARE(revision("s/web"), webRev);
 
-        const Decision changed = d.apply(ev::SecretChanged{"db_pw"});
+        const Decision changed = d.apply(ev::SecretChanged{"db_pw", false});
         QVERIFY(!changed.refused);
         QCOMPARE(revision("s/web"), webRev + 1);
         QCOMPARE(revision("s/db"), dbRev + 1);
@@ -449,6 +450,10 @@ private slots:
         QCOMPARE(deployRev("s/db"), dbDeployed);      // stateful: only on an explicit deploy
         QCOMPARE(deployRev("s/other"), otherDeployed);
         QCOMPARE(d.ctl.state().instance("s/web", 1)->serviceRevision, webRev + 1);
+
+        QVERIFY(!d.apply(ev::SecretChanged{"db_pw", true}).refused);   // the certificate "db_pw": only `certificates:` count
+        QCOMPARE(revision("s/other"), otherRev + 1);
+        QCOMPARE(revision("s/web"), webRev + 1);
     }
 };
 
