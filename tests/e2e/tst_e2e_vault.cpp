@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QtTest>
 
 #include <memory>
@@ -262,14 +263,76 @@ private slots:
         QCOMPARE(kontena({opt("stack"), opt("rm"), opt("reg")}).exit, 0);
     }
 
+    // The corpus's wordpress-cluster stack (images stood in for by busybox:
+    // a galera "mysqld" on 3306, the others asleep), linked to a load
+    // balancer stack: vault variables read, generated and written by the
+    // CLI, and every service's secrets set inside its containers.
+    void corpusWordpressClusterInstallsWithItsSecrets() {
+        buildStandIn("severalnines/mariadb:latest", "[\"/usr/bin/mysqld\"]");
+        for (const char* tag : {"kontena/lb:latest", "nimmis/resilio-sync:latest", "wordpress:4.8"}) buildStandIn(tag, "[\"sleep\", \"1000000\"]");
+        const QString lb = writeFile("ingress.yml", "stack: test/ingress\nversion: 1.0.0\nservices:\n  lb:\n    image: kontena/lb:latest\n"
+                                                     "    stop_grace_period: 1s\n");
+        auto r = kontena({opt("stack"), opt("install"), opt("-n"), opt("ingress"), lb});
+        QVERIFY2(r.exit == 0, qPrintable(r.err + diagnose()));
+        for (const char* v : {"wp-mysql", "wp-data"}) {
+            r = kontena({opt("volume"), opt("create"), opt("--scope"), opt(v) == opt("wp-mysql") ? opt("instance") : opt("stack"), opt(v)});
+            QVERIFY2(r.exit == 0, qPrintable(r.err));
+        }
+        const QByteArray resilio = "Resilio-Secret-Wombat-3141";
+        qputenv("LOADBALANCER", "ingress/lb");
+        qputenv("VIRTUALHOST", "wp.vault.test");
+        qputenv("RESILIO_SECRET", resilio);
+        const QString corpus = qEnvironmentVariable("KONTENA_SHARED_DIR") + opt("/corpus/kontena-stacks/wordpress-cluster_kontena.yml");
+        r = kontena({opt("stack"), opt("install"), opt("--no-wait"), opt("-n"), opt("wp"), corpus});
+        for (const char* e : {"LOADBALANCER", "VIRTUALHOST", "RESILIO_SECRET"}) qunsetenv(e);
+        QVERIFY2(r.exit == 0, qPrintable(r.out + r.err + diagnose()));
+        const auto value = [&](const char* name) { return kontena({opt("vault"), opt("read"), opt(name), opt("--value")}).out.trimmed(); };
+        const QString rootPassword = value("wp-mysql-pwd"), wpSecret = value("wp-secret");
+        QCOMPARE(rootPassword.size(), 24);   // random_string: 24, written `to: vault`
+        QCOMPARE(wpSecret.size(), 24);
+        QCOMPARE(value("wp-resilio-secret"), QString::fromLatin1(resilio));
+        QCOMPARE(value("wp-xtrabackup-pwd").size(), 24);
+        for (const char* c : {"wp.mariadb-galera-1", "wp.mariadb-galera-3", "wp.resilio-1", "wp.wordpress-1", "wp.wordpress-3"}) {
+            QVERIFY2(eventually([&] { return runningContainer(engine_.dockerd, opt(c)); }, 120000), qPrintable(opt(c) + diagnose()));
+        }
+        QCOMPARE(envInside(engine_.dockerd, opt("wp.mariadb-galera-2"), opt("MYSQL_ROOT_PASSWORD")), rootPassword);
+        QCOMPARE(envInside(engine_.dockerd, opt("wp.mariadb-galera-2"), opt("XTRABACKUP_PASSWORD")), value("wp-xtrabackup-pwd"));
+        QCOMPARE(envInside(engine_.dockerd, opt("wp.resilio-1"), opt("RSLSYNC_SECRET")), QString::fromLatin1(resilio));
+        QCOMPARE(envInside(engine_.dockerd, opt("wp.wordpress-1"), opt("WORDPRESS_DB_PASSWORD")), rootPassword);
+        for (const char* e : {"WORDPRESS_AUTH_KEY", "WORDPRESS_NONCE_SALT"}) QCOMPARE(envInside(engine_.dockerd, opt("wp.wordpress-3"), opt(e)), wpSecret);
+        QCOMPARE(envInside(engine_.dockerd, opt("wp.wordpress-1"), opt("KONTENA_LB_VIRTUAL_HOSTS")), opt("wp.vault.test"));
+        noValueAnywhere({rootPassword.toUtf8(), wpSecret.toUtf8(), resilio});
+    }
+
 private:
+    // An image named `tag` made from the test image, with `cmd` (JSON form)
+    // and a `mysqld` that accepts connections on 3306.
+    void buildStandIn(const char* tag, const char* cmd) {
+        const QString context = dir_.filePath(opt("standins/") + opt(tag).replace(QRegularExpression(opt("[^a-z0-9]")), opt("_")));
+        QVERIFY(QDir().mkpath(context));
+        QFile script(context + opt("/mysqld"));
+        QVERIFY(script.open(QIODevice::WriteOnly));
+        script.write("#!/bin/sh\nwhile true; do nc -l -p 3306 </dev/null >/dev/null 2>&1 || sleep 1; done\n");
+        script.close();
+        QVERIFY(script.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadOther | QFile::ExeOther));
+        QFile dockerfile(context + opt("/Dockerfile"));
+        QVERIFY(dockerfile.open(QIODevice::WriteOnly));
+        dockerfile.write("FROM " + kTestImage.toUtf8() + "\nCOPY mysqld /usr/bin/mysqld\nCMD " + QByteArray(cmd) + "\n");
+        dockerfile.close();
+        int rc = -1;
+        const QString built = docker(engine_.dockerd, {opt("build"), opt("-t"), opt(tag), context}, &rc);
+        QVERIFY2(rc == 0, qPrintable(built));
+    }
+
     // Neither value is in any file of the master's data directory, the
     // master's log, the agent's log or the CLI's configuration.
     void noValueAnywhere(const QList<QByteArray>& values) {
         int files = 0;
         for (QDirIterator it(dir_.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories); it.hasNext();) {
             const QString path = it.next();
-            if (path.startsWith(dir_.filePath(opt("mariadb-image"))) || path.startsWith(dir_.filePath(opt("certs")))) continue;
+            if (path.startsWith(dir_.filePath(opt("mariadb-image"))) || path.startsWith(dir_.filePath(opt("certs"))) ||
+                path.startsWith(dir_.filePath(opt("standins"))))
+                continue;
             QFile f(path);
             if (!f.open(QIODevice::ReadOnly)) continue;
             const QByteArray bytes = f.readAll();
