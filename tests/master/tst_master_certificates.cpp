@@ -17,6 +17,7 @@
 #include <QtTest>
 
 #include "master/api_server.h"
+#include "tests/master/api_client.h"
 #include "master/vault_store.h"
 #include "tests/vault/test_certs.h"
 #include "vault/crypto.h"
@@ -45,12 +46,6 @@ std::unique_ptr<vault::Keyring> keyring(const std::string& text) {
 
 // A line of a PEM key's base64 body: what must never be found.
 QByteArray keyLine(const std::string& pem) { return QByteArray::fromStdString(pem).split('\n').value(1); }
-
-struct Answer {
-    int status = 0;
-    QJsonObject body;
-    QString error() const { return body.value(u"error"_s).toString(); }
-};
 
 Instant now() { return Instant(QDateTime::currentMSecsSinceEpoch()); }
 
@@ -82,7 +77,7 @@ class TestMasterCertificates : public QObject {
     QTemporaryDir dir_;
     std::unique_ptr<Master> master_;
     QString url_, admin_, bob_;
-    QNetworkAccessManager net_;
+    ApiClient api_;
     std::string key1_ = vault::Keyring::generateLine(1), key2_ = vault::Keyring::generateLine(2);
     TestCert web_ = makeCert("www.example.com", {"www.example.com", "example.com"});
     TestCert webRenewed_ = makeCert("www.example.com", {"www.example.com", "example.com", "shop.example.com"});
@@ -90,19 +85,10 @@ class TestMasterCertificates : public QObject {
     TestCert expired_ = makeCert("old.example.com", {}, -3 * 24 * 3600, -24 * 3600);
 
     Answer send(const QByteArray& method, const QString& path, const QString& token, const QByteArray& body = {}) {
-        QNetworkRequest req(QUrl(url_ + path));
-        req.setHeader(QNetworkRequest::ContentTypeHeader, u"application/json"_s);
-        if (!token.isEmpty()) req.setRawHeader("Authorization", "Bearer " + token.toLatin1());
-        QNetworkReply* reply = net_.sendCustomRequest(req, method, body);
-        QEventLoop loop;
-        connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-        loop.exec();
-        Answer a{reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), QJsonDocument::fromJson(reply->readAll()).object()};
-        reply->deleteLater();
-        return a;
+        return api_.send(method, path, token, body);
     }
     Answer send(const QByteArray& method, const QString& path, const QString& token, const QJsonObject& body) {
-        return send(method, path, token, QJsonDocument(body).toJson(QJsonDocument::Compact));
+        return api_.send(method, path, token, body);
     }
     bool start(std::unique_ptr<vault::Keyring> keys, QString* error) {
         master_.reset();
@@ -110,7 +96,7 @@ class TestMasterCertificates : public QObject {
         master_->setVaultKeys(std::move(keys));
         QString code;
         if (!master_->open(dir_.filePath(u"data"_s), u"admin-code"_s, &code, error)) return false;
-        url_ = u"http://127.0.0.1:%1"_s.arg(master_->listen(QHostAddress::LocalHost, 0));
+        api_.url = url_ = u"http://127.0.0.1:%1"_s.arg(master_->listen(QHostAddress::LocalHost, 0));
         return true;
     }
     QString login(const QString& code) {

@@ -15,6 +15,7 @@
 #include <QtTest>
 
 #include "master/api_server.h"
+#include "tests/master/api_client.h"
 #include "vault/crypto.h"
 
 using namespace kontena;
@@ -31,12 +32,6 @@ void capture(QtMsgType type, const QMessageLogContext& ctx, const QString& msg) 
     if (gPrevious) gPrevious(type, ctx, msg);
 }
 
-struct Answer {
-    int status = 0;
-    QJsonObject body;
-    QString error() const { return body.value(QStringLiteral("error")).toString(); }
-};
-
 std::unique_ptr<vault::Keyring> keyring(const std::string& text) {
     auto k = vault::Keyring::parse(text);
     return k ? std::make_unique<vault::Keyring>(std::move(k).value()) : nullptr;
@@ -50,23 +45,14 @@ class TestMasterVault : public QObject {
     QTemporaryDir dir_;
     std::unique_ptr<Master> master_;
     QString url_, admin_, bob_;
-    QNetworkAccessManager net_;
+    ApiClient api_;
     std::string key1_ = vault::Keyring::generateLine(1), key2_ = vault::Keyring::generateLine(2);
 
     Answer send(const QByteArray& method, const QString& path, const QString& token, const QByteArray& body = {}) {
-        QNetworkRequest req(QUrl(url_ + path));
-        req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
-        if (!token.isEmpty()) req.setRawHeader("Authorization", "Bearer " + token.toLatin1());
-        QNetworkReply* reply = net_.sendCustomRequest(req, method, body);
-        QEventLoop loop;
-        connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-        loop.exec();
-        Answer a{reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), QJsonDocument::fromJson(reply->readAll()).object()};
-        reply->deleteLater();
-        return a;
+        return api_.send(method, path, token, body);
     }
     Answer send(const QByteArray& method, const QString& path, const QString& token, const QJsonObject& body) {
-        return send(method, path, token, QJsonDocument(body).toJson(QJsonDocument::Compact));
+        return api_.send(method, path, token, body);
     }
 
     // A master on `dir` with `keys` (may be null); false with `error` when it refuses to open.
@@ -76,7 +62,7 @@ class TestMasterVault : public QObject {
         master_->setVaultKeys(std::move(keys));
         QString code;
         if (!master_->open(dir, QStringLiteral("admin-code"), &code, error)) return false;
-        url_ = QStringLiteral("http://127.0.0.1:%1").arg(master_->listen(QHostAddress::LocalHost, 0));
+        api_.url = url_ = QStringLiteral("http://127.0.0.1:%1").arg(master_->listen(QHostAddress::LocalHost, 0));
         return true;
     }
     QString login(const QString& code) {
