@@ -1,5 +1,6 @@
 // `kontena service ...`: services of the current grid, named stack/service.
 #include <QThread>
+#include <QUrlQuery>
 
 #include "api/logs.h"
 #include "api/paths.h"
@@ -122,36 +123,40 @@ int serviceAction(const QStringList& args, const QString& action) {
     });
 }
 
-// Prints the entries after `lastId` (all when it is empty); returns the new last id.
-QString printNewLines(const QList<api::ContainerLogEntry>& logs, QString lastId) {
-    bool seen = lastId.isEmpty();
+// Prints the entries (the master sent only new ones); returns the last
+// id printed (`current` when there was none).
+QString printLines(const QList<api::ContainerLogEntry>& logs, QString current) {
     for (const auto& e : logs) {
-        if (!seen) {
-            if (e.id == lastId) seen = true;
-            continue;
-        }
         printOut(e.line() + QStringLiteral("\n"));
-        lastId = e.id;
+        current = e.id;
     }
-    return lastId;
+    return current;
 }
 
 int serviceLogs(const QStringList& args) {
     return runCommand({opt("kontena service logs"), opt("Show a service's container logs."),
-                       {{{opt("f"), opt("follow")}, opt("Keep printing new lines")}, {{opt("t"), opt("tail")}, opt("Lines"), opt("N"), opt("100")}},
+                       {{{opt("f"), opt("follow")}, opt("Keep printing new lines")},
+                        {{opt("t"), opt("tail"), opt("lines")}, opt("Lines"), opt("N"), opt("100")},
+                        {{opt("since")}, opt("Only lines written at or after TIME (ISO 8601)"), opt("TIME")},
+                        {{opt("i"), opt("instance")}, opt("Only the lines of instance N"), opt("N")}},
                        {opt("SERVICE")}, Needs::Grid},
                       args, [](Call& c) {
                           bool valid = false;
                           const int tail = c.value("t").toInt(&valid);
                           if (!valid) return c.usage(QStringLiteral("--tail must be a number"));
                           const api::ServiceRef ref = serviceOf(c);
+                          QUrlQuery filters;
+                          if (!c.value("since").isEmpty()) filters.addQueryItem(opt("since"), c.value("since"));
+                          if (!c.value("i").isEmpty()) filters.addQueryItem(opt("instance"), c.value("i"));
                           QString lastId;
-                          bool first = true;
                           do {
-                              const auto logs = c.get<api::ContainerLog>(paths::serviceContainerLogs(ref, first ? tail : 1000));
+                              QUrlQuery q = filters;   // following: only the lines after the last one printed
+                              if (!lastId.isEmpty()) q.addQueryItem(opt("after"), lastId);
+                              const QString path = paths::serviceContainerLogs(ref, lastId.isEmpty() ? tail : 10000) + QLatin1Char('&') +
+                                                   q.toString(QUrl::FullyEncoded);
+                              const auto logs = c.get<api::ContainerLog>(path);
                               if (!logs) return c.failed();
-                              lastId = printNewLines(logs->logs, lastId);
-                              first = false;
+                              lastId = printLines(logs->logs, lastId);
                               if (c.isSet("f")) QThread::msleep(1000);
                           } while (c.isSet("f"));
                           return static_cast<int>(Ok);

@@ -279,8 +279,9 @@ AgentSessions::Outcome AgentSessions::onPodSecrets(Session* s, const QJsonObject
 }
 
 AgentSessions::Outcome AgentSessions::onLogBatch(Session* s, const QJsonObject& payload) {
-    for (const auto& e : protocol::logBatchFromJson(payload).entries) {
-        grid_.logs().addContainerLine(qs(s->node), e.at.toUTC().toString(Qt::ISODateWithMs), e.name, e.stream, e.data);
+    // Acknowledged only once kept: an agent whose batch fails sends it again.
+    if (!grid_.logs().addContainerLines(qs(s->node), protocol::logBatchFromJson(payload).entries)) {
+        return {QJsonValue(), protocol::RpcError{500, QStringLiteral("the log store could not keep the lines")}};
     }
     return {};
 }

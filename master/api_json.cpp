@@ -311,17 +311,6 @@ QList<api::Volume> volumes(const GridRuntime& g) {
     return out;
 }
 
-QList<api::ContainerLogEntry> containerLogs(const GridRuntime& g, const std::string& serviceKey, int limit) {
-    QStringList names;
-    if (!serviceKey.empty()) {
-        const Service* s = g.state().service(serviceKey);
-        if (!s) return {};
-        // Instances beyond the desired count may still have output (scaled down, or numbers not yet reused).
-        for (int n = 1; n <= std::max(s->spec.instances, 1) + 32; ++n) names.append(qs(containerName(s->spec, n)));
-    }
-    return g.logs().containerLines(names, limit);
-}
-
 api::GridState whatIfState(const GridRuntime& g) {
     api::GridState out;
     out.grid = grid(g);

@@ -38,9 +38,6 @@ api::Deploy deploy(const GridRuntime& g, const ServiceDeploy& d);
 api::StackDeploy stackDeploy(const GridRuntime& g, const StackDeployRecord& sd);
 api::Volume volume(const GridRuntime& g, const Volume& v);
 QList<api::Volume> volumes(const GridRuntime& g);
-// The newest `limit` lines of the service's containers (serviceKey empty:
-// every container of the grid).
-QList<api::ContainerLogEntry> containerLogs(const GridRuntime& g, const std::string& serviceKey, int limit);
 // Everything `kontena-sim what-if` needs to rehearse a failure on this grid.
 api::GridState whatIfState(const GridRuntime& g);
 

@@ -44,6 +44,12 @@ void Master::add(Method method, const QString& pattern, Permission permission, s
 
 bool Master::open(const QString& dataDir, const QString& fixedAdminCode, QString* adminCode, QString* error) {
     if (!store_.open(dataDir, error)) return false;
+    if (!logs_.open(dataDir, error)) return false;
+    logRetention_.setInterval(std::chrono::minutes(10));
+    QObject::connect(&logRetention_, &QTimer::timeout, &logRetention_, [this] {
+        if (const auto dropped = logs_.enforce(LogRetention{}, nowMs()); dropped > 0) qInfo("logs: %lld old lines dropped", qlonglong(dropped));
+    });
+    logRetention_.start();
     auth_ = std::make_unique<Auth>(store_);
     *adminCode = auth_->load(fixedAdminCode, nowMs());
     for (const QJsonObject& doc : store_.all(QStringLiteral("grid"))) createGrid(doc);
@@ -54,6 +60,7 @@ GridRuntime* Master::createGrid(const QJsonObject& doc) {
     auto* g = new GridRuntime(store_, doc);
     grids_.insert(g->name(), g);
     const QString grid = g->name();
+    if (logs_.isOpen()) g->logs().setStore(&logs_, grid);
     GridVault v;
     v.exists = [this, grid](const QString& name) { return vault_.configured() && vault_.find(grid, name).has_value(); };
     v.read = [this, grid](const QString& name) -> std::optional<Result<QByteArray>> {

@@ -10,6 +10,7 @@
 #include <QHttpServerRequest>
 #include <QList>
 #include <QMap>
+#include <QTimer>
 
 #include <memory>
 
@@ -78,6 +79,8 @@ private:
 
     Store store_;
     VaultStore vault_{store_};
+    LogStore logs_;          // containers' output of every grid (logs.db beside the store)
+    QTimer logRetention_;    // drops lines beyond LogRetention now and then
     std::unique_ptr<vault::Keyring> vaultKeys_;   // until open() hands it to vault_
     std::unique_ptr<Auth> auth_;
     QMap<QString, GridRuntime*> grids_;

@@ -1,5 +1,7 @@
 #include "master/grid_logs.h"
 
+#include <QDateTime>
+
 #include "master/json_util.h"
 
 namespace kontena::master {
@@ -9,18 +11,52 @@ void GridLogs::addEvent(const LogEntry& e) {
     while (events_.size() > kEventLogMax) events_.pop_front();
 }
 
-void GridLogs::addContainerLine(const QString& node, const QString& at, const QString& name, const QString& stream,
-                                const QString& data) {
-    api::ContainerLogEntry line;
-    line.id = QString::number(nextLineId_++);
-    line.createdAt = at;
-    line.node = node;
-    line.name = name;
-    line.type = stream;
-    line.data = data;
-    line.leaveOut({"service", "instance_number"});
-    lines_.push_back(std::move(line));
+namespace {
+
+// "stack.service-N" (or "service-N" in the null stack) -> stack, service, N.
+void nameInto(const QString& name, LogLine& l) {
+    const qsizetype dot = name.indexOf(QLatin1Char('.'));
+    const qsizetype dash = name.lastIndexOf(QLatin1Char('-'));
+    l.stack = dot > 0 ? name.left(dot) : QStringLiteral("null");
+    const qsizetype from = dot > 0 ? dot + 1 : 0;
+    bool ok = false;
+    const int n = dash > from ? name.mid(dash + 1).toInt(&ok) : 0;
+    l.service = ok ? name.mid(from, dash - from) : name.mid(from);
+    l.instance = ok ? n : 0;
+}
+
+QString containerNameOf(const LogLine& l) {
+    const QString base = l.instance > 0 ? l.service + QLatin1Char('-') + QString::number(l.instance) : l.service;
+    return l.stack == QLatin1String("null") ? base : l.stack + QLatin1Char('.') + base;
+}
+
+bool matches(const LogQuery& q, const LogLine& l) {
+    return (!q.stack || *q.stack == l.stack) && (!q.service || *q.service == l.service) && (!q.instance || *q.instance == l.instance) &&
+           (!q.sinceMs || l.atMs >= *q.sinceMs) && (!q.afterId || l.id > *q.afterId);
+}
+
+}  // namespace
+
+bool GridLogs::addContainerLines(const QString& node, const QList<protocol::LogEntry>& batch) {
+    std::vector<LogLine> lines;
+    lines.reserve(std::size_t(batch.size()));
+    for (const protocol::LogEntry& e : batch) {
+        LogLine l;
+        l.grid = grid_;
+        nameInto(e.name, l);
+        l.node = node;
+        l.stream = e.stream;
+        l.atMs = e.at.toMSecsSinceEpoch();
+        l.text = e.data;
+        lines.push_back(std::move(l));
+    }
+    if (store_) return store_->append(lines);
+    for (LogLine& l : lines) {
+        l.id = nextLineId_++;
+        lines_.push_back(std::move(l));
+    }
     while (lines_.size() > kContainerLogMax) lines_.pop_front();
+    return true;
 }
 
 QList<api::EventLogEntry> GridLogs::events(int limit) const {
@@ -38,11 +74,32 @@ QList<api::EventLogEntry> GridLogs::events(int limit) const {
     return out;
 }
 
-QList<api::ContainerLogEntry> GridLogs::containerLines(const QStringList& names, int limit) const {
+QList<api::ContainerLogEntry> GridLogs::containerLines(const LogQuery& query) const {
+    std::vector<LogLine> found;
+    if (store_) {
+        LogQuery q = query;
+        q.grid = grid_;
+        found = store_->query(q);
+    } else {
+        for (auto it = lines_.rbegin(); it != lines_.rend() && int(found.size()) < query.limit; ++it)
+            if (matches(query, *it)) found.insert(found.begin(), *it);
+    }
     QList<api::ContainerLogEntry> out;
-    for (auto it = lines_.rbegin(); it != lines_.rend() && out.size() < limit; ++it) {
-        if (!names.isEmpty() && !names.contains(it->name)) continue;
-        out.prepend(*it);
+    for (const LogLine& l : found) {
+        api::ContainerLogEntry e;
+        e.id = QString::number(l.id);
+        e.createdAt = QDateTime::fromMSecsSinceEpoch(l.atMs, Qt::UTC).toString(Qt::ISODateWithMs);
+        e.node = l.node;
+        e.name = containerNameOf(l);
+        e.type = l.stream;
+        e.data = l.text;
+        if (l.instance > 0) {
+            e.service = l.stack + QLatin1Char('/') + l.service;
+            e.instanceNumber = l.instance;
+        } else {
+            e.leaveOut({"service", "instance_number"});
+        }
+        out.append(std::move(e));
     }
     return out;
 }

@@ -1,7 +1,8 @@
 #pragma once
-// A grid's logs kept in memory (not persisted): the core's timeline entries
-// (event_logs) and the containers' output the agents stream (container_logs).
-// Both are bounded; the oldest entries go first.
+// A grid's logs: the core's timeline entries (event_logs, in memory,
+// bounded) and the containers' output the agents stream (container_logs):
+// in the master's LogStore (logs.db, durable, retention by count and age)
+// once one is set, else in memory, bounded, the oldest lines going first.
 
 #include <QList>
 #include <QStringList>
@@ -9,6 +10,8 @@
 #include <deque>
 
 #include "api/logs.h"
+#include "master/log_store.h"
+#include "protocol/messages.h"
 #include "scheduler/controller.h"
 
 namespace kontena::master {
@@ -18,21 +21,30 @@ public:
     static constexpr std::size_t kEventLogMax = 5000;
     static constexpr std::size_t kContainerLogMax = 20000;
 
+    // Container lines go to `store` (owned by the master) as `grid`'s.
+    void setStore(LogStore* store, const QString& grid) {
+        store_ = store;
+        grid_ = grid;
+    }
+
     void addEvent(const LogEntry& e);
-    // One container output line from `node`; gets the next cursor id.
-    void addContainerLine(const QString& node, const QString& at, const QString& name, const QString& stream, const QString& data);
+    // A batch of container output lines from `node`, each getting the next
+    // id; true once they are kept (on disk when there is a store): only
+    // then is the batch acknowledged to the agent.
+    bool addContainerLines(const QString& node, const QList<protocol::LogEntry>& batch);
 
     // The newest `limit` events, oldest first.
     QList<api::EventLogEntry> events(int limit) const;
-    // The newest `limit` container lines, oldest first, of the containers
-    // named in `names` (empty: every container). Lines carry no "service"
-    // nor "instance_number" yet (left out of the JSON).
-    QList<api::ContainerLogEntry> containerLines(const QStringList& names, int limit) const;
+    // The newest `q.limit` container lines matching `q` (its grid is this
+    // one's), oldest first.
+    QList<api::ContainerLogEntry> containerLines(const LogQuery& q) const;
 
 private:
     std::deque<LogEntry> events_;
-    std::deque<api::ContainerLogEntry> lines_;
-    qint64 nextLineId_ = 1;
+    std::deque<LogLine> lines_;   // without a store
+    std::int64_t nextLineId_ = 1;
+    LogStore* store_ = nullptr;
+    QString grid_;
 };
 
 }  // namespace kontena::master

@@ -64,6 +64,7 @@ public:
     std::int64_t enforce(const LogRetention& r, qint64 nowMs);
     std::int64_t count(const QString& grid) const;
     QString lastError() const { return lastError_; }
+    bool isOpen() const { return db_ != nullptr; }
 
 private:
     bool exec(const char* sql);

@@ -1,5 +1,7 @@
 #include "master/route.h"
 
+#include <QDateTime>
+
 #include <QRegularExpression>
 
 namespace kontena::master {
@@ -41,6 +43,32 @@ int limitOf(const Call& c, int dflt, int max) {
     bool ok = false;
     const int v = c.query.queryItemValue(QStringLiteral("limit")).toInt(&ok);
     return ok && v > 0 ? std::min(v, max) : dflt;
+}
+
+std::variant<LogQuery, Reply> logQueryOf(const Call& c) {
+    LogQuery q;
+    q.limit = limitOf(c, 100, 10000);
+    const auto bad = [](const char* name, const char* what) {
+        return Reply::error(400, QStringLiteral("%1 must be %2").arg(QLatin1String(name), QLatin1String(what)));
+    };
+    if (c.query.hasQueryItem(QStringLiteral("since"))) {
+        const QDateTime at = QDateTime::fromString(c.query.queryItemValue(QStringLiteral("since"), QUrl::FullyDecoded), Qt::ISODateWithMs);
+        if (!at.isValid()) return bad("since", "a time (ISO 8601, e.g. 2026-12-05T10:00:00Z)");
+        q.sinceMs = at.toMSecsSinceEpoch();
+    }
+    if (c.query.hasQueryItem(QStringLiteral("instance"))) {
+        bool ok = false;
+        const int n = c.query.queryItemValue(QStringLiteral("instance")).toInt(&ok);
+        if (!ok || n < 1) return bad("instance", "an instance number (1, 2, ...)");
+        q.instance = n;
+    }
+    if (c.query.hasQueryItem(QStringLiteral("after"))) {
+        bool ok = false;
+        const qint64 id = c.query.queryItemValue(QStringLiteral("after")).toLongLong(&ok);
+        if (!ok || id < 0) return bad("after", "a line id");
+        q.afterId = id;
+    }
+    return q;
 }
 
 }  // namespace kontena::master

@@ -14,9 +14,11 @@
 
 #include <functional>
 #include <optional>
+#include <variant>
 
 #include "api/errors.h"
 #include "master/auth.h"
+#include "master/log_store.h"
 
 namespace kontena::master {
 
@@ -78,5 +80,9 @@ bool lacks(const T& request, const char* key) {
 bool validName(const QString& n);
 // The `limit` query parameter: `dflt` when absent or not positive, at most `max`.
 int limitOf(const Call& c, int dflt, int max);
+// The filters of a container_logs request: `limit` (100, at most 10,000),
+// `since` (ISO 8601 time), `instance` (number), `after` (a line id: follow).
+// A malformed one is a 400 naming it.
+std::variant<LogQuery, Reply> logQueryOf(const Call& c);
 
 }  // namespace kontena::master

@@ -122,8 +122,10 @@ void Master::addGridReadRoutes() {
         return Reply::of(log);
     });
     add(Method::Get, QStringLiteral("/v1/grids/:grid/container_logs"), Permission::GridMember, [this](Call& c) {
+        auto q = logQueryOf(c);
+        if (auto* bad = std::get_if<Reply>(&q)) return *bad;
         api::ContainerLog log;
-        log.logs = api_json::containerLogs(*gridOf(c), {}, limitOf(c, 100, 10000));
+        log.logs = gridOf(c)->logs().containerLines(std::get<LogQuery>(q));
         return Reply::of(log);
     });
     add(Method::Get, QStringLiteral("/v1/grids/:grid/audit_log"), Permission::GridMember,

@@ -74,8 +74,13 @@ void Master::addServiceRoutes() {
         GridRuntime* g = gridOf(c);
         const Service* s = serviceOf(*g, c);
         if (!s) return serviceNotFound(c);
+        auto q = logQueryOf(c);
+        if (auto* bad = std::get_if<Reply>(&q)) return *bad;
+        LogQuery& query = std::get<LogQuery>(q);
+        query.stack = qs(s->spec.stack);
+        query.service = qs(s->spec.name);
         api::ContainerLog log;
-        log.logs = api_json::containerLogs(*g, s->spec.key(), limitOf(c, 100, 10000));
+        log.logs = g->logs().containerLines(query);
         return Reply::of(log);
     });
     add(Method::Get, kServicePath + QStringLiteral("/deploys/:id"), Permission::GridMember, [this](Call& c) {

@@ -193,8 +193,26 @@ private slots:
     void masterKilledDuringADeploy() {
         auto r = kontena({QStringLiteral("service"), QStringLiteral("scale"), QStringLiteral("--no-wait"), QStringLiteral("web/app"), QStringLiteral("6")});
         QVERIFY2(r.exit == 0, qPrintable(r.err));
+        // The containers' output reached the master (the app prints "serving" every second).
+        QString before;
+        QVERIFY2(eventually([&] {
+            before = kontena({QStringLiteral("service"), QStringLiteral("logs"), QStringLiteral("--tail"), QStringLiteral("3"), QStringLiteral("web/app")}).out.trimmed();
+            return before.contains(QStringLiteral("serving"));
+        }, 30000), qPrintable(before + diagnose()));
+        const QString lastLine = before.split(QLatin1Char('\n')).last();
+        const QString one = kontena({QStringLiteral("service"), QStringLiteral("logs"), QStringLiteral("-i"), QStringLiteral("1"), QStringLiteral("--tail"),
+                                     QStringLiteral("20"), QStringLiteral("web/app")}).out.trimmed();
+        QVERIFY2(!one.isEmpty(), "no line of instance 1");
+        for (const QString& line : one.split(QLatin1Char('\n'))) QVERIFY2(line.contains(QStringLiteral(" web.app-1: ")), qPrintable(line));
+        const auto future = kontena({QStringLiteral("service"), QStringLiteral("logs"), QStringLiteral("--since"), QStringLiteral("2099-01-01T00:00:00Z"),
+                                     QStringLiteral("web/app")});
+        QVERIFY2(future.exit == 0 && future.out.trimmed().isEmpty(), qPrintable(future.out + future.err));
         master_->kill9();
         QVERIFY2(master_->start(QStringLiteral("e2e-admin-code")), qPrintable(master_->log()));
+        // Lines kept before the kill are there after it (logs.db, not memory).
+        const QString after = kontena({QStringLiteral("service"), QStringLiteral("logs"), QStringLiteral("--tail"), QStringLiteral("10000"),
+                                       QStringLiteral("web/app")}).out;
+        QVERIFY2(after.contains(lastLine), qPrintable(lastLine));
         // The agents reconnect; the deploy completes; each instance runs exactly once.
         QVERIFY2(eventually([&] { return running(engineA_.dockerd).size() + running(engineB_.dockerd).size() == 6; }, 120000), qPrintable(diagnose()));
         QStringList all = running(engineA_.dockerd) + running(engineB_.dockerd);
