@@ -336,6 +336,10 @@ void TestMasterWire::services() {
     step(u"containers"_s, "GET", app + u"/containers"_s);
     step(u"service logs"_s, "GET", app + u"/container_logs?limit=5"_s);
     step(u"grid logs"_s, "GET", u"/v1/grids/wire/container_logs"_s);
+    step(u"logs since a word"_s, "GET", app + u"/container_logs?since=yesterday"_s);
+    step(u"logs of instance zero"_s, "GET", app + u"/container_logs?instance=0"_s);
+    step(u"logs after no id"_s, "GET", u"/v1/grids/wire/container_logs?after=x"_s);
+    step(u"logs since a time"_s, "GET", app + u"/container_logs?since=2026-01-01T00:00:00Z&instance=1"_s);
     const Answer a = step(u"scale up"_s, "POST", app + u"/scale"_s, json({{u"instances"_s, 3}}));
     capture(u"{deploy}"_s, a, "id");
     step(u"the deploy"_s, "GET", app + u"/deploys/{deploy}"_s);
