@@ -78,6 +78,13 @@ void Agent::wireSupervisor() {
     });
     connect(&supervisor_, &PodSupervisor::runtimeError, this,
             [](const QString& m) { qCWarning(lcAgent).noquote() << m; });
+    connect(&supervisor_, &PodSupervisor::podEvent, this,
+            [this](const PodEvent& e) { conn_.notify(QString::fromLatin1(method::kPodsEvent), params(toJson(e))); });
+    connect(&supervisor_, &PodSupervisor::oneshotHookDone, this, [this](const OneshotHookDone& d) {
+        conn_.request(QString::fromLatin1(method::kPodsMarkOneshot), params(toJson(d)), [d](const std::optional<RpcError>& error, const QJsonValue&) {
+            if (error) qCWarning(lcAgent).noquote() << "oneshot hook" << d.name << "of" << d.serviceId << "not recorded:" << error->message;
+        });
+    });
     connect(&health_, &HealthMonitor::result, this, [this](const ContainerHealth& h) {
         conn_.notify(QString::fromLatin1(method::kContainersHealth), params(toJson(h)));
         if (h.status == HealthStatus::Unhealthy) supervisor_.restartUnhealthy(h.name);

@@ -32,6 +32,8 @@ struct PodSupervisor::Job {
     QString name;
     InstanceDesc desc;      // Ensure
     QString secretError;    // Ensure: the secrets could not be had; not run
+    bool replaces = false;  // Ensure: a container of the instance exists (re-create)
+    std::vector<Hook> preStop;   // Ensure replacing, Stop, Remove: run in the old container first
     DesiredState desired = DesiredState::Running;
     Duration grace;
     bool removeData = false;
@@ -40,6 +42,8 @@ struct PodSupervisor::Job {
 struct PodSupervisor::JobResult {
     InstanceRef key;
     QString error;
+    std::vector<protocol::PodEvent> events;          // hooks that ran or failed
+    std::vector<protocol::OneshotHookDone> oneshots;  // oneshot hooks that ran
 };
 
 // The agent's side of agent::Runtime: each op becomes a job for the worker
@@ -52,6 +56,8 @@ public:
     void create(const agent::op::Create& o) override {
         Job& j = add(Job::Ensure, {o.service, o.number});
         j.desc = descOf(s_.pods_.at(j.key));
+        j.replaces = s_.containers_.count(j.key) > 0;
+        if (j.replaces) j.preStop = s_.preStopHooks(j.key);
         j.desired = o.start ? DesiredState::Running : DesiredState::Stopped;
     }
     void start(const agent::op::Start& o) override { add(Job::Start, {o.service, o.number}); }
@@ -66,7 +72,10 @@ private:
         j.key = key;
         j.name = s_.nameOf(key);
         j.grace = s_.graceOf(key);
-        if (kind == Job::Stop || kind == Job::Remove) s_.stopping(key);
+        if (kind == Job::Stop || kind == Job::Remove) {
+            j.preStop = s_.preStopHooks(key);
+            s_.stopping(key);
+        }
         s_.busy_.insert(key);
         return j;
     }
@@ -105,7 +114,10 @@ void PodSupervisor::rediscover() {
 
 void PodSupervisor::sync(const QList<protocol::PodSpec>& pods, bool etcdQuorum) {
     pods_.clear();
-    for (const auto& p : pods) pods_[{p.spec.key(), p.instanceNumber}] = p;
+    for (const auto& p : pods) {
+        pods_[{p.spec.key(), p.instanceNumber}] = p;
+        specs_[{p.spec.key(), p.instanceNumber}] = p.spec;
+    }
     ipamAvailable_ = etcdQuorum;
     havePods_ = true;
     runPass();
@@ -200,30 +212,91 @@ void PodSupervisor::withSecrets(std::vector<Job> jobs, std::function<void(std::v
     }
 }
 
+namespace {
+
+// Runs `hooks` of an instance (`inside` a container, else each in a
+// throw-away container of `desc`), noting each in `r`; false at the first
+// failure of a hook that must succeed (pre_start).
+template <typename Run>
+bool runHooks(const std::vector<Hook>& hooks, const InstanceRef& key, Run run, bool mustSucceed, std::vector<protocol::PodEvent>& events,
+              std::vector<protocol::OneshotHookDone>& oneshots, std::string& error) {
+    for (const Hook& h : hooks) {
+        const RuntimeResult<CommandOutcome> r = run(agent::hookCommand(h));
+        const bool ok = r && r.value().exitCode == 0;
+        const std::string message = !r ? agent::hookFailureMessage(h, -1, r.error().message)
+                                       : ok ? h.kind + " hook " + (h.name.empty() ? h.cmd : h.name) + " ran"
+                                            : agent::hookFailureMessage(h, r.value().exitCode, r.value().output);
+        events.push_back(protocol::PodEvent{q(key.first), key.second, ok ? QStringLiteral("hook") : QStringLiteral("hook_failed"), q(message)});
+        if (ok && h.oneshot) oneshots.push_back(protocol::OneshotHookDone{q(key.first), key.second, q(h.kind), q(h.name)});
+        if (!ok) qCWarning(lcPods).noquote() << q(key.first) << key.second << q(message);
+        if (!ok && mustSucceed) {
+            error = message;
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+// pre_stop in the old container, pre_start (a failure stops here), the
+// container made and started, post_start (reference 6.5).
+void PodSupervisor::runEnsure(NodeRuntime& rt, const Job& j, JobResult& out) {
+    std::string error;
+    const std::string name = j.name.toStdString();
+    auto inside = [&](const std::vector<std::string>& cmd) { return rt.exec(name, cmd); };
+    auto throwAway = [&](const std::vector<std::string>& cmd) { return rt.runOnce(j.desc, cmd); };
+    if (j.replaces) runHooks(j.preStop, j.key, inside, false, out.events, out.oneshots, error);
+    const int n = j.desc.instanceNumber;
+    if (!runHooks(agent::hooksFor(j.desc.spec, "pre_start", n), j.key, throwAway, true, out.events, out.oneshots, error)) {
+        out.error = q(error);
+        return;
+    }
+    const auto r = rt.ensure(j.desc, j.desired);
+    if (!r) {
+        out.error = q(r.error().message.empty() ? "runtime error " + std::to_string(r.error().code) : r.error().message);
+        return;
+    }
+    if ((r.value().created || r.value().recreated) && j.desired == DesiredState::Running)
+        runHooks(agent::hooksFor(j.desc.spec, "post_start", n), j.key, inside, false, out.events, out.oneshots, error);
+}
+
 std::vector<PodSupervisor::JobResult> PodSupervisor::runJobs(NodeRuntime& rt, const std::vector<Job>& jobs) {
     std::vector<JobResult> results;
     for (const Job& j : jobs) {
-        std::string error;
+        JobResult& out = results.emplace_back(JobResult{j.key, {}, {}, {}});
+        std::string error, ignored;
         auto fail = [&](const RuntimeError& e) { error = e.message.empty() ? "runtime error " + std::to_string(e.code) : e.message; };
         const std::string name = j.name.toStdString();
+        auto inside = [&](const std::vector<std::string>& cmd) { return rt.exec(name, cmd); };
         switch (j.kind) {
         case Job::Ensure:
             if (!j.secretError.isEmpty()) error = j.secretError.toStdString();
-            else if (auto r = rt.ensure(j.desc, j.desired); !r) fail(r.error());
+            else runEnsure(rt, j, out);
             break;
         case Job::Start:
             if (auto r = rt.start(name); !r) fail(r.error());
             break;
         case Job::Stop:
+            runHooks(j.preStop, j.key, inside, false, out.events, out.oneshots, ignored);
             if (auto r = rt.stop(name, j.grace); !r) fail(r.error());
             break;
         case Job::Remove:
+            runHooks(j.preStop, j.key, inside, false, out.events, out.oneshots, ignored);
             if (auto r = rt.remove(name, j.grace, j.removeData); !r) fail(r.error());
             break;
         }
-        results.push_back(JobResult{j.key, q(error)});
+        if (!error.empty()) out.error = q(error);
     }
     return results;
+}
+
+std::vector<Hook> PodSupervisor::preStopHooks(const InstanceRef& key) const {
+    const auto it = specs_.find(key);
+    // Only a container that runs can run a command.
+    const auto c = containers_.find(key);
+    if (it == specs_.end() || c == containers_.end() || !agent::isUp(c->second)) return {};
+    return agent::hooksFor(it->second, "pre_stop", key.second);
 }
 
 void PodSupervisor::stopping(const InstanceRef& key) {
@@ -236,6 +309,8 @@ void PodSupervisor::stopping(const InstanceRef& key) {
 void PodSupervisor::afterJobs(const std::vector<JobResult>& results) {
     for (const JobResult& r : results) {
         busy_.erase(r.key);
+        for (const auto& e : r.events) emit podEvent(e);
+        for (const auto& o : r.oneshots) emit oneshotHookDone(o);
         if (r.error.isEmpty()) {
             lastError_.erase(r.key);
             continue;
@@ -290,6 +365,7 @@ void PodSupervisor::forgetUnlisted(const std::set<InstanceRef>& seen) {
         if (it->second.state == agent::ContainerState::Running) emit containerGone(nameOf(it->first));
         names_.erase(it->first);
         ids_.erase(it->first);
+        if (!pods_.count(it->first)) specs_.erase(it->first);
         portWaiting_.erase(it->first);
         it = containers_.erase(it);
     }

@@ -85,6 +85,10 @@ signals:
     void crashDetected(const QString& name, qint64 delayMs, int crashes);
     void restarted(const QString& name, const QString& cause);
     void runtimeError(const QString& message);
+    // A hook ran or failed (for the service's event log).
+    void podEvent(const kontena::protocol::PodEvent& event);
+    // A oneshot hook ran: the master is to stop sending it for the instance.
+    void oneshotHookDone(const kontena::protocol::OneshotHookDone& done);
 
 private:
     struct Job;
@@ -117,6 +121,9 @@ private:
     void stopping(const InstanceRef& key);
     // On the worker thread: the jobs' runtime calls, in order.
     static std::vector<JobResult> runJobs(NodeRuntime& rt, const std::vector<Job>& jobs);
+    static void runEnsure(NodeRuntime& rt, const Job& j, JobResult& out);
+    // The pre_stop hooks of the instance's running container (reference 6.5).
+    std::vector<Hook> preStopHooks(const InstanceRef& key) const;
     void afterJobs(const std::vector<JobResult>& results);
     // Fills in the secret values of the jobs that create a container with
     // `secrets:` (asking the master), then runs `then` with the jobs.
@@ -133,6 +140,9 @@ private:
     std::function<QString(const QString&)> addressOf_;
     std::function<void(const protocol::PodSecretsRequest&, SecretsDone)> secretSource_;
     std::map<InstanceRef, protocol::PodSpec> pods_;
+    // The last spec of each instance, kept while its container exists (its
+    // pre_stop hooks run after the master stopped naming it).
+    std::map<InstanceRef, ServiceSpec> specs_;
     std::map<InstanceRef, agent::Container> containers_;
     std::map<InstanceRef, QString> names_, ids_;
     std::map<InstanceRef, std::string> lastError_;   // the last error report sent (agent::errorReport)

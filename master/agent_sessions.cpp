@@ -56,13 +56,14 @@ const QHash<QString, AgentSessions::Handler>& AgentSessions::methods() {
         {QString::fromLatin1(kPodsList), &AgentSessions::onPodsList},
         {QString::fromLatin1(kPodsSetState), &AgentSessions::onPodsSetState},
         {QString::fromLatin1(kPodsSecrets), &AgentSessions::onPodSecrets},
+        {QString::fromLatin1(kPodsEvent), &AgentSessions::onPodEvent},
+        {QString::fromLatin1(kPodsMarkOneshot), &AgentSessions::onMarkOneshot},
         {QString::fromLatin1(kContainersLogBatch), &AgentSessions::onLogBatch},
         {QString::fromLatin1(kContainersHealth), &AgentSessions::onHealth},
         // accepted; statistics and container events are not kept yet
         {QString::fromLatin1(kNodesStats), &AgentSessions::onAccepted},
         {QString::fromLatin1(kContainersStat), &AgentSessions::onAccepted},
         {QString::fromLatin1(kContainersEvent), &AgentSessions::onAccepted},
-        {QString::fromLatin1(kPodsEvent), &AgentSessions::onAccepted},
     };
     return table;
 }
@@ -223,7 +224,11 @@ AgentSessions::Outcome AgentSessions::onPodsList(Session* s, const QJsonObject&)
         if (!inst.node || *inst.node != s->node || inst.desired == DesiredState::Initialized) continue;
         const Service* svc = st.service(key.service);
         if (!svc) continue;
-        list.pods.append(protocol::PodSpec{svc->spec, inst.number, inst.desired, inst.deployRev, svc->revision});
+        protocol::PodSpec pod{svc->spec, inst.number, inst.desired, inst.deployRev, svc->revision};
+        std::erase_if(pod.spec.hooks, [&](const Hook& h) {
+            return h.oneshot && grid_.oneshotDone(qs(key.service), qs(h.kind), qs(h.name), inst.number);
+        });
+        list.pods.append(std::move(pod));
     }
     list.etcdQuorum = st.quorum;   // the agent step's ipamAvailable, as the simulated node reads it
     qCDebug(lcAgents).noquote() << grid_.name() << qs(s->node) << "pods:" << list.pods.size();
@@ -237,6 +242,29 @@ AgentSessions::Outcome AgentSessions::onPodsSetState(Session* s, const QJsonObje
                                 << protocol::toWire(p.state);
     if (s->announced) grid_.deliver(report);
     else if (s->early.size() < kEarlyReportsMax) s->early.push_back(report);
+    return {};
+}
+
+// A hook ran or failed on the agent: into the grid's event log.
+AgentSessions::Outcome AgentSessions::onPodEvent(Session* s, const QJsonObject& payload) {
+    const protocol::PodEvent e = protocol::podEventFromJson(payload);
+    const Service* svc = grid_.state().service(ss(e.serviceId));
+    if (!svc) return {};
+    const std::string subject = svc->spec.stack + "/" + svc->spec.name + "-" + std::to_string(e.instanceNumber);
+    const std::string kind = e.type == QLatin1String("hook_failed") ? "hook_failed" : "hook";
+    grid_.logs().addEvent(LogEntry{grid_.now(), kind, subject, ss(e.message) + " (on " + s->node + ")"});
+    qCInfo(lcAgents).noquote() << grid_.name() << qs(s->node) << qs(kind) << qs(subject) << e.message;
+    return {};
+}
+
+// A oneshot hook ran for an instance placed on the asking node.
+AgentSessions::Outcome AgentSessions::onMarkOneshot(Session* s, const QJsonObject& payload) {
+    const protocol::OneshotHookDone d = protocol::oneshotHookDoneFromJson(payload);
+    const Instance* inst = grid_.state().instance(ss(d.serviceId), d.instanceNumber);
+    if (!inst || inst->node != s->node) {
+        return Outcome{QJsonValue(), protocol::RpcError{403, QStringLiteral("%1/%2 is not placed on this node").arg(d.serviceId).arg(d.instanceNumber)}};
+    }
+    grid_.markOneshotDone(d.serviceId, d.kind, d.name, d.instanceNumber);
     return {};
 }
 

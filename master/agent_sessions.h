@@ -57,6 +57,8 @@ private:
     Outcome onPodsList(Session* s, const QJsonObject& payload);
     Outcome onPodsSetState(Session* s, const QJsonObject& payload);
     Outcome onPodSecrets(Session* s, const QJsonObject& payload);
+    Outcome onPodEvent(Session* s, const QJsonObject& payload);
+    Outcome onMarkOneshot(Session* s, const QJsonObject& payload);
     Outcome onLogBatch(Session* s, const QJsonObject& payload);
     Outcome onHealth(Session* s, const QJsonObject& payload);
     Outcome onAccepted(Session* s, const QJsonObject& payload);

@@ -211,6 +211,7 @@ QJsonObject gridDocument(const GridRuntime& g) {
                        {key("default_affinity"), strings(st.grid.defaultAffinity)},
                        {key("settings"), settingsJson(st.grid.settings)},
                        {key("stack_docs"), g.stacks().toJson()},
+                       {key("oneshot_hooks"), g.oneshotDocument()},
                        {key("state"), stateDoc(g)}};
 }
 
@@ -226,6 +227,9 @@ GridRecord restoreGrid(const QJsonObject& doc, Instant now) {
     st.grid.defaultAffinity = stringsFrom(doc.value(key("default_affinity")));
     applySettings(st.grid.settings, doc.value(key("settings")).toObject());
     r.stacks = StackBook::fromJson(doc.value(key("stack_docs")).toObject());
+    const QJsonObject oneshots = doc.value(key("oneshot_hooks")).toObject();
+    for (auto it = oneshots.begin(); it != oneshots.end(); ++it)
+        for (const auto& v : it.value().toArray()) r.oneshotDone[it.key()].insert(v.toString());
     restoreState(r, doc.value(key("state")).toObject(), now);
     st.quorum = hasQuorum(st);
     return r;

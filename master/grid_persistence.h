@@ -9,6 +9,7 @@
 // continue from the wall clock so they only grow.
 
 #include <QHash>
+#include <QSet>
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QString>
@@ -27,6 +28,7 @@ struct GridRecord {
     ClusterState state;
     StackBook stacks;
     QHash<QString, QJsonValue> volumeCreated;   // volume name -> created_at
+    QHash<QString, QSet<QString>> oneshotDone;  // service key -> "kind/name/N" (GridRuntime::oneshotDone)
 };
 
 // The document to store for `grid` now.

@@ -1,6 +1,7 @@
 #include "master/grid_runtime.h"
 
 #include <QDateTime>
+#include <QJsonArray>
 #include <QLoggingCategory>
 
 #include "master/agent_sessions.h"
@@ -21,6 +22,7 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent)
     createdAt_ = saved.createdAt;
     stacks_ = std::move(saved.stacks);
     volumeCreated_ = std::move(saved.volumeCreated);
+    oneshotDone_ = std::move(saved.oneshotDone);
     rngState_ = stableHash(ss(name_)) ^ static_cast<std::uint64_t>(QDateTime::currentMSecsSinceEpoch());
     ctl_ = std::make_unique<Controller>(std::move(saved.state), rngState_);
     saveTimer_.setSingleShot(true);
@@ -81,11 +83,40 @@ void GridRuntime::note(const Decision& d) {
     for (const auto& m : d.changes) {
         if (!std::holds_alternative<mut::PutNode>(m)) onlyKeepalive = false;
         if (const auto* v = std::get_if<mut::PutVolume>(&m)) volumeCreated_.insert(qs(v->volume.name), timeJson(now()));
+        if (const auto* ds = std::get_if<mut::DropService>(&m)) oneshotDone_.remove(qs(ds->key));
     }
     dirty_ = true;
     if (!onlyKeepalive) scheduleSave();
     noteStackDeploys(d);
     emit changed();
+}
+
+namespace {
+QString oneshotKey(const QString& kind, const QString& hook, int number) { return kind + u'/' + hook + u'/' + QString::number(number); }
+}  // namespace
+
+void GridRuntime::markOneshotDone(const QString& service, const QString& kind, const QString& hook, int number) {
+    QSet<QString>& done = oneshotDone_[service];
+    const QString k = oneshotKey(kind, hook, number);
+    if (done.contains(k)) return;
+    done.insert(k);
+    dirty_ = true;
+    scheduleSave();
+}
+
+bool GridRuntime::oneshotDone(const QString& service, const QString& kind, const QString& hook, int number) const {
+    const auto it = oneshotDone_.find(service);
+    return it != oneshotDone_.end() && it->contains(oneshotKey(kind, hook, number));
+}
+
+QJsonObject GridRuntime::oneshotDocument() const {
+    QJsonObject o;
+    for (auto it = oneshotDone_.begin(); it != oneshotDone_.end(); ++it) {
+        QStringList done(it->begin(), it->end());
+        done.sort();
+        o.insert(it.key(), QJsonArray::fromStringList(done));
+    }
+    return o;
 }
 
 // Remembers the unfinished stack deploys (a restart starts them again).

@@ -103,6 +103,12 @@ public:
     const GridLogs& logs() const { return logs_; }
     GridLogs& logs() { return logs_; }
     QJsonValue volumeCreatedAt(const std::string& volume) const { return volumeCreated_.value(QString::fromStdString(volume)); }
+    // Oneshot hooks (reference 6.5) run once per instance number for the
+    // service's lifetime: an agent marks one done, the pod list stops
+    // carrying it for that number; removing the service forgets them.
+    void markOneshotDone(const QString& service, const QString& kind, const QString& hook, int number);
+    bool oneshotDone(const QString& service, const QString& kind, const QString& hook, int number) const;
+    QJsonObject oneshotDocument() const;
 
     // New grid settings and default affinity (PUT /v1/grids/:grid); what
     // the update leaves unset keeps its value. Saves.
@@ -127,6 +133,7 @@ private:
     AgentSessions* agents_ = nullptr;           // a child QObject
     StackBook stacks_;
     QHash<QString, QJsonValue> volumeCreated_;  // volume name -> created_at
+    QHash<QString, QSet<QString>> oneshotDone_; // service key -> "kind/name/N"
     GridLogs logs_;
     GridVault vault_;
     QTimer saveTimer_;

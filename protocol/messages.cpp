@@ -78,6 +78,22 @@ RestartPod restartPodFromJson(const QJsonObject& o) {
     return RestartPod{o.value(k("service_id")).toString(), o.value(k("instance_number")).toInt()};
 }
 
+QJsonObject toJson(const PodEvent& e) {
+    return {{k("service_id"), e.serviceId}, {k("instance_number"), e.instanceNumber}, {k("type"), e.type}, {k("message"), e.message}};
+}
+PodEvent podEventFromJson(const QJsonObject& o) {
+    return PodEvent{o.value(k("service_id")).toString(), o.value(k("instance_number")).toInt(), o.value(k("type")).toString(),
+                    o.value(k("message")).toString()};
+}
+
+QJsonObject toJson(const OneshotHookDone& d) {
+    return {{k("service_id"), d.serviceId}, {k("instance_number"), d.instanceNumber}, {k("type"), d.kind}, {k("name"), d.name}};
+}
+OneshotHookDone oneshotHookDoneFromJson(const QJsonObject& o) {
+    return OneshotHookDone{o.value(k("service_id")).toString(), o.value(k("instance_number")).toInt(), o.value(k("type")).toString(),
+                           o.value(k("name")).toString()};
+}
+
 QJsonObject toJson(const PodList& l) {
     QJsonArray pods;
     for (const auto& p : l.pods) pods.append(toJson(p));

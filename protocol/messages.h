@@ -31,6 +31,7 @@ inline constexpr char kPodsList[] = "/node_service_pods/list";
 inline constexpr char kPodsSetState[] = "/node_service_pods/set_state";
 inline constexpr char kPodsEvent[] = "/node_service_pods/event";
 inline constexpr char kPodsSecrets[] = "/node_service_pods/secrets";
+inline constexpr char kPodsMarkOneshot[] = "/node_service_pods/mark_oneshot_hook";
 inline constexpr char kContainersEvent[] = "/containers/event";
 inline constexpr char kContainersHealth[] = "/containers/health";
 inline constexpr char kContainersLogBatch[] = "/containers/log_batch";
@@ -96,6 +97,30 @@ struct RestartPod {
 };
 QJsonObject toJson(const RestartPod& r);
 RestartPod restartPodFromJson(const QJsonObject& o);
+
+// /node_service_pods/event: something the agent did for a pod that the
+// service's event log should show (a hook that ran or failed).
+struct PodEvent {
+    QString serviceId;
+    int instanceNumber = 0;
+    QString type;      // "hook", "hook_failed"
+    QString message;
+    bool operator==(const PodEvent&) const = default;
+};
+QJsonObject toJson(const PodEvent& e);
+PodEvent podEventFromJson(const QJsonObject& o);
+
+// /node_service_pods/mark_oneshot_hook: a oneshot hook ran for the
+// instance; the master stops sending it for that instance number.
+struct OneshotHookDone {
+    QString serviceId;
+    int instanceNumber = 0;
+    QString kind;   // pre_start, post_start, pre_stop
+    QString name;
+    bool operator==(const OneshotHookDone&) const = default;
+};
+QJsonObject toJson(const OneshotHookDone& d);
+OneshotHookDone oneshotHookDoneFromJson(const QJsonObject& o);
 
 // /node_service_pods/list: the answer (the request's params are the node id).
 // `etcdQuorum`: the grid's etcd has quorum, so overlay addresses can be

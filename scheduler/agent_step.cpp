@@ -1,5 +1,7 @@
 #include "scheduler/agent_step.h"
 
+#include <charconv>
+
 #include <algorithm>
 #include <map>
 #include <string_view>
@@ -195,5 +197,39 @@ Probe onPortProbe(Container& c, Instant now, bool open) {
 }
 
 bool restartsWhenUnhealthy(const Container& c) { return c.state == ContainerState::Running; }
+
+bool hookAppliesTo(const Hook& hook, int number) {
+    std::string_view rest = hook.instances;
+    if (rest.empty() || rest == "*") return true;
+    while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        std::string_view part = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+        while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+        if (part == "*") return true;
+        int n = 0;
+        const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
+        if (ec == std::errc() && end == part.data() + part.size() && n == number) return true;
+    }
+    return false;
+}
+
+std::vector<Hook> hooksFor(const ServiceSpec& spec, const std::string& kind, int number) {
+    std::vector<Hook> out;
+    for (const Hook& h : spec.hooks)
+        if (h.kind == kind && hookAppliesTo(h, number)) out.push_back(h);
+    return out;
+}
+
+std::vector<std::string> hookCommand(const Hook& hook) { return {"/bin/sh", "-c", hook.cmd}; }
+
+std::string hookFailureMessage(const Hook& hook, int exitCode, const std::string& output) {
+    constexpr std::size_t kTail = 400;
+    std::string tail = output.size() > kTail ? output.substr(output.size() - kTail) : output;
+    while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
+    std::string m = hook.kind + " hook " + (hook.name.empty() ? hook.cmd : hook.name) + " failed (exit " + std::to_string(exitCode) + ")";
+    return tail.empty() ? m : m + ": " + tail;
+}
 
 }  // namespace kontena::agent

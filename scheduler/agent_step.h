@@ -185,6 +185,19 @@ bool httpStatusHealthy(int status);
 // after a call that succeeded). The caller remembers `error` once sent.
 std::optional<op::Report> errorReport(const Pod& p, const std::string& error, const std::string& lastError);
 
+// --- Lifecycle hooks (reference 6.5) -----------------------------------
+
+// Whether `hook` is for instance `number`: its `instances` is "*" or a
+// comma-separated list of numbers ("1,3"; blanks allowed).
+bool hookAppliesTo(const Hook& hook, int number);
+// The hooks of `kind` (pre_start, post_start, pre_stop) for instance
+// `number`, in the order the service lists them.
+std::vector<Hook> hooksFor(const ServiceSpec& spec, const std::string& kind, int number);
+// The command a hook runs: `/bin/sh -c cmd`.
+std::vector<std::string> hookCommand(const Hook& hook);
+// What a failed hook reports: "<kind> hook <name> failed (exit N): <output tail>".
+std::string hookFailureMessage(const Hook& hook, int exitCode, const std::string& output);
+
 // The message the agent reports when it cannot allocate an address.
 std::string ipamUnavailableMessage();
 // The message the agent reports when wait_for_port gave up.

@@ -61,11 +61,12 @@ DockerClient::DockerClient(QString socketPath)
     : transport_(std::make_shared<UnixSocketTransport>(std::move(socketPath))) {}
 
 EngineResult<HttpResponse> DockerClient::call(const QByteArray& method, const QByteArray& path,
-                                              const QByteArray& body) {
+                                              const QByteArray& body, std::chrono::milliseconds timeout) {
     HttpRequest req;
     req.method = method;
     req.path = kApiPrefix + path;
     req.body = body;
+    req.timeout = timeout;
     return transport_->request(req);
 }
 

@@ -89,7 +89,8 @@ public:
 
     // The raw call under every method above: `path` below /v1.41.
     EngineResult<HttpResponse> call(const QByteArray& method, const QByteArray& path,
-                                    const QByteArray& body = {});
+                                    const QByteArray& body = {},
+                                    std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
     // One long response of `path` below /v1.41 (see UnixSocketTransport::stream).
     // `idleTimeout` > 0 ends the stream (not cleanly) after that long without data.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "backends/docker/exec.h"
 #include "backends/docker/kontena_labels.h"
 
 namespace kontena::docker {
@@ -221,6 +222,48 @@ RuntimeStatus DockerRuntime::removeVolume(const std::string& name) {
     if (!removed && !removed.error().isNotFound())
         return toRuntimeError(removed.error());
     return RuntimeDone{};
+}
+
+namespace {
+
+// A hook may run for long (cluster setup), not forever.
+constexpr std::chrono::minutes kCommandLimit{10};
+
+CommandOutcome outcomeOf(const ExecOutput& o) {
+    return CommandOutcome{o.exitCode, QByteArray(o.out + o.err).toStdString()};
+}
+
+QStringList qlist(const std::vector<std::string>& v) {
+    QStringList out;
+    for (const auto& s : v)
+        out.append(q(s));
+    return out;
+}
+
+}  // namespace
+
+RuntimeResult<CommandOutcome> DockerRuntime::exec(const std::string& containerName, const std::vector<std::string>& cmd) {
+    auto r = runExec(client_, q(containerName), qlist(cmd), kCommandLimit);
+    if (!r)
+        return toRuntimeError(r.error());
+    return outcomeOf(r.value());
+}
+
+RuntimeResult<CommandOutcome> DockerRuntime::runOnce(const InstanceDesc& instance, const std::vector<std::string>& cmd) {
+    if (auto image = ensureImage(q(instance.spec.image), QByteArray::fromStdString(instance.registryAuth)); !image)
+        return image.error();
+    ContainerConfig c = serviceContainerConfig(instance, node_);
+    // Not the instance: no labels (listOwned must not see it), no ports, no name.
+    c.labels.clear();
+    c.ports.clear();
+    c.volumesFrom.clear();
+    // The command replaces the image's entrypoint, as `docker run --entrypoint` would.
+    c.cmd = qlist(cmd);
+    c.entrypoint = c.cmd.isEmpty() ? QStringList() : QStringList{c.cmd.takeFirst()};
+    auto r = docker::runOnce(client_, c, kCommandLimit);
+    if (!r)
+        return toRuntimeError(r.error());
+    return outcomeOf(r.value());
 }
 
 }  // namespace kontena::docker

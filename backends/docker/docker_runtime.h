@@ -30,6 +30,8 @@ public:
     RuntimeStatus ensureVolume(const std::string& name, const std::string& driver,
                                const std::map<std::string, std::string>& driverOpts) override;
     RuntimeStatus removeVolume(const std::string& name) override;
+    RuntimeResult<CommandOutcome> exec(const std::string& containerName, const std::vector<std::string>& cmd) override;
+    RuntimeResult<CommandOutcome> runOnce(const InstanceDesc& instance, const std::vector<std::string>& cmd) override;
 
     const NodeIdentity& node() const { return node_; }
     DockerClient& client() { return client_; }

@@ -63,6 +63,12 @@ struct InstanceDesc {
     std::string dataContainerName() const { return containerName() + "-volumes"; }
 };
 
+// A command that ran to its end (a hook, an exec).
+struct CommandOutcome {
+    int exitCode = -1;
+    std::string output;   // stdout then stderr
+};
+
 enum class ContainerRole { Service, Data };   // label io.kontena.container.type: container | volume
 
 // A container the runtime made, as read back from the engine's labels.
@@ -116,6 +122,18 @@ public:
     virtual RuntimeStatus ensureVolume(const std::string& name, const std::string& driver,
                                        const std::map<std::string, std::string>& driverOpts) = 0;
     virtual RuntimeStatus removeVolume(const std::string& name) = 0;
+
+    // Runs `cmd` inside the running container (post_start, pre_stop hooks).
+    virtual RuntimeResult<CommandOutcome> exec(const std::string& containerName, const std::vector<std::string>& cmd) {
+        (void)containerName, (void)cmd;
+        return RuntimeError{501, "this runtime cannot run commands in containers"};
+    }
+    // Runs `cmd` in a throw-away container made from the instance's service
+    // configuration, removed afterwards (pre_start hooks).
+    virtual RuntimeResult<CommandOutcome> runOnce(const InstanceDesc& instance, const std::vector<std::string>& cmd) {
+        (void)instance, (void)cmd;
+        return RuntimeError{501, "this runtime cannot run throw-away containers"};
+    }
 };
 
 }  // namespace kontena

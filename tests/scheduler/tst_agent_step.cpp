@@ -61,6 +61,44 @@ class TestAgentStep : public QObject {
     Q_OBJECT
 
 private slots:
+    // Reference 6.5: `instances` is "*" or a comma-separated list of numbers.
+    void hookInstances_data() {
+        QTest::addColumn<QString>("instances");
+        QTest::addColumn<int>("number");
+        QTest::addColumn<bool>("applies");
+        QTest::newRow("star") << "*" << 7 << true;
+        QTest::newRow("empty is every instance") << "" << 2 << true;
+        QTest::newRow("one") << "1" << 1 << true;
+        QTest::newRow("not one") << "1" << 2 << false;
+        QTest::newRow("list") << "1,3" << 3 << true;
+        QTest::newRow("list, blanks") << " 1 , 3 " << 3 << true;
+        QTest::newRow("list miss") << "1,3" << 2 << false;
+        QTest::newRow("prefix is not a number") << "13" << 1 << false;
+        QTest::newRow("garbage") << "x,2y" << 2 << false;
+        QTest::newRow("star in a list") << "2,*" << 5 << true;
+    }
+    void hookInstances() {
+        QFETCH(QString, instances);
+        QFETCH(int, number);
+        QFETCH(bool, applies);
+        Hook h{"post_start", "h", "true", instances.toStdString(), false};
+        QCOMPARE(agent::hookAppliesTo(h, number), applies);
+    }
+
+    void hooksForKeepsTheServiceOrder() {
+        ServiceSpec s;
+        s.hooks = {Hook{"post_start", "a", "x", "*", false}, Hook{"pre_start", "b", "y", "*", false},
+                   Hook{"post_start", "c", "z", "2", true}, Hook{"post_start", "d", "w", "1", false}};
+        const auto two = agent::hooksFor(s, "post_start", 2);
+        QCOMPARE(two.size(), std::size_t(2));
+        QCOMPARE(two[0].name, std::string("a"));
+        QCOMPARE(two[1].name, std::string("c"));
+        QCOMPARE(agent::hookCommand(two[1]), (std::vector<std::string>{"/bin/sh", "-c", "z"}));
+        QCOMPARE(agent::hookFailureMessage(two[1], 3, std::string(500, 'x') + "end\n"),
+                 "post_start hook c failed (exit 3): " + std::string(396, 'x') + "end");
+        QCOMPARE(agent::hookFailureMessage(Hook{"pre_start", "", "exit 1", "*", false}, 1, ""), std::string("pre_start hook exit 1 failed (exit 1)"));
+    }
+
     // ---- IPAM: without etcd quorum nothing new gets an address
     void ipamUnavailableReportsInsteadOfCreating_data() {
         QTest::addColumn<bool>("haveContainer");

@@ -1,0 +1,195 @@
+// What operators reach for daily, for real (reference 6.5 hooks, 11.4
+// exec, 11.5 logs): kontena-master, one kontena-agent on a private dockerd,
+// everything through the kontena CLI.
+// - hooks: pre_start runs in a throw-away container and its failure stops
+//   the instance with the hook named; post_start runs inside the new
+//   container; a oneshot hook runs once per instance number even across a
+//   re-create; pre_stop runs before the container goes (it writes into a
+//   bind-mounted directory the test reads).
+// - exec: `kontena service exec` prints the command's output and exits
+//   with its exit code; with -i the input reaches the command.
+// - logs -f: a line the container writes is printed within a second.
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QtTest>
+
+#include <memory>
+
+#include "tests/docker/test_image.h"
+#include "tests/master/platform_harness.h"
+
+using namespace kontena::testing;
+
+namespace {
+
+QString opt(const char* s) { return QString::fromLatin1(s); }
+
+// `docker args...` against the private engine; stdout, or "" on failure.
+QString docker(const PrivateDockerd& d, const QStringList& args, int* exitCode = nullptr) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(opt("DOCKER_HOST"), d.dockerHost());
+    p.setProcessEnvironment(env);
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(opt("docker"), args);
+    p.waitForFinished(60000);
+    if (exitCode) *exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
+}
+
+// A file's text inside a container ("" when it is not there).
+QString fileInside(const PrivateDockerd& d, const QString& container, const QString& path) {
+    int rc = -1;
+    const QString out = docker(d, {opt("exec"), container, opt("cat"), path}, &rc);
+    return rc == 0 ? out : QString();
+}
+
+// "" when there is no such container.
+QString containerId(const PrivateDockerd& d, const QString& name) {
+    int rc = -1;
+    const QString id = docker(d, {opt("inspect"), opt("-f"), opt("{{.Id}}"), name}, &rc);
+    return rc == 0 ? id : QString();
+}
+
+}  // namespace
+
+class TestE2eOps : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    EngineFixture engine_;
+    std::unique_ptr<MasterProcess> master_;
+    std::unique_ptr<Cli> cli_;
+    std::unique_ptr<AgentProcess> agent_;
+
+    CliResult kontena(const QStringList& args, const QByteArray& input = {}) { return cli_->run(args, 120000, input); }
+    QString diagnose() {
+        const QString containers = docker(engine_.dockerd, {opt("ps"), opt("-a"), opt("--format"), opt("{{.Names}} {{.Status}}")});
+        return QStringLiteral("\ncontainers:\n%1\nagent log:\n%2\nmaster log:\n%3")
+            .arg(containers, agent_ ? agent_->log(2500) : QString(), master_->log().right(2500));
+    }
+    QString writeFile(const QString& name, const QByteArray& text) {
+        QFile f(dir_.filePath(name));
+        if (!f.open(QIODevice::WriteOnly)) return QString();
+        f.write(text);
+        return f.fileName();
+    }
+    QJsonArray events() { return kontena({opt("grid"), opt("events"), opt("-l"), opt("1000"), opt("-o"), opt("json")}).json().toArray(); }
+    bool hasEvent(const QString& type, const QString& subject, const QString& text) {
+        for (const auto& v : events()) {
+            const QJsonObject e = v.toObject();
+            if (e.value(opt("type")).toString() == type && e.value(opt("subject")).toString() == subject &&
+                e.value(opt("msg")).toString().contains(text))
+                return true;
+        }
+        return false;
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        if (qEnvironmentVariableIsSet("KONTENA_KEEP_TEST_DIR")) dir_.setAutoRemove(false);
+        if (QString e = engine_.setUp(); !e.isEmpty()) QFAIL(qPrintable(e));
+        master_ = std::make_unique<MasterProcess>(dir_.filePath(opt("master")));
+        QVERIFY2(master_->start(opt("ops-admin-code")), qPrintable(master_->log()));
+        cli_ = std::make_unique<Cli>(dir_.filePath(opt("cfg")));
+        auto r = kontena({opt("master"), opt("login"), opt("--code"), opt("ops-admin-code"), master_->url()});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        r = kontena({opt("grid"), opt("create"), opt("--initial-size"), opt("1"), opt("ops")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        const QString token = kontena({opt("grid"), opt("token")}).out.trimmed();
+        agent_ = std::make_unique<AgentProcess>(opt("node-1"), opt("ops"), engine_.dockerd.dockerHost(), dir_.filePath(opt("agent.log")));
+        QVERIFY(agent_->start(master_->wsUrl(), token));
+        QVERIFY2(eventually([&] {
+            const auto n = kontena({opt("node"), opt("ls"), opt("-o"), opt("json")}).json().toArray();
+            return n.size() == 1 && n.first().toObject().value(opt("status")).toString() == opt("online");
+        }, 20000), qPrintable(diagnose()));
+    }
+
+    void cleanupTestCase() {
+        agent_.reset();
+        if (master_) master_->kill9();
+        (void)engine_.dockerd.stop();
+    }
+
+    void hooksRunInKontenasOrder() {
+        const QString out = dir_.filePath(opt("hook-out"));
+        QVERIFY(QDir().mkpath(out));
+        const QByteArray stack = "stack: test/hooks\nversion: 1.0.0\nservices:\n  app:\n    image: " + kTestImage.toUtf8() +
+                                 "\n    command: sh -c 'sleep 100000'\n    instances: 2\n    stop_grace_period: 1s\n"
+                                 "    volumes:\n      - " + out.toUtf8() + ":/out\n"
+                                 "    hooks:\n"
+                                 "      pre_start:\n        - name: check\n          cmd: test -d /out\n          instances: '*'\n"
+                                 "      post_start:\n"
+                                 "        - name: mark\n          cmd: echo started-$$KONTENA_SERVICE_INSTANCE_NUMBER > /tmp/post_start\n"
+                                 "          instances: '*'\n"
+                                 "        - name: seed\n          cmd: echo seeded >> /out/seed-$$KONTENA_SERVICE_INSTANCE_NUMBER\n"
+                                 "          instances: 1\n          oneshot: true\n"
+                                 "      pre_stop:\n        - name: bye\n          cmd: echo bye >> /out/bye-$$KONTENA_SERVICE_INSTANCE_NUMBER\n"
+                                 "          instances: '*'\n";
+        auto r = kontena({opt("stack"), opt("install"), opt("-n"), opt("hooks"), writeFile(opt("hooks.yml"), stack)});
+        QVERIFY2(r.exit == 0, qPrintable(r.err + diagnose()));
+        // post_start ran inside each new container, with its instance number.
+        for (int n : {1, 2}) {
+            const QString name = QStringLiteral("hooks.app-%1").arg(n);
+            QVERIFY2(eventually([&] { return fileInside(engine_.dockerd, name, opt("/tmp/post_start")) == QStringLiteral("started-%1").arg(n); }, 60000),
+                     qPrintable(diagnose()));
+        }
+        QVERIFY2(eventually([&] { return hasEvent(opt("hook"), opt("hooks/app-1"), opt("pre_start hook check ran")); }, 10000), qPrintable(diagnose()));
+        QVERIFY(hasEvent(opt("hook"), opt("hooks/app-2"), opt("post_start hook mark ran")));
+        // The oneshot hook: instance 1 only.
+        QFile seed(out + opt("/seed-1"));
+        QVERIFY2(eventually([&] { return seed.exists(); }, 10000), qPrintable(diagnose()));
+        QVERIFY(!QFile::exists(out + opt("/seed-2")));
+
+        // A forced deploy re-creates both: pre_stop ran in each old
+        // container, post_start in each new one, the oneshot hook not again.
+        const QString before = containerId(engine_.dockerd, opt("hooks.app-1"));
+        r = kontena({opt("service"), opt("deploy"), opt("--force"), opt("hooks/app")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err + diagnose()));
+        QVERIFY2(eventually([&] {
+            const QString now = containerId(engine_.dockerd, opt("hooks.app-1"));
+            return !now.isEmpty() && now != before && fileInside(engine_.dockerd, opt("hooks.app-1"), opt("/tmp/post_start")) == opt("started-1");
+        }, 60000), qPrintable(diagnose()));
+        QVERIFY2(eventually([&] { return QFile::exists(out + opt("/bye-1")) && QFile::exists(out + opt("/bye-2")); }, 30000), qPrintable(diagnose()));
+        QVERIFY(seed.open(QIODevice::ReadOnly));
+        QCOMPARE(seed.readAll(), QByteArray("seeded\n"));
+
+        // Scaled down: the instance that goes says goodbye (once more).
+        r = kontena({opt("service"), opt("scale"), opt("hooks/app"), opt("1")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err + diagnose()));
+        QVERIFY2(eventually([&] { return containerId(engine_.dockerd, opt("hooks.app-2")).isEmpty(); }, 30000), qPrintable(diagnose()));
+        QFile bye2(out + opt("/bye-2"));
+        QVERIFY(bye2.open(QIODevice::ReadOnly));
+        QCOMPARE(bye2.readAll(), QByteArray("bye\nbye\n"));
+    }
+
+    void failingPreStartStopsTheInstance() {
+        const QByteArray stack = "stack: test/broken\nversion: 1.0.0\nservices:\n  app:\n    image: " + kTestImage.toUtf8() +
+                                 "\n    command: sh -c 'sleep 100000'\n    stop_grace_period: 1s\n"
+                                 "    hooks:\n      pre_start:\n        - name: migrate\n          cmd: echo schema too new; exit 3\n"
+                                 "          instances: '*'\n";
+        // The install's deploy fails, naming the hook and what it printed.
+        auto r = kontena({opt("stack"), opt("install"), opt("-n"), opt("broken"), writeFile(opt("broken.yml"), stack)});
+        QVERIFY2(r.exit != 0 && r.err.contains(opt("pre_start hook migrate failed (exit 3): schema too new")), qPrintable(r.err + diagnose()));
+        // The instance carries the hook's failure; no container was made.
+        QString error;
+        QVERIFY2(eventually([&] {
+            const QJsonObject s = kontena({opt("service"), opt("show"), opt("broken/app"), opt("-o"), opt("json")}).json().toObject();
+            const QJsonArray inst = s.value(opt("instances_detail")).toArray();
+            error = inst.isEmpty() ? QString() : inst.first().toObject().value(opt("error")).toString();
+            return !error.isEmpty();
+        }, 60000), qPrintable(diagnose()));
+        QVERIFY2(error.contains(opt("pre_start hook migrate failed (exit 3)")) && error.contains(opt("schema too new")), qPrintable(error));
+        QVERIFY(containerId(engine_.dockerd, opt("broken.app-1")).isEmpty());
+        QVERIFY(hasEvent(opt("hook_failed"), opt("broken/app-1"), opt("exit 3")));
+        // No throw-away container is left behind.
+        const QString all = docker(engine_.dockerd, {opt("ps"), opt("-aq"), opt("--filter"), opt("status=exited")});
+        QVERIFY2(all.isEmpty(), qPrintable(all));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestE2eOps)
+#include "tst_e2e_ops.moc"
