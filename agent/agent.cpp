@@ -61,6 +61,19 @@ void Agent::wireEngine() {
             [this](const ContainerEvent& e) { conn_.notify(QString::fromLatin1(method::kContainersEvent), params(toJson(e))); });
     connect(streams_.get(), &ContainerStreams::logBatch, this,
             [this](const LogBatch& b) { conn_.notify(QString::fromLatin1(method::kContainersLogBatch), params(toJson(b))); });
+    exec_ = std::make_unique<ExecRunner>(*engine_, [this](const QString& name) { return supervisor_.podFor(name).has_value(); });
+    connect(exec_.get(), &ExecRunner::frame, this,
+            [this](const QString& method, const ExecFrame& f) { conn_.notify(method, params(toJson(f))); });
+    const auto onExec = [this](const char* method, std::function<void(const ExecFrame&)> act) {
+        conn_.setHandler(QString::fromLatin1(method), [act = std::move(act)](const QJsonValue& p) {
+            act(execFrameFromJson(payloadOf(p)));
+            return QJsonValue(true);
+        });
+    };
+    onExec(method::kExecStart, [this](const ExecFrame& f) { exec_->start(f); });
+    onExec(method::kExecInput, [this](const ExecFrame& f) { exec_->input(f); });
+    onExec(method::kExecResize, [this](const ExecFrame& f) { exec_->resize(f); });
+    onExec(method::kExecTerminate, [this](const ExecFrame& f) { exec_->terminate(f.id); });
     connect(streams_.get(), &ContainerStreams::stat, this,
             [this](const ContainerStat& s) { conn_.notify(QString::fromLatin1(method::kContainersStat), params(toJson(s))); });
 }
@@ -126,6 +139,7 @@ void Agent::wireMaster() {
 }
 
 Agent::~Agent() {
+    exec_.reset();
     streams_.reset();
     infoWorker_.waitForDone();
 }

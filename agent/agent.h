@@ -18,6 +18,7 @@
 
 #include "agent/config.h"
 #include "agent/container_streams.h"
+#include "agent/exec_runner.h"
 #include "agent/health_monitor.h"
 #include "agent/master_connection.h"
 #include "agent/pod_supervisor.h"
@@ -65,6 +66,7 @@ private:
     PodSupervisor supervisor_;
     HealthMonitor health_;
     std::unique_ptr<ContainerStreams> streams_;
+    std::unique_ptr<ExecRunner> exec_;
     QTimer nodeInfoTimer_, pollTimer_;
     QThreadPool infoWorker_;
     std::optional<protocol::MasterInfo> masterInfo_;

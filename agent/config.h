@@ -25,7 +25,9 @@ struct AgentTimers {
     Millis nodeInfoInterval{60'000};  // /nodes/update
     Millis podPollInterval{30'000};   // /node_service_pods/list
     Millis statsInterval{60'000};     // /containers/stat
-    Millis logFlushInterval{1'000};   // a partial log batch goes out after this
+    // A partial log batch goes out after this: `logs -f` shows a line within
+    // a second of its writing (issue 17) while busy containers still batch.
+    Millis logFlushInterval{200};
     // The wait before reconnect attempt `attempt` (0 = first retry).
     std::function<Millis(int attempt)> reconnectDelay = [](int attempt) { return reconnectBackoff(attempt); };
 };

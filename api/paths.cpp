@@ -77,6 +77,13 @@ QString serviceContainers(const ServiceRef& s) { return service(s) + QStringLite
 QString serviceDeployment(const ServiceRef& s, const QString& id) { return service(s) + QStringLiteral("/deploys/") + seg(id); }
 QString serviceContainerLogs(const ServiceRef& s, int limit) { return service(s) + QStringLiteral("/container_logs") + limitQuery(limit); }
 
+QString stackContainerLogs(const QString& g, const QString& s, int limit) { return stack(g, s) + QStringLiteral("/container_logs") + limitQuery(limit); }
+QString containerExec(const QString& grid, const QString& node, const QString& name, bool interactive, bool tty) {
+    return QStringLiteral("/v1/containers/") + seg(grid) + QLatin1Char('/') + seg(node) + QLatin1Char('/') + seg(name) +
+           QStringLiteral("/exec?interactive=%1&tty=%2").arg(interactive ? QStringLiteral("true") : QStringLiteral("false"),
+                                                             tty ? QStringLiteral("true") : QStringLiteral("false"));
+}
+
 QString gridCertificates(const QString& g) { return grid(g) + QStringLiteral("/certificates"); }
 QString certificate(const QString& grid, const QString& subject) { return QStringLiteral("/v1/certificates/") + seg(grid) + QLatin1Char('/') + seg(subject); }
 QString gridRegistries(const QString& g) { return grid(g) + QStringLiteral("/external_registries"); }

@@ -6,6 +6,7 @@
 #include "command.h"
 #include "dispatch.h"
 #include "session.h"
+#include "streams.h"
 
 namespace kontena::cli {
 namespace {
@@ -103,6 +104,11 @@ int gridRemove(const QStringList& args) {
                       args, [](Call& c) { return c.del(paths::grid(c.arg(0))) ? static_cast<int>(Ok) : c.failed(); });
 }
 
+int gridLogs(const QStringList& args) {
+    return runCommand({opt("kontena grid logs"), opt("Show the container logs of the grid's services."), logOptions(), {}, Needs::Grid, true},
+                      args, [](Call& c) { return showLogs(c, paths::grid(c.grid()) + QStringLiteral("/container_logs")); });
+}
+
 int gridToken(const QStringList& args) {
     return runCommand({opt("kontena grid token"), opt("Print the grid token agents connect with."), {}, {}, Needs::Grid}, args, [](Call& c) {
         const auto t = c.get<api::GridToken>(paths::gridToken(c.grid()));
@@ -112,7 +118,7 @@ int gridToken(const QStringList& args) {
     });
 }
 
-// `grid events`, `grid logs`, `grid audit-log`: the last `limit` entries.
+// `grid events`, `grid audit-log`: the last `limit` entries.
 int gridLog(const QStringList& args, const QString& what) {
     return runCommand({QStringLiteral("kontena grid ") + what, QStringLiteral("Show the grid's ") + what,
                        {{{opt("l"), opt("limit")}, opt("Entries"), opt("N"), opt("100")}}, {}, Needs::Grid, true},
@@ -127,13 +133,6 @@ int gridLog(const QStringList& args, const QString& what) {
                                   for (const auto& e : log->logs) {
                                       printOut(QStringLiteral("%1 %2 %3 %4 %5\n").arg(e.time, e.resourceType, e.resourceName, e.eventName, e.userIdentity.email));
                                   }
-                              });
-                          }
-                          if (what == QLatin1String("logs")) {
-                              const auto log = c.get<api::ContainerLog>(paths::gridContainerLogs(c.grid(), limit));
-                              if (!log) return c.failed();
-                              return c.print(api::toJsonArray(log->logs), [&] {
-                                  for (const auto& e : log->logs) printOut(e.line() + QStringLiteral("\n"));
                               });
                           }
                           const auto log = c.get<api::EventLog>(paths::gridEventLogs(c.grid(), limit));
@@ -239,7 +238,7 @@ Group gridGroup() {
                                       {opt("rm"), opt("Remove a grid"), gridRemove},
                                       {opt("token"), opt("Print the grid token"), gridToken},
                                       {opt("events"), opt("The grid's event log"), log("events")},
-                                      {opt("logs"), opt("Container logs"), log("logs")},
+                                      {opt("logs"), opt("Container logs"), gridLogs},
                                       {opt("audit-log"), opt("The grid's audit log"), log("audit-log")}});
             }};
 }

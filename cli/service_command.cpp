@@ -1,5 +1,4 @@
 // `kontena service ...`: services of the current grid, named stack/service.
-#include <QThread>
 #include <QUrlQuery>
 
 #include "api/logs.h"
@@ -8,6 +7,7 @@
 #include "command.h"
 #include "dispatch.h"
 #include "session.h"
+#include "streams.h"
 
 namespace kontena::cli {
 namespace {
@@ -123,44 +123,33 @@ int serviceAction(const QStringList& args, const QString& action) {
     });
 }
 
-// Prints the entries (the master sent only new ones); returns the last
-// id printed (`current` when there was none).
-QString printLines(const QList<api::ContainerLogEntry>& logs, QString current) {
-    for (const auto& e : logs) {
-        printOut(e.line() + QStringLiteral("\n"));
-        current = e.id;
-    }
-    return current;
+int serviceLogs(const QStringList& args) {
+    return runCommand({opt("kontena service logs"), opt("Show a service's container logs."), logOptions(), {opt("SERVICE")}, Needs::Grid, true},
+                      args, [](Call& c) { return showLogs(c, paths::service(serviceOf(c)) + QStringLiteral("/container_logs")); });
 }
 
-int serviceLogs(const QStringList& args) {
-    return runCommand({opt("kontena service logs"), opt("Show a service's container logs."),
-                       {{{opt("f"), opt("follow")}, opt("Keep printing new lines")},
-                        {{opt("t"), opt("tail"), opt("lines")}, opt("Lines"), opt("N"), opt("100")},
-                        {{opt("since")}, opt("Only lines written at or after TIME (ISO 8601)"), opt("TIME")},
-                        {{opt("i"), opt("instance")}, opt("Only the lines of instance N"), opt("N")}},
-                       {opt("SERVICE")}, Needs::Grid},
-                      args, [](Call& c) {
-                          bool valid = false;
-                          const int tail = c.value("t").toInt(&valid);
-                          if (!valid) return c.usage(QStringLiteral("--tail must be a number"));
-                          const api::ServiceRef ref = serviceOf(c);
-                          QUrlQuery filters;
-                          if (!c.value("since").isEmpty()) filters.addQueryItem(opt("since"), c.value("since"));
-                          if (!c.value("i").isEmpty()) filters.addQueryItem(opt("instance"), c.value("i"));
-                          QString lastId;
-                          do {
-                              QUrlQuery q = filters;   // following: only the lines after the last one printed
-                              if (!lastId.isEmpty()) q.addQueryItem(opt("after"), lastId);
-                              const QString path = paths::serviceContainerLogs(ref, lastId.isEmpty() ? tail : 10000) + QLatin1Char('&') +
-                                                   q.toString(QUrl::FullyEncoded);
-                              const auto logs = c.get<api::ContainerLog>(path);
-                              if (!logs) return c.failed();
-                              lastId = printLines(logs->logs, lastId);
-                              if (c.isSet("f")) QThread::msleep(1000);
-                          } while (c.isSet("f"));
-                          return static_cast<int>(Ok);
-                      });
+int serviceExec(const QStringList& args) {
+    CommandSpec spec{opt("kontena service exec"), opt("Run a command in a container of the service."),
+                     {{{opt("instance")}, opt("The instance to run it in (default: the first running)"), opt("N")},
+                      {{opt("i"), opt("interactive")}, opt("Keep standard input open")},
+                      {{opt("t"), opt("tty")}, opt("Allocate a terminal")}},
+                     {opt("SERVICE"), opt("CMD...")}, Needs::Grid};
+    spec.minPositionals = 2;
+    spec.maxPositionals = 10000;
+    spec.optionsFirst = true;
+    return runCommand(spec, args, [](Call& c) {
+        const api::ServiceRef ref = serviceOf(c);
+        const auto inst = c.get<api::InstanceList>(paths::serviceInstances(ref));
+        if (!inst) return c.failed();
+        const QString wanted = c.value("instance");
+        for (const auto& i : inst->instances) {
+            const bool pick = wanted.isEmpty() ? i.state == QLatin1String("running") : QString::number(i.instanceNumber) == wanted;
+            if (pick && i.node) return execIn(c, *i.node, i.name, c.args().mid(1), c.isSet("i"), c.isSet("t"));
+        }
+        printErr(wanted.isEmpty() ? QStringLiteral("kontena: service %1 has no running instance\n").arg(c.arg(0))
+                                  : QStringLiteral("kontena: service %1 has no placed instance %2\n").arg(c.arg(0), wanted));
+        return static_cast<int>(Invalid);
+    });
 }
 
 }  // namespace
@@ -180,7 +169,8 @@ Group serviceGroup() {
                                       {opt("restart"), opt("Restart a service"), action("restart")},
                                       {opt("stop"), opt("Stop a service"), action("stop")},
                                       {opt("start"), opt("Start a service"), action("start")},
-                                      {opt("logs"), opt("Container logs"), serviceLogs}});
+                                      {opt("logs"), opt("Container logs"), serviceLogs},
+                                      {opt("exec"), opt("Run a command in a container"), serviceExec}});
             }};
 }
 

@@ -57,6 +57,7 @@ void parseArgs(Parsed& out, const QString& command, const QString& description, 
     p.setApplicationDescription(description);
     p.addHelpOption();
     p.addOptions(options);
+    if (out.optionsFirst) p.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
     if (listing) p.addOption({{QStringLiteral("o"), QStringLiteral("output")}, QStringLiteral("Output format: table (default) or json"), QStringLiteral("FORMAT"), QStringLiteral("table")});
     for (const QString& name : positionals) p.addPositionalArgument(name, name);
     if (!p.parse(QStringList{command} + args)) {
@@ -82,6 +83,7 @@ void parseArgs(Parsed& out, const QString& command, const QString& description, 
 
 int runCommand(const CommandSpec& spec, const QStringList& args, const std::function<int(Call&)>& body) {
     Parsed a;
+    a.optionsFirst = spec.optionsFirst;
     parseArgs(a, spec.command, spec.description, args, spec.options, spec.positionals, spec.listing, spec.minPositionals,
               spec.maxPositionals);
     if (a.exit >= 0) return a.exit;

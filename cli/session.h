@@ -28,6 +28,7 @@ namespace kontena::cli {
 // A parser for `kontena <group> <command>` with --help and, for listings, -o.
 struct Parsed {
     QCommandLineParser p;
+    bool optionsFirst = false;   // after the first positional, everything is positional (`exec SERVICE ls -la`)
     int exit = -1;   // >= 0: stop with this code (help printed or usage error)
 };
 void parseArgs(Parsed& out, const QString& command, const QString& description, const QStringList& args,
@@ -56,6 +57,7 @@ struct CommandSpec {
     Needs needs = Needs::Grid;
     bool listing = false;   // adds -o table|json
     int minPositionals = -1, maxPositionals = -1;   // -1: exactly positionals.size()
+    bool optionsFirst = false;   // see Parsed
 };
 
 // A running command: its arguments, its session (opened on first use) and

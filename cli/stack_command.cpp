@@ -9,6 +9,7 @@
 #include "command.h"
 #include "dispatch.h"
 #include "session.h"
+#include "streams.h"
 #include "stacks/loader.h"
 #include "stacks/render.h"
 #include "stacks/values_file.h"
@@ -249,6 +250,14 @@ int stackAction(const QStringList& args, const QString& action) {
 
 }  // namespace
 
+namespace {
+int stackLogs(const QStringList& args) {
+    return runCommand({QStringLiteral("kontena stack logs"), QStringLiteral("Show the container logs of a stack's services."), logOptions(),
+                       {QStringLiteral("NAME")}, Needs::Grid, true},
+                      args, [](Call& c) { return showLogs(c, api::paths::stack(c.grid(), c.arg(0)) + QStringLiteral("/container_logs")); });
+}
+}  // namespace
+
 Group stackGroup() {
     auto action = [](const char* name) {
         const QString a = QString::fromLatin1(name);
@@ -265,6 +274,7 @@ Group stackGroup() {
                                       {QStringLiteral("stop"), QStringLiteral("Stop a stack's services"), action("stop")},
                                       {QStringLiteral("restart"), QStringLiteral("Restart a stack's services"), action("restart")},
                                       {QStringLiteral("rm"), QStringLiteral("Remove a stack"), action("rm")},
+                                      {QStringLiteral("logs"), QStringLiteral("Container logs of the stack's services"), stackLogs},
                                       {QStringLiteral("validate"), QStringLiteral("Validate a stack file and print it rendered"), validate}});
             }};
 }

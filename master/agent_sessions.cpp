@@ -58,6 +58,9 @@ const QHash<QString, AgentSessions::Handler>& AgentSessions::methods() {
         {QString::fromLatin1(kPodsSecrets), &AgentSessions::onPodSecrets},
         {QString::fromLatin1(kPodsEvent), &AgentSessions::onPodEvent},
         {QString::fromLatin1(kPodsMarkOneshot), &AgentSessions::onMarkOneshot},
+        {QString::fromLatin1(kExecOutput), &AgentSessions::onExecFrame},
+        {QString::fromLatin1(kExecExit), &AgentSessions::onExecFrame},
+        {QString::fromLatin1(kExecError), &AgentSessions::onExecFrame},
         {QString::fromLatin1(kContainersLogBatch), &AgentSessions::onLogBatch},
         {QString::fromLatin1(kContainersHealth), &AgentSessions::onHealth},
         // accepted; statistics and container events are not kept yet
@@ -245,6 +248,20 @@ AgentSessions::Outcome AgentSessions::onPodsSetState(Session* s, const QJsonObje
     return {};
 }
 
+bool AgentSessions::notify(const std::string& node, const char* method, const QJsonObject& payload) {
+    Session* s = sessionOf(node);
+    if (!s || !s->announced) return false;
+    send(s, notification(method, protocol::params(payload)));
+    return true;
+}
+
+// Output, exit or error of an exec: to whoever waits for it (ExecRelay),
+// which checks that it came from the node running it.
+AgentSessions::Outcome AgentSessions::onExecFrame(Session* s, const QJsonObject& payload) {
+    emit grid_.execFrame(qs(s->node), protocol::execFrameFromJson(payload));
+    return {};
+}
+
 // A hook ran or failed on the agent: into the grid's event log.
 AgentSessions::Outcome AgentSessions::onPodEvent(Session* s, const QJsonObject& payload) {
     const protocol::PodEvent e = protocol::podEventFromJson(payload);
@@ -311,6 +328,7 @@ AgentSessions::Outcome AgentSessions::onLogBatch(Session* s, const QJsonObject& 
     if (!grid_.logs().addContainerLines(qs(s->node), protocol::logBatchFromJson(payload).entries)) {
         return {QJsonValue(), protocol::RpcError{500, QStringLiteral("the log store could not keep the lines")}};
     }
+    emit grid_.containerLinesAdded();
     return {};
 }
 

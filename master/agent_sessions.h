@@ -43,6 +43,8 @@ public:
     // Carries out one of the core's commands on the node's newest session
     // (a ping only on the connection it names). No session: nothing happens.
     void carryOut(const Command& c);
+    // A notification to the node's newest session; false when it has none.
+    bool notify(const std::string& node, const char* method, const QJsonObject& payload);
 
 private:
     struct Session;
@@ -59,6 +61,7 @@ private:
     Outcome onPodSecrets(Session* s, const QJsonObject& payload);
     Outcome onPodEvent(Session* s, const QJsonObject& payload);
     Outcome onMarkOneshot(Session* s, const QJsonObject& payload);
+    Outcome onExecFrame(Session* s, const QJsonObject& payload);
     Outcome onLogBatch(Session* s, const QJsonObject& payload);
     Outcome onHealth(Session* s, const QJsonObject& payload);
     Outcome onAccepted(Session* s, const QJsonObject& payload);

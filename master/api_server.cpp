@@ -32,6 +32,7 @@ Master::Master() {
     addVaultRoutes();
     addCertificateRoutes();
     addRegistryRoutes();
+    addSocketRoutes();
 }
 
 Master::~Master() {
@@ -156,21 +157,27 @@ std::optional<Reply> Master::authorise(const QHttpServerRequest& request, const 
 
 void Master::audit(const Call& c, const QString& grid, const QString& type, const QString& id, const QString& name,
                    const QString& event, bool withBody) {
+    QJsonObject params;
+    for (auto it = c.params.begin(); it != c.params.end(); ++it) params.insert(it.key(), it.value());
+    const AuditSource from{c.user.email, c.request.remoteAddress().toString(), QString::fromUtf8(c.request.value("User-Agent")), params};
+    audit(from, grid, type, id, name, event, withBody ? std::optional<QJsonObject>(c.body) : std::nullopt);
+}
+
+void Master::audit(const AuditSource& from, const QString& grid, const QString& type, const QString& id, const QString& name,
+                   const QString& event, const std::optional<QJsonObject>& body) {
     api::AuditEntry e;
     e.time = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
     e.grid = grid;
-    e.userIdentity.id = e.userIdentity.email = c.user.email;
+    e.userIdentity.id = e.userIdentity.email = from.email;
     e.resourceType = type;
     e.resourceId = id;
     e.resourceName = name;
     e.eventName = event;
     e.eventStatus = QStringLiteral("success");
-    e.sourceIp = c.request.remoteAddress().toString();
-    e.userAgent = QString::fromUtf8(c.request.value("User-Agent"));
-    QJsonObject params;
-    for (auto it = c.params.begin(); it != c.params.end(); ++it) params.insert(it.key(), it.value());
-    e.requestParameters = params;
-    if (withBody) e.requestBody = c.body;
+    e.sourceIp = from.sourceIp;
+    e.userAgent = from.userAgent;
+    e.requestParameters = from.params;
+    if (body) e.requestBody = *body;
     else e.leaveOut({"request_body"});
     store_.appendAudit(grid, e.toJson());
 }
@@ -192,6 +199,10 @@ void Master::onWebSocket() {
         std::unique_ptr<QWebSocket> owned = nextPendingWebSocketConnection();
         if (!owned) continue;
         QWebSocket* ws = owned.release();
+        if (ws->requestUrl().path().startsWith(QLatin1String("/v1/"))) {   // a user's stream, not an agent
+            onUserSocket(ws);
+            continue;
+        }
         protocol::HeaderList headers;
         for (const QByteArray& name : ws->request().rawHeaderList()) headers.append({name, ws->request().rawHeader(name)});
         const protocol::Handshake hs = protocol::fromHeaders(headers);

@@ -11,6 +11,7 @@
 #include <QList>
 #include <QMap>
 #include <QTimer>
+#include <QWebSocket>
 
 #include <memory>
 
@@ -40,6 +41,13 @@ public:
 
     // Every REST route, in matching order (tests walk it; API.md documents it).
     const QList<Route>& routes() const { return routes_; }
+    // The WebSocket routes for users (API.md "Streams").
+    struct SocketRoute {
+        QString pattern;
+        Permission permission;
+        std::function<void(QWebSocket*, const User&, const QMap<QString, QString>& params, const QUrlQuery& query)> open;
+    };
+    const QList<SocketRoute>& socketRoutes() const { return socketRoutes_; }
     GridRuntime* grid(const QString& name) const { return grids_.value(name, nullptr); }
 
 protected:
@@ -62,6 +70,10 @@ private:
     void addVaultRoutes();
     void addCertificateRoutes();
     void addRegistryRoutes();
+    void addSocketRoutes();   // routes_sockets.cpp
+    void onUserSocket(QWebSocket* ws);
+    // Closes a refused user socket with `code` (4400, 4401, 4403, 4404) and the reason.
+    static void refuseSocket(QWebSocket* ws, int code, const QString& reason);
     void add(QHttpServerRequest::Method method, const QString& pattern, Permission permission, std::function<Reply(Call&)> handler);
 
     void onWebSocket();
@@ -69,6 +81,12 @@ private:
     std::optional<Reply> authorise(const QHttpServerRequest& request, const Route& route, Call& c);
     void audit(const Call& c, const QString& grid, const QString& type, const QString& id, const QString& name,
                const QString& event, bool withBody = true);
+    struct AuditSource {
+        QString email, sourceIp, userAgent;
+        QJsonObject params;
+    };
+    void audit(const AuditSource& from, const QString& grid, const QString& type, const QString& id, const QString& name,
+               const QString& event, const std::optional<QJsonObject>& body);
     // The newest `limit` audit entries of `grid` (empty: every grid's).
     api::AuditLog auditLog(const QString& grid, int limit) const;
     // Install (update false) or upgrade stack `name` of the call's grid from `req`.
@@ -85,6 +103,7 @@ private:
     std::unique_ptr<Auth> auth_;
     QMap<QString, GridRuntime*> grids_;
     QList<Route> routes_;
+    QList<SocketRoute> socketRoutes_;
 };
 
 qint64 nowMs();

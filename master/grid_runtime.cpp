@@ -91,6 +91,19 @@ void GridRuntime::note(const Decision& d) {
     emit changed();
 }
 
+bool GridRuntime::notifyAgent(const std::string& node, const char* method, const QJsonObject& payload) {
+    return agents_->notify(node, method, payload);
+}
+
+bool GridRuntime::runsOn(const QString& container, const QString& node) const {
+    for (const auto& [key, inst] : state().instances) {
+        if (!inst.node || qs(*inst.node) != node) continue;
+        const Service* svc = state().service(key.service);
+        if (svc && qs(containerName(svc->spec, inst.number)) == container) return true;
+    }
+    return false;
+}
+
 namespace {
 QString oneshotKey(const QString& kind, const QString& hook, int number) { return kind + u'/' + hook + u'/' + QString::number(number); }
 }  // namespace

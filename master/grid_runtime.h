@@ -23,6 +23,7 @@
 
 #include "api/grid.h"
 #include "master/grid_logs.h"
+#include "protocol/messages.h"
 #include "master/stack_book.h"
 #include "protocol/handshake.h"
 #include "scheduler/controller.h"
@@ -114,8 +115,17 @@ public:
     // the update leaves unset keeps its value. Saves.
     void setSettings(const api::GridUpdate& update);
 
+    // A notification to the node's agent (exec); false when it is not connected.
+    bool notifyAgent(const std::string& node, const char* method, const QJsonObject& payload);
+    // Whether a container of this grid by `name` is placed on `node`.
+    bool runsOn(const QString& container, const QString& node) const;
+
 signals:
     void changed();
+    // An exec frame (output, exit, error) an agent sent.
+    void execFrame(const QString& node, const kontena::protocol::ExecFrame& frame);
+    // Container lines were kept (followers read them).
+    void containerLinesAdded();
 
 private:
     void arm(const Timer& t);

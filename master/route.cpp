@@ -39,32 +39,37 @@ bool validName(const QString& n) {
     return re.match(n).hasMatch();
 }
 
-int limitOf(const Call& c, int dflt, int max) {
+int limitOf(const Call& c, int dflt, int max) { return limitOf(c.query, dflt, max); }
+
+int limitOf(const QUrlQuery& query, int dflt, int max) {
     bool ok = false;
-    const int v = c.query.queryItemValue(QStringLiteral("limit")).toInt(&ok);
+    const int v = query.queryItemValue(QStringLiteral("limit")).toInt(&ok);
     return ok && v > 0 ? std::min(v, max) : dflt;
 }
 
-std::variant<LogQuery, Reply> logQueryOf(const Call& c) {
+std::variant<LogQuery, Reply> logQueryOf(const Call& c) { return logQueryOf(c.query); }
+
+std::variant<LogQuery, Reply> logQueryOf(const QUrlQuery& query) {
+    const QUrlQuery& q_ = query;
     LogQuery q;
-    q.limit = limitOf(c, 100, 10000);
+    q.limit = limitOf(query, 100, 10000);
     const auto bad = [](const char* name, const char* what) {
         return Reply::error(400, QStringLiteral("%1 must be %2").arg(QLatin1String(name), QLatin1String(what)));
     };
-    if (c.query.hasQueryItem(QStringLiteral("since"))) {
-        const QDateTime at = QDateTime::fromString(c.query.queryItemValue(QStringLiteral("since"), QUrl::FullyDecoded), Qt::ISODateWithMs);
+    if (q_.hasQueryItem(QStringLiteral("since"))) {
+        const QDateTime at = QDateTime::fromString(q_.queryItemValue(QStringLiteral("since"), QUrl::FullyDecoded), Qt::ISODateWithMs);
         if (!at.isValid()) return bad("since", "a time (ISO 8601, e.g. 2026-12-05T10:00:00Z)");
         q.sinceMs = at.toMSecsSinceEpoch();
     }
-    if (c.query.hasQueryItem(QStringLiteral("instance"))) {
+    if (q_.hasQueryItem(QStringLiteral("instance"))) {
         bool ok = false;
-        const int n = c.query.queryItemValue(QStringLiteral("instance")).toInt(&ok);
+        const int n = q_.queryItemValue(QStringLiteral("instance")).toInt(&ok);
         if (!ok || n < 1) return bad("instance", "an instance number (1, 2, ...)");
         q.instance = n;
     }
-    if (c.query.hasQueryItem(QStringLiteral("after"))) {
+    if (q_.hasQueryItem(QStringLiteral("after"))) {
         bool ok = false;
-        const qint64 id = c.query.queryItemValue(QStringLiteral("after")).toLongLong(&ok);
+        const qint64 id = q_.queryItemValue(QStringLiteral("after")).toLongLong(&ok);
         if (!ok || id < 0) return bad("after", "a line id");
         q.afterId = id;
     }

@@ -80,9 +80,11 @@ bool lacks(const T& request, const char* key) {
 bool validName(const QString& n);
 // The `limit` query parameter: `dflt` when absent or not positive, at most `max`.
 int limitOf(const Call& c, int dflt, int max);
+int limitOf(const QUrlQuery& query, int dflt, int max);
 // The filters of a container_logs request: `limit` (100, at most 10,000),
 // `since` (ISO 8601 time), `instance` (number), `after` (a line id: follow).
 // A malformed one is a 400 naming it.
 std::variant<LogQuery, Reply> logQueryOf(const Call& c);
+std::variant<LogQuery, Reply> logQueryOf(const QUrlQuery& query);
 
 }  // namespace kontena::master

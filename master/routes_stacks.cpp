@@ -1,5 +1,6 @@
 // Routes: stacks (install, read, upgrade, remove) and what a user asks of a
 // whole stack (deploy, stop, start, restart; a stack deploy's progress).
+#include "api/logs.h"
 #include "api/stack.h"
 #include "master/api_json.h"
 #include "master/api_server.h"
@@ -59,6 +60,18 @@ void Master::addStackRoutes() {
     add(Method::Get, QStringLiteral("/v1/stacks/:grid/:name"), Permission::GridMember, [this](Call& c) {
         GridRuntime* g = gridOf(c);
         return hasStack(*g, c.param("name")) ? Reply::of(api_json::stack(*g, c.param("name"))) : stackNotFound(c);
+    });
+    add(Method::Get, QStringLiteral("/v1/stacks/:grid/:name/container_logs"), Permission::GridMember, [this](Call& c) {
+        GridRuntime* g = gridOf(c);
+        const QString name = c.param("name");
+        if (!hasStack(*g, name)) return stackNotFound(c);
+        auto q = logQueryOf(c);
+        if (auto* bad = std::get_if<Reply>(&q)) return *bad;
+        LogQuery& query = std::get<LogQuery>(q);
+        query.stack = name;
+        api::ContainerLog log;
+        log.logs = g->logs().containerLines(query);
+        return Reply::of(log);
     });
     add(Method::Put, QStringLiteral("/v1/stacks/:grid/:name"), Permission::GridMember, [this](Call& c) {
         if (!hasStack(*gridOf(c), c.param("name"))) return stackNotFound(c);

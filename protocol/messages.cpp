@@ -78,6 +78,45 @@ RestartPod restartPodFromJson(const QJsonObject& o) {
     return RestartPod{o.value(k("service_id")).toString(), o.value(k("instance_number")).toInt()};
 }
 
+QJsonObject toJson(const ExecFrame& f) {
+    QJsonObject o{{k("id"), f.id}};
+    auto text = [&](const char* key, const QString& v) {
+        if (!v.isEmpty()) o.insert(k(key), v);
+    };
+    text("container", f.container);
+    if (!f.cmd.isEmpty()) o.insert(k("cmd"), QJsonArray::fromStringList(f.cmd));
+    if (f.tty) o.insert(k("tty"), true);
+    if (f.interactive) o.insert(k("interactive"), true);
+    text("stdin", f.stdinData);
+    if (f.eof) o.insert(k("eof"), true);
+    if (f.width > 0 || f.height > 0) {
+        o.insert(k("width"), f.width);
+        o.insert(k("height"), f.height);
+    }
+    text("stream", f.stream);
+    text("chunk", f.chunk);
+    if (f.exitCode) o.insert(k("exit_code"), *f.exitCode);
+    text("error", f.error);
+    return o;
+}
+ExecFrame execFrameFromJson(const QJsonObject& o) {
+    ExecFrame f;
+    f.id = o.value(k("id")).toString();
+    f.container = o.value(k("container")).toString();
+    for (const auto& v : o.value(k("cmd")).toArray()) f.cmd.append(v.toString());
+    f.tty = o.value(k("tty")).toBool();
+    f.interactive = o.value(k("interactive")).toBool();
+    f.stdinData = o.value(k("stdin")).toString();
+    f.eof = o.value(k("eof")).toBool();
+    f.width = o.value(k("width")).toInt();
+    f.height = o.value(k("height")).toInt();
+    f.stream = o.value(k("stream")).toString();
+    f.chunk = o.value(k("chunk")).toString();
+    if (o.value(k("exit_code")).isDouble()) f.exitCode = o.value(k("exit_code")).toInt();
+    f.error = o.value(k("error")).toString();
+    return f;
+}
+
 QJsonObject toJson(const PodEvent& e) {
     return {{k("service_id"), e.serviceId}, {k("instance_number"), e.instanceNumber}, {k("type"), e.type}, {k("message"), e.message}};
 }

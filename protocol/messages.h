@@ -24,6 +24,10 @@ inline constexpr char kMasterInfo[] = "/agent/master_info";
 inline constexpr char kNodeInfo[] = "/agent/node_info";
 inline constexpr char kNotifyUpdate[] = "/service_pods/notify_update";
 inline constexpr char kRestartPod[] = "/service_pods/restart";
+inline constexpr char kExecStart[] = "/containers/exec";
+inline constexpr char kExecInput[] = "/containers/tty_input";
+inline constexpr char kExecResize[] = "/containers/tty_resize";
+inline constexpr char kExecTerminate[] = "/containers/terminate_exec";
 // agent -> master
 inline constexpr char kNodesUpdate[] = "/nodes/update";
 inline constexpr char kNodesStats[] = "/nodes/stats";
@@ -36,6 +40,9 @@ inline constexpr char kContainersEvent[] = "/containers/event";
 inline constexpr char kContainersHealth[] = "/containers/health";
 inline constexpr char kContainersLogBatch[] = "/containers/log_batch";
 inline constexpr char kContainersStat[] = "/containers/stat";
+inline constexpr char kExecOutput[] = "/container_exec/output";
+inline constexpr char kExecExit[] = "/container_exec/exit";
+inline constexpr char kExecError[] = "/container_exec/error";
 }  // namespace method
 
 // Wraps one payload as the params array, and takes it out again.
@@ -97,6 +104,30 @@ struct RestartPod {
 };
 QJsonObject toJson(const RestartPod& r);
 RestartPod restartPodFromJson(const QJsonObject& o);
+
+// The exec methods (reference 11.4), all notifications, all about one
+// exec `id` the master chose: master -> agent /containers/exec (container,
+// cmd, tty, interactive), tty_input (stdin, eof), tty_resize (width,
+// height), terminate_exec; agent -> master /container_exec/output (stream
+// "stdout"|"stderr", chunk), exit (exit_code), error (error). Fields a
+// method does not use stay empty and are left out of the JSON.
+struct ExecFrame {
+    QString id;
+    QString container;
+    QStringList cmd;
+    bool tty = false;
+    bool interactive = false;
+    QString stdinData;
+    bool eof = false;
+    int width = 0, height = 0;
+    QString stream;
+    QString chunk;
+    std::optional<int> exitCode;
+    QString error;
+    bool operator==(const ExecFrame&) const = default;
+};
+QJsonObject toJson(const ExecFrame& f);
+ExecFrame execFrameFromJson(const QJsonObject& o);
 
 // /node_service_pods/event: something the agent did for a pod that the
 // service's event log should show (a hook that ran or failed).

@@ -12,7 +12,9 @@
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
+#include <QWebSocket>
 #include <QtTest>
 
 #include <memory>
@@ -112,6 +114,99 @@ private slots:
         agent_.reset();
         if (master_) master_->kill9();
         (void)engine_.dockerd.stop();
+    }
+
+    void serviceExecRunsTheCommand() {
+        const QByteArray stack = "stack: test/ex\nversion: 1.0.0\nservices:\n  app:\n    image: " + kTestImage.toUtf8() +
+                                 "\n    command: sh -c 'echo ready; sleep 100000'\n    stop_grace_period: 1s\n";
+        auto r = kontena({opt("stack"), opt("install"), opt("-n"), opt("ex"), writeFile(opt("ex.yml"), stack)});
+        QVERIFY2(r.exit == 0, qPrintable(r.err + diagnose()));
+        // Output to ours, both streams, and the command's exit code as ours;
+        // options after the service belong to the command.
+        r = kontena({opt("service"), opt("exec"), opt("ex/app"), opt("sh"), opt("-c"), opt("echo to-out; echo to-err >&2; exit 7")});
+        QCOMPARE(r.exit, 7);
+        QCOMPARE(r.out, opt("to-out\n"));
+        QCOMPARE(r.err, opt("to-err\n"));
+        r = kontena({opt("service"), opt("exec"), opt("--instance"), opt("1"), opt("ex/app"), opt("ls"), opt("-d"), opt("/tmp")});
+        QCOMPARE(r.exit, 0);
+        QCOMPARE(r.out, opt("/tmp\n"));
+        // -i: our input reaches the command, and its end ends the command.
+        r = kontena({opt("service"), opt("exec"), opt("-i"), opt("ex/app"), opt("sh"), opt("-c"), opt("tr a-z A-Z")}, "hello exec\n");
+        QCOMPARE(r.exit, 0);
+        QCOMPARE(r.out, opt("HELLO EXEC\n"));
+        // What cannot run says why.
+        r = kontena({opt("service"), opt("exec"), opt("ex/app"), opt("/no/such/program")});
+        QVERIFY2(r.exit != 0, qPrintable(r.out + r.err));
+        r = kontena({opt("service"), opt("exec"), opt("--instance"), opt("9"), opt("ex/app"), opt("true")});
+        QVERIFY2(r.exit != 0 && r.err.contains(opt("no placed instance 9")), qPrintable(r.err));
+        // Audited, without the command.
+        const QString audit = kontena({opt("grid"), opt("audit-log")}).out;
+        QVERIFY2(audit.contains(opt("exec")) && !audit.contains(opt("tr a-z")), qPrintable(audit));
+    }
+
+    void streamsAreAuthorised() {
+        const QString host = master_->wsUrl();
+        auto closeOf = [&](const QString& path, const QByteArray& token) {
+            QNetworkRequest req(QUrl(host + path));
+            if (!token.isEmpty()) req.setRawHeader("Authorization", "Bearer " + token);
+            QWebSocket ws;
+            QEventLoop loop;
+            connect(&ws, &QWebSocket::disconnected, &loop, &QEventLoop::quit);
+            QTimer::singleShot(10000, &loop, &QEventLoop::quit);
+            ws.open(req);
+            loop.exec();
+            return std::pair{int(ws.closeCode()), ws.closeReason()};
+        };
+        QCOMPARE(closeOf(opt("/v1/containers/ops/node-1/ex.app-1/exec"), {}).first, 4401);
+        QCOMPARE(closeOf(opt("/v1/grids/ops/container_logs"), "not-a-token").first, 4401);
+        // The CLI's own token, from its configuration.
+        QFile cfg(dir_.filePath(opt("cfg/config.json")));
+        QVERIFY(cfg.open(QIODevice::ReadOnly));
+        const QJsonArray masters = QJsonDocument::fromJson(cfg.readAll()).object().value(opt("masters")).toArray();
+        QVERIFY(!masters.isEmpty());
+        const QByteArray token = masters.first().toObject().value(opt("token")).toString().toUtf8();
+        QVERIFY(!token.isEmpty());
+        {
+            QCOMPARE(closeOf(opt("/v1/containers/ops/node-1/somebody-else/exec"), token).first, 4404);
+            const auto bad = closeOf(opt("/v1/grids/ops/container_logs?since=yesterday"), token);
+            QCOMPARE(bad.first, 4400);
+            QVERIFY2(bad.second.contains(opt("since")), qPrintable(bad.second));
+        }
+    }
+
+    void logsFollowStreamsNewLines() {
+        QProcess follow;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(opt("KONTENA_CONFIG_DIR"), dir_.filePath(opt("cfg")));
+        follow.setProcessEnvironment(env);
+        follow.start(qEnvironmentVariable("KONTENA_CLI_BIN"), {opt("service"), opt("logs"), opt("-f"), opt("--tail"), opt("5"), opt("ex/app")});
+        QVERIFY(follow.waitForStarted(5000));
+        QByteArray seen;
+        auto waitFor = [&](const QByteArray& text, int ms) {
+            return eventually([&] {
+                follow.waitForReadyRead(50);
+                seen += follow.readAllStandardOutput();
+                return seen.contains(text);
+            }, ms);
+        };
+        QVERIFY2(waitFor("ready", 20000), qPrintable(QString::fromUtf8(seen + follow.readAllStandardError()) + diagnose()));
+        // A line the container writes now (on its PID 1's stdout) reaches us.
+        QElapsedTimer t;
+        t.start();
+        int rc = -1;
+        docker(engine_.dockerd, {opt("exec"), opt("ex.app-1"), opt("sh"), opt("-c"), opt("echo followed-marker-42 > /proc/1/fd/1")}, &rc);
+        QCOMPARE(rc, 0);
+        QVERIFY2(waitFor("followed-marker-42", 10000), qPrintable(QString::fromUtf8(seen) + diagnose()));
+        qInfo("logs -f: a new line printed %lld ms after the container wrote it", static_cast<long long>(t.elapsed()));
+        follow.kill();
+        follow.waitForFinished(5000);
+        // The stack's and the grid's logs carry it too.
+        auto r = kontena({opt("stack"), opt("logs"), opt("--tail"), opt("5"), opt("ex")});
+        QVERIFY2(r.exit == 0 && r.out.contains(opt("followed-marker-42")), qPrintable(r.out + r.err));
+        r = kontena({opt("grid"), opt("logs"), opt("-o"), opt("json")});
+        QVERIFY2(r.exit == 0 && r.json().toArray().size() >= 2, qPrintable(r.out + r.err));
+        r = kontena({opt("stack"), opt("logs"), opt("nope")});
+        QVERIFY2(r.exit != 0 && r.err.contains(opt("nope")), qPrintable(r.err));
     }
 
     void hooksRunInKontenasOrder() {

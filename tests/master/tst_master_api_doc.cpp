@@ -1,4 +1,4 @@
-// master/API.md is the contract: every route it documents (above its
+// master/API.md is the contract: every route it documents (streams as `WS /v1/...`) (above its
 // "Planned" section) must be in the master's route table with the
 // permission its "who" column names, and every route of the table must be
 // documented in a route table row.
@@ -54,7 +54,7 @@ QStringList cells(const QString& row) {
 
 // Every `METHOD[/METHOD] /v1/...` of the document before "## Planned".
 QList<DocRoute> documentedRoutes(const QString& text) {
-    static const QRegularExpression re(QStringLiteral("`((?:GET|POST|PUT|DELETE|PATCH)(?:/(?:GET|POST|PUT|DELETE|PATCH))*) (/v1/[^\\s`?]*)"));
+    static const QRegularExpression re(QStringLiteral("`((?:GET|POST|PUT|DELETE|PATCH|WS)(?:/(?:GET|POST|PUT|DELETE|PATCH))*) (/v1/[^\\s`?]*)"));
     QList<DocRoute> out;
     const QStringList lines = text.split(QLatin1Char('\n'));
     for (int n = 0; n < lines.size(); ++n) {
@@ -94,6 +94,12 @@ private slots:
         for (const Route& r : master.routes()) {
             const QString key = keyOf(methodText(r.method), r.pattern);
             QVERIFY2(!table_.contains(key), qPrintable(key + QStringLiteral(" is in the route table twice")));
+            table_.insert(key, r.permission);
+        }
+        // The stream (WebSocket) routes, documented as `WS /v1/...`.
+        for (const Master::SocketRoute& r : master.socketRoutes()) {
+            const QString key = keyOf(QStringLiteral("WS"), r.pattern);
+            QVERIFY2(!table_.contains(key), qPrintable(key + QStringLiteral(" is in the stream table twice")));
             table_.insert(key, r.permission);
         }
     }
