@@ -114,6 +114,7 @@ void Agent::wireMaster() {
     connect(&conn_, &MasterConnection::disconnected, this, [this](int, const QString&) {
         nodeInfoTimer_.stop();
         pollTimer_.stop();
+        if (exec_) exec_->terminateAll();
     });
     conn_.setHandler(QString::fromLatin1(method::kMasterInfo), [this](const QJsonValue& p) {
         masterInfo_ = masterInfoFromJson(payloadOf(p));

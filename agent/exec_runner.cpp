@@ -101,6 +101,10 @@ void ExecRunner::terminate(const QString& id) {
     if (const auto s = sessions_.value(id)) s->exec->cancel();
 }
 
+void ExecRunner::terminateAll() {
+    for (const auto& s : std::as_const(sessions_)) s->exec->cancel();
+}
+
 void ExecRunner::finished(const QString& id) {
     const auto s = sessions_.take(id);
     if (s && s->reader.joinable()) s->reader.join();

@@ -30,6 +30,8 @@ public:
     void input(const protocol::ExecFrame& f);
     void resize(const protocol::ExecFrame& f);
     void terminate(const QString& id);
+    // The master went away: nobody reads the output any more.
+    void terminateAll();
     int running() const { return int(sessions_.size()); }
 
 signals:

@@ -78,6 +78,8 @@ QString serviceDeployment(const ServiceRef& s, const QString& id) { return servi
 QString serviceContainerLogs(const ServiceRef& s, int limit) { return service(s) + QStringLiteral("/container_logs") + limitQuery(limit); }
 
 QString stackContainerLogs(const QString& g, const QString& s, int limit) { return stack(g, s) + QStringLiteral("/container_logs") + limitQuery(limit); }
+QString stackEventLogs(const QString& g, const QString& s, int limit) { return stack(g, s) + QStringLiteral("/event_logs") + limitQuery(limit); }
+QString serviceEventLogs(const ServiceRef& s, int limit) { return service(s) + QStringLiteral("/event_logs") + limitQuery(limit); }
 QString containerExec(const QString& grid, const QString& node, const QString& name, bool interactive, bool tty) {
     return QStringLiteral("/v1/containers/") + seg(grid) + QLatin1Char('/') + seg(node) + QLatin1Char('/') + seg(name) +
            QStringLiteral("/exec?interactive=%1&tty=%2").arg(interactive ? QStringLiteral("true") : QStringLiteral("false"),

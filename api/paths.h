@@ -70,6 +70,8 @@ QString serviceContainers(const ServiceRef& s);
 QString serviceDeployment(const ServiceRef& s, const QString& deployId);
 QString serviceContainerLogs(const ServiceRef& s, int limit);
 QString stackContainerLogs(const QString& grid, const QString& stack, int limit);
+QString stackEventLogs(const QString& grid, const QString& stack, int limit);
+QString serviceEventLogs(const ServiceRef& s, int limit);
 // The exec stream of a container (a WebSocket, API.md "Streams").
 QString containerExec(const QString& grid, const QString& node, const QString& name, bool interactive, bool tty);
 

@@ -5,7 +5,7 @@
 namespace kontena::cli {
 
 const std::vector<Group>& groups() {
-    static const std::vector<Group> all = {masterGroup(), gridGroup(), nodeGroup(), stackGroup(), serviceGroup(), volumeGroup(), vaultGroup(), certificateGroup(), externalRegistryGroup(), whoamiGroup(), versionGroup()};
+    static const std::vector<Group> all = {masterGroup(), gridGroup(), nodeGroup(), stackGroup(), serviceGroup(), containerGroup(), volumeGroup(), vaultGroup(), certificateGroup(), externalRegistryGroup(), whoamiGroup(), versionGroup()};
     return all;
 }
 

@@ -31,6 +31,7 @@ Group masterGroup();
 Group gridGroup();
 Group nodeGroup();
 Group serviceGroup();
+Group containerGroup();
 Group whoamiGroup();
 Group volumeGroup();
 Group vaultGroup();

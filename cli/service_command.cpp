@@ -128,6 +128,12 @@ int serviceLogs(const QStringList& args) {
                       args, [](Call& c) { return showLogs(c, paths::service(serviceOf(c)) + QStringLiteral("/container_logs")); });
 }
 
+int serviceEvents(const QStringList& args) {
+    return runCommand({opt("kontena service events"), opt("Show the events of a service and its instances."), eventOptions(), {opt("SERVICE")},
+                       Needs::Grid, true},
+                      args, [](Call& c) { return showEvents(c, paths::service(serviceOf(c)) + QStringLiteral("/event_logs")); });
+}
+
 int serviceExec(const QStringList& args) {
     CommandSpec spec{opt("kontena service exec"), opt("Run a command in a container of the service."),
                      {{{opt("instance")}, opt("The instance to run it in (default: the first running)"), opt("N")},
@@ -170,7 +176,8 @@ Group serviceGroup() {
                                       {opt("stop"), opt("Stop a service"), action("stop")},
                                       {opt("start"), opt("Start a service"), action("start")},
                                       {opt("logs"), opt("Container logs"), serviceLogs},
-                                      {opt("exec"), opt("Run a command in a container"), serviceExec}});
+                                      {opt("exec"), opt("Run a command in a container"), serviceExec},
+                                      {opt("events"), opt("Events of a service"), serviceEvents}});
             }};
 }
 

@@ -256,6 +256,11 @@ int stackLogs(const QStringList& args) {
                        {QStringLiteral("NAME")}, Needs::Grid, true},
                       args, [](Call& c) { return showLogs(c, api::paths::stack(c.grid(), c.arg(0)) + QStringLiteral("/container_logs")); });
 }
+int stackEvents(const QStringList& args) {
+    return runCommand({QStringLiteral("kontena stack events"), QStringLiteral("Show the events of a stack and its services."), eventOptions(),
+                       {QStringLiteral("NAME")}, Needs::Grid, true},
+                      args, [](Call& c) { return showEvents(c, api::paths::stack(c.grid(), c.arg(0)) + QStringLiteral("/event_logs")); });
+}
 }  // namespace
 
 Group stackGroup() {
@@ -275,6 +280,7 @@ Group stackGroup() {
                                       {QStringLiteral("restart"), QStringLiteral("Restart a stack's services"), action("restart")},
                                       {QStringLiteral("rm"), QStringLiteral("Remove a stack"), action("rm")},
                                       {QStringLiteral("logs"), QStringLiteral("Container logs of the stack's services"), stackLogs},
+                                      {QStringLiteral("events"), QStringLiteral("Events of the stack"), stackEvents},
                                       {QStringLiteral("validate"), QStringLiteral("Validate a stack file and print it rendered"), validate}});
             }};
 }

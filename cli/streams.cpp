@@ -150,4 +150,21 @@ int showLogs(Call& c, const QString& path) {
     });
 }
 
+QList<QCommandLineOption> eventOptions() {
+    return {{{QStringLiteral("l"), QStringLiteral("limit")}, QStringLiteral("Events"), QStringLiteral("N"), QStringLiteral("100")}};
+}
+
+int showEvents(Call& c, const QString& path) {
+    bool ok = false;
+    const int limit = c.value("l").toInt(&ok);
+    if (!ok || limit < 1) return c.usage(QStringLiteral("--limit must be a positive number"));
+    const auto log = c.get<api::EventLog>(path + QStringLiteral("?limit=") + QString::number(limit));
+    if (!log) return c.failed();
+    return c.print(api::toJsonArray(log->logs), [&] {
+        QList<QStringList> rows;
+        for (const auto& e : log->logs) rows.append({e.createdAt.value_or(QString()), e.type, e.subject, e.msg});
+        printTable({QStringLiteral("TIME"), QStringLiteral("TYPE"), QStringLiteral("SUBJECT"), QStringLiteral("MESSAGE")}, rows);
+    });
+}
+
 }  // namespace kontena::cli

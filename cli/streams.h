@@ -21,5 +21,8 @@ QList<QCommandLineOption> logOptions();
 // A `logs` command on the container_logs route `path` (no query): the
 // newest --tail lines matching the filters, then with -f each new one.
 int showLogs(Call& c, const QString& path);
+// An `events` command on the event_logs route `path` (no query): --limit.
+QList<QCommandLineOption> eventOptions();
+int showEvents(Call& c, const QString& path);
 
 }  // namespace kontena::cli

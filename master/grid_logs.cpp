@@ -2,6 +2,8 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 #include "master/json_util.h"
 
 namespace kontena::master {
@@ -59,19 +61,32 @@ bool GridLogs::addContainerLines(const QString& node, const QList<protocol::LogE
     return true;
 }
 
-QList<api::EventLogEntry> GridLogs::events(int limit) const {
+QList<api::EventLogEntry> GridLogs::events(int limit, const std::function<bool(const std::string&)>& about) const {
     QList<api::EventLogEntry> out;
-    const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(std::max(limit, 0)), events_.size());
-    for (std::size_t i = events_.size() - n; i < events_.size(); ++i) {
-        const LogEntry& l = events_[i];
+    const std::size_t want = static_cast<std::size_t>(std::max(limit, 0));
+    for (auto it = events_.rbegin(); it != events_.rend() && std::size_t(out.size()) < want; ++it) {
+        const LogEntry& l = *it;
+        if (about && !about(l.subject)) continue;
         api::EventLogEntry e;
         e.createdAt = timeText(l.at);
         e.type = qs(l.kind);
         e.subject = qs(l.subject);
         e.msg = qs(l.detail);
-        out.append(std::move(e));
+        out.prepend(std::move(e));
     }
     return out;
+}
+
+std::function<bool(const std::string&)> GridLogs::aboutService(const std::string& key) {
+    return [key](const std::string& subject) {
+        if (subject == key) return true;
+        if (subject.size() <= key.size() + 1 || subject.compare(0, key.size(), key) != 0 || subject[key.size()] != '-') return false;
+        return std::all_of(subject.begin() + std::ptrdiff_t(key.size()) + 1, subject.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    };
+}
+
+std::function<bool(const std::string&)> GridLogs::aboutStack(const std::string& stack) {
+    return [prefix = stack + "/", stack](const std::string& subject) { return subject == stack || subject.rfind(prefix, 0) == 0; };
 }
 
 QList<api::ContainerLogEntry> GridLogs::containerLines(const LogQuery& query) const {

@@ -8,6 +8,8 @@
 #include <QStringList>
 
 #include <deque>
+#include <functional>
+#include <string>
 
 #include "api/logs.h"
 #include "master/log_store.h"
@@ -33,8 +35,13 @@ public:
     // then is the batch acknowledged to the agent.
     bool addContainerLines(const QString& node, const QList<protocol::LogEntry>& batch);
 
-    // The newest `limit` events, oldest first.
-    QList<api::EventLogEntry> events(int limit) const;
+    // The newest `limit` events, oldest first; with `about`, only the events
+    // whose subject it accepts.
+    QList<api::EventLogEntry> events(int limit, const std::function<bool(const std::string& subject)>& about = {}) const;
+    // Subject filters: a service ("stack/service" and its instances
+    // "stack/service-N"), a stack (itself and everything in it).
+    static std::function<bool(const std::string&)> aboutService(const std::string& key);
+    static std::function<bool(const std::string&)> aboutStack(const std::string& stack);
     // The newest `q.limit` container lines matching `q` (its grid is this
     // one's), oldest first.
     QList<api::ContainerLogEntry> containerLines(const LogQuery& q) const;

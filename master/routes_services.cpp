@@ -70,6 +70,14 @@ void Master::addServiceRoutes() {
             return s ? instanceListing(path, api_json::instances(*g, s->spec.key())) : serviceNotFound(c);
         });
     }
+    add(Method::Get, kServicePath + QStringLiteral("/event_logs"), Permission::GridMember, [this](Call& c) {
+        GridRuntime* g = gridOf(c);
+        const Service* s = serviceOf(*g, c);
+        if (!s) return serviceNotFound(c);
+        api::EventLog log;
+        log.logs = g->logs().events(limitOf(c, 100, 10000), GridLogs::aboutService(s->spec.key()));
+        return Reply::of(log);
+    });
     add(Method::Get, kServicePath + QStringLiteral("/container_logs"), Permission::GridMember, [this](Call& c) {
         GridRuntime* g = gridOf(c);
         const Service* s = serviceOf(*g, c);

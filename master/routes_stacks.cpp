@@ -61,6 +61,13 @@ void Master::addStackRoutes() {
         GridRuntime* g = gridOf(c);
         return hasStack(*g, c.param("name")) ? Reply::of(api_json::stack(*g, c.param("name"))) : stackNotFound(c);
     });
+    add(Method::Get, QStringLiteral("/v1/stacks/:grid/:name/event_logs"), Permission::GridMember, [this](Call& c) {
+        GridRuntime* g = gridOf(c);
+        if (!hasStack(*g, c.param("name"))) return stackNotFound(c);
+        api::EventLog log;
+        log.logs = g->logs().events(limitOf(c, 100, 10000), GridLogs::aboutStack(ss(c.param("name"))));
+        return Reply::of(log);
+    });
     add(Method::Get, QStringLiteral("/v1/stacks/:grid/:name/container_logs"), Permission::GridMember, [this](Call& c) {
         GridRuntime* g = gridOf(c);
         const QString name = c.param("name");

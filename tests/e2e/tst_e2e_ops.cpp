@@ -14,6 +14,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 #include <QWebSocket>
 #include <QtTest>
 
@@ -134,6 +135,12 @@ private slots:
         r = kontena({opt("service"), opt("exec"), opt("-i"), opt("ex/app"), opt("sh"), opt("-c"), opt("tr a-z A-Z")}, "hello exec\n");
         QCOMPARE(r.exit, 0);
         QCOMPARE(r.out, opt("HELLO EXEC\n"));
+        // The same through the container's id.
+        r = kontena({opt("container"), opt("exec"), opt("node-1/ex.app-1"), opt("sh"), opt("-c"), opt("echo $KONTENA_SERVICE_NAME")});
+        QCOMPARE(r.exit, 0);
+        QCOMPARE(r.out, opt("app\n"));
+        r = kontena({opt("container"), opt("exec"), opt("node-1/ex.nope-1"), opt("true")});
+        QVERIFY2(r.exit != 0 && r.err.contains(opt("not found")), qPrintable(r.err));
         // What cannot run says why.
         r = kontena({opt("service"), opt("exec"), opt("ex/app"), opt("/no/such/program")});
         QVERIFY2(r.exit != 0, qPrintable(r.out + r.err));
@@ -259,6 +266,22 @@ private slots:
         QFile bye2(out + opt("/bye-2"));
         QVERIFY(bye2.open(QIODevice::ReadOnly));
         QCOMPARE(bye2.readAll(), QByteArray("bye\nbye\n"));
+
+        // The service's events: its deploys and its instances' hooks, nobody else's.
+        const QJsonArray mine = kontena({opt("service"), opt("events"), opt("hooks/app"), opt("-o"), opt("json")}).json().toArray();
+        QSet<QString> types, subjects;
+        for (const auto& v : mine) {
+            types.insert(v.toObject().value(opt("type")).toString());
+            subjects.insert(v.toObject().value(opt("subject")).toString());
+        }
+        QVERIFY2(types.contains(opt("hook")) && types.contains(opt("deploy_started")) && types.contains(opt("service_scaled")),
+                 qPrintable(QStringList(types.values()).join(u' ')));
+        for (const QString& subject : subjects)
+            QVERIFY2(subject == opt("hooks/app") || subject.startsWith(opt("hooks/app-")), qPrintable(subject));
+        const auto stackEvents = kontena({opt("stack"), opt("events"), opt("hooks")});
+        QVERIFY2(stackEvents.exit == 0 && stackEvents.out.contains(opt("stack_applied")) && stackEvents.out.contains(opt("hooks/app-2")),
+                 qPrintable(stackEvents.out + stackEvents.err));
+        QVERIFY(!kontena({opt("service"), opt("events"), opt("ex/app")}).out.contains(opt("hooks/")));
     }
 
     void failingPreStartStopsTheInstance() {
