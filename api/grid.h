@@ -32,6 +32,14 @@ struct GridSettings : Model<GridSettings> {
     bool empty() const { return !onlineGrace && !offlineGrace && !keepaliveInterval && !keepaliveTimeout; }
 };
 
+// Where the grid's container logs are forwarded (reference 11.5):
+// forwarder "fluentd" with opts {"fluentd-address": "host:port"}, or "none".
+struct GridLogSettings : Model<GridLogSettings> {
+    QString forwarder = QStringLiteral("none");
+    std::optional<QJsonObject> opts;
+    static auto fields() { return std::tuple{field("forwarder", &GridLogSettings::forwarder), field("opts", &GridLogSettings::opts, Empty::Omit)}; }
+};
+
 // The grid's etcd membership: initial nodes, how many answer, quorum.
 struct Etcd : Model<Etcd> {
     int members = 0, reachable = 0;
@@ -52,6 +60,7 @@ struct Grid : Model<Grid> {
     QStringList defaultAffinity;
     Etcd etcd;
     GridSettings settings;
+    std::optional<GridLogSettings> logs;   // omitted while nothing is forwarded
     std::optional<QString> createdAt;
     static auto fields() {
         return std::tuple{field("id", &Grid::id), field("name", &Grid::name), field("initial_size", &Grid::initialSize),
@@ -59,7 +68,7 @@ struct Grid : Model<Grid> {
                           field("service_count", &Grid::serviceCount), field("container_count", &Grid::containerCount),
                           field("user_count", &Grid::userCount), field("subnet", &Grid::subnet), field("supernet", &Grid::supernet),
                           field("default_affinity", &Grid::defaultAffinity), field("etcd", &Grid::etcd),
-                          field("settings", &Grid::settings), field("created_at", &Grid::createdAt)};
+                          field("settings", &Grid::settings), field("logs", &Grid::logs, Empty::Omit), field("created_at", &Grid::createdAt)};
     }
 };
 
@@ -87,9 +96,11 @@ struct GridCreate : Model<GridCreate> {
 struct GridUpdate : Model<GridUpdate> {
     std::optional<GridSettings> settings;        // the settings to change
     std::optional<QStringList> defaultAffinity;  // replaces the grid's ([] clears)
+    std::optional<GridLogSettings> logs;         // log forwarding ({"forwarder": "none"} stops it)
     static auto fields() {
         return std::tuple{field("settings", &GridUpdate::settings, Empty::Omit),
-                          field("default_affinity", &GridUpdate::defaultAffinity, Empty::Omit)};
+                          field("default_affinity", &GridUpdate::defaultAffinity, Empty::Omit),
+                          field("logs", &GridUpdate::logs, Empty::Omit)};
     }
 };
 

@@ -126,6 +126,7 @@ api::Grid grid(const GridRuntime& g) {
     out.defaultAffinity = qstrings(st.grid.defaultAffinity);
     out.etcd = etcd(st);
     out.settings = apiSettings(st.grid.settings);
+    out.logs = g.logForwarding();
     out.createdAt = timeText(Instant(g.createdAt()));
     out.leaveOut({"user_count", "subnet", "supernet"});
     return out;

@@ -62,6 +62,7 @@ GridRuntime* Master::createGrid(const QJsonObject& doc) {
     grids_.insert(g->name(), g);
     const QString grid = g->name();
     if (logs_.isOpen()) g->logs().setStore(&logs_, grid);
+    g->resumeForwarding();
     GridVault v;
     v.exists = [this, grid](const QString& name) { return vault_.configured() && vault_.find(grid, name).has_value(); };
     v.read = [this, grid](const QString& name) -> std::optional<Result<QByteArray>> {

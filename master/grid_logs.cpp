@@ -95,6 +95,9 @@ QList<api::ContainerLogEntry> GridLogs::containerLines(const LogQuery& query) co
         LogQuery q = query;
         q.grid = grid_;
         found = store_->query(q);
+    } else if (query.oldestFirst) {
+        for (auto it = lines_.begin(); it != lines_.end() && int(found.size()) < query.limit; ++it)
+            if (matches(query, *it)) found.push_back(*it);
     } else {
         for (auto it = lines_.rbegin(); it != lines_.rend() && int(found.size()) < query.limit; ++it)
             if (matches(query, *it)) found.insert(found.begin(), *it);

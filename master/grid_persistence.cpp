@@ -212,6 +212,8 @@ QJsonObject gridDocument(const GridRuntime& g) {
                        {key("settings"), settingsJson(st.grid.settings)},
                        {key("stack_docs"), g.stacks().toJson()},
                        {key("oneshot_hooks"), g.oneshotDocument()},
+                       {key("log_forwarding"), g.logForwarding() ? QJsonValue(g.logForwarding()->toJson()) : QJsonValue()},
+                       {key("forwarded_line_id"), static_cast<double>(g.forwardedLineId())},
                        {key("state"), stateDoc(g)}};
 }
 
@@ -227,6 +229,9 @@ GridRecord restoreGrid(const QJsonObject& doc, Instant now) {
     st.grid.defaultAffinity = stringsFrom(doc.value(key("default_affinity")));
     applySettings(st.grid.settings, doc.value(key("settings")).toObject());
     r.stacks = StackBook::fromJson(doc.value(key("stack_docs")).toObject());
+    if (auto logs = api::GridLogSettings::fromJson(doc.value(key("log_forwarding"))); logs && doc.value(key("log_forwarding")).isObject())
+        r.logForwarding = std::move(logs).value();
+    r.forwardedLineId = static_cast<std::int64_t>(doc.value(key("forwarded_line_id")).toDouble());
     const QJsonObject oneshots = doc.value(key("oneshot_hooks")).toObject();
     for (auto it = oneshots.begin(); it != oneshots.end(); ++it)
         for (const auto& v : it.value().toArray()) r.oneshotDone[it.key()].insert(v.toString());

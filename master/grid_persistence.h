@@ -14,6 +14,7 @@
 #include <QJsonValue>
 #include <QString>
 
+#include "api/grid.h"
 #include "master/stack_book.h"
 #include "scheduler/model.h"
 
@@ -29,6 +30,8 @@ struct GridRecord {
     StackBook stacks;
     QHash<QString, QJsonValue> volumeCreated;   // volume name -> created_at
     QHash<QString, QSet<QString>> oneshotDone;  // service key -> "kind/name/N" (GridRuntime::oneshotDone)
+    std::optional<api::GridLogSettings> logForwarding;
+    std::int64_t forwardedLineId = 0;
 };
 
 // The document to store for `grid` now.

@@ -5,6 +5,7 @@
 #include <QLoggingCategory>
 
 #include "master/agent_sessions.h"
+#include "master/fluentd_forwarder.h"
 #include "master/grid_persistence.h"
 #include "master/json_util.h"
 #include "master/store.h"
@@ -23,6 +24,8 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent)
     stacks_ = std::move(saved.stacks);
     volumeCreated_ = std::move(saved.volumeCreated);
     oneshotDone_ = std::move(saved.oneshotDone);
+    logForwarding_ = std::move(saved.logForwarding);
+    forwardedFrom_ = saved.forwardedLineId;
     rngState_ = stableHash(ss(name_)) ^ static_cast<std::uint64_t>(QDateTime::currentMSecsSinceEpoch());
     ctl_ = std::make_unique<Controller>(std::move(saved.state), rngState_);
     saveTimer_.setSingleShot(true);
@@ -90,6 +93,27 @@ void GridRuntime::note(const Decision& d) {
     noteStackDeploys(d);
     emit changed();
 }
+
+void GridRuntime::startForwarding(std::int64_t afterId) {
+    delete std::exchange(forwarder_, nullptr);
+    if (!logForwarding_ || logForwarding_->forwarder != QLatin1String("fluentd") || !logForwarding_->opts) return;
+    const QString address = logForwarding_->opts->value(QStringLiteral("fluentd-address")).toString();
+    const qsizetype colon = address.lastIndexOf(QLatin1Char(':'));
+    forwarder_ = new FluentdForwarder(*this, address.left(colon), quint16(address.mid(colon + 1).toUInt()), afterId);
+}
+
+void GridRuntime::setLogForwarding(const api::GridLogSettings& settings) {
+    const bool forwarding = settings.forwarder == QLatin1String("fluentd");
+    logForwarding_ = forwarding ? std::optional<api::GridLogSettings>(settings) : std::nullopt;
+    // From now on: the newest line kept so far is not sent.
+    LogQuery newest;
+    newest.limit = 1;
+    const auto last = logs_.containerLines(newest);
+    startForwarding(last.isEmpty() ? 0 : last.first().id.toLongLong());
+    save();
+}
+
+std::int64_t GridRuntime::forwardedLineId() const { return forwarder_ ? forwarder_->delivered() : forwardedFrom_; }
 
 bool GridRuntime::notifyAgent(const std::string& node, const char* method, const QJsonObject& payload) {
     return agents_->notify(node, method, payload);

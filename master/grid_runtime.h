@@ -115,6 +115,15 @@ public:
     // the update leaves unset keeps its value. Saves.
     void setSettings(const api::GridUpdate& update);
 
+    // Log forwarding (reference 11.5): "none", or "fluentd" with opts
+    // {"fluentd-address": "host:port"} (checked by the route). Saves.
+    void setLogForwarding(const api::GridLogSettings& settings);
+    std::optional<api::GridLogSettings> logForwarding() const { return logForwarding_; }
+    // The last line id fluentd acknowledged (where forwarding resumes).
+    std::int64_t forwardedLineId() const;
+    // Starts forwarding as saved (once the log store is set).
+    void resumeForwarding() { startForwarding(forwardedFrom_); }
+
     // A notification to the node's agent (exec); false when it is not connected.
     bool notifyAgent(const std::string& node, const char* method, const QJsonObject& payload);
     // Whether a container of this grid by `name` is placed on `node`.
@@ -144,6 +153,10 @@ private:
     StackBook stacks_;
     QHash<QString, QJsonValue> volumeCreated_;  // volume name -> created_at
     QHash<QString, QSet<QString>> oneshotDone_; // service key -> "kind/name/N"
+    std::optional<api::GridLogSettings> logForwarding_;
+    class FluentdForwarder* forwarder_ = nullptr;   // a child while forwarding
+    std::int64_t forwardedFrom_ = 0;                // as saved
+    void startForwarding(std::int64_t afterId);
     GridLogs logs_;
     GridVault vault_;
     QTimer saveTimer_;

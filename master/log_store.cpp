@@ -126,7 +126,7 @@ bool LogStore::append(std::vector<LogLine>& lines) {
 
 std::vector<LogLine> LogStore::query(const LogQuery& q) const {
     const QByteArray sql = (QStringLiteral("SELECT id, grid, stack, service, instance, node, stream, at_ms, line FROM log_lines WHERE ") +
-                            whereOf(q) + QStringLiteral(" ORDER BY id DESC LIMIT ?"))
+                            whereOf(q) + (q.oldestFirst ? QStringLiteral(" ORDER BY id ASC LIMIT ?") : QStringLiteral(" ORDER BY id DESC LIMIT ?")))
                                .toUtf8();
     Stmt st;
     std::vector<LogLine> out;
@@ -136,7 +136,7 @@ std::vector<LogLine> LogStore::query(const LogQuery& q) const {
     }
     sqlite3_bind_int(st.s, bindFilters(st.s, q), std::clamp(q.limit, 1, 100000));
     while (sqlite3_step(st.s) == SQLITE_ROW) out.push_back(lineOf(st.s));
-    std::reverse(out.begin(), out.end());
+    if (!q.oldestFirst) std::reverse(out.begin(), out.end());
     return out;
 }
 

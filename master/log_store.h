@@ -38,6 +38,7 @@ struct LogQuery {
     std::optional<qint64> sinceMs;           // at or after
     std::optional<std::int64_t> afterId;     // follow: only newer lines
     int limit = 100;                         // the newest `limit` of what matches (tail)
+    bool oldestFirst = false;                // instead: the oldest `limit` (reading on from `afterId`)
 };
 
 struct LogRetention {

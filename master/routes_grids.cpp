@@ -13,6 +13,23 @@
 
 namespace kontena::master {
 
+namespace {
+
+// Reference 11.5: forwarder fluentd (opts need fluentd-address HOST:PORT) or none.
+std::optional<Reply> checkLogForwarding(const api::GridLogSettings& l) {
+    if (l.forwarder == QLatin1String("none")) return std::nullopt;
+    if (l.forwarder != QLatin1String("fluentd")) return Reply::error(422, QStringLiteral("logs.forwarder must be fluentd or none"));
+    const QString address = l.opts ? l.opts->value(QStringLiteral("fluentd-address")).toString() : QString();
+    const qsizetype colon = address.lastIndexOf(QLatin1Char(':'));
+    bool ok = false;
+    const uint port = colon > 0 ? address.mid(colon + 1).toUInt(&ok) : 0;
+    if (!ok || port == 0 || port > 65535)
+        return Reply::error(422, QStringLiteral("logs.opts.fluentd-address must be HOST:PORT (the fluentd forwarder needs it)"));
+    return std::nullopt;
+}
+
+}  // namespace
+
 using Method = QHttpServerRequest::Method;
 
 namespace {
@@ -63,8 +80,12 @@ void Master::addGridRoutes() {
     add(Method::Put, QStringLiteral("/v1/grids/:grid"), Permission::GridAdmin, [this](Call& c) {
         api::GridUpdate req;
         if (auto bad = readBody(c, &req)) return *bad;
+        if (req.logs) {
+            if (auto bad = checkLogForwarding(*req.logs)) return *bad;
+        }
         GridRuntime* g = gridOf(c);
         g->setSettings(req);
+        if (req.logs) g->setLogForwarding(*req.logs);
         audit(c, g->name(), QStringLiteral("Grid"), g->name(), g->name(), QStringLiteral("update"));
         return Reply::of(api_json::grid(*g));
     });

@@ -108,15 +108,18 @@ LogFollower::LogFollower(QWebSocket* client, GridRuntime* grid, LogQuery query) 
     connect(grid, &GridRuntime::containerLinesAdded, this, &LogFollower::sendNew);
     sendNew();   // the newest `limit` lines first
     query_.limit = kFollowBatch;
+    query_.oldestFirst = true;   // then on from the last one sent
 }
 
 void LogFollower::sendNew() {
     if (!grid_ || client_->state() != QAbstractSocket::ConnectedState) return;
-    // After the first call: the lines above the last one sent (a burst of
-    // more than kFollowBatch lines in one agent batch shows its newest).
-    for (const api::ContainerLogEntry& l : grid_->logs().containerLines(query_)) {
-        client_->sendTextMessage(text(l.toJson()));
-        query_.afterId = l.id.toLongLong();
+    for (;;) {
+        const QList<api::ContainerLogEntry> lines = grid_->logs().containerLines(query_);
+        for (const api::ContainerLogEntry& l : lines) {
+            client_->sendTextMessage(text(l.toJson()));
+            query_.afterId = l.id.toLongLong();
+        }
+        if (!query_.oldestFirst || lines.size() < query_.limit) return;
     }
 }
 

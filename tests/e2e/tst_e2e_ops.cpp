@@ -15,12 +15,15 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QWebSocket>
 #include <QtTest>
 
 #include <memory>
 
 #include "tests/docker/test_image.h"
+#include "tests/e2e/fluentd_receiver.h"
 #include "tests/master/platform_harness.h"
 
 using namespace kontena::testing;
@@ -78,6 +81,12 @@ class TestE2eOps : public QObject {
         if (!f.open(QIODevice::WriteOnly)) return QString();
         f.write(text);
         return f.fileName();
+    }
+    QByteArray token() {
+        QFile cfg(dir_.filePath(opt("cfg/config.json")));
+        if (!cfg.open(QIODevice::ReadOnly)) return {};
+        const QJsonArray masters = QJsonDocument::fromJson(cfg.readAll()).object().value(opt("masters")).toArray();
+        return masters.isEmpty() ? QByteArray() : masters.first().toObject().value(opt("token")).toString().toUtf8();
     }
     QJsonArray events() { return kontena({opt("grid"), opt("events"), opt("-l"), opt("1000"), opt("-o"), opt("json")}).json().toArray(); }
     bool hasEvent(const QString& type, const QString& subject, const QString& text) {
@@ -214,6 +223,54 @@ private slots:
         QVERIFY2(r.exit == 0 && r.json().toArray().size() >= 2, qPrintable(r.out + r.err));
         r = kontena({opt("stack"), opt("logs"), opt("nope")});
         QVERIFY2(r.exit != 0 && r.err.contains(opt("nope")), qPrintable(r.err));
+    }
+
+    // Reference 11.5: the grid's lines to fluentd, tagged node.grid.stack.service.instance;
+    // delivered at least once: a line written while fluentd is away arrives after its return.
+    void logsForwardedToFluentd() {
+        FluentdReceiver fluent;
+        QVERIFY(fluent.listen());
+        const quint16 port = fluent.port();
+        auto put = [&](const QJsonObject& logs) {
+            QNetworkAccessManager nam;
+            QNetworkRequest req(QUrl(master_->url() + opt("/v1/grids/ops")));
+            req.setHeader(QNetworkRequest::ContentTypeHeader, opt("application/json"));
+            req.setRawHeader("Authorization", "Bearer " + token());
+            QNetworkReply* reply = nam.put(req, QJsonDocument(QJsonObject{{opt("logs"), logs}}).toJson());
+            QEventLoop loop;
+            connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+            loop.exec();
+            reply->deleteLater();
+            return std::pair{reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), QString::fromUtf8(reply->readAll())};
+        };
+        auto bad = put(QJsonObject{{opt("forwarder"), opt("fluentd")}, {opt("opts"), QJsonObject{{opt("fluentd-server"), opt("x:1")}}}});
+        QCOMPARE(bad.first, 422);
+        QVERIFY2(bad.second.contains(opt("fluentd-address")), qPrintable(bad.second));
+        const QString address = QStringLiteral("127.0.0.1:%1").arg(port);
+        QCOMPARE(put(QJsonObject{{opt("forwarder"), opt("fluentd")}, {opt("opts"), QJsonObject{{opt("fluentd-address"), address}}}}).first, 200);
+        auto write = [&](const char* text) {
+            int rc = -1;
+            docker(engine_.dockerd, {opt("exec"), opt("ex.app-1"), opt("sh"), opt("-c"), QStringLiteral("echo %1 > /proc/1/fd/1").arg(opt(text))}, &rc);
+            return rc == 0;
+        };
+        auto received = [&](const char* text) {
+            for (const FluentRecord& r : fluent.records)
+                if (r.log.contains(opt(text))) return r;
+            return FluentRecord{};
+        };
+        QVERIFY(write("fluent-one"));
+        QVERIFY2(eventually([&] { QCoreApplication::processEvents(); return !received("fluent-one").tag.isEmpty(); }, 15000), qPrintable(diagnose()));
+        const FluentRecord one = received("fluent-one");
+        QCOMPARE(one.tag, opt("node-1.ops.ex.app.1"));
+        QCOMPARE(one.type, opt("stdout"));
+        QVERIFY(one.time > 1700000000);
+        // fluentd goes away; a line written meanwhile waits in the master.
+        fluent.close();
+        QVERIFY(write("fluent-two"));
+        QThread::msleep(1500);
+        QVERIFY(fluent.listen(port));
+        QVERIFY2(eventually([&] { QCoreApplication::processEvents(); return !received("fluent-two").tag.isEmpty(); }, 40000), qPrintable(diagnose()));
+        QCOMPARE(put(QJsonObject{{opt("forwarder"), opt("none")}}).first, 200);
     }
 
     void hooksRunInKontenasOrder() {
