@@ -8,47 +8,14 @@
 // Prints BENCH lines: connections held, keepalive p50/p99, master RSS.
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QThread>
-#include <QFile>
-#include <QNetworkRequest>
-#include <QProcess>
-#include <QTcpServer>
-#include <QTemporaryDir>
 #include <QTimer>
-#include <QWebSocket>
 
 #include <sys/resource.h>
 
-#include <algorithm>
-#include <cstdio>
-#include <memory>
-#include <vector>
-
-#include "client/client.h"
-#include "protocol/handshake.h"
-#include "protocol/messages.h"
-#include "protocol/rpc.h"
+#include "bench/master/bench_master.h"
 
 using namespace kontena;
-
-namespace {
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
-
-double rssMiB(qint64 pid) {
-    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!f.open(QIODevice::ReadOnly)) return 0;
-    for (const QByteArray& line : f.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:")) return line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
-    }
-    return 0;
-}
-
-}  // namespace
+using bench::percentile;
 
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
@@ -63,41 +30,14 @@ int main(int argc, char** argv) {
     lim.rlim_cur = lim.rlim_max;
     setrlimit(RLIMIT_NOFILE, &lim);
 
-    QTemporaryDir dir;
-    quint16 port = 0;
-    {
-        QTcpServer s;
-        s.listen(QHostAddress::LocalHost, 0);
-        port = s.serverPort();
-    }
-    QProcess master;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("INITIAL_ADMIN_CODE"), QStringLiteral("bench"));
-    env.insert(QStringLiteral("KONTENA_MASTER_LOG_LEVEL"), QStringLiteral("warning"));
-    master.setProcessEnvironment(env);
-    master.setStandardOutputFile(dir.filePath(QStringLiteral("master.log")));
-    master.setStandardErrorFile(dir.filePath(QStringLiteral("master.err")));
-    master.start(QStringLiteral(KONTENA_MASTER_BIN), {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port),
-                                                      QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("data"))});
-    if (!master.waitForStarted(5000)) return 2;
-    const QString url = QStringLiteral("http://127.0.0.1:%1").arg(port);
-    QThread::msleep(500);
-    client::ApiClient anon(url, QString());
-    const auto auth = anon.post(QStringLiteral("/v1/auth"), QJsonObject{{QStringLiteral("code"), QStringLiteral("bench")}});
-    if (!auth.ok()) {
-        std::fprintf(stderr, "cannot log in: %s\n", qPrintable(auth.error->message));
-        return 2;
-    }
-    client::ApiClient api(url, auth.object().value(QStringLiteral("access_token")).toString());
+    bench::BenchMaster master;
+    if (!master.start()) return 2;
     const int perGrid = 250;
     const int grids = (connections + perGrid - 1) / perGrid;
     QStringList tokens;
     for (int g = 0; g < grids; ++g) {
-        const auto r = api.post(QStringLiteral("/v1/grids"), QJsonObject{{QStringLiteral("name"), QStringLiteral("g%1").arg(g)},
-                                                                          {QStringLiteral("initial_size"), 3},
-                                                                          {QStringLiteral("settings"), QJsonObject{{QStringLiteral("keepalive_interval"), 1}}}});
-        if (!r.ok()) return 2;
-        tokens << api.get(QStringLiteral("/v1/grids/g%1/token").arg(g)).object().value(QStringLiteral("token")).toString();
+        tokens << master.createGrid(QStringLiteral("g%1").arg(g), 3);
+        if (tokens.last().isEmpty()) return 2;
     }
 
     std::vector<std::unique_ptr<QWebSocket>> sockets;
@@ -109,23 +49,11 @@ int main(int argc, char** argv) {
     for (int i = 0; i < connections; ++i) {
         auto s = std::make_unique<QWebSocket>();
         QWebSocket* ws = s.get();
-        protocol::Handshake h;
-        h.nodeId = QStringLiteral("bench-node-%1").arg(i);
-        h.nodeName = QStringLiteral("n%1").arg(i % perGrid);
-        h.version = QStringLiteral("0.1.0");
-        h.connectedAt = QDateTime::currentDateTimeUtc();
-        h.token = tokens[i / perGrid];
-        h.protocolVersion = protocol::kProtocolVersion;
-        QNetworkRequest req(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)));
-        for (const auto& [k, v] : protocol::toHeaders(h)) req.setRawHeader(k, v);
-        QObject::connect(ws, &QWebSocket::connected, ws, [ws, i, &open] {
+        const QString nodeId = QStringLiteral("bench-node-%1").arg(i);
+        const QNetworkRequest req = master.agentRequest(nodeId, QStringLiteral("n%1").arg(i % perGrid), tokens[i / perGrid]);
+        QObject::connect(ws, &QWebSocket::connected, ws, [ws, nodeId, &open] {
             ++open;
-            protocol::NodeUpdate u;
-            u.nodeId = QStringLiteral("bench-node-%1").arg(i);
-            u.cpus = 2;
-            u.memTotal = 4LL << 30;
-            ws->sendTextMessage(QString::fromUtf8(protocol::encode(protocol::Frame::request(1, QString::fromLatin1(protocol::method::kNodesUpdate),
-                                                                                              protocol::params(protocol::toJson(u))))));
+            ws->sendTextMessage(bench::BenchMaster::nodeUpdate(nodeId));
         });
         QObject::connect(ws, &QWebSocket::disconnected, ws, [&closed] { ++closed; });
         QObject::connect(ws, &QWebSocket::pong, ws, [&rtts, &measuring](quint64 elapsed, const QByteArray&) {
@@ -155,8 +83,8 @@ int main(int argc, char** argv) {
     tick.stop();
     int held = 0;
     for (const auto& s : sockets) held += s->state() == QAbstractSocket::ConnectedState ? 1 : 0;
-    const double rss = rssMiB(master.processId());
-    const auto nodes = api.get(QStringLiteral("/v1/grids/g0/nodes"));
+    const double rss = bench::rssMiB(master.pid());
+    const auto nodes = master.api().get(QStringLiteral("/v1/grids/g0/nodes"));
     int online = 0;
     for (const auto& n : nodes.object().value(QStringLiteral("nodes")).toArray()) online += n.toObject().value(QStringLiteral("status")).toString() == QStringLiteral("online");
     std::printf("BENCH master_connections %d count\n", held);
@@ -167,7 +95,5 @@ int main(int argc, char** argv) {
     std::printf("BENCH master_rss %.1f MiB\n", rss);
     std::printf("BENCH master_grid0_online %d nodes\n", online);
     sockets.clear();
-    master.kill();
-    master.waitForFinished(5000);
     return held == connections ? 0 : 1;
 }

@@ -1,0 +1,119 @@
+#pragma once
+// What the master benchmarks share: a kontena-master process on loopback
+// with a private data directory, logged in as its admin, grids made over
+// its REST API, and agent WebSockets opened with the protocol's handshake.
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QNetworkRequest>
+#include <QProcess>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QWebSocket>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "client/client.h"
+#include "protocol/handshake.h"
+#include "protocol/messages.h"
+#include "protocol/rpc.h"
+
+namespace kontena::bench {
+
+inline double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+inline double rssMiB(qint64 pid) {
+    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!f.open(QIODevice::ReadOnly)) return 0;
+    for (const QByteArray& line : f.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:")) return line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
+    }
+    return 0;
+}
+
+class BenchMaster {
+public:
+    ~BenchMaster() {
+        proc_.kill();
+        proc_.waitForFinished(5000);
+    }
+    // Starts the master and logs in; false (reason on stderr) when it cannot.
+    bool start() {
+        {
+            QTcpServer s;
+            s.listen(QHostAddress::LocalHost, 0);
+            port_ = s.serverPort();
+        }
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("INITIAL_ADMIN_CODE"), QStringLiteral("bench"));
+        env.insert(QStringLiteral("KONTENA_MASTER_LOG_LEVEL"), QStringLiteral("warning"));
+        proc_.setProcessEnvironment(env);
+        proc_.setStandardOutputFile(dir_.filePath(QStringLiteral("master.log")));
+        proc_.setStandardErrorFile(dir_.filePath(QStringLiteral("master.err")));
+        proc_.start(QStringLiteral(KONTENA_MASTER_BIN), {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port_),
+                                                         QStringLiteral("--data-dir"), dir_.filePath(QStringLiteral("data"))});
+        if (!proc_.waitForStarted(5000)) return false;
+        QThread::msleep(500);
+        client::ApiClient anon(url(), QString());
+        const auto auth = anon.post(QStringLiteral("/v1/auth"), QJsonObject{{QStringLiteral("code"), QStringLiteral("bench")}});
+        if (!auth.ok()) {
+            std::fprintf(stderr, "cannot log in: %s\n", qPrintable(auth.error->message));
+            return false;
+        }
+        api_ = std::make_unique<client::ApiClient>(url(), auth.object().value(QStringLiteral("access_token")).toString());
+        return true;
+    }
+    QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(port_); }
+    client::ApiClient& api() { return *api_; }
+    qint64 pid() const { return proc_.processId(); }
+    QString dataDir() const { return dir_.filePath(QStringLiteral("data")); }
+
+    // Makes grid `name` (keepalive every second) and returns its token ("" on failure).
+    QString createGrid(const QString& name, int initialSize) {
+        const auto r = api_->post(QStringLiteral("/v1/grids"), QJsonObject{{QStringLiteral("name"), name},
+                                                                           {QStringLiteral("initial_size"), initialSize},
+                                                                           {QStringLiteral("settings"), QJsonObject{{QStringLiteral("keepalive_interval"), 1}}}});
+        if (!r.ok()) return QString();
+        return api_->get(QStringLiteral("/v1/grids/%1/token").arg(name)).object().value(QStringLiteral("token")).toString();
+    }
+
+    // An agent's WebSocket (not yet open): the handshake request for node `name`.
+    QNetworkRequest agentRequest(const QString& nodeId, const QString& name, const QString& gridToken) const {
+        protocol::Handshake h;
+        h.nodeId = nodeId;
+        h.nodeName = name;
+        h.version = QStringLiteral("0.1.0");
+        h.connectedAt = QDateTime::currentDateTimeUtc();
+        h.token = gridToken;
+        h.protocolVersion = protocol::kProtocolVersion;
+        QNetworkRequest req(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port_)));
+        for (const auto& [k, v] : protocol::toHeaders(h)) req.setRawHeader(k, v);
+        return req;
+    }
+
+    // The /nodes/update an agent sends first.
+    static QString nodeUpdate(const QString& nodeId) {
+        protocol::NodeUpdate u;
+        u.nodeId = nodeId;
+        u.cpus = 2;
+        u.memTotal = 4LL << 30;
+        return QString::fromUtf8(protocol::encode(protocol::Frame::request(1, QString::fromLatin1(protocol::method::kNodesUpdate),
+                                                                           protocol::params(protocol::toJson(u)))));
+    }
+
+private:
+    QTemporaryDir dir_;
+    QProcess proc_;
+    quint16 port_ = 0;
+    std::unique_ptr<client::ApiClient> api_;
+};
+
+}  // namespace kontena::bench
