@@ -21,6 +21,7 @@ struct ExecRunner::Session {
     QString execId;
     std::shared_ptr<docker::ExecSession> exec;
     std::thread reader;
+    bool tty = false;
 };
 
 ExecRunner::ExecRunner(docker::DockerClient client, std::function<bool(const QString&)> owned, QObject* parent)
@@ -58,7 +59,11 @@ void ExecRunner::start(const protocol::ExecFrame& f) {
     s->exec = std::move(exec).value();
     sessions_.insert(f.id, s);
     qCInfo(lcExec).noquote() << "exec" << f.id << "in" << f.container << (f.tty ? "with a tty" : "");
-    if (!f.interactive) s->exec->closeInput();
+    // Without input the command reads end of file at once; but a terminal's
+    // connection stays whole (a half-closed one makes the engine end the
+    // session, output and all).
+    if (!f.interactive && !f.tty) s->exec->closeInput();
+    s->tty = f.tty;
     QPointer<ExecRunner> self(this);
     auto session = s->exec;
     const QString execId = s->execId, frameId = f.id;
@@ -88,7 +93,11 @@ void ExecRunner::input(const protocol::ExecFrame& f) {
     const auto s = sessions_.value(f.id);
     if (!s) return;
     if (!f.stdinData.isEmpty()) s->exec->write(f.stdinData.toUtf8());
-    if (f.eof) s->exec->closeInput();
+    // End of input: on a terminal it is Ctrl-D, as typing it would be.
+    if (f.eof) {
+        if (s->tty) s->exec->write("\x04");
+        else s->exec->closeInput();
+    }
 }
 
 void ExecRunner::resize(const protocol::ExecFrame& f) {

@@ -144,6 +144,13 @@ private slots:
         r = kontena({opt("service"), opt("exec"), opt("-i"), opt("ex/app"), opt("sh"), opt("-c"), opt("tr a-z A-Z")}, "hello exec\n");
         QCOMPARE(r.exit, 0);
         QCOMPARE(r.out, opt("HELLO EXEC\n"));
+        // -t: the command gets a terminal (its output then comes as a terminal writes it).
+        r = kontena({opt("service"), opt("exec"), opt("-t"), opt("ex/app"), opt("sh"), opt("-c"), opt("test -t 0 && echo is-a-tty")});
+        QVERIFY2(r.exit == 0 && r.out.contains(opt("is-a-tty")), qPrintable(QStringLiteral("exit %1: %2 %3").arg(r.exit).arg(r.out, r.err)));
+        // -it: typed input reaches it, and the end of ours is a Ctrl-D to it.
+        r = kontena({opt("service"), opt("exec"), opt("-i"), opt("-t"), opt("ex/app"), opt("sh"), opt("-c"), opt("read line; echo got-$line")},
+                    "typed\n");
+        QVERIFY2(r.exit == 0 && r.out.contains(opt("got-typed")), qPrintable(QStringLiteral("exit %1: %2 %3").arg(r.exit).arg(r.out, r.err)));
         // The same through the container's id.
         r = kontena({opt("container"), opt("exec"), opt("node-1/ex.app-1"), opt("sh"), opt("-c"), opt("echo $KONTENA_SERVICE_NAME")});
         QCOMPARE(r.exit, 0);
