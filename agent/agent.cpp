@@ -76,6 +76,9 @@ void Agent::wireEngine() {
     onExec(method::kExecTerminate, [this](const ExecFrame& f) { exec_->terminate(f.id); });
     connect(streams_.get(), &ContainerStreams::stat, this,
             [this](const ContainerStat& s) { conn_.notify(QString::fromLatin1(method::kContainersStat), params(toJson(s))); });
+    nodeStats_ = std::make_unique<NodeStatsSampler>(config_.timers.statsInterval);
+    connect(nodeStats_.get(), &NodeStatsSampler::sampled, this,
+            [this](const NodeStatsReport& r) { conn_.notify(QString::fromLatin1(method::kNodesStats), params(toJson(r))); });
 }
 
 void Agent::wireSupervisor() {
@@ -148,6 +151,7 @@ Agent::~Agent() {
 void Agent::start() {
     supervisor_.rediscover();
     if (streams_) streams_->start();
+    if (nodeStats_) nodeStats_->start();
     conn_.open();
 }
 

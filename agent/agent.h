@@ -21,6 +21,7 @@
 #include "agent/exec_runner.h"
 #include "agent/health_monitor.h"
 #include "agent/master_connection.h"
+#include "agent/node_stats.h"
 #include "agent/pod_supervisor.h"
 #include "backends/docker/client.h"
 
@@ -67,6 +68,7 @@ private:
     HealthMonitor health_;
     std::unique_ptr<ContainerStreams> streams_;
     std::unique_ptr<ExecRunner> exec_;
+    std::unique_ptr<NodeStatsSampler> nodeStats_;   // with an engine: a real host to sample
     QTimer nodeInfoTimer_, pollTimer_;
     QThreadPool infoWorker_;
     std::optional<protocol::MasterInfo> masterInfo_;

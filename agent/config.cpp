@@ -39,6 +39,7 @@ const Option kOptions[] = {
     {"labels", "KONTENA_NODE_LABELS", "list", "Comma-separated node labels, e.g. \"az=a,ssd\"."},
     {"grid", "KONTENA_GRID_NAME", "name", "The grid name written into container labels. Default: default."},
     {"docker-host", "DOCKER_HOST", "unix://path", "The Docker Engine socket. Default: unix:///var/run/docker.sock."},
+    {"stats-interval", "KONTENA_STATS_INTERVAL", "seconds", "Seconds between container and node statistics samples. Default: 60 (Kontena's)."},
 };
 
 }  // namespace
@@ -108,6 +109,12 @@ std::optional<AgentConfig> parseConfig(const QStringList& arguments, const QStri
     c.dockerHost = get(kOptions[7]);
 
     QStringList problems;
+    if (const QString interval = get(kOptions[8]); !interval.isEmpty()) {
+        bool ok = false;
+        const double seconds = interval.toDouble(&ok);
+        if (!ok || seconds < 0.1 || seconds > 86400) problems << QStringLiteral("--stats-interval / KONTENA_STATS_INTERVAL must be seconds, 0.1..86400");
+        else c.timers.statsInterval = Millis(qint64(seconds * 1000));
+    }
     const QString scheme = c.masterUrl.scheme();
     if (!c.masterUrl.isValid() || c.masterUrl.host().isEmpty() || (scheme != QLatin1String("ws") && scheme != QLatin1String("wss")))
         problems << QStringLiteral("--master / KONTENA_URI must be a ws:// or wss:// URL");

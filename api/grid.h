@@ -5,6 +5,7 @@
 #include "api/model.h"
 #include "api/node.h"
 #include "api/stack.h"
+#include "api/stats.h"
 
 namespace kontena::api {
 
@@ -61,6 +62,7 @@ struct Grid : Model<Grid> {
     Etcd etcd;
     GridSettings settings;
     std::optional<GridLogSettings> logs;   // omitted while nothing is forwarded
+    std::optional<GridStatsSettings> stats;   // omitted while nothing is exported to statsd
     std::optional<QString> createdAt;
     static auto fields() {
         return std::tuple{field("id", &Grid::id), field("name", &Grid::name), field("initial_size", &Grid::initialSize),
@@ -68,7 +70,8 @@ struct Grid : Model<Grid> {
                           field("service_count", &Grid::serviceCount), field("container_count", &Grid::containerCount),
                           field("user_count", &Grid::userCount), field("subnet", &Grid::subnet), field("supernet", &Grid::supernet),
                           field("default_affinity", &Grid::defaultAffinity), field("etcd", &Grid::etcd),
-                          field("settings", &Grid::settings), field("logs", &Grid::logs, Empty::Omit), field("created_at", &Grid::createdAt)};
+                          field("settings", &Grid::settings), field("logs", &Grid::logs, Empty::Omit), field("stats", &Grid::stats, Empty::Omit),
+                          field("created_at", &Grid::createdAt)};
     }
 };
 
@@ -97,10 +100,11 @@ struct GridUpdate : Model<GridUpdate> {
     std::optional<GridSettings> settings;        // the settings to change
     std::optional<QStringList> defaultAffinity;  // replaces the grid's ([] clears)
     std::optional<GridLogSettings> logs;         // log forwarding ({"forwarder": "none"} stops it)
+    std::optional<GridStatsSettings> stats;      // statsd export ({"statsd": null} stops it)
     static auto fields() {
         return std::tuple{field("settings", &GridUpdate::settings, Empty::Omit),
                           field("default_affinity", &GridUpdate::defaultAffinity, Empty::Omit),
-                          field("logs", &GridUpdate::logs, Empty::Omit)};
+                          field("logs", &GridUpdate::logs, Empty::Omit), field("stats", &GridUpdate::stats, Empty::Omit)};
     }
 };
 

@@ -75,6 +75,14 @@ QString serviceStart(const ServiceRef& s) { return service(s) + QStringLiteral("
 QString serviceInstances(const ServiceRef& s) { return service(s) + QStringLiteral("/instances"); }
 QString serviceContainers(const ServiceRef& s) { return service(s) + QStringLiteral("/containers"); }
 QString serviceDeployment(const ServiceRef& s, const QString& id) { return service(s) + QStringLiteral("/deploys/") + seg(id); }
+namespace {
+QString withQuery(const QString& path, const QString& query) { return query.isEmpty() ? path : path + QLatin1Char('?') + query; }
+}  // namespace
+QString serviceStats(const ServiceRef& s, const QString& query) { return withQuery(service(s) + QStringLiteral("/stats"), query); }
+QString nodeStats(const QString& g, const QString& n, const QString& query) { return withQuery(node(g, n) + QStringLiteral("/stats"), query); }
+QString containerStats(const QString& g, const QString& n, const QString& name, const QString& query) {
+    return withQuery(QStringLiteral("/v1/containers/") + seg(g) + QLatin1Char('/') + seg(n) + QLatin1Char('/') + seg(name) + QStringLiteral("/stats"), query);
+}
 QString serviceContainerLogs(const ServiceRef& s, int limit) { return service(s) + QStringLiteral("/container_logs") + limitQuery(limit); }
 
 QString stackContainerLogs(const QString& g, const QString& s, int limit) { return stack(g, s) + QStringLiteral("/container_logs") + limitQuery(limit); }

@@ -72,6 +72,10 @@ QString serviceContainerLogs(const ServiceRef& s, int limit);
 QString stackContainerLogs(const QString& grid, const QString& stack, int limit);
 QString stackEventLogs(const QString& grid, const QString& stack, int limit);
 QString serviceEventLogs(const ServiceRef& s, int limit);
+// Statistics; `query` ("from=...&to=..." or "since=1h") may be empty.
+QString serviceStats(const ServiceRef& s, const QString& query = {});
+QString nodeStats(const QString& grid, const QString& node, const QString& query = {});
+QString containerStats(const QString& grid, const QString& node, const QString& name, const QString& query = {});
 // The exec stream of a container (a WebSocket, API.md "Streams").
 QString containerExec(const QString& grid, const QString& node, const QString& name, bool interactive, bool tty);
 

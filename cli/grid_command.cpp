@@ -6,6 +6,7 @@
 #include "command.h"
 #include "dispatch.h"
 #include "session.h"
+#include "stats_command.h"
 #include "streams.h"
 
 namespace kontena::cli {
@@ -234,6 +235,7 @@ Group gridGroup() {
                                       {opt("ls"), opt("List grids"), gridList},
                                       {opt("use"), opt("Switch grid"), gridUse},
                                       {opt("show"), opt("Show a grid"), gridShow},
+                                      {opt("update"), opt("Change a grid's settings"), gridUpdate},
                                       {opt("current"), opt("Show the current grid"), gridShow},
                                       {opt("rm"), opt("Remove a grid"), gridRemove},
                                       {opt("token"), opt("Print the grid token"), gridToken},
@@ -250,6 +252,7 @@ Group nodeGroup() {
                                       {opt("show"), opt("Show a node"), nodeShow},
                                       {opt("update"), opt("Drain/activate, labels"), nodeUpdate},
                                       {opt("rm"), opt("Remove a node"), nodeRemove},
+                                      {opt("stats"), opt("A node's statistics"), nodeStats},
                                       {opt("label"), opt("Labels: add, remove"), [](const QStringList& l) {
                                            return dispatchGroup(opt("node label"), l,
                                                                 {{opt("add"), opt("Add labels"), [](const QStringList& x) { return nodeLabel(x, true); }},

@@ -7,6 +7,7 @@
 #include "command.h"
 #include "dispatch.h"
 #include "session.h"
+#include "stats_command.h"
 #include "streams.h"
 
 namespace kontena::cli {
@@ -177,7 +178,8 @@ Group serviceGroup() {
                                       {opt("start"), opt("Start a service"), action("start")},
                                       {opt("logs"), opt("Container logs"), serviceLogs},
                                       {opt("exec"), opt("Run a command in a container"), serviceExec},
-                                      {opt("events"), opt("Events of a service"), serviceEvents}});
+                                      {opt("events"), opt("Events of a service"), serviceEvents},
+                                      {opt("stats"), opt("Statistics of a service's containers"), serviceStats}});
             }};
 }
 

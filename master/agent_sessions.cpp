@@ -63,9 +63,9 @@ const QHash<QString, AgentSessions::Handler>& AgentSessions::methods() {
         {QString::fromLatin1(kExecError), &AgentSessions::onExecFrame},
         {QString::fromLatin1(kContainersLogBatch), &AgentSessions::onLogBatch},
         {QString::fromLatin1(kContainersHealth), &AgentSessions::onHealth},
-        // accepted; statistics and container events are not kept yet
-        {QString::fromLatin1(kNodesStats), &AgentSessions::onAccepted},
-        {QString::fromLatin1(kContainersStat), &AgentSessions::onAccepted},
+        {QString::fromLatin1(kNodesStats), &AgentSessions::onNodeStats},
+        {QString::fromLatin1(kContainersStat), &AgentSessions::onContainerStat},
+        // accepted; container events are not kept yet
         {QString::fromLatin1(kContainersEvent), &AgentSessions::onAccepted},
     };
     return table;
@@ -329,6 +329,29 @@ AgentSessions::Outcome AgentSessions::onLogBatch(Session* s, const QJsonObject& 
         return {QJsonValue(), protocol::RpcError{500, QStringLiteral("the log store could not keep the lines")}};
     }
     emit grid_.containerLinesAdded();
+    return {};
+}
+
+// A container's sample: kept for the instance placed on this node under
+// that name; a container the grid does not know (yet, or any more) is ignored.
+AgentSessions::Outcome AgentSessions::onContainerStat(Session* s, const QJsonObject& payload) {
+    const protocol::ContainerStat st = protocol::containerStatFromJson(payload);
+    const ClusterState& state = grid_.state();
+    for (const auto& [key, inst] : state.instances) {
+        const Service* svc = state.service(key.service);
+        if (!svc || !inst.node || *inst.node != s->node || qs(containerName(svc->spec, inst.number)) != st.name) continue;
+        grid_.stats().addContainer(key.service, key.number, st.name, qs(s->node), sampleOf(st, grid_.now()));
+        break;
+    }
+    return {};
+}
+
+// The node's sample: its series, and its memory figures to the core (latest_stats).
+AgentSessions::Outcome AgentSessions::onNodeStats(Session* s, const QJsonObject& payload) {
+    if (!s->announced) return {};
+    const protocol::NodeStatsReport r = protocol::nodeStatsFromJson(payload);
+    grid_.stats().addNode(qs(s->node), r);
+    if (r.memTotal > 0) grid_.deliver(ev::NodeStats{s->node, NodeMemoryStats{r.memTotal, r.memUsed, r.memFree, r.memCached, r.memBuffers}});
     return {};
 }
 

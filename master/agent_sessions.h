@@ -64,6 +64,8 @@ private:
     Outcome onExecFrame(Session* s, const QJsonObject& payload);
     Outcome onLogBatch(Session* s, const QJsonObject& payload);
     Outcome onHealth(Session* s, const QJsonObject& payload);
+    Outcome onContainerStat(Session* s, const QJsonObject& payload);
+    Outcome onNodeStats(Session* s, const QJsonObject& payload);
     Outcome onAccepted(Session* s, const QJsonObject& payload);
 
     void announce(Session* s, const QJsonObject& payload);

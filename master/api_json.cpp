@@ -127,6 +127,10 @@ api::Grid grid(const GridRuntime& g) {
     out.etcd = etcd(st);
     out.settings = apiSettings(st.grid.settings);
     out.logs = g.logForwarding();
+    if (g.stats().statsd()) {
+        out.stats = api::GridStatsSettings{};
+        out.stats->statsd = g.stats().statsd();
+    }
     out.createdAt = timeText(Instant(g.createdAt()));
     out.leaveOut({"user_count", "subnet", "supernet"});
     return out;

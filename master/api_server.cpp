@@ -32,6 +32,7 @@ Master::Master() {
     addVaultRoutes();
     addCertificateRoutes();
     addRegistryRoutes();
+    addStatsRoutes();
     addSocketRoutes();
 }
 

@@ -70,6 +70,7 @@ private:
     void addVaultRoutes();
     void addCertificateRoutes();
     void addRegistryRoutes();
+    void addStatsRoutes();    // routes_stats.cpp
     void addSocketRoutes();   // routes_sockets.cpp
     void onUserSocket(QWebSocket* ws);
     // Closes a refused user socket with `code` (4400, 4401, 4403, 4404) and the reason.

@@ -214,6 +214,7 @@ QJsonObject gridDocument(const GridRuntime& g) {
                        {key("oneshot_hooks"), g.oneshotDocument()},
                        {key("log_forwarding"), g.logForwarding() ? QJsonValue(g.logForwarding()->toJson()) : QJsonValue()},
                        {key("forwarded_line_id"), static_cast<double>(g.forwardedLineId())},
+                       {key("statsd"), g.stats().statsd() ? QJsonValue(g.stats().statsd()->toJson()) : QJsonValue()},
                        {key("state"), stateDoc(g)}};
 }
 
@@ -232,6 +233,8 @@ GridRecord restoreGrid(const QJsonObject& doc, Instant now) {
     if (auto logs = api::GridLogSettings::fromJson(doc.value(key("log_forwarding"))); logs && doc.value(key("log_forwarding")).isObject())
         r.logForwarding = std::move(logs).value();
     r.forwardedLineId = static_cast<std::int64_t>(doc.value(key("forwarded_line_id")).toDouble());
+    if (auto statsd = api::StatsdServer::fromJson(doc.value(key("statsd"))); statsd && doc.value(key("statsd")).isObject())
+        r.statsd = std::move(statsd).value();
     const QJsonObject oneshots = doc.value(key("oneshot_hooks")).toObject();
     for (auto it = oneshots.begin(); it != oneshots.end(); ++it)
         for (const auto& v : it.value().toArray()) r.oneshotDone[it.key()].insert(v.toString());

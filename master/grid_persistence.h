@@ -32,6 +32,7 @@ struct GridRecord {
     QHash<QString, QSet<QString>> oneshotDone;  // service key -> "kind/name/N" (GridRuntime::oneshotDone)
     std::optional<api::GridLogSettings> logForwarding;
     std::int64_t forwardedLineId = 0;
+    std::optional<api::StatsdServer> statsd;   // the grid's statsd export
 };
 
 // The document to store for `grid` now.

@@ -26,6 +26,8 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent)
     oneshotDone_ = std::move(saved.oneshotDone);
     logForwarding_ = std::move(saved.logForwarding);
     forwardedFrom_ = saved.forwardedLineId;
+    stats_.setGrid(name_);
+    stats_.setStatsd(saved.statsd);
     rngState_ = stableHash(ss(name_)) ^ static_cast<std::uint64_t>(QDateTime::currentMSecsSinceEpoch());
     ctl_ = std::make_unique<Controller>(std::move(saved.state), rngState_);
     saveTimer_.setSingleShot(true);
@@ -87,11 +89,24 @@ void GridRuntime::note(const Decision& d) {
         if (!std::holds_alternative<mut::PutNode>(m)) onlyKeepalive = false;
         if (const auto* v = std::get_if<mut::PutVolume>(&m)) volumeCreated_.insert(qs(v->volume.name), timeJson(now()));
         if (const auto* ds = std::get_if<mut::DropService>(&m)) oneshotDone_.remove(qs(ds->key));
+        forgetStats(m);
     }
     dirty_ = true;
     if (!onlyKeepalive) scheduleSave();
     noteStackDeploys(d);
     emit changed();
+}
+
+// Statistics of what the core dropped go with it (the series stay bounded).
+void GridRuntime::forgetStats(const Mutation& m) {
+    if (const auto* ds = std::get_if<mut::DropService>(&m)) stats_.forgetService(ds->key);
+    if (const auto* di = std::get_if<mut::DropInstance>(&m)) stats_.forgetInstance(di->key);
+    if (const auto* dn = std::get_if<mut::DropNode>(&m)) stats_.forgetNode(qs(dn->name));
+}
+
+void GridRuntime::setStatsd(const std::optional<api::StatsdServer>& server) {
+    stats_.setStatsd(server);
+    save();
 }
 
 void GridRuntime::startForwarding(std::int64_t afterId) {

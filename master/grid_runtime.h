@@ -23,6 +23,7 @@
 
 #include "api/grid.h"
 #include "master/grid_logs.h"
+#include "master/grid_stats.h"
 #include "protocol/messages.h"
 #include "master/stack_book.h"
 #include "protocol/handshake.h"
@@ -103,6 +104,11 @@ public:
     // ---- bookkeeping beside the core
     const GridLogs& logs() const { return logs_; }
     GridLogs& logs() { return logs_; }
+    // Containers' and nodes' statistics (grid_stats.h), and the statsd export.
+    const GridStats& stats() const { return stats_; }
+    GridStats& stats() { return stats_; }
+    // The grid's statsd server (nullopt: none); saves.
+    void setStatsd(const std::optional<api::StatsdServer>& server);
     QJsonValue volumeCreatedAt(const std::string& volume) const { return volumeCreated_.value(QString::fromStdString(volume)); }
     // Oneshot hooks (reference 6.5) run once per instance number for the
     // service's lifetime: an agent marks one done, the pod list stops
@@ -142,6 +148,7 @@ private:
     void note(const Decision& d);
     void noteStackDeploys(const Decision& d);
     void scheduleSave();
+    void forgetStats(const Mutation& m);
 
     Store& store_;
     QString name_;
@@ -158,6 +165,7 @@ private:
     std::int64_t forwardedFrom_ = 0;                // as saved
     void startForwarding(std::int64_t afterId);
     GridLogs logs_;
+    GridStats stats_;
     GridVault vault_;
     QTimer saveTimer_;
     bool dirty_ = false;

@@ -28,6 +28,15 @@ std::optional<Reply> checkLogForwarding(const api::GridLogSettings& l) {
     return std::nullopt;
 }
 
+// Reference 11.5: stats.statsd {server, port}, or null (no export).
+std::optional<Reply> checkStatsd(const api::GridStatsSettings& s) {
+    if (!s.statsd) return std::nullopt;
+    if (s.statsd->server.trimmed().isEmpty() || s.statsd->server.size() > 253 || s.statsd->server.contains(QLatin1Char(' ')))
+        return Reply::error(422, QStringLiteral("stats.statsd.server must be a host name or address"));
+    if (s.statsd->port < 1 || s.statsd->port > 65535) return Reply::error(422, QStringLiteral("stats.statsd.port must be 1..65535"));
+    return std::nullopt;
+}
+
 }  // namespace
 
 using Method = QHttpServerRequest::Method;
@@ -83,9 +92,13 @@ void Master::addGridRoutes() {
         if (req.logs) {
             if (auto bad = checkLogForwarding(*req.logs)) return *bad;
         }
+        if (req.stats) {
+            if (auto bad = checkStatsd(*req.stats)) return *bad;
+        }
         GridRuntime* g = gridOf(c);
         g->setSettings(req);
         if (req.logs) g->setLogForwarding(*req.logs);
+        if (req.stats) g->setStatsd(req.stats->statsd);
         audit(c, g->name(), QStringLiteral("Grid"), g->name(), g->name(), QStringLiteral("update"));
         return Reply::of(api_json::grid(*g));
     });

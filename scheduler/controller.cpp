@@ -339,6 +339,7 @@ Decision Controller::decide(const Event& event, const Context& ctx) const {
                    [&](const ev::StackRestart& e) { onStackRestart(d, e); },
                    [&](const ev::GridRemove& e) { onGridRemove(d, e); },
                    [&](const ev::SecretChanged& e) { onSecretChanged(d, e); },
+                   [&](const ev::NodeStats& e) { onNodeStats(d, e); },
                },
                event);
     d.finish();

@@ -75,6 +75,9 @@ struct PingMissed { std::string node; Instant connectedAt; };
 struct NodeRemove { std::string node; };
 struct NodeAvailability { std::string node; Availability availability = Availability::Active; };
 struct NodeLabels { std::string node; std::vector<std::string> add, remove; };
+// The node's newest memory figures (/nodes/stats, Kontena's `latest_stats`):
+// the memory filter and the ha rank read them. An unknown node: nothing.
+struct NodeStats { std::string node; NodeMemoryStats memory; };
 // A top-level `volumes:` entry of a stack file (reference §5.3): a stack may
 // only use external volumes, and each must exist in the grid.
 struct StackVolume {
@@ -151,7 +154,7 @@ using Event = std::variant<ev::NodeConnect, ev::NodeClosed, ev::PingAnswered, ev
                            ev::ServiceDeploy, ev::ServiceStop, ev::ServiceStart, ev::ServiceRestart, ev::InstanceReport,
                            ev::InstanceHealth, ev::EtcdMember, ev::Partition, ev::TimerFired, ev::VolumeCreate,
                            ev::VolumeRemove, ev::StackStop, ev::StackStart, ev::StackRestart, ev::GridRemove,
-                           ev::SecretChanged>;
+                           ev::SecretChanged, ev::NodeStats>;
 
 // ---------------------------------------------------------------- commands
 

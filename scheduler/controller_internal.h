@@ -124,6 +124,7 @@ void onStaleSweep(Draft& d, const Timer& t);
 void onNodeRemove(Draft& d, const ev::NodeRemove& e);
 void onNodeAvailability(Draft& d, const ev::NodeAvailability& e);
 void onNodeLabels(Draft& d, const ev::NodeLabels& e);
+void onNodeStats(Draft& d, const ev::NodeStats& e);
 void onEtcdMember(Draft& d, const ev::EtcdMember& e);
 void onPartition(Draft& d, const ev::Partition& e);
 void updateQuorum(Draft& d);

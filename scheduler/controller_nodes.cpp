@@ -260,6 +260,17 @@ void onNodeLabels(Draft& d, const ev::NodeLabels& e) {
     }() + "]");
 }
 
+void onNodeStats(Draft& d, const ev::NodeStats& e) {
+    const Node* n = d.node(e.node);
+    if (!n) return;
+    const NodeMemoryStats& m = e.memory;
+    if (n->stats && n->stats->total == m.total && n->stats->used == m.used && n->stats->free == m.free &&
+        n->stats->cached == m.cached && n->stats->buffers == m.buffers) {
+        return;
+    }
+    d.editNode(e.node).stats = m;
+}
+
 void onEtcdMember(Draft& d, const ev::EtcdMember& e) {
     const Node* n = d.node(e.node);
     if (!n || n->etcdHealthy == e.healthy) return;

@@ -26,6 +26,7 @@
 #include "agent/agent.h"
 #include "agent/version.h"
 #include "master/api_server.h"
+#include "protocol/node_stats.h"
 #include "tests/agent/fake_runtime.h"
 #include "vault/crypto.h"
 
@@ -172,6 +173,7 @@ class TestMasterWire : public QObject {
     void volumes();
     void secrets();
     void readsAndTeardown();
+    void stats();
 
 private slots:
     void initTestCase() {
@@ -199,6 +201,7 @@ private slots:
         volumes();
         secrets();
         readsAndTeardown();
+        stats();
     }
 
     void matchesFixture() {
@@ -424,6 +427,56 @@ void TestMasterWire::readsAndTeardown() {
     step(u"a grid to remove"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"short"_s}}));
     step(u"remove it"_s, "DELETE", u"/v1/grids/short"_s);
     step(u"grids at the end"_s, "GET", u"/v1/grids"_s);
+}
+
+// Statistics routes. The wire agent has no engine to sample, so samples at
+// fixed times go straight into the grid's statistics, read back with from/to.
+void TestMasterWire::stats() {
+    master::GridRuntime* g = master_->grid(u"wire"_s);
+    QVERIFY(g);
+    const QDateTime at = QDateTime::fromString(u"2026-01-01T00:00:10Z"_s, Qt::ISODate);
+    protocol::NodeStatsReport node;
+    node.memTotal = 4LL << 30;
+    node.memUsed = 1LL << 30;
+    node.memFree = 2LL << 30;
+    node.memCached = 1LL << 30;
+    node.load1 = 0.25;
+    node.cpuPercent = 12.5;
+    node.rxBytes = 1000;
+    node.txBytes = 2000;
+    node.at = at;
+    g->stats().addNode(u"node-1"_s, node);
+    const QString period = u"from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z"_s;
+    step(u"node stats of a period"_s, "GET", u"/v1/nodes/wire/node-1/stats?"_s + period);
+    step(u"node stats without a token"_s, "GET", u"/v1/nodes/wire/node-1/stats"_s, {}, u"none"_s);
+    step(u"stats of no such node"_s, "GET", u"/v1/nodes/wire/nope/stats"_s);
+    step(u"stats since a word"_s, "GET", u"/v1/nodes/wire/node-1/stats?since=yesterday"_s);
+    step(u"stats from a word"_s, "GET", u"/v1/nodes/wire/node-1/stats?from=x"_s);
+    step(u"stats to before from"_s, "GET", u"/v1/nodes/wire/node-1/stats?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z"_s);
+    step(u"stats from and since"_s, "GET", u"/v1/nodes/wire/node-1/stats?from=2026-01-01T00:00:00Z&since=1h"_s);
+    step(u"a stack to measure"_s, "POST", u"/v1/grids/wire/stacks"_s,
+         json({{u"name"_s, u"metrics"_s}, {u"source"_s, QString::fromLatin1(kStack)}}));
+    const Service* svc = g->state().service("metrics/app");
+    QVERIFY(svc);
+    const QString container = QString::fromStdString(containerName(svc->spec, 1));
+    stats::Sample s;
+    s.at = Instant(at.toMSecsSinceEpoch());
+    s.cpuPercent = 3.5;
+    s.memory = 50LL << 20;
+    s.memoryLimit = 100LL << 20;
+    s.rxBytes = 10;
+    s.txBytes = 20;
+    g->stats().addContainer("metrics/app", 1, container, u"node-1"_s, s);
+    step(u"service stats of a period"_s, "GET", u"/v1/services/wire/metrics/app/stats?"_s + period);
+    step(u"service stats of the last hour"_s, "GET", u"/v1/services/wire/metrics/app/stats"_s);
+    step(u"container stats"_s, "GET", u"/v1/containers/wire/node-1/"_s + container + u"/stats?"_s + period);
+    step(u"stats of a container not on the node"_s, "GET", u"/v1/containers/wire/node-1/nope/stats"_s);
+    step(u"stats of no such service"_s, "GET", u"/v1/services/wire/metrics/nope/stats"_s);
+    step(u"a statsd server"_s, "PUT", u"/v1/grids/wire"_s,
+         json({{u"stats"_s, QJsonObject{{u"statsd"_s, QJsonObject{{u"server"_s, u"127.0.0.1"_s}, {u"port"_s, 9}}}}}}));
+    step(u"a statsd port out of range"_s, "PUT", u"/v1/grids/wire"_s,
+         json({{u"stats"_s, QJsonObject{{u"statsd"_s, QJsonObject{{u"server"_s, u"127.0.0.1"_s}, {u"port"_s, 70000}}}}}}));
+    step(u"no statsd server"_s, "PUT", u"/v1/grids/wire"_s, json({{u"stats"_s, QJsonObject{{u"statsd"_s, QJsonValue::Null}}}}));
 }
 
 QTEST_GUILESS_MAIN(TestMasterWire)

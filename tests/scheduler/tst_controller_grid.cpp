@@ -82,6 +82,36 @@ class TestControllerGrid : public QObject {
     Q_OBJECT
 
 private slots:
+    // /nodes/stats: the node's latest memory figures (Kontena's latest_stats)
+    // land on the node, the same figures again change nothing, an unknown
+    // node is ignored; the memory filter then reads them.
+    void nodeStatsAreTheNodesLatestStats() {
+        TestGrid g;
+        g.connect("a");
+        g.connect("b");
+        const NodeMemoryStats busy{4 * GiB, 3 * GiB + GiB / 2, GiB / 4, GiB / 8, GiB / 8};
+        Decision d = g.apply(ev::NodeStats{"a", busy});
+        QCOMPARE(d.changes.size(), std::size_t(1));
+        QVERIFY(g.ctl.state().node("a")->stats.has_value());
+        QCOMPARE(g.ctl.state().node("a")->stats->used, busy.used);
+        QVERIFY(g.apply(ev::NodeStats{"a", busy}).changes.empty());
+        QVERIFY(g.apply(ev::NodeStats{"nope", busy}).changes.empty());
+        QVERIFY(!g.ctl.state().node("b")->stats.has_value());
+        // A service needing 1 GiB does not fit node a's 0.5 GiB free: both instances go to b.
+        ServiceSpec big = makeService("s", "big", 2);
+        big.memory = GiB;
+        g.applySpecs("s", {big});
+        g.apply(ev::ServiceDeploy{"s/big", false});
+        g.stepDeploys();
+        int placed = 0;
+        for (const auto& [key, inst] : g.ctl.state().instances) {
+            if (key.service != "s/big" || !inst.node) continue;
+            QCOMPARE(*inst.node, std::string("b"));
+            ++placed;
+        }
+        QVERIFY(placed >= 1);
+    }
+
     void gridRemovalIsRefusedWhileNodesAreOnline() {
         TestGrid g;
         QVERIFY(!g.apply(ev::GridRemove{}).refused);   // no node at all
