@@ -57,7 +57,8 @@ bool DnsSupervisor::start(QString* error) {
     makeReadable(dir_);
     makeReadable(hosts);
     stopping_ = false;
-    publish();
+    // No publication yet: dnsmasq answers from the last file until the first
+    // pass with the master's pods says what runs (an agent restart keeps the names).
     launch();
     return true;
 }
@@ -109,23 +110,36 @@ void DnsSupervisor::onExited() {
     restartTimer_.start(delayMs);
 }
 
+bool DnsSupervisor::name(const PodSupervisor& pods, const QString& container, const QString& address) {
+    const auto pod = pods.podFor(container);
+    if (!pod) return false;
+    dns::Endpoint e;
+    e.stack = pod->spec.stack;
+    e.service = pod->spec.name;
+    e.number = pod->instanceNumber;
+    e.address = address.toStdString();
+    e.running = true;
+    e.hostNetwork = pod->spec.net == "host";
+    local_[container] = e;
+    schedulePublish();
+    return true;
+}
+
 void DnsSupervisor::follow(PodSupervisor& pods, HealthMonitor& health) {
     connect(&pods, &PodSupervisor::containerRunning, this,
-            [this, p = &pods](const QString& name, const QString&, const QString& address) {
-                const auto pod = p->podFor(name);
-                if (!pod) return;
-                dns::Endpoint e;
-                e.stack = pod->spec.stack;
-                e.service = pod->spec.name;
-                e.number = pod->instanceNumber;
-                e.address = address.toStdString();
-                e.running = true;
-                e.hostNetwork = pod->spec.net == "host";
-                local_[name] = e;
-                schedulePublish();
+            [this, p = &pods](const QString& container, const QString&, const QString& address) {
+                // Running before the master's pods arrived (an agent restart): named after the next pass.
+                if (!name(*p, container, address)) unnamed_[container] = address;
             });
-    connect(&pods, &PodSupervisor::containerGone, this, [this](const QString& name) {
-        if (local_.erase(name)) schedulePublish();
+    connect(&pods, &PodSupervisor::containerGone, this, [this](const QString& container) {
+        unnamed_.erase(container);
+        if (local_.erase(container)) schedulePublish();
+    });
+    connect(&pods, &PodSupervisor::passFinished, this, [this, p = &pods](int) {
+        if (!p->hasPods()) return;
+        for (auto it = unnamed_.begin(); it != unnamed_.end();)
+            it = name(*p, it->first, it->second) ? unnamed_.erase(it) : std::next(it);
+        schedulePublish();
     });
     connect(&health, &HealthMonitor::result, this, [this](const protocol::ContainerHealth& h) {
         const auto it = local_.find(h.name);

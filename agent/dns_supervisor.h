@@ -72,6 +72,8 @@ signals:
     void publishedRecords(int names);
 
 private:
+    // Names the container from its pod; false if the supervisor has no pod for it.
+    bool name(const PodSupervisor& pods, const QString& container, const QString& address);
     void launch();
     void onExited();
     void schedulePublish();
@@ -90,6 +92,7 @@ private:
     bool stopping_ = false;
     // Local instances by container name; `unhealthy` set by health checks.
     std::map<QString, dns::Endpoint> local_;
+    std::map<QString, QString> unnamed_;   // running, address known, pod not yet
     std::vector<dns::Endpoint> remote_;
     std::vector<std::string> etcdMembers_;
     dns::Records published_;

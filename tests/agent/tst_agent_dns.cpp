@@ -141,6 +141,17 @@ private slots:
         QVERIFY2(gone.elapsed() < 5000, "a stopped instance must leave its names at once");
         QCOMPARE(resolve(QStringLiteral("db.shop.test.kontena.local")), QStringList{ipOf(QStringLiteral("shop.db-1"))});
 
+        // The agent restarts (a new object, its own dnsmasq; containers keep running): the
+        // instances it finds running before the master's pods arrive are named after them.
+        agent->stop();
+        agent.reset();
+        agent = makeAgent(master);
+        QSignalSpy published(agent->dns(), &DnsSupervisor::publishedRecords);
+        agent->start();
+        QTRY_VERIFY_WITH_TIMEOUT(!published.isEmpty(), kWait);
+        QTRY_COMPARE_WITH_TIMEOUT(resolve(QStringLiteral("web.shop.test.kontena.local")), QStringList{ipOf(QStringLiteral("shop.web-1"))}, kWait);
+        QCOMPARE(resolve(QStringLiteral("db.shop.test.kontena.local")), QStringList{ipOf(QStringLiteral("shop.db-1"))});
+
         // dnsmasq killed: the agent starts it again, the names come back.
         const int starts = agent->dns()->dnsmasqStarts();
         QFile pidFile(data_.path() + QStringLiteral("/dns/dnsmasq.pid"));
