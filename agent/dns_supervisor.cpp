@@ -24,7 +24,7 @@ constexpr qint64 kSteadyRunMs = 10'000;   // ran this long: the next exit starts
 
 qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
 
-// dnsmasq drops root for its own user, which must read the hosts directory.
+// dnsmasq run with another --user (a packager's choice) must read the hosts directory.
 void makeReadable(const QString& path) {
     QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup |
                                     QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther);
@@ -83,6 +83,10 @@ void DnsSupervisor::launch() {
     c.port = options_.port;
     c.hostsDir = QString(dir_ + QStringLiteral("/hosts")).toStdString();
     c.pidFile = QString(dir_ + QStringLiteral("/dnsmasq.pid")).toStdString();
+    // Kept as the agent's user and group: a process that changes either
+    // loses PR_SET_PDEATHSIG, and dnsmasq must die with an agent killed outright.
+    c.user = "root";
+    c.group = "root";
     QStringList args;
     for (const std::string& a : dns::dnsmasqArguments(c)) args << QString::fromStdString(a);
     process_ = std::make_unique<QProcess>();

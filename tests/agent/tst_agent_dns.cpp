@@ -169,6 +169,37 @@ private slots:
         agent->stop();
     }
 
+    // The program: DNS on by default; its dnsmasq dies with an agent killed outright.
+    void dnsmasqDiesWithTheAgent() {
+        const QString bin = qEnvironmentVariable("KONTENA_AGENT_BIN");
+        if (bin.isEmpty()) QSKIP("KONTENA_AGENT_BIN is not set");
+        TestMaster master;
+        QVERIFY(master.listen());
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto client = fx_.dockerd.client();
+        QString error;
+        address_ = defaultDnsAddress(client, &error);
+        QVERIFY2(!address_.isEmpty(), qPrintable(error));
+        QProcess agent;
+        agent.setProcessChannelMode(QProcess::ForwardedChannels);
+        agent.start(bin, {QStringLiteral("--master"), master.url().toString(), QStringLiteral("--token"), QStringLiteral("grid-secret"),
+                          QStringLiteral("--node-name"), QStringLiteral("node-9"), QStringLiteral("--grid"), QStringLiteral("test"),
+                          QStringLiteral("--docker-host"), fx_.dockerd.dockerHost(), QStringLiteral("--data-dir"), dir.path(),
+                          QStringLiteral("--dnsmasq"), kDnsmasq});
+        QVERIFY(agent.waitForStarted(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(dns::queryA(address_.toStdString(), 53, "nobody.kontena.local", std::chrono::milliseconds(300)).ok(), kWait);
+        QFile pidFile(dir.path() + QStringLiteral("/dns/dnsmasq.pid"));
+        QTRY_VERIFY_WITH_TIMEOUT(pidFile.exists(), kWait);
+        QVERIFY(pidFile.open(QIODevice::ReadOnly));
+        const pid_t pid = pid_t(pidFile.readAll().trimmed().toLongLong());
+        QVERIFY(pid > 1);
+        QCOMPARE(::kill(pid, 0), 0);
+        agent.kill();   // SIGKILL: no clean-up of its own
+        QVERIFY(agent.waitForFinished(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(::kill(pid, 0) != 0, 10000);
+    }
+
     void unhealthyLeavesTheName() {
         TestMaster master;
         QVERIFY(master.listen());
