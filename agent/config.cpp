@@ -59,7 +59,8 @@ void readPlatformOptions(AgentConfig& c, Get&& get, QStringList& problems) {
     if (c.dataDir.isEmpty()) c.dataDir = QStringLiteral("/var/lib/kontena-agent/") + c.nodeName;
     const QString dns = get(kOptions[9]);
     c.dns.enabled = !isOff(dns);
-    if (!dns.isEmpty() && c.dns.enabled && dns.toLower() != QLatin1String("on") && dns.toLower() != QLatin1String("yes"))
+    const QStringList on{QStringLiteral("on"), QStringLiteral("yes"), QStringLiteral("true"), QStringLiteral("1")};
+    if (!dns.isEmpty() && c.dns.enabled && !on.contains(dns.toLower()))
         problems << QStringLiteral("--dns / KONTENA_DNS must be on or off");
     c.dns.address = get(kOptions[10]);
     if (!c.dns.address.isEmpty() && QHostAddress(c.dns.address).protocol() != QAbstractSocket::IPv4Protocol)

@@ -97,6 +97,32 @@ private slots:
     }
     void cleanupTestCase() { fx_.dockerd.stop(); }
 
+    // The DNS options of the program: on by default, bad values are usage errors (64).
+    void options() {
+        const QStringList base{QStringLiteral("kontena-agent"), QStringLiteral("--master"), QStringLiteral("ws://127.0.0.1:1"),
+                               QStringLiteral("--token"), QStringLiteral("t"), QStringLiteral("--node-name"), QStringLiteral("n1")};
+        QString message;
+        int code = -1;
+        auto c = parseConfig(base, {}, message, code);
+        QVERIFY(c);
+        QVERIFY(c->dns.enabled);
+        QCOMPARE(c->dns.port, 53);
+        QCOMPARE(c->dataDir, QStringLiteral("/var/lib/kontena-agent/n1"));
+        c = parseConfig(base + QStringList{QStringLiteral("--dns"), QStringLiteral("off")}, {}, message, code);
+        QVERIFY(c && !c->dns.enabled);
+        c = parseConfig(base, {QStringLiteral("KONTENA_DNS=no"), QStringLiteral("KONTENA_DNS_ADDRESS=10.1.2.3")}, message, code);
+        QVERIFY(c && !c->dns.enabled);
+        QCOMPARE(c->dns.address, QStringLiteral("10.1.2.3"));
+        for (const QStringList& bad : {QStringList{QStringLiteral("--dns"), QStringLiteral("maybe")},
+                                       QStringList{QStringLiteral("--dns-port"), QStringLiteral("70000")},
+                                       QStringList{QStringLiteral("--dns-address"), QStringLiteral("not-an-ip")}}) {
+            code = -1;
+            QVERIFY2(!parseConfig(base + bad, {}, message, code), qPrintable(bad.join(u' ')));
+            QCOMPARE(code, 64);
+            QVERIFY2(message.contains(bad.first()), qPrintable(message));
+        }
+    }
+
     void namesFollowInstances() {
         TestMaster master;
         QVERIFY(master.listen());
@@ -225,8 +251,9 @@ private slots:
         QVERIFY(docker::runExec(client, QStringLiteral("shop.api-1"), {QStringLiteral("killall"), QStringLiteral("httpd")},
                                 std::chrono::milliseconds(10000)));
         QTRY_VERIFY_WITH_TIMEOUT(leftOnce, kWait);
-        QVERIFY(std::any_of(master.health.begin(), master.health.end(),
-                            [](const auto& h) { return h.status == protocol::HealthStatus::Unhealthy; }));
+        // The same result went to the master (over the WebSocket: a little later).
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(master.health.begin(), master.health.end(),
+                                             [](const auto& h) { return h.status == protocol::HealthStatus::Unhealthy; }), kWait);
         // Restarted by the agent (httpd runs again): named again.
         QTRY_VERIFY_WITH_TIMEOUT(resolve(QStringLiteral("api.shop.test.kontena.local")).size() == 1, kWait);
 
