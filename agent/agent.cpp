@@ -38,6 +38,10 @@ Agent::Agent(AgentConfig config, std::shared_ptr<NodeRuntime> runtime, std::opti
                       });
     });
     if (engine_) wireEngine();
+    if (config_.dns.enabled && !config_.dns.address.isEmpty()) {
+        dns_ = std::make_unique<DnsSupervisor>(config_.grid, config_.dns, config_.dataDir + QStringLiteral("/dns"));
+        dns_->follow(supervisor_, health_);
+    }
     wireSupervisor();
     wireMaster();
     connect(&nodeInfoTimer_, &QTimer::timeout, this, &Agent::sendNodeUpdate);
@@ -143,12 +147,14 @@ void Agent::wireMaster() {
 }
 
 Agent::~Agent() {
+    dns_.reset();
     exec_.reset();
     streams_.reset();
     infoWorker_.waitForDone();
 }
 
 void Agent::start() {
+    if (QString error; dns_ && !dns_->start(&error)) qCWarning(lcAgent).noquote() << "no DNS server:" << error;
     supervisor_.rediscover();
     if (streams_) streams_->start();
     if (nodeStats_) nodeStats_->start();
@@ -156,6 +162,7 @@ void Agent::start() {
 }
 
 void Agent::stop() {
+    if (dns_) dns_->stop();
     nodeInfoTimer_.stop();
     pollTimer_.stop();
     conn_.close();

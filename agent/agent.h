@@ -18,6 +18,7 @@
 
 #include "agent/config.h"
 #include "agent/container_streams.h"
+#include "agent/dns_supervisor.h"
 #include "agent/exec_runner.h"
 #include "agent/health_monitor.h"
 #include "agent/master_connection.h"
@@ -42,6 +43,8 @@ public:
     MasterConnection& connection() { return conn_; }
     PodSupervisor& supervisor() { return supervisor_; }
     HealthMonitor& health() { return health_; }
+    // The node's DNS server; null when config.dns is off.
+    DnsSupervisor* dns() { return dns_.get(); }
     const std::optional<protocol::MasterInfo>& masterInfo() const { return masterInfo_; }
     const std::optional<protocol::NodeInfo>& nodeInfo() const { return nodeInfo_; }
 
@@ -69,6 +72,7 @@ private:
     std::unique_ptr<ContainerStreams> streams_;
     std::unique_ptr<ExecRunner> exec_;
     std::unique_ptr<NodeStatsSampler> nodeStats_;   // with an engine: a real host to sample
+    std::unique_ptr<DnsSupervisor> dns_;
     QTimer nodeInfoTimer_, pollTimer_;
     QThreadPool infoWorker_;
     std::optional<protocol::MasterInfo> masterInfo_;

@@ -1,6 +1,7 @@
 #include "agent/config.h"
 
 #include <QCommandLineParser>
+#include <QHostAddress>
 #include <QHostInfo>
 
 #include <algorithm>
@@ -39,8 +40,39 @@ const Option kOptions[] = {
     {"labels", "KONTENA_NODE_LABELS", "list", "Comma-separated node labels, e.g. \"az=a,ssd\"."},
     {"grid", "KONTENA_GRID_NAME", "name", "The grid name written into container labels. Default: default."},
     {"docker-host", "DOCKER_HOST", "unix://path", "The Docker Engine socket. Default: unix:///var/run/docker.sock."},
+    {"data-dir", "KONTENA_DATA_DIR", "path", "Where the node's DNS hosts file and etcd data live. Default: /var/lib/kontena-agent/<node name>."},
+    {"dns", "KONTENA_DNS", "on|off", "Run the node's DNS server (dnsmasq) for *.kontena.local names and make containers use it. Default: on."},
+    {"dns-address", "KONTENA_DNS_ADDRESS", "ip", "The address the DNS server listens on. Default: the Docker bridge's gateway."},
+    {"dns-port", "KONTENA_DNS_PORT", "port", "The DNS server's port (containers can only use 53). Default: 53."},
+    {"dnsmasq", "KONTENA_DNSMASQ", "path", "The dnsmasq program. Default: /usr/sbin/dnsmasq."},
     {"stats-interval", "KONTENA_STATS_INTERVAL", "seconds", "Seconds between container and node statistics samples. Default: 60 (Kontena's)."},
 };
+
+bool isOff(const QString& v) {
+    const QString l = v.toLower();
+    return l == QLatin1String("off") || l == QLatin1String("no") || l == QLatin1String("false") || l == QLatin1String("0");
+}
+
+// --data-dir and the DNS options (kOptions[8..12]).
+template <typename Get>
+void readPlatformOptions(AgentConfig& c, Get&& get, QStringList& problems) {
+    c.dataDir = get(kOptions[8]);
+    if (c.dataDir.isEmpty()) c.dataDir = QStringLiteral("/var/lib/kontena-agent/") + c.nodeName;
+    const QString dns = get(kOptions[9]);
+    c.dns.enabled = !isOff(dns);
+    const QStringList on{QStringLiteral("on"), QStringLiteral("yes"), QStringLiteral("true"), QStringLiteral("1")};
+    if (!dns.isEmpty() && c.dns.enabled && !on.contains(dns.toLower()))
+        problems << QStringLiteral("--dns / KONTENA_DNS must be on or off");
+    c.dns.address = get(kOptions[10]);
+    if (!c.dns.address.isEmpty() && QHostAddress(c.dns.address).protocol() != QAbstractSocket::IPv4Protocol)
+        problems << QStringLiteral("--dns-address / KONTENA_DNS_ADDRESS must be an IPv4 address");
+    if (const QString port = get(kOptions[11]); !port.isEmpty()) {
+        bool ok = false;
+        c.dns.port = port.toInt(&ok);
+        if (!ok || c.dns.port < 1 || c.dns.port > 65535) problems << QStringLiteral("--dns-port / KONTENA_DNS_PORT must be a port number");
+    }
+    if (const QString program = get(kOptions[12]); !program.isEmpty()) c.dns.program = program;
+}
 
 }  // namespace
 
@@ -109,12 +141,13 @@ std::optional<AgentConfig> parseConfig(const QStringList& arguments, const QStri
     c.dockerHost = get(kOptions[7]);
 
     QStringList problems;
-    if (const QString interval = get(kOptions[8]); !interval.isEmpty()) {
+    if (const QString interval = get(kOptions[13]); !interval.isEmpty()) {
         bool ok = false;
         const double seconds = interval.toDouble(&ok);
         if (!ok || seconds < 0.1 || seconds > 86400) problems << QStringLiteral("--stats-interval / KONTENA_STATS_INTERVAL must be seconds, 0.1..86400");
         else c.timers.statsInterval = Millis(qint64(seconds * 1000));
     }
+    readPlatformOptions(c, get, problems);
     const QString scheme = c.masterUrl.scheme();
     if (!c.masterUrl.isValid() || c.masterUrl.host().isEmpty() || (scheme != QLatin1String("ws") && scheme != QLatin1String("wss")))
         problems << QStringLiteral("--master / KONTENA_URI must be a ws:// or wss:// URL");

@@ -32,6 +32,14 @@ struct AgentTimers {
     std::function<Millis(int attempt)> reconnectDelay = [](int attempt) { return reconnectBackoff(attempt); };
 };
 
+// The node's DNS server for service discovery (agent/dns_supervisor.h).
+struct DnsOptions {
+    bool enabled = false;    // the program: on unless --dns off (a real node needs it)
+    QString program = QStringLiteral("/usr/sbin/dnsmasq");
+    QString address;         // where it listens; empty: the Docker bridge's gateway
+    int port = 53;           // containers' resolvers are always on 53
+};
+
 struct AgentConfig {
     QUrl masterUrl;             // ws:// or wss://
     QString token;
@@ -42,6 +50,10 @@ struct AgentConfig {
     QString grid = QStringLiteral("default");   // labels every container with it
     QString dockerHost;         // unix:///path; default /var/run/docker.sock
     QString version;            // Kontena-Version we send
+    // Where the agent keeps what its platform services write (the DNS hosts
+    // file, etcd's data); default /var/lib/kontena-agent/<node name>.
+    QString dataDir;
+    DnsOptions dns;
     AgentTimers timers;
 };
 

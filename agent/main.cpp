@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
     if (config->nodeId.isEmpty()) config->nodeId = info.value().id;
 
     auto runtime = std::make_shared<docker::DockerRuntime>(client, NodeIdentity{config->grid.toStdString(), config->nodeName.toStdString()});
+    if (QString error; !agentd::prepareDns(*config, *runtime, &error))
+        std::fprintf(stderr, "kontena-agent: no DNS server for service discovery: %s\n", qPrintable(error));
     agentd::Agent agent(*config, runtime, client);
     QObject::connect(&agent, &agentd::Agent::fatal, &app, [](int code, const QString& reason) {
         std::fprintf(stderr, "kontena-agent: the master refused this node (%d): %s\n", code, qPrintable(reason));

@@ -16,6 +16,8 @@ std::vector<std::string> dnsmasqArguments(const DnsmasqConfig& c) {
                                "--local-ttl=" + std::to_string(c.ttlSeconds),
                                "--cache-size=0"};
     if (!c.pidFile.empty()) a.push_back("--pid-file=" + c.pidFile);
+    if (!c.user.empty()) a.push_back("--user=" + c.user);
+    if (!c.group.empty()) a.push_back("--group=" + c.group);
     if (!c.logFile.empty()) a.push_back("--log-facility=" + c.logFile);
     return a;
 }

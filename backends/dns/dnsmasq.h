@@ -18,6 +18,8 @@ struct DnsmasqConfig {
     std::string pidFile;
     std::string logFile;   // empty: no log
     int ttlSeconds = 1;    // answers may be cached this long: names follow containers within a second
+    std::string user;      // empty: dnsmasq drops root for its default user
+    std::string group;     // empty: dnsmasq's default group (Debian: dip)
 };
 
 // Arguments for /usr/sbin/dnsmasq, program name excluded.

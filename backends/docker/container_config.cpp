@@ -65,6 +65,10 @@ QJsonObject hostConfig(const ContainerConfig& c) {
     h.insert(QStringLiteral("ReadonlyRootfs"), c.readOnlyRootfs);
     if (!c.pidMode.isEmpty())
         h.insert(QStringLiteral("PidMode"), c.pidMode);
+    if (!c.dns.isEmpty())
+        h.insert(QStringLiteral("Dns"), toArray(c.dns));
+    if (!c.dnsSearch.isEmpty())
+        h.insert(QStringLiteral("DnsSearch"), toArray(c.dnsSearch));
     if (!c.logDriver.isEmpty())
         h.insert(QStringLiteral("LogConfig"), QJsonObject{{QStringLiteral("Type"), c.logDriver},
                                                            {QStringLiteral("Config"), toObject(c.logOptions)}});

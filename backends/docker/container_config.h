@@ -47,6 +47,8 @@ struct ContainerConfig {
     QString pidMode;
     QString logDriver;
     QMap<QString, QString> logOptions;
+    QStringList dns;                       // resolvers (HostConfig.Dns); empty: the engine's
+    QStringList dnsSearch;                 // search domains (HostConfig.DnsSearch)
 };
 
 // The JSON body of POST /containers/create for `config`.

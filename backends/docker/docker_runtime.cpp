@@ -77,7 +77,7 @@ RuntimeResult<OwnedContainer> DockerRuntime::create(const InstanceDesc& in) {
             return data.error();
     }
     const QString name = q(in.containerName());
-    const auto made = client_.createContainer(name, serviceContainerConfig(in, node_));
+    const auto made = client_.createContainer(name, containerConfigOf(in));
     if (!made)
         return toRuntimeError(made.error());
     return ownedByName(name);
@@ -252,7 +252,7 @@ RuntimeResult<CommandOutcome> DockerRuntime::exec(const std::string& containerNa
 RuntimeResult<CommandOutcome> DockerRuntime::runOnce(const InstanceDesc& instance, const std::vector<std::string>& cmd) {
     if (auto image = ensureImage(q(instance.spec.image), QByteArray::fromStdString(instance.registryAuth)); !image)
         return image.error();
-    ContainerConfig c = serviceContainerConfig(instance, node_);
+    ContainerConfig c = containerConfigOf(instance);
     // Not the instance: no labels (listOwned must not see it), no ports, no name.
     c.labels.clear();
     c.ports.clear();
@@ -264,6 +264,21 @@ RuntimeResult<CommandOutcome> DockerRuntime::runOnce(const InstanceDesc& instanc
     if (!r)
         return toRuntimeError(r.error());
     return outcomeOf(r.value());
+}
+
+void DockerRuntime::setServiceDns(QStringList servers, QString gridDomainSuffix) {
+    dnsServers_ = std::move(servers);
+    dnsGridSuffix_ = std::move(gridDomainSuffix);
+}
+
+ContainerConfig DockerRuntime::containerConfigOf(const InstanceDesc& in) const {
+    ContainerConfig c = serviceContainerConfig(in, node_);
+    if (dnsServers_.isEmpty() || in.spec.net == "host") return c;
+    c.dns = dnsServers_;
+    // Short names: "db" finds db.<stack>.<grid>.kontena.local (reference §7.2).
+    if (in.spec.stack != "null") c.dnsSearch.append(q(in.spec.stack) + u'.' + dnsGridSuffix_);
+    c.dnsSearch.append(dnsGridSuffix_);
+    return c;
 }
 
 }  // namespace kontena::docker

@@ -33,6 +33,12 @@ public:
     RuntimeResult<CommandOutcome> exec(const std::string& containerName, const std::vector<std::string>& cmd) override;
     RuntimeResult<CommandOutcome> runOnce(const InstanceDesc& instance, const std::vector<std::string>& cmd) override;
 
+    // The node's DNS server for service discovery (agent/dns_supervisor.h):
+    // containers made from now on resolve through `servers`, and short
+    // names are tried in the instance's stack domain first. Set before the
+    // first call (not synchronised with calls under way).
+    void setServiceDns(QStringList servers, QString gridDomainSuffix);
+
     const NodeIdentity& node() const { return node_; }
     DockerClient& client() { return client_; }
 
@@ -49,8 +55,13 @@ private:
     RuntimeStatus converge(const QString& name, bool running, DesiredState desired,
                            Duration grace, EnsureOutcome& outcome);
 
+    // The container settings of an instance: the labels' and the node's DNS.
+    ContainerConfig containerConfigOf(const InstanceDesc& in) const;
+
     DockerClient client_;
     NodeIdentity node_;
+    QStringList dnsServers_;
+    QString dnsGridSuffix_;   // "g.kontena.local"
 };
 
 }  // namespace kontena::docker

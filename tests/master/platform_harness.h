@@ -130,7 +130,8 @@ public:
         proc_->setStandardOutputFile(logFile_, QIODevice::Append);   // never a pipe nobody reads
         proc_->start(qEnvironmentVariable("KONTENA_AGENT_BIN"),
                      {QStringLiteral("--master"), masterWs, QStringLiteral("--token"), token, QStringLiteral("--node-name"), name_,
-                      QStringLiteral("--grid"), grid_, QStringLiteral("--docker-host"), dockerHost_});
+                      QStringLiteral("--grid"), grid_, QStringLiteral("--docker-host"), dockerHost_,
+                      QStringLiteral("--data-dir"), logFile_ + QStringLiteral(".data")});   // not /var/lib
         return proc_->waitForStarted(5000);
     }
     void kill9() {
