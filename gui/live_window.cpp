@@ -91,9 +91,12 @@ LiveWindow::LiveWindow(const client::MasterEntry& master, const QString& grid, Q
     auto* bottom = new QSplitter(Qt::Horizontal);
     bottom->addWidget(titled(QStringLiteral("Services"), serviceView_));
     bottom->addWidget(titled(QStringLiteral("Logs"), logBox));
+    charts_ = new StatsCharts;
+    connect(nodeView_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] { refreshStats(); });
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(top);
     split->addWidget(bottom);
+    split->addWidget(titled(QStringLiteral("Statistics"), charts_));
 
     auto* central = new QWidget;
     auto* layout = new QVBoxLayout(central);
@@ -142,6 +145,7 @@ void LiveWindow::refresh() {
         if (r.ok()) stacks_.setRows(r.value.stacks);
         landed();
     });
+    refreshStats();
     const QString service = selectedKey(serviceView_);
     if (const auto ref = api::ServiceRef::fromId(service)) {
         api_.get<api::ContainerLog>(api::paths::serviceContainerLogs(*ref, 500), [this, service](const client::Typed<api::ContainerLog>& r) {
@@ -149,6 +153,24 @@ void LiveWindow::refresh() {
                 lastLogs_ = r.value.logs;
                 showLogs();
             }
+        });
+    }
+}
+
+// The selected service's containers, else the selected node: the last hour.
+void LiveWindow::refreshStats() {
+    const QString service = selectedKey(serviceView_), node = selectedKey(nodeView_);
+    if (const auto ref = api::ServiceRef::fromId(service)) {
+        api_.get<api::ServiceStats>(api::paths::serviceStats(*ref, QStringLiteral("since=1h")), [this, service](const client::Typed<api::ServiceStats>& r) {
+            if (selectedKey(serviceView_) != service) return;   // a stale answer
+            if (r.ok()) charts_->showService(api::ServiceRef::fromId(service)->stackAndName(), r.value.stats);
+            else charts_->clear(r.error->message);
+        });
+    } else if (!node.isEmpty()) {
+        api_.get<api::NodeStats>(api::paths::nodeStats(grid_, node, QStringLiteral("since=1h")), [this, node](const client::Typed<api::NodeStats>& r) {
+            if (!selectedKey(serviceView_).isEmpty() || selectedKey(nodeView_) != node) return;
+            if (r.ok()) charts_->showNode(r.value);
+            else charts_->clear(r.error->message);
         });
     }
 }
@@ -177,6 +199,10 @@ bool LiveWindow::selectNode(const QString& name) {
 }
 
 bool LiveWindow::selectService(const QString& id) {
+    if (id.isEmpty()) {
+        serviceView_->clearSelection();
+        return true;
+    }
     const int row = services_.rowOf(id);
     if (row < 0) return false;
     serviceView_->selectRow(row);

@@ -16,6 +16,7 @@
 #include "api/paths.h"
 #include "client/client.h"
 #include "gui/models/live.h"
+#include "gui/stats_charts.h"
 
 class QLabel;
 class QLineEdit;
@@ -45,7 +46,7 @@ public:
     void whatIfSelectedNodesOffline();
 
     bool selectNode(const QString& name);
-    bool selectService(const QString& id);   // "grid/stack/name"
+    bool selectService(const QString& id);   // "grid/stack/name"; "": none
     bool selectStack(const QString& name);
 
     // Hooks (tests answer without a dialog).
@@ -60,6 +61,8 @@ public:
     QString logText() const;
     void setLogFilter(const QString& filter);
     int completedPolls() const { return polls_; }
+    // CPU and memory charts of the selected service (else the selected node).
+    StatsCharts& charts() { return *charts_; }
 
 signals:
     void rehearse(const QString& scenarioFile);
@@ -77,6 +80,7 @@ private:
     void setAvailability(const QString& availability, const QString& question, const QString& done);
     void say(const QString& text, bool error);
     void showLogs();
+    void refreshStats();
 
     client::AsyncApiClient api_;
     QString grid_;
@@ -90,6 +94,7 @@ private:
     QLabel* message_ = nullptr;
     QPlainTextEdit* logs_ = nullptr;
     QLineEdit* filter_ = nullptr;
+    StatsCharts* charts_ = nullptr;
     QList<api::ContainerLogEntry> lastLogs_;
     QTimer poll_;
     int polls_ = 0;

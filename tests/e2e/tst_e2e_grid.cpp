@@ -67,6 +67,8 @@ private slots:
             dir_.setAutoRemove(false);
             qInfo("logs in %s", qPrintable(dir_.path()));
         }
+        // Agents sample statistics every second (Kontena's 60 s would outlast the suite).
+        qputenv("KONTENA_STATS_INTERVAL", "1");
         if (QString e = engineA_.setUp(); !e.isEmpty()) QFAIL(qPrintable(e));
         if (QString e = engineB_.setUp(); !e.isEmpty()) QFAIL(qPrintable(e));
         master_ = std::make_unique<MasterProcess>(dir_.filePath(QStringLiteral("master")));
@@ -158,6 +160,36 @@ private slots:
         // Once node-2 is past its online grace, ha spreads the two instances again.
         QVERIFY2(eventually([&] { return running(engineA_.dockerd).size() == 1 && running(engineB_.dockerd).size() == 1; }, 90000), qPrintable(diagnose()));
         afterReturn_ = placement();
+    }
+
+    // Statistics of the running service (one instance per node now) and of a
+    // node, through the CLI: the agents' Docker samples as the master keeps them.
+    void statsOfARunningService() {
+        QJsonArray stats;
+        QVERIFY2(eventually([&] {
+            stats = kontena({QStringLiteral("service"), QStringLiteral("stats"), QStringLiteral("web/app"), QStringLiteral("-o"), QStringLiteral("json")}).json().toArray();
+            if (stats.size() != 2) return false;
+            for (const auto& s : stats) {
+                if (!s[QStringLiteral("latest")].isObject() || s[QStringLiteral("latest")][QStringLiteral("memory")].toDouble() <= 0) return false;
+            }
+            return true;
+        }, 20000), qPrintable(QString::fromUtf8(QJsonDocument(stats).toJson()) + diagnose()));
+        QCOMPARE(stats[0][QStringLiteral("container")].toString(), QStringLiteral("web.app-1"));
+        QCOMPARE(stats[1][QStringLiteral("container")].toString(), QStringLiteral("web.app-2"));
+        const auto r = kontena({QStringLiteral("service"), QStringLiteral("stats"), QStringLiteral("web/app")});
+        QCOMPARE(r.exit, 0);
+        const QStringList lines = r.out.split(u'\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 3);
+        QVERIFY2(lines[0].startsWith(QStringLiteral("CONTAINER")) && lines[0].contains(QStringLiteral("MEM USAGE/LIMIT")), qPrintable(r.out));
+        for (int i : {1, 2}) {
+            QVERIFY2(lines[i].startsWith(QStringLiteral("web.app-%1").arg(i)) && lines[i].contains(u'%') && lines[i].contains(QStringLiteral("iB / ")),
+                     qPrintable(r.out));
+        }
+        QJsonObject node;
+        QVERIFY2(eventually([&] {
+            node = kontena({QStringLiteral("node"), QStringLiteral("stats"), QStringLiteral("node-1"), QStringLiteral("-o"), QStringLiteral("json")}).json().toObject();
+            return node[QStringLiteral("memory")][QStringLiteral("total")].toDouble() > 0 && node[QStringLiteral("latest")].isObject();
+        }, 20000), qPrintable(QString::fromUtf8(QJsonDocument(node).toJson())));
     }
 
     // The same story in the simulator ends with each instance on the same

@@ -16,6 +16,7 @@
 #include "gui/models/live.h"
 #include "master/api_server.h"
 #include "tests/agent/fake_runtime.h"
+#include "protocol/node_stats.h"
 
 using namespace kontena;
 
@@ -218,6 +219,60 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(rehearse.size(), 1, kWait);
         QVERIFY(w.rehearsal());
         QVERIFY(w.nodeModel().rowCount() >= 2);
+    }
+
+    // The charts of live mode get their points from the master's stats
+    // routes: samples the master keeps (put straight into its grid, the
+    // in-memory agents sample nothing) show as one line per container, and
+    // as the node's line when a node is selected instead.
+    void chartsShowStats() {
+        master::GridRuntime* g = master_->grid(QStringLiteral("live"));
+        QVERIFY(g);
+        const Service* svc = g->state().service("web/app");
+        QVERIFY(svc);
+        const Instant now = g->now();
+        for (int n : {1, 2}) {
+            const QString name = QString::fromStdString(containerName(svc->spec, n));
+            const auto inst = g->state().instances.find(InstanceKey{"web/app", n});
+            QVERIFY(inst != g->state().instances.end() && inst->second.node);
+            for (int minute = 3; minute >= 1; --minute) {
+                stats::Sample s;
+                s.at = Instant(now.ms - minute * 60'000);
+                s.cpuPercent = 10.0 * n + minute;
+                s.memory = (20LL + n) << 20;
+                g->stats().addContainer("web/app", n, name, QString::fromStdString(*inst->second.node), s);
+            }
+        }
+        protocol::NodeStatsReport report;
+        report.memTotal = 4LL << 30;
+        report.memUsed = 1LL << 30;
+        report.cpuPercent = 30;
+        report.at = QDateTime::currentDateTimeUtc();
+        g->stats().addNode(QStringLiteral("node-1"), report);
+
+        gui::MainWindow w;
+        QString error;
+        gui::LiveWindow* live = w.openLive(QString(), QString(), &error);
+        QVERIFY2(live, qPrintable(error));
+        std::unique_ptr<gui::LiveWindow> owner(live);
+        live->show();
+        QTRY_VERIFY_WITH_TIMEOUT(live->serviceModel().rowOf(QStringLiteral("live/web/app")) >= 0, kWait);
+        QVERIFY(live->selectService(QStringLiteral("live/web/app")));
+        QTRY_COMPARE_WITH_TIMEOUT(live->charts().cpuPoints(), 6, kWait);
+        QCOMPARE(live->charts().memoryPoints(), 6);
+        QCOMPARE(live->charts().lineNames(), (QStringList{QString::fromStdString(containerName(svc->spec, 1)),
+                                                           QString::fromStdString(containerName(svc->spec, 2))}));
+        QVERIFY2(live->charts().title().contains(QStringLiteral("web/app")), qPrintable(live->charts().title()));
+        const QString shots = qEnvironmentVariable("KONTENA_SCREENSHOT_DIR");
+        if (!shots.isEmpty()) {
+            QDir().mkpath(shots);
+            QVERIFY(live->grab().save(QDir(shots).filePath(QStringLiteral("live-stats.png"))));
+        }
+
+        live->selectService(QString());   // no service: the selected node's line
+        QVERIFY(live->selectNode(QStringLiteral("node-1")));
+        QTRY_COMPARE_WITH_TIMEOUT(live->charts().lineNames(), QStringList{QStringLiteral("node-1")}, kWait);
+        QCOMPARE(live->charts().cpuPoints(), 1);
     }
 
     void cleanupTestCase() {
