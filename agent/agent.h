@@ -20,6 +20,8 @@
 #include "agent/container_streams.h"
 #include "agent/exec_runner.h"
 #include "agent/health_monitor.h"
+#include "agent/lb_runtime.h"
+#include "agent/lb_supervisor.h"
 #include "agent/master_connection.h"
 #include "agent/pod_supervisor.h"
 #include "backends/docker/client.h"
@@ -30,7 +32,9 @@ class Agent : public QObject {
     Q_OBJECT
 public:
     // `engine` (optional) gives node facts, container addresses and the
-    // events/logs/stats streams; without it only `runtime` is driven.
+    // events/logs/stats streams; without it only `runtime` is driven. With
+    // it, load balancers run as HAProxy beside `runtime` (LbRuntime, in
+    // config.stateDir).
     Agent(AgentConfig config, std::shared_ptr<NodeRuntime> runtime, std::optional<docker::DockerClient> engine,
           QObject* parent = nullptr);
     ~Agent() override;
@@ -40,6 +44,7 @@ public:
 
     MasterConnection& connection() { return conn_; }
     PodSupervisor& supervisor() { return supervisor_; }
+    LbSupervisor* loadBalancers() { return lbs_.get(); }
     HealthMonitor& health() { return health_; }
     const std::optional<protocol::MasterInfo>& masterInfo() const { return masterInfo_; }
     const std::optional<protocol::NodeInfo>& nodeInfo() const { return nodeInfo_; }
@@ -55,6 +60,7 @@ private:
     void wireEngine();
     void wireSupervisor();
     void wireMaster();
+    void wireLoadBalancers();
     void onConnected();
     void fetchPods();
     void sendNodeUpdate();
@@ -63,7 +69,9 @@ private:
     AgentConfig config_;
     std::optional<docker::DockerClient> engine_;
     MasterConnection conn_;
+    std::shared_ptr<LbRuntime> lbRuntime_;   // before supervisor_: it drives it
     PodSupervisor supervisor_;
+    std::unique_ptr<LbSupervisor> lbs_;
     HealthMonitor health_;
     std::unique_ptr<ContainerStreams> streams_;
     std::unique_ptr<ExecRunner> exec_;

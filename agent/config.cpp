@@ -39,6 +39,8 @@ const Option kOptions[] = {
     {"labels", "KONTENA_NODE_LABELS", "list", "Comma-separated node labels, e.g. \"az=a,ssd\"."},
     {"grid", "KONTENA_GRID_NAME", "name", "The grid name written into container labels. Default: default."},
     {"docker-host", "DOCKER_HOST", "unix://path", "The Docker Engine socket. Default: unix:///var/run/docker.sock."},
+    {"state-dir", "KONTENA_AGENT_STATE_DIR", "dir",
+     "Where the node's load balancers keep their HAProxy files and certificates. Default: /var/lib/kontena-agent."},
 };
 
 }  // namespace
@@ -106,6 +108,7 @@ std::optional<AgentConfig> parseConfig(const QStringList& arguments, const QStri
     for (const QString& l : get(kOptions[5]).split(QLatin1Char(','), Qt::SkipEmptyParts)) c.labels.append(l.trimmed());
     if (const QString grid = get(kOptions[6]); !grid.isEmpty()) c.grid = grid;
     c.dockerHost = get(kOptions[7]);
+    if (const QString dir = get(kOptions[8]); !dir.isEmpty()) c.stateDir = dir;
 
     QStringList problems;
     const QString scheme = c.masterUrl.scheme();

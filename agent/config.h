@@ -42,6 +42,8 @@ struct AgentConfig {
     QString grid = QStringLiteral("default");   // labels every container with it
     QString dockerHost;         // unix:///path; default /var/run/docker.sock
     QString version;            // Kontena-Version we send
+    // Load balancers (agent/lb_runtime.h): one directory each under <stateDir>/lb.
+    QString stateDir = QStringLiteral("/var/lib/kontena-agent");
     AgentTimers timers;
 };
 
