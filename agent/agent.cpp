@@ -27,7 +27,9 @@ QString privateAddress() {
 Agent::Agent(AgentConfig config, std::shared_ptr<NodeRuntime> runtime, std::optional<docker::DockerClient> engine,
              QObject* parent)
     : QObject(parent), config_(config), engine_(std::move(engine)), conn_(config),
-      supervisor_(std::move(runtime), settingsFrom(config.timers)), health_(config.version) {
+      lbRuntime_(engine_ ? std::make_shared<LbRuntime>(runtime, config.stateDir) : nullptr),
+      supervisor_(lbRuntime_ ? std::shared_ptr<NodeRuntime>(lbRuntime_) : std::move(runtime), settingsFrom(config.timers)),
+      health_(config.version) {
     infoWorker_.setMaxThreadCount(1);
     supervisor_.setReporter([this](const PodState& s) { return report(s); });
     supervisor_.setSecretSource([this](const PodSecretsRequest& r, PodSupervisor::SecretsDone done) {
@@ -44,6 +46,7 @@ Agent::Agent(AgentConfig config, std::shared_ptr<NodeRuntime> runtime, std::opti
     }
     wireSupervisor();
     wireMaster();
+    if (lbRuntime_) wireLoadBalancers();
     connect(&nodeInfoTimer_, &QTimer::timeout, this, &Agent::sendNodeUpdate);
     connect(&pollTimer_, &QTimer::timeout, this, &Agent::fetchPods);
 }
@@ -87,12 +90,15 @@ void Agent::wireEngine() {
 
 void Agent::wireSupervisor() {
     connect(&supervisor_, &PodSupervisor::containerRunning, this, [this](const QString& name, const QString& id, const QString& address) {
-        if (streams_) streams_->follow(name, id);
         const auto pod = supervisor_.podFor(name);
+        if (lbs_) lbs_->containerRunning(name, pod ? QString::fromStdString(pod->spec.key()) : QString(), address);
+        if (lbRuntime_ && lbRuntime_->isLoadBalancer(name.toStdString())) return;   // HAProxy: no container to follow or check
+        if (streams_) streams_->follow(name, id);
         if (pod && pod->spec.healthCheck && !pod->spec.healthCheck->protocol.empty() && !address.isEmpty())
             health_.watch(name, id, *pod->spec.healthCheck, address);
     });
     connect(&supervisor_, &PodSupervisor::containerGone, this, [this](const QString& name) {
+        if (lbs_) lbs_->containerGone(name);
         health_.unwatch(name);
         if (streams_) streams_->unfollow(name);
     });
@@ -107,6 +113,7 @@ void Agent::wireSupervisor() {
     });
     connect(&health_, &HealthMonitor::result, this, [this](const ContainerHealth& h) {
         conn_.notify(QString::fromLatin1(method::kContainersHealth), params(toJson(h)));
+        if (lbs_) lbs_->healthChecked(h.name, h.status == HealthStatus::Healthy);
         if (h.status == HealthStatus::Unhealthy) supervisor_.restartUnhealthy(h.name);
     });
 }
@@ -146,6 +153,22 @@ void Agent::wireMaster() {
     });
 }
 
+// Load balancers: their backends from the master, their events to it.
+void Agent::wireLoadBalancers() {
+    lbs_ = std::make_unique<LbSupervisor>(lbRuntime_, config_.nodeName);
+    lbs_->setSource([this](const LbBackendsRequest& r, LbSupervisor::Answer done) {
+        if (!conn_.isConnected()) return;   // the LB keeps the backends it has
+        conn_.request(QString::fromLatin1(method::kPodsLbBackends), params(toJson(r)),
+                      [done = std::move(done)](const std::optional<RpcError>& error, const QJsonValue& result) {
+                          if (error) done(error->message, {});
+                          else done(QString(), lbBackendsFromJson(result.toObject()));
+                      });
+    });
+    connect(lbs_.get(), &LbSupervisor::configRejected, this,
+            [this](const PodEvent& e) { conn_.notify(QString::fromLatin1(method::kPodsEvent), params(toJson(e))); });
+    connect(lbs_.get(), &LbSupervisor::loadBalancerExited, this, [this] { supervisor_.resync(); });
+}
+
 Agent::~Agent() {
     dns_.reset();
     exec_.reset();
@@ -156,6 +179,7 @@ Agent::~Agent() {
 void Agent::start() {
     if (QString error; dns_ && !dns_->start(&error)) qCWarning(lcAgent).noquote() << "no DNS server:" << error;
     supervisor_.rediscover();
+    if (lbs_) lbs_->start();
     if (streams_) streams_->start();
     if (nodeStats_) nodeStats_->start();
     conn_.open();
@@ -163,6 +187,7 @@ void Agent::start() {
 
 void Agent::stop() {
     if (dns_) dns_->stop();
+    if (lbs_) lbs_->stop();
     nodeInfoTimer_.stop();
     pollTimer_.stop();
     conn_.close();

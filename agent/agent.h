@@ -21,6 +21,8 @@
 #include "agent/dns_supervisor.h"
 #include "agent/exec_runner.h"
 #include "agent/health_monitor.h"
+#include "agent/lb_runtime.h"
+#include "agent/lb_supervisor.h"
 #include "agent/master_connection.h"
 #include "agent/node_stats.h"
 #include "agent/pod_supervisor.h"
@@ -32,7 +34,9 @@ class Agent : public QObject {
     Q_OBJECT
 public:
     // `engine` (optional) gives node facts, container addresses and the
-    // events/logs/stats streams; without it only `runtime` is driven.
+    // events/logs/stats streams; without it only `runtime` is driven. With
+    // it, load balancers run as HAProxy beside `runtime` (LbRuntime, in
+    // config.stateDir).
     Agent(AgentConfig config, std::shared_ptr<NodeRuntime> runtime, std::optional<docker::DockerClient> engine,
           QObject* parent = nullptr);
     ~Agent() override;
@@ -42,6 +46,7 @@ public:
 
     MasterConnection& connection() { return conn_; }
     PodSupervisor& supervisor() { return supervisor_; }
+    LbSupervisor* loadBalancers() { return lbs_.get(); }
     HealthMonitor& health() { return health_; }
     // The node's DNS server; null when config.dns is off.
     DnsSupervisor* dns() { return dns_.get(); }
@@ -59,6 +64,7 @@ private:
     void wireEngine();
     void wireSupervisor();
     void wireMaster();
+    void wireLoadBalancers();
     void onConnected();
     void fetchPods();
     void sendNodeUpdate();
@@ -67,7 +73,9 @@ private:
     AgentConfig config_;
     std::optional<docker::DockerClient> engine_;
     MasterConnection conn_;
+    std::shared_ptr<LbRuntime> lbRuntime_;   // before supervisor_: it drives it
     PodSupervisor supervisor_;
+    std::unique_ptr<LbSupervisor> lbs_;
     HealthMonitor health_;
     std::unique_ptr<ContainerStreams> streams_;
     std::unique_ptr<ExecRunner> exec_;

@@ -46,6 +46,8 @@ const Option kOptions[] = {
     {"dns-port", "KONTENA_DNS_PORT", "port", "The DNS server's port (containers can only use 53). Default: 53."},
     {"dnsmasq", "KONTENA_DNSMASQ", "path", "The dnsmasq program. Default: /usr/sbin/dnsmasq."},
     {"stats-interval", "KONTENA_STATS_INTERVAL", "seconds", "Seconds between container and node statistics samples. Default: 60 (Kontena's)."},
+    {"state-dir", "KONTENA_AGENT_STATE_DIR", "dir",
+     "Where the node's load balancers keep their HAProxy files and certificates. Default: /var/lib/kontena-agent."},
 };
 
 bool isOff(const QString& v) {
@@ -139,6 +141,7 @@ std::optional<AgentConfig> parseConfig(const QStringList& arguments, const QStri
     for (const QString& l : get(kOptions[5]).split(QLatin1Char(','), Qt::SkipEmptyParts)) c.labels.append(l.trimmed());
     if (const QString grid = get(kOptions[6]); !grid.isEmpty()) c.grid = grid;
     c.dockerHost = get(kOptions[7]);
+    if (const QString dir = get(kOptions[14]); !dir.isEmpty()) c.stateDir = dir;
 
     QStringList problems;
     if (const QString interval = get(kOptions[13]); !interval.isEmpty()) {

@@ -54,6 +54,8 @@ struct AgentConfig {
     // file, etcd's data); default /var/lib/kontena-agent/<node name>.
     QString dataDir;
     DnsOptions dns;
+    // Load balancers (agent/lb_runtime.h): one directory each under <stateDir>/lb.
+    QString stateDir = QStringLiteral("/var/lib/kontena-agent");
     AgentTimers timers;
 };
 

@@ -80,6 +80,15 @@ std::string pathAcl(const HttpBackend& b) {
     return out + "\n";
 }
 
+// `bind` lines of one port: the LB's own address, then where it is published.
+std::string binds(const LbSettings& s, int port, const std::string& options = {}) {
+    std::string out = "    bind " + s.bindAddress + ":" + std::to_string(port) + options + "\n";
+    if (auto it = s.published.find(port); it != s.published.end()) {
+        for (const auto& b : it->second) out += "    bind " + b + options + "\n";
+    }
+    return out;
+}
+
 void renderGlobal(std::ostream& o, const LbSettings& s) {
     o << "global\n    maxconn " << s.maxconn << "\n";
     if (!s.adminSocket.empty()) o << "    stats socket " << s.adminSocket << " mode 600 level admin expose-fd listeners\n";
@@ -114,12 +123,12 @@ void renderRoutes(std::ostream& o, const std::vector<const HttpBackend*>& http) 
 
 void renderFrontend(std::ostream& o, const LbSettings& s, const std::vector<const HttpBackend*>& http) {
     const std::string proxy = s.acceptProxy ? " accept-proxy" : "";
-    o << "\nlisten http-in\n    bind " << s.bindAddress << ":" << s.httpPort << proxy << "\n";
+    o << "\nlisten http-in\n" << binds(s, s.httpPort, proxy);
     if (!s.certificates.empty()) {
-        o << "    bind " << s.bindAddress << ":" << s.httpsPort << " ssl";
-        for (const auto& c : s.certificates) o << " crt " << c;
-        if (s.http2) o << " alpn h2,http/1.1";
-        o << proxy << "\n";
+        std::string ssl = " ssl";
+        for (const auto& c : s.certificates) ssl += " crt " + c;
+        if (s.http2) ssl += " alpn h2,http/1.1";
+        o << binds(s, s.httpsPort, ssl + proxy);
         o << "    http-request set-header X-Forwarded-Proto https if { ssl_fc }\n";
         o << "    http-request set-header X-Forwarded-Port %[dst_port] if { ssl_fc }\n";
     }
@@ -154,7 +163,7 @@ void renderHttpBackend(std::ostream& o, const HttpBackend& b) {
 }
 
 void renderTcp(std::ostream& o, const LbSettings& s, const TcpService& t) {
-    o << "\nlisten " << t.name << "\n    mode tcp\n    bind " << s.bindAddress << ":" << t.externalPort << "\n    balance " << t.balance << "\n";
+    o << "\nlisten " << t.name << "\n    mode tcp\n" << binds(s, t.externalPort) << "    balance " << t.balance << "\n";
     for (const auto& l : lines(t.customSettings)) o << "    " << l << "\n";
     for (const auto& u : t.upstreams) o << "    server " << u.name << " " << u.address << "\n";
 }
@@ -170,7 +179,9 @@ void renderUserlists(std::ostream& o, const std::vector<const HttpBackend*>& htt
 }  // namespace
 
 int maxconnFor(long fdHardLimit) {
-    const long usable = (fdHardLimit - 200) / 2;
+    // Two sockets per connection and, with splice-auto, a pipe pair for one
+    // connection in four (HAProxy 2.6: 9,900 wanted 24,794 descriptors).
+    const long usable = (fdHardLimit - 500) * 2 / 5;
     return static_cast<int>(std::clamp<long>(usable, 256, 100000));
 }
 
@@ -238,7 +249,7 @@ std::string render(const LbConfig& config) {
     if (!http.empty() || !s.certificates.empty() || !s.healthUri.empty()) renderFrontend(o, s, http);
     for (const auto* b : http) renderHttpBackend(o, *b);
     for (const auto* t : tcp) renderTcp(o, s, *t);
-    o << "\nlisten stats\n    bind " << s.bindAddress << ":" << s.statsPort << "\n    mode http\n    stats enable\n    stats uri /\n"
+    o << "\nlisten stats\n" << binds(s, s.statsPort) << "    mode http\n    stats enable\n    stats uri /\n"
       << "    stats auth stats:" << s.statsPassword << "\n";
     return o.str();
 }

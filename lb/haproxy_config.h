@@ -61,12 +61,14 @@ struct LbSettings {
     std::string statsPassword = "secret";
     std::string syslogTarget = "127.0.0.1 local1 info";
     std::string adminSocket;      // stats socket with expose-fd listeners (empty: none)
-    // Kontena's 100,000; HAProxy needs about two file descriptors per
-    // connection and refuses to start when the hard limit is lower, so the
+    // Kontena's 100,000; HAProxy needs about 2.5 file descriptors per
+    // connection (sockets and splice pipes) and refuses to start when the hard limit is lower, so the
     // agent lowers it to what the node allows (maxconnFor).
     int maxconn = 100000;
     std::string bindAddress = "*";
     int httpPort = 80, httpsPort = 443, statsPort = 1000;
+    // More addresses for a port (published on the node): port -> "ip:node_port".
+    std::map<int, std::vector<std::string>> published;
 };
 
 struct LbConfig {

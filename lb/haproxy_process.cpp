@@ -3,6 +3,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLocalSocket>
+#include <QProcess>
 #include <QThread>
 
 #include <csignal>
@@ -31,13 +32,48 @@ Result<bool> checkConfigFile(const QString& path, const QString& haproxy) {
     return Error{"invalid HAProxy configuration: " + p.readAll().trimmed().toStdString()};
 }
 
-HaproxyProcess::HaproxyProcess(QString dir, QObject* parent) : QObject(parent), dir_(std::move(dir)) {}
+HaproxyProcess::HaproxyProcess(QString dir, QObject* parent, bool stopOnDestroy)
+    : QObject(parent), dir_(std::move(dir)), stopOnDestroy_(stopOnDestroy) {}
 
-HaproxyProcess::~HaproxyProcess() { stop(); }
+HaproxyProcess::~HaproxyProcess() {
+    if (stopOnDestroy_) stop();
+}
 
-bool HaproxyProcess::running() const { return process_ && process_->state() == QProcess::Running; }
+namespace {
 
-qint64 HaproxyProcess::masterPid() const { return running() ? process_->processId() : 0; }
+// Alive and not a zombie (a daemon's parent may be slow to reap it).
+bool alive(qint64 pid) {
+    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) != 0) return false;
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly)) return true;
+    const QByteArray text = stat.readAll();
+    const auto close = text.lastIndexOf(')');
+    return close < 0 || close + 2 >= text.size() || text.at(close + 2) != 'Z';
+}
+
+qint64 pidIn(const QString& pidFile) {
+    QFile f(pidFile);
+    return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed().toLongLong() : 0;
+}
+
+}  // namespace
+
+bool HaproxyProcess::running() const { return alive(pid_); }
+
+qint64 HaproxyProcess::masterPid() const { return running() ? pid_ : 0; }
+
+bool HaproxyProcess::adopt() {
+    const qint64 pid = pidIn(dir_ + QStringLiteral("/haproxy.pid"));
+    QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+    // The pid must still be our HAProxy, not a reused number.
+    if (!alive(pid) || !cmdline.open(QIODevice::ReadOnly) || !cmdline.readAll().contains(QFile::encodeName(dir_))) return false;
+    pid_ = pid;
+    QFile live(dir_ + QStringLiteral("/haproxy.cfg"));
+    if (live.open(QIODevice::ReadOnly)) current_ = live.readAll().toStdString();
+    const QList<QByteArray> words = masterCommand("show proc").split('\n').value(1).simplified().split(' ');
+    if (words.size() > 2 && words[1] == "master") reloads_ = words[2].toInt();
+    return true;
+}
 
 Result<Applied> HaproxyProcess::apply(const std::string& config) {
     if (running() && config == current_) return Applied{false, false};
@@ -54,20 +90,36 @@ Result<Applied> HaproxyProcess::apply(const std::string& config) {
         if (!started) return started.error();
         return Applied{true, false};
     }
-    ::kill(static_cast<pid_t>(process_->processId()), SIGUSR2);   // master-worker reload
+    ::kill(static_cast<pid_t>(pid_), SIGUSR2);   // master-worker reload
     ++reloads_;
     return Applied{true, true};
 }
 
+Result<bool> HaproxyProcess::restart() {
+    if (running()) return true;
+    if (current_.empty()) return Error{"no configuration to start HAProxy with"};
+    return start();
+}
+
 Result<bool> HaproxyProcess::start() {
-    process_ = std::make_unique<QProcess>();
-    process_->setProcessChannelMode(QProcess::MergedChannels);
-    process_->setStandardOutputFile(dir_ + QStringLiteral("/haproxy.log"), QIODevice::Append);
-    process_->start(kHaproxy, {QStringLiteral("-W"), QStringLiteral("-S"), dir_ + QStringLiteral("/master.sock"),
-                               QStringLiteral("-f"), dir_ + QStringLiteral("/haproxy.cfg")});
-    if (!process_->waitForStarted(5000)) return Error{"haproxy did not start: " + process_->errorString().toStdString()};
-    QThread::msleep(50);
-    if (!running()) return Error{"haproxy exited at start (see " + dir_.toStdString() + "/haproxy.log)"};
+    QFile::remove(dir_ + QStringLiteral("/haproxy.pid"));   // an old run's pid is not this one's
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    // Daemon mode: the command returns once the master runs in the background.
+    p.start(kHaproxy, {QStringLiteral("-W"), QStringLiteral("-D"), QStringLiteral("-S"), dir_ + QStringLiteral("/master.sock"),
+                       QStringLiteral("-p"), dir_ + QStringLiteral("/haproxy.pid"), QStringLiteral("-f"), dir_ + QStringLiteral("/haproxy.cfg")});
+    if (!p.waitForFinished(15000)) return Error{"haproxy did not start: " + p.errorString().toStdString()};
+    const QByteArray output = p.readAll().trimmed();
+    if (p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) return Error{"haproxy did not start: " + output.toStdString()};
+    reloads_ = 0;
+    QElapsedTimer t;
+    t.start();
+    do {   // the pid file may come a moment after the command returned
+        pid_ = pidIn(dir_ + QStringLiteral("/haproxy.pid"));
+        if (running()) break;
+        QThread::msleep(10);
+    } while (t.elapsed() < 2000);
+    if (!running()) return Error{"haproxy exited at start: " + output.toStdString()};
     return true;
 }
 
@@ -111,14 +163,24 @@ bool HaproxyProcess::waitSettled(int timeoutMs, bool noOldWorkers) const {
     return false;
 }
 
-void HaproxyProcess::stop() {
-    if (!process_) return;
-    process_->terminate();
-    if (!process_->waitForFinished(5000)) {
-        process_->kill();
-        process_->waitForFinished(3000);
+void HaproxyProcess::stop(int graceMs) {
+    if (!running()) {
+        pid_ = 0;
+        return;
     }
-    process_.reset();
+    const auto waitGone = [this](int ms) {
+        QElapsedTimer t;
+        t.start();
+        while (alive(pid_) && t.elapsed() < ms) QThread::msleep(10);
+        return !alive(pid_);
+    };
+    ::kill(static_cast<pid_t>(pid_), SIGUSR1);   // soft stop: listeners close, connections finish
+    if (!waitGone(graceMs)) {
+        ::kill(static_cast<pid_t>(pid_), SIGTERM);
+        if (!waitGone(2000)) ::kill(static_cast<pid_t>(pid_), SIGKILL);
+        waitGone(2000);
+    }
+    pid_ = 0;
 }
 
 }  // namespace kontena::lb

@@ -6,12 +6,14 @@
 // with SIGUSR2 to the master, which hands the listening sockets to the new
 // worker, so no connection is refused across a reload. An invalid config
 // leaves the running one untouched and says why.
+//
+// HAProxy runs as a daemon (`-W -D`, its master's pid in `dir`/haproxy.pid),
+// not as a child of the caller: like a container it outlives the agent that
+// started it, a new HaproxyProcess on the same `dir` adopts it, and the
+// object may be used from any one thread at a time (no event loop needed).
 
 #include <QObject>
-#include <QProcess>
 #include <QString>
-
-#include <memory>
 
 #include "scheduler/result.h"
 
@@ -28,9 +30,15 @@ Result<bool> checkConfigFile(const QString& path, const QString& haproxy = QStri
 class HaproxyProcess : public QObject {
     Q_OBJECT
 public:
-    // `dir` holds haproxy.cfg, the candidate file and the master socket.
-    explicit HaproxyProcess(QString dir, QObject* parent = nullptr);
+    // `dir` holds haproxy.cfg, the candidate file, the pid file and the
+    // master socket. `stopOnDestroy`: the destructor stops HAProxy (false:
+    // it keeps running, for a later adopt()).
+    explicit HaproxyProcess(QString dir, QObject* parent = nullptr, bool stopOnDestroy = true);
     ~HaproxyProcess() override;
+
+    // Takes over the HAProxy a previous object started on this directory,
+    // if it still runs (its live config counts as applied). True if it does.
+    bool adopt();
 
     Result<Applied> apply(const std::string& config);
     bool running() const;
@@ -42,13 +50,18 @@ public:
     bool waitSettled(int timeoutMs = 5000, bool noOldWorkers = true) const;
     // The master CLI's answer to one command ("" when it cannot be reached).
     QByteArray masterCommand(const QByteArray& command) const;
-    void stop();
+    // Soft stop (SIGUSR1: no new connections, running ones finish) for at
+    // most `graceMs`, then SIGTERM, then SIGKILL.
+    void stop(int graceMs = 5000);
+    // Starts HAProxy again with the live config (after stop() or a crash).
+    Result<bool> restart();
 
 private:
     Result<bool> start();
 
     QString dir_;
-    std::unique_ptr<QProcess> process_;
+    qint64 pid_ = 0;
+    bool stopOnDestroy_ = true;
     std::string current_;
     int reloads_ = 0;
 };

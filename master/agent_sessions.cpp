@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "master/grid_runtime.h"
+#include "lb/lb_model.h"
 #include "master/json_util.h"
 #include "protocol/messages.h"
 #include "protocol/pod_spec.h"
@@ -58,6 +59,7 @@ const QHash<QString, AgentSessions::Handler>& AgentSessions::methods() {
         {QString::fromLatin1(kPodsSecrets), &AgentSessions::onPodSecrets},
         {QString::fromLatin1(kPodsEvent), &AgentSessions::onPodEvent},
         {QString::fromLatin1(kPodsMarkOneshot), &AgentSessions::onMarkOneshot},
+        {QString::fromLatin1(kPodsLbBackends), &AgentSessions::onLbBackends},
         {QString::fromLatin1(kExecOutput), &AgentSessions::onExecFrame},
         {QString::fromLatin1(kExecExit), &AgentSessions::onExecFrame},
         {QString::fromLatin1(kExecError), &AgentSessions::onExecFrame},
@@ -268,7 +270,8 @@ AgentSessions::Outcome AgentSessions::onPodEvent(Session* s, const QJsonObject& 
     const Service* svc = grid_.state().service(ss(e.serviceId));
     if (!svc) return {};
     const std::string subject = svc->spec.stack + "/" + svc->spec.name + "-" + std::to_string(e.instanceNumber);
-    const std::string kind = e.type == QLatin1String("hook_failed") ? "hook_failed" : "hook";
+    // hook, hook_failed; lb_config_invalid: a load balancer kept its config (HAProxy's reason)
+    const std::string kind = e.type == QLatin1String("hook_failed") || e.type == QLatin1String("lb_config_invalid") ? ss(e.type) : "hook";
     grid_.logs().addEvent(LogEntry{grid_.now(), kind, subject, ss(e.message) + " (on " + s->node + ")"});
     qCInfo(lcAgents).noquote() << grid_.name() << qs(s->node) << qs(kind) << qs(subject) << e.message;
     return {};
@@ -283,6 +286,41 @@ AgentSessions::Outcome AgentSessions::onMarkOneshot(Session* s, const QJsonObjec
     }
     grid_.markOneshotDone(d.serviceId, d.kind, d.name, d.instanceNumber);
     return {};
+}
+
+// The services linked to a load balancer (lb::linkedLoadBalancer) with
+// what its config needs of them, for the agent running an instance of it.
+AgentSessions::Outcome AgentSessions::onLbBackends(Session* s, const QJsonObject& payload) {
+    const protocol::LbBackendsRequest req = protocol::lbBackendsRequestFromJson(payload);
+    const ClusterState& st = grid_.state();
+    const Instance* inst = st.instance(ss(req.serviceId), req.instanceNumber);
+    if (!inst || inst->node != s->node) {
+        return Outcome{QJsonValue(), protocol::RpcError{403, QStringLiteral("%1/%2 is not placed on this node").arg(req.serviceId).arg(req.instanceNumber)}};
+    }
+    const auto lookup = [&st](const std::string& key) -> const ServiceSpec* {
+        const Service* svc = st.service(key);
+        return svc ? &svc->spec : nullptr;
+    };
+    protocol::LbBackends answer;
+    for (const auto& [key, svc] : st.services) {
+        if (lb::linkedLoadBalancer(svc.spec, lookup) != ss(req.serviceId)) continue;
+        protocol::LbLinkedService linked;
+        linked.spec.stack = svc.spec.stack;
+        linked.spec.name = svc.spec.name;
+        linked.spec.image = svc.spec.image;
+        linked.spec.healthCheck = svc.spec.healthCheck;
+        for (const std::string& e : svc.spec.env)
+            if (e.rfind("KONTENA_LB_", 0) == 0) linked.spec.env.push_back(e);
+        const auto& all = st.instances;
+        for (auto it = all.lower_bound(InstanceKey{key, 0}); it != all.end() && it->first.service == key; ++it) {
+            const Instance& i = it->second;
+            const QString health = i.health == Health::Healthy ? QStringLiteral("healthy")
+                                   : i.health == Health::Unhealthy ? QStringLiteral("unhealthy") : QStringLiteral("unknown");
+            linked.instances.append({i.number, i.node ? qs(*i.node) : QString(), qs(containerName(svc.spec, i.number)), i.observed, health});
+        }
+        answer.services.append(std::move(linked));
+    }
+    return {protocol::toJson(answer), std::nullopt};
 }
 
 // The values of a pod's `secrets:`, for the agent about to create its

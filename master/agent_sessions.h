@@ -61,6 +61,7 @@ private:
     Outcome onPodSecrets(Session* s, const QJsonObject& payload);
     Outcome onPodEvent(Session* s, const QJsonObject& payload);
     Outcome onMarkOneshot(Session* s, const QJsonObject& payload);
+    Outcome onLbBackends(Session* s, const QJsonObject& payload);
     Outcome onExecFrame(Session* s, const QJsonObject& payload);
     Outcome onLogBatch(Session* s, const QJsonObject& payload);
     Outcome onHealth(Session* s, const QJsonObject& payload);

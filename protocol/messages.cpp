@@ -133,6 +133,41 @@ OneshotHookDone oneshotHookDoneFromJson(const QJsonObject& o) {
                            o.value(k("name")).toString()};
 }
 
+QJsonObject toJson(const LbBackendsRequest& r) {
+    return {{k("service_id"), r.serviceId}, {k("instance_number"), r.instanceNumber}};
+}
+LbBackendsRequest lbBackendsRequestFromJson(const QJsonObject& o) {
+    return LbBackendsRequest{o.value(k("service_id")).toString(), o.value(k("instance_number")).toInt()};
+}
+
+QJsonObject toJson(const LbBackends& b) {
+    QJsonArray services;
+    for (const LbLinkedService& s : b.services) {
+        QJsonArray instances;
+        for (const LbBackendInstance& i : s.instances) {
+            instances.append(QJsonObject{{k("instance_number"), i.instanceNumber}, {k("node"), i.node}, {k("container"), i.container},
+                                         {k("state"), toWire(i.state)}, {k("health"), i.health}});
+        }
+        services.append(QJsonObject{{k("service"), toJson(s.spec)}, {k("instances"), instances}});
+    }
+    return {{k("services"), services}};
+}
+LbBackends lbBackendsFromJson(const QJsonObject& o) {
+    LbBackends b;
+    for (const auto& v : o.value(k("services")).toArray()) {
+        LbLinkedService s;
+        s.spec = serviceSpecFromJson(v.toObject().value(k("service")).toObject());
+        for (const auto& iv : v.toObject().value(k("instances")).toArray()) {
+            const QJsonObject i = iv.toObject();
+            s.instances.append(LbBackendInstance{i.value(k("instance_number")).toInt(), i.value(k("node")).toString(),
+                                                 i.value(k("container")).toString(), observedFromWire(i.value(k("state")).toString()),
+                                                 i.value(k("health")).toString()});
+        }
+        b.services.append(std::move(s));
+    }
+    return b;
+}
+
 QJsonObject toJson(const PodList& l) {
     QJsonArray pods;
     for (const auto& p : l.pods) pods.append(toJson(p));

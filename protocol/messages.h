@@ -36,6 +36,7 @@ inline constexpr char kPodsSetState[] = "/node_service_pods/set_state";
 inline constexpr char kPodsEvent[] = "/node_service_pods/event";
 inline constexpr char kPodsSecrets[] = "/node_service_pods/secrets";
 inline constexpr char kPodsMarkOneshot[] = "/node_service_pods/mark_oneshot_hook";
+inline constexpr char kPodsLbBackends[] = "/node_service_pods/lb_backends";
 inline constexpr char kContainersEvent[] = "/containers/event";
 inline constexpr char kContainersHealth[] = "/containers/health";
 inline constexpr char kContainersLogBatch[] = "/containers/log_batch";
@@ -205,6 +206,39 @@ struct PodSecrets {
 };
 QJsonObject toJson(const PodSecrets& p);
 PodSecrets podSecretsFromJson(const QJsonObject& o);
+
+// /node_service_pods/lb_backends: the agent running an instance of a load
+// balancer asks for the services linked to it (lb/lb_model.h,
+// linkedLoadBalancer) and their instances; the master answers only for an
+// LB instance placed on the asking node. Each service carries only what
+// the LB reads: stack, name, its KONTENA_LB_* environment, its health check.
+struct LbBackendsRequest {
+    QString serviceId;   // the LB service
+    int instanceNumber = 0;
+    bool operator==(const LbBackendsRequest&) const = default;
+};
+QJsonObject toJson(const LbBackendsRequest& r);
+LbBackendsRequest lbBackendsRequestFromJson(const QJsonObject& o);
+
+struct LbBackendInstance {
+    int instanceNumber = 0;
+    QString node;
+    QString container;                       // its container name
+    ObservedState state = ObservedState::Missing;
+    QString health;                          // healthy | unhealthy | unknown
+    bool operator==(const LbBackendInstance&) const = default;
+};
+struct LbLinkedService {
+    ServiceSpec spec;                        // stack, name, env (KONTENA_LB_* only), health_check
+    QList<LbBackendInstance> instances;
+    bool operator==(const LbLinkedService&) const = default;
+};
+struct LbBackends {
+    QList<LbLinkedService> services;
+    bool operator==(const LbBackends&) const = default;
+};
+QJsonObject toJson(const LbBackends& b);
+LbBackends lbBackendsFromJson(const QJsonObject& o);
 
 // /containers/health
 enum class HealthStatus { Healthy, Unhealthy };

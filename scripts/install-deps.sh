@@ -14,7 +14,7 @@ packages=(
   clang libclang-rt-14-dev
   docker.io busybox-static iproute2 iptables
   etcd-server etcd-client haproxy dnsmasq-base
-  xvfb xauth python3 openssl
+  xvfb xauth python3 openssl curl
 )
 missing=()
 for p in "${packages[@]}"; do

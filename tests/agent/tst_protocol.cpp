@@ -139,6 +139,25 @@ private slots:
         const QByteArray listed = QJsonDocument(toJson(pod)).toJson();
         QVERIFY(listed.contains("db_pw") && !listed.contains("s3cr"));
     }
+    void lbBackends() {
+        const LbBackendsRequest r{QStringLiteral("shop/lb"), 2};
+        QCOMPARE(lbBackendsRequestFromJson(viaFrame(toJson(r))), r);
+        LbLinkedService web;
+        web.spec.stack = "shop";
+        web.spec.name = "web";
+        web.spec.image = "nginx";
+        web.spec.env = {"KONTENA_LB_VIRTUAL_HOSTS=a.test", "KONTENA_LB_INTERNAL_PORT=8080"};
+        web.spec.healthCheck = HealthCheck{"http", 8080, "/health", Duration::seconds(1), Duration::seconds(2), Duration::seconds(3)};
+        web.instances = {{1, QStringLiteral("node-1"), QStringLiteral("shop.web-1"), ObservedState::Running, QStringLiteral("healthy")},
+                         {2, QStringLiteral("node-2"), QStringLiteral("shop.web-2"), ObservedState::Exited, QStringLiteral("unknown")}};
+        const LbBackends b{{web}};
+        const LbBackends back = lbBackendsFromJson(viaFrame(toJson(b)));
+        QCOMPARE(back.services.size(), 1);
+        QCOMPARE(back.services[0].instances, web.instances);
+        QCOMPARE(back.services[0].spec.env, web.spec.env);
+        QCOMPARE(back.services[0].spec.key(), std::string("shop/web"));
+        QVERIFY(back.services[0].spec.healthCheck == web.spec.healthCheck);
+    }
     void podSpecEveryField() {
         const PodSpec p = fullPod();
         QString why;

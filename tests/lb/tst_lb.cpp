@@ -14,6 +14,7 @@
 
 #include "lb/haproxy_config.h"
 #include "lb/haproxy_process.h"
+#include "lb/lb_model.h"
 
 using namespace kontena::lb;
 
@@ -88,6 +89,104 @@ bool waitFor(int port, const QByteArray& host, const QByteArray& path, const QBy
 class TstLb : public QObject {
     Q_OBJECT
 private slots:
+    void whatIsALoadBalancer() {
+        kontena::ServiceSpec s;
+        for (const char* image : {"kontena/lb", "kontena/lb:latest", "kontena/lb:1.2", "registry.example.com:5000/kontena/lb:2"}) {
+            s.image = image;
+            QVERIFY2(isLoadBalancer(s), image);
+        }
+        for (const char* image : {"nginx", "kontena/lbx", "mykontena/lb", "kontena/lb-tools:1", "localhost:5000/lb"}) {
+            s.image = image;
+            QVERIFY2(!isLoadBalancer(s), image);
+        }
+        s.env = {"KONTENA_SERVICE_ROLE=lb"};
+        QVERIFY(isLoadBalancer(s));   // any image with the role
+    }
+
+    void linkedLoadBalancerIsTheFirstLinkToAnLb() {
+        kontena::ServiceSpec lb, db, web, other;
+        lb.stack = "shop", lb.name = "lb", lb.image = "kontena/lb";
+        db.stack = "shop", db.name = "db", db.image = "mariadb";
+        other.stack = "infra", other.name = "lb", other.image = "kontena/lb:1";
+        web.stack = "shop", web.name = "web";
+        const std::map<std::string, const kontena::ServiceSpec*> specs{{"shop/lb", &lb}, {"shop/db", &db}, {"infra/lb", &other}};
+        const auto lookup = [&](const std::string& key) -> const kontena::ServiceSpec* {
+            auto it = specs.find(key);
+            return it == specs.end() ? nullptr : it->second;
+        };
+        QVERIFY(!linkedLoadBalancer(web, lookup));
+        web.links = {{"", "db", "db"}, {"infra", "lb", "lb"}, {"", "lb", "lb"}};
+        QCOMPARE(*linkedLoadBalancer(web, lookup), std::string("infra/lb"));   // the first LB; db is not one
+        web.links = {{"", "lb", "lb"}};
+        QCOMPARE(*linkedLoadBalancer(web, lookup), std::string("shop/lb"));
+        web.links = {{"", "missing", "missing"}};
+        QVERIFY(!linkedLoadBalancer(web, lookup));
+    }
+
+    void backendsAreHealthyRunningInstances() {
+        kontena::HealthCheck hc;
+        hc.protocol = "http", hc.port = 8081, hc.uri = "/health";
+        const std::vector<LinkedService> linked{
+            {"shop", "web", {"KONTENA_LB_INTERNAL_PORT=8080", "KONTENA_LB_VIRTUAL_HOSTS=a.test"}, hc,
+             {{"shop.web-3", "10.0.0.3", true, false},
+              {"shop.web-1", "10.0.0.1", true, false},
+              {"shop.web-2", "10.0.0.2", true, true},     // unhealthy
+              {"shop.web-4", "10.0.0.4", false, false},   // not running
+              {"shop.web-5", "", true, false}}},          // no address from this node
+            {"null", "api", {"KONTENA_LB_MODE=tcp", "KONTENA_LB_EXTERNAL_PORT=6000"}, std::nullopt, {{"api-1", "10.0.0.9", true, false}}}};
+        const auto backends = backendsFor(linked);
+        QCOMPARE(backends.size(), std::size_t(2));
+        const auto& tcp = std::get<TcpService>(backends[0]);   // "api" sorts first
+        QCOMPARE(tcp.upstreams.size(), std::size_t(1));
+        QCOMPARE(tcp.upstreams[0].address, std::string("10.0.0.9:80"));   // default internal port
+        const auto& web = std::get<HttpBackend>(backends[1]);
+        QCOMPARE(web.name, std::string("shop-web"));
+        QCOMPARE(web.upstreams.size(), std::size_t(2));
+        QCOMPARE(web.upstreams[0].name, std::string("shop.web-1"));
+        QCOMPARE(web.upstreams[1].address, std::string("10.0.0.3:8080"));
+        QCOMPARE(web.healthCheckUri, std::string("/health"));
+        QCOMPARE(web.healthCheckPort, 8081);
+        LbConfig c;
+        c.backends = backends;
+        const std::string text = render(c);
+        QVERIFY(contains(text, "option httpchk GET /health"));
+        QVERIFY(contains(text, "server shop.web-1 10.0.0.1:8080 check port 8081"));
+    }
+
+    void publishedPortsBindOnTheNode() {
+        const auto binds = publishedBinds({{"0.0.0.0", 8080, 80, "tcp"}, {"127.0.0.1", 8443, 443, "tcp"}, {"0.0.0.0", 5353, 53, "udp"}});
+        QCOMPARE(binds.size(), std::size_t(2));   // udp is not HAProxy's
+        LbConfig c;
+        c.settings.bindAddress = loopbackAddress("shop.lb-1");
+        c.settings.published = binds;
+        c.settings.certificates = {"/x/cert1_gen.pem"};
+        c.backends.push_back(http("web", {}));
+        const std::string text = render(c);
+        QVERIFY(contains(text, "    bind " + c.settings.bindAddress + ":80\n    bind 0.0.0.0:8080\n"));
+        QVERIFY(contains(text, "    bind 127.0.0.1:8443 ssl crt /x/cert1_gen.pem alpn h2,http/1.1\n"));
+        QVERIFY(contains(text, "listen stats\n    bind " + c.settings.bindAddress + ":1000\n    mode http"));
+        // Stable, in 127.64.0.0/10, different per instance.
+        QCOMPARE(loopbackAddress("shop.lb-1"), loopbackAddress("shop.lb-1"));
+        QVERIFY(loopbackAddress("shop.lb-1") != loopbackAddress("shop.lb-2"));
+        const QStringList parts = QString::fromStdString(loopbackAddress("shop.lb-2")).split(QLatin1Char('.'));
+        QCOMPARE(parts.size(), 4);
+        QCOMPARE(parts[0], QStringLiteral("127"));
+        QVERIFY(parts[1].toInt() >= 64 && parts[1].toInt() < 128);
+        QVERIFY(parts[3].toInt() >= 1 && parts[3].toInt() <= 254);
+    }
+
+    void sslCertsSplitIntoBundles() {
+        const std::string one = "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nK1\n-----END PRIVATE KEY-----\n";
+        const std::string two = "-----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nCHAIN\n"
+                                "-----END CERTIFICATE-----\n-----BEGIN RSA PRIVATE KEY-----\nK2\n-----END RSA PRIVATE KEY-----\n";
+        const auto bundles = splitCertificates(one + "\n" + two + "garbage without a key\n");
+        QCOMPARE(bundles.size(), std::size_t(2));
+        QCOMPARE(bundles[0], one);
+        QCOMPARE(bundles[1], two);
+        QVERIFY(splitCertificates("-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n").empty());   // no certificate
+        QVERIFY(splitCertificates("").empty());
+    }
+
     void backendSettingsFromEnv() {
         const HttpBackend plain = http("web", {});
         QCOMPARE(plain.virtualPaths, (std::vector<std::string>{"/"}));   // neither hosts nor paths: "/"
@@ -108,7 +207,7 @@ private slots:
         QVERIFY(!s.http2);
         QCOMPARE(s.statsPassword, std::string("pw"));
         QCOMPARE(s.healthUri, std::string("/health"));
-        QCOMPARE(maxconnFor(20000), 9900);
+        QCOMPARE(maxconnFor(20000), 7800);
         QCOMPARE(maxconnFor(1048576), 100000);
         QCOMPARE(maxconnFor(100), 256);
     }

@@ -118,14 +118,26 @@ private:
 };
 
 // A kontena-agent for one node, on its own (private) dockerd; its output
-// goes to a log file.
+// goes to a log file, its load balancers live in "<log file>.state".
 class AgentProcess {
 public:
     AgentProcess(QString name, QString grid, QString dockerHost, QString logFile)
         : name_(std::move(name)), grid_(std::move(grid)), dockerHost_(std::move(dockerHost)), logFile_(std::move(logFile)) {}
-    ~AgentProcess() { kill9(); }
+    ~AgentProcess() {
+        kill9();
+        // Load balancers' HAProxy daemons outlive the agent, as containers do: not the test.
+        const QDir lbs(stateDir() + QStringLiteral("/lb"));
+        for (const QString& d : lbs.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            QFile pid(lbs.filePath(d) + QStringLiteral("/haproxy.pid"));
+            if (pid.open(QIODevice::ReadOnly)) QProcess::execute(QStringLiteral("kill"), {QString::fromLatin1(pid.readAll().trimmed())});
+        }
+    }
+    QString stateDir() const { return logFile_ + QStringLiteral(".state"); }
     bool start(const QString& masterWs, const QString& token) {
         proc_ = std::make_unique<QProcess>();
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("KONTENA_AGENT_STATE_DIR"), stateDir());
+        proc_->setProcessEnvironment(env);
         proc_->setProcessChannelMode(QProcess::MergedChannels);
         proc_->setStandardOutputFile(logFile_, QIODevice::Append);   // never a pipe nobody reads
         proc_->start(qEnvironmentVariable("KONTENA_AGENT_BIN"),
