@@ -273,7 +273,9 @@ void DockerRuntime::setServiceDns(QStringList servers, QString gridDomainSuffix)
 
 ContainerConfig DockerRuntime::containerConfigOf(const InstanceDesc& in) const {
     ContainerConfig c = serviceContainerConfig(in, node_);
-    if (dnsServers_.isEmpty() || in.spec.net == "host") return c;
+    // The engine refuses Dns with another container's network stack; host and none have no use for it.
+    const std::string& net = in.spec.net;
+    if (dnsServers_.isEmpty() || net == "host" || net == "none" || net.rfind("container:", 0) == 0) return c;
     c.dns = dnsServers_;
     // Short names: "db" finds db.<stack>.<grid>.kontena.local (reference §7.2).
     if (in.spec.stack != "null") c.dnsSearch.append(q(in.spec.stack) + u'.' + dnsGridSuffix_);

@@ -157,6 +157,17 @@ private slots:
         QVERIFY2(looked, looked ? "" : qPrintable(looked.error().message));
         QVERIFY2(looked.value().out.contains(ipOf(QStringLiteral("shop.db-1")).toLatin1()), looked.value().out.constData());
 
+        // A container on another's network stack gets no resolver of its own (the engine would refuse it).
+        auto side = pod("side", 1, sleeper());
+        side.spec.net = "container:shop.web-1";
+        master.pods.pods.append(side);
+        master.notifyUpdate();
+        QTRY_VERIFY_WITH_TIMEOUT(fx_.dockerd.client().inspectContainer(QStringLiteral("shop.side-1")).ok() &&
+                                     fx_.dockerd.client().inspectContainer(QStringLiteral("shop.side-1")).value().state.running,
+                                 kWait);
+        QVERIFY(fx_.dockerd.client().inspectContainer(QStringLiteral("shop.side-1")).value().raw.value(QStringLiteral("HostConfig"))
+                    .toObject().value(QStringLiteral("Dns")).toArray().isEmpty());
+
         // An instance the master stops naming leaves its names (a stop is being made).
         master.pods.pods = {pod("db", 1, sleeper()), pod("web", 1, sleeper())};
         QElapsedTimer gone;
