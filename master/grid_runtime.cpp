@@ -18,6 +18,12 @@ namespace kontena::master {
 GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent)
     : QObject(parent), store_(store), agents_(new AgentSessions(*this)) {
     GridRecord saved = restoreGrid(doc, now());
+    if (timeScale_ != 1.0) {   // the API's settings as stored, the rest scaled
+        GridSettings& s = saved.state.grid.settings;
+        const GridSettings stored = s;
+        s = scaledTimings(stored, timeScale_);
+        applySettings(s, apiSettings(stored));
+    }
     name_ = saved.name;
     token_ = saved.token;
     createdAt_ = saved.createdAt;
@@ -28,7 +34,7 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent)
     forwardedFrom_ = saved.forwardedLineId;
     stats_.setGrid(name_);
     stats_.setStatsd(saved.statsd);
-    rngState_ = stableHash(ss(name_)) ^ static_cast<std::uint64_t>(QDateTime::currentMSecsSinceEpoch());
+    rngState_ = rehearsalSeed_ ? *rehearsalSeed_ : stableHash(ss(name_)) ^ static_cast<std::uint64_t>(QDateTime::currentMSecsSinceEpoch());
     ctl_ = std::make_unique<Controller>(std::move(saved.state), rngState_);
     saveTimer_.setSingleShot(true);
     saveTimer_.setInterval(200);
@@ -56,7 +62,10 @@ ApplyResult GridRuntime::apply(const Event& e) {
 }
 
 ApplyResult GridRuntime::deliver(const Event& e) {
-    rngState_ = splitmix64(rngState_);
+    // A rehearsal's nodes share one machine: their memory use says nothing
+    // about the nodes the scenario describes, and must not rank them.
+    if (rehearsalSeed_ && std::holds_alternative<ev::NodeStats>(e)) return {};
+    rngState_ = rehearsalSeed_ ? *rehearsalSeed_ : splitmix64(rngState_);
     const Context ctx{now(), rngState_};
     ApplyResult r;
     r.decision = ctl_->decide(e, ctx);

@@ -62,6 +62,15 @@ public:
     GridRuntime(Store& store, const QJsonObject& doc, QObject* parent = nullptr);
     ~GridRuntime() override;
 
+    // The platform's own timings (those the API does not set) multiplied by
+    // `factor` in every grid made after this (kontena-master --time-scale).
+    static void setTimeScale(double factor) { timeScale_ = factor; }
+    // Rehearsals on real hosts (kontena-master --rehearsal-seed N): every
+    // decision draws its randomness from N, as a simulator run with
+    // EngineOptions::decisionSeed does, and nodes' memory samples do not
+    // rank them (the simulator has none), so both place alike.
+    static void setRehearsalSeed(std::optional<std::uint64_t> seed) { rehearsalSeed_ = seed; }
+
     QString name() const { return name_; }
     const ClusterState& state() const { return ctl_->state(); }
     QString token() const { return token_; }   // the grid token (agents only)
@@ -143,6 +152,8 @@ signals:
     void containerLinesAdded();
 
 private:
+    static inline double timeScale_ = 1.0;
+    static inline std::optional<std::uint64_t> rehearsalSeed_;
     void arm(const Timer& t);
     void execute(const Command& c);
     void note(const Decision& d);

@@ -11,6 +11,7 @@
 
 #include <cstdio>
 
+#include "master/grid_runtime.h"
 #include "master/api_server.h"
 #include "vault/crypto.h"
 
@@ -60,6 +61,8 @@ void addOptions(QCommandLineParser& p) {
     p.addOption({QStringLiteral("allow-insecure"), QStringLiteral("Allow plain HTTP on an address other than loopback [KONTENA_MASTER_ALLOW_INSECURE=1].")});
     p.addOption({QStringLiteral("log-level"), QStringLiteral("debug, info, warning or error [KONTENA_MASTER_LOG_LEVEL] (default info)."), QStringLiteral("LEVEL")});
     p.addOption({QStringLiteral("vault-key-file"), QStringLiteral("The vault's master key file, lines VERSION:BASE64 [KONTENA_VAULT_KEY_FILE]; without it the vault routes answer 503."), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("time-scale"), QStringLiteral("Multiply the platform's own timings (re-scheduler pass, deploy waits, backoffs...) by F, for rehearsals on real hosts at a scenario's speed; grid settings set through the API are taken as given [KONTENA_MASTER_TIME_SCALE] (default 1)."), QStringLiteral("F")});
+    p.addOption({QStringLiteral("rehearsal-seed"), QStringLiteral("Rehearsals on real hosts only: every placement decision draws its randomness from N, as `kontena-sim` does with a scenario's seed, and nodes' memory use does not rank them [KONTENA_MASTER_REHEARSAL_SEED]."), QStringLiteral("N")});
     p.addOption({QStringLiteral("generate-vault-key"), QStringLiteral("Print a new vault key line and exit (with --vault-key-file: the file's next version, for rotation).")});
 }
 
@@ -126,6 +129,17 @@ int main(int argc, char** argv) {
     if (cert.isEmpty() != key.isEmpty()) return fail(QStringLiteral("give both --tls-cert and --tls-key, or neither"));
     if (cert.isEmpty() && !address.isLoopback() && !insecureAllowed) {
         return fail(QStringLiteral("refusing plain HTTP on %1: give --tls-cert/--tls-key, or --allow-insecure").arg(address.toString()));
+    }
+
+    bool scaleOk = false;
+    const double timeScale = opt("time-scale", "KONTENA_MASTER_TIME_SCALE", QStringLiteral("1")).toDouble(&scaleOk);
+    if (!scaleOk || !(timeScale >= 0.001 && timeScale <= 1000.0)) return fail(QStringLiteral("--time-scale must be a number in [0.001, 1000]"));
+    kontena::master::GridRuntime::setTimeScale(timeScale);
+    if (const QString seed = opt("rehearsal-seed", "KONTENA_MASTER_REHEARSAL_SEED"); !seed.isEmpty()) {
+        bool seedOk = false;
+        const qulonglong n = seed.toULongLong(&seedOk);
+        if (!seedOk) return fail(QStringLiteral("--rehearsal-seed must be a whole number"));
+        kontena::master::GridRuntime::setRehearsalSeed(n);
     }
 
     kontena::master::Master master;

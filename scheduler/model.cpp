@@ -1,5 +1,8 @@
 #include "scheduler/model.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace kontena {
 
 std::string formatDuration(Duration d) {
@@ -92,6 +95,31 @@ const Service* ClusterState::service(const std::string& key) const {
 const Instance* ClusterState::instance(const std::string& svc, int number) const {
     auto it = instances.find(InstanceKey{svc, number});
     return it == instances.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+Duration scaled(Duration d, double factor) {
+    if (d.ms == 0) return d;
+    const auto ms = static_cast<std::int64_t>(std::llround(static_cast<double>(d.ms) * factor));
+    return Duration::millis(std::max<std::int64_t>(ms, 1));
+}
+
+}  // namespace
+
+GridSettings scaledTimings(const GridSettings& s, double factor) {
+    GridSettings out = s;
+    for (Duration GridSettings::*d :
+         {&GridSettings::pingInterval, &GridSettings::pingTimeout, &GridSettings::onlineGrace, &GridSettings::offlineGraceDaemon,
+          &GridSettings::offlineGraceHa, &GridSettings::offlineGraceRandom, &GridSettings::staleSweepInterval,
+          &GridSettings::staleThreshold, &GridSettings::schedulerInterval, &GridSettings::agentPollInterval,
+          &GridSettings::nodeInfoInterval, &GridSettings::reconnectBackoffMax, &GridSettings::containerStart,
+          &GridSettings::deployTimeout, &GridSettings::stackDeployBlocksRescheduling, &GridSettings::instanceDeployWait,
+          &GridSettings::stackServiceWait, &GridSettings::crashBackoffCap, &GridSettings::crashResetAfter,
+          &GridSettings::ephemeralNodeCleanup, &GridSettings::massOfflineEvictionInterval}) {
+        out.*d = scaled(s.*d, factor);
+    }
+    return out;
 }
 
 std::string toString(Strategy s) {

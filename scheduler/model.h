@@ -60,6 +60,13 @@ struct GridSettings {
     }
 };
 
+// Every timing of `s` multiplied by `factor` (> 0), rounded to whole
+// milliseconds (a non-zero timing stays at least 1 ms). A rehearsal on real
+// hosts runs the platform at, say, a tenth of Kontena's timings; the
+// simulator runs the same scenario with the same scaled settings, so both
+// see the same story in scaled seconds.
+GridSettings scaledTimings(const GridSettings& s, double factor);
+
 struct Grid {
     std::string name = "test";
     int initialSize = 1;                       // 1..7, fixed at creation

@@ -15,7 +15,7 @@ namespace kontena::sim {
 namespace {
 
 const std::vector<std::string_view> kTopKeys{"scenario", "description", "seed",  "until",  "grid",
-                                              "settings", "nodes",      "stacks", "events", "expect"};
+                                              "settings", "nodes",      "stacks", "events", "expect", "real"};
 
 // ------------------------------------------------------------- grid ----
 
@@ -103,6 +103,29 @@ void readFraction(Reader& r, const YAML::Node& n, double& out) {
         return;
     }
     out = v;
+}
+
+// `real: {time_scale: 0.1, tolerance: 3s}`.
+void readReal(Reader& r, const YAML::Node& n, std::optional<RealRunOptions>& out) {
+    const auto f = r.fields(n, "real", {"time_scale", "tolerance"});
+    if (!f) return;
+    RealRunOptions o;
+    if (const Field* t = f->find("time_scale")) {
+        const auto text = r.string(t->value, "time_scale");
+        double v = 0;
+        const auto [end, ec] = text ? std::from_chars(text->data(), text->data() + text->size(), v) : std::from_chars_result{};
+        if (!text || ec != std::errc() || end != text->data() + text->size() || !(v >= 0.001 && v <= 1.0)) {
+            r.error(t->value, "time_scale: expected a number in [0.001, 1], e.g. 0.1");
+            return;
+        }
+        o.timeScale = v;
+    }
+    if (const Field* t = f->find("tolerance")) {
+        const auto d = r.duration(t->value, "tolerance");
+        if (!d) return;
+        o.tolerance = *d;
+    }
+    out = o;
 }
 
 void readSettings(Reader& r, const YAML::Node& n, GridSettings& s) {
@@ -199,6 +222,7 @@ TopLevel readTopLevel(Reader& r, const Fields& f, Scenario& s, NodeBudget& budge
     if (const Field* settings = f.find("settings")) readSettings(r, settings->value, s.grid.settings);
     if (const Field* nodes = r.require(f, "nodes", "the scenario")) readNodes(r, nodes->value, s.nodes, budget);
     if (const Field* stacks = f.find("stacks")) readStacks(r, stacks->value, baseDir, s.stacks);
+    if (const Field* real = f.find("real")) readReal(r, real->value, s.real);
     return {f.find("events"), f.find("expect")};
 }
 

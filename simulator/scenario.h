@@ -251,6 +251,15 @@ struct Check {
 
 // ----------------------------------------------------------- scenario ----
 
+// `real:` — the scenario can run on real hosts (tests/fidelity): every
+// time and timing multiplied by `timeScale`, and a real run agrees with the
+// simulated one when each observation matches within `tolerance` (scaled
+// time, after the scaling).
+struct RealRunOptions {
+    double timeScale = 0.1;
+    Duration tolerance = Duration::seconds(3);
+};
+
 struct Scenario {
     std::filesystem::path file;     // as given to the loader
     std::string name;
@@ -262,6 +271,7 @@ struct Scenario {
     std::map<std::string, ScenarioStack> stacks;
     std::vector<Event> events;      // by time, then file order
     std::vector<Check> expect;      // file order
+    std::optional<RealRunOptions> real;   // nullopt: simulation only
 
     // The simulated end: `until`, else the last event or check time + 5m.
     Instant end() const;
@@ -274,6 +284,11 @@ Result<Scenario, Diagnostics> loadScenarioFile(const std::filesystem::path& path
 // resolved against file's parent folder.
 Result<Scenario, Diagnostics> loadScenarioText(const std::string& text,
                                                const std::filesystem::path& file);
+
+// The same scenario in scaled time: every event and check time, `until`
+// (set to the scaled end), and every grid timing (scaledTimings) multiplied
+// by `factor` > 0. Nodes' first connections move with their times.
+Scenario scaledScenario(const Scenario& s, double factor);
 
 // "NAME (seed N)": how reports name a run.
 std::string scenarioTitle(const Scenario& s);

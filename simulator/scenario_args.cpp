@@ -1,6 +1,7 @@
 #include "simulator/scenario_args.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "simulator/scenario_values.h"
 
@@ -16,7 +17,7 @@ struct ArgList {
 bool takesValue(const std::string& name) {
     return name == "seed" || name == "report" || name == "timeline" || name == "seeds" || name == "from-seed" ||
            name == "offline" || name == "unresponsive" || name == "drain" || name == "for" || name == "settle" ||
-           name == "observe" || name == "write";
+           name == "observe" || name == "write" || name == "time-scale";
 }
 
 Result<ArgList> split(const std::vector<std::string>& args) {
@@ -90,9 +91,28 @@ Result<bool> runOption(RunOptions& o, const std::string& name, const std::option
     return true;
 }
 
+// --time-scale F|real (run only).
+std::optional<Error> timeScaleOption(RunOptions& o, const std::string& value) {
+    if (value == "real") {
+        o.timeScale = 0.0;
+        return std::nullopt;
+    }
+    char* end = nullptr;
+    const double f = std::strtod(value.c_str(), &end);
+    if (value.empty() || end != value.c_str() + value.size() || !(f >= 0.001 && f <= 1000.0)) {
+        return Error{"--time-scale: expected a number in [0.001, 1000] or \"real\""};
+    }
+    o.timeScale = f;
+    return std::nullopt;
+}
+
 Result<Command> parseRun(const ArgList& a) {
     RunOptions o;
     for (const auto& [name, value] : a.options) {
+        if (name == "time-scale") {
+            if (auto e = timeScaleOption(o, *value)) return *e;
+            continue;
+        }
         auto known = runOption(o, name, value);
         if (!known) return known.error();
         if (!known.value()) return Error{"run: unknown option --" + name};
@@ -197,7 +217,7 @@ Result<Command> parseCommandLine(const std::vector<std::string>& args) {
 
 std::string usageText() {
     return "usage:\n"
-           "  kontena-sim run FILE... [--seed N] [--report FILE.json] [--timeline FILE.svg|FILE.png] [--quiet]\n"
+           "  kontena-sim run FILE... [--seed N] [--report FILE.json] [--timeline FILE.svg|FILE.png] [--time-scale F|real] [--quiet]\n"
            "  kontena-sim check FILE...     validate only\n"
            "  kontena-sim explore FILE --seeds N [--from-seed K] [--report FILE.json] [--timeline FILE.svg|FILE.png]\n"
            "  kontena-sim what-if GRID.json|- --offline N[,N] [--unresponsive N[,N]] [--drain N[,N]]\n"

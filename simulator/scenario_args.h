@@ -20,10 +20,13 @@ struct CheckOptions {
 };
 
 // kontena-sim run FILE... [--seed N] [--report FILE.json]
-//                          [--timeline FILE.svg|FILE.png] [--quiet]
+//                          [--timeline FILE.svg|FILE.png] [--time-scale F|real] [--quiet]
 struct RunOptions {
     std::vector<std::string> files;
     std::optional<std::uint64_t> seed;   // overrides each scenario's seed
+    // Every time and timing multiplied by this (scaledScenario); 0 means
+    // "real": each scenario's own `real.time_scale` (1 when it has none).
+    std::optional<double> timeScale;
     std::optional<std::string> report;
     std::optional<std::string> timeline; // the extension picks the format
     bool quiet = false;

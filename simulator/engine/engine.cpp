@@ -177,7 +177,7 @@ std::optional<std::string> World::deliver(const kontena::Event& e) {
     const auto* timer = std::get_if<ev::TimerFired>(&e);
     const bool keepalive = std::holds_alternative<ev::PingAnswered>(e) || std::holds_alternative<ev::PingMissed>(e) ||
                            (timer && (timer->timer.kind == TimerKind::KeepaliveTick || timer->timer.kind == TimerKind::KeepaliveCheck));
-    const Context ctx{now_, keepalive ? 0 : rng_.next(), options_.standingKeepalive};
+    const Context ctx{now_, keepalive ? 0 : options_.decisionSeed ? *options_.decisionSeed : rng_.next(), options_.standingKeepalive};
     Decision d = ctl_.decide(e, ctx);
     ctl_.commit(d);
     for (const auto& m : d.changes) {

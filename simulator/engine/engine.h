@@ -85,6 +85,11 @@ struct EngineOptions {
     // every ping is a timer, a command and an answer, as with the master.
     // Both give the same report but for stats.events.
     bool standingKeepalive = true;
+    // Every decision's randomness is this value instead of a draw from the
+    // run's stream: what `kontena-master --rehearsal-seed` does, so a run on
+    // real hosts (whose agents send more events than simulated nodes) and
+    // the simulated run place alike (tests/fidelity).
+    std::optional<std::uint64_t> decisionSeed;
 };
 
 RunReport runScenario(const Scenario& scenario, const EngineOptions& options);

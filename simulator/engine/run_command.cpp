@@ -65,7 +65,12 @@ int runCommand(const RunOptions& options) {
             invalid = true;
             continue;
         }
-        scenarios.push_back(std::move(loaded).value());
+        Scenario sc = std::move(loaded).value();
+        if (options.timeScale) {
+            const double f = *options.timeScale > 0 ? *options.timeScale : (sc.real ? sc.real->timeScale : 1.0);
+            sc = scaledScenario(sc, f);
+        }
+        scenarios.push_back(std::move(sc));
     }
     if (invalid) return 2;
     bool allPassed = true;

@@ -133,17 +133,18 @@ public:
         }
     }
     QString stateDir() const { return logFile_ + QStringLiteral(".state"); }
-    bool start(const QString& masterWs, const QString& token) {
+    // `extraArgs`: more agent options, e.g. {"--labels", "az=a,ssd"}.
+    bool start(const QString& masterWs, const QString& token, const QStringList& extraArgs = {}) {
         proc_ = std::make_unique<QProcess>();
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("KONTENA_AGENT_STATE_DIR"), stateDir());
         proc_->setProcessEnvironment(env);
         proc_->setProcessChannelMode(QProcess::MergedChannels);
         proc_->setStandardOutputFile(logFile_, QIODevice::Append);   // never a pipe nobody reads
-        proc_->start(qEnvironmentVariable("KONTENA_AGENT_BIN"),
-                     {QStringLiteral("--master"), masterWs, QStringLiteral("--token"), token, QStringLiteral("--node-name"), name_,
-                      QStringLiteral("--grid"), grid_, QStringLiteral("--docker-host"), dockerHost_,
-                      QStringLiteral("--data-dir"), logFile_ + QStringLiteral(".data")});   // not /var/lib
+        const QStringList args{QStringLiteral("--master"), masterWs, QStringLiteral("--token"), token, QStringLiteral("--node-name"), name_,
+                               QStringLiteral("--grid"), grid_, QStringLiteral("--docker-host"), dockerHost_,
+                               QStringLiteral("--data-dir"), logFile_ + QStringLiteral(".data")};   // not /var/lib
+        proc_->start(qEnvironmentVariable("KONTENA_AGENT_BIN"), args + extraArgs);
         return proc_->waitForStarted(5000);
     }
     void kill9() {
@@ -152,6 +153,7 @@ public:
         proc_->waitForFinished(5000);
         proc_.reset();
     }
+    qint64 pid() const { return proc_ ? proc_->processId() : 0; }
     // The end of its log (all of it with `tail` < 0).
     QString log(int tail = 3000) const {
         QFile f(logFile_);
