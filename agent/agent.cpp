@@ -14,7 +14,7 @@ using namespace kontena::protocol;
 
 namespace {
 
-GridSettings settingsFrom(const AgentTimers&) { return GridSettings{}; }
+GridSettings settingsFrom(const AgentTimers& t) { return t.timeScale == 1.0 ? GridSettings{} : scaledTimings(GridSettings{}, t.timeScale); }
 
 QString privateAddress() {
     for (const QHostAddress& a : QNetworkInterface::allAddresses())

@@ -48,6 +48,8 @@ const Option kOptions[] = {
     {"stats-interval", "KONTENA_STATS_INTERVAL", "seconds", "Seconds between container and node statistics samples. Default: 60 (Kontena's)."},
     {"state-dir", "KONTENA_AGENT_STATE_DIR", "dir",
      "Where the node's load balancers keep their HAProxy files and certificates. Default: /var/lib/kontena-agent."},
+    {"time-scale", "KONTENA_AGENT_TIME_SCALE", "factor",
+     "Rehearsals on real hosts only: multiply the node's platform timings (crash backoff, ...) by this, as kontena-master --time-scale. Default: 1."},
 };
 
 bool isOff(const QString& v) {
@@ -149,6 +151,12 @@ std::optional<AgentConfig> parseConfig(const QStringList& arguments, const QStri
         const double seconds = interval.toDouble(&ok);
         if (!ok || seconds < 0.1 || seconds > 86400) problems << QStringLiteral("--stats-interval / KONTENA_STATS_INTERVAL must be seconds, 0.1..86400");
         else c.timers.statsInterval = Millis(qint64(seconds * 1000));
+    }
+    if (const QString scale = get(kOptions[15]); !scale.isEmpty()) {
+        bool ok = false;
+        const double f = scale.toDouble(&ok);
+        if (!ok || !(f >= 0.001 && f <= 1000.0)) problems << QStringLiteral("--time-scale / KONTENA_AGENT_TIME_SCALE must be a number in [0.001, 1000]");
+        else c.timers.timeScale = f;
     }
     readPlatformOptions(c, get, problems);
     const QString scheme = c.masterUrl.scheme();

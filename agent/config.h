@@ -28,6 +28,9 @@ struct AgentTimers {
     // A partial log batch goes out after this: `logs -f` shows a line within
     // a second of its writing (issue 17) while busy containers still batch.
     Millis logFlushInterval{200};
+    // Rehearsals on real hosts (--time-scale): the node's platform timings
+    // (crash backoff, ...) multiplied by this, as the master's.
+    double timeScale = 1.0;
     // The wait before reconnect attempt `attempt` (0 = first retry).
     std::function<Millis(int attempt)> reconnectDelay = [](int attempt) { return reconnectBackoff(attempt); };
 };

@@ -120,7 +120,7 @@ Duration onCrash(Container& c, Instant now, const GridSettings& settings) {
     ++c.consecutiveCrashes;
     c.state = ContainerState::Exited;
     c.runningSince.reset();
-    const Duration delay = std::min(Duration::seconds(k * k), settings.crashBackoffCap);
+    const Duration delay = std::min(settings.crashBackoffUnit * (k * k), settings.crashBackoffCap);
     c.restartAt = now + delay;
     return delay;
 }

@@ -115,7 +115,7 @@ GridSettings scaledTimings(const GridSettings& s, double factor) {
           &GridSettings::staleThreshold, &GridSettings::schedulerInterval, &GridSettings::agentPollInterval,
           &GridSettings::nodeInfoInterval, &GridSettings::reconnectBackoffMax, &GridSettings::containerStart,
           &GridSettings::deployTimeout, &GridSettings::stackDeployBlocksRescheduling, &GridSettings::instanceDeployWait,
-          &GridSettings::stackServiceWait, &GridSettings::crashBackoffCap, &GridSettings::crashResetAfter,
+          &GridSettings::stackServiceWait, &GridSettings::crashBackoffUnit, &GridSettings::crashBackoffCap, &GridSettings::crashResetAfter,
           &GridSettings::ephemeralNodeCleanup, &GridSettings::massOfflineEvictionInterval}) {
         out.*d = scaled(s.*d, factor);
     }

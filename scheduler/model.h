@@ -42,6 +42,7 @@ struct GridSettings {
     Duration stackDeployBlocksRescheduling = Duration::minutes(30);
     Duration instanceDeployWait = Duration::seconds(300);
     Duration stackServiceWait = Duration::seconds(600);
+    Duration crashBackoffUnit = Duration::seconds(1);   // the k-th crash waits k^2 units
     Duration crashBackoffCap = Duration::seconds(30);
     Duration crashResetAfter = Duration::seconds(10);
     Duration ephemeralNodeCleanup = Duration::hours(6);

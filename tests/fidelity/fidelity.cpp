@@ -93,6 +93,16 @@ Story simulatedStory(const Scenario& scaled, std::uint64_t seed) {
 }
 
 std::string unsupportedOnRealHosts(const Scenario& s) {
+    // Settings the master's API does not take must be the core's defaults
+    // (scaled alike on both sides by --time-scale).
+    const GridSettings d, &g = s.grid.settings;
+    if (g.schedulerInterval != d.schedulerInterval || g.staleSweepInterval != d.staleSweepInterval || g.staleThreshold != d.staleThreshold ||
+        g.agentPollInterval != d.agentPollInterval || g.reconnectBackoffMax != d.reconnectBackoffMax ||
+        g.crashBackoffCap != d.crashBackoffCap || g.crashResetAfter != d.crashResetAfter ||
+        g.massOfflineEvictionInterval != d.massOfflineEvictionInterval || g.massOfflineFraction != d.massOfflineFraction) {
+        return "settings beyond the API's five (online_grace, offline_grace, ping_*) cannot be given to a real master";
+    }
+    if (g.containerStart != d.containerStart) return "container_start is the simulator's model; real containers start when they start";
     for (const sim::Event& e : s.events) {
         const std::string a = actionName(e.action);
         if (a == "partition" || a == "heal" || a == "etcd_member_fail" || a == "etcd_member_recover" || a == "instance_unhealthy" ||
@@ -243,7 +253,7 @@ bool RealGrid::connect(const std::string& name) {
     n->agent = std::make_unique<AgentProcess>(q(name), grid(), n->dockerd->dockerHost(), dir_ + QStringLiteral("/agent-") + q(name) + QStringLiteral(".log"));
     QStringList labels;
     for (const auto& l : n->spec.labels) labels << q(l);
-    if (!n->agent->start(master_->wsUrl(), token_, {QStringLiteral("--labels"), labels.join(u',')})) return false;
+    if (!n->agent->start(master_->wsUrl(), token_, {QStringLiteral("--labels"), labels.join(u','), QStringLiteral("--time-scale"), QString::number(scale_)})) return false;
     return testing::eventually([&] {
         const auto r = api_->get(QStringLiteral("/v1/nodes/%1/%2").arg(grid(), q(name)));
         const QString status = r.object().value(QStringLiteral("status")).toString();
