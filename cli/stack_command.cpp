@@ -139,8 +139,8 @@ public:
         const QString top = QFileInfo(topFile).absoluteFilePath();
         QJsonObject out;
         for (auto it = read_.begin(); it != read_.end(); ++it) {
-            const QString abs = QFileInfo(it.key()).absoluteFilePath();
-            if (abs != top) out.insert(QDir::cleanPath(dir.relativeFilePath(abs)), it.value());
+            const QString abs = QFileInfo(it->first).absoluteFilePath();
+            if (abs != top) out.insert(QDir::cleanPath(dir.relativeFilePath(abs)), it->second);
         }
         return out;
     }

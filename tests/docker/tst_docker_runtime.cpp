@@ -345,8 +345,8 @@ private slots:
             QVERIFY(client.inspectVolume(name + QStringLiteral(".app.cache-1")));
             const QJsonArray binds = client.inspectContainer(name + QStringLiteral(".app-1")).value().raw
                                          .value(QLatin1String("HostConfig")).toObject().value(QLatin1String("Binds")).toArray();
-            QVERIFY2(binds.contains(name + QStringLiteral(".files:/data")) && binds.contains(name + QStringLiteral(".app.cache-1:/tmp/c")),
-                     qPrintable(QJsonDocument(binds).toJson()));
+            const QString files = name + QStringLiteral(".files:/data"), cache = name + QStringLiteral(".app.cache-1:/tmp/c");
+            QVERIFY2(binds.contains(QJsonValue(files)) && binds.contains(QJsonValue(cache)), QJsonDocument(binds).toJson().constData());
         }
         QCOMPARE(client.inspectVolume(QStringLiteral("data")).error().httpStatus, 404);   // never the stack-local key
         for (const char* stack : {"blue", "green"}) {

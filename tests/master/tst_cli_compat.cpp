@@ -242,7 +242,7 @@ private:
         writeFile(path(u"app/lib/base.yml"_s), "services:\n  base:\n    image: busybox:1\n    instances: 2\n");
         writeFile(path(u"app/web.env"_s), "# comment\nFROM_FILE=yes\n");
         writeFile(path(u"common.env"_s), "SHARED=1\n");
-        CliResult r = run({u"stack"_s, u"install"_s, path(u"app/kontena.yml"_s)});
+        CliResult r = run({u"stack"_s, u"install"_s, u"--no-wait"_s, path(u"app/kontena.yml"_s)});   // the agent answers from this thread
         QVERIFY2(r.exit == 0, qPrintable(r.out + r.err));
         QCOMPARE(names(run({u"stack"_s, u"ls"_s, u"-o"_s, u"json"_s}).json()), (QStringList{u"app"_s, u"app-cache"_s}));
         const QJsonValue web = run({u"service"_s, u"show"_s, u"app/web"_s, u"-o"_s, u"json"_s}).json();
@@ -267,7 +267,9 @@ private:
         QCOMPARE(names(run({u"stack"_s, u"ls"_s, u"-o"_s, u"json"_s}).json()), QStringList());
 
         // --skip-dependencies installs the stack alone.
-        r = run({u"stack"_s, u"install"_s, u"--no-deploy"_s, u"--skip-dependencies"_s, u"-n"_s, u"solo"_s, path(u"app/kontena.yml"_s)});
+        writeFile(path(u"app/solo.yml"_s), "stack: test/solo\nversion: 1.0.0\ndepends:\n  cache:\n    stack: lib/cache.yml\n"
+                                           "services:\n  web:\n    image: busybox:1\n    environment:\n      - CACHE=${cache}\n");
+        r = run({u"stack"_s, u"install"_s, u"--no-deploy"_s, u"--skip-dependencies"_s, path(u"app/solo.yml"_s)});
         QVERIFY2(r.exit == 0, qPrintable(r.err));
         QCOMPARE(names(run({u"stack"_s, u"ls"_s, u"-o"_s, u"json"_s}).json()), QStringList{u"solo"_s});
         QCOMPARE(run({u"stack"_s, u"rm"_s, u"solo"_s}).exit, 0);
