@@ -39,15 +39,13 @@ struct Service : Model<Service> {
     int revision = 0;
     QJsonObject deployOpts;
     std::optional<QString> updatedAt;
-    QStringList links;   // "stack/service:alias"
     static auto fields() {
         return std::tuple{field("id", &Service::id), field("name", &Service::name), field("stack", &Service::stack),
                           field("image", &Service::image), field("strategy", &Service::strategy), field("stateful", &Service::stateful),
                           field("instances", &Service::instances), field("state", &Service::state),
                           field("instance_counts", &Service::instanceCounts), field("health_status", &Service::healthStatus),
                           field("ports", &Service::ports), field("affinity", &Service::affinity), field("revision", &Service::revision),
-                          field("deploy_opts", &Service::deployOpts), field("updated_at", &Service::updatedAt),
-                          field("links", &Service::links)};
+                          field("deploy_opts", &Service::deployOpts), field("updated_at", &Service::updatedAt)};
     }
 };
 

@@ -191,9 +191,6 @@ api::Service service(const GridRuntime& g, const Service& s) {
     out.revision = s.revision;
     out.deployOpts = QJsonObject{{QStringLiteral("min_health"), s.spec.deploy.minHealth}};
     out.updatedAt = timeText(s.updatedAt);
-    for (const auto& l : s.spec.links) {
-        out.links.append(qs(l.stack.empty() ? s.spec.stack : l.stack) + u'/' + qs(l.service) + u':' + qs(l.alias.empty() ? l.service : l.alias));
-    }
     return out;
 }
 
