@@ -45,11 +45,17 @@ struct StackInstall : Model<StackInstall> {
     QJsonObject variables;      // final variable values
     bool deploy = true;         // false: --no-deploy
     std::optional<QString> stack, version, parentName;
+    // The files the stack file reads (child stacks, extends, env_file), by
+    // their path relative to the stack file's directory: the master reads
+    // no file of its own.
+    QJsonObject files;
+    bool skipDependencies = false;   // install only this stack, not its `depends:` (--skip-dependencies)
     static auto fields() {
         return std::tuple{field("name", &StackInstall::name), field("source", &StackInstall::source),
                           field("variables", &StackInstall::variables), field("deploy", &StackInstall::deploy),
                           field("stack", &StackInstall::stack, Empty::Omit), field("version", &StackInstall::version, Empty::Omit),
-                          field("parent_name", &StackInstall::parentName, Empty::Omit)};
+                          field("parent_name", &StackInstall::parentName, Empty::Omit), field("files", &StackInstall::files, Empty::Omit),
+                          field("skip_dependencies", &StackInstall::skipDependencies, Empty::Omit)};
     }
 };
 

@@ -1,4 +1,7 @@
 // `kontena grid ...` and `kontena node ...`.
+#include <QRegularExpression>
+#include <QUrl>
+
 #include "api/grid.h"
 #include "api/logs.h"
 #include "api/paths.h"
@@ -144,6 +147,74 @@ int gridLog(const QStringList& args, const QString& what) {
                       });
 }
 
+// `grid env`: what an agent needs to join the grid, as Kontena prints it.
+int gridEnv(const QStringList& args) {
+    return runCommand({opt("kontena grid env"), opt("Print the environment a kontena-agent joins the grid with (default: the current grid)."),
+                       {}, {opt("[NAME]")}, Needs::Grid, false, 0, 1},
+                      args, [](Call& c) {
+                          if (!c.arg(0).isEmpty()) c.needs = Needs::Master;
+                          const QString name = c.args().isEmpty() ? c.grid() : c.arg(0);
+                          const auto t = c.get<api::GridToken>(paths::gridToken(name));
+                          if (!t) return c.failed();
+                          QString uri = c.session()->master.url;
+                          uri.replace(QRegularExpression(QStringLiteral("^http")), QStringLiteral("ws"));
+                          printOut(QStringLiteral("KONTENA_URI=%1\nKONTENA_TOKEN=%2\n").arg(uri, t->token));
+                          return static_cast<int>(Ok);
+                      });
+}
+
+int gridUserList(const QStringList& args) {
+    return runCommand({opt("kontena grid user ls"), opt("List the users of the grid."), {}, {}, Needs::Grid, true}, args, [](Call& c) {
+        const auto list = c.get<api::UserList>(paths::grid(c.grid()) + QStringLiteral("/users"));
+        if (!list) return c.failed();
+        return c.print(api::toJsonArray(list->users), [&] {
+            QList<QStringList> rows;
+            for (const auto& u : list->users) rows.append({u.email, u.roles.join(u',')});
+            printTable({opt("EMAIL"), opt("ROLES")}, rows);
+        });
+    });
+}
+
+int gridUserChange(const QStringList& args, bool add) {
+    return runCommand({QStringLiteral("kontena grid user ") + (add ? opt("add") : opt("rm")),
+                       add ? opt("Give users access to the grid.") : opt("Take users' access to the grid."), {}, {opt("EMAIL...")},
+                       Needs::Grid, false, 1, 100},
+                      args, [add](Call& c) {
+                          for (const QString& email : c.args()) {
+                              api::GridUserAdd req;
+                              req.email = email;
+                              const QString users = paths::grid(c.grid()) + QStringLiteral("/users");
+                              const bool done = add ? c.post<api::User>(users, req).has_value()
+                                                    : c.del(users + u'/' + QString::fromUtf8(QUrl::toPercentEncoding(email)));
+                              if (!done) return c.failed();
+                          }
+                          return static_cast<int>(Ok);
+                      });
+}
+
+// `grid health`: the initial nodes and etcd quorum; exit 1 when unhealthy.
+int gridHealth(const QStringList& args) {
+    return runCommand({opt("kontena grid health"), opt("Show the health of the grid's initial nodes and etcd; exit 1 when it is not healthy."),
+                       {}, {}, Needs::Grid},
+                      args, [](Call& c) {
+                          const auto grid = c.get<api::Grid>(paths::grid(c.grid()));
+                          const auto nodes = grid ? c.get<api::NodeList>(paths::gridNodes(c.grid())) : std::nullopt;
+                          if (!nodes) return c.failed();
+                          int initialOnline = 0;
+                          for (const auto& n : nodes->nodes) initialOnline += n.initialMember && n.online() ? 1 : 0;
+                          const bool allInitial = initialOnline == grid->initialSize;
+                          const bool healthy = allInitial && grid->etcd.quorum;
+                          printOut(QStringLiteral("%1 Grid %2 has %3/%4 initial nodes online\n")
+                                       .arg(allInitial ? QStringLiteral("⊛") : QStringLiteral("⊝"), grid->name)
+                                       .arg(initialOnline)
+                                       .arg(grid->initialSize));
+                          printOut(QStringLiteral("%1 etcd: %2%3\n")
+                                       .arg(grid->etcd.quorum ? QStringLiteral("⊛") : QStringLiteral("⊝"), grid->etcd.summary,
+                                            grid->etcd.quorum ? QString() : QStringLiteral(" (no quorum: deploys are refused)")));
+                          return healthy ? static_cast<int>(Ok) : static_cast<int>(Invalid);
+                      });
+}
+
 // ---- nodes
 
 QList<QStringList> nodeRows(const QList<api::Node>& nodes, int initialSize) {
@@ -223,6 +294,32 @@ int nodeLabel(const QStringList& args, bool add) {
                       });
 }
 
+int nodeLabelList(const QStringList& args) {
+    return runCommand({opt("kontena node label ls"), opt("List a node's labels."), {}, {opt("NODE")}, Needs::Grid, true}, args, [](Call& c) {
+        const auto node = c.get<api::Node>(paths::node(c.grid(), c.arg(0)));
+        if (!node) return c.failed();
+        return c.print(QJsonArray::fromStringList(node->labels), [&] {
+            for (const QString& l : node->labels) printOut(l + u'\n');
+        });
+    });
+}
+
+// `node health NODE`: connected and its etcd member healthy; exit 1 otherwise.
+int nodeHealth(const QStringList& args) {
+    return runCommand({opt("kontena node health"), opt("Show a node's health; exit 1 when it is offline or its etcd is unhealthy."), {},
+                       {opt("NODE")}, Needs::Grid},
+                      args, [](Call& c) {
+                          const auto n = c.get<api::Node>(paths::node(c.grid(), c.arg(0)));
+                          if (!n) return c.failed();
+                          printOut(QStringLiteral("%1 Node %2 is %3\n").arg(n->online() ? QStringLiteral("⊛") : QStringLiteral("⊝"), n->name, n->status));
+                          if (n->initialMember)
+                              printOut(QStringLiteral("%1 etcd member %2\n").arg(n->etcdHealthy ? QStringLiteral("⊛") : QStringLiteral("⊝"),
+                                                                                 n->etcdHealthy ? QStringLiteral("healthy") : QStringLiteral("unhealthy")));
+                          const bool healthy = n->online() && (!n->initialMember || n->etcdHealthy);
+                          return healthy ? static_cast<int>(Ok) : static_cast<int>(Invalid);
+                      });
+}
+
 }  // namespace
 
 Group gridGroup() {
@@ -241,7 +338,15 @@ Group gridGroup() {
                                       {opt("token"), opt("Print the grid token"), gridToken},
                                       {opt("events"), opt("The grid's event log"), log("events")},
                                       {opt("logs"), opt("Container logs"), gridLogs},
-                                      {opt("audit-log"), opt("The grid's audit log"), log("audit-log")}});
+                                      {opt("audit-log"), opt("The grid's audit log"), log("audit-log")},
+                                      {opt("env"), opt("Environment for kontena-agent"), gridEnv},
+                                      {opt("health"), opt("Initial nodes and etcd health"), gridHealth},
+                                      {opt("user"), opt("Grid users: ls, add, rm"), [](const QStringList& u) {
+                                           return dispatchGroup(opt("grid user"), u,
+                                                                {{opt("ls"), opt("List the grid's users"), gridUserList},
+                                                                 {opt("add"), opt("Give users access"), [](const QStringList& x) { return gridUserChange(x, true); }},
+                                                                 {opt("rm"), opt("Take users' access"), [](const QStringList& x) { return gridUserChange(x, false); }}});
+                                       }}});
             }};
 }
 
@@ -253,9 +358,11 @@ Group nodeGroup() {
                                       {opt("update"), opt("Drain/activate, labels"), nodeUpdate},
                                       {opt("rm"), opt("Remove a node"), nodeRemove},
                                       {opt("stats"), opt("A node's statistics"), nodeStats},
-                                      {opt("label"), opt("Labels: add, remove"), [](const QStringList& l) {
+                                      {opt("health"), opt("A node's health"), nodeHealth},
+                                      {opt("label"), opt("Labels: ls, add, remove"), [](const QStringList& l) {
                                            return dispatchGroup(opt("node label"), l,
-                                                                {{opt("add"), opt("Add labels"), [](const QStringList& x) { return nodeLabel(x, true); }},
+                                                                {{opt("ls"), opt("List labels"), nodeLabelList},
+                                                                 {opt("add"), opt("Add labels"), [](const QStringList& x) { return nodeLabel(x, true); }},
                                                                  {opt("remove"), opt("Remove labels"), [](const QStringList& x) { return nodeLabel(x, false); }}});
                                        }}});
             }};

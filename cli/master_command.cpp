@@ -174,6 +174,62 @@ int tokenCreate(const QStringList& args) {
                       });
 }
 
+// `master rm NAME`: forgets a master of the configuration (its token with it).
+int masterRemove(const QStringList& args) {
+    return runCommand({opt("kontena master rm"), opt("Remove masters from the configuration."), {}, {opt("NAME...")}, Needs::Nothing, false, 1, 100},
+                      args, [](Call& c) {
+                          Config config;
+                          QString error;
+                          if (!config.load(&error)) return static_cast<int>(Invalid);
+                          for (const QString& name : c.args()) {
+                              if (!config.find(name)) {
+                                  printErr(QStringLiteral("kontena: no master named %1 in %2\n").arg(name, Config::path()));
+                                  return static_cast<int>(Invalid);
+                              }
+                              config.masters.removeIf([&](const MasterEntry& m) { return m.name == name; });
+                              if (config.current == name) config.current.clear();
+                          }
+                          if (!config.save(&error)) {
+                              printErr(QStringLiteral("kontena: ") + error + QStringLiteral("\n"));
+                              return static_cast<int>(Invalid);
+                          }
+                          printOut(QStringLiteral("Removed %1\n").arg(c.args().join(QStringLiteral(", "))));
+                          return ok();
+                      });
+}
+
+void printToken(const api::AccessToken& t) {
+    printOut(QStringLiteral("%1:\n  token_type: %2\n  token_last4: %3\n  expires_in: %4\n  scopes: %5\n  description: %6\n")
+                 .arg(t.id, t.tokenType, t.tokenLast4, t.expiresIn ? QString::number(t.expiresIn) : QStringLiteral("never"),
+                      t.scopes.join(u','), t.description));
+}
+
+// `master token show ID`, `master token current`: one of your tokens; the
+// current one is the token this configuration uses (its last four characters).
+int tokenShow(const QStringList& args, bool currentToken) {
+    CommandSpec spec{currentToken ? opt("kontena master token current") : opt("kontena master token show"),
+                     currentToken ? opt("Show the access token this configuration uses (--token prints it).") : opt("Show an access token."),
+                     {}, currentToken ? QStringList{} : QStringList{opt("ID")}, Needs::Master, true};
+    if (currentToken) spec.options.append({opt("token"), opt("Print the token itself")});
+    return runCommand(spec, args, [currentToken](Call& c) {
+        const Session* s = c.session();
+        if (!s) return c.failed();
+        if (currentToken && c.isSet("token")) {
+            printOut(s->master.token + u'\n');
+            return ok();
+        }
+        const auto list = c.get<api::AccessTokenList>(paths::accessTokens());
+        if (!list) return c.failed();
+        for (const auto& t : list->accessTokens) {
+            const bool match = currentToken ? s->master.token.endsWith(t.tokenLast4) && !t.tokenLast4.isEmpty() : t.id == c.arg(0);
+            if (match) return c.print(t.toJson(), [&] { printToken(t); });
+        }
+        printErr(currentToken ? QStringLiteral("kontena: the current token is not among your access tokens\n")
+                              : QStringLiteral("kontena: no access token %1\n").arg(c.arg(0)));
+        return static_cast<int>(Invalid);
+    });
+}
+
 int tokenRemove(const QStringList& args) {
     return runCommand({opt("kontena master token rm"), opt("Remove an access token."), {}, {opt("ID")}, Needs::Master}, args,
                       [](Call& c) { return c.del(paths::accessToken(c.arg(0))) ? ok() : c.failed(); });
@@ -270,6 +326,7 @@ Group masterGroup() {
                                       {opt("ls"), opt("List configured masters"), list},
                                       {opt("use"), opt("Switch master"), use},
                                       {opt("current"), opt("Show the current master"), current},
+                                      {opt("rm"), opt("Remove masters from the configuration"), masterRemove},
                                       {opt("audit-log"), opt("Show the audit log"), auditLog},
                                       {opt("user"), opt("Users: ls, invite, rm, role add|remove"), [](const QStringList& u) {
                                            return dispatchGroup(opt("master user"), u,
@@ -282,6 +339,8 @@ Group masterGroup() {
                                            return dispatchGroup(opt("master token"), t,
                                                                 {{opt("ls"), opt("List tokens"), tokenList},
                                                                  {opt("create"), opt("Create a token"), tokenCreate},
+                                                                 {opt("show"), opt("Show a token"), [](const QStringList& x) { return tokenShow(x, false); }},
+                                                                 {opt("current"), opt("The token in use"), [](const QStringList& x) { return tokenShow(x, true); }},
                                                                  {opt("rm"), opt("Remove a token"), tokenRemove}});
                                        }}});
             }};

@@ -167,8 +167,7 @@ Group serviceGroup() {
         return [a](const QStringList& args) { return serviceAction(args, a); };
     };
     return {opt("service"), opt("Services"), [action](const QStringList& args) {
-                return dispatchGroup(opt("service"), args,
-                                     {{opt("ls"), opt("List services"), serviceList},
+                std::vector<Sub> subs{{opt("ls"), opt("List services"), serviceList},
                                       {opt("show"), opt("Show a service"), serviceShow},
                                       {opt("containers"), opt("List containers"), serviceContainers},
                                       {opt("scale"), opt("Scale a service"), action("scale")},
@@ -179,7 +178,9 @@ Group serviceGroup() {
                                       {opt("logs"), opt("Container logs"), serviceLogs},
                                       {opt("exec"), opt("Run a command in a container"), serviceExec},
                                       {opt("events"), opt("Events of a service"), serviceEvents},
-                                      {opt("stats"), opt("Statistics of a service's containers"), serviceStats}});
+                                      {opt("stats"), opt("Statistics of a service's containers"), serviceStats}};
+                for (Sub& sub : serviceDefinitionSubs()) subs.push_back(std::move(sub));
+                return dispatchGroup(opt("service"), args, subs);
             }};
 }
 

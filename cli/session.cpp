@@ -10,6 +10,7 @@
 #include "api/service.h"
 #include "api/stack.h"
 #include "command.h"
+#include "dispatch.h"
 
 namespace kontena::cli {
 
@@ -82,6 +83,7 @@ void parseArgs(Parsed& out, const QString& command, const QString& description, 
 }
 
 int runCommand(const CommandSpec& spec, const QStringList& args, const std::function<int(Call&)>& body) {
+    if (collectingTree()) return Ok;   // `kontena --help` walks the tree: nothing runs
     Parsed a;
     a.optionsFirst = spec.optionsFirst;
     parseArgs(a, spec.command, spec.description, args, spec.options, spec.positionals, spec.listing, spec.minPositionals,

@@ -1,7 +1,12 @@
 // `kontena stack ...`: stack files (validate, install, upgrade) and the grid's stacks.
 #include <QCommandLineParser>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 
+#include <algorithm>
+#include <cmath>
+#include <map>
 #include <random>
 
 #include "api/paths.h"
@@ -119,48 +124,105 @@ QJsonObject variablesJson(const stacks::Value& vars) {
     return out;
 }
 
+// Every file the stack file reads (child stacks, `extends`, `env_file`),
+// kept to be sent with it: the master has none of them.
+class RecordingFiles : public stacks::FileSource {
+public:
+    std::optional<std::string> read(const std::string& path) override {
+        auto text = disk_.read(path);
+        if (text) read_[QString::fromStdString(path)] = QString::fromStdString(*text);
+        return text;
+    }
+    // The files read, by their path relative to `topFile`'s directory ("redis.yml", "../common.env").
+    QJsonObject filesBeside(const QString& topFile) const {
+        const QDir dir = QFileInfo(topFile).absoluteDir();
+        const QString top = QFileInfo(topFile).absoluteFilePath();
+        QJsonObject out;
+        for (auto it = read_.begin(); it != read_.end(); ++it) {
+            const QString abs = QFileInfo(it->first).absoluteFilePath();
+            if (abs != top) out.insert(QDir::cleanPath(dir.relativeFilePath(abs)), it->second);
+        }
+        return out;
+    }
+
+private:
+    stacks::DiskFiles disk_;
+    std::map<QString, QString> read_;
+};
+
+struct RenderArgs {
+    QString file;
+    std::map<std::string, stacks::Value> reused;   // --reuse-values: the installed stack's
+    bool dryRun = false;                           // --dry-run: no vault writes
+    std::optional<stacks::Stack> rendered;         // out: the stack as rendered
+};
+
+// A JSON variable of an installed stack as a value for the renderer.
+std::optional<stacks::Value> valueOfJson(const QJsonValue& v) {
+    if (v.isBool()) return stacks::Value::boolean(v.toBool());
+    if (v.isDouble() && v.toDouble() == std::floor(v.toDouble())) return stacks::Value::integer(static_cast<std::int64_t>(v.toDouble()));
+    if (v.isDouble()) return stacks::Value::number(v.toDouble());
+    if (v.isString()) return stacks::Value::string(v.toString().toStdString());
+    return std::nullopt;
+}
+
 // Renders FILE as `validate` does (errors show here, with file:line:column)
 // into the install request: the stack's name, the file as written (the
-// master renders it again with the final values) and those values.
-int render(Call& c, const QString& file, api::StackInstall* request) {
+// master renders it again with the final values), those values, and the
+// files it reads.
+int render(Call& c, RenderArgs& a, api::StackInstall* request) {
     const QCommandLineParser& p = c.parser();
     stacks::LoadOptions options;
     options.name = p.value(QStringLiteral("name")).toStdString();
-    if (const QString grid = qEnvironmentVariable("KONTENA_GRID"); !grid.isEmpty()) options.grid = grid.toStdString();
+    if (!c.grid().isEmpty()) options.grid = c.grid().toStdString();
+    options.values = a.reused;
     if (QString error = collectValues(p, options); !error.isEmpty()) {
         printErr(QStringLiteral("kontena stack: ") + error + QStringLiteral("\n"));
         return Usage;
     }
     MasterBackend master(c, stdinIsTerminal());   // vault reads from the grid, prompts on a terminal
+    RecordingFiles files;
     options.backend = &master;
+    options.files = &files;
     options.seed = std::random_device{}();
-    const stacks::LoadResult result = stacks::loadStackFile(file.toStdString(), options);
+    const stacks::LoadResult result = stacks::loadStackFile(a.file.toStdString(), options);
     printErr(QString::fromStdString(result.diagnostics.format()));
     if (!result.ok()) return Invalid;
     if (!master.error().isEmpty()) {
         printErr(QStringLiteral("kontena stack: ") + master.error() + QLatin1Char('\n'));
         return Invalid;
     }
-    if (!writeVault(c, *result.stack)) return c.failed();   // `to: vault`: before the master checks the secrets exist
+    if (!a.dryRun && !writeVault(c, *result.stack)) return c.failed();   // `to: vault`: before the master checks the secrets exist
     request->name = QString::fromStdString(result.stack->name);
-    QFile f(file);
+    QFile f(a.file);
     if (!f.open(QIODevice::ReadOnly)) {
-        printErr(QStringLiteral("kontena stack: cannot read %1\n").arg(file));
+        printErr(QStringLiteral("kontena stack: cannot read %1\n").arg(a.file));
         return Invalid;
     }
     request->source = QString::fromUtf8(f.readAll());
     request->variables = variablesJson(result.stack->variables);
+    request->files = files.filesBeside(a.file);
+    a.rendered = *result.stack;
     return -1;
 }
 
 QString opt(const char* name) { return QString::fromLatin1(name); }
 
-QList<QCommandLineOption> renderOptions() {
-    return {{{opt("n"), opt("name")}, opt("Stack instance name"), opt("NAME")},
-            {opt("values-from"), opt("Read variable values from a YAML file"), opt("FILE")},
-            {{opt("v"), opt("var")}, opt("Set a variable"), opt("KEY=VALUE")},
-            {opt("no-deploy"), opt("Install or upgrade without deploying")},
-            {opt("no-wait"), opt("Do not wait for the deploy to finish")}};
+QList<QCommandLineOption> renderOptions(bool upgrade) {
+    QList<QCommandLineOption> o{{{opt("n"), opt("name")}, opt("Stack instance name"), opt("NAME")},
+                                {opt("values-from"), opt("Read variable values from a YAML file"), opt("FILE")},
+                                {opt("values-to"), opt("Write the final variable values to a YAML file"), opt("FILE")},
+                                {{opt("v"), opt("var")}, opt("Set a variable"), opt("KEY=VALUE")},
+                                {opt("no-deploy"), opt("Install or upgrade without deploying")},
+                                {opt("no-wait"), opt("Do not wait for the deploy to finish")}};
+    if (upgrade) {
+        o << QCommandLineOption{opt("reuse-values"), opt("Start from the installed stack's variable values")}
+          << QCommandLineOption{opt("dry-run"), opt("Show what the upgrade would change; change nothing")}
+          << QCommandLineOption{opt("force"), opt("Upgrade even when the file is another stack (stack: differs)")};
+    } else {
+        o << QCommandLineOption{opt("skip-dependencies"), opt("Do not install the child stacks (depends:)")};
+    }
+    return o;
 }
 
 int waitStackDeploy(Call& c, const QString& stack, const QString& deployId) {
@@ -168,10 +230,55 @@ int waitStackDeploy(Call& c, const QString& stack, const QString& deployId) {
     return waitForDeploy(c, api::paths::stackDeployment(c.grid(), stack, deployId), QStringLiteral("deploy of stack ") + stack, true);
 }
 
+// --values-to FILE: the final values, as `--values-from` reads them.
+bool writeValues(const QString& path, const stacks::Stack& st) {
+    QFile out(path);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        printErr(QStringLiteral("kontena stack: cannot write %1\n").arg(path));
+        return false;
+    }
+    out.write(st.variables.keys().empty() ? QByteArray("{}\n") : QByteArray::fromStdString(stacks::toYaml(st.variables)));
+    return true;
+}
+
+// --dry-run: the services the upgrade would add, change and remove.
+int printUpgradePlan(const api::Stack& installed, const stacks::Stack& next) {
+    QString text = QStringLiteral("Upgrade of stack %1 (%2:%3 -> %4:%5), nothing changed (--dry-run):\n")
+                       .arg(installed.name, installed.stack, installed.version, QString::fromStdString(next.stack),
+                            QString::fromStdString(next.version));
+    for (const auto& svc : next.services) {
+        const QString name = QString::fromStdString(svc.spec.name), image = QString::fromStdString(svc.spec.image);
+        const auto old = std::find_if(installed.services.begin(), installed.services.end(), [&](const api::Service& s) { return s.name == name; });
+        if (old == installed.services.end()) text += QStringLiteral("  + %1: new (image %2, %3 instances)\n").arg(name, image).arg(svc.spec.instances);
+        else if (old->image != image || old->instances != svc.spec.instances)
+            text += QStringLiteral("  ~ %1: image %2 -> %3, instances %4 -> %5\n").arg(name, old->image, image).arg(old->instances).arg(svc.spec.instances);
+        else text += QStringLiteral("  = %1: image and instances unchanged\n").arg(name);
+    }
+    for (const auto& old : installed.services) {
+        if (!next.service(old.name.toStdString())) text += QStringLiteral("  - %1: removed\n").arg(old.name);
+    }
+    printOut(text);
+    return Ok;
+}
+
+// The installed stack an upgrade starts from: --reuse-values, --dry-run and
+// the --force check need it.
+int upgradeChecks(Call& c, const QString& name, RenderArgs& a, std::optional<api::Stack>& installed) {
+    if (!c.isSet("reuse-values") && !c.isSet("dry-run") && c.isSet("force")) return -1;
+    installed = c.get<api::Stack>(api::paths::stack(c.grid(), name));
+    if (!installed) return c.failed();
+    if (c.isSet("reuse-values")) {
+        for (auto it = installed->variables.begin(); it != installed->variables.end(); ++it) {
+            if (auto v = valueOfJson(it.value())) a.reused[it.key().toStdString()] = *v;
+        }
+    }
+    return -1;
+}
+
 int installOrUpgrade(const QStringList& args, bool upgrade) {
     const CommandSpec spec{upgrade ? opt("kontena stack upgrade") : opt("kontena stack install"),
                            upgrade ? opt("Upgrade a stack from a stack file, then deploy it.") : opt("Install a stack from a stack file, then deploy it."),
-                           renderOptions(),
+                           renderOptions(upgrade),
                            upgrade ? QStringList{opt("NAME"), opt("[FILE]")} : QStringList{opt("[FILE]")},
                            Needs::Grid,
                            false,
@@ -180,10 +287,25 @@ int installOrUpgrade(const QStringList& args, bool upgrade) {
     return runCommand(spec, args, [upgrade](Call& c) {
         QStringList pos = c.args();
         const QString given = upgrade ? pos.takeFirst() : QString();
+        RenderArgs a;
+        a.file = pos.value(0, opt("kontena.yml"));
+        a.dryRun = upgrade && c.isSet("dry-run");
+        std::optional<api::Stack> installed;
+        if (upgrade) {
+            if (int rc = upgradeChecks(c, given, a, installed); rc >= 0) return rc;
+        }
         api::StackInstall request;
-        if (int rc = render(c, pos.value(0, opt("kontena.yml")), &request); rc >= 0) return rc;
+        if (int rc = render(c, a, &request); rc >= 0) return rc;
+        if (c.isSet("values-to") && !writeValues(c.value("values-to"), *a.rendered)) return static_cast<int>(Invalid);
         if (upgrade) request.name = given;
+        if (installed && !c.isSet("force") && installed->stack != QString::fromStdString(a.rendered->stack)) {
+            printErr(QStringLiteral("kontena stack upgrade: stack %1 is %2, the file is %3: give --force to replace it\n")
+                         .arg(given, installed->stack, QString::fromStdString(a.rendered->stack)));
+            return static_cast<int>(Invalid);
+        }
+        if (a.dryRun) return printUpgradePlan(*installed, *a.rendered);
         request.deploy = !c.isSet("no-deploy");
+        request.skipDependencies = !upgrade && c.isSet("skip-dependencies");
         const auto stack = upgrade ? c.put<api::Stack>(api::paths::stack(c.grid(), request.name), request)
                                    : c.post<api::Stack>(api::paths::gridStacks(c.grid()), request);
         if (!stack) return c.failed();
@@ -195,8 +317,9 @@ int installOrUpgrade(const QStringList& args, bool upgrade) {
 
 int stackList(const QStringList& args) {
     return runCommand({opt("kontena stack ls"), opt("List stacks."), {}, {}, Needs::Grid, true}, args, [](Call& c) {
-        const auto list = c.get<api::StackList>(api::paths::gridStacks(c.grid()));
+        auto list = c.get<api::StackList>(api::paths::gridStacks(c.grid()));
         if (!list) return c.failed();
+        list->stacks.removeIf([](const api::Stack& st) { return st.name == QLatin1String("null"); });   // services made with `service create`
         return c.print(api::toJsonArray(list->stacks), [&] {
             QList<QStringList> rows;
             for (const auto& st : list->stacks) {
@@ -230,13 +353,42 @@ int stackShow(const QStringList& args) {
     });
 }
 
+// `stack inspect NAME`: the stack file as installed (--values: its variable values).
+int stackInspect(const QStringList& args) {
+    return runCommand({opt("kontena stack inspect"), opt("Print the stack file a stack was installed from."),
+                       {{opt("values"), opt("Print the variable values instead (YAML, for --values-from)")}}, {opt("NAME")}, Needs::Grid, true},
+                      args, [](Call& c) {
+                          const auto st = c.get<api::Stack>(api::paths::stack(c.grid(), c.arg(0)));
+                          if (!st) return c.failed();
+                          if (c.isSet("values")) {
+                              return c.print(st->variables, [&] {
+                                  stacks::Value values = stacks::Value::map();
+                                  for (auto it = st->variables.begin(); it != st->variables.end(); ++it) {
+                                      if (auto v = valueOfJson(it.value())) values.set(it.key().toStdString(), *v);
+                                  }
+                                  printOut(values.keys().empty() ? QStringLiteral("{}\n") : QString::fromStdString(stacks::toYaml(values)));
+                              });
+                          }
+                          return c.print(QJsonValue(st->source), [&] {
+                              printOut(st->source.endsWith(u'\n') || st->source.isEmpty() ? st->source : st->source + u'\n');
+                          });
+                      });
+}
+
 // deploy / start / stop / restart / rm
 int stackAction(const QStringList& args, const QString& action) {
-    return runCommand({QStringLiteral("kontena stack ") + action, QStringLiteral("%1 a stack.").arg(action),
-                       {{opt("no-wait"), opt("Do not wait for the deploy to finish")}}, {opt("NAME")}, Needs::Grid},
+    QList<QCommandLineOption> options{{opt("no-wait"), opt("Do not wait for the deploy to finish")}};
+    if (action == QLatin1String("rm")) {
+        options = {{opt("keep-dependencies"), opt("Keep the child stacks (depends:); by default they are removed with it")},
+                   {opt("force"), opt("Do not ask (accepted for Kontena's scripts)")}};
+    }
+    return runCommand({QStringLiteral("kontena stack ") + action, QStringLiteral("%1 a stack.").arg(action), options, {opt("NAME")}, Needs::Grid},
                       args, [action](Call& c) {
                           const QString grid = c.grid(), name = c.arg(0);
-                          if (action == QLatin1String("rm")) return c.del(api::paths::stack(grid, name)) ? static_cast<int>(Ok) : c.failed();
+                          if (action == QLatin1String("rm")) {
+                              const QString keep = c.isSet("keep-dependencies") ? QStringLiteral("?keep_dependencies=true") : QString();
+                              return c.del(api::paths::stack(grid, name) + keep) ? static_cast<int>(Ok) : c.failed();
+                          }
                           const QString path = action == QLatin1String("deploy")    ? api::paths::stackDeploy(grid, name)
                                                : action == QLatin1String("start")   ? api::paths::stackStart(grid, name)
                                                : action == QLatin1String("stop")    ? api::paths::stackStop(grid, name)
@@ -274,6 +426,7 @@ Group stackGroup() {
                                       {QStringLiteral("upgrade"), QStringLiteral("Upgrade a stack from a file"), [](const QStringList& a) { return installOrUpgrade(a, true); }},
                                       {QStringLiteral("ls"), QStringLiteral("List stacks"), stackList},
                                       {QStringLiteral("show"), QStringLiteral("Show a stack"), stackShow},
+                                      {QStringLiteral("inspect"), QStringLiteral("Print a stack's installed file"), stackInspect},
                                       {QStringLiteral("deploy"), QStringLiteral("Deploy a stack"), action("deploy")},
                                       {QStringLiteral("start"), QStringLiteral("Start a stack's services"), action("start")},
                                       {QStringLiteral("stop"), QStringLiteral("Stop a stack's services"), action("stop")},

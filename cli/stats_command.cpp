@@ -87,34 +87,83 @@ int nodeStats(const QStringList& args) {
                       });
 }
 
+namespace {
+
+// --statsd-server / --no-statsd-server into `update`; an error text or "".
+QString statsdUpdate(Call& c, api::GridUpdate& update) {
+    if (!c.isSet("statsd-server") && !c.isSet("no-statsd-server")) return {};
+    if (c.isSet("statsd-server") && c.isSet("no-statsd-server")) return QStringLiteral("give --statsd-server HOST:PORT or --no-statsd-server");
+    update.stats = api::GridStatsSettings{};
+    if (c.isSet("no-statsd-server")) return {};
+    const QString v = c.value("statsd-server");
+    const qsizetype colon = v.lastIndexOf(QLatin1Char(':'));
+    bool ok = false;
+    const int port = colon > 0 ? v.mid(colon + 1).toInt(&ok) : 0;
+    if (!ok || port < 1 || port > 65535) return QStringLiteral("--statsd-server must be HOST:PORT");
+    api::StatsdServer s;
+    s.server = v.left(colon);
+    s.port = port;
+    update.stats->statsd = s;
+    return {};
+}
+
+// --log-forwarder fluentd --log-opt K=V... / --no-log-forwarder into `update`.
+QString logsUpdate(Call& c, api::GridUpdate& update) {
+    if (!c.isSet("log-forwarder") && !c.isSet("no-log-forwarder")) {
+        return c.isSet("log-opt") ? QStringLiteral("--log-opt needs --log-forwarder") : QString();
+    }
+    if (c.isSet("log-forwarder") && c.isSet("no-log-forwarder")) return QStringLiteral("give --log-forwarder or --no-log-forwarder");
+    update.logs = api::GridLogSettings{};
+    if (c.isSet("no-log-forwarder")) return {};
+    update.logs->forwarder = c.value("log-forwarder");
+    if (update.logs->forwarder != QLatin1String("fluentd") && update.logs->forwarder != QLatin1String("none"))
+        return QStringLiteral("--log-forwarder must be fluentd or none");
+    QJsonObject opts;
+    for (const QString& kv : c.values("log-opt")) {
+        const qsizetype eq = kv.indexOf(QLatin1Char('='));
+        if (eq <= 0) return QStringLiteral("--log-opt must be KEY=VALUE");
+        opts.insert(kv.left(eq), kv.mid(eq + 1));
+    }
+    update.logs->opts = opts;
+    return {};
+}
+
+void printGridUpdate(const QString& name, const api::Grid& grid) {
+    printOut(grid.stats && grid.stats->statsd
+                 ? QStringLiteral("Grid %1 exports statistics to statsd at %2:%3\n").arg(name, grid.stats->statsd->server).arg(grid.stats->statsd->port)
+                 : QStringLiteral("Grid %1 exports no statistics\n").arg(name));
+    if (grid.logs && grid.logs->forwarder != QLatin1String("none")) {
+        const QString address = grid.logs->opts.value_or(QJsonObject()).value(opt("fluentd-address")).toString();
+        printOut(QStringLiteral("Grid %1 forwards container logs to %2 at %3\n").arg(name, grid.logs->forwarder, address));
+    } else {
+        printOut(QStringLiteral("Grid %1 forwards no logs\n").arg(name));
+    }
+}
+
+}  // namespace
+
 int gridUpdate(const QStringList& args) {
     return runCommand({opt("kontena grid update"), opt("Change a grid's settings (default: the current grid)."),
                        {{opt("statsd-server"), opt("Export container statistics to this statsd server (UDP)"), opt("HOST:PORT")},
-                        {opt("no-statsd-server"), opt("Stop the statsd export")}},
+                        {opt("no-statsd-server"), opt("Stop the statsd export")},
+                        {opt("log-forwarder"), opt("Forward container logs: fluentd (or none)"), opt("FORWARDER")},
+                        {opt("log-opt"), opt("Log forwarder option (repeat), e.g. fluentd-address=HOST:PORT"), opt("KEY=VALUE")},
+                        {opt("no-log-forwarder"), opt("Stop forwarding logs")},
+                        {opt("default-affinity"), opt("Default affinity rule (repeat); replaces the grid's"), opt("RULE")},
+                        {opt("no-default-affinity"), opt("Clear the default affinity")}},
                        {opt("[NAME]")}, Needs::Grid, false, 0, 1},
                       args, [](Call& c) {
                           if (!c.arg(0).isEmpty()) c.needs = Needs::Master;
                           const QString name = c.args().isEmpty() ? c.grid() : c.arg(0);
-                          if (c.isSet("statsd-server") == c.isSet("no-statsd-server"))
-                              return c.usage(QStringLiteral("give --statsd-server HOST:PORT or --no-statsd-server"));
                           api::GridUpdate update;
-                          update.stats = api::GridStatsSettings{};
-                          if (c.isSet("statsd-server")) {
-                              const QString v = c.value("statsd-server");
-                              const qsizetype colon = v.lastIndexOf(QLatin1Char(':'));
-                              bool ok = false;
-                              const int port = colon > 0 ? v.mid(colon + 1).toInt(&ok) : 0;
-                              if (!ok || port < 1 || port > 65535) return c.usage(QStringLiteral("--statsd-server must be HOST:PORT"));
-                              api::StatsdServer s;
-                              s.server = v.left(colon);
-                              s.port = port;
-                              update.stats->statsd = s;
-                          }
+                          if (QString e = statsdUpdate(c, update); !e.isEmpty()) return c.usage(e);
+                          if (QString e = logsUpdate(c, update); !e.isEmpty()) return c.usage(e);
+                          if (c.isSet("default-affinity") || c.isSet("no-default-affinity")) update.defaultAffinity = c.values("default-affinity");
+                          if (!update.stats && !update.logs && !update.defaultAffinity)
+                              return c.usage(QStringLiteral("nothing to update (--statsd-server, --log-forwarder, --default-affinity, or their --no- forms)"));
                           const auto grid = c.put<api::Grid>(paths::grid(name), update);
                           if (!grid) return c.failed();
-                          printOut(grid->stats && grid->stats->statsd
-                                       ? QStringLiteral("Grid %1 exports statistics to statsd at %2:%3\n").arg(name, grid->stats->statsd->server).arg(grid->stats->statsd->port)
-                                       : QStringLiteral("Grid %1 exports no statistics\n").arg(name));
+                          printGridUpdate(name, *grid);
                           return static_cast<int>(Ok);
                       });
 }

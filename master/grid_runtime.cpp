@@ -98,6 +98,7 @@ void GridRuntime::note(const Decision& d) {
         if (!std::holds_alternative<mut::PutNode>(m)) onlyKeepalive = false;
         if (const auto* v = std::get_if<mut::PutVolume>(&m)) volumeCreated_.insert(qs(v->volume.name), timeJson(now()));
         if (const auto* ds = std::get_if<mut::DropService>(&m)) oneshotDone_.remove(qs(ds->key));
+        if (const auto* dst = std::get_if<mut::DropStack>(&m)) stacks_.forget(qs(dst->name));   // a re-install starts afresh
         forgetStats(m);
     }
     dirty_ = true;
@@ -245,9 +246,9 @@ private:
 }  // namespace
 
 ApplyResult GridRuntime::applyStack(const QString& stack, const QString& source, const QJsonObject& variables, bool deploy,
-                                    QString* diagnostics) {
+                                    QString* diagnostics, const QJsonObject& files, bool skipDependencies) {
     VaultResolver resolver(vault_);
-    const stacks::LoadResult loaded = StackBook::load(stack, name_, source, variables, &resolver);
+    const stacks::LoadResult loaded = StackBook::load(stack, name_, source, variables, &resolver, files);
     if (!loaded.ok()) {
         *diagnostics = qs(loaded.diagnostics.format());
         return ApplyResult{Refusal{RefusalKind::Invalid, "the stack file does not validate"}, {}};
@@ -255,7 +256,14 @@ ApplyResult GridRuntime::applyStack(const QString& stack, const QString& source,
     if (auto missing = missingSecret(*loaded.stack, vault_)) return ApplyResult{std::move(missing), {}};
     ApplyResult last;
     stacks::applyStackTree(*loaded.stack, deploy, [&](const stacks::StackApplyStep& step) {
-        last = deliver(step.event);
+        if (skipDependencies && !step.parent.empty()) return std::optional<Refusal>();
+        if (skipDependencies) {
+            ev::StackApply alone = step.event;
+            alone.dependsOn.clear();
+            last = deliver(alone);
+        } else {
+            last = deliver(step.event);
+        }
         if (!last.refused) stacks_.recordApplied(step, source, variables, now());
         return last.refused;
     });

@@ -97,8 +97,10 @@ public:
     // stacks first, stopping at the first refusal (stacks/apply.h), and
     // saves. An invalid file refuses with RefusalKind::Invalid and puts its
     // file:line:column messages in `diagnostics`.
+    // `files`: what the file reads (StackBook::load); `skipDependencies`:
+    // apply only `stack` itself, not its child stacks.
     ApplyResult applyStack(const QString& stack, const QString& source, const QJsonObject& variables, bool deploy,
-                           QString* diagnostics);
+                           QString* diagnostics, const QJsonObject& files = {}, bool skipDependencies = false);
     const StackBook& stacks() const { return stacks_; }
 
     // ---- the vault

@@ -35,7 +35,7 @@ Reply Master::installStack(Call& c, const api::StackInstall& req, const QString&
     const bool deploy = c.query.queryItemValue(QStringLiteral("deploy")) != QLatin1String("false") && req.deploy;
     GridRuntime* g = gridOf(c);
     QString diagnostics;
-    const ApplyResult r = g->applyStack(name, req.source, req.variables, deploy, &diagnostics);
+    const ApplyResult r = g->applyStack(name, req.source, req.variables, deploy, &diagnostics, req.files, req.skipDependencies);
     if (!diagnostics.isEmpty()) return Reply::error(422, QStringLiteral("the stack file does not validate:\n") + diagnostics.trimmed());
     if (r.refused) return refusedReply(*r.refused);
     audit(c, g->name(), QStringLiteral("Stack"), stackId(*g, name), name, update ? QStringLiteral("update") : QStringLiteral("create"));
@@ -86,10 +86,21 @@ void Master::addStackRoutes() {
         if (auto bad = readBody(c, &req)) return *bad;
         return installStack(c, req, c.param("name"), true);
     });
+    // Child stacks go with their parent (after it: the parent may link to
+    // them) unless ?keep_dependencies=true (reference §6.7).
     add(Method::Delete, QStringLiteral("/v1/stacks/:grid/:name"), Permission::GridMember, [this](Call& c) {
         GridRuntime* g = gridOf(c);
-        if (auto r = g->apply(ev::StackRemove{ss(c.param("name"))}); r.refused) return refusedReply(*r.refused);
-        audit(c, g->name(), QStringLiteral("Stack"), stackId(*g, c.param("name")), c.param("name"), QStringLiteral("delete"));
+        const bool keep = c.query.queryItemValue(QStringLiteral("keep_dependencies")) == QLatin1String("true");
+        QStringList order{c.param("name")};
+        for (int i = 0; !keep && i < order.size(); ++i) {
+            for (const QString& child : g->stacks().children(order[i])) {
+                if (hasStack(*g, child) && !order.contains(child)) order.append(child);
+            }
+        }
+        for (const QString& name : order) {
+            if (auto r = g->apply(ev::StackRemove{ss(name)}); r.refused) return refusedReply(*r.refused);
+            audit(c, g->name(), QStringLiteral("Stack"), stackId(*g, name), name, QStringLiteral("delete"));
+        }
         return Reply::done();
     });
 }

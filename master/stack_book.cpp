@@ -1,5 +1,6 @@
 #include "master/stack_book.h"
 
+#include <QDir>
 #include <QJsonValue>
 
 #include <cmath>
@@ -20,12 +21,28 @@ std::optional<stacks::Value> valueOf(const QJsonValue& v) {
     return std::nullopt;
 }
 
+// The files an install request carried, by clean relative path.
+class RequestFiles : public stacks::FileSource {
+public:
+    explicit RequestFiles(const QJsonObject& files) : files_(files) {}
+    std::optional<std::string> read(const std::string& path) override {
+        const QJsonValue v = files_.value(QDir::cleanPath(qs(path)));
+        if (!v.isString()) return std::nullopt;
+        return ss(v.toString());
+    }
+
+private:
+    const QJsonObject& files_;
+};
+
 }  // namespace
 
 stacks::LoadResult StackBook::load(const QString& name, const QString& grid, const QString& source, const QJsonObject& variables,
-                                   stacks::ResolverBackend* backend) {
+                                   stacks::ResolverBackend* backend, const QJsonObject& files) {
+    RequestFiles requestFiles(files);
     stacks::LoadOptions opt;
     opt.backend = backend;
+    opt.files = &requestFiles;
     opt.name = ss(name);
     opt.grid = ss(grid);
     for (auto it = variables.begin(); it != variables.end(); ++it) {

@@ -21,8 +21,12 @@ public:
     // with `variables` (bools, numbers and strings; other values ignored).
     // `backend` answers the resolvers the master can (null: none). The
     // result carries file:line:column diagnostics when it is invalid.
+    // `files` are the files the stack file reads (child stacks, extends,
+    // env_file) by path relative to its directory, as the CLI sent them; no
+    // other file is read (the master's own filesystem never is).
     static stacks::LoadResult load(const QString& name, const QString& grid, const QString& source,
-                                   const QJsonObject& variables, stacks::ResolverBackend* backend = nullptr);
+                                   const QJsonObject& variables, stacks::ResolverBackend* backend = nullptr,
+                                   const QJsonObject& files = {});
 
     // Records an applied step of an install (stacks/apply.h). `source` is
     // kept only for the stack the user named (the step without a parent).
@@ -30,6 +34,9 @@ public:
     // Records whether `stack`'s stack deploy is still pending or running.
     // True when that changed (the grid then has something new to save).
     bool setDeployPending(const QString& stack, bool pending);
+
+    // The core dropped `stack`: its record goes too.
+    void forget(const QString& stack) { docs_.remove(stack); }
 
     QString parent(const QString& stack) const;
     QStringList children(const QString& stack) const;       // stacks whose parent is `stack`, sorted

@@ -56,6 +56,24 @@ VolumeKind volumeKind(const QString& s) {
     return VolumeKind::Anonymous;
 }
 
+// A Kontena volume as a mount carries it: {name, scope, driver, driver_opts}.
+QJsonObject toJson(const Volume& v) {
+    QJsonObject opts;
+    for (const auto& [key, val] : v.driverOpts) opts[q(key)] = q(val);
+    return QJsonObject{{k("name"), q(v.name)}, {k("scope"), q(toString(v.scope))}, {k("driver"), q(v.driver)}, {k("driver_opts"), opts}};
+}
+
+Volume volumeFromJson(const QJsonObject& o) {
+    Volume v;
+    v.name = s(o.value(k("name")));
+    const QString scope = o.value(k("scope")).toString();
+    v.scope = scope == QLatin1String("grid") ? VolumeScope::Grid : scope == QLatin1String("stack") ? VolumeScope::Stack : VolumeScope::Instance;
+    v.driver = o.value(k("driver")).toString(QStringLiteral("local")).toStdString();
+    const QJsonObject opts = o.value(k("driver_opts")).toObject();
+    for (auto it = opts.begin(); it != opts.end(); ++it) v.driverOpts[it.key().toStdString()] = it.value().toString().toStdString();
+    return v;
+}
+
 QJsonObject toJson(const HealthCheck& h) {
     return {{k("protocol"), q(h.protocol)}, {k("port"), h.port}, {k("uri"), q(h.uri)},
             {k("timeout"), qint64(h.timeout.ms / 1000)}, {k("interval"), qint64(h.interval.ms / 1000)},
@@ -152,8 +170,11 @@ QJsonObject toJson(const ServiceSpec& sp) {
     o[k("shm_size")] = optInt(sp.shmSize);
     o[k("cpu_shares")] = sp.cpuShares ? QJsonValue(*sp.cpuShares) : QJsonValue();
     QJsonArray volumes;
-    for (const auto& v : sp.volumes)
-        volumes.append(QJsonObject{{k("kind"), volumeKind(v.kind)}, {k("source"), q(v.source)}, {k("path"), q(v.path)}, {k("flags"), q(v.flags)}});
+    for (const auto& v : sp.volumes) {
+        QJsonObject m{{k("kind"), volumeKind(v.kind)}, {k("source"), q(v.source)}, {k("path"), q(v.path)}, {k("flags"), q(v.flags)}};
+        if (v.volume) m[k("volume")] = toJson(*v.volume);
+        volumes.append(m);
+    }
     o[k("volumes")] = volumes;
     o[k("volumes_from")] = strings(sp.volumesFrom);
     o[k("net")] = q(sp.net);
@@ -202,6 +223,7 @@ ServiceSpec serviceSpecFromJson(const QJsonObject& o) {
         const QJsonObject vo = v.toObject();
         sp.volumes.push_back(VolumeMount{volumeKind(vo.value(k("kind")).toString()), s(vo.value(k("source"))),
                                          s(vo.value(k("path"))), s(vo.value(k("flags")))});
+        if (vo.value(k("volume")).isObject()) sp.volumes.back().volume = volumeFromJson(vo.value(k("volume")).toObject());
     }
     sp.volumesFrom = strings(o.value(k("volumes_from")));
     sp.net = o.value(k("net")).toString(QStringLiteral("bridge")).toStdString();

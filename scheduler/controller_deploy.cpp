@@ -141,7 +141,8 @@ void onStackApply(Draft& d, const ev::StackApply& e) {
         return;
     }
     if (!checkStackApply(d, e)) return;
-    std::vector<ServiceSpec> all = e.services;
+    const std::vector<ServiceSpec> resolved = withStackVolumes(d, e);
+    std::vector<ServiceSpec> all = resolved;
     for (const auto& [key, svc] : d.base().services) {
         if (svc.spec.stack != e.stack) all.push_back(svc.spec);
     }
@@ -160,7 +161,7 @@ void onStackApply(Draft& d, const ev::StackApply& e) {
     std::set<std::string> keep;
     stack.services.clear();
     for (const auto& name : order.value()) {
-        const auto& spec = *std::find_if(e.services.begin(), e.services.end(), [&](const ServiceSpec& s) { return s.name == name; });
+        const auto& spec = *std::find_if(resolved.begin(), resolved.end(), [&](const ServiceSpec& s) { return s.name == name; });
         const std::string key = spec.key();
         keep.insert(key);
         stack.services.push_back(key);

@@ -158,6 +158,9 @@ std::int64_t createDeploy(Draft& d, const std::string& service, const std::strin
 // §3.6, §6.2, §6.4). Each refuses through the draft and returns false when
 // the request breaks a rule; true when it may go on.
 bool checkStackApply(Draft& d, const ev::StackApply& e);
+// The stack's services with each named mount of a stack volume resolved to
+// the grid's Kontena volume it refers to (VolumeMount::volume, §5.3).
+std::vector<ServiceSpec> withStackVolumes(const Draft& d, const ev::StackApply& e);
 // The highest instance name of `spec` at `instances` fits in 64 characters.
 bool checkInstanceNames(Draft& d, const ServiceSpec& spec, int instances, const std::string& action);
 // No service outside `stack` links to one of `services` (service keys).

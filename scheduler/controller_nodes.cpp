@@ -178,12 +178,30 @@ void onKeepaliveCheck(Draft& d, const Timer& t) {
     if (!d.ctx().standingKeepalive) armKeepalive(d, t.node, *n->connectedAt, d.now() - d.settings().pingTimeout + d.settings().pingInterval);
 }
 
+// §2.8: an ephemeral node that is not initial, not connected, unseen for
+// ephemeralNodeCleanup (6 h) and hosts no instance of a stateful service.
+bool ephemeralNodeExpired(Draft& d, const Node& n) {
+    if (n.connected || !isEphemeral(n) || n.isInitial(d.base().grid.initialSize)) return false;
+    if (!n.lastSeen || d.now() - *n.lastSeen < d.settings().ephemeralNodeCleanup) return false;
+    for (const Instance& inst : d.instancesOn(n.name)) {
+        const Service* svc = d.service(inst.service);
+        if (svc && svc->spec.stateful) return false;
+    }
+    return true;
+}
+
 void onStaleSweep(Draft& d, const Timer& t) {
+    std::vector<std::string> expired;
     for (const auto& [name, n] : d.base().nodes) {
         const std::optional<Instant> seen = lastContact(d, n);
         if (n.connected && seen && d.now() - *seen > d.settings().staleThreshold) {
             unplug(d, name, 4031, "not seen for more than " + formatDuration(d.settings().staleThreshold) + " (stale connection)");
         }
+        if (ephemeralNodeExpired(d, n)) expired.push_back(name);
+    }
+    for (const auto& name : expired) {
+        d.log("node_cleanup", name, "ephemeral node " + name + " not seen for " + formatDuration(d.settings().ephemeralNodeCleanup) + ": removed");
+        onNodeRemove(d, ev::NodeRemove{name});
     }
     Timer next = t;
     next.at = d.now() + d.settings().staleSweepInterval;

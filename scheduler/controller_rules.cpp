@@ -76,6 +76,19 @@ bool checkStackApply(Draft& d, const ev::StackApply& e) {
     return checkNotLinkedFromOtherStacks(d, e.stack, dropped, "upgrade stack " + e.stack);
 }
 
+std::vector<ServiceSpec> withStackVolumes(const Draft& d, const ev::StackApply& e) {
+    std::vector<ServiceSpec> out = e.services;
+    for (auto& spec : out) {
+        for (auto& m : spec.volumes) {
+            if (m.kind != VolumeKind::Named) continue;
+            const auto sv = std::find_if(e.volumes.begin(), e.volumes.end(), [&](const ev::StackVolume& v) { return v.name == m.source; });
+            if (sv == e.volumes.end()) continue;
+            if (auto it = d.base().volumes.find(sv->externalName); it != d.base().volumes.end()) m.volume = it->second;
+        }
+    }
+    return out;
+}
+
 bool checkInstanceNames(Draft& d, const ServiceSpec& spec, int instances, const std::string& action) {
     const std::string tooLong = dns::nameLengthProblem(d.base().grid.name, spec.stack, spec.name, instances);
     if (tooLong.empty()) return true;

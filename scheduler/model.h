@@ -159,12 +159,31 @@ struct DeployOptions {
 
 enum class VolumeKind { Bind, Named, Anonymous };
 
+// A Kontena volume (reference §5.3): `kontena volume create`.
+enum class VolumeScope { Instance, Stack, Grid };
+
+struct Volume {
+    std::string name;
+    VolumeScope scope = VolumeScope::Instance;
+    std::string driver = "local";
+    std::map<std::string, std::string> driverOpts;
+    bool operator==(const Volume&) const = default;
+};
+
 // One entry of a service's `volumes` (reference §5.2).
 struct VolumeMount {
     VolumeKind kind = VolumeKind::Anonymous;
     std::string source;   // host path (bind) or volume name (named); empty for anonymous
     std::string path;     // path in the container
     std::string flags;    // "ro", "rw,z", ...
+    // A named mount of a stack service: the Kontena volume its stack's
+    // `volumes:` entry refers to, resolved by the core when the stack is
+    // applied. The node then mounts volumeNameForService(*volume, ...)
+    // (`<stack>.<volume>`, ...) made with its driver and options; without
+    // it, `source` is the Docker volume name itself.
+    std::optional<Volume> volume = std::nullopt;
+    // The Kontena volume's name placement looks for (volume, else source).
+    const std::string& volumeName() const { return volume ? volume->name : source; }
     bool operator==(const VolumeMount&) const = default;
 };
 
@@ -279,15 +298,6 @@ struct Instance {
 };
 
 // ------------------------------------------------------------- volumes ----
-
-enum class VolumeScope { Instance, Stack, Grid };
-
-struct Volume {
-    std::string name;
-    VolumeScope scope = VolumeScope::Instance;
-    std::string driver = "local";
-    std::map<std::string, std::string> driverOpts;
-};
 
 // Docker volume name for a service instance (reference §5.3).
 std::string volumeNameForService(const Volume& v, const ServiceSpec& svc, int instanceNumber);

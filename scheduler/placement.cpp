@@ -32,8 +32,8 @@ ServiceNeeds analyseService(const ClusterState& state, const ServiceSpec& svc) {
     }
     for (const auto& m : svc.volumes) {
         if (m.kind != VolumeKind::Named) continue;
-        needs.namedVolumes.push_back(m.source);
-        auto it = state.volumes.find(m.source);
+        needs.namedVolumes.push_back(m.volumeName());
+        auto it = state.volumes.find(m.volumeName());
         if (it != state.volumes.end() &&
             std::find(needs.requiredDrivers.begin(), needs.requiredDrivers.end(), it->second.driver) == needs.requiredDrivers.end()) {
             needs.requiredDrivers.push_back(it->second.driver);

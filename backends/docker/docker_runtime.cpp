@@ -76,6 +76,13 @@ RuntimeResult<OwnedContainer> DockerRuntime::create(const InstanceDesc& in) {
         if (auto data = ensureDataContainer(in); !data)
             return data.error();
     }
+    // Kontena volumes of stack services: the scoped Docker volume, made with the volume's driver and options.
+    for (const VolumeMount& v : in.spec.volumes) {
+        if (v.kind != VolumeKind::Named || !v.volume)
+            continue;
+        if (auto made = ensureVolume(dockerVolumeName(v, in), v.volume->driver, v.volume->driverOpts); !made)
+            return made.error();
+    }
     const QString name = q(in.containerName());
     const auto made = client_.createContainer(name, containerConfigOf(in));
     if (!made)

@@ -31,8 +31,8 @@ void addHealthCheckLabels(const HealthCheck& hc, Labels& labels) {
         labels.insert(p + QLatin1String("uri"), q(hc.uri));
 }
 
-QString volumeEntry(const VolumeMount& v) {
-    QString entry = q(v.source) + u':' + q(v.path);
+QString volumeEntry(const VolumeMount& v, const InstanceDesc& in) {
+    QString entry = q(dockerVolumeName(v, in)) + u':' + q(v.path);
     if (!v.flags.empty())
         entry += u':' + q(v.flags);
     return entry;
@@ -98,6 +98,12 @@ QStringList instanceEnv(const InstanceDesc& in, const NodeIdentity& node) {
     return env;
 }
 
+std::string dockerVolumeName(const VolumeMount& v, const InstanceDesc& in) {
+    if (v.kind == VolumeKind::Named && v.volume)
+        return volumeNameForService(*v.volume, in.spec, in.instanceNumber);
+    return v.source;
+}
+
 QStringList resolveVolumesFrom(const ServiceSpec& spec, int n) {
     QStringList out;
     const QString number = QString::number(n);
@@ -123,7 +129,7 @@ ContainerConfig serviceContainerConfig(const InstanceDesc& in, const NodeIdentit
     c.ports = portBindings(s.ports);
     for (const VolumeMount& v : s.volumes) {
         if (v.kind != VolumeKind::Anonymous)
-            c.binds.append(volumeEntry(v));
+            c.binds.append(volumeEntry(v, in));
         else if (!s.stateful)
             c.anonymousVolumes.append(q(v.path));
     }

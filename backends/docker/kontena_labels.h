@@ -37,6 +37,10 @@ Labels instanceLabels(const InstanceDesc& instance, const NodeIdentity& node, Co
 QStringList instanceEnv(const InstanceDesc& instance, const NodeIdentity& node);
 // `volumes_from` entries with %s/%d/%i replaced by the instance number, and
 // the stack prefix added to names in the same stack.
+// The Docker volume a mount of instance `in` uses: for a named mount of a
+// Kontena volume, its scoped name (`<stack>.<service>.<volume>-<n>`,
+// `<stack>.<volume>` or `<volume>`, reference §5.3); otherwise the source.
+std::string dockerVolumeName(const VolumeMount& v, const InstanceDesc& in);
 QStringList resolveVolumesFrom(const ServiceSpec& spec, int instanceNumber);
 
 // Everything the engine needs to create the service container.

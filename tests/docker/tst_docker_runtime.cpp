@@ -3,6 +3,7 @@
 // fresh runtime (a restarted agent) finding everything and duplicating nothing.
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QtTest>
 
 #include "backends/docker/docker_runtime.h"
@@ -305,6 +306,55 @@ private slots:
         QVERIFY(runtime->removeVolume("shop.data-1"));
         QVERIFY(runtime->removeVolume("shop.data-1"));
         QCOMPARE(client.inspectVolume(QStringLiteral("shop.data-1")).error().httpStatus, 404);
+    }
+
+    // Reference §5.3: two stacks mounting the same stack-local key `data`
+    // of a stack-scoped Kontena volume get `<stack>.<volume>` each, made
+    // with the volume's driver and options; an instance-scoped one gets
+    // `<stack>.<service>.<volume>-<n>`. They never share a Docker volume.
+    void scopedKontenaVolumes() {
+        Volume shared;
+        shared.name = "files";
+        shared.scope = VolumeScope::Stack;
+        shared.driverOpts = {{"type", "tmpfs"}, {"device", "tmpfs"}};
+        Volume own = shared;
+        own.name = "cache";
+        own.scope = VolumeScope::Instance;
+        own.driverOpts.clear();
+        auto app = [&](const std::string& stack, const std::string& marker) {
+            InstanceDesc in;
+            in.spec.stack = stack;
+            in.spec.name = "app";
+            in.spec.image = kTestImage.toStdString();
+            in.spec.volumes = {VolumeMount{VolumeKind::Named, "data", "/data", "", shared},
+                               VolumeMount{VolumeKind::Named, "tmp", "/tmp/c", "", own}};
+            in.spec.cmd = {"/bin/sh", "-c", "echo " + marker + " > /data/who; exec sleep 1000"};
+            in.spec.stopGracePeriod = Duration::seconds(1);
+            return in;
+        };
+        for (const char* stack : {"blue", "green"}) {
+            const auto r = runtime->ensure(app(stack, stack), DesiredState::Running);
+            QVERIFY2(r, r ? "" : r.error().message.c_str());
+        }
+        for (const char* stack : {"blue", "green"}) {
+            const QString name = QString::fromLatin1(stack);
+            const auto v = client.inspectVolume(name + QStringLiteral(".files"));
+            QVERIFY2(v, qPrintable(name));
+            QCOMPARE(v.value().driver, QStringLiteral("local"));
+            QCOMPARE(v.value().options.value(QStringLiteral("type")), QStringLiteral("tmpfs"));
+            QVERIFY(client.inspectVolume(name + QStringLiteral(".app.cache-1")));
+            const QJsonArray binds = client.inspectContainer(name + QStringLiteral(".app-1")).value().raw
+                                         .value(QLatin1String("HostConfig")).toObject().value(QLatin1String("Binds")).toArray();
+            const QString files = name + QStringLiteral(".files:/data"), cache = name + QStringLiteral(".app.cache-1:/tmp/c");
+            QVERIFY2(binds.contains(QJsonValue(files)) && binds.contains(QJsonValue(cache)), QJsonDocument(binds).toJson().constData());
+        }
+        QCOMPARE(client.inspectVolume(QStringLiteral("data")).error().httpStatus, 404);   // never the stack-local key
+        for (const char* stack : {"blue", "green"}) {
+            const std::string name = std::string(stack) + ".app-1";
+            QVERIFY(runtime->remove(name, Duration::seconds(1), true));
+            QVERIFY(runtime->removeVolume(std::string(stack) + ".files"));
+            QVERIFY(runtime->removeVolume(std::string(stack) + ".app.cache-1"));
+        }
     }
 
     void strangersContainerIsLeftAlone() {

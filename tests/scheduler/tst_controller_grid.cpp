@@ -217,6 +217,69 @@ private slots:
         QVERIFY(!g.applySpecs("db", {pg}, {ev::StackVolume{"data", true, "pgdata"}}).refused);
     }
 
+    // §5.3: a stack's named mount carries the grid volume its `volumes:`
+    // entry refers to, so the node mounts the scoped Docker volume
+    // (`<stack>.<volume>` for scope stack) with that volume's driver.
+    void stackMountsCarryTheirKontenaVolume() {
+        TestGrid g;
+        Volume v;
+        v.name = "shared";
+        v.scope = VolumeScope::Stack;
+        v.driver = "local";
+        v.driverOpts = {{"type", "tmpfs"}};
+        QVERIFY(!g.apply(ev::VolumeCreate{v}).refused);
+        const ServiceSpec app = withVolume(makeService("a", "app", 1), VolumeKind::Named, "data", "/data");
+        QVERIFY(!g.applySpecs("a", {app}, {ev::StackVolume{"data", true, "shared"}}).refused);
+        QVERIFY(!g.applySpecs("b", {withVolume(makeService("b", "app", 1), VolumeKind::Named, "data", "/data")},
+                              {ev::StackVolume{"data", true, "shared"}}).refused);
+        for (const char* key : {"a/app", "b/app"}) {
+            const VolumeMount& m = g.ctl.state().service(key)->spec.volumes.at(0);
+            QVERIFY(m.volume && *m.volume == v);
+            QCOMPARE(m.source, std::string("data"));   // as written in the stack file
+            QCOMPARE(m.volumeName(), std::string("shared"));
+        }
+        const ServiceSpec& a = g.ctl.state().service("a/app")->spec;
+        const ServiceSpec& b = g.ctl.state().service("b/app")->spec;
+        QCOMPARE(volumeNameForService(*a.volumes[0].volume, a, 1), std::string("a.shared"));
+        QCOMPARE(volumeNameForService(*b.volumes[0].volume, b, 1), std::string("b.shared"));
+        // Applying the same stack again changes nothing (no revision bump).
+        const int revision = g.ctl.state().service("a/app")->revision;
+        QVERIFY(!g.applySpecs("a", {app}, {ev::StackVolume{"data", true, "shared"}}).refused);
+        QCOMPARE(g.ctl.state().service("a/app")->revision, revision);
+    }
+
+    // §2.8: an ephemeral node unseen for 6 h is removed by the sweep, unless
+    // it is initial or hosts a stateful instance; other nodes stay.
+    void ephemeralNodesAreCleanedUpAfterSixHours() {
+        TestGrid g;
+        for (const char* n : {"init", "eph", "keep", "data"}) g.apply(ev::NodeConnect{n, g.now, {}, 2, 4 * GiB, {"local"}});
+        g.apply(ev::NodeLabels{"init", {"ephemeral"}, {}});
+        g.apply(ev::NodeLabels{"eph", {"ephemeral=no"}, {}});
+        g.apply(ev::NodeLabels{"data", {"ephemeral=yes"}, {}});
+        ClusterState st = g.ctl.state();
+        ServiceSpec pg = makeService("db", "pg", 1);
+        pg.stateful = true;
+        addService(st, pg);
+        addInstance(st, pg, 1, "data");
+        for (auto& [name, n] : st.nodes) {
+            n.connected = false;
+            n.lastSeen = g.now;
+        }
+        Controller ctl(st, 1);
+        Timer sweep;
+        sweep.kind = TimerKind::StaleSweep;
+        auto sweepAt = [&](Duration after) {
+            sweep.at = g.now + after;
+            Decision d = ctl.decide(ev::TimerFired{sweep}, Context{sweep.at, 7});
+            ctl.commit(d);
+        };
+        sweepAt(Duration::hours(6) - Duration::seconds(1));
+        QCOMPARE(ctl.state().nodes.size(), std::size_t(4));
+        sweepAt(Duration::hours(6));
+        QVERIFY(!ctl.state().node("eph"));
+        QVERIFY(ctl.state().node("init") && ctl.state().node("keep") && ctl.state().node("data"));
+    }
+
     // §5.1: stateful services have no volumes_from and keep their anonymous volumes.
     void statefulVolumeRules() {
         TestGrid g;
