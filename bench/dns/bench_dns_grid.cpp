@@ -96,7 +96,10 @@ std::size_t answered(int port, const std::map<std::string, std::set<std::string>
     for (const auto& [name, addrs] : want) {
         auto a = dns::queryA("127.0.0.1", port, name, std::chrono::milliseconds(500));
         if (!a) return ok;
-        if (std::set<std::string>(a.value().addresses.begin(), a.value().addresses.end()) != addrs) return ok;
+        const std::set<std::string> got(a.value().addresses.begin(), a.value().addresses.end());
+        // A name of more addresses than one UDP answer holds (512 bytes: ~29) comes truncated: a subset.
+        const bool whole = addrs.size() <= 20 ? got == addrs : !got.empty() && std::includes(addrs.begin(), addrs.end(), got.begin(), got.end());
+        if (!whole) return ok;
         ++ok;
     }
     return ok;
