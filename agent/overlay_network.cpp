@@ -114,13 +114,10 @@ RuntimeResult<std::string> OverlayNetwork::allocate(const std::string& container
     if (!etcd) return RuntimeError{503, "cannot allocate an overlay IP address: the node has no etcd endpoints yet"};
     const etcd::Ipam ipam(*etcd);
     etcd::Pool pool;
-    {
-        std::lock_guard lock(mutex_);
-        pool = pool_;
-    }
     bool reserved = false;
     {
         std::lock_guard lock(mutex_);
+        pool = pool_;
         reserved = poolReserved_;
     }
     if (!reserved) {

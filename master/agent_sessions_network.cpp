@@ -35,11 +35,7 @@ QString wireHealth(const protocol::EtcdHealth& h) {
 // came from (what the master itself reaches it at).
 void AgentSessions::noteAddress(Session* s, const protocol::NodeUpdate& u) {
     Address a{u.privateIp, u.publicIp};
-    if (a.privateIp.isEmpty()) {
-        for (Session* x : sessions_) {
-            if (x == s) a.privateIp = x->ws->peerAddress().toString();
-        }
-    }
+    if (a.privateIp.isEmpty()) a.privateIp = s->ws->peerAddress().toString();
     if (a.publicIp.isEmpty()) a.publicIp = a.privateIp;
     Address& known = addresses_[s->node];
     if (known.privateIp == a.privateIp && known.publicIp == a.publicIp) return;
