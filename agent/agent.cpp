@@ -44,8 +44,11 @@ Agent::Agent(AgentConfig config, std::shared_ptr<NodeRuntime> runtime, std::opti
         dns_ = std::make_unique<DnsSupervisor>(config_.grid, config_.dns, config_.dataDir + QStringLiteral("/dns"));
         dns_->follow(supervisor_, health_);
     }
+    if (config_.etcd.enabled) etcd_ = std::make_unique<EtcdSupervisor>(config_.etcd, config_.dataDir + QStringLiteral("/etcd"));
+    if (config_.overlay.enabled && engine_) overlay_ = std::make_unique<OverlayNetwork>(config_.overlay, config_.nodeName, *engine_);
     wireSupervisor();
     wireMaster();
+    wireGridNetwork();
     if (lbRuntime_) wireLoadBalancers();
     connect(&nodeInfoTimer_, &QTimer::timeout, this, &Agent::sendNodeUpdate);
     connect(&pollTimer_, &QTimer::timeout, this, &Agent::fetchPods);
@@ -140,6 +143,8 @@ void Agent::wireMaster() {
         nodeInfo_ = nodeInfoFromJson(payloadOf(p));
         if (!nodeInfo_->grid.isEmpty() && nodeInfo_->grid != config_.grid)
             qCWarning(lcAgent).noquote() << "master says grid" << nodeInfo_->grid << "but containers are labelled" << config_.grid;
+        if (etcd_) etcd_->configure(*nodeInfo_);
+        if (overlay_) overlay_->configure(*nodeInfo_, etcd_ ? etcd_->endpoints() : etcdClientUrls(config_.etcd, *nodeInfo_));
         return QJsonValue(true);
     });
     conn_.setHandler(QString::fromLatin1(method::kNotifyUpdate), [this](const QJsonValue&) {
@@ -170,6 +175,7 @@ void Agent::wireLoadBalancers() {
 }
 
 Agent::~Agent() {
+    etcd_.reset();
     dns_.reset();
     exec_.reset();
     streams_.reset();
@@ -187,6 +193,7 @@ void Agent::start() {
 
 void Agent::stop() {
     if (dns_) dns_->stop();
+    if (etcd_) etcd_->stop();
     if (lbs_) lbs_->stop();
     nodeInfoTimer_.stop();
     pollTimer_.stop();
@@ -195,6 +202,7 @@ void Agent::stop() {
 
 void Agent::onConnected() {
     sendNodeUpdate();
+    sendEtcdHealth();
     fetchPods();
     nodeInfoTimer_.start(config_.timers.nodeInfoInterval);
     pollTimer_.start(config_.timers.podPollInterval);
@@ -230,8 +238,9 @@ void Agent::sendNodeUpdate() {
     u.nodeId = config_.nodeId;
     u.name = config_.nodeName;
     u.labels = config_.labels;
-    u.privateIp = privateAddress();
+    u.privateIp = config_.privateIp.isEmpty() ? privateAddress() : config_.privateIp;
     u.publicIp = u.privateIp;
+    u.etcdReports = etcd_ != nullptr;
     if (!engine_) {
         conn_.request(QString::fromLatin1(method::kNodesUpdate), params(toJson(u)), [](auto&&, auto&&) {});
         return;

@@ -13,12 +13,15 @@
 #include <QObject>
 #include <QTimer>
 
+#include <map>
 #include <memory>
 #include <optional>
 
 #include "agent/config.h"
 #include "agent/container_streams.h"
 #include "agent/dns_supervisor.h"
+#include "agent/etcd_supervisor.h"
+#include "agent/overlay_network.h"
 #include "agent/exec_runner.h"
 #include "agent/health_monitor.h"
 #include "agent/lb_runtime.h"
@@ -50,6 +53,13 @@ public:
     HealthMonitor& health() { return health_; }
     // The node's DNS server; null when config.dns is off.
     DnsSupervisor* dns() { return dns_.get(); }
+    // The node's etcd member; null when config.etcd is off.
+    EtcdSupervisor* etcd() { return etcd_.get(); }
+    // The grid overlay; null when config.overlay is off or there is no engine.
+    OverlayNetwork* overlay() { return overlay_.get(); }
+    // Containers of `runtime` (the one given to the constructor) get grid
+    // addresses from IPAM in etcd; call before start() when the overlay is on.
+    void useGridAddresses(docker::DockerRuntime& runtime);
     const std::optional<protocol::MasterInfo>& masterInfo() const { return masterInfo_; }
     const std::optional<protocol::NodeInfo>& nodeInfo() const { return nodeInfo_; }
 
@@ -65,6 +75,10 @@ private:
     void wireSupervisor();
     void wireMaster();
     void wireLoadBalancers();
+    // etcd health to the master, the master's DNS records to dnsmasq,
+    // container addresses to the master (agent/grid_network.cpp).
+    void wireGridNetwork();
+    void sendEtcdHealth();
     void onConnected();
     void fetchPods();
     void sendNodeUpdate();
@@ -81,6 +95,10 @@ private:
     std::unique_ptr<ExecRunner> exec_;
     std::unique_ptr<NodeStatsSampler> nodeStats_;   // with an engine: a real host to sample
     std::unique_ptr<DnsSupervisor> dns_;
+    std::unique_ptr<EtcdSupervisor> etcd_;
+    std::unique_ptr<OverlayNetwork> overlay_;
+    QTimer orphanTimer_;   // reference §7.1: addresses of vanished containers, every 3 min
+    std::map<QString, protocol::PodAddress> podAddresses_;   // container -> what the master was told (again after a reconnect)
     QTimer nodeInfoTimer_, pollTimer_;
     QThreadPool infoWorker_;
     std::optional<protocol::MasterInfo> masterInfo_;

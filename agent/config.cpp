@@ -48,6 +48,15 @@ const Option kOptions[] = {
     {"stats-interval", "KONTENA_STATS_INTERVAL", "seconds", "Seconds between container and node statistics samples. Default: 60 (Kontena's)."},
     {"state-dir", "KONTENA_AGENT_STATE_DIR", "dir",
      "Where the node's load balancers keep their HAProxy files and certificates. Default: /var/lib/kontena-agent."},
+    {"etcd", "KONTENA_ETCD", "on|off",
+     "On an initial node, run the grid's etcd member (etcd-server) and report its health to the master. Default: off."},
+    {"etcd-address", "KONTENA_ETCD_ADDRESS", "pattern",
+     "Where etcd member N listens, %n standing for N (e.g. 127.0.1.%n). Default: the node's overlay address."},
+    {"etcd-program", "KONTENA_ETCD_PROGRAM", "path", "The etcd program. Default: /usr/bin/etcd."},
+    {"overlay", "KONTENA_OVERLAY", "on|off",
+     "Build the grid overlay (VXLAN bridge `kontena`) and give containers grid addresses from IPAM in etcd. Default: off."},
+    {"private-ip", "KONTENA_PRIVATE_IP", "ip",
+     "The address the grid's other nodes reach this one at (overlay, etcd peers). Default: the first non-loopback IPv4 address."},
     {"time-scale", "KONTENA_AGENT_TIME_SCALE", "factor",
      "Rehearsals on real hosts only: multiply the node's platform timings (crash backoff, ...) by this, as kontena-master --time-scale. Default: 1."},
 };
@@ -57,7 +66,7 @@ bool isOff(const QString& v) {
     return l == QLatin1String("off") || l == QLatin1String("no") || l == QLatin1String("false") || l == QLatin1String("0");
 }
 
-// --data-dir and the DNS options (kOptions[8..12]).
+// --data-dir, the DNS options (kOptions[8..12]), etcd and the overlay (15..18).
 template <typename Get>
 void readPlatformOptions(AgentConfig& c, Get&& get, QStringList& problems) {
     c.dataDir = get(kOptions[8]);
@@ -76,6 +85,22 @@ void readPlatformOptions(AgentConfig& c, Get&& get, QStringList& problems) {
         if (!ok || c.dns.port < 1 || c.dns.port > 65535) problems << QStringLiteral("--dns-port / KONTENA_DNS_PORT must be a port number");
     }
     if (const QString program = get(kOptions[12]); !program.isEmpty()) c.dns.program = program;
+    const auto onOff = [&](const Option& o, const char* what, QStringList& errors) {
+        const QString v = get(o).toLower();
+        if (v.isEmpty() || isOff(v)) return false;
+        if (!on.contains(v)) errors << QStringLiteral("%1 must be on or off").arg(QLatin1String(what));
+        return on.contains(v);
+    };
+    c.etcd.enabled = onOff(kOptions[15], "--etcd / KONTENA_ETCD", problems);
+    c.etcd.addressPattern = get(kOptions[16]);
+    if (!c.etcd.addressPattern.isEmpty() &&
+        QHostAddress(QString(c.etcd.addressPattern).replace(QStringLiteral("%n"), QStringLiteral("1"))).protocol() != QAbstractSocket::IPv4Protocol)
+        problems << QStringLiteral("--etcd-address / KONTENA_ETCD_ADDRESS must be an IPv4 address with %n for the node number");
+    if (const QString program = get(kOptions[17]); !program.isEmpty()) c.etcd.program = program;
+    c.overlay.enabled = onOff(kOptions[18], "--overlay / KONTENA_OVERLAY", problems);
+    c.privateIp = get(kOptions[19]);
+    if (!c.privateIp.isEmpty() && QHostAddress(c.privateIp).protocol() != QAbstractSocket::IPv4Protocol)
+        problems << QStringLiteral("--private-ip / KONTENA_PRIVATE_IP must be an IPv4 address");
 }
 
 }  // namespace
@@ -152,7 +177,7 @@ std::optional<AgentConfig> parseConfig(const QStringList& arguments, const QStri
         if (!ok || seconds < 0.1 || seconds > 86400) problems << QStringLiteral("--stats-interval / KONTENA_STATS_INTERVAL must be seconds, 0.1..86400");
         else c.timers.statsInterval = Millis(qint64(seconds * 1000));
     }
-    if (const QString scale = get(kOptions[15]); !scale.isEmpty()) {
+    if (const QString scale = get(kOptions[20]); !scale.isEmpty()) {
         bool ok = false;
         const double f = scale.toDouble(&ok);
         if (!ok || !(f >= 0.001 && f <= 1000.0)) problems << QStringLiteral("--time-scale / KONTENA_AGENT_TIME_SCALE must be a number in [0.001, 1000]");

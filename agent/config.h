@@ -43,6 +43,24 @@ struct DnsOptions {
     int port = 53;           // containers' resolvers are always on 53
 };
 
+// The node's etcd member (agent/etcd_supervisor.h), on initial nodes.
+struct EtcdOptions {
+    bool enabled = false;    // --etcd on: run the member, report its health
+    QString program = QStringLiteral("/usr/bin/etcd");
+    // Where member N listens: "%n" is the node number. Empty: the node's
+    // overlay address (subnet | N, reference §1.3). Tests use 127.0.1.%n.
+    QString addressPattern;
+    int clientPort = 2379;
+    int peerPort = 2380;
+    Millis checkInterval{1000};   // how often its health is read
+};
+
+// The grid overlay (backends/overlay) and grid addresses from IPAM in etcd.
+struct OverlayOptions {
+    bool enabled = false;    // --overlay on
+    QString netns;           // run ip/bridge in this network namespace (tests)
+};
+
 struct AgentConfig {
     QUrl masterUrl;             // ws:// or wss://
     QString token;
@@ -57,6 +75,10 @@ struct AgentConfig {
     // file, etcd's data); default /var/lib/kontena-agent/<node name>.
     QString dataDir;
     DnsOptions dns;
+    // The node's address for its peers; empty: the first non-loopback IPv4 address.
+    QString privateIp;
+    EtcdOptions etcd;
+    OverlayOptions overlay;
     // Load balancers (agent/lb_runtime.h): one directory each under <stateDir>/lb.
     QString stateDir = QStringLiteral("/var/lib/kontena-agent");
     AgentTimers timers;

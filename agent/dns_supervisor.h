@@ -18,9 +18,9 @@
 // or a health check fails: one file replacement, which dnsmasq reads at
 // once (answers carry a TTL of 1 s).
 //
-// Only this node's instances are named until the grid's other nodes share
-// theirs (through etcd, issue 15): a container reaches another node's
-// service by name only then.
+// Other nodes' instances come from the master (/agent/dns_records, see
+// agent/grid_network.cpp: setRemoteEndpoints), so every node answers the
+// names of the whole grid; this node's own follow its containers directly.
 
 #include <QObject>
 #include <QProcess>

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
     if (QString error; !agentd::prepareDns(*config, *runtime, &error))
         std::fprintf(stderr, "kontena-agent: no DNS server for service discovery: %s\n", qPrintable(error));
     agentd::Agent agent(*config, runtime, client);
+    agent.useGridAddresses(*runtime);
     QObject::connect(&agent, &agentd::Agent::fatal, &app, [](int code, const QString& reason) {
         std::fprintf(stderr, "kontena-agent: the master refused this node (%d): %s\n", code, qPrintable(reason));
         QCoreApplication::exit(2);

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "master/agent_session.h"
 #include "master/grid_runtime.h"
 #include "lb/lb_model.h"
 #include "master/json_util.h"
@@ -31,17 +32,16 @@ QByteArray notification(const char* method, const QJsonValue& params) {
 
 }  // namespace
 
-struct AgentSessions::Session {
-    QWebSocket* ws = nullptr;
-    protocol::Handshake hs;
-    std::string node;
-    Instant connectedAt;
-    bool announced = false;   // NodeConnect delivered (after /nodes/update)
-    bool closing = false;
-    std::vector<ev::InstanceReport> early;   // reports sent before /nodes/update, delivered after it
-};
 
-AgentSessions::AgentSessions(GridRuntime& grid) : QObject(&grid), grid_(grid) {}
+AgentSessions::AgentSessions(GridRuntime& grid) : QObject(&grid), grid_(grid) {
+    peersTimer_.setSingleShot(true);
+    peersTimer_.setInterval(0);
+    connect(&peersTimer_, &QTimer::timeout, this, &AgentSessions::sendPeers);
+    dnsTimer_.setSingleShot(true);
+    dnsTimer_.setInterval(100);
+    connect(&dnsTimer_, &QTimer::timeout, this, &AgentSessions::sendDnsRecords);
+    connect(&grid_, &GridRuntime::changed, this, &AgentSessions::onGridChanged);
+}
 
 AgentSessions::~AgentSessions() {
     for (Session* s : std::exchange(sessions_, {})) {
@@ -66,6 +66,8 @@ const QHash<QString, AgentSessions::Handler>& AgentSessions::methods() {
         {QString::fromLatin1(kContainersLogBatch), &AgentSessions::onLogBatch},
         {QString::fromLatin1(kContainersHealth), &AgentSessions::onHealth},
         {QString::fromLatin1(kNodesStats), &AgentSessions::onNodeStats},
+        {QString::fromLatin1(kNodesEtcdHealth), &AgentSessions::onEtcdHealth},
+        {QString::fromLatin1(kPodsAddress), &AgentSessions::onPodAddress},
         {QString::fromLatin1(kContainersStat), &AgentSessions::onContainerStat},
         // accepted; container events are not kept yet
         {QString::fromLatin1(kContainersEvent), &AgentSessions::onAccepted},
@@ -131,7 +133,10 @@ void AgentSessions::onClosed(Session* s) {
     sessions_.removeAll(s);
     if (s->announced) {
         grid_.deliver(ev::NodeClosed{s->node, s->connectedAt});
-        if (!sessionOf(s->node)) grid_.deliver(ev::EtcdMember{s->node, false});
+        if (!sessionOf(s->node)) {
+            etcd_.erase(s->node);   // nobody to say how its member is
+            grid_.deliver(ev::EtcdMember{s->node, false});
+        }
     }
     qCInfo(lcAgents).noquote() << grid_.name() << "agent disconnected:" << qs(s->node);
     s->ws->deleteLater();
@@ -177,8 +182,12 @@ void AgentSessions::onFrame(Session* s, const QString& text) {
     if (f->kind == FrameKind::Request) send(s, encode(out.error ? Frame::failure(f->id, *out.error) : Frame::response(f->id, out.result)));
 }
 
-// /nodes/update: the first one announces the node to the core (NodeConnect).
+// /nodes/update: the first one announces the node to the core (NodeConnect);
+// each one may bring new addresses for the grid's peers.
 AgentSessions::Outcome AgentSessions::onNodesUpdate(Session* s, const QJsonObject& payload) {
+    const protocol::NodeUpdate u = protocol::nodeUpdateFromJson(payload);
+    s->etcdReports = u.etcdReports;
+    noteAddress(s, u);
     if (!s->announced) announce(s, payload);
     return {};
 }
@@ -202,24 +211,24 @@ void AgentSessions::announce(Session* s, const QJsonObject& payload) {
         return;
     }
     s->announced = true;
-    grid_.deliver(ev::EtcdMember{s->node, true});
+    // An agent running its etcd member says how it is (/nodes/etcd_health);
+    // for one that does not, a connected agent means a healthy member.
+    if (!s->etcdReports) grid_.deliver(ev::EtcdMember{s->node, true});
+    else if (const auto h = etcdHealth(s->node)) grid_.deliver(ev::EtcdMember{s->node, h->member});
     // An agent does not repeat a report: the ones that came before /nodes/update count now.
     for (const auto& report : std::exchange(s->early, {})) grid_.deliver(report);
     sendNodeInfo(s);
+    peersTimer_.start();   // the others learn of this node
+    if (!dnsTimer_.isActive()) dnsTimer_.start();
     grid_.save();
 }
 
 void AgentSessions::sendNodeInfo(Session* s) {
-    const Node* n = grid_.state().node(s->node);
-    if (!n) return;
-    protocol::NodeInfo info;
-    info.nodeId = s->hs.nodeId;
-    info.name = qs(n->name);
-    info.grid = grid_.name();
-    info.nodeNumber = n->number;
-    info.initialMember = n->isInitial(grid_.state().grid.initialSize);
-    for (const auto& l : n->labels) info.labels.append(qs(l));
+    if (!grid_.state().node(s->node)) return;
+    protocol::NodeInfo info = nodeInfoFor(s->node, s->hs.nodeId);
+    if (s->sentInfo && *s->sentInfo == info) return;
     send(s, notification(protocol::method::kNodeInfo, protocol::params(protocol::toJson(info))));
+    s->sentInfo = std::move(info);
 }
 
 AgentSessions::Outcome AgentSessions::onPodsList(Session* s, const QJsonObject&) {

@@ -12,13 +12,16 @@
 #include <QJsonValue>
 #include <QList>
 #include <QObject>
+#include <QTimer>
 #include <QWebSocket>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "protocol/handshake.h"
+#include "protocol/messages.h"
 #include "protocol/rpc.h"
 #include "scheduler/controller.h"
 
@@ -46,6 +49,20 @@ public:
     // A notification to the node's newest session; false when it has none.
     bool notify(const std::string& node, const char* method, const QJsonObject& payload);
 
+    // ---- the grid network (agent_sessions_network.cpp)
+    // The grid's nodes with a known address, by number: every agent gets
+    // them in its node info (overlay forwarding table, etcd cluster).
+    QList<protocol::GridPeer> peers() const;
+    // The node info `node`'s agent gets now.
+    protocol::NodeInfo nodeInfoFor(const std::string& node, const QString& nodeId) const;
+    // The names every node's DNS server answers (/agent/dns_records).
+    protocol::DnsRecords dnsRecords() const;
+    // What the node's etcd member last said (/nodes/etcd_health); nullopt
+    // when its agent does not report etcd.
+    std::optional<protocol::EtcdHealth> etcdHealth(const std::string& node) const;
+    // The grid's subnet: node overlay addresses in its lower half.
+    static constexpr char kGridSubnet[] = "10.81.0.0/16";
+
 private:
     struct Session;
     struct Outcome {
@@ -68,6 +85,23 @@ private:
     Outcome onContainerStat(Session* s, const QJsonObject& payload);
     Outcome onNodeStats(Session* s, const QJsonObject& payload);
     Outcome onAccepted(Session* s, const QJsonObject& payload);
+    Outcome onEtcdHealth(Session* s, const QJsonObject& payload);
+    Outcome onPodAddress(Session* s, const QJsonObject& payload);
+
+    // Node addresses, peers and DNS records follow the grid: a change marks
+    // them, one pass per event-loop turn (DNS: at most every 100 ms) sends
+    // each agent what differs from what it last got.
+    void noteAddress(Session* s, const protocol::NodeUpdate& u);
+    void onGridChanged();
+    void sendPeers();
+    void sendDnsRecords();
+    struct Address {
+        QString privateIp, publicIp;
+    };
+    struct PodAddress {
+        std::string node;
+        QString address;
+    };
 
     void announce(Session* s, const QJsonObject& payload);
     void sendNodeInfo(Session* s);
@@ -78,6 +112,12 @@ private:
 
     GridRuntime& grid_;
     QList<Session*> sessions_;
+    std::map<std::string, Address> addresses_;                  // node -> last reported addresses
+    std::map<std::pair<std::string, int>, PodAddress> podAddresses_;   // (service, number) -> its container's
+    std::map<std::string, protocol::EtcdHealth> etcd_;          // node -> its member's last report
+    std::size_t knownNodes_ = 0;
+    QTimer peersTimer_, dnsTimer_;
+    protocol::DnsRecords sentDns_;
 };
 
 }  // namespace kontena::master

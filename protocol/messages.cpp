@@ -34,9 +34,15 @@ MasterInfo masterInfoFromJson(const QJsonObject& o) {
 }
 
 QJsonObject toJson(const NodeInfo& n) {
+    QJsonArray peers;
+    for (const GridPeer& p : n.peers) {
+        peers.append(QJsonObject{{k("node_number"), p.number}, {k("name"), p.name}, {k("private_ip"), p.underlay},
+                                 {k("public_ip"), p.publicIp}, {k("overlay_ip"), p.overlayIp}, {k("initial_member"), p.initial}});
+    }
     return {{k("id"), n.nodeId}, {k("name"), n.name}, {k("grid"), n.grid}, {k("node_number"), n.nodeNumber},
             {k("initial_member"), n.initialMember}, {k("overlay_ip"), n.overlayIp}, {k("peer_ips"), list(n.peerIps)},
-            {k("labels"), list(n.labels)}};
+            {k("labels"), list(n.labels)}, {k("initial_size"), n.initialSize}, {k("grid_subnet"), n.gridSubnet},
+            {k("peers"), peers}};
 }
 NodeInfo nodeInfoFromJson(const QJsonObject& o) {
     NodeInfo n;
@@ -48,13 +54,51 @@ NodeInfo nodeInfoFromJson(const QJsonObject& o) {
     n.overlayIp = o.value(k("overlay_ip")).toString();
     n.peerIps = list(o.value(k("peer_ips")));
     n.labels = list(o.value(k("labels")));
+    n.initialSize = o.value(k("initial_size")).toInt();
+    n.gridSubnet = o.value(k("grid_subnet")).toString();
+    for (const auto& v : o.value(k("peers")).toArray()) {
+        const QJsonObject p = v.toObject();
+        n.peers.append(GridPeer{p.value(k("node_number")).toInt(), p.value(k("name")).toString(), p.value(k("private_ip")).toString(),
+                                p.value(k("public_ip")).toString(), p.value(k("overlay_ip")).toString(),
+                                p.value(k("initial_member")).toBool()});
+    }
     return n;
+}
+
+QJsonObject toJson(const EtcdHealth& h) {
+    return {{k("member"), h.member}, {k("quorum"), h.quorum}, {k("leader"), h.leader}, {k("detail"), h.detail}};
+}
+EtcdHealth etcdHealthFromJson(const QJsonObject& o) {
+    return EtcdHealth{o.value(k("member")).toBool(), o.value(k("quorum")).toBool(), o.value(k("leader")).toString(),
+                      o.value(k("detail")).toString()};
+}
+
+QJsonObject toJson(const DnsRecords& r) {
+    QJsonArray endpoints;
+    for (const DnsEndpoint& e : r.endpoints) {
+        endpoints.append(QJsonObject{{k("node"), e.node}, {k("stack"), e.stack}, {k("service"), e.service}, {k("instance_number"), e.number},
+                                     {k("address"), e.address}, {k("unhealthy"), e.unhealthy}});
+    }
+    return {{k("endpoints"), endpoints}, {k("exposed"), list(r.exposed)}, {k("etcd_members"), list(r.etcdMembers)}};
+}
+DnsRecords dnsRecordsFromJson(const QJsonObject& o) {
+    DnsRecords r;
+    for (const auto& v : o.value(k("endpoints")).toArray()) {
+        const QJsonObject e = v.toObject();
+        r.endpoints.append(DnsEndpoint{e.value(k("node")).toString(), e.value(k("stack")).toString(), e.value(k("service")).toString(),
+                                       e.value(k("instance_number")).toInt(), e.value(k("address")).toString(),
+                                       e.value(k("unhealthy")).toBool()});
+    }
+    r.exposed = list(o.value(k("exposed")));
+    r.etcdMembers = list(o.value(k("etcd_members")));
+    return r;
 }
 
 QJsonObject toJson(const NodeUpdate& n) {
     return {{k("id"), n.nodeId}, {k("name"), n.name}, {k("cpus"), n.cpus}, {k("mem_total"), n.memTotal},
             {k("engine_version"), n.engineVersion}, {k("volume_drivers"), list(n.volumeDrivers)},
-            {k("public_ip"), n.publicIp}, {k("private_ip"), n.privateIp}, {k("labels"), list(n.labels)}};
+            {k("public_ip"), n.publicIp}, {k("private_ip"), n.privateIp}, {k("labels"), list(n.labels)},
+            {k("etcd_reports"), n.etcdReports}};
 }
 NodeUpdate nodeUpdateFromJson(const QJsonObject& o) {
     NodeUpdate n;
@@ -67,6 +111,7 @@ NodeUpdate nodeUpdateFromJson(const QJsonObject& o) {
     n.publicIp = o.value(k("public_ip")).toString();
     n.privateIp = o.value(k("private_ip")).toString();
     n.labels = list(o.value(k("labels")));
+    n.etcdReports = o.value(k("etcd_reports")).toBool();
     return n;
 }
 
@@ -185,9 +230,10 @@ PodList podListFromJson(const QJsonObject& o, QStringList* problems) {
 }
 
 QJsonObject toJson(const PodState& s) {
-    return {{k("service_id"), s.serviceId}, {k("instance_number"), s.instanceNumber}, {k("rev"), qint64(s.rev)},
-            {k("service_revision"), s.serviceRevision}, {k("state"), toWire(s.state)},
-            {k("error"), s.error.isEmpty() ? QJsonValue() : QJsonValue(s.error)}};
+    QJsonObject o{{k("service_id"), s.serviceId}, {k("instance_number"), s.instanceNumber}, {k("rev"), qint64(s.rev)},
+                  {k("service_revision"), s.serviceRevision}, {k("state"), toWire(s.state)},
+                  {k("error"), s.error.isEmpty() ? QJsonValue() : QJsonValue(s.error)}};
+    return o;
 }
 PodState podStateFromJson(const QJsonObject& o) {
     PodState s;
@@ -198,6 +244,13 @@ PodState podStateFromJson(const QJsonObject& o) {
     s.state = observedFromWire(o.value(k("state")).toString());
     s.error = o.value(k("error")).toString();
     return s;
+}
+
+QJsonObject toJson(const PodAddress& a) {
+    return {{k("service_id"), a.serviceId}, {k("instance_number"), a.instanceNumber}, {k("address"), a.address}};
+}
+PodAddress podAddressFromJson(const QJsonObject& o) {
+    return PodAddress{o.value(k("service_id")).toString(), o.value(k("instance_number")).toInt(), o.value(k("address")).toString()};
 }
 
 QJsonObject toJson(const PodSecretsRequest& r) {

@@ -22,6 +22,7 @@ namespace method {
 // master -> agent
 inline constexpr char kMasterInfo[] = "/agent/master_info";
 inline constexpr char kNodeInfo[] = "/agent/node_info";
+inline constexpr char kDnsRecords[] = "/agent/dns_records";
 inline constexpr char kNotifyUpdate[] = "/service_pods/notify_update";
 inline constexpr char kRestartPod[] = "/service_pods/restart";
 inline constexpr char kExecStart[] = "/containers/exec";
@@ -31,12 +32,14 @@ inline constexpr char kExecTerminate[] = "/containers/terminate_exec";
 // agent -> master
 inline constexpr char kNodesUpdate[] = "/nodes/update";
 inline constexpr char kNodesStats[] = "/nodes/stats";
+inline constexpr char kNodesEtcdHealth[] = "/nodes/etcd_health";
 inline constexpr char kPodsList[] = "/node_service_pods/list";
 inline constexpr char kPodsSetState[] = "/node_service_pods/set_state";
 inline constexpr char kPodsEvent[] = "/node_service_pods/event";
 inline constexpr char kPodsSecrets[] = "/node_service_pods/secrets";
 inline constexpr char kPodsMarkOneshot[] = "/node_service_pods/mark_oneshot_hook";
 inline constexpr char kPodsLbBackends[] = "/node_service_pods/lb_backends";
+inline constexpr char kPodsAddress[] = "/node_service_pods/address";
 inline constexpr char kContainersEvent[] = "/containers/event";
 inline constexpr char kContainersHealth[] = "/containers/health";
 inline constexpr char kContainersLogBatch[] = "/containers/log_batch";
@@ -59,7 +62,27 @@ struct MasterInfo {
 QJsonObject toJson(const MasterInfo& m);
 MasterInfo masterInfoFromJson(const QJsonObject& o);
 
-// /agent/node_info: what the master knows of the node and its grid.
+// One node of the grid as every agent learns it (the overlay's forwarding
+// table, the etcd cluster): its number, the address its peers reach it at
+// (`underlay`: the private address it reported, else the address its
+// connection came from), its overlay address, whether it is an initial
+// node (an etcd member).
+struct GridPeer {
+    int number = 0;
+    QString name;
+    QString underlay;
+    QString publicIp;
+    QString overlayIp;
+    bool initial = false;
+    bool operator==(const GridPeer&) const = default;
+};
+
+// /agent/node_info: what the master knows of the node and its grid. Sent
+// after the node connects and again whenever the grid's peers change (a
+// node joins, leaves or reports another address). `peers` are the grid's
+// nodes with a known address, this one included, by number; `peerIps` the
+// underlay addresses of the others (Kontena's field); `initialSize` the
+// grid's number of initial nodes (etcd members node-1..node-initialSize).
 struct NodeInfo {
     QString nodeId;
     QString name;
@@ -69,6 +92,9 @@ struct NodeInfo {
     QString overlayIp;
     QStringList peerIps;
     QStringList labels;
+    int initialSize = 0;
+    QString gridSubnet;
+    QList<GridPeer> peers;
     bool operator==(const NodeInfo&) const = default;
 };
 QJsonObject toJson(const NodeInfo& n);
@@ -84,8 +110,48 @@ struct NodeUpdate {
     QStringList volumeDrivers;
     QString publicIp, privateIp;
     QStringList labels;
+    // The agent runs the node's etcd member and reports its health
+    // (/nodes/etcd_health); otherwise the master counts a connected
+    // initial node's member as healthy (the simulator's model).
+    bool etcdReports = false;
     bool operator==(const NodeUpdate&) const = default;
 };
+
+// /nodes/etcd_health: what the node's etcd member says, every few seconds
+// and on every change. `member`: the member process serves (answers a
+// serializable status); `quorum`: a linearizable read went through, i.e.
+// etcd itself has a quorum; `leader`: the member id of the leader it knows.
+struct EtcdHealth {
+    bool member = false;
+    bool quorum = false;
+    QString leader;
+    QString detail;   // why not, when not
+    bool operator==(const EtcdHealth&) const = default;
+};
+QJsonObject toJson(const EtcdHealth& h);
+EtcdHealth etcdHealthFromJson(const QJsonObject& o);
+
+// /agent/dns_records: the grid's named instances (scheduler/dns.h's
+// endpoints) as the master knows them, for every node's DNS server; sent
+// when they change. Each carries the node it runs on, so an agent can
+// prefer its own fresher view of its local containers.
+struct DnsEndpoint {
+    QString node;
+    QString stack;
+    QString service;
+    int number = 0;
+    QString address;
+    bool unhealthy = false;
+    bool operator==(const DnsEndpoint&) const = default;
+};
+struct DnsRecords {
+    QList<DnsEndpoint> endpoints;
+    QStringList exposed;        // "stack=service"
+    QStringList etcdMembers;    // overlay addresses of the healthy members
+    bool operator==(const DnsRecords&) const = default;
+};
+QJsonObject toJson(const DnsRecords& r);
+DnsRecords dnsRecordsFromJson(const QJsonObject& o);
 QJsonObject toJson(const NodeUpdate& n);
 NodeUpdate nodeUpdateFromJson(const QJsonObject& o);
 
@@ -179,6 +245,17 @@ struct PodState {
 };
 QJsonObject toJson(const PodState& s);
 PodState podStateFromJson(const QJsonObject& o);
+
+// /node_service_pods/address: the instance's container runs with this
+// grid address (empty: it stopped or went), for the grid's DNS names.
+struct PodAddress {
+    QString serviceId;
+    int instanceNumber = 0;
+    QString address;
+    bool operator==(const PodAddress&) const = default;
+};
+QJsonObject toJson(const PodAddress& a);
+PodAddress podAddressFromJson(const QJsonObject& o);
 
 // /node_service_pods/secrets: just before it creates the container of a pod
 // whose service has `secrets:`, the agent asks for their values; they are

@@ -277,6 +277,11 @@ EngineResult<QString> DockerClient::createNetwork(const NetworkSpec& spec) {
     for (auto it = spec.labels.cbegin(); it != spec.labels.cend(); ++it)
         labels.insert(it.key(), it.value());
     body.insert(QStringLiteral("Labels"), labels);
+    QJsonObject options;
+    for (auto it = spec.options.cbegin(); it != spec.options.cend(); ++it)
+        options.insert(it.key(), it.value());
+    if (!options.isEmpty())
+        body.insert(QStringLiteral("Options"), options);
     if (!spec.subnet.isEmpty()) {
         QJsonObject pool{{QStringLiteral("Subnet"), spec.subnet}};
         if (!spec.gateway.isEmpty())

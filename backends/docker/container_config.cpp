@@ -102,6 +102,11 @@ QJsonObject toCreateBody(const ContainerConfig& c) {
     QJsonObject host = hostConfig(c);
     addPorts(c, body, host);
     body.insert(QStringLiteral("HostConfig"), host);
+    if (!c.ipv4Address.isEmpty() && !c.networkMode.isEmpty()) {
+        const QJsonObject endpoint{{QStringLiteral("IPAMConfig"), QJsonObject{{QStringLiteral("IPv4Address"), c.ipv4Address}}}};
+        body.insert(QStringLiteral("NetworkingConfig"),
+                    QJsonObject{{QStringLiteral("EndpointsConfig"), QJsonObject{{c.networkMode, endpoint}}}});
+    }
     return body;
 }
 

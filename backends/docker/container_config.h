@@ -33,6 +33,7 @@ struct ContainerConfig {
     QStringList anonymousVolumes;          // container paths
     QStringList volumesFrom;               // container names
     QString networkMode;                   // "bridge", "host", "container:<name>", a network name
+    QString ipv4Address;                   // on the user network `networkMode` (its IPAM must allow it)
     std::optional<qint64> memory;          // bytes
     std::optional<qint64> memorySwap;      // bytes, memory + swap
     std::optional<qint64> shmSize;         // bytes

@@ -84,9 +84,23 @@ RuntimeResult<OwnedContainer> DockerRuntime::create(const InstanceDesc& in) {
             return made.error();
     }
     const QString name = q(in.containerName());
-    const auto made = client_.createContainer(name, containerConfigOf(in));
-    if (!made)
+    ContainerConfig config = containerConfigOf(in);
+    const bool gridAddress = grid_.allocate && config.networkMode == QLatin1String("bridge");
+    if (gridAddress) {
+        auto address = grid_.allocate(in.containerName());
+        if (!address)
+            return address.error();
+        config.networkMode = grid_.network;
+        config.ipv4Address = q(address.value());
+        config.labels.insert(QStringLiteral("io.kontena.container.overlay_cidr"), config.ipv4Address + u'/' + QString::number(grid_.prefix));
+        config.labels.insert(QStringLiteral("io.kontena.container.overlay_network"), grid_.network);
+    }
+    const auto made = client_.createContainer(name, config);
+    if (!made) {
+        if (gridAddress && grid_.release)
+            grid_.release(in.containerName());
         return toRuntimeError(made.error());
+    }
     return ownedByName(name);
 }
 
@@ -174,6 +188,8 @@ RuntimeStatus DockerRuntime::removeOne(const QString& name, Duration grace) {
     const auto removed = client_.removeContainer(name, true, false);
     if (!removed && !removed.error().isNotFound())
         return toRuntimeError(removed.error());
+    if (grid_.release)
+        grid_.release(name.toStdString());   // its grid address, if it had one
     return RuntimeDone{};
 }
 

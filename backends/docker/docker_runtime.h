@@ -8,6 +8,8 @@
 // waits up to its grace period). Safe to use from several threads for
 // different instances; calls for one instance must not overlap.
 
+#include <functional>
+
 #include "backends/docker/client.h"
 #include "backends/docker/node_runtime.h"
 
@@ -39,6 +41,20 @@ public:
     // first call (not synchronised with calls under way).
     void setServiceDns(QStringList servers, QString gridDomainSuffix);
 
+    // Grid addresses (backends/overlay/README.md): a container of the
+    // bridge network joins `network` instead, with the address `allocate`
+    // gives it (IPAM in etcd: an error, e.g. no quorum, and no container is
+    // made); `release` gives the address back when the container is removed
+    // (or could not be made). Both run on the caller's thread. Set before
+    // the first call.
+    struct GridAddresses {
+        QString network = QStringLiteral("kontena");
+        int prefix = 16;
+        std::function<RuntimeResult<std::string>(const std::string& container)> allocate;
+        std::function<void(const std::string& container)> release;
+    };
+    void setGridAddresses(GridAddresses g) { grid_ = std::move(g); }
+
     const NodeIdentity& node() const { return node_; }
     DockerClient& client() { return client_; }
 
@@ -62,6 +78,7 @@ private:
     NodeIdentity node_;
     QStringList dnsServers_;
     QString dnsGridSuffix_;   // "g.kontena.local"
+    GridAddresses grid_;
 };
 
 }  // namespace kontena::docker

@@ -82,6 +82,11 @@ ContainerInfo parseContainerInfo(const QJsonObject& o) {
     c.state.finishedAt = str(st, "FinishedAt");
     c.restartCount = static_cast<int>(num(o, "RestartCount"));
     c.ipAddress = str(obj(o, "NetworkSettings"), "IPAddress");
+    if (c.ipAddress.isEmpty()) {   // a user network (the grid overlay's): its address
+        const QJsonObject networks = obj(obj(o, "NetworkSettings"), "Networks");
+        for (auto it = networks.begin(); it != networks.end() && c.ipAddress.isEmpty(); ++it)
+            c.ipAddress = it.value().toObject().value(QLatin1String("IPAddress")).toString();
+    }
     c.raw = o;
     return c;
 }

@@ -46,7 +46,7 @@ struct ContainerInfo {
     Labels labels;
     QStringList env;
     int restartCount = 0;
-    QString ipAddress;  // on the default bridge; empty otherwise
+    QString ipAddress;  // on the default bridge, else on its first network; empty: none
     QJsonObject raw;
 };
 
@@ -80,6 +80,9 @@ struct NetworkSpec {
     QString gateway;
     bool internal = false;
     Labels labels;
+    // Driver options, e.g. com.docker.network.bridge.name (the grid
+    // overlay's `kontena` bridge) and com.docker.network.driver.mtu.
+    Labels options;
 };
 
 struct NetworkInfo {

@@ -235,4 +235,46 @@ EtcdResult<std::int64_t> EtcdClient::leaderTerm() const {
     return int64Of(r.value().value(QStringLiteral("raftTerm")));
 }
 
+EtcdResult<std::string> EtcdClient::leader() const {
+    auto r = transport_->post("/v3/maintenance/status", QJsonObject{});
+    if (!r) return r.error();
+    const QString leader = r.value().value(QStringLiteral("leader")).toString();
+    return leader.isEmpty() ? std::string("0") : leader.toStdString();
+}
+
+namespace {
+std::vector<std::string> strings(const QJsonValue& v) {
+    std::vector<std::string> out;
+    for (const auto& x : v.toArray()) out.push_back(x.toString().toStdString());
+    return out;
+}
+}  // namespace
+
+EtcdResult<std::vector<Member>> EtcdClient::members() const {
+    auto r = transport_->post("/v3/cluster/member/list", QJsonObject{});
+    if (!r) return r.error();
+    std::vector<Member> out;
+    for (const auto& v : r.value().value(QStringLiteral("members")).toArray()) {
+        const QJsonObject m = v.toObject();
+        out.push_back(Member{m.value(QStringLiteral("ID")).toString().toStdString(), m.value(QStringLiteral("name")).toString().toStdString(),
+                             strings(m.value(QStringLiteral("peerURLs"))), strings(m.value(QStringLiteral("clientURLs")))});
+    }
+    return out;
+}
+
+EtcdResult<std::string> EtcdClient::addMember(const std::string& peerUrl) const {
+    auto r = transport_->post("/v3/cluster/member/add",
+                              QJsonObject{{QStringLiteral("peerURLs"), QJsonArray{QString::fromStdString(peerUrl)}}});
+    if (!r) return r.error();
+    const QString id = r.value().value(QStringLiteral("member")).toObject().value(QStringLiteral("ID")).toString();
+    if (id.isEmpty()) return EtcdError{ErrorKind::Malformed, "etcd added a member without an id"};
+    return id.toStdString();
+}
+
+EtcdResult<bool> EtcdClient::removeMember(const std::string& id) const {
+    auto r = transport_->post("/v3/cluster/member/remove", QJsonObject{{QStringLiteral("ID"), QString::fromStdString(id)}});
+    if (!r) return r.error();
+    return true;
+}
+
 }  // namespace kontena::etcd

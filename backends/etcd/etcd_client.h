@@ -63,6 +63,13 @@ struct Operation {
     static Operation del(std::string k) { return {Kind::Delete, std::move(k), {}, 0}; }
 };
 
+// A member of the cluster (/v3/cluster/member/list). Ids are uint64 kept as text.
+struct Member {
+    std::string id;
+    std::string name;   // empty: added but never started
+    std::vector<std::string> peerUrls, clientUrls;
+};
+
 struct Txn {
     std::vector<Compare> compare;
     std::vector<Operation> success, failure;
@@ -90,6 +97,14 @@ public:
     EtcdResult<bool> keepAlive(std::int64_t lease) const;
     // The raft term of the endpoint's cluster; Unavailable while it knows no leader.
     EtcdResult<std::int64_t> leaderTerm() const;
+    // The endpoint's own view (a serializable status: answers without quorum): the leader's id, "0" if none.
+    EtcdResult<std::string> leader() const;
+
+    // Cluster membership (a replacement initial node joining, reference §1.3).
+    EtcdResult<std::vector<Member>> members() const;
+    // Adds a member that will start with --initial-cluster-state=existing; its id.
+    EtcdResult<std::string> addMember(const std::string& peerUrl) const;
+    EtcdResult<bool> removeMember(const std::string& id) const;
 
     // The smallest key greater than every key starting with `prefix`.
     static std::string rangeEnd(const std::string& prefix);

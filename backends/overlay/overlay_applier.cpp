@@ -42,6 +42,18 @@ Result<Done> OverlayApplier::ensureSetup(const NodeAddress& self) const {
     return Done{};
 }
 
+Result<Done> OverlayApplier::ensureVxlan(const NodeAddress& self) const {
+    if (run({"ip", "link", "show", "dev", c_.vxlan})) return Done{};
+    for (const auto& cmd : vxlanCommands(c_, self)) {
+        auto r = run(cmd);
+        if (!r) {
+            (void)run({"ip", "link", "del", c_.vxlan});
+            return r.error();
+        }
+    }
+    return Done{};
+}
+
 Result<std::set<std::string>> OverlayApplier::peers() const {
     auto shown = run({"bridge", "fdb", "show", "dev", c_.vxlan});
     if (!shown) return shown.error();

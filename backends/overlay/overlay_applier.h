@@ -21,6 +21,8 @@ public:
 
     // Builds the overlay of `self` unless its bridge exists already.
     Result<Done> ensureSetup(const NodeAddress& self) const;
+    // Adds the VXLAN device of `self` to the existing bridge unless it is there.
+    Result<Done> ensureVxlan(const NodeAddress& self) const;
     // Makes the flood entries exactly `peers` (underlay addresses); how many entries changed.
     Result<int> syncPeers(const std::set<std::string>& peers) const;
     // The peers the device floods to now.

@@ -31,6 +31,16 @@ std::vector<Command> setupCommands(const OverlayConfig& c, const NodeAddress& se
     };
 }
 
+std::vector<Command> vxlanCommands(const OverlayConfig& c, const NodeAddress& self) {
+    return {
+        {"ip", "link", "add", c.vxlan, "type", "vxlan", "id", std::to_string(c.vni), "dstport", std::to_string(c.port), "local",
+         self.underlay, "nolearning"},
+        {"ip", "link", "set", c.vxlan, "mtu", std::to_string(c.mtu)},
+        {"ip", "link", "set", c.vxlan, "master", c.bridge},
+        {"ip", "link", "set", c.vxlan, "up"},
+    };
+}
+
 std::vector<Command> fdbCommands(const OverlayConfig& c, const std::set<std::string>& current, const std::set<std::string>& desired) {
     std::vector<Command> out;
     for (const auto& gone : current) {

@@ -42,6 +42,10 @@ std::string overlayAddress(const OverlayConfig& c, int nodeNumber);
 // overlay address. Run once on a node where they do not exist yet.
 std::vector<Command> setupCommands(const OverlayConfig& c, const NodeAddress& self);
 
+// Only the VXLAN device, joined to a bridge that exists already (the one
+// Docker made for the `kontena` network, holding the node's overlay address).
+std::vector<Command> vxlanCommands(const OverlayConfig& c, const NodeAddress& self);
+
 // FDB changes from the peers the device has (`current` underlay addresses)
 // to the peers the grid has (`desired`, `self` excluded by the caller):
 // appends for new peers, deletes for gone ones, in address order.

@@ -232,7 +232,7 @@ private slots:
         master.send(protocol::Frame::request(77, QString::fromLatin1(protocol::method::kNodeInfo),
                                              protocol::params(protocol::toJson(protocol::NodeInfo{
                                                  QStringLiteral("NODE:ID:1"), QStringLiteral("node-1"), QStringLiteral("test"), 2, true,
-                                                 QStringLiteral("127.0.81.2"), {}, {}}))));
+                                                 QStringLiteral("127.0.81.2"), {}, {}, 1, QStringLiteral("10.81.0.0/16"), {}}))));
         QTRY_VERIFY_WITH_TIMEOUT(agent.nodeInfo().has_value(), kWait);
         QCOMPARE(agent.nodeInfo()->nodeNumber, 2);
     }

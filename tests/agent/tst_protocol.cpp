@@ -95,12 +95,27 @@ private slots:
     }
     void nodeInfo() {
         const NodeInfo n{QStringLiteral("ID:1"), QStringLiteral("node-1"), QStringLiteral("test"), 3, true,
-                         QStringLiteral("127.0.81.3"), {QStringLiteral("127.0.81.4")}, {QStringLiteral("az=a")}};
+                         QStringLiteral("127.0.81.3"), {QStringLiteral("127.0.81.4")}, {QStringLiteral("az=a")}, 3,
+                         QStringLiteral("10.81.0.0/16"),
+                         {GridPeer{1, QStringLiteral("node-1"), QStringLiteral("192.0.2.1"), QStringLiteral("198.51.100.1"),
+                                   QStringLiteral("10.81.0.1"), true},
+                          GridPeer{4, QStringLiteral("node-4"), QStringLiteral("192.0.2.4"), QString(), QStringLiteral("10.81.0.4"), false}}};
         QCOMPARE(nodeInfoFromJson(viaFrame(toJson(n))), n);
+        QCOMPARE(nodeInfoFromJson(viaFrame(toJson(n))).peers.at(1).number, 4);
+    }
+    void gridNetworkMessages() {
+        const EtcdHealth h{true, false, QStringLiteral("8e9e05c52164694d"), QStringLiteral("context deadline exceeded")};
+        QCOMPARE(etcdHealthFromJson(viaFrame(toJson(h))), h);
+        const PodAddress a{QStringLiteral("web/db"), 2, QStringLiteral("10.81.128.7")};
+        QCOMPARE(podAddressFromJson(viaFrame(toJson(a))), a);
+        const DnsRecords r{{DnsEndpoint{QStringLiteral("n2"), QStringLiteral("web"), QStringLiteral("db"), 2, QStringLiteral("10.81.128.7"), true}},
+                           {QStringLiteral("web=db")}, {QStringLiteral("10.81.0.1")}};
+        QCOMPARE(dnsRecordsFromJson(viaFrame(toJson(r))), r);
+        QVERIFY(dnsRecordsFromJson(QJsonObject{}).endpoints.isEmpty());   // an empty or older message: no names
     }
     void nodeUpdate() {
         const NodeUpdate n{QStringLiteral("ID:1"), QStringLiteral("node-1"), 4, 8'000'000'000, QStringLiteral("20.10.24"),
-                           {QStringLiteral("local")}, QStringLiteral("127.0.81.5"), QStringLiteral("127.0.81.6"), {QStringLiteral("ssd")}};
+                           {QStringLiteral("local")}, QStringLiteral("127.0.81.5"), QStringLiteral("127.0.81.6"), {QStringLiteral("ssd")}, true};
         QCOMPARE(nodeUpdateFromJson(viaFrame(toJson(n))), n);
     }
     void notifyAndRestart() {

@@ -154,7 +154,7 @@ HarnessResult<HarnessDone> PrivateDockerd::makeBridge() {
             continue;
         const QString name = QStringLiteral("kd") + QString::number(k);
         // Holding the lock, a kdK bridge is a leftover of a crashed test run.
-        (void)runTool(QStringLiteral("ip"), {QStringLiteral("link"), QStringLiteral("del"), name});
+        (void)runTool(QStringLiteral("ip"), ipArgs({QStringLiteral("link"), QStringLiteral("del"), name}));
         if (subnetInUse(k))
             continue;
         const QString address = QStringLiteral("10.") + QString::number(k) + QStringLiteral(".0.1/24");
@@ -164,8 +164,8 @@ HarnessResult<HarnessDone> PrivateDockerd::makeBridge() {
                                                     QStringLiteral("dev"), name},
                                         QStringList{QStringLiteral("link"), QStringLiteral("set"), name,
                                                     QStringLiteral("up")}}) {
-            if (auto r = runTool(QStringLiteral("ip"), args); !r) {
-                (void)runTool(QStringLiteral("ip"), {QStringLiteral("link"), QStringLiteral("del"), name});
+            if (auto r = runTool(QStringLiteral("ip"), ipArgs(args)); !r) {
+                (void)runTool(QStringLiteral("ip"), ipArgs({QStringLiteral("link"), QStringLiteral("del"), name}));
                 return harnessError(QStringLiteral("cannot create the test bridge (root and iproute2 needed): ") + r.error().message);
             }
         }
@@ -179,7 +179,7 @@ HarnessResult<HarnessDone> PrivateDockerd::makeBridge() {
 
 void PrivateDockerd::removeBridge() {
     if (!bridge_.isEmpty())
-        (void)runTool(QStringLiteral("ip"), {QStringLiteral("link"), QStringLiteral("del"), bridge_});
+        (void)runTool(QStringLiteral("ip"), ipArgs({QStringLiteral("link"), QStringLiteral("del"), bridge_}));
     bridge_.clear();
     netLock_.reset();
 }
@@ -216,8 +216,13 @@ HarnessResult<HarnessDone> PrivateDockerd::startDaemon() {
         QStringLiteral("--iptables=false"), QStringLiteral("--ip-masq=false"),
         QStringLiteral("--default-address-pool"), QStringLiteral("base=10.") + k + QStringLiteral(".128.0/17,size=24")};
     process_ = std::make_unique<QProcess>();
-    process_->setProgram(QStringLiteral("dockerd"));
-    process_->setArguments(args);
+    if (netns_.isEmpty()) {
+        process_->setProgram(QStringLiteral("dockerd"));
+        process_->setArguments(args);
+    } else {   // only the network namespace (`ip netns exec` would remount /sys, hiding the cgroups); nsenter execs dockerd
+        process_->setProgram(QStringLiteral("nsenter"));
+        process_->setArguments(QStringList{QStringLiteral("--net=/var/run/netns/") + netns_, QStringLiteral("dockerd")} + args);
+    }
     process_->setStandardInputFile(QProcess::nullDevice());
     process_->setStandardOutputFile(logPath(), QIODevice::Append);
     process_->setStandardErrorFile(logPath(), QIODevice::Append);

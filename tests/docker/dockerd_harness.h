@@ -47,6 +47,12 @@ public:
     PrivateDockerd(const PrivateDockerd&) = delete;
     PrivateDockerd& operator=(const PrivateDockerd&) = delete;
 
+    // Runs the daemon and its bridge inside network namespace `ns` (a
+    // namespace node of the test's own, tests/overlay/netns_nodes.h); the
+    // socket stays a file the test reaches. Call before start().
+    void setNetns(const QString& ns) { netns_ = ns; }
+    QString netns() const { return netns_; }
+
     HarnessResult<HarnessDone> start();
     HarnessResult<HarnessDone> stop();
     // Stops the daemon (SIGTERM: its containers stop, no live-restore) and
@@ -78,6 +84,8 @@ public:
 
 private:
     HarnessResult<HarnessDone> makeBridge();
+    QStringList ipArgs(QStringList args) const { return netns_.isEmpty() ? args : QStringList{QStringLiteral("-n"), netns_} + args; }
+    QString netns_;
     void removeBridge();
     HarnessResult<HarnessDone> waitForPing();
     void removeEngineObjects();

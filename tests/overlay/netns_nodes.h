@@ -44,8 +44,13 @@ public:
         return p.waitForFinished(10000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
     }
 
-private:
+    // The namespace holding the underlay bridge br0 (a master can live there).
     std::string underlay() const { return prefix_ + "u"; }
+    // Gives the underlay namespace an address on br0 (e.g. 192.0.2.254/24).
+    bool addUnderlayAddress(const std::string& cidr) { return sh({"ip", "-n", underlay(), "addr", "add", cidr, "dev", "br0"}) &&
+                                                              sh({"ip", "-n", underlay(), "link", "set", "lo", "up"}); }
+
+private:
     std::string vethOutside(int i) const { return prefix_ + "o" + std::to_string(i); }
     bool addNode(int i) {
         const std::string ns = node(i), in = prefix_ + "i" + std::to_string(i), out = vethOutside(i);

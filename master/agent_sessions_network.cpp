@@ -1,0 +1,170 @@
+// The grid network side of AgentSessions: node addresses and the peer list
+// every agent gets in its node info, etcd members' health as their agents
+// report it, and the DNS records of the grid's instances (scheduler/dns.h)
+// sent to every node's DNS server.
+
+#include <QLoggingCategory>
+
+#include <algorithm>
+
+#include "master/agent_session.h"
+#include "master/grid_runtime.h"
+#include "master/json_util.h"
+#include "scheduler/ipv4.h"
+
+Q_DECLARE_LOGGING_CATEGORY(lcAgents)
+
+namespace kontena::master {
+
+namespace {
+
+// subnet | number: node 3 of 10.81.0.0/16 is 10.81.0.3 (reference §1.2).
+QString overlayAddressOf(int number) {
+    const auto net = parseCidr(AgentSessions::kGridSubnet);
+    if (!net || number <= 0) return {};
+    return qs(formatIpv4(net->base | std::uint32_t(number)));
+}
+
+QString wireHealth(const protocol::EtcdHealth& h) {
+    return h.member ? (h.quorum ? QStringLiteral("member, quorum") : QStringLiteral("member, no quorum")) : QStringLiteral("down");
+}
+
+}  // namespace
+
+// The private address the agent reported; else the address its connection
+// came from (what the master itself reaches it at).
+void AgentSessions::noteAddress(Session* s, const protocol::NodeUpdate& u) {
+    Address a{u.privateIp, u.publicIp};
+    if (a.privateIp.isEmpty()) a.privateIp = s->ws->peerAddress().toString();
+    if (a.publicIp.isEmpty()) a.publicIp = a.privateIp;
+    Address& known = addresses_[s->node];
+    if (known.privateIp == a.privateIp && known.publicIp == a.publicIp) return;
+    known = a;
+    peersTimer_.start();
+}
+
+QList<protocol::GridPeer> AgentSessions::peers() const {
+    const ClusterState& st = grid_.state();
+    QList<protocol::GridPeer> out;
+    for (const auto& [name, n] : st.nodes) {
+        const auto a = addresses_.find(name);
+        if (n.number <= 0 || a == addresses_.end() || a->second.privateIp.isEmpty()) continue;
+        out.append(protocol::GridPeer{n.number, qs(name), a->second.privateIp, a->second.publicIp, overlayAddressOf(n.number),
+                                      n.isInitial(st.grid.initialSize)});
+    }
+    std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.number < y.number; });
+    return out;
+}
+
+protocol::NodeInfo AgentSessions::nodeInfoFor(const std::string& node, const QString& nodeId) const {
+    protocol::NodeInfo info;
+    const Node* n = grid_.state().node(node);
+    if (!n) return info;
+    info.nodeId = nodeId;
+    info.name = qs(n->name);
+    info.grid = grid_.name();
+    info.nodeNumber = n->number;
+    info.initialMember = n->isInitial(grid_.state().grid.initialSize);
+    for (const auto& l : n->labels) info.labels.append(qs(l));
+    info.overlayIp = overlayAddressOf(n->number);
+    info.initialSize = grid_.state().grid.initialSize;
+    info.gridSubnet = QString::fromLatin1(kGridSubnet);
+    info.peers = peers();
+    for (const auto& p : info.peers) {
+        if (p.number != n->number) info.peerIps.append(p.underlay);
+    }
+    return info;
+}
+
+// Nodes removed (or added without an agent yet) change the peers; any
+// change may change what the grid's names point to.
+void AgentSessions::onGridChanged() {
+    const ClusterState& st = grid_.state();
+    if (st.nodes.size() != knownNodes_) {
+        knownNodes_ = st.nodes.size();
+        std::erase_if(addresses_, [&](const auto& a) { return !st.node(a.first); });
+        peersTimer_.start();
+    }
+    if (!dnsTimer_.isActive()) dnsTimer_.start();
+}
+
+void AgentSessions::sendPeers() {
+    for (Session* s : sessions_) {
+        if (s->announced && !s->closing) sendNodeInfo(s);
+    }
+}
+
+// ------------------------------------------------------------------ etcd
+
+// The node's etcd member says how it is: that is its health in the core
+// (only initial nodes count). etcd's own view of the quorum is kept beside
+// it: the core's quorum model must agree with it (etcdHealth()).
+AgentSessions::Outcome AgentSessions::onEtcdHealth(Session* s, const QJsonObject& payload) {
+    const protocol::EtcdHealth h = protocol::etcdHealthFromJson(payload);
+    const auto before = etcd_.find(s->node);
+    if (before == etcd_.end() || before->second != h) {
+        qCInfo(lcAgents).noquote() << grid_.name() << qs(s->node) << "etcd:" << wireHealth(h) << h.detail;
+    }
+    etcd_[s->node] = h;
+    s->etcdReports = true;
+    if (s->announced) grid_.deliver(ev::EtcdMember{s->node, h.member});   // else at the announcement
+    return {};
+}
+
+std::optional<protocol::EtcdHealth> AgentSessions::etcdHealth(const std::string& node) const {
+    const auto it = etcd_.find(node);
+    if (it == etcd_.end()) return std::nullopt;
+    return it->second;
+}
+
+// ------------------------------------------------------------------- DNS
+
+// A container of an instance placed on the asking node runs with this
+// address (or no longer runs); the names follow within 100 ms.
+AgentSessions::Outcome AgentSessions::onPodAddress(Session* s, const QJsonObject& payload) {
+    const protocol::PodAddress p = protocol::podAddressFromJson(payload);
+    const auto key = std::make_pair(ss(p.serviceId), p.instanceNumber);
+    const auto known = podAddresses_.find(key);
+    if (p.address.isEmpty()) {
+        if (known == podAddresses_.end() || known->second.node != s->node) return {};
+        podAddresses_.erase(known);
+    } else {
+        if (known != podAddresses_.end() && known->second.node == s->node && known->second.address == p.address) return {};
+        podAddresses_[key] = PodAddress{s->node, p.address};
+    }
+    if (!dnsTimer_.isActive()) dnsTimer_.start();
+    return {};
+}
+
+// Instances that run where their container reported its address; the core
+// says whether they are unhealthy (dns::records leaves those out).
+protocol::DnsRecords AgentSessions::dnsRecords() const {
+    const ClusterState& st = grid_.state();
+    protocol::DnsRecords r;
+    for (const auto& [key, a] : podAddresses_) {
+        const Instance* inst = st.instance(key.first, key.second);
+        const Service* svc = st.service(key.first);
+        if (!inst || !svc || inst->node != a.node || inst->observed != ObservedState::Running) continue;
+        r.endpoints.append(protocol::DnsEndpoint{qs(a.node), qs(svc->spec.stack), qs(svc->spec.name), key.second, a.address,
+                                                 inst->health == Health::Unhealthy});
+    }
+    for (const auto& [name, n] : st.nodes) {
+        if (n.isInitial(st.grid.initialSize) && n.connected && n.etcdHealthy) r.etcdMembers.append(overlayAddressOf(n.number));
+    }
+    return r;
+}
+
+void AgentSessions::sendDnsRecords() {
+    protocol::DnsRecords r = dnsRecords();
+    const bool changed = r != sentDns_;
+    if (changed) sentDns_ = std::move(r);
+    const QByteArray frame = protocol::encode(protocol::Frame::notification(
+        QString::fromLatin1(protocol::method::kDnsRecords), protocol::params(protocol::toJson(sentDns_))));
+    for (Session* s : sessions_) {
+        if (!s->announced || s->closing || (s->dnsSent && !changed)) continue;
+        send(s, frame);
+        s->dnsSent = true;
+    }
+}
+
+}  // namespace kontena::master

@@ -1,0 +1,206 @@
+// The grid network for real (issue 15): three nodes, each a network
+// namespace of the test's own with its own private dockerd and a
+// kontena-agent running inside it (--etcd on --overlay on, dnsmasq on its
+// Docker bridge); kontena-master lives in the underlay namespace, so the
+// agents reach it across the underlay like real nodes. Through the CLI:
+//  * the three initial nodes form one real etcd cluster over the overlay;
+//  * a stack whose `web` (pinned to n1) fetches from
+//    db.<stack>.<grid>.kontena.local (pinned to n2): the name resolves on
+//    n1 to db's grid address, and the bytes cross the VXLAN overlay;
+//  * addresses come from IPAM in etcd: all distinct, in the pool;
+//  * one etcd member frozen: quorum kept (2 of 3, as the core says); a
+//    second: no quorum in etcd and in the master, a new deploy refused with
+//    the core's message, the running web still fetches from db; thawed:
+//    quorum back.
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QtTest>
+
+#include <csignal>
+
+#include "tests/docker/dockerd_harness.h"
+#include "tests/master/platform_harness.h"
+#include "tests/overlay/netns_nodes.h"
+
+using namespace kontena::testing;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+constexpr int kNodes = 3;
+constexpr char kImage[] = "kontena-test/net:1";
+// busybox httpd serving its instance's name, so a fetch says who answered.
+constexpr char kCmd[] =
+    R"(["/bin/sh","-c","mkdir -p /www && echo $KONTENA_SERVICE_NAME-$KONTENA_SERVICE_INSTANCE_NUMBER > /www/index.html && exec httpd -f -p 80 -h /www"])";
+
+QString stackFile() {
+    return QStringLiteral(
+        "stack: test/net\nversion: 1.0.0\nservices:\n"
+        "  db:\n    image: %1\n    affinity:\n      - node==n2\n"
+        "  web:\n    image: %1\n    affinity:\n      - node==n1\n")
+        .arg(QLatin1String(kImage));
+}
+
+// A script that runs `program` inside network namespace `ns` (same pid: exec all the way).
+QString wrapper(const QString& dir, const QString& name, const std::string& ns, const QString& program, const QString& extra = {}) {
+    const QString path = dir + u'/' + name;
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) return {};
+    f.write(QStringLiteral("#!/bin/sh\nexec ip netns exec %1 %2 \"$@\" %3\n").arg(QString::fromStdString(ns), program, extra).toUtf8());
+    f.close();
+    f.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    return path;
+}
+
+// `docker <args>` against one private engine; stdout (stderr appended on failure).
+QString docker(const PrivateDockerd& d, const QStringList& args, int* exit = nullptr) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(u"DOCKER_HOST"_s, d.dockerHost());
+    p.setProcessEnvironment(env);
+    p.start(u"docker"_s, args);
+    p.waitForFinished(20000);
+    if (exit) *exit = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
+}
+
+// The pids of etcd members whose data dir is under `root`, by member name.
+qint64 etcdPid(const QString& root, int number) {
+    const QString name = u"--name=node-%1"_s.arg(number);
+    for (const QString& pid : QDir(u"/proc"_s).entryList(QDir::Dirs)) {
+        QFile cmd(u"/proc/"_s + pid + u"/cmdline"_s);
+        if (!cmd.open(QIODevice::ReadOnly)) continue;
+        const QList<QByteArray> args = cmd.readAll().split('\0');
+        bool named = false, ours = false;
+        for (const QByteArray& a : args) {
+            named = named || QString::fromUtf8(a) == name;
+            ours = ours || (a.startsWith("--data-dir=") && QString::fromUtf8(a).contains(root));
+        }
+        if (named && ours && args.value(0).endsWith("etcd")) return pid.toLongLong();
+    }
+    return 0;
+}
+
+}  // namespace
+
+class TestE2eNetwork : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+    std::unique_ptr<NetnsNodes> nodes_;
+    std::vector<std::unique_ptr<PrivateDockerd>> engines_;
+    std::unique_ptr<MasterProcess> master_;
+    std::unique_ptr<Cli> cli_;
+    std::vector<std::unique_ptr<AgentProcess>> agents_;
+    quint16 port_ = 0;
+    QString agentBin_;
+
+    CliResult kontena(const QStringList& args) { return cli_->run(args); }
+    QJsonObject gridEtcd() { return kontena({u"grid"_s, u"show"_s, u"e2e"_s, u"-o"_s, u"json"_s}).json().toObject().value(u"etcd"_s).toObject(); }
+    QString diagnose() {
+        QString out = u"master log:\n"_s + master_->log().right(2500);
+        for (std::size_t i = 0; i < agents_.size(); ++i) out += u"\nagent n%1 log:\n"_s.arg(i + 1) + agents_[i]->log(1500);
+        return out;
+    }
+    // What web on n1 gets from http://<name>/ (empty: nothing).
+    QString fetchFromWeb(const QString& name) {
+        return docker(*engines_[0], {u"exec"_s, u"net.web-1"_s, u"timeout"_s, u"3"_s, u"wget"_s, u"-q"_s, u"-O"_s, u"-"_s, u"http://"_s + name + u"/"_s});
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        nodes_ = std::make_unique<NetnsNodes>(kNodes);
+        QVERIFY2(nodes_->ok(), "could not create network namespaces (needs root and iproute2)");
+        QVERIFY(nodes_->addUnderlayAddress("192.0.2.254/24"));
+        for (int i = 1; i <= kNodes; ++i) {
+            auto d = std::make_unique<PrivateDockerd>();
+            d->setNetns(QString::fromStdString(nodes_->node(i)));
+            auto started = d->start();
+            QVERIFY2(started, started ? "" : qPrintable(started.error().message));
+            auto image = d->buildBusyboxImage(QLatin1String(kImage), QLatin1String(kCmd));
+            QVERIFY2(image, image ? "" : qPrintable(image.error().message));
+            engines_.push_back(std::move(d));
+        }
+        // The master in the underlay namespace, on every address there (agents come at 192.0.2.254).
+        port_ = freeLoopbackPort();
+        qputenv("KONTENA_MASTER_BIN", wrapper(dir_.path(), u"master.sh"_s, nodes_->underlay(), qEnvironmentVariable("KONTENA_MASTER_BIN")).toUtf8());
+        qputenv("KONTENA_CLI_BIN", wrapper(dir_.path(), u"cli.sh"_s, nodes_->underlay(), qEnvironmentVariable("KONTENA_CLI_BIN")).toUtf8());
+        master_ = std::make_unique<MasterProcess>(dir_.filePath(u"master"_s), QStringList{u"--listen"_s, u"0.0.0.0:%1"_s.arg(port_), u"--allow-insecure"_s});
+        QVERIFY2(master_->start(u"code-1"_s), qPrintable(master_->log()));
+        cli_ = std::make_unique<Cli>(dir_.filePath(u"cli"_s));
+        auto r = kontena({u"master"_s, u"login"_s, u"--code"_s, u"code-1"_s, u"http://127.0.0.1:%1"_s.arg(port_)});
+        QVERIFY2(r.exit == 0, qPrintable(r.out + r.err + master_->log()));
+        r = kontena({u"grid"_s, u"create"_s, u"--initial-size"_s, u"3"_s, u"e2e"_s});
+        QVERIFY2(r.exit == 0, qPrintable(r.out + r.err));
+        const QString token = kontena({u"grid"_s, u"token"_s}).out.trimmed();
+        QVERIFY(!token.isEmpty());
+        agentBin_ = qEnvironmentVariable("KONTENA_AGENT_BIN");
+        for (int i = 1; i <= kNodes; ++i) {
+            const QString extra = u"--private-ip 192.0.2.%1 --etcd on --overlay on"_s.arg(i);
+            qputenv("KONTENA_AGENT_BIN", wrapper(dir_.path(), u"agent%1.sh"_s.arg(i), nodes_->node(i), agentBin_, extra).toUtf8());
+            agents_.push_back(std::make_unique<AgentProcess>(u"n%1"_s.arg(i), u"e2e"_s, engines_[i - 1]->dockerHost(),
+                                                             dir_.filePath(u"agent%1.log"_s.arg(i))));
+            QVERIFY(agents_.back()->start(u"ws://192.0.2.254:%1"_s.arg(port_), token));
+        }
+    }
+
+    void cleanupTestCase() {
+        agents_.clear();
+        master_.reset();
+        for (auto& e : engines_) (void)e->stop();
+        engines_.clear();
+        nodes_.reset();
+    }
+
+    // The initial nodes' members form one cluster over the overlay; the master hears it from them.
+    void etcdClusterOverTheOverlay() {
+        QTRY_VERIFY2_WITH_TIMEOUT(gridEtcd().value(u"quorum"_s).toBool() && gridEtcd().value(u"reachable"_s).toInt() == 3,
+                                  qPrintable(diagnose()), 40000);
+        for (int i = 1; i <= kNodes; ++i) QVERIFY2(etcdPid(dir_.path(), i) > 0, qPrintable(diagnose()));
+        for (int from = 1; from <= kNodes; ++from) {
+            for (int to = 1; to <= kNodes; ++to) QVERIFY2(nodes_->ping(from, "10.81.0." + std::to_string(to)), qPrintable(diagnose()));
+        }
+    }
+
+    void webFetchesFromDbAcrossTheOverlay() {
+        QFile file(dir_.filePath(u"kontena.yml"_s));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(stackFile().toUtf8());
+        file.close();
+        auto r = kontena({u"stack"_s, u"install"_s, u"-n"_s, u"net"_s, file.fileName()});
+        QVERIFY2(r.exit == 0, qPrintable(r.out + r.err + diagnose()));
+        QTRY_VERIFY2_WITH_TIMEOUT(!docker(*engines_[1], {u"ps"_s, u"-q"_s, u"--filter"_s, u"name=net.db-1"_s}).isEmpty(), qPrintable(diagnose()), 30000);
+        QTRY_VERIFY2_WITH_TIMEOUT(!docker(*engines_[0], {u"ps"_s, u"-q"_s, u"--filter"_s, u"name=net.web-1"_s}).isEmpty(), qPrintable(diagnose()), 30000);
+        // Grid addresses from IPAM: in the pool's upper half, one each.
+        const QString dbIp = docker(*engines_[1], {u"inspect"_s, u"-f"_s, u"{{.NetworkSettings.Networks.kontena.IPAddress}}"_s, u"net.db-1"_s});
+        const QString webIp = docker(*engines_[0], {u"inspect"_s, u"-f"_s, u"{{.NetworkSettings.Networks.kontena.IPAddress}}"_s, u"net.web-1"_s});
+        QVERIFY2(dbIp.startsWith(u"10.81."_s) && dbIp.section(u'.', 2, 2).toInt() >= 128, qPrintable(dbIp));
+        QVERIFY2(webIp.startsWith(u"10.81."_s) && webIp != dbIp, qPrintable(webIp));
+        // The name on n1 resolves to db's address on n2, and the page crosses the overlay.
+        QTRY_COMPARE_WITH_TIMEOUT(fetchFromWeb(u"db.net.e2e.kontena.local"_s), u"db-1"_s, 20000);
+        QCOMPARE(fetchFromWeb(u"db"_s), u"db-1"_s);   // the stack's short name (search domain)
+        QCOMPARE(fetchFromWeb(dbIp), u"db-1"_s);
+    }
+
+    void etcdMembersDownAsTheCoreSays() {
+        const qint64 pid3 = etcdPid(dir_.path(), 3), pid2 = etcdPid(dir_.path(), 2);
+        QVERIFY(pid3 > 0 && pid2 > 0);
+        ::kill(pid_t(pid3), SIGSTOP);   // frozen: it answers nobody, its agent says so
+        QTRY_COMPARE_WITH_TIMEOUT(gridEtcd().value(u"reachable"_s).toInt(), 2, 20000);
+        QVERIFY(gridEtcd().value(u"quorum"_s).toBool());   // 2 of 3 >= 2
+        ::kill(pid_t(pid2), SIGSTOP);
+        QTRY_VERIFY2_WITH_TIMEOUT(!gridEtcd().value(u"quorum"_s).toBool(), qPrintable(diagnose()), 20000);
+        const auto refused = kontena({u"service"_s, u"scale"_s, u"net/web"_s, u"2"_s});
+        QVERIFY2(refused.exit != 0 && QString(refused.out + refused.err).contains(u"etcd has no quorum (1 of 3"_s), qPrintable(refused.out + refused.err));
+        QCOMPARE(fetchFromWeb(u"db.net.e2e.kontena.local"_s), u"db-1"_s);   // running ones untouched
+        ::kill(pid_t(pid2), SIGCONT);
+        ::kill(pid_t(pid3), SIGCONT);
+        QTRY_VERIFY2_WITH_TIMEOUT(gridEtcd().value(u"quorum"_s).toBool() && gridEtcd().value(u"reachable"_s).toInt() == 3,
+                                  qPrintable(diagnose()), 20000);
+    }
+};
+
+QTEST_MAIN(TestE2eNetwork)
+#include "tst_e2e_network.moc"
