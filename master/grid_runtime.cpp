@@ -30,6 +30,14 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent)
     stats_.setStatsd(saved.statsd);
     rngState_ = stableHash(ss(name_)) ^ static_cast<std::uint64_t>(QDateTime::currentMSecsSinceEpoch());
     ctl_ = std::make_unique<Controller>(std::move(saved.state), rngState_);
+    // Read back from rows: those are what is stored. Otherwise (a new grid,
+    // an old single document) every row is to be written.
+    if (saved.fromRows) {
+        rows_.prime(*this);
+        legacyDocument_ = false;
+    } else {
+        rows_.markAll();
+    }
     saveTimer_.setSingleShot(true);
     saveTimer_.setInterval(200);
     connect(&saveTimer_, &QTimer::timeout, this, [this] { save(); });
@@ -84,15 +92,13 @@ void GridRuntime::note(const Decision& d) {
         if (l.kind != "ping") qCInfo(lcGrid).noquote() << name_ << qs(l.kind) << qs(l.subject) << qs(l.detail);
     }
     if (d.changes.empty()) return;
-    bool onlyKeepalive = true;
     for (const auto& m : d.changes) {
-        if (!std::holds_alternative<mut::PutNode>(m)) onlyKeepalive = false;
         if (const auto* v = std::get_if<mut::PutVolume>(&m)) volumeCreated_.insert(qs(v->volume.name), timeJson(now()));
         if (const auto* ds = std::get_if<mut::DropService>(&m)) oneshotDone_.remove(qs(ds->key));
         forgetStats(m);
     }
     dirty_ = true;
-    if (!onlyKeepalive) scheduleSave();
+    if (rows_.note(d.changes)) scheduleSave();   // not for keepalives alone
     noteStackDeploys(d);
     emit changed();
 }
@@ -153,6 +159,7 @@ void GridRuntime::markOneshotDone(const QString& service, const QString& kind, c
     if (done.contains(k)) return;
     done.insert(k);
     dirty_ = true;
+    rows_.noteService(ss(service));
     scheduleSave();
 }
 
@@ -273,8 +280,21 @@ void GridRuntime::scheduleSave() {
 
 bool GridRuntime::save() {
     saveTimer_.stop();
+    if (!stored_) return true;
+    const std::vector<GridRow> rows = rows_.pending(*this);
+    if (rows.empty() && !legacyDocument_) {
+        dirty_ = false;
+        return true;
+    }
+    if (!store_.writeGridRows(name_, rows, legacyDocument_)) {
+        qCWarning(lcGrid).noquote() << name_ << "could not be stored:" << store_.lastError();
+        scheduleSave();
+        return false;
+    }
+    rows_.written(rows);
+    legacyDocument_ = false;
     dirty_ = false;
-    return store_.put(QStringLiteral("grid"), name_, gridDocument(*this));
+    return true;
 }
 
 }  // namespace kontena::master

@@ -23,6 +23,7 @@
 
 #include "api/grid.h"
 #include "master/grid_logs.h"
+#include "master/grid_persistence.h"
 #include "master/grid_stats.h"
 #include "protocol/messages.h"
 #include "master/stack_book.h"
@@ -68,9 +69,15 @@ public:
     qint64 createdAt() const { return createdAt_; }
     Instant now() const;
 
-    // Persists everything now (acknowledged API changes call this before
-    // answering). False if the store failed.
+    // Writes what changed since the last save, in one transaction
+    // (acknowledged API changes call this before answering). False if the
+    // store failed (what changed is then written with the next save).
     bool save();
+    // The grid was removed from the store: nothing of it is written again.
+    void forgetStored() {
+        stored_ = false;
+        saveTimer_.stop();
+    }
 
     // ---- agents
     // A WebSocket whose handshake named this grid's token. Takes ownership.
@@ -169,6 +176,9 @@ private:
     GridVault vault_;
     QTimer saveTimer_;
     bool dirty_ = false;
+    GridRows rows_;              // what changed since the last save
+    bool stored_ = true;         // false once removed from the store
+    bool legacyDocument_ = true; // the first save also drops an old single document
 };
 
 }  // namespace kontena::master

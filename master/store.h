@@ -1,8 +1,9 @@
 #pragma once
 // The master's persistent store: SQLite (Qt Sql) in WAL mode with
 // synchronous=FULL, so a write that returned is on disk and survives
-// kill -9 of the master. Documents are JSON objects by (kind, id); the
-// audit log is an append-only table.
+// kill -9 of the master. Documents are JSON objects by (kind, id); a grid
+// is rows (grid, kind, id) written as changes, several in one transaction
+// (grid_persistence.h); the audit log is an append-only table.
 //
 // Why SQLite: embedded (no server to run), crash-safe by design, in
 // Debian (libqt6sql6-sqlite), and one file to back up.
@@ -12,9 +13,21 @@
 #include <QSqlDatabase>
 #include <QString>
 
+#include <map>
 #include <optional>
+#include <vector>
 
 namespace kontena::master {
+
+// One row of a grid: its kind ("grid", "node", "service", "instance", ...),
+// its id within the kind, and its body (compact JSON). A write with
+// `drop` set deletes the row.
+struct GridRow {
+    QString kind;
+    QString id;
+    QByteArray body;
+    bool drop = false;
+};
 
 class Store {
 public:
@@ -30,6 +43,15 @@ public:
     bool remove(const QString& kind, const QString& id);
     std::optional<QJsonObject> get(const QString& kind, const QString& id) const;
     QList<QJsonObject> all(const QString& kind) const;   // ordered by id
+
+    // Writes `rows` of `grid` in one transaction (all or none); with
+    // `dropLegacy` also deletes the grid's old single document (kind
+    // "grid" in the documents), so a migration is one transaction too.
+    bool writeGridRows(const QString& grid, const std::vector<GridRow>& rows, bool dropLegacy);
+    // Every grid's rows, by grid, each grid's ordered by kind and id.
+    std::map<QString, std::vector<GridRow>> gridRows() const;
+    // Deletes a grid's rows and its old document, in one transaction.
+    bool removeGrid(const QString& grid);
 
     // Audit log: append, and the newest `limit` entries (oldest first),
     // for one grid or all grids (empty `grid`).
