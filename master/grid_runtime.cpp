@@ -38,9 +38,6 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent)
     } else {
         rows_.markAll();
     }
-    saveTimer_.setSingleShot(true);
-    saveTimer_.setInterval(200);
-    connect(&saveTimer_, &QTimer::timeout, this, [this] { save(); });
     for (const Timer& t : ctl_->startupTimers(now())) arm(t);
     // Stack deploys cut short by a restart are started again (their
     // services may still be waiting to be deployed).
@@ -48,6 +45,8 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent)
 }
 
 GridRuntime::~GridRuntime() {
+    store_.cancelDeferred(this);
+    afterSave_.clear();
     if (dirty_) save();
     delete agents_;   // before the controller its sessions may still report to
     agents_ = nullptr;
@@ -274,16 +273,38 @@ void GridRuntime::setSettings(const api::GridUpdate& update) {
     save();
 }
 
+void GridRuntime::forgetStored() {
+    stored_ = false;
+    store_.cancelDeferred(this);
+}
+
+// Within 200 ms, in the store's next deferred transaction (with the other grids' changes).
 void GridRuntime::scheduleSave() {
-    if (!saveTimer_.isActive()) saveTimer_.start();
+    if (!stored_) return;
+    store_.defer(
+        this,
+        [this] {
+            deferredRows_ = rows_.pending(*this);
+            return store_.putGridRows(name_, deferredRows_, legacyDocument_);
+        },
+        [this](bool committed) {
+            if (committed) {
+                rows_.written(deferredRows_);
+                saved();
+            } else {
+                qCWarning(lcGrid).noquote() << name_ << "could not be stored:" << store_.lastError();
+                scheduleSave();   // retried with the next deferred write
+            }
+            deferredRows_.clear();
+        });
 }
 
 bool GridRuntime::save() {
-    saveTimer_.stop();
+    store_.cancelDeferred(this);   // this save writes all that changed
     if (!stored_) return true;
     const std::vector<GridRow> rows = rows_.pending(*this);
     if (rows.empty() && !legacyDocument_) {
-        dirty_ = false;
+        saved();
         return true;
     }
     if (!store_.writeGridRows(name_, rows, legacyDocument_)) {
@@ -292,9 +313,23 @@ bool GridRuntime::save() {
         return false;
     }
     rows_.written(rows);
+    saved();
+    return true;
+}
+
+void GridRuntime::saveThen(std::function<void()> then) {
+    afterSave_.push_back(std::move(then));
+    if (!stored_ || (!legacyDocument_ && rows_.pending(*this).empty())) {   // nothing to wait for
+        saved();
+        return;
+    }
+    scheduleSave();
+}
+
+void GridRuntime::saved() {
     legacyDocument_ = false;
     dirty_ = false;
-    return true;
+    for (auto& then : std::exchange(afterSave_, {})) then();
 }
 
 }  // namespace kontena::master

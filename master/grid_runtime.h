@@ -73,11 +73,11 @@ public:
     // (acknowledged API changes call this before answering). False if the
     // store failed (what changed is then written with the next save).
     bool save();
+    // Saves within 200 ms with other grids' changes (one transaction) and
+    // then runs `then` (after a failed write: after the retry succeeded).
+    void saveThen(std::function<void()> then);
     // The grid was removed from the store: nothing of it is written again.
-    void forgetStored() {
-        stored_ = false;
-        saveTimer_.stop();
-    }
+    void forgetStored();
 
     // ---- agents
     // A WebSocket whose handshake named this grid's token. Takes ownership.
@@ -88,7 +88,8 @@ public:
     // An API call: delivers `e` now and saves before returning.
     ApplyResult apply(const Event& e);
     // An agent's or a timer's event: delivers `e` now; the change is saved
-    // within 200 ms (keepalive-only changes with the next save).
+    // within 200 ms, in one transaction with other grids' (Store::defer);
+    // a keepalive changes no stored row and writes nothing.
     ApplyResult deliver(const Event& e);
 
     // Installs/upgrades stack `stack` from rendered stack-file text, child
@@ -174,8 +175,10 @@ private:
     GridLogs logs_;
     GridStats stats_;
     GridVault vault_;
-    QTimer saveTimer_;
     bool dirty_ = false;
+    std::vector<GridRow> deferredRows_;   // what the store's deferred write is writing
+    std::vector<std::function<void()>> afterSave_;   // saveThen's, run once stored
+    void saved();
     GridRows rows_;              // what changed since the last save
     bool stored_ = true;         // false once removed from the store
     bool legacyDocument_ = true; // the first save also drops an old single document

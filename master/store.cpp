@@ -129,6 +129,16 @@ bool Store::writeGridRows(const QString& grid, const std::vector<GridRow>& rows,
         lastError_ = db.lastError().text();
         return false;
     }
+    if (!putGridRows(grid, rows, dropLegacy)) return false;
+    if (!tx.commit()) {
+        lastError_ = db.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+bool Store::putGridRows(const QString& grid, const std::vector<GridRow>& rows, bool dropLegacy) {
+    QSqlDatabase db = QSqlDatabase::database(connection_, false);
     QSqlQuery put(db), drop(db);
     put.prepare(QStringLiteral("INSERT OR REPLACE INTO grid_rows (grid, kind, id, body) VALUES (?, ?, ?, ?)"));
     drop.prepare(QStringLiteral("DELETE FROM grid_rows WHERE grid = ? AND kind = ? AND id = ?"));
@@ -152,11 +162,38 @@ bool Store::writeGridRows(const QString& grid, const std::vector<GridRow>& rows,
             return false;
         }
     }
-    if (!tx.commit()) {
-        lastError_ = db.lastError().text();
-        return false;
-    }
     return true;
+}
+
+void Store::defer(const void* owner, std::function<bool()> write, std::function<void(bool committed)> done) {
+    deferred_.try_emplace(owner, Deferred{std::move(write), std::move(done)});
+    if (flushTimer_.isActive()) return;
+    if (!flushTimer_.isSingleShot()) {   // first use
+        flushTimer_.setSingleShot(true);
+        flushTimer_.setInterval(200);
+        QObject::connect(&flushTimer_, &QTimer::timeout, [this] { flushDeferred(); });
+    }
+    flushTimer_.start();
+}
+
+void Store::cancelDeferred(const void* owner) { deferred_.erase(owner); }
+
+bool Store::flushDeferred() {
+    flushTimer_.stop();
+    // Taken first: a `done` may defer again (a failed write is retried).
+    const std::map<const void*, Deferred> batch = std::exchange(deferred_, {});
+    if (batch.empty()) return true;
+    QSqlDatabase db = QSqlDatabase::database(connection_, false);
+    bool ok = false;
+    {
+        Transaction tx(db);
+        ok = tx.ok();
+        for (auto it = batch.begin(); ok && it != batch.end(); ++it) ok = it->second.write();
+        ok = ok && tx.commit();
+        if (!ok && lastError_.isEmpty()) lastError_ = db.lastError().text();
+    }
+    for (const auto& [owner, d] : batch) d.done(ok);
+    return ok;
 }
 
 std::map<QString, std::vector<GridRow>> Store::gridRows() const {

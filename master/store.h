@@ -12,6 +12,9 @@
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
+#include <QTimer>
+
+#include <functional>
 
 #include <map>
 #include <optional>
@@ -48,6 +51,20 @@ public:
     // `dropLegacy` also deletes the grid's old single document (kind
     // "grid" in the documents), so a migration is one transaction too.
     bool writeGridRows(const QString& grid, const std::vector<GridRow>& rows, bool dropLegacy);
+    // The same, inside a transaction the caller opened (a deferred write).
+    bool putGridRows(const QString& grid, const std::vector<GridRow>& rows, bool dropLegacy);
+
+    // Writes that may wait up to 200 ms (agents' and timers' changes):
+    // all deferred within that time commit in one transaction, so one
+    // fsync covers every grid that changed (at 40 grids each writing
+    // within 200 ms of its own change, the event loop spent most of its
+    // time in fsync). `write` runs inside the transaction (false: roll
+    // back all); `done(committed)` runs after. One per owner: deferring
+    // again before the flush keeps the first.
+    void defer(const void* owner, std::function<bool()> write, std::function<void(bool committed)> done);
+    void cancelDeferred(const void* owner);
+    // Commits the deferred writes now; false if the transaction failed.
+    bool flushDeferred();
     // Every grid's rows, by grid, each grid's ordered by kind and id.
     std::map<QString, std::vector<GridRow>> gridRows() const;
     // Deletes a grid's rows and its old document, in one transaction.
@@ -63,7 +80,13 @@ public:
     QSqlDatabase database() const { return QSqlDatabase::database(connection_, false); }
 
 private:
+    struct Deferred {
+        std::function<bool()> write;
+        std::function<void(bool)> done;
+    };
     QString connection_;
+    std::map<const void*, Deferred> deferred_;
+    QTimer flushTimer_;
     mutable QString lastError_;
 };
 
