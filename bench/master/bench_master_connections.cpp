@@ -8,7 +8,9 @@
 // starve the master of the machine's cores alone.
 //   bench_master_connections [--connections 2000] [--seconds 20] [--workers 1]
 // Prints BENCH lines: connections held, time to connect all, keepalive
-// p50/p99, master RSS (after connecting and at the end), the master's CPU time.
+// p50/p99, master RSS at the end, the master's CPU time during the run.
+// KONTENA_MASTER_BIN in the environment runs another build's master, for
+// before/after figures in the same conditions.
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -122,7 +124,6 @@ Measured generate(quint16 port, const QStringList& tokens, int first, int count,
         run.exec();
     }
     tick.stop();
-    if (qEnvironmentVariableIsSet("BENCH_DEBUG")) std::fprintf(stderr, "worker %d: open %d, samples %zu, next %d\n", first, open, m.rtts.size(), next);
     for (const auto& s : sockets) m.held += s->state() == QAbstractSocket::ConnectedState ? 1 : 0;
     return m;
 }
