@@ -217,10 +217,13 @@ void AgentSessions::announce(Session* s, const QJsonObject& payload) {
     else if (const auto h = etcdHealth(s->node)) grid_.deliver(ev::EtcdMember{s->node, h->member});
     // An agent does not repeat a report: the ones that came before /nodes/update count now.
     for (const auto& report : std::exchange(s->early, {})) grid_.deliver(report);
-    sendNodeInfo(s);
     peersTimer_.start();   // the others learn of this node
     if (!dnsTimer_.isActive()) dnsTimer_.start();
-    grid_.save();
+    // The node (its number) is stored before the agent learns it, in the
+    // store's next group commit (one fsync for all agents announced then).
+    grid_.saveThen([this, s] {
+        if (sessions_.contains(s)) sendNodeInfo(s);
+    });
 }
 
 void AgentSessions::sendNodeInfo(Session* s) {

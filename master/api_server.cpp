@@ -54,7 +54,18 @@ bool Master::open(const QString& dataDir, const QString& fixedAdminCode, QString
     logRetention_.start();
     auth_ = std::make_unique<Auth>(store_);
     *adminCode = auth_->load(fixedAdminCode, nowMs());
-    for (const QJsonObject& doc : store_.all(QStringLiteral("grid"))) createGrid(doc);
+    // Grids stored as rows; then grids still in an old single document,
+    // which their first save (here) migrates to rows in one transaction.
+    const auto rows = store_.gridRows();
+    for (const auto& [grid, gridRows] : rows) createGrid(gridDocumentFromRows(gridRows));
+    for (const QJsonObject& doc : store_.all(QStringLiteral("grid"))) {
+        const QString name = doc.value(QStringLiteral("name")).toString();
+        if (rows.count(name) != 0) {   // both: the rows are newer (a migration that committed)
+            store_.remove(QStringLiteral("grid"), name);
+            continue;
+        }
+        if (!createGrid(doc)->save()) qWarning("grid %s: could not migrate to rows: %s", qPrintable(name), qPrintable(store_.lastError()));
+    }
     return vault_.open(std::move(vaultKeys_), grids_.keys(), error);
 }
 
@@ -86,7 +97,8 @@ GridRuntime* Master::createGrid(const QJsonObject& doc) {
 }
 
 void Master::forgetGrid(GridRuntime* g) {
-    store_.remove(QStringLiteral("grid"), g->name());
+    g->forgetStored();
+    store_.removeGrid(g->name());
     auth_->forgetGrid(g->name());
     vault_.forgetGrid(g->name());
     grids_.remove(g->name());

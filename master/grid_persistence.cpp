@@ -1,6 +1,7 @@
 #include "master/grid_persistence.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 
 #include "master/grid_runtime.h"
 #include "master/json_util.h"
@@ -201,7 +202,10 @@ void restoreState(GridRecord& r, const QJsonObject& saved, Instant now) {
 
 }  // namespace
 
-QJsonObject gridDocument(const GridRuntime& g) {
+namespace {
+
+// The grid's own row: identity, settings, counters and what is kept beside.
+QJsonObject headerDoc(const GridRuntime& g) {
     const ClusterState& st = g.state();
     return QJsonObject{{key("name"), g.name()},
                        {key("token"), g.token()},
@@ -210,12 +214,162 @@ QJsonObject gridDocument(const GridRuntime& g) {
                        {key("max_nodes"), st.grid.maxNodes},
                        {key("default_affinity"), strings(st.grid.defaultAffinity)},
                        {key("settings"), settingsJson(st.grid.settings)},
-                       {key("stack_docs"), g.stacks().toJson()},
-                       {key("oneshot_hooks"), g.oneshotDocument()},
                        {key("log_forwarding"), g.logForwarding() ? QJsonValue(g.logForwarding()->toJson()) : QJsonValue()},
                        {key("forwarded_line_id"), static_cast<double>(g.forwardedLineId())},
                        {key("statsd"), g.stats().statsd() ? QJsonValue(g.stats().statsd()->toJson()) : QJsonValue()},
-                       {key("state"), stateDoc(g)}};
+                       {key("next_deploy_id"), static_cast<double>(st.nextDeployId)},
+                       {key("next_rev"), static_cast<double>(st.nextRev)}};
+}
+
+QByteArray body(const QJsonObject& o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); }
+QString instanceId(const InstanceKey& k) { return qs(k.service) + u'#' + QString::number(k.number); }
+
+const QString kGrid = QStringLiteral("grid");
+const QString kNode = QStringLiteral("node");
+const QString kService = QStringLiteral("service");
+const QString kInstance = QStringLiteral("instance");
+const QString kStack = QStringLiteral("stack");
+const QString kStackDoc = QStringLiteral("stack_doc");
+const QString kVolume = QStringLiteral("volume");
+const QString kOneshot = QStringLiteral("oneshot");
+
+}  // namespace
+
+QJsonObject gridDocument(const GridRuntime& g) {
+    QJsonObject doc = headerDoc(g);
+    doc.insert(key("stack_docs"), g.stacks().toJson());
+    doc.insert(key("oneshot_hooks"), g.oneshotDocument());
+    doc.insert(key("state"), stateDoc(g));
+    return doc;
+}
+
+QJsonObject gridDocumentFromRows(const std::vector<GridRow>& rows) {
+    QJsonObject doc, stackDocs, oneshots;
+    QHash<QString, QJsonArray> arrays;   // state array name -> entries
+    for (const GridRow& r : rows) {
+        const QJsonObject o = QJsonDocument::fromJson(r.body).object();
+        if (r.kind == kGrid) doc = o;
+        else if (r.kind == kStackDoc) stackDocs.insert(r.id, o);
+        else if (r.kind == kOneshot) oneshots.insert(r.id, o.value(key("done")));
+        else arrays[r.kind + u's'].append(o);
+    }
+    QJsonObject state{{key("next_deploy_id"), doc.value(key("next_deploy_id"))}, {key("next_rev"), doc.value(key("next_rev"))}};
+    for (auto it = arrays.begin(); it != arrays.end(); ++it) state.insert(it.key(), it.value());
+    doc.insert(key("state"), state);
+    doc.insert(key("stack_docs"), stackDocs);
+    doc.insert(key("oneshot_hooks"), oneshots);
+    doc.insert(key("from_rows"), true);
+    return doc;
+}
+
+// ------------------------------------------------------------ rows
+
+bool GridRows::note(const std::vector<Mutation>& changes) {
+    bool changed = false;
+    for (const Mutation& m : changes) {
+        if (const auto* pn = std::get_if<mut::PutNode>(&m)) {
+            // A keepalive changes the node in the core, not its stored row.
+            const auto& written = written_[kNode];
+            const auto it = written.find(qs(pn->node.name));
+            if (it != written.end() && *it == qHash(body(nodeDoc(pn->node)))) continue;
+            nodes_.insert(pn->node.name);
+        } else if (const auto* dn = std::get_if<mut::DropNode>(&m)) {
+            nodes_.insert(dn->name);
+        } else if (const auto* ps = std::get_if<mut::PutService>(&m)) {
+            services_.insert(ps->service.spec.key());
+        } else if (const auto* ds = std::get_if<mut::DropService>(&m)) {
+            services_.insert(ds->key);
+        } else if (const auto* pi = std::get_if<mut::PutInstance>(&m)) {
+            instances_.insert(pi->instance.key());
+        } else if (const auto* di = std::get_if<mut::DropInstance>(&m)) {
+            instances_.insert(di->key);
+        }
+        changed = true;
+    }
+    return changed;
+}
+
+namespace {
+
+// Rows of one kind kept by key in the core: a put for each present key, a drop for each gone one.
+template <typename Map, typename Keys, typename Id, typename Doc>
+void keyedRows(const QString& kind, const Map& map, const Keys& keys, bool all, Id id, Doc doc, std::vector<GridRow>& out) {
+    if (all) {
+        for (const auto& [k, v] : map) out.push_back(GridRow{kind, id(k), body(doc(v)), false});
+        return;
+    }
+    for (const auto& k : keys) {
+        const auto it = map.find(k);
+        if (it == map.end()) out.push_back(GridRow{kind, id(k), {}, true});
+        else out.push_back(GridRow{kind, id(k), body(doc(it->second)), false});
+    }
+}
+
+}  // namespace
+
+void GridRows::collect(const GridRuntime& g, std::vector<GridRow>& out) const {
+    const ClusterState& st = g.state();
+    out.push_back(GridRow{kGrid, QStringLiteral("-"), body(headerDoc(g)), false});
+    keyedRows(kNode, st.nodes, nodes_, all_, [](const std::string& k) { return qs(k); }, nodeDoc, out);
+    keyedRows(kService, st.services, services_, all_, [](const std::string& k) { return qs(k); }, serviceDoc, out);
+    keyedRows(kInstance, st.instances, instances_, all_, instanceId, instanceDoc, out);
+    QHash<QString, QByteArray> stacks, stackDocs, volumes, oneshots;
+    for (const auto& [name, s] : st.stacks) {
+        stacks.insert(qs(name), body(stackDoc(s)));
+    }
+    const QJsonObject book = g.stacks().toJson();
+    for (auto it = book.begin(); it != book.end(); ++it) stackDocs.insert(it.key(), body(it.value().toObject()));
+    for (const auto& [name, v] : st.volumes) volumes.insert(qs(name), body(volumeDoc(v, g.volumeCreatedAt(name))));
+    const QJsonObject hooks = g.oneshotDocument();
+    for (auto it = hooks.begin(); it != hooks.end(); ++it) oneshots.insert(it.key(), body(QJsonObject{{key("done"), it.value()}}));
+    compareAll(kStack, stacks, out);
+    compareAll(kStackDoc, stackDocs, out);
+    compareAll(kVolume, volumes, out);
+    compareAll(kOneshot, oneshots, out);
+}
+
+// The few rows of a kind compared whole: puts for all now, drops for those written and gone.
+void GridRows::compareAll(const QString& kind, const QHash<QString, QByteArray>& now, std::vector<GridRow>& out) const {
+    for (auto it = now.begin(); it != now.end(); ++it) out.push_back(GridRow{kind, it.key(), it.value(), false});
+    const auto written = written_.find(kind);
+    if (written == written_.end()) return;
+    for (auto it = written->begin(); it != written->end(); ++it) {
+        if (!now.contains(it.key())) out.push_back(GridRow{kind, it.key(), {}, true});
+    }
+}
+
+bool GridRows::unchanged(const GridRow& row) const {
+    const auto kind = written_.find(row.kind);
+    if (row.drop || kind == written_.end()) return false;
+    const auto it = kind->find(row.id);
+    return it != kind->end() && *it == qHash(row.body);
+}
+
+std::vector<GridRow> GridRows::pending(const GridRuntime& g) const {
+    std::vector<GridRow> all;
+    collect(g, all);
+    std::vector<GridRow> out;
+    out.reserve(all.size());
+    for (GridRow& r : all) {
+        if (!unchanged(r)) out.push_back(std::move(r));
+    }
+    return out;
+}
+
+void GridRows::written(const std::vector<GridRow>& rows) {
+    for (const GridRow& r : rows) {
+        if (r.drop) written_[r.kind].remove(r.id);
+        else written_[r.kind].insert(r.id, qHash(r.body));
+    }
+    all_ = false;
+    nodes_.clear();
+    services_.clear();
+    instances_.clear();
+}
+
+void GridRows::prime(const GridRuntime& g) {
+    all_ = true;
+    written(pending(g));
 }
 
 GridRecord restoreGrid(const QJsonObject& doc, Instant now) {
@@ -223,6 +377,7 @@ GridRecord restoreGrid(const QJsonObject& doc, Instant now) {
     r.name = doc.value(key("name")).toString();
     r.token = doc.value(key("token")).toString();
     r.createdAt = static_cast<qint64>(doc.value(key("created_at")).toDouble());
+    r.fromRows = doc.value(key("from_rows")).toBool();
     ClusterState& st = r.state;
     st.grid.name = ss(r.name);
     st.grid.initialSize = std::clamp(doc.value(key("initial_size")).toInt(1), 1, 7);

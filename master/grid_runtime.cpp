@@ -36,9 +36,14 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent)
     stats_.setStatsd(saved.statsd);
     rngState_ = rehearsalSeed_ ? *rehearsalSeed_ : stableHash(ss(name_)) ^ static_cast<std::uint64_t>(QDateTime::currentMSecsSinceEpoch());
     ctl_ = std::make_unique<Controller>(std::move(saved.state), rngState_);
-    saveTimer_.setSingleShot(true);
-    saveTimer_.setInterval(200);
-    connect(&saveTimer_, &QTimer::timeout, this, [this] { save(); });
+    // Read back from rows: those are what is stored. Otherwise (a new grid,
+    // an old single document) every row is to be written.
+    if (saved.fromRows) {
+        rows_.prime(*this);
+        legacyDocument_ = false;
+    } else {
+        rows_.markAll();
+    }
     for (const Timer& t : ctl_->startupTimers(now())) arm(t);
     // Stack deploys cut short by a restart are started again (their
     // services may still be waiting to be deployed).
@@ -46,6 +51,8 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent)
 }
 
 GridRuntime::~GridRuntime() {
+    store_.cancelDeferred(this);
+    afterSave_.clear();
     if (dirty_) save();
     delete agents_;   // before the controller its sessions may still report to
     agents_ = nullptr;
@@ -93,16 +100,14 @@ void GridRuntime::note(const Decision& d) {
         if (l.kind != "ping") qCInfo(lcGrid).noquote() << name_ << qs(l.kind) << qs(l.subject) << qs(l.detail);
     }
     if (d.changes.empty()) return;
-    bool onlyKeepalive = true;
     for (const auto& m : d.changes) {
-        if (!std::holds_alternative<mut::PutNode>(m)) onlyKeepalive = false;
         if (const auto* v = std::get_if<mut::PutVolume>(&m)) volumeCreated_.insert(qs(v->volume.name), timeJson(now()));
         if (const auto* ds = std::get_if<mut::DropService>(&m)) oneshotDone_.remove(qs(ds->key));
         if (const auto* dst = std::get_if<mut::DropStack>(&m)) stacks_.forget(qs(dst->name));   // a re-install starts afresh
         forgetStats(m);
     }
     dirty_ = true;
-    if (!onlyKeepalive) scheduleSave();
+    if (rows_.note(d.changes)) scheduleSave();   // not for keepalives alone
     noteStackDeploys(d);
     emit changed();
 }
@@ -163,6 +168,7 @@ void GridRuntime::markOneshotDone(const QString& service, const QString& kind, c
     if (done.contains(k)) return;
     done.insert(k);
     dirty_ = true;
+    rows_.noteService(ss(service));
     scheduleSave();
 }
 
@@ -284,14 +290,63 @@ void GridRuntime::setSettings(const api::GridUpdate& update) {
     save();
 }
 
+void GridRuntime::forgetStored() {
+    stored_ = false;
+    store_.cancelDeferred(this);
+}
+
+// Within 200 ms, in the store's next deferred transaction (with the other grids' changes).
 void GridRuntime::scheduleSave() {
-    if (!saveTimer_.isActive()) saveTimer_.start();
+    if (!stored_) return;
+    store_.defer(
+        this,
+        [this] {
+            deferredRows_ = rows_.pending(*this);
+            return store_.putGridRows(name_, deferredRows_, legacyDocument_);
+        },
+        [this](bool committed) {
+            if (committed) {
+                rows_.written(deferredRows_);
+                saved();
+            } else {
+                qCWarning(lcGrid).noquote() << name_ << "could not be stored:" << store_.lastError();
+                scheduleSave();   // retried with the next deferred write
+            }
+            deferredRows_.clear();
+        });
 }
 
 bool GridRuntime::save() {
-    saveTimer_.stop();
+    store_.cancelDeferred(this);   // this save writes all that changed
+    if (!stored_) return true;
+    const std::vector<GridRow> rows = rows_.pending(*this);
+    if (rows.empty() && !legacyDocument_) {
+        saved();
+        return true;
+    }
+    if (!store_.writeGridRows(name_, rows, legacyDocument_)) {
+        qCWarning(lcGrid).noquote() << name_ << "could not be stored:" << store_.lastError();
+        scheduleSave();
+        return false;
+    }
+    rows_.written(rows);
+    saved();
+    return true;
+}
+
+void GridRuntime::saveThen(std::function<void()> then) {
+    afterSave_.push_back(std::move(then));
+    if (!stored_ || (!legacyDocument_ && rows_.pending(*this).empty())) {   // nothing to wait for
+        saved();
+        return;
+    }
+    scheduleSave();
+}
+
+void GridRuntime::saved() {
+    legacyDocument_ = false;
     dirty_ = false;
-    return store_.put(QStringLiteral("grid"), name_, gridDocument(*this));
+    for (auto& then : std::exchange(afterSave_, {})) then();
 }
 
 }  // namespace kontena::master

@@ -23,6 +23,7 @@
 
 #include "api/grid.h"
 #include "master/grid_logs.h"
+#include "master/grid_persistence.h"
 #include "master/grid_stats.h"
 #include "protocol/messages.h"
 #include "master/stack_book.h"
@@ -77,9 +78,15 @@ public:
     qint64 createdAt() const { return createdAt_; }
     Instant now() const;
 
-    // Persists everything now (acknowledged API changes call this before
-    // answering). False if the store failed.
+    // Writes what changed since the last save, in one transaction
+    // (acknowledged API changes call this before answering). False if the
+    // store failed (what changed is then written with the next save).
     bool save();
+    // Saves within 200 ms with other grids' changes (one transaction) and
+    // then runs `then` (after a failed write: after the retry succeeded).
+    void saveThen(std::function<void()> then);
+    // The grid was removed from the store: nothing of it is written again.
+    void forgetStored();
 
     // ---- agents
     // A WebSocket whose handshake named this grid's token. Takes ownership.
@@ -90,7 +97,8 @@ public:
     // An API call: delivers `e` now and saves before returning.
     ApplyResult apply(const Event& e);
     // An agent's or a timer's event: delivers `e` now; the change is saved
-    // within 200 ms (keepalive-only changes with the next save).
+    // within 200 ms, in one transaction with other grids' (Store::defer);
+    // a keepalive changes no stored row and writes nothing.
     ApplyResult deliver(const Event& e);
 
     // Installs/upgrades stack `stack` from rendered stack-file text, child
@@ -180,8 +188,13 @@ private:
     GridLogs logs_;
     GridStats stats_;
     GridVault vault_;
-    QTimer saveTimer_;
     bool dirty_ = false;
+    std::vector<GridRow> deferredRows_;   // what the store's deferred write is writing
+    std::vector<std::function<void()>> afterSave_;   // saveThen's, run once stored
+    void saved();
+    GridRows rows_;              // what changed since the last save
+    bool stored_ = true;         // false once removed from the store
+    bool legacyDocument_ = true; // the first save also drops an old single document
 };
 
 }  // namespace kontena::master

@@ -7,6 +7,7 @@
 #include <QLoggingCategory>
 #include <QSslCertificate>
 #include <QSslKey>
+#include <QTcpServer>
 #include <QTextStream>
 
 #include <cstdio>
@@ -150,8 +151,18 @@ int main(int argc, char** argv) {
     if (!cert.isEmpty()) {
         if (const QString why = setupTls(master, cert, key); !why.isEmpty()) return fail(why);
     }
-    const quint16 bound = master.listen(address, static_cast<quint16>(port));
+    quint16 bound = master.listen(address, static_cast<quint16>(port));
     if (!bound) return fail(QStringLiteral("cannot listen on ") + listen);
+    // Qt listens with a backlog of 50: 10,000 agents reconnecting at once
+    // overflow it and the kernel drops their handshakes, each retried after
+    // 1, 3, 7... s (bench_master_connections). Listen again, on the same
+    // server (Qt's HTTP server keeps its connections to it), with the
+    // kernel's maximum (capped by net.core.somaxconn).
+    for (QTcpServer* server : master.servers()) {
+        server->close();
+        server->setListenBacklogSize(65535);
+        if (!server->listen(address, bound)) return fail(QStringLiteral("cannot listen on ") + listen);
+    }
     QTextStream out(stdout);
     const QString scheme = cert.isEmpty() ? QStringLiteral("http") : QStringLiteral("https");
     out << "kontena-master listening on " << scheme << "://" << address.toString() << ':' << bound << " (agents: "

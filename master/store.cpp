@@ -40,6 +40,8 @@ bool Store::open(const QString& dir, QString* error) {
         "CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (kind, id))",
         "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, grid TEXT NOT NULL, body BLOB NOT NULL)",
         "CREATE INDEX IF NOT EXISTS audit_grid ON audit (grid, seq)",
+        "CREATE TABLE IF NOT EXISTS grid_rows (grid TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL, "
+        "PRIMARY KEY (grid, kind, id)) WITHOUT ROWID",
     };
     for (const char* sql : setup) {
         if (!q.exec(QString::fromLatin1(sql))) {
@@ -95,6 +97,130 @@ QList<QJsonObject> Store::all(const QString& kind) const {
     }
     while (q.next()) out.append(parse(q.value(0).toByteArray()));
     return out;
+}
+
+namespace {
+
+// A transaction on `db`: rolled back unless commit() succeeded.
+class Transaction {
+public:
+    explicit Transaction(QSqlDatabase db) : db_(std::move(db)), open_(db_.transaction()) {}
+    ~Transaction() {
+        if (open_) db_.rollback();
+    }
+    bool ok() const { return open_; }
+    bool commit() {
+        if (!open_ || !db_.commit()) return false;
+        open_ = false;
+        return true;
+    }
+
+private:
+    QSqlDatabase db_;
+    bool open_ = false;
+};
+
+}  // namespace
+
+bool Store::writeGridRows(const QString& grid, const std::vector<GridRow>& rows, bool dropLegacy) {
+    QSqlDatabase db = QSqlDatabase::database(connection_, false);
+    Transaction tx(db);
+    if (!tx.ok()) {
+        lastError_ = db.lastError().text();
+        return false;
+    }
+    if (!putGridRows(grid, rows, dropLegacy)) return false;
+    if (!tx.commit()) {
+        lastError_ = db.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+bool Store::putGridRows(const QString& grid, const std::vector<GridRow>& rows, bool dropLegacy) {
+    QSqlDatabase db = QSqlDatabase::database(connection_, false);
+    QSqlQuery put(db), drop(db);
+    put.prepare(QStringLiteral("INSERT OR REPLACE INTO grid_rows (grid, kind, id, body) VALUES (?, ?, ?, ?)"));
+    drop.prepare(QStringLiteral("DELETE FROM grid_rows WHERE grid = ? AND kind = ? AND id = ?"));
+    for (const GridRow& r : rows) {
+        QSqlQuery& q = r.drop ? drop : put;
+        q.bindValue(0, grid);
+        q.bindValue(1, r.kind);
+        q.bindValue(2, r.id);
+        if (!r.drop) q.bindValue(3, r.body);
+        if (!q.exec()) {
+            lastError_ = q.lastError().text();
+            return false;
+        }
+    }
+    if (dropLegacy) {
+        QSqlQuery q(db);
+        q.prepare(QStringLiteral("DELETE FROM docs WHERE kind = 'grid' AND id = ?"));
+        q.addBindValue(grid);
+        if (!q.exec()) {
+            lastError_ = q.lastError().text();
+            return false;
+        }
+    }
+    return true;
+}
+
+void Store::defer(const void* owner, std::function<bool()> write, std::function<void(bool committed)> done) {
+    deferred_.try_emplace(owner, Deferred{std::move(write), std::move(done)});
+    if (flushTimer_.isActive()) return;
+    if (!flushTimer_.isSingleShot()) {   // first use
+        flushTimer_.setSingleShot(true);
+        flushTimer_.setInterval(200);
+        QObject::connect(&flushTimer_, &QTimer::timeout, [this] { flushDeferred(); });
+    }
+    flushTimer_.start();
+}
+
+void Store::cancelDeferred(const void* owner) { deferred_.erase(owner); }
+
+bool Store::flushDeferred() {
+    flushTimer_.stop();
+    // Taken first: a `done` may defer again (a failed write is retried).
+    const std::map<const void*, Deferred> batch = std::exchange(deferred_, {});
+    if (batch.empty()) return true;
+    QSqlDatabase db = QSqlDatabase::database(connection_, false);
+    bool ok = false;
+    {
+        Transaction tx(db);
+        ok = tx.ok();
+        for (auto it = batch.begin(); ok && it != batch.end(); ++it) ok = it->second.write();
+        ok = ok && tx.commit();
+        if (!ok && lastError_.isEmpty()) lastError_ = db.lastError().text();
+    }
+    for (const auto& [owner, d] : batch) d.done(ok);
+    return ok;
+}
+
+std::map<QString, std::vector<GridRow>> Store::gridRows() const {
+    std::map<QString, std::vector<GridRow>> out;
+    QSqlQuery q(QSqlDatabase::database(connection_, false));
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT grid, kind, id, body FROM grid_rows ORDER BY grid, kind, id"))) {
+        lastError_ = q.lastError().text();
+        return out;
+    }
+    while (q.next()) out[q.value(0).toString()].push_back(GridRow{q.value(1).toString(), q.value(2).toString(), q.value(3).toByteArray()});
+    return out;
+}
+
+bool Store::removeGrid(const QString& grid) {
+    QSqlDatabase db = QSqlDatabase::database(connection_, false);
+    Transaction tx(db);
+    QSqlQuery rows(db), doc(db);
+    rows.prepare(QStringLiteral("DELETE FROM grid_rows WHERE grid = ?"));
+    rows.addBindValue(grid);
+    doc.prepare(QStringLiteral("DELETE FROM docs WHERE kind = 'grid' AND id = ?"));
+    doc.addBindValue(grid);
+    if (!tx.ok() || !rows.exec() || !doc.exec() || !tx.commit()) {
+        lastError_ = db.lastError().text();
+        return false;
+    }
+    return true;
 }
 
 bool Store::appendAudit(const QString& grid, const QJsonObject& entry) {

@@ -1,8 +1,9 @@
 #pragma once
 // The master's persistent store: SQLite (Qt Sql) in WAL mode with
 // synchronous=FULL, so a write that returned is on disk and survives
-// kill -9 of the master. Documents are JSON objects by (kind, id); the
-// audit log is an append-only table.
+// kill -9 of the master. Documents are JSON objects by (kind, id); a grid
+// is rows (grid, kind, id) written as changes, several in one transaction
+// (grid_persistence.h); the audit log is an append-only table.
 //
 // Why SQLite: embedded (no server to run), crash-safe by design, in
 // Debian (libqt6sql6-sqlite), and one file to back up.
@@ -11,10 +12,25 @@
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
+#include <QTimer>
 
+#include <functional>
+
+#include <map>
 #include <optional>
+#include <vector>
 
 namespace kontena::master {
+
+// One row of a grid: its kind ("grid", "node", "service", "instance", ...),
+// its id within the kind, and its body (compact JSON). A write with
+// `drop` set deletes the row.
+struct GridRow {
+    QString kind;
+    QString id;
+    QByteArray body;
+    bool drop = false;
+};
 
 class Store {
 public:
@@ -31,6 +47,29 @@ public:
     std::optional<QJsonObject> get(const QString& kind, const QString& id) const;
     QList<QJsonObject> all(const QString& kind) const;   // ordered by id
 
+    // Writes `rows` of `grid` in one transaction (all or none); with
+    // `dropLegacy` also deletes the grid's old single document (kind
+    // "grid" in the documents), so a migration is one transaction too.
+    bool writeGridRows(const QString& grid, const std::vector<GridRow>& rows, bool dropLegacy);
+    // The same, inside a transaction the caller opened (a deferred write).
+    bool putGridRows(const QString& grid, const std::vector<GridRow>& rows, bool dropLegacy);
+
+    // Writes that may wait up to 200 ms (agents' and timers' changes):
+    // all deferred within that time commit in one transaction, so one
+    // fsync covers every grid that changed (at 40 grids each writing
+    // within 200 ms of its own change, the event loop spent most of its
+    // time in fsync). `write` runs inside the transaction (false: roll
+    // back all); `done(committed)` runs after. One per owner: deferring
+    // again before the flush keeps the first.
+    void defer(const void* owner, std::function<bool()> write, std::function<void(bool committed)> done);
+    void cancelDeferred(const void* owner);
+    // Commits the deferred writes now; false if the transaction failed.
+    bool flushDeferred();
+    // Every grid's rows, by grid, each grid's ordered by kind and id.
+    std::map<QString, std::vector<GridRow>> gridRows() const;
+    // Deletes a grid's rows and its old document, in one transaction.
+    bool removeGrid(const QString& grid);
+
     // Audit log: append, and the newest `limit` entries (oldest first),
     // for one grid or all grids (empty `grid`).
     bool appendAudit(const QString& grid, const QJsonObject& entry);
@@ -41,7 +80,13 @@ public:
     QSqlDatabase database() const { return QSqlDatabase::database(connection_, false); }
 
 private:
+    struct Deferred {
+        std::function<bool()> write;
+        std::function<void(bool)> done;
+    };
     QString connection_;
+    std::map<const void*, Deferred> deferred_;
+    QTimer flushTimer_;
     mutable QString lastError_;
 };
 

@@ -39,6 +39,20 @@ inline double rssMiB(qint64 pid) {
     return 0;
 }
 
+// An agent's WebSocket (not yet open) to the master on `port`: the handshake request for node `name`.
+inline QNetworkRequest agentRequest(quint16 port, const QString& nodeId, const QString& name, const QString& gridToken) {
+    protocol::Handshake h;
+    h.nodeId = nodeId;
+    h.nodeName = name;
+    h.version = QStringLiteral("0.1.0");
+    h.connectedAt = QDateTime::currentDateTimeUtc();
+    h.token = gridToken;
+    h.protocolVersion = protocol::kProtocolVersion;
+    QNetworkRequest req(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)));
+    for (const auto& [k, v] : protocol::toHeaders(h)) req.setRawHeader(k, v);
+    return req;
+}
+
 class BenchMaster {
 public:
     ~BenchMaster() {
@@ -58,7 +72,9 @@ public:
         proc_.setProcessEnvironment(env);
         proc_.setStandardOutputFile(dir_.filePath(QStringLiteral("master.log")));
         proc_.setStandardErrorFile(dir_.filePath(QStringLiteral("master.err")));
-        proc_.start(QStringLiteral(KONTENA_MASTER_BIN), {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port_),
+        // KONTENA_MASTER_BIN in the environment runs another build's master (before/after figures).
+        const QString bin = qEnvironmentVariable("KONTENA_MASTER_BIN", QStringLiteral(KONTENA_MASTER_BIN));
+        proc_.start(bin, {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port_),
                                                          QStringLiteral("--data-dir"), dir_.filePath(QStringLiteral("data"))});
         if (!proc_.waitForStarted(5000)) return false;
         QThread::msleep(500);
@@ -86,18 +102,8 @@ public:
     }
 
     // An agent's WebSocket (not yet open): the handshake request for node `name`.
-    QNetworkRequest agentRequest(const QString& nodeId, const QString& name, const QString& gridToken) const {
-        protocol::Handshake h;
-        h.nodeId = nodeId;
-        h.nodeName = name;
-        h.version = QStringLiteral("0.1.0");
-        h.connectedAt = QDateTime::currentDateTimeUtc();
-        h.token = gridToken;
-        h.protocolVersion = protocol::kProtocolVersion;
-        QNetworkRequest req(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port_)));
-        for (const auto& [k, v] : protocol::toHeaders(h)) req.setRawHeader(k, v);
-        return req;
-    }
+    QNetworkRequest agentRequest(const QString& nodeId, const QString& name, const QString& gridToken) const;
+    quint16 port() const { return port_; }
 
     // The /nodes/update an agent sends first.
     static QString nodeUpdate(const QString& nodeId) {
@@ -115,5 +121,9 @@ private:
     quint16 port_ = 0;
     std::unique_ptr<client::ApiClient> api_;
 };
+
+inline QNetworkRequest BenchMaster::agentRequest(const QString& nodeId, const QString& name, const QString& gridToken) const {
+    return bench::agentRequest(port_, nodeId, name, gridToken);
+}
 
 }  // namespace kontena::bench

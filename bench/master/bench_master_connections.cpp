@@ -1,12 +1,18 @@
-// One kontena-master holding N agent connections over loopback. A load
-// generator in one thread speaks the agent protocol (handshake headers,
-// /nodes/update) on N WebSockets spread over grids of 250 nodes (node
-// numbers stop at 254), keeps them open, and measures the master's answer
-// to keepalive pings (WebSocket ping -> pong round trip) while the master
-// also pings every connection every second.
-//   bench_master_connections [--connections 2000] [--seconds 20]
-// Prints BENCH lines: connections held, keepalive p50/p99, master RSS.
+// One kontena-master holding N agent connections over loopback. Load
+// generators speak the agent protocol (handshake headers, /nodes/update)
+// on N WebSockets spread over grids of 250 nodes (node numbers stop at
+// 254), keep them open, and measure the master's answer to keepalive pings
+// (WebSocket ping -> pong round trip) while the master also pings every
+// connection every second. With --workers W the connections are split over
+// W generator processes (this program again), so the generator does not
+// starve the master of the machine's cores alone.
+//   bench_master_connections [--connections 2000] [--seconds 20] [--workers 1]
+// Prints BENCH lines: connections held, time to connect all, keepalive
+// p50/p99, master RSS at the end, the master's CPU time during the run.
+// KONTENA_MASTER_BIN in the environment runs another build's master, for
+// before/after figures in the same conditions.
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QTimer>
 
@@ -17,83 +23,196 @@
 using namespace kontena;
 using bench::percentile;
 
-int main(int argc, char** argv) {
-    QCoreApplication app(argc, argv);
-    int connections = 2000, seconds = 20;
-    const QStringList args = app.arguments();
-    for (int i = 1; i + 1 < args.size(); i += 2) {
-        if (args[i] == QLatin1String("--connections")) connections = args[i + 1].toInt();
-        if (args[i] == QLatin1String("--seconds")) seconds = args[i + 1].toInt();
+namespace {
+
+constexpr int kPerGrid = 250;
+
+struct Options {
+    int connections = 2000, seconds = 20, workers = 1;
+    // A worker: the master's port, the grid tokens, its range, its output file.
+    bool worker = false;
+    quint16 port = 0;
+    QStringList tokens;
+    int first = 0, count = 0;
+    qint64 startedAt = 0;   // ms since the epoch when the parent started connecting
+    QString out;
+};
+
+Options parse(const QStringList& args) {
+    Options o;
+    for (int i = 1; i < args.size(); ++i) {
+        const QString& a = args[i];
+        const QString v = i + 1 < args.size() ? args[i + 1] : QString();
+        if (a == QLatin1String("--worker")) { o.worker = true; continue; }
+        ++i;
+        if (a == QLatin1String("--connections")) o.connections = v.toInt();
+        else if (a == QLatin1String("--seconds")) o.seconds = v.toInt();
+        else if (a == QLatin1String("--workers")) o.workers = std::max(1, v.toInt());
+        else if (a == QLatin1String("--port")) o.port = quint16(v.toUInt());
+        else if (a == QLatin1String("--tokens")) o.tokens = v.split(u',');
+        else if (a == QLatin1String("--first")) o.first = v.toInt();
+        else if (a == QLatin1String("--count")) o.count = v.toInt();
+        else if (a == QLatin1String("--started-at")) o.startedAt = v.toLongLong();
+        else if (a == QLatin1String("--out")) o.out = v;
     }
+    return o;
+}
+
+void raiseFileLimit() {
     rlimit lim{};
     getrlimit(RLIMIT_NOFILE, &lim);
     lim.rlim_cur = lim.rlim_max;
     setrlimit(RLIMIT_NOFILE, &lim);
+}
 
-    bench::BenchMaster master;
-    if (!master.start()) return 2;
-    const int perGrid = 250;
-    const int grids = (connections + perGrid - 1) / perGrid;
-    QStringList tokens;
-    for (int g = 0; g < grids; ++g) {
-        tokens << master.createGrid(QStringLiteral("g%1").arg(g), 3);
-        if (tokens.last().isEmpty()) return 2;
-    }
-
-    std::vector<std::unique_ptr<QWebSocket>> sockets;
+// What one generator measured.
+struct Measured {
+    int held = 0;
+    double connectMs = 0;   // from the parent's start until this generator's last connection opened
     std::vector<double> rtts;
-    int open = 0, closed = 0;
+};
+
+// Opens connections [first, first + count), waits until all are open (or
+// 60 s from `startedAt`), then pings each once a second for `seconds`.
+Measured generate(quint16 port, const QStringList& tokens, int first, int count, int seconds, qint64 startedAt) {
+    std::vector<std::unique_ptr<QWebSocket>> sockets;
+    Measured m;
+    int open = 0;
     bool measuring = false;
-    QElapsedTimer clock;
-    clock.start();
-    for (int i = 0; i < connections; ++i) {
+    for (int i = first; i < first + count; ++i) {
         auto s = std::make_unique<QWebSocket>();
         QWebSocket* ws = s.get();
         const QString nodeId = QStringLiteral("bench-node-%1").arg(i);
-        const QNetworkRequest req = master.agentRequest(nodeId, QStringLiteral("n%1").arg(i % perGrid), tokens[i / perGrid]);
+        const QNetworkRequest req = bench::agentRequest(port, nodeId, QStringLiteral("n%1").arg(i % kPerGrid), tokens[i / kPerGrid]);
         QObject::connect(ws, &QWebSocket::connected, ws, [ws, nodeId, &open] {
             ++open;
             ws->sendTextMessage(bench::BenchMaster::nodeUpdate(nodeId));
         });
-        QObject::connect(ws, &QWebSocket::disconnected, ws, [&closed] { ++closed; });
-        QObject::connect(ws, &QWebSocket::pong, ws, [&rtts, &measuring](quint64 elapsed, const QByteArray&) {
-            if (measuring) rtts.push_back(static_cast<double>(elapsed));
+        QObject::connect(ws, &QWebSocket::pong, ws, [&m, &measuring](quint64 elapsed, const QByteArray&) {
+            if (measuring) m.rtts.push_back(static_cast<double>(elapsed));
         });
         ws->open(req);
         sockets.push_back(std::move(s));
-        if (i % 50 == 49) QCoreApplication::processEvents();
+        if (i % 50 == 49) QCoreApplication::processEvents();   // handshakes go on while opening
     }
-    // Wait until everything is connected (or 60 s).
-    while (open < connections && clock.elapsed() < 60'000) QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
-    const double connectSeconds = static_cast<double>(clock.elapsed()) / 1000.0;
+    const auto sinceStart = [startedAt] { return static_cast<double>(QDateTime::currentMSecsSinceEpoch() - startedAt); };
+    // Waits in the event loop (not a polling loop: that would take a core from the master).
+    {
+        QEventLoop wait;
+        QTimer check;
+        QObject::connect(&check, &QTimer::timeout, &wait, [&] {
+            if (open >= count || sinceStart() >= 60'000) wait.quit();
+        });
+        check.start(20);
+        wait.exec();
+    }
+    m.connectMs = sinceStart();
     // Each connection pings the master once a second, spread over the second.
     measuring = true;
     QTimer tick;
     int next = 0;
     QObject::connect(&tick, &QTimer::timeout, [&] {
-        const int batch = std::max(1, connections / 100);
-        for (int k = 0; k < batch; ++k, next = (next + 1) % connections) {
+        const int batch = std::max(1, count / 100);
+        for (int k = 0; k < batch; ++k, next = (next + 1) % count) {
             if (sockets[static_cast<std::size_t>(next)]->state() == QAbstractSocket::ConnectedState) sockets[static_cast<std::size_t>(next)]->ping();
         }
     });
     tick.start(10);
-    QElapsedTimer run;
-    run.start();
-    while (run.elapsed() < seconds * 1000) QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+    {
+        QEventLoop run;
+        QTimer::singleShot(seconds * 1000, &run, &QEventLoop::quit);
+        run.exec();
+    }
     tick.stop();
-    int held = 0;
-    for (const auto& s : sockets) held += s->state() == QAbstractSocket::ConnectedState ? 1 : 0;
+    for (const auto& s : sockets) m.held += s->state() == QAbstractSocket::ConnectedState ? 1 : 0;
+    return m;
+}
+
+int runWorker(const Options& o) {
+    const Measured m = generate(o.port, o.tokens, o.first, o.count, o.seconds, o.startedAt);
+    QFile f(o.out);
+    if (!f.open(QIODevice::WriteOnly)) return 2;
+    f.write(QByteArray::number(m.held) + ' ' + QByteArray::number(m.connectMs) + '\n');
+    for (double r : m.rtts) f.write(QByteArray::number(r) + '\n');
+    return 0;
+}
+
+// Runs `o.workers` generator processes and merges what they measured.
+Measured runWorkers(const Options& o, quint16 port, const QStringList& tokens, qint64 startedAt, const QString& dir) {
+    std::vector<std::unique_ptr<QProcess>> procs;
+    const int per = (o.connections + o.workers - 1) / o.workers;
+    for (int w = 0; w < o.workers; ++w) {
+        const int first = w * per, count = std::min(per, o.connections - first);
+        if (count <= 0) break;
+        auto p = std::make_unique<QProcess>();
+        p->setProcessChannelMode(QProcess::ForwardedChannels);
+        p->start(QCoreApplication::applicationFilePath(),
+                 {QStringLiteral("--worker"), QStringLiteral("--port"), QString::number(port), QStringLiteral("--tokens"), tokens.join(u','),
+                  QStringLiteral("--first"), QString::number(first), QStringLiteral("--count"), QString::number(count),
+                  QStringLiteral("--seconds"), QString::number(o.seconds), QStringLiteral("--started-at"), QString::number(startedAt),
+                  QStringLiteral("--out"), dir + QStringLiteral("/worker-%1").arg(w)});
+        procs.push_back(std::move(p));
+    }
+    Measured all;
+    for (std::size_t w = 0; w < procs.size(); ++w) {
+        procs[w]->waitForFinished(-1);
+        QFile f(dir + QStringLiteral("/worker-%1").arg(w));
+        if (!f.open(QIODevice::ReadOnly)) continue;
+        const QList<QByteArray> lines = f.readAll().split('\n');
+        const QList<QByteArray> head = lines.value(0).split(' ');
+        all.held += head.value(0).toInt();
+        all.connectMs = std::max(all.connectMs, head.value(1).toDouble());
+        for (qsizetype i = 1; i < lines.size(); ++i) {
+            if (!lines[i].isEmpty()) all.rtts.push_back(lines[i].toDouble());
+        }
+    }
+    return all;
+}
+
+double cpuSeconds(qint64 pid) {
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly)) return 0;
+    const QByteArray stat = f.readAll();
+    const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+    return (fields.value(11).toDouble() + fields.value(12).toDouble()) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    raiseFileLimit();
+    const Options o = parse(app.arguments());
+    if (o.worker) return runWorker(o);
+
+    bench::BenchMaster master;
+    if (!master.start()) return 2;
+    const int grids = (o.connections + kPerGrid - 1) / kPerGrid;
+    QStringList tokens;
+    for (int g = 0; g < grids; ++g) {
+        tokens << master.createGrid(QStringLiteral("g%1").arg(g), 3);
+        if (tokens.last().isEmpty()) return 2;
+    }
+    const double cpuBefore = cpuSeconds(master.pid());
+    const qint64 startedAt = QDateTime::currentMSecsSinceEpoch();
+    QTemporaryDir out;
+    const Measured m = o.workers > 1 ? runWorkers(o, master.port(), tokens, startedAt, out.path())
+                                     : generate(master.port(), tokens, 0, o.connections, o.seconds, startedAt);
     const double rss = bench::rssMiB(master.pid());
-    const auto nodes = master.api().get(QStringLiteral("/v1/grids/g0/nodes"));
+    const double cpu = cpuSeconds(master.pid()) - cpuBefore;
+    // Generators that finished have closed their connections: counted only when held here.
     int online = 0;
-    for (const auto& n : nodes.object().value(QStringLiteral("nodes")).toArray()) online += n.toObject().value(QStringLiteral("status")).toString() == QStringLiteral("online");
-    std::printf("BENCH master_connections %d count\n", held);
-    std::printf("BENCH master_connect_all %.1f s\n", connectSeconds);
-    std::printf("BENCH master_keepalive_samples %zu count\n", rtts.size());
-    std::printf("BENCH master_keepalive_p50 %.1f ms\n", percentile(rtts, 0.50));
-    std::printf("BENCH master_keepalive_p99 %.1f ms\n", percentile(rtts, 0.99));
+    if (o.workers == 1) {
+        const auto nodes = master.api().get(QStringLiteral("/v1/grids/g0/nodes"));
+        for (const auto& n : nodes.object().value(QStringLiteral("nodes")).toArray()) online += n.toObject().value(QStringLiteral("status")).toString() == QStringLiteral("online");
+    }
+    std::printf("BENCH master_connections %d count\n", m.held);
+    std::printf("BENCH master_connect_all %.1f s\n", m.connectMs / 1000.0);
+    std::printf("BENCH master_keepalive_samples %zu count\n", m.rtts.size());
+    std::printf("BENCH master_keepalive_p50 %.1f ms\n", percentile(m.rtts, 0.50));
+    std::printf("BENCH master_keepalive_p99 %.1f ms\n", percentile(m.rtts, 0.99));
     std::printf("BENCH master_rss %.1f MiB\n", rss);
-    std::printf("BENCH master_grid0_online %d nodes\n", online);
-    sockets.clear();
-    return held == connections ? 0 : 1;
+    std::printf("BENCH master_cpu %.1f s\n", cpu);
+    if (o.workers == 1) std::printf("BENCH master_grid0_online %d nodes\n", online);
+    return m.held == o.connections ? 0 : 1;
 }

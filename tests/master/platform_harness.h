@@ -41,6 +41,7 @@ public:
 
     QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(port_); }
     QString wsUrl() const { return QStringLiteral("ws://127.0.0.1:%1").arg(port_); }
+    qint64 pid() const { return proc_ ? proc_->processId() : 0; }
     // What the master printed (all its runs), from its log file.
     QString log() const {
         QFile f(dataDir_ + QStringLiteral(".log"));
