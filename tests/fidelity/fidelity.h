@@ -34,6 +34,10 @@ struct Observation {
 
 struct Story {
     std::vector<Observation> observations;   // by time
+    // Simulated stories only: per observation, every state the simulator
+    // went through within the tolerance before or after it (a real grid may
+    // be a little early as well as late). Empty: only the observation.
+    std::vector<std::vector<Observation>> nearby;
     std::map<int, std::string> refused;      // event index (1-based) -> the platform's message
     std::vector<std::string> notes;          // what the runner could not do (the real side)
 };
@@ -42,7 +46,10 @@ struct Story {
 std::vector<Instant> observationTimes(const sim::Scenario& s);
 
 // The simulator's story of `scaled` (a scenario already scaled).
-Story simulatedStory(const sim::Scenario& scaled, std::uint64_t seed);
+Story simulatedStory(const sim::Scenario& scaled, std::uint64_t seed, Duration tolerance = Duration());
+
+// Whether `real` matches observation `i` of `simulated` or a state near it.
+bool agrees(const Story& simulated, std::size_t i, const Observation& real);
 
 // Why `s` cannot run on real hosts ("" when it can): actions the runner
 // does not carry out yet (partitions, etcd members, health checks).

@@ -90,6 +90,18 @@ private slots:
         for (const auto& [instance, node] : at->running) QVERIFY2(node != "worker-2", instance.c_str());
         QCOMPARE(at->nodes.at("worker-2"), std::string("drain"));
         QVERIFY(compareStories(story, story).empty());
+        // Just after the drain (5m1s, 30.1 s scaled) api-3 is between
+        // nodes; within the tolerance it runs on its new node, and a real
+        // grid that is already there agrees.
+        const Story near = simulatedStory(s, 1, Duration::seconds(3));
+        const std::size_t i = std::size_t(std::find_if(near.observations.begin(), near.observations.end(),
+                                                       [](const Observation& o) { return o.at == Instant(30100); }) - near.observations.begin());
+        QVERIFY(i < near.observations.size());
+        QCOMPARE(near.observations[i].running.size(), std::size_t(3));
+        const auto moved = std::find_if(near.nearby[i].begin(), near.nearby[i].end(), [](const Observation& o) { return o.running.size() == 4; });
+        QVERIFY(moved != near.nearby[i].end());
+        QVERIFY(agrees(near, i, *moved));
+        QVERIFY(!agrees(story, i, *moved));   // without a tolerance it does not
         Story other = story;
         other.observations.back().running.begin()->second = "elsewhere";
         other.refused[1] = "no";
@@ -117,7 +129,7 @@ private slots:
         if (const std::string why = unsupportedOnRealHosts(original); !why.empty()) QSKIP(why.c_str());
         const sim::RealRunOptions opt = original.real.value_or(sim::RealRunOptions{});
         const sim::Scenario s = sim::scaledScenario(original, opt.timeScale);
-        const Story simulated = simulatedStory(s, s.seed);
+        const Story simulated = simulatedStory(s, s.seed, opt.tolerance);
         QTemporaryDir dir;
         if (qEnvironmentVariableIsSet("KONTENA_KEEP_TEST_DIR")) {
             dir.setAutoRemove(false);
