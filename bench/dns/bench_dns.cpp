@@ -21,7 +21,7 @@ using namespace kontena::dns;
 
 namespace {
 
-std::string formatAddress(int i) { return "10.81." + std::to_string(128 + i / 250) + "." + std::to_string(1 + i % 250); }
+std::string formatAddress(int i) { return "127.81." + std::to_string(128 + i / 250) + "." + std::to_string(1 + i % 250); }
 
 double percentile(std::vector<double> v, double p) {
     std::sort(v.begin(), v.end());
@@ -29,8 +29,8 @@ double percentile(std::vector<double> v, double p) {
 }
 
 GridNames gridOf(int containers) {
-    // Overlay addresses are record data only: every query goes to the dnsmasq on 127.0.0.1.
-    GridNames g{"bench", {}, {}, {"10.81.0.1"}};
+    // Record data only, and loopback at that: every query goes to the dnsmasq on 127.0.0.1.
+    GridNames g{"bench", {}, {}, {"127.81.0.1"}};
     for (int i = 0; i < containers; ++i) {
         Endpoint e;
         e.stack = "app";

@@ -110,9 +110,9 @@ private slots:
         QCOMPARE(c->dataDir, QStringLiteral("/var/lib/kontena-agent/n1"));
         c = parseConfig(base + QStringList{QStringLiteral("--dns"), QStringLiteral("off")}, {}, message, code);
         QVERIFY(c && !c->dns.enabled);
-        c = parseConfig(base, {QStringLiteral("KONTENA_DNS=no"), QStringLiteral("KONTENA_DNS_ADDRESS=10.1.2.3")}, message, code);
+        c = parseConfig(base, {QStringLiteral("KONTENA_DNS=no"), QStringLiteral("KONTENA_DNS_ADDRESS=127.0.0.53")}, message, code);
         QVERIFY(c && !c->dns.enabled);
-        QCOMPARE(c->dns.address, QStringLiteral("10.1.2.3"));
+        QCOMPARE(c->dns.address, QStringLiteral("127.0.0.53"));
         for (const QStringList& bad : {QStringList{QStringLiteral("--dns"), QStringLiteral("maybe")},
                                        QStringList{QStringLiteral("--dns-port"), QStringLiteral("70000")},
                                        QStringList{QStringLiteral("--dns-address"), QStringLiteral("not-an-ip")}}) {
