@@ -107,17 +107,9 @@ private slots:
         master_ = std::make_unique<MasterProcess>(dir_.filePath(opt("master")));
         QVERIFY2(master_->start(opt("ops-admin-code")), qPrintable(master_->log()));
         cli_ = std::make_unique<Cli>(dir_.filePath(opt("cfg")));
-        auto r = kontena({opt("master"), opt("login"), opt("--code"), opt("ops-admin-code"), master_->url()});
-        QVERIFY2(r.exit == 0, qPrintable(r.err));
-        r = kontena({opt("grid"), opt("create"), opt("--initial-size"), opt("1"), opt("ops")});
-        QVERIFY2(r.exit == 0, qPrintable(r.err));
-        const QString token = kontena({opt("grid"), opt("token")}).out.trimmed();
         agent_ = std::make_unique<AgentProcess>(opt("node-1"), opt("ops"), engine_.dockerd.dockerHost(), dir_.filePath(opt("agent.log")));
-        QVERIFY(agent_->start(master_->wsUrl(), token));
-        QVERIFY2(eventually([&] {
-            const auto n = kontena({opt("node"), opt("ls"), opt("-o"), opt("json")}).json().toArray();
-            return n.size() == 1 && n.first().toObject().value(opt("status")).toString() == opt("online");
-        }, 20000), qPrintable(diagnose()));
+        const QString failed = startOneNodeGrid(*master_, *cli_, opt("ops-admin-code"), opt("ops"), *agent_);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed + diagnose()));
     }
 
     void cleanupTestCase() {

@@ -179,4 +179,23 @@ inline bool eventually(const std::function<bool()>& probe, int ms) {
     return probe();
 }
 
+// The one-node grid most end-to-end suites start from: logs `cli` in to a
+// started `master` with `adminCode`, creates grid `grid` (initial size 1),
+// starts `agent` on it and waits until the master has it online. "" when
+// all went well, else what failed.
+inline QString startOneNodeGrid(const MasterProcess& master, const Cli& cli, const QString& adminCode, const QString& grid,
+                                AgentProcess& agent) {
+    auto r = cli.run({QStringLiteral("master"), QStringLiteral("login"), QStringLiteral("--code"), adminCode, master.url()});
+    if (r.exit != 0) return QStringLiteral("login: ") + r.err;
+    r = cli.run({QStringLiteral("grid"), QStringLiteral("create"), QStringLiteral("--initial-size"), QStringLiteral("1"), grid});
+    if (r.exit != 0) return QStringLiteral("grid create: ") + r.err;
+    const QString token = cli.run({QStringLiteral("grid"), QStringLiteral("token")}).out.trimmed();
+    if (!agent.start(master.wsUrl(), token)) return QStringLiteral("the agent did not start");
+    const bool online = eventually([&] {
+        const auto n = cli.run({QStringLiteral("node"), QStringLiteral("ls"), QStringLiteral("-o"), QStringLiteral("json")}).json().toArray();
+        return n.size() == 1 && n.first().toObject().value(QStringLiteral("status")).toString() == QStringLiteral("online");
+    }, 20000);
+    return online ? QString() : QStringLiteral("the agent did not come online:\n") + agent.log();
+}
+
 }  // namespace kontena::testing
