@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
 # Same scenario, real hosts, for every scenario of the library (not only
 # the ones tagged `real:` that CI runs): each runs in the simulator and on a
-# real master with real agents on private dockerds (tests/fidelity), and a
-# table says per scenario how long it took and whether the two agreed (or
-# the first difference). Slow: about a minute and a half per scenario.
+# real master with real agents on private dockerds (build/bin/kontena-fidelity),
+# four at once, and a table says per scenario how long it took and whether
+# the two agreed (or the first difference, or why it cannot run for real).
 #   scripts/fidelity.sh [SCENARIO_NAME...]     (needs root, a built tree)
+# JOBS=N runs N at once; PICTURES=DIR writes each run's two timelines (SVG).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
-names=("$@")
-if [ ${#names[@]} -eq 0 ]; then
-  for f in scenarios/*.yaml; do names+=("$(sed -n 's/^scenario: *//p' "$f" | head -1)"); done
+files=()
+if [ $# -eq 0 ]; then
+  files=(scenarios/*.yaml)
+else
+  for name in "$@"; do
+    f=$(grep -l "^scenario: *$name *\$" scenarios/*.yaml | head -1)
+    [ -n "$f" ] || { echo "no scenario named $name in scenarios/" >&2; exit 2; }
+    files+=("$f")
+  done
 fi
-table=$(mktemp)
-KONTENA_FIDELITY_TABLE="$table" KONTENA_FIDELITY_SCENARIOS="$(IFS=,; echo "${names[*]}")" \
-  KONTENA_SOURCE_DIR="$PWD" KONTENA_MASTER_BIN="$PWD/$build/bin/kontena-master" KONTENA_AGENT_BIN="$PWD/$build/bin/kontena-agent" \
-  "$build/tests/tst_fidelity" realHostsAgree > "$table.log" 2>&1
-status=$?
-grep '^SKIP' -A1 "$table.log" | sed -n 's/^SKIP *: TestFidelity::realHostsAgree(\(.*\)) \(.*\)/\1\t-\tskipped: \2/p' >> "$table"
-printf '%-36s %10s  %s\n' scenario time result
-sort "$table" | while IFS=$'\t' read -r name secs result; do printf '%-36s %10s  %s\n' "$name" "$secs" "$result"; done
-rm -f "$table" "$table.log"
-exit $status
+extra=()
+[ -n "${PICTURES:-}" ] && extra=(--pictures "$PICTURES")
+exec "$build/bin/kontena-fidelity" run "${files[@]}" --jobs "${JOBS:-4}" "${extra[@]}"

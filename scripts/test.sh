@@ -21,6 +21,14 @@ ctest --test-dir build-asan -L core -j "$jobs" --output-on-failure
 
 scripts/fuzz-stacks.sh "${FUZZ_SECONDS:-60}"
 echo "== full build (warnings are errors): every suite"
-cmake -S . -B build -G Ninja -DKONTENA_WERROR=ON >/dev/null
+# CI builds without debug information: the same -O2 -DNDEBUG code as the
+# default RelWithDebInfo, but -g costs about a fifth of each compile and
+# most of each link on a 2-core machine (measured: scheduler/placement.cpp
+# 7.4 s with -g, 5.6 s without). KONTENA_CI_DEBUG_INFO=1 keeps it.
+ci_flags=()
+if [ -z "${KONTENA_CI_DEBUG_INFO:-}" ]; then
+  ci_flags=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG")
+fi
+cmake -S . -B build -G Ninja -DKONTENA_WERROR=ON "${ci_flags[@]}" >/dev/null
 cmake --build build -j "$jobs"
 ctest --test-dir build -j "$jobs" --output-on-failure

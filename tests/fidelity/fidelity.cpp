@@ -400,8 +400,12 @@ Story realStory(const Scenario& scaled, double timeScale, const Story& expected,
     struct Item { Instant at; const sim::Event* event; std::size_t obs; };
     std::vector<Item> items;
     for (const sim::Event& e : scaled.events) items.push_back({e.at, &e, 0});
+    // A node with `connect_at` starts its agent then (index 0: not a file event).
+    std::vector<sim::Event> connects;
+    connects.reserve(scaled.nodes.size());
     for (const ScenarioNode& n : scaled.nodes)
-        if (n.connectAt.ms > 0) story.notes.push_back(n.name + ": connect_at > 0 is not carried out yet");
+        if (n.connectAt.ms > 0) connects.push_back(sim::Event{0, n.connectAt, sim::NodeConnect{n.name}, {}});
+    for (const sim::Event& e : connects) items.push_back({e.at, &e, 0});
     for (std::size_t i = 0; i < expected.observations.size(); ++i) items.push_back({expected.observations[i].at, nullptr, i});
     std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
         return a.at < b.at || (a.at == b.at && a.event && !b.event);
@@ -462,6 +466,106 @@ std::string compareStories(const Story& sim, const Story& real) {
                 << (r ? "refused (" + real.refused.at(e) + ")" : "accepted") << "\n";
     }
     return out.str();
+}
+
+}  // namespace kontena::fidelity
+
+// ------------------------------------------------------------------ picture
+
+namespace kontena::fidelity {
+
+namespace {
+
+constexpr int kLabelWidth = 220, kPlotWidth = 900, kLane = 14, kRowGap = 8, kTop = 40;
+
+std::string escapeXml(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '<') out += "&lt;";
+        else if (c == '>') out += "&gt;";
+        else if (c == '&') out += "&amp;";
+        else if (c == '"') out += "&quot;";
+        else out += c;
+    }
+    return out;
+}
+
+// A stable colour per value (node name or status); "-" (absent) is white.
+std::string colourOf(const std::string& value) {
+    static const char* palette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#bab0ac", "#e15759", "#ff9da7"};
+    if (value == "-") return "#ffffff";
+    if (value == "online") return "#59a14f";
+    if (value == "offline") return "#e15759";
+    if (value == "drain") return "#edc948";
+    return palette[std::hash<std::string>{}(value) % (sizeof palette / sizeof *palette)];
+}
+
+// One lane: cell i spans observation i to i+1 (the last one a fixed width).
+void lane(std::ostringstream& svg, int y, const std::vector<Instant>& at, const std::vector<std::string>& values,
+          const std::vector<bool>& wrong, double msToPx) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const double x0 = kLabelWidth + double(at[i].ms - at.front().ms) * msToPx;
+        const double x1 = i + 1 < at.size() ? kLabelWidth + double(at[i + 1].ms - at.front().ms) * msToPx : x0 + 40;
+        svg << "<rect x=\"" << x0 << "\" y=\"" << y << "\" width=\"" << std::max(1.0, x1 - x0) << "\" height=\"" << kLane << "\" fill=\""
+            << colourOf(values[i]) << "\" stroke=\"" << (wrong[i] ? "#d00000" : "#ffffff") << "\" stroke-width=\"" << (wrong[i] ? 2 : 0.5)
+            << "\"><title>" << escapeXml(values[i]) << "</title></rect>\n";
+        if (x1 - x0 > 7.0 * double(values[i].size()))
+            svg << "<text x=\"" << x0 + 2 << "\" y=\"" << y + kLane - 3 << "\" font-size=\"10\" fill=\"#000\">" << escapeXml(values[i]) << "</text>\n";
+    }
+}
+
+using Pick = std::map<std::string, std::string> Observation::*;
+
+std::set<std::string> keysOf(const Story& a, const Story& b, Pick pick) {
+    std::set<std::string> keys;
+    for (const Story* s : {&a, &b})
+        for (const Observation& o : s->observations)
+            for (const auto& [k, v] : o.*pick) keys.insert(k);
+    return keys;
+}
+
+}  // namespace
+
+std::string storiesSvg(const std::string& scenario, const Story& sim, const Story& real) {
+    const std::size_t n = std::min(sim.observations.size(), real.observations.size());
+    std::vector<Instant> at;
+    std::vector<bool> wrong;
+    for (std::size_t i = 0; i < n; ++i) at.push_back(sim.observations[i].at), wrong.push_back(!agrees(sim, i, real.observations[i]));
+    const std::set<std::string> instances = keysOf(sim, real, &Observation::running), nodes = keysOf(sim, real, &Observation::nodes);
+    const int rows = int(instances.size() + nodes.size());
+    const int height = kTop + rows * (2 * kLane + kRowGap) + 30;
+    const double span = n > 1 ? double(at.back().ms - at.front().ms) : 1.0;
+    const double msToPx = (kPlotWidth - 40) / std::max(1.0, span);
+    std::ostringstream svg;
+    svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kLabelWidth + kPlotWidth + 20 << "\" height=\"" << height
+        << "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"#fafafa\"/>\n"
+        << "<text x=\"10\" y=\"20\" font-size=\"14\">" << escapeXml(scenario)
+        << ": simulated (upper lane) and real (lower lane) at each check instant; red: the real run disagrees</text>\n";
+    int y = kTop;
+    auto rowsOf = [&](const std::set<std::string>& keys, Pick pick, const char* kind) {
+        for (const std::string& k : keys) {
+            std::vector<std::string> s, r;
+            for (std::size_t i = 0; i < n; ++i) {
+                const auto& a = sim.observations[i].*pick;
+                const auto& b = real.observations[i].*pick;
+                s.push_back(a.count(k) ? a.at(k) : "-");
+                r.push_back(b.count(k) ? b.at(k) : "-");
+            }
+            svg << "<text x=\"10\" y=\"" << y + kLane + 4 << "\" font-size=\"11\">" << kind << " " << escapeXml(k) << "</text>\n";
+            lane(svg, y, at, s, std::vector<bool>(n, false), msToPx);
+            lane(svg, y + kLane, at, r, wrong, msToPx);
+            y += 2 * kLane + kRowGap;
+        }
+    };
+    rowsOf(instances, &Observation::running, "instance");
+    rowsOf(nodes, &Observation::nodes, "node");
+    for (std::size_t i = 0; i < n; ++i) {
+        const double x = kLabelWidth + double(at[i].ms - at.front().ms) * msToPx;
+        svg << "<text x=\"" << x << "\" y=\"" << height - 10 << "\" font-size=\"9\" transform=\"rotate(0)\">"
+            << (i % 2 == 0 ? formatDuration(at[i] - Instant()) : std::string()) << "</text>\n";
+    }
+    svg << "</svg>\n";
+    return svg.str();
 }
 
 }  // namespace kontena::fidelity

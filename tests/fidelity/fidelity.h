@@ -65,4 +65,10 @@ Story realStory(const sim::Scenario& scaled, double timeScale, const Story& expe
 // Differences, one line each ("" when the stories agree).
 std::string compareStories(const Story& simulated, const Story& real);
 
+// Both stories as two timelines in one picture (SVG): per instance and per
+// node, the simulated lane above the real one, coloured by node (instances)
+// or status (nodes) over the check instants; where the real run disagrees
+// its cell is outlined in red.
+std::string storiesSvg(const std::string& scenario, const Story& simulated, const Story& real);
+
 }  // namespace kontena::fidelity

@@ -1,12 +1,14 @@
 // Same scenario, real hosts: every scenario of scenarios/ tagged `real:`
 // runs in the simulator and on a real master with real agents on private
 // dockerds, at the scenario's time scale, and the two stories must agree
-// (tests/fidelity/fidelity.h). KONTENA_FIDELITY_SCENARIOS=a,b limits the
-// run to those scenario names; KONTENA_FIDELITY_TABLE=FILE appends one
-// line per scenario (name, seconds, agreed or the first difference).
+// (tests/fidelity/fidelity.h), run by the kontena-fidelity program.
+// KONTENA_FIDELITY_SCENARIOS=a,b runs those scenario names instead of the
+// tagged ones; KONTENA_FIDELITY_JOBS=N how many at once (default 4);
+// KONTENA_KEEP_TEST_DIR keeps every run's logs and pictures.
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -110,44 +112,69 @@ private slots:
         QVERIFY2(diff.find("event 1: simulated accepted | real refused (no)") != std::string::npos, diff.c_str());
     }
 
-    // The library's tagged scenarios on real hosts.
-    void realHostsAgree_data() {
-        QTest::addColumn<QString>("file");
+    // The library's tagged scenarios on real hosts, run by kontena-fidelity
+    // several at once (KONTENA_FIDELITY_JOBS, default 4).
+    void realHostsAgree() {
+        if (geteuid() != 0) QSKIP("needs root for private dockerds");
         const QDir dir(QString::fromUtf8(qgetenv("KONTENA_SOURCE_DIR")) + QStringLiteral("/scenarios"));
         const QStringList only = QString::fromUtf8(qgetenv("KONTENA_FIDELITY_SCENARIOS")).split(u',', Qt::SkipEmptyParts);
+        QStringList files;
         for (const QString& f : dir.entryList({QStringLiteral("*.yaml")}, QDir::Files, QDir::Name)) {
             const sim::Scenario s = load(dir.filePath(f));
-            const QString name = QString::fromStdString(s.name);
-            if (only.isEmpty() ? !s.real.has_value() : !only.contains(name)) continue;
-            QTest::newRow(qPrintable(name)) << dir.filePath(f);
+            if (only.isEmpty() ? s.real.has_value() : only.contains(QString::fromStdString(s.name))) files << dir.filePath(f);
+        }
+        QVERIFY(!files.isEmpty());
+        QTemporaryDir work;
+        const QString table = work.filePath(QStringLiteral("table.txt"));
+        QStringList args{QStringLiteral("run")};
+        args << files << QStringLiteral("--jobs") << qEnvironmentVariable("KONTENA_FIDELITY_JOBS", QStringLiteral("4"))
+             << QStringLiteral("--table") << table;
+        if (qEnvironmentVariableIsSet("KONTENA_KEEP_TEST_DIR")) {
+            work.setAutoRemove(false);
+            args << QStringLiteral("--keep") << work.filePath(QStringLiteral("runs")) << QStringLiteral("--pictures") << work.filePath(QStringLiteral("pictures"));
+            qInfo("runs and pictures in %s", qPrintable(work.path()));
+        }
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(qEnvironmentVariable("KONTENA_FIDELITY_BIN"), args);
+        QVERIFY(p.waitForStarted());
+        QVERIFY(p.waitForFinished(3'000'000));
+        const QString out = QString::fromUtf8(p.readAll());
+        qInfo("%s", qPrintable(out));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 0);
+        // Every scenario asked for ran and agreed: none was skipped.
+        QFile t(table);
+        QVERIFY(t.open(QIODevice::ReadOnly));
+        const QString summary = QString::fromUtf8(t.readAll());
+        QVERIFY2(summary.contains(QStringLiteral("%1 agreed, 0 skipped, 0 disagreed").arg(files.size())), qPrintable(summary));
+    }
+
+    // The program's command line: bad input is exit status 2 and a usage line.
+    void programRefusesBadInput() {
+        for (const QStringList& args : {QStringList{}, QStringList{QStringLiteral("run")}, QStringList{QStringLiteral("fly"), QStringLiteral("x.yaml")},
+                                        QStringList{QStringLiteral("run"), QStringLiteral("x.yaml"), QStringLiteral("--jobs"), QStringLiteral("0")},
+                                        QStringList{QStringLiteral("one"), QStringLiteral("a.yaml"), QStringLiteral("b.yaml")}}) {
+            QProcess p;
+            p.start(qEnvironmentVariable("KONTENA_FIDELITY_BIN"), args);
+            QVERIFY(p.waitForFinished(10'000));
+            QCOMPARE(p.exitCode(), 2);
+            QVERIFY2(p.readAllStandardError().contains("usage:"), qPrintable(args.join(u' ')));
         }
     }
-    void realHostsAgree() {
-        QFETCH(QString, file);
-        if (geteuid() != 0) QSKIP("needs root for private dockerds");
-        const sim::Scenario original = load(file);
-        if (const std::string why = unsupportedOnRealHosts(original); !why.empty()) QSKIP(why.c_str());
-        const sim::RealRunOptions opt = original.real.value_or(sim::RealRunOptions{});
-        const sim::Scenario s = sim::scaledScenario(original, opt.timeScale);
-        const Story simulated = simulatedStory(s, s.seed, opt.tolerance);
-        QTemporaryDir dir;
-        if (qEnvironmentVariableIsSet("KONTENA_KEEP_TEST_DIR")) {
-            dir.setAutoRemove(false);
-            qInfo("logs in %s", qPrintable(dir.path()));
-        }
-        QElapsedTimer t;
-        t.start();
-        const Story real = realStory(s, opt.timeScale, simulated, opt.tolerance, dir.path());
-        const std::string diff = compareStories(simulated, real);
-        const QString table = qEnvironmentVariable("KONTENA_FIDELITY_TABLE");
-        if (!table.isEmpty()) {
-            QFile out(table);
-            if (out.open(QIODevice::Append)) {
-                const std::string first = diff.empty() ? "agreed" : diff.substr(0, diff.find('\n'));
-                out.write(QStringLiteral("%1\t%2 s\t%3\n").arg(QString::fromStdString(s.name)).arg(t.elapsed() / 1000.0, 0, 'f', 1).arg(QString::fromStdString(first)).toUtf8());
-            }
-        }
-        QVERIFY2(diff.empty(), diff.c_str());
+
+    void pictureShowsBothLanes() {
+        const sim::Scenario s = sim::scaledScenario(load(QString::fromUtf8(qgetenv("KONTENA_SOURCE_DIR")) + QStringLiteral("/scenarios/drain-stateless.yaml")), 0.1);
+        const Story story = simulatedStory(s, 1);
+        Story real = story;
+        real.observations.back().running.begin()->second = "elsewhere";
+        const std::string svg = storiesSvg(s.name, story, real);
+        QVERIFY(svg.rfind("<svg", 0) == 0);
+        QVERIFY(svg.find("instance web/api-1") != std::string::npos);
+        QVERIFY(svg.find("node worker-2") != std::string::npos);
+        QVERIFY(svg.find("elsewhere") != std::string::npos);
+        QCOMPARE(svg.find("#d00000") != std::string::npos, true);   // the disagreement is marked
+        QCOMPARE(storiesSvg(s.name, story, story).find("#d00000"), std::string::npos);
     }
 };
 
