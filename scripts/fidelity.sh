@@ -5,7 +5,8 @@
 # four at once, and a table says per scenario how long it took and whether
 # the two agreed (or the first difference, or why it cannot run for real).
 #   scripts/fidelity.sh [SCENARIO_NAME...]     (needs root, a built tree)
-# JOBS=N runs N at once; PICTURES=DIR writes each run's two timelines (SVG).
+# JOBS=N runs N at once; PICTURES=DIR writes each run's two timelines (SVG);
+# TIME_SCALE=F runs every scenario at F instead of its own real.time_scale.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
@@ -21,4 +22,5 @@ else
 fi
 extra=()
 [ -n "${PICTURES:-}" ] && extra=(--pictures "$PICTURES")
+[ -n "${TIME_SCALE:-}" ] && extra+=(--time-scale "$TIME_SCALE")
 exec "$build/bin/kontena-fidelity" run "${files[@]}" --jobs "${JOBS:-4}" "${extra[@]}"

@@ -105,9 +105,9 @@ void readFraction(Reader& r, const YAML::Node& n, double& out) {
     out = v;
 }
 
-// `real: {time_scale: 0.1, tolerance: 3s}`.
+// `real: {time_scale: 0.1, tolerance: 3s, container_start: 1s}`.
 void readReal(Reader& r, const YAML::Node& n, std::optional<RealRunOptions>& out) {
-    const auto f = r.fields(n, "real", {"time_scale", "tolerance"});
+    const auto f = r.fields(n, "real", {"time_scale", "tolerance", "container_start"});
     if (!f) return;
     RealRunOptions o;
     if (const Field* t = f->find("time_scale")) {
@@ -124,6 +124,11 @@ void readReal(Reader& r, const YAML::Node& n, std::optional<RealRunOptions>& out
         const auto d = r.duration(t->value, "tolerance");
         if (!d) return;
         o.tolerance = *d;
+    }
+    if (const Field* t = f->find("container_start")) {
+        const auto d = r.duration(t->value, "container_start");
+        if (!d) return;
+        o.containerStart = *d;
     }
     out = o;
 }

@@ -258,6 +258,9 @@ struct Check {
 struct RealRunOptions {
     double timeScale = 0.1;
     Duration tolerance = Duration::seconds(3);
+    // How long a container takes to start on the real hosts: a physical
+    // time, not scaled (the simulated side of a real run uses it).
+    Duration containerStart = Duration::seconds(1);
 };
 
 struct Scenario {
@@ -289,6 +292,11 @@ Result<Scenario, Diagnostics> loadScenarioText(const std::string& text,
 // (set to the scaled end), and every grid timing (scaledTimings) multiplied
 // by `factor` > 0. Nodes' first connections move with their times.
 Scenario scaledScenario(const Scenario& s, double factor);
+
+// The scenario as its run on real hosts sees it: scaled by its
+// `real.time_scale` (0.1 without a `real:` key), with the containers'
+// start time set to `real.container_start` (unscaled).
+Scenario realHostScenario(const Scenario& s);
 
 // "NAME (seed N)": how reports name a run.
 std::string scenarioTitle(const Scenario& s);

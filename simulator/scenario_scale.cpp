@@ -30,4 +30,11 @@ Scenario scaledScenario(const Scenario& s, double factor) {
     return out;
 }
 
+Scenario realHostScenario(const Scenario& s) {
+    const RealRunOptions opt = s.real.value_or(RealRunOptions{});
+    Scenario out = scaledScenario(s, opt.timeScale);
+    out.grid.settings.containerStart = opt.containerStart;
+    return out;
+}
+
 }  // namespace kontena::sim

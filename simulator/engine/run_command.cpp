@@ -67,8 +67,9 @@ int runCommand(const RunOptions& options) {
         }
         Scenario sc = std::move(loaded).value();
         if (options.timeScale) {
-            const double f = *options.timeScale > 0 ? *options.timeScale : (sc.real ? sc.real->timeScale : 1.0);
-            sc = scaledScenario(sc, f);
+            // `real`: as the scenario's run on real hosts sees it (its scale and container start).
+            if (*options.timeScale > 0) sc = scaledScenario(sc, *options.timeScale);
+            else sc = sc.real ? realHostScenario(sc) : scaledScenario(sc, 1.0);
         }
         scenarios.push_back(std::move(sc));
     }

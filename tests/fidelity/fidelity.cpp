@@ -1,5 +1,6 @@
 #include "tests/fidelity/fidelity.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -10,6 +11,9 @@
 
 #include <algorithm>
 #include <csignal>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -19,6 +23,7 @@
 #include "simulator/engine/engine.h"
 #include "tests/docker/dockerd_harness.h"
 #include "tests/master/platform_harness.h"
+#include "tests/overlay/netns_nodes.h"
 
 namespace kontena::fidelity {
 
@@ -55,6 +60,7 @@ Observation observe(Instant at, const ClusterState& st, const std::map<InstanceK
         if (count > 0 && inst && inst->node) o.running[key.service + "-" + std::to_string(key.number)] = *inst->node;
     }
     for (const auto& [name, node] : st.nodes) o.nodes[name] = toString(node.status());
+    o.quorum = st.quorum;
     return o;
 }
 
@@ -116,8 +122,7 @@ std::string unsupportedOnRealHosts(const Scenario& s) {
     if (g.containerStart != d.containerStart) return "container_start is the simulator's model; real containers start when they start";
     for (const sim::Event& e : s.events) {
         const std::string a = actionName(e.action);
-        if (a == "partition" || a == "heal" || a == "etcd_member_fail" || a == "etcd_member_recover" || a == "instance_unhealthy" ||
-            a == "instance_healthy") {
+        if (a == "instance_unhealthy" || a == "instance_healthy") {
             return "event " + std::to_string(e.index) + ": " + a + " is not carried out on real hosts yet";
         }
     }
@@ -149,22 +154,68 @@ std::string stackText(const StackSource& src) {
     return ss.str();
 }
 
+// Scenarios with etcd events run real etcd members (agents' --etcd on) on
+// loopback addresses of their own, 127.X.Y.N for member N.
+bool usesEtcd(const Scenario& s) {
+    return std::any_of(s.events.begin(), s.events.end(), [](const sim::Event& e) {
+        return std::holds_alternative<EtcdMemberFail>(e.action) || std::holds_alternative<EtcdMemberRecover>(e.action);
+    });
+}
+
+// The etcd member an agent runs: the etcd process whose command line names
+// a directory under the agent's data directory `dataDir`.
+qint64 etcdPidUnder(const QString& dataDir) {
+    for (const QString& pid : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        QFile cmd(QStringLiteral("/proc/") + pid + QStringLiteral("/cmdline"));
+        if (!cmd.open(QIODevice::ReadOnly)) continue;
+        const QList<QByteArray> args = cmd.readAll().split('\0');
+        if (args.isEmpty() || !args.first().endsWith("etcd")) continue;
+        for (const QByteArray& a : args)
+            if (QString::fromLocal8Bit(a).contains(dataDir + QLatin1Char('/'))) return pid.toLongLong();
+    }
+    return 0;
+}
+
+// Scenarios whose events cut the network (partitions, unresponsive nodes)
+// run on namespace nodes: each node's agent and dockerd in a network
+// namespace of its own on one underlay bridge, the master (and this
+// runner) in the underlay's namespace, and a cut is a blackhole route on
+// both sides: traffic is dropped, connections stay open, agents keep
+// retrying, as on a real network.
+bool cutsTheNetwork(const Scenario& s) {
+    return std::any_of(s.events.begin(), s.events.end(), [](const sim::Event& e) {
+        return std::holds_alternative<Partition>(e.action) || std::holds_alternative<Heal>(e.action) ||
+               std::holds_alternative<NodeUnresponsive>(e.action) || std::holds_alternative<NodeResponsive>(e.action);
+    });
+}
+
+constexpr int kMasterEnd = 0;   // the master's end of a cut; nodes are 1..N
+
 struct RealNode {
     ScenarioNode spec;
     std::unique_ptr<PrivateDockerd> dockerd;
     std::unique_ptr<AgentProcess> agent;
-    bool stopped = false;   // SIGSTOP (unresponsive)
+    bool stopped = false;          // SIGSTOP (unresponsive)
+    bool everConnected = false;    // has its node number: reconnects need no turn
+    int end = 0;                   // with namespace nodes: its number there (1..N)
 };
 
 class RealGrid {
 public:
-    RealGrid(const Scenario& s, double timeScale, QString dir) : sc_(s), scale_(timeScale), dir_(std::move(dir)) {}
+    RealGrid(const Scenario& s, double timeScale, Duration tolerance, QString dir)
+        : sc_(s), scale_(timeScale), tolerance_(tolerance), dir_(std::move(dir)) {}
 
     bool setUp(std::vector<std::string>& notes);
+    // With etcd members: waits until the master says the grid has its quorum.
+    bool etcdFormed();
     // Carries out event `e`; the platform's refusal message, or "" when accepted.
     std::optional<std::string> apply(const sim::Event& e, std::vector<std::string>& notes);
     Observation observe(Instant at);
     bool connect(const std::string& node);
+    bool startAgent(const std::string& node);
+    bool awaitOnline(const std::vector<std::string>& names);
+    // After the events of one instant: waits for the nodes they reconnected.
+    void settle(std::vector<std::string>& notes);
 
 private:
     bool startDockerd(RealNode& n, std::vector<std::string>& notes);
@@ -175,26 +226,45 @@ private:
     std::optional<std::string> stackInstall(const std::string& stack, const StackSource& src,
                                             const std::map<std::string, std::string>& vars, bool upgrade);
     std::optional<std::string> nodeLabels(const NodeLabel& x);
-    std::optional<std::string> crash(const InstanceRef& i);
+    std::optional<std::string> crash(const InstanceRef& i, std::vector<std::string>& notes);
+    std::optional<std::string> etcdSignal(const std::string& node, int sig);
+    QString agentDataDir(const std::string& node) const { return dir_ + QStringLiteral("/agent-") + q(node) + QStringLiteral(".log.data"); }
     RealNode* node(const std::string& name) {
         auto it = nodes_.find(name);
         return it == nodes_.end() ? nullptr : &it->second;
     }
     QString grid() const { return q(sc_.grid.name); }
+    QString masterUrl() const { return port_ ? QStringLiteral("http://127.0.0.1:%1").arg(port_) : master_->url(); }
+    QString masterWsUrl() const { return port_ ? QStringLiteral("ws://192.0.2.254:%1").arg(port_) : master_->wsUrl(); }
 
+    // Namespace nodes (cutsTheNetwork): the underlay address of end `i`.
+    std::string address(int end) const { return end == kMasterEnd ? "192.0.2.254" : net_->underlayAddress(end); }
+    std::string netnsOf(int end) const { return end == kMasterEnd ? net_->underlay() : net_->node(end); }
+    bool setUpNamespaces(std::vector<std::string>& notes);
+    void cut(int a, int b, bool on);
+    std::optional<std::string> partition(const std::vector<std::vector<std::string>>& groups);
+    int endOf(const std::string& name) const { return name == "master" ? kMasterEnd : nodes_.at(name).end; }
+
+    std::unique_ptr<testing::NetnsNodes> net_;   // first: it goes last
+    std::set<std::pair<int, int>> cuts_;
+    quint16 port_ = 0;                           // the master's, with namespace nodes
     const Scenario& sc_;
     double scale_;
+    Duration tolerance_;
     QString dir_;
     std::unique_ptr<MasterProcess> master_;
     std::unique_ptr<client::ApiClient> api_;
     QString token_;
     std::map<std::string, RealNode> nodes_;
+    QString agentBin_ = qEnvironmentVariable("KONTENA_AGENT_BIN");
     std::set<std::string> installed_;
+    std::vector<std::string> pending_;   // reconnected at this instant, not yet seen online
     QSet<QString> images_;
 };
 
 bool RealGrid::startDockerd(RealNode& n, std::vector<std::string>& notes) {
     n.dockerd = std::make_unique<PrivateDockerd>();
+    if (net_) n.dockerd->setNetns(q(net_->node(n.end)));
     if (auto r = n.dockerd->start(); !r) {
         notes.push_back(n.spec.name + ": dockerd: " + r.error().message.toStdString());
         return false;
@@ -216,15 +286,21 @@ bool RealGrid::setUp(std::vector<std::string>& notes) {
     for (const auto& [name, st] : sc_.stacks) images_.unite(imagesOf(stackText(st.source)));
     for (const sim::Event& e : sc_.events)
         if (const auto* u = std::get_if<Upgrade>(&e.action)) images_.unite(imagesOf(stackText(u->source)));
-    master_ = std::make_unique<MasterProcess>(dir_ + QStringLiteral("/master"), QStringList{QStringLiteral("--time-scale"), QString::number(scale_), QStringLiteral("--rehearsal-seed"), QString::number(sc_.seed)});
+    QStringList masterArgs{QStringLiteral("--time-scale"), QString::number(scale_), QStringLiteral("--rehearsal-seed"), QString::number(sc_.seed)};
+    if (cutsTheNetwork(sc_)) {
+        if (!setUpNamespaces(notes)) return false;
+        port_ = testing::freeLoopbackPort();   // in the underlay's namespace now
+        masterArgs << QStringLiteral("--listen") << QStringLiteral("0.0.0.0:%1").arg(port_) << QStringLiteral("--allow-insecure");
+    }
+    master_ = std::make_unique<MasterProcess>(dir_ + QStringLiteral("/master"), masterArgs);
     if (!master_->start(QStringLiteral("fidelity-code"))) {
         notes.push_back("the master did not start: " + master_->log().right(2000).toStdString());
         return false;
     }
-    client::ApiClient anon(master_->url(), QString());
+    client::ApiClient anon(masterUrl(), QString());
     const auto auth = anon.post(QStringLiteral("/v1/auth"), QJsonObject{{QStringLiteral("code"), QStringLiteral("fidelity-code")}});
     if (!auth.ok()) return notes.push_back("cannot log in to the master"), false;
-    api_ = std::make_unique<client::ApiClient>(master_->url(), auth.object().value(QStringLiteral("access_token")).toString());
+    api_ = std::make_unique<client::ApiClient>(masterUrl(), auth.object().value(QStringLiteral("access_token")).toString());
     QJsonArray affinity;
     for (const auto& a : sc_.grid.defaultAffinity) affinity.append(q(a));
     const GridSettings& gs = sc_.grid.settings;
@@ -245,6 +321,7 @@ bool RealGrid::setUp(std::vector<std::string>& notes) {
     for (const ScenarioNode& n : all) {
         RealNode& rn = nodes_[n.name];
         rn.spec = n;
+        rn.end = int(nodes_.size());
         if (!startDockerd(rn, notes)) return false;
     }
     // Nodes there from the start connect in order (their node numbers).
@@ -253,23 +330,118 @@ bool RealGrid::setUp(std::vector<std::string>& notes) {
     for (const ScenarioNode& n : first) {
         if (n.connectAt.ms == 0 && !connect(n.name)) return notes.push_back(n.name + ": the agent did not come online"), false;
     }
+    if (usesEtcd(sc_) && !etcdFormed()) return notes.push_back("the etcd members did not form a cluster with quorum"), false;
     return true;
+}
+
+// The namespaces, and this runner moved into the underlay's (its own
+// process only: each scenario runs in a child process of kontena-fidelity).
+bool RealGrid::setUpNamespaces(std::vector<std::string>& notes) {
+    std::size_t count = sc_.nodes.size();
+    for (const sim::Event& e : sc_.events)
+        if (const auto* add = std::get_if<NodeAdd>(&e.action)) count += add->nodes.size();
+    net_ = std::make_unique<testing::NetnsNodes>(int(count));
+    if (!net_->ok() || !net_->addUnderlayAddress("192.0.2.254/24")) return notes.push_back("cannot create network namespaces"), false;
+    const int fd = ::open(("/var/run/netns/" + net_->underlay()).c_str(), O_RDONLY | O_CLOEXEC);
+    const bool moved = fd >= 0 && ::setns(fd, CLONE_NEWNET) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!moved) notes.push_back("cannot enter the underlay's network namespace");
+    return moved;
+}
+
+// Cuts (or mends) the path between ends a and b: a blackhole route on each side.
+void RealGrid::cut(int a, int b, bool on) {
+    const std::pair<int, int> key{std::min(a, b), std::max(a, b)};
+    if (on == (cuts_.count(key) > 0)) return;
+    for (const auto& [from, to] : {std::pair{a, b}, std::pair{b, a}})
+        testing::NetnsNodes::sh({"ip", "-n", netnsOf(from), "route", on ? "add" : "del", "blackhole", address(to) + "/32"});
+    if (on) cuts_.insert(key);
+    else cuts_.erase(key);
+}
+
+// Only members of the same group reach each other (`master` names the
+// master; ends in no group form one group of their own, as in the simulator).
+std::optional<std::string> RealGrid::partition(const std::vector<std::vector<std::string>>& groups) {
+    if (!net_) return std::nullopt;
+    std::map<int, int> groupOf;
+    for (std::size_t g = 0; g < groups.size(); ++g)
+        for (const std::string& m : groups[g])
+            if (m == "master" || nodes_.count(m)) groupOf[endOf(m)] = int(g);
+    std::vector<int> ends{kMasterEnd};
+    for (const auto& [name, n] : nodes_) ends.push_back(n.end);
+    auto group = [&](int e) { return groupOf.count(e) ? groupOf.at(e) : -1; };
+    for (int a : ends)
+        for (int b : ends)
+            if (a < b) cut(a, b, group(a) != group(b));
+    return std::nullopt;
+}
+
+bool RealGrid::etcdFormed() {
+    return testing::eventually([&] {
+        const QJsonObject etcd = api_->get(QStringLiteral("/v1/grids/%1").arg(grid())).object().value(QStringLiteral("etcd")).toObject();
+        return etcd.value(QStringLiteral("quorum")).toBool() && etcd.value(QStringLiteral("reachable")).toInt() >= etcd.value(QStringLiteral("members")).toInt();
+    }, 60000);
+}
+
+// SIGSTOP (a member that answers nobody) or SIGCONT to the node's etcd member.
+std::optional<std::string> RealGrid::etcdSignal(const std::string& node, int sig) {
+    if (const qint64 pid = etcdPidUnder(agentDataDir(node))) ::kill(pid_t(pid), sig);
+    return std::nullopt;   // no member there (its agent is gone, and it with it): nothing to do, as in the simulator
 }
 
 // Starts the node's agent and waits until the master has it online.
 bool RealGrid::connect(const std::string& name) {
+    return startAgent(name) && awaitOnline({name});
+}
+
+// Waits until the master has every node of `names` online (or drained).
+bool RealGrid::awaitOnline(const std::vector<std::string>& names) {
+    QElapsedTimer t;
+    t.start();
+    for (const std::string& name : names) {
+        for (;;) {
+            const QString status = api_->get(QStringLiteral("/v1/nodes/%1/%2").arg(grid(), q(name))).object().value(QStringLiteral("status")).toString();
+            if (status == QLatin1String("online") || status == QLatin1String("drain")) break;
+            if (t.elapsed() > 20000) return false;
+            QThread::msleep(50);
+        }
+    }
+    return true;
+}
+
+// Nodes that reconnect at the same instant come back together: their
+// agents start at once, and the runner waits for them all afterwards
+// (waiting for each in turn would give the master a window with only the
+// first back, which the simulator never has).
+void RealGrid::settle(std::vector<std::string>& notes) {
+    if (!pending_.empty() && !awaitOnline(pending_)) notes.push_back("reconnecting nodes did not all come online");
+    pending_.clear();
+}
+
+bool RealGrid::startAgent(const std::string& name) {
     RealNode* n = node(name);
     if (!n) return false;
     if (n->agent) return true;
+    n->everConnected = true;
     n->agent = std::make_unique<AgentProcess>(q(name), grid(), n->dockerd->dockerHost(), dir_ + QStringLiteral("/agent-") + q(name) + QStringLiteral(".log"));
     QStringList labels;
     for (const auto& l : n->spec.labels) labels << q(l);
-    if (!n->agent->start(master_->wsUrl(), token_, {QStringLiteral("--labels"), labels.join(u','), QStringLiteral("--time-scale"), QString::number(scale_)})) return false;
-    return testing::eventually([&] {
-        const auto r = api_->get(QStringLiteral("/v1/nodes/%1/%2").arg(grid(), q(name)));
-        const QString status = r.object().value(QStringLiteral("status")).toString();
-        return r.ok() && (status == QLatin1String("online") || status == QLatin1String("drain"));
-    }, 20000);
+    QStringList args{QStringLiteral("--labels"), labels.join(u','), QStringLiteral("--time-scale"), QString::number(scale_)};
+    if (usesEtcd(sc_)) {
+        const qint64 pid = QCoreApplication::applicationPid();
+        args << QStringLiteral("--etcd") << QStringLiteral("on") << QStringLiteral("--etcd-address")
+             << QStringLiteral("127.%1.%2.%n").arg(100 + pid % 100).arg(pid % 250 + 1);
+    }
+    if (net_) {   // the agent (and what it runs: dnsmasq, etcd) in the node's namespace
+        const QString wrapper = dir_ + QStringLiteral("/agent-") + q(name) + QStringLiteral(".sh");
+        QFile f(wrapper);
+        if (!f.open(QIODevice::WriteOnly)) return false;
+        f.write(QStringLiteral("#!/bin/sh\nexec nsenter --net=/var/run/netns/%1 %2 \"$@\"\n").arg(q(net_->node(n->end)), agentBin_).toUtf8());
+        f.close();
+        f.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        qputenv("KONTENA_AGENT_BIN", wrapper.toLocal8Bit());
+    }
+    return n->agent->start(masterWsUrl(), token_, args);
 }
 
 std::optional<std::string> RealGrid::stackInstall(const std::string& stack, const StackSource& src,
@@ -296,15 +468,24 @@ std::optional<std::string> RealGrid::nodeLabels(const NodeLabel& x) {
     return answer(api_->put(path, QJsonObject{{QStringLiteral("labels"), QJsonArray::fromStringList(labels)}}));
 }
 
-// SIGKILL to the instance's container on whichever node runs it.
-std::optional<std::string> RealGrid::crash(const InstanceRef& i) {
-    const Observation now = observe(Instant());
+// SIGKILL to the instance's container on whichever node runs it. An
+// instance that is not running yet (restarting after the last crash) is
+// waited for up to the tolerance: real restarts take real time. A crash
+// is never the platform's refusal; one the runner cannot carry out is a note.
+std::optional<std::string> RealGrid::crash(const InstanceRef& i, std::vector<std::string>& notes) {
+    QElapsedTimer waited;
+    waited.start();
+    Observation now = observe(Instant());
+    for (; !now.running.count(i.name()) && waited.elapsed() < tolerance_.ms; now = observe(Instant())) QThread::msleep(50);
     auto it = now.running.find(i.name());
-    if (it == now.running.end()) return "instance " + i.name() + " is not running";
+    if (it == now.running.end()) {
+        notes.push_back("instance_crash: " + i.name() + " was not running");
+        return std::nullopt;
+    }
     RealNode* n = node(it->second);
     const QString name = q(i.service.stack + "." + i.service.service + "-" + std::to_string(i.number));
     auto r = testing::runTool(QStringLiteral("docker"), {QStringLiteral("-H"), n->dockerd->dockerHost(), QStringLiteral("kill"), name});
-    if (!r) return "docker kill " + name.toStdString() + ": " + r.error().message.toStdString();
+    if (!r) notes.push_back("docker kill " + name.toStdString() + ": " + r.error().message.toStdString());
     return std::nullopt;
 }
 
@@ -314,11 +495,6 @@ std::optional<std::string> RealGrid::apply(const sim::Event& e, std::vector<std:
         return answer(api_->post(QStringLiteral("/v1/services/%1/%2/%3/%4").arg(g, q(s.stack), q(s.service), QLatin1String(verb))));
     };
     auto nodeUpdate = [&](const std::string& n, QJsonObject body) { return answer(api_->put(QStringLiteral("/v1/nodes/%1/%2").arg(g, q(n)), body)); };
-    auto signal = [&](const std::string& n, int sig) -> std::optional<std::string> {
-        RealNode* rn = node(n);
-        if (rn && rn->agent) ::kill(static_cast<pid_t>(rn->agent->pid()), sig);
-        return std::nullopt;
-    };
     return std::visit(
         Overloaded{
             [&](const Deploy& x) -> std::optional<std::string> {
@@ -339,15 +515,32 @@ std::optional<std::string> RealGrid::apply(const sim::Event& e, std::vector<std:
             [&](const Start& x) { return service(x.service, "start"); },
             [&](const Restart& x) { return service(x.service, "restart"); },
             [&](const NodeConnect& x) -> std::optional<std::string> {
-                if (!connect(x.node)) notes.push_back(x.node + ": the agent did not come online");
+                RealNode* n = node(x.node);
+                if (n && n->everConnected) {   // back with its number: together with the others of this instant
+                    if (startAgent(x.node)) pending_.push_back(x.node);
+                    else notes.push_back(x.node + ": the agent did not start");
+                } else if (!connect(x.node)) {   // a first connection: in turn, so node numbers follow the file
+                    notes.push_back(x.node + ": the agent did not come online");
+                }
                 return std::nullopt;
             },
             [&](const NodeDisconnect& x) -> std::optional<std::string> {
                 if (RealNode* n = node(x.node)) n->agent.reset();   // SIGKILL: its connection closes, containers stay
                 return std::nullopt;
             },
-            [&](const NodeUnresponsive& x) { return signal(x.node, SIGSTOP); },
-            [&](const NodeResponsive& x) { return signal(x.node, SIGCONT); },
+            [&](const NodeUnresponsive& x) {   // its traffic to and from the master dropped
+                if (net_ && nodes_.count(x.node)) cut(endOf(x.node), kMasterEnd, true);
+                return std::optional<std::string>();
+            },
+            [&](const NodeResponsive& x) {
+                if (net_ && nodes_.count(x.node)) cut(endOf(x.node), kMasterEnd, false);
+                return std::optional<std::string>();
+            },
+            [&](const Partition& x) { return partition(x.groups); },
+            [&](const Heal&) {
+                for (const auto& [a, b] : std::set<std::pair<int, int>>(cuts_)) cut(a, b, false);
+                return std::optional<std::string>();
+            },
             [&](const NodeDrain& x) { return nodeUpdate(x.node, {{QStringLiteral("availability"), QStringLiteral("drain")}}); },
             [&](const NodeActivate& x) { return nodeUpdate(x.node, {{QStringLiteral("availability"), QStringLiteral("active")}}); },
             [&](const NodeRemove& x) { return answer(api_->del(QStringLiteral("/v1/nodes/%1/%2").arg(g, q(x.node)))); },
@@ -357,7 +550,9 @@ std::optional<std::string> RealGrid::apply(const sim::Event& e, std::vector<std:
                 return std::nullopt;
             },
             [&](const NodeLabel& x) { return nodeLabels(x); },
-            [&](const InstanceCrash& x) { return crash(x.instance); },
+            [&](const InstanceCrash& x) { return crash(x.instance, notes); },
+            [&](const EtcdMemberFail& x) { return etcdSignal(x.node, SIGSTOP); },
+            [&](const EtcdMemberRecover& x) { return etcdSignal(x.node, SIGCONT); },
             [&](const auto&) -> std::optional<std::string> {
                 notes.push_back("event " + std::to_string(e.index) + ": " + actionName(e.action) + " not carried out");
                 return std::nullopt;
@@ -369,6 +564,7 @@ Observation RealGrid::observe(Instant at) {
     Observation o;
     o.at = at;
     const auto nodes = api_->get(QStringLiteral("/v1/grids/%1/nodes").arg(grid())).object().value(QStringLiteral("nodes")).toArray();
+    o.quorum = api_->get(QStringLiteral("/v1/grids/%1").arg(grid())).object().value(QStringLiteral("etcd")).toObject().value(QStringLiteral("quorum")).toBool(true);
     for (const auto& v : nodes) {
         const QJsonObject n = v.toObject();
         o.nodes[n.value(QStringLiteral("name")).toString().toStdString()] = n.value(QStringLiteral("status")).toString().toStdString();
@@ -393,7 +589,7 @@ Observation RealGrid::observe(Instant at) {
 
 Story realStory(const Scenario& scaled, double timeScale, const Story& expected, Duration tolerance, const QString& workDir) {
     Story story;
-    RealGrid grid(scaled, timeScale, workDir);
+    RealGrid grid(scaled, timeScale, tolerance, workDir);
     if (!grid.setUp(story.notes)) return story;
     // Events and observations in time order; at equal times events first
     // (the simulator observes the end of an instant).
@@ -416,6 +612,8 @@ Story realStory(const Scenario& scaled, double timeScale, const Story& expected,
         while (clock.elapsed() < it.at.ms) QThread::msleep(static_cast<unsigned long>(std::min<qint64>(20, it.at.ms - clock.elapsed())));
         if (it.event) {
             if (auto refusal = grid.apply(*it.event, story.notes)) story.refused[it.event->index] = *refusal;
+            const std::size_t k = std::size_t(&it - items.data());
+            if (k + 1 == items.size() || !items[k + 1].event || items[k + 1].at != it.at) grid.settle(story.notes);
             continue;
         }
         // Sample until the real grid shows what the simulator saw, or the tolerance passes.
@@ -455,6 +653,9 @@ std::string compareStories(const Story& sim, const Story& real) {
         if (agrees(sim, i, real.observations[i])) continue;
         side("instance", sim.observations[i].running, real.observations[i].running, sim.observations[i].at);
         side("node", sim.observations[i].nodes, real.observations[i].nodes, sim.observations[i].at);
+        if (sim.observations[i].quorum != real.observations[i].quorum)
+            out << "at " << formatDuration(sim.observations[i].at - Instant()) << " etcd quorum: simulated " << (sim.observations[i].quorum ? "yes" : "no")
+                << " | real " << (real.observations[i].quorum ? "yes" : "no") << "\n";
     }
     std::set<int> events;
     for (const auto& [k, v] : sim.refused) events.insert(k);

@@ -10,6 +10,7 @@
 //   - which instance runs on which node (a container running on a node
 //     that is online, read from that node's own dockerd on the real side),
 //   - each node's status (online, offline, drain; removed nodes absent),
+//   - whether etcd has its quorum,
 // and which events the platform refused, with its message.
 // The real side is sampled until it matches the simulated observation or
 // the scenario's tolerance passes (containers take real time to start);
@@ -29,7 +30,8 @@ struct Observation {
     Instant at;                                    // scaled scenario time
     std::map<std::string, std::string> running;    // "stack/service-N" -> node
     std::map<std::string, std::string> nodes;      // node -> status
-    bool operator==(const Observation& o) const { return running == o.running && nodes == o.nodes; }
+    bool quorum = true;                            // etcd quorum, as the master says
+    bool operator==(const Observation& o) const { return running == o.running && nodes == o.nodes && quorum == o.quorum; }
 };
 
 struct Story {

@@ -5,8 +5,10 @@
 // scaled timers, so a 2-core machine holds four of them without their
 // timing drifting out of the scenarios' tolerance.
 //
-//   kontena-fidelity run FILE... [--jobs N] [--table FILE] [--keep DIR] [--pictures DIR]
-//   kontena-fidelity one FILE [--result FILE.json] [--keep DIR] [--picture FILE.svg]
+//   kontena-fidelity run FILE... [--jobs N] [--table FILE] [--keep DIR] [--pictures DIR] [--time-scale F]
+//   kontena-fidelity one FILE [--result FILE.json] [--keep DIR] [--picture FILE.svg] [--time-scale F]
+//
+// `--time-scale F` runs at F instead of each scenario's `real.time_scale`.
 //
 // `run` prints a line per scenario as it ends and a table at the end
 // (scenario, seconds, agreed / skipped: why / the first difference), then
@@ -48,12 +50,13 @@ struct Options {
     QStringList files;
     int jobs = 1;
     QString table, keep, pictures, picture, result;
+    QString timeScale;   // "" : each scenario's own
 };
 
 void usage(FILE* to) {
     std::fputs("usage:\n"
-               "  kontena-fidelity run FILE... [--jobs N] [--table FILE] [--keep DIR] [--pictures DIR]\n"
-               "  kontena-fidelity one FILE [--result FILE.json] [--keep DIR] [--picture FILE.svg]\n"
+               "  kontena-fidelity run FILE... [--jobs N] [--table FILE] [--keep DIR] [--pictures DIR] [--time-scale F]\n"
+               "  kontena-fidelity one FILE [--result FILE.json] [--keep DIR] [--picture FILE.svg] [--time-scale F]\n"
                "runs each scenario in the simulator and on a real master with real agents on private\n"
                "dockerds (needs root), at the scenario's `real: {time_scale, tolerance}`, and compares\n"
                "the two stories. exit status: 0 all agreed, 1 one disagreed or failed, 2 bad input\n",
@@ -78,6 +81,10 @@ std::optional<Options> parse(const QStringList& args) {
             ok = value(n);
             o.jobs = n.toInt(&ok);
             ok = ok && o.jobs >= 1 && o.jobs <= 16;
+        } else if (a == QLatin1String("--time-scale")) {
+            ok = value(o.timeScale);
+            const double f = o.timeScale.toDouble(&ok);
+            ok = ok && f >= 0.001 && f <= 1.0;
         } else if (a == QLatin1String("--table")) ok = value(o.table);
         else if (a == QLatin1String("--keep")) ok = value(o.keep);
         else if (a == QLatin1String("--pictures")) ok = value(o.pictures);
@@ -94,13 +101,19 @@ std::optional<Options> parse(const QStringList& args) {
     return o;
 }
 
-std::optional<sim::Scenario> load(const QString& file) {
+std::optional<sim::Scenario> load(const QString& file, const QString& timeScale = {}) {
     auto r = sim::loadScenarioFile(file.toStdString());
     if (!r) {
         for (const auto& d : r.error()) std::fprintf(stderr, "%s\n", sim::formatDiagnostic(d).c_str());
         return std::nullopt;
     }
-    return std::move(r).value();
+    sim::Scenario s = std::move(r).value();
+    if (!timeScale.isEmpty()) {
+        sim::RealRunOptions opt = s.real.value_or(sim::RealRunOptions{});
+        opt.timeScale = timeScale.toDouble();
+        s.real = opt;
+    }
+    return s;
 }
 
 bool writeFile(const QString& path, const QByteArray& bytes) {
@@ -111,7 +124,7 @@ bool writeFile(const QString& path, const QByteArray& bytes) {
 // ------------------------------------------------------------------- one
 
 int runOne(const Options& o) {
-    const auto original = load(o.files.first());
+    const auto original = load(o.files.first(), o.timeScale);
     if (!original) return 2;
     QJsonObject result{{QStringLiteral("scenario"), QString::fromStdString(original->name)}, {QStringLiteral("file"), o.files.first()}};
     QElapsedTimer t;
@@ -122,7 +135,7 @@ int runOne(const Options& o) {
         std::printf("%s: skipped: %s\n", original->name.c_str(), why.c_str());
     } else {
         const sim::RealRunOptions opt = original->real.value_or(sim::RealRunOptions{});
-        const sim::Scenario s = sim::scaledScenario(*original, opt.timeScale);
+        const sim::Scenario s = sim::realHostScenario(*original);
         const Story simulated = simulatedStory(s, s.seed, opt.tolerance);
         QTemporaryDir scratch;
         const QString dir = o.keep.isEmpty() ? scratch.path() : o.keep;
@@ -165,7 +178,12 @@ public:
 
     std::vector<Job> runAll() {
         while (!queue_.empty() || !running_.empty()) {
-            while (!queue_.empty() && int(running_.size()) < o_.jobs) start();
+            // One start at a time, kStagger apart: runs that start together
+            // deploy together, and their container starts would compete.
+            while (!queue_.empty() && int(running_.size()) < o_.jobs && (!lastStart_.isValid() || lastStart_.elapsed() >= kStaggerMs)) {
+                start();
+                lastStart_.start();
+            }
             reapOne();
         }
         return std::move(done_);
@@ -185,6 +203,7 @@ private:
         c.resultFile = dir_.filePath(c.job.name + QStringLiteral(".json"));
         QStringList args{QStringLiteral("one"), c.job.file, QStringLiteral("--result"), c.resultFile};
         if (!o_.keep.isEmpty()) args << QStringLiteral("--keep") << QDir(o_.keep).filePath(c.job.name);
+        if (!o_.timeScale.isEmpty()) args << QStringLiteral("--time-scale") << o_.timeScale;
         if (!o_.pictures.isEmpty()) args << QStringLiteral("--picture") << QDir(o_.pictures).filePath(c.job.name + QStringLiteral(".svg"));
         c.process->setProcessChannelMode(QProcess::MergedChannels);
         c.process->setStandardOutputFile(dir_.filePath(c.job.name + QStringLiteral(".log")));
@@ -199,9 +218,12 @@ private:
         running_.push_back(std::move(c));
     }
 
-    // Waits until a child ends (or runs far past its estimate) and collects it.
+    // Waits until a child ends (or runs far past its estimate) and collects
+    // it, or until the next child may start.
     void reapOne() {
         for (;;) {
+            if (running_.empty()) ::usleep(20'000);
+            if (!queue_.empty() && int(running_.size()) < o_.jobs && lastStart_.elapsed() >= kStaggerMs) return;
             for (auto it = running_.begin(); it != running_.end(); ++it) {
                 const bool late = it->clock.elapsed() > 3 * it->job.estimateMs + 180'000;
                 if (it->process->state() != QProcess::NotRunning && !it->process->waitForFinished(late ? 0 : 20)) {
@@ -241,7 +263,9 @@ public:
     }
 
 private:
+    static constexpr qint64 kStaggerMs = 12'000;
     const Options& o_;
+    QElapsedTimer lastStart_;
     std::deque<Job> queue_;
     std::vector<Child> running_;
     std::vector<Job> done_;
@@ -251,7 +275,7 @@ private:
 int runMany(const Options& o) {
     std::vector<Job> jobs;
     for (const QString& file : o.files) {
-        const auto s = load(file);
+        const auto s = load(file, o.timeScale);
         if (!s) return 2;
         jobs.push_back({file, QString::fromStdString(s->name), estimate(*s), {}, {}});
     }

@@ -71,6 +71,13 @@ private slots:
         QCOMPARE(x.grid.settings.schedulerInterval, Duration::seconds(2));
         QCOMPARE(*x.until, Instant(42000));   // (last event 2m + 5m) / 10
         QCOMPARE(observationTimes(x), (std::vector<Instant>{Instant(3000), Instant(9000), Instant(11000)}));
+        // On real hosts a container's start is physical time: not scaled.
+        QCOMPARE(x.grid.settings.containerStart, Duration::millis(200));
+        QCOMPARE(sim::realHostScenario(s).grid.settings.containerStart, Duration::seconds(1));
+        QCOMPARE(sim::realHostScenario(s).events.at(0).at, Instant(1000));
+        std::string slow = kTwoNodes;
+        slow.replace(slow.find("tolerance: 2s"), 13, "tolerance: 2s, container_start: 1500ms");
+        QCOMPARE(sim::realHostScenario(sim::loadScenarioText(slow, "unit.yaml").value()).grid.settings.containerStart, Duration::millis(1500));
     }
 
     void badRealOptionsAreErrors() {
