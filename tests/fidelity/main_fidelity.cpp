@@ -5,10 +5,13 @@
 // scaled timers, so a 2-core machine holds four of them without their
 // timing drifting out of the scenarios' tolerance.
 //
-//   kontena-fidelity run FILE... [--jobs N] [--table FILE] [--keep DIR] [--pictures DIR] [--time-scale F]
+//   kontena-fidelity run FILE... [--jobs N] [--retries N] [--table FILE] [--keep DIR] [--pictures DIR] [--time-scale F]
 //   kontena-fidelity one FILE [--result FILE.json] [--keep DIR] [--picture FILE.svg] [--time-scale F]
 //
 // `--time-scale F` runs at F instead of each scenario's `real.time_scale`.
+// `--retries N` runs a scenario that disagreed again, up to N more times:
+// on a shared machine a run can be late for reasons of its own (the table
+// says "agreed on retry" and what the first run saw).
 //
 // `run` prints a line per scenario as it ends and a table at the end
 // (scenario, seconds, agreed / skipped: why / the first difference), then
@@ -49,13 +52,14 @@ struct Options {
     QString command;
     QStringList files;
     int jobs = 1;
+    int retries = 0;
     QString table, keep, pictures, picture, result;
     QString timeScale;   // "" : each scenario's own
 };
 
 void usage(FILE* to) {
     std::fputs("usage:\n"
-               "  kontena-fidelity run FILE... [--jobs N] [--table FILE] [--keep DIR] [--pictures DIR] [--time-scale F]\n"
+               "  kontena-fidelity run FILE... [--jobs N] [--retries N] [--table FILE] [--keep DIR] [--pictures DIR] [--time-scale F]\n"
                "  kontena-fidelity one FILE [--result FILE.json] [--keep DIR] [--picture FILE.svg] [--time-scale F]\n"
                "runs each scenario in the simulator and on a real master with real agents on private\n"
                "dockerds (needs root), at the scenario's `real: {time_scale, tolerance}`, and compares\n"
@@ -81,6 +85,11 @@ std::optional<Options> parse(const QStringList& args) {
             ok = value(n);
             o.jobs = n.toInt(&ok);
             ok = ok && o.jobs >= 1 && o.jobs <= 16;
+        } else if (a == QLatin1String("--retries")) {
+            QString n;
+            ok = value(n);
+            o.retries = n.toInt(&ok);
+            ok = ok && o.retries >= 0 && o.retries <= 5;
         } else if (a == QLatin1String("--time-scale")) {
             ok = value(o.timeScale);
             const double f = o.timeScale.toDouble(&ok);
@@ -162,6 +171,8 @@ struct Job {
     qint64 estimateMs = 0;   // longest first: the pool ends sooner
     QJsonObject result;
     QString log;
+    int attempt = 0;
+    QString firstDifference;   // of the first run, when a retry agreed
 };
 
 // Roughly how long a scenario takes on real hosts: its last check in
@@ -193,20 +204,22 @@ private:
     struct Child {
         Job job;
         std::unique_ptr<QProcess> process;
-        QString resultFile;
+        QString resultFile, logFile;
         QElapsedTimer clock;
     };
 
     void start() {
-        Child c{std::move(queue_.front()), std::make_unique<QProcess>(), {}, {}};
+        Child c{std::move(queue_.front()), std::make_unique<QProcess>(), {}, {}, {}};
         queue_.pop_front();
-        c.resultFile = dir_.filePath(c.job.name + QStringLiteral(".json"));
+        const QString run = c.job.attempt ? c.job.name + QStringLiteral(".retry%1").arg(c.job.attempt) : c.job.name;
+        c.resultFile = dir_.filePath(run + QStringLiteral(".json"));
         QStringList args{QStringLiteral("one"), c.job.file, QStringLiteral("--result"), c.resultFile};
-        if (!o_.keep.isEmpty()) args << QStringLiteral("--keep") << QDir(o_.keep).filePath(c.job.name);
+        if (!o_.keep.isEmpty()) args << QStringLiteral("--keep") << QDir(o_.keep).filePath(run);
         if (!o_.timeScale.isEmpty()) args << QStringLiteral("--time-scale") << o_.timeScale;
-        if (!o_.pictures.isEmpty()) args << QStringLiteral("--picture") << QDir(o_.pictures).filePath(c.job.name + QStringLiteral(".svg"));
+        if (!o_.pictures.isEmpty()) args << QStringLiteral("--picture") << QDir(o_.pictures).filePath(run + QStringLiteral(".svg"));
         c.process->setProcessChannelMode(QProcess::MergedChannels);
-        c.process->setStandardOutputFile(dir_.filePath(c.job.name + QStringLiteral(".log")));
+        c.logFile = dir_.filePath(run + QStringLiteral(".log"));
+        c.process->setStandardOutputFile(c.logFile);
         // Its own process group, so that a child past its time is stopped
         // with its master and agents; it ends with us.
         c.process->setChildProcessModifier([] {
@@ -241,7 +254,7 @@ private:
     void collect(Child& c, bool late) {
         QFile f(c.resultFile);
         if (f.open(QIODevice::ReadOnly)) c.job.result = QJsonDocument::fromJson(f.readAll()).object();
-        QFile log(dir_.filePath(c.job.name + QStringLiteral(".log")));
+        QFile log(c.logFile);
         if (log.open(QIODevice::ReadOnly)) c.job.log = QString::fromUtf8(log.readAll());
         if (c.job.result.isEmpty()) {
             const QString why = late ? QStringLiteral("stopped: ran over its time") : QStringLiteral("the run ended without a result (exit %1)").arg(c.process->exitCode());
@@ -250,6 +263,16 @@ private:
         }
         std::printf("%s\n", qPrintable(summary(c.job.result)));
         std::fflush(stdout);
+        const bool disagreed = !c.job.result.value(QStringLiteral("agreed")).toBool() && !c.job.result.contains(QStringLiteral("skipped"));
+        if (disagreed && c.job.attempt < o_.retries) {
+            if (c.job.firstDifference.isEmpty()) c.job.firstDifference = summary(c.job.result).section(u'\t', 2);
+            ++c.job.attempt;
+            c.job.result = {};
+            queue_.push_back(std::move(c.job));
+            return;
+        }
+        if (!disagreed && !c.job.firstDifference.isEmpty())
+            c.job.result.insert(QStringLiteral("first_run"), c.job.firstDifference);
         done_.push_back(std::move(c.job));
     }
 
@@ -257,6 +280,7 @@ public:
     // "name<TAB>seconds s<TAB>agreed | skipped: why | first difference"
     static QString summary(const QJsonObject& r) {
         QString what = QStringLiteral("agreed");
+        if (r.contains(QStringLiteral("first_run"))) what = QStringLiteral("agreed on retry (first run: %1)").arg(r.value(QStringLiteral("first_run")).toString());
         if (r.contains(QStringLiteral("skipped"))) what = QStringLiteral("skipped: ") + r.value(QStringLiteral("skipped")).toString();
         else if (!r.value(QStringLiteral("agreed")).toBool()) what = r.value(QStringLiteral("differences")).toArray().first().toString();
         return QStringLiteral("%1\t%2 s\t%3").arg(r.value(QStringLiteral("scenario")).toString()).arg(r.value(QStringLiteral("seconds")).toDouble(), 0, 'f', 1).arg(what);
@@ -277,7 +301,7 @@ int runMany(const Options& o) {
     for (const QString& file : o.files) {
         const auto s = load(file, o.timeScale);
         if (!s) return 2;
-        jobs.push_back({file, QString::fromStdString(s->name), estimate(*s), {}, {}});
+        jobs.push_back({file, QString::fromStdString(s->name), estimate(*s), {}, {}, 0, {}});
     }
     std::stable_sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) { return a.estimateMs > b.estimateMs; });
     for (const QString& d : {o.keep, o.pictures})
