@@ -1,6 +1,6 @@
 // kontena-admin: the admin GUI. Offline mode: rehearse a failure scenario.
 // Live mode: a grid of a running master (the CLI's ~/.kontena/ login).
-//   kontena-admin [SCENARIO.yaml] [--screenshot DIR]
+//   kontena-admin [SCENARIO.yaml] [--real-run REPORT.json] [--screenshot DIR]
 //   kontena-admin --live [--master NAME] [--grid GRID]
 #include <QApplication>
 #include <QCommandLineParser>
@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     p.addHelpOption();
     p.addPositionalArgument(QStringLiteral("SCENARIO"), QStringLiteral("A scenario file to open"));
     p.addOption({QStringLiteral("screenshot"), QStringLiteral("Render the main views to PNG files in DIR and exit"), QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("real-run"), QStringLiteral("A real run's report (kontena-fidelity --reports) to show beside its simulated run"), QStringLiteral("REPORT")});
     p.addOption({QStringLiteral("live"), QStringLiteral("Open a grid of a running master (log in with `kontena master login` first)")});
     p.addOption({QStringLiteral("master"), QStringLiteral("The master, by its name in the configuration (default: the current one)"), QStringLiteral("NAME")});
     p.addOption({QStringLiteral("grid"), QStringLiteral("The grid (default: the master's current grid)"), QStringLiteral("GRID")});
@@ -39,6 +40,13 @@ int main(int argc, char** argv) {
     if (!p.positionalArguments().isEmpty()) {
         QString error;
         if (!w.openScenario(p.positionalArguments().first(), &error)) {
+            std::fprintf(stderr, "kontena-admin: %s\n", qPrintable(error));
+            return 2;
+        }
+    }
+    if (p.isSet(QStringLiteral("real-run"))) {
+        QString error;
+        if (!w.openRealRun(p.value(QStringLiteral("real-run")), &error)) {
             std::fprintf(stderr, "kontena-admin: %s\n", qPrintable(error));
             return 2;
         }

@@ -17,6 +17,8 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QDockWidget>
+#include <QFile>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
@@ -33,6 +35,11 @@ MainWindow::MainWindow() {
         QString error;
         if (auto* live = openLive(QString(), QString(), &error)) live->show();
         else QMessageBox::warning(this, QStringLiteral("Live grid"), error);
+    });
+    bar->addAction(QStringLiteral("Open real run…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, QStringLiteral("Open a real run's report"), QString(), QStringLiteral("Reports (*.json)"));
+        QString error;
+        if (!path.isEmpty() && !openRealRun(path, &error)) QMessageBox::warning(this, QStringLiteral("Cannot open the real run"), error);
     });
     bar->addSeparator();
     bar->addWidget(new QLabel(QStringLiteral(" Seed ")));
@@ -132,6 +139,42 @@ void MainWindow::openDialog() {
     if (path.isEmpty()) return;
     QString error;
     if (!openScenario(path, &error)) QMessageBox::warning(this, QStringLiteral("Cannot open the scenario"), error);
+}
+
+bool MainWindow::openRealRun(const QString& path, QString* error) {
+    const auto report = loadRealRunReport(path, error);
+    if (!report) return false;
+    if (QFile::exists(report->file) && !openScenario(report->file, error)) return false;
+    if (!realDock_) {
+        realDock_ = new QDockWidget(QStringLiteral("Real run"), this);
+        realDock_->setObjectName(QStringLiteral("realRun"));
+        auto* box = new QWidget;
+        auto* layout = new QVBoxLayout(box);
+        realSummary_ = new QLabel;
+        realSummary_->setWordWrap(true);
+        realPicture_ = new TimelineView;
+        auto* scroll = new QScrollArea;
+        scroll->setWidget(realPicture_);
+        scroll->setMinimumHeight(200);
+        auto* table = new QTableView;
+        table->setModel(&realRun_);
+        table->horizontalHeader()->setStretchLastSection(true);
+        layout->addWidget(realSummary_);
+        layout->addWidget(scroll, 2);
+        layout->addWidget(table, 1);
+        realDock_->setWidget(box);
+        addDockWidget(Qt::BottomDockWidgetArea, realDock_);
+    }
+    realRun_.setReport(*report);
+    realPicture_->load(report->picture.toUtf8());
+    realPicture_->resize(realPicture_->sizeHint());
+    realSummary_->setText(QStringLiteral("%1 on real hosts at %2 × Kontena's timings (times below are scaled): %3")
+                              .arg(report->scenario)
+                              .arg(report->timeScale)
+                              .arg(report->agreed ? QStringLiteral("agreed with the simulator")
+                                                  : QStringLiteral("disagreed: ") + report->differences.join(QStringLiteral("; "))));
+    realDock_->show();
+    return true;
 }
 
 bool MainWindow::openScenario(const QString& path, QString* error) {

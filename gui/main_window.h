@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "gui/models/edits.h"
+#include "gui/models/real_run.h"
 #include "gui/models/rehearsal.h"
 #include "gui/models/tables.h"
 
@@ -35,6 +36,11 @@ public:
 
     // Loads and runs a scenario file; false with a FILE:LINE:COLUMN message.
     bool openScenario(const QString& path, QString* error);
+    // Opens a real run's report (kontena-fidelity --reports) beside the
+    // simulated run: its scenario is opened too when its file is there.
+    bool openRealRun(const QString& path, QString* error);
+    RealRunModel& realRunModel() { return realRun_; }
+    class QDockWidget* realRunDock() const { return realDock_; }
     void rerun(std::uint64_t seed);
     void setTime(Instant t);
     Instant time() const;
@@ -74,6 +80,10 @@ private:
     EventModel events_;
     ScenarioEventModel scenarioEvents_;
     CompareModel compare_;
+    RealRunModel realRun_;
+    class QDockWidget* realDock_ = nullptr;
+    QLabel* realSummary_ = nullptr;
+    TimelineView* realPicture_ = nullptr;
     TimelineView* timeline_ = nullptr;
     TimelineView* previousTimeline_ = nullptr;
     QSlider* slider_ = nullptr;

@@ -6,7 +6,8 @@
 # the two agreed (or the first difference, or why it cannot run for real).
 #   scripts/fidelity.sh [SCENARIO_NAME...]     (needs root, a built tree)
 # JOBS=N runs N at once; PICTURES=DIR writes each run's two timelines (SVG);
-# TIME_SCALE=F runs every scenario at F instead of its own real.time_scale.
+# TIME_SCALE=F runs every scenario at F instead of its own real.time_scale;
+# REPORTS=DIR keeps each run's report (kontena-admin --real-run DIR/NAME.json).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
@@ -23,4 +24,5 @@ fi
 extra=()
 [ -n "${PICTURES:-}" ] && extra=(--pictures "$PICTURES")
 [ -n "${TIME_SCALE:-}" ] && extra+=(--time-scale "$TIME_SCALE")
+[ -n "${REPORTS:-}" ] && extra+=(--reports "$REPORTS")
 exec "$build/bin/kontena-fidelity" run "${files[@]}" --jobs "${JOBS:-4}" "${extra[@]}"

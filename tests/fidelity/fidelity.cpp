@@ -769,4 +769,17 @@ std::string storiesSvg(const std::string& scenario, const Story& sim, const Stor
     return svg.str();
 }
 
+QJsonArray storyJson(const Story& story) {
+    auto object = [](const std::map<std::string, std::string>& m) {
+        QJsonObject o;
+        for (const auto& [k, v] : m) o.insert(QString::fromStdString(k), QString::fromStdString(v));
+        return o;
+    };
+    QJsonArray out;
+    for (const Observation& o : story.observations)
+        out.append(QJsonObject{{QStringLiteral("at_ms"), double(o.at.ms)}, {QStringLiteral("running"), object(o.running)},
+                               {QStringLiteral("nodes"), object(o.nodes)}, {QStringLiteral("quorum"), o.quorum}});
+    return out;
+}
+
 }  // namespace kontena::fidelity

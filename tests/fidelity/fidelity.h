@@ -16,6 +16,7 @@
 // the scenario's tolerance passes (containers take real time to start);
 // what still differs is printed side by side.
 
+#include <QJsonArray>
 #include <QString>
 
 #include <map>
@@ -72,5 +73,9 @@ std::string compareStories(const Story& simulated, const Story& real);
 // or status (nodes) over the check instants; where the real run disagrees
 // its cell is outlined in red.
 std::string storiesSvg(const std::string& scenario, const Story& simulated, const Story& real);
+
+// A story as JSON for a real run's report (kontena-admin opens it beside the
+// simulated run): [{at_ms, running: {instance: node}, nodes: {node: status}, quorum}].
+QJsonArray storyJson(const Story& story);
 
 }  // namespace kontena::fidelity

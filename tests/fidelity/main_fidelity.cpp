@@ -5,10 +5,13 @@
 // scaled timers, so a 2-core machine holds four of them without their
 // timing drifting out of the scenarios' tolerance.
 //
-//   kontena-fidelity run FILE... [--jobs N] [--retries N] [--table FILE] [--keep DIR] [--pictures DIR] [--time-scale F]
+//   kontena-fidelity run FILE... [--jobs N] [--retries N] [--table FILE] [--keep DIR] [--pictures DIR] [--reports DIR] [--time-scale F]
 //   kontena-fidelity one FILE [--result FILE.json] [--keep DIR] [--picture FILE.svg] [--time-scale F]
 //
 // `--time-scale F` runs at F instead of each scenario's `real.time_scale`.
+// `--reports DIR` keeps each run's report (DIR/NAME.json: both stories,
+// the differences, the picture), which `kontena-admin --real-run FILE`
+// (or "Open real run…") shows beside the simulated run.
 // `--retries N` runs a scenario that disagreed again, up to N more times:
 // on a shared machine a run can be late for reasons of its own (the table
 // says "agreed on retry" and what the first run saw).
@@ -53,13 +56,13 @@ struct Options {
     QStringList files;
     int jobs = 1;
     int retries = 0;
-    QString table, keep, pictures, picture, result;
+    QString table, keep, pictures, picture, result, reports;
     QString timeScale;   // "" : each scenario's own
 };
 
 void usage(FILE* to) {
     std::fputs("usage:\n"
-               "  kontena-fidelity run FILE... [--jobs N] [--retries N] [--table FILE] [--keep DIR] [--pictures DIR] [--time-scale F]\n"
+               "  kontena-fidelity run FILE... [--jobs N] [--retries N] [--table FILE] [--keep DIR] [--pictures DIR] [--reports DIR] [--time-scale F]\n"
                "  kontena-fidelity one FILE [--result FILE.json] [--keep DIR] [--picture FILE.svg] [--time-scale F]\n"
                "runs each scenario in the simulator and on a real master with real agents on private\n"
                "dockerds (needs root), at the scenario's `real: {time_scale, tolerance}`, and compares\n"
@@ -97,6 +100,7 @@ std::optional<Options> parse(const QStringList& args) {
         } else if (a == QLatin1String("--table")) ok = value(o.table);
         else if (a == QLatin1String("--keep")) ok = value(o.keep);
         else if (a == QLatin1String("--pictures")) ok = value(o.pictures);
+        else if (a == QLatin1String("--reports")) ok = value(o.reports);
         else if (a == QLatin1String("--picture")) ok = value(o.picture);
         else if (a == QLatin1String("--result")) ok = value(o.result);
         else if (a.startsWith(QLatin1String("--"))) ok = false;
@@ -154,6 +158,14 @@ int runOne(const Options& o) {
         for (const QString& l : QString::fromStdString(diff).split(u'\n', Qt::SkipEmptyParts)) lines.append(l);
         result.insert(QStringLiteral("agreed"), diff.empty());
         result.insert(QStringLiteral("differences"), lines);
+        // The report kontena-admin opens beside the simulated run.
+        result.insert(QStringLiteral("file"), QFileInfo(o.files.first()).absoluteFilePath());
+        result.insert(QStringLiteral("seed"), double(s.seed));
+        result.insert(QStringLiteral("time_scale"), opt.timeScale);
+        result.insert(QStringLiteral("tolerance_ms"), double(opt.tolerance.ms));
+        result.insert(QStringLiteral("simulated"), storyJson(simulated));
+        result.insert(QStringLiteral("real"), storyJson(real));
+        result.insert(QStringLiteral("picture"), QString::fromStdString(storiesSvg(s.name, simulated, real)));
         if (!o.picture.isEmpty() && !writeFile(o.picture, QByteArray::fromStdString(storiesSvg(s.name, simulated, real))))
             std::fprintf(stderr, "kontena-fidelity: cannot write %s\n", qPrintable(o.picture));
         std::printf("%s: %s\n%s", original->name.c_str(), diff.empty() ? "agreed" : "disagreed", diff.c_str());
@@ -204,18 +216,19 @@ private:
     struct Child {
         Job job;
         std::unique_ptr<QProcess> process;
-        QString resultFile, logFile;
+        QString resultFile, logFile, reportCopy;
         QElapsedTimer clock;
     };
 
     void start() {
-        Child c{std::move(queue_.front()), std::make_unique<QProcess>(), {}, {}, {}};
+        Child c{std::move(queue_.front()), std::make_unique<QProcess>(), {}, {}, {}, {}};
         queue_.pop_front();
         const QString run = c.job.attempt ? c.job.name + QStringLiteral(".retry%1").arg(c.job.attempt) : c.job.name;
         c.resultFile = dir_.filePath(run + QStringLiteral(".json"));
         QStringList args{QStringLiteral("one"), c.job.file, QStringLiteral("--result"), c.resultFile};
         if (!o_.keep.isEmpty()) args << QStringLiteral("--keep") << QDir(o_.keep).filePath(run);
         if (!o_.timeScale.isEmpty()) args << QStringLiteral("--time-scale") << o_.timeScale;
+        if (!o_.reports.isEmpty()) c.reportCopy = QDir(o_.reports).filePath(run + QStringLiteral(".json"));
         if (!o_.pictures.isEmpty()) args << QStringLiteral("--picture") << QDir(o_.pictures).filePath(run + QStringLiteral(".svg"));
         c.process->setProcessChannelMode(QProcess::MergedChannels);
         c.logFile = dir_.filePath(run + QStringLiteral(".log"));
@@ -254,6 +267,7 @@ private:
     void collect(Child& c, bool late) {
         QFile f(c.resultFile);
         if (f.open(QIODevice::ReadOnly)) c.job.result = QJsonDocument::fromJson(f.readAll()).object();
+        if (!c.reportCopy.isEmpty()) QFile::copy(c.resultFile, c.reportCopy);
         QFile log(c.logFile);
         if (log.open(QIODevice::ReadOnly)) c.job.log = QString::fromUtf8(log.readAll());
         if (c.job.result.isEmpty()) {
@@ -304,7 +318,7 @@ int runMany(const Options& o) {
         jobs.push_back({file, QString::fromStdString(s->name), estimate(*s), {}, {}, 0, {}});
     }
     std::stable_sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) { return a.estimateMs > b.estimateMs; });
-    for (const QString& d : {o.keep, o.pictures})
+    for (const QString& d : {o.keep, o.pictures, o.reports})
         if (!d.isEmpty()) QDir().mkpath(d);
     std::vector<Job> done = Pool(o, std::move(jobs)).runAll();
     std::sort(done.begin(), done.end(), [](const Job& a, const Job& b) { return a.name < b.name; });

@@ -1,6 +1,12 @@
 // The admin GUI's offline mode: models checked by QAbstractItemModelTester,
 // and the window itself under the offscreen platform.
 #include <QAbstractItemModelTester>
+#include <QFile>
+#include <QFont>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
 #include <QLabel>
 #include <QListWidget>
 #include <QSlider>
@@ -155,6 +161,62 @@ private slots:
         QVERIFY(!w.openScenario(f.fileName(), &error));
         QVERIFY2(error.contains(QRegularExpression(QStringLiteral(":\\d+:\\d+: "))), qPrintable(error));
         QVERIFY(!w.rehearsal());
+    }
+
+    // A real run's report (kontena-fidelity --reports) beside its simulated run.
+    void realRunReportBesideTheSimulatedRun() {
+        QTemporaryDir dir;
+        const QString scenario = QString::fromUtf8(qgetenv("KONTENA_SOURCE_DIR")) + QStringLiteral("/scenarios/drain-stateless.yaml");
+        auto observation = [](double at, const QString& node, bool quorum) {
+            return QJsonObject{{QStringLiteral("at_ms"), at},
+                               {QStringLiteral("running"), QJsonObject{{QStringLiteral("web/api-1"), node}}},
+                               {QStringLiteral("nodes"), QJsonObject{{QStringLiteral("worker-1"), QStringLiteral("online")}}},
+                               {QStringLiteral("quorum"), quorum}};
+        };
+        const QJsonObject report{{QStringLiteral("scenario"), QStringLiteral("drain-stateless")},
+                                 {QStringLiteral("file"), scenario},
+                                 {QStringLiteral("time_scale"), 0.1},
+                                 {QStringLiteral("agreed"), false},
+                                 {QStringLiteral("differences"), QJsonArray{QStringLiteral("at 36s instance web/api-1: simulated worker-1 | real worker-3")}},
+                                 {QStringLiteral("picture"), QStringLiteral("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100\" height=\"40\"/>")},
+                                 {QStringLiteral("simulated"), QJsonArray{observation(6000, QStringLiteral("worker-1"), true), observation(36000, QStringLiteral("worker-1"), true)}},
+                                 {QStringLiteral("real"), QJsonArray{observation(6000, QStringLiteral("worker-1"), true), observation(36000, QStringLiteral("worker-3"), false)}}};
+        const QString path = dir.filePath(QStringLiteral("drain-stateless.json"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QJsonDocument(report).toJson());
+        f.close();
+
+        MainWindow w;
+        QString error;
+        QVERIFY2(w.openRealRun(path, &error), qPrintable(error));
+        QVERIFY(w.rehearsal());   // the scenario itself, simulated as usual
+        QCOMPARE(QString::fromStdString(w.scenario().name), QStringLiteral("drain-stateless"));
+        QVERIFY(w.realRunDock());
+        QAbstractItemModelTester tester(&w.realRunModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        RealRunModel& m = w.realRunModel();
+        QCOMPARE(m.rowCount(), 6);   // two instants × (one instance, one node, the quorum)
+        int differing = 0;
+        for (int r = 0; r < m.rowCount(); ++r) {
+            const bool bold = m.index(r, 0).data(Qt::FontRole).value<QFont>().bold();
+            differing += bold ? 1 : 0;
+            if (m.index(r, RealRunModel::Subject).data().toString() == QStringLiteral("instance web/api-1") && m.index(r, 0).data().toString() == QStringLiteral("36s")) {
+                QVERIFY(bold);
+                QCOMPARE(m.index(r, RealRunModel::Simulated).data().toString(), QStringLiteral("worker-1"));
+                QCOMPARE(m.index(r, RealRunModel::Real).data().toString(), QStringLiteral("worker-3"));
+            }
+        }
+        QCOMPARE(differing, 2);   // the instance and the quorum at 36 s
+
+        // Not a report: a clear message, nothing opened.
+        QFile bad(dir.filePath(QStringLiteral("bad.json")));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write("{\"scenario\": \"x\"}");
+        bad.close();
+        MainWindow other;
+        QVERIFY(!other.openRealRun(bad.fileName(), &error));
+        QVERIFY2(error.contains(QStringLiteral("not a real run's report")), qPrintable(error));
+        QVERIFY(!other.realRunDock());
     }
 };
 
