@@ -1,5 +1,6 @@
 #include "tests/fidelity/fidelity.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -34,6 +35,12 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
+bool etcdStory(const Scenario& s) {
+    return std::any_of(s.events.begin(), s.events.end(), [](const sim::Event& e) {
+        return std::holds_alternative<EtcdMemberFail>(e.action) || std::holds_alternative<EtcdMemberRecover>(e.action);
+    });
+}
+
 std::vector<Instant> observationTimes(const Scenario& s) {
     std::set<Instant> times;
     for (const Check& c : s.expect) {
@@ -47,7 +54,7 @@ std::vector<Instant> observationTimes(const Scenario& s) {
 
 namespace {
 
-Observation observe(Instant at, const ClusterState& st, const std::map<InstanceKey, int>& runningOnline) {
+Observation observe(Instant at, const ClusterState& st, const std::map<InstanceKey, int>& runningOnline, bool etcd) {
     Observation o;
     o.at = at;
     for (const auto& [key, count] : runningOnline) {
@@ -55,6 +62,7 @@ Observation observe(Instant at, const ClusterState& st, const std::map<InstanceK
         if (count > 0 && inst && inst->node) o.running[key.service + "-" + std::to_string(key.number)] = *inst->node;
     }
     for (const auto& [name, node] : st.nodes) o.nodes[name] = toString(node.status());
+    if (etcd) o.quorum = st.quorum;
     return o;
 }
 
@@ -66,6 +74,7 @@ Story simulatedStory(const Scenario& scaled, std::uint64_t seed, Duration tolera
     std::vector<Observation> all;   // every instant's state, for `nearby`
     std::size_t next = 0;
     Observation last;
+    const bool etcd = etcdStory(scaled);
     EngineOptions eo;
     eo.seed = seed;
     eo.decisionSeed = seed;
@@ -76,7 +85,7 @@ Story simulatedStory(const Scenario& scaled, std::uint64_t seed, Duration tolera
             last.at = times[next];
             story.observations.push_back(last);
         }
-        last = observe(now, st, running);
+        last = observe(now, st, running, etcd);
         if (tolerance.ms > 0 && (all.empty() || !(all.back() == last))) all.push_back(last);
         if (next < times.size() && times[next] == now) story.observations.push_back(last), ++next;
     };
@@ -116,8 +125,7 @@ std::string unsupportedOnRealHosts(const Scenario& s) {
     if (g.containerStart != d.containerStart) return "container_start is the simulator's model; real containers start when they start";
     for (const sim::Event& e : s.events) {
         const std::string a = actionName(e.action);
-        if (a == "partition" || a == "heal" || a == "etcd_member_fail" || a == "etcd_member_recover" || a == "instance_unhealthy" ||
-            a == "instance_healthy") {
+        if (a == "partition" || a == "heal" || a == "instance_unhealthy" || a == "instance_healthy") {
             return "event " + std::to_string(e.index) + ": " + a + " is not carried out on real hosts yet";
         }
     }
@@ -158,7 +166,11 @@ struct RealNode {
 
 class RealGrid {
 public:
-    RealGrid(const Scenario& s, double timeScale, QString dir) : sc_(s), scale_(timeScale), dir_(std::move(dir)) {}
+    RealGrid(const Scenario& s, double timeScale, QString dir) : sc_(s), scale_(timeScale), dir_(std::move(dir)), etcd_(etcdStory(s)) {}
+    // A frozen member would not get its SIGTERM when its agent dies.
+    ~RealGrid() {
+        for (const std::string& n : frozen_) (void)etcdSignal(n, SIGCONT);
+    }
 
     bool setUp(std::vector<std::string>& notes);
     // Carries out event `e`; the platform's refusal message, or "" when accepted.
@@ -168,6 +180,8 @@ public:
 
 private:
     bool startDockerd(RealNode& n, std::vector<std::string>& notes);
+    bool etcdQuorum();
+    std::optional<std::string> etcdSignal(const std::string& node, int sig);
     std::optional<std::string> answer(const client::ApiResult& r) {
         if (r.ok()) return std::nullopt;
         return r.error ? r.error->message.toStdString() : std::string("failed");
@@ -191,7 +205,26 @@ private:
     std::map<std::string, RealNode> nodes_;
     std::set<std::string> installed_;
     QSet<QString> images_;
+    bool etcd_ = false;                // an etcd story: agents run real members
+    std::set<std::string> frozen_;     // nodes whose member is SIGSTOPped
 };
+
+// What the master reports of the grid's etcd (from its agents' members).
+bool RealGrid::etcdQuorum() {
+    const auto r = api_->get(QStringLiteral("/v1/grids/%1").arg(grid()));
+    return r.ok() && r.object().value(QStringLiteral("etcd")).toObject().value(QStringLiteral("quorum")).toBool();
+}
+
+// SIGSTOP / SIGCONT to the node's etcd member (the agent's child `etcd`).
+std::optional<std::string> RealGrid::etcdSignal(const std::string& name, int sig) {
+    RealNode* n = node(name);
+    const qint64 pid = n && n->agent ? testing::childProcessPid(n->agent->pid(), QStringLiteral("etcd")) : 0;
+    if (pid <= 0) return name + " runs no etcd member";
+    ::kill(static_cast<pid_t>(pid), sig);
+    if (sig == SIGSTOP) frozen_.insert(name);
+    else frozen_.erase(name);
+    return std::nullopt;
+}
 
 bool RealGrid::startDockerd(RealNode& n, std::vector<std::string>& notes) {
     n.dockerd = std::make_unique<PrivateDockerd>();
@@ -253,6 +286,8 @@ bool RealGrid::setUp(std::vector<std::string>& notes) {
     for (const ScenarioNode& n : first) {
         if (n.connectAt.ms == 0 && !connect(n.name)) return notes.push_back(n.name + ": the agent did not come online"), false;
     }
+    // The initial nodes' members form their cluster before the story starts.
+    if (etcd_ && !testing::eventually([&] { return etcdQuorum(); }, 40000)) return notes.push_back("etcd formed no quorum"), false;
     return true;
 }
 
@@ -264,7 +299,11 @@ bool RealGrid::connect(const std::string& name) {
     n->agent = std::make_unique<AgentProcess>(q(name), grid(), n->dockerd->dockerHost(), dir_ + QStringLiteral("/agent-") + q(name) + QStringLiteral(".log"));
     QStringList labels;
     for (const auto& l : n->spec.labels) labels << q(l);
-    if (!n->agent->start(master_->wsUrl(), token_, {QStringLiteral("--labels"), labels.join(u','), QStringLiteral("--time-scale"), QString::number(scale_)})) return false;
+    QStringList args{QStringLiteral("--labels"), labels.join(u','), QStringLiteral("--time-scale"), QString::number(scale_)};
+    // Members on loopback addresses of this run's own (127.A.B.<node number>).
+    const qint64 p = QCoreApplication::applicationPid();
+    if (etcd_) args << QStringLiteral("--etcd") << QStringLiteral("on") << QStringLiteral("--etcd-address") << QStringLiteral("127.%1.%2.%n").arg(150 + p % 100).arg(p / 100 % 250 + 1);
+    if (!n->agent->start(master_->wsUrl(), token_, args)) return false;
     return testing::eventually([&] {
         const auto r = api_->get(QStringLiteral("/v1/nodes/%1/%2").arg(grid(), q(name)));
         const QString status = r.object().value(QStringLiteral("status")).toString();
@@ -358,6 +397,14 @@ std::optional<std::string> RealGrid::apply(const sim::Event& e, std::vector<std:
             },
             [&](const NodeLabel& x) { return nodeLabels(x); },
             [&](const InstanceCrash& x) { return crash(x.instance); },
+            [&](const EtcdMemberFail& x) -> std::optional<std::string> {
+                if (auto why = etcdSignal(x.node, SIGSTOP)) notes.push_back("event " + std::to_string(e.index) + ": " + *why);
+                return std::nullopt;
+            },
+            [&](const EtcdMemberRecover& x) -> std::optional<std::string> {
+                if (auto why = etcdSignal(x.node, SIGCONT)) notes.push_back("event " + std::to_string(e.index) + ": " + *why);
+                return std::nullopt;
+            },
             [&](const auto&) -> std::optional<std::string> {
                 notes.push_back("event " + std::to_string(e.index) + ": " + actionName(e.action) + " not carried out");
                 return std::nullopt;
@@ -373,6 +420,7 @@ Observation RealGrid::observe(Instant at) {
         const QJsonObject n = v.toObject();
         o.nodes[n.value(QStringLiteral("name")).toString().toStdString()] = n.value(QStringLiteral("status")).toString().toStdString();
     }
+    if (etcd_) o.quorum = etcdQuorum();
     for (auto& [name, n] : nodes_) {
         const auto st = o.nodes.find(name);
         if (st == o.nodes.end() || (st->second != "online" && st->second != "drain") || !n.dockerd) continue;
@@ -449,6 +497,10 @@ std::string compareStories(const Story& sim, const Story& real) {
     };
     for (std::size_t i = 0; i < n; ++i) {
         if (agrees(sim, i, real.observations[i])) continue;
+        const auto yesNo = [](std::optional<bool> q) { return q ? (*q ? "yes" : "no") : "-"; };
+        if (sim.observations[i].quorum != real.observations[i].quorum)
+            out << "at " << formatDuration(sim.observations[i].at - Instant()) << " quorum: simulated " << yesNo(sim.observations[i].quorum)
+                << " | real " << yesNo(real.observations[i].quorum) << "\n";
         side("instance", sim.observations[i].running, real.observations[i].running, sim.observations[i].at);
         side("node", sim.observations[i].nodes, real.observations[i].nodes, sim.observations[i].at);
     }

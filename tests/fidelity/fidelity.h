@@ -10,6 +10,9 @@
 //   - which instance runs on which node (a container running on a node
 //     that is online, read from that node's own dockerd on the real side),
 //   - each node's status (online, offline, drain; removed nodes absent),
+//   - in an etcd story (a scenario with etcd_member_* events): whether etcd
+//     has a quorum, as the simulator's core says and as the real master
+//     reports it from its agents' real etcd members (grid `etcd.quorum`),
 // and which events the platform refused, with its message.
 // The real side is sampled until it matches the simulated observation or
 // the scenario's tolerance passes (containers take real time to start);
@@ -18,6 +21,7 @@
 #include <QString>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +33,8 @@ struct Observation {
     Instant at;                                    // scaled scenario time
     std::map<std::string, std::string> running;    // "stack/service-N" -> node
     std::map<std::string, std::string> nodes;      // node -> status
-    bool operator==(const Observation& o) const { return running == o.running && nodes == o.nodes; }
+    std::optional<bool> quorum;                    // etcd stories only
+    bool operator==(const Observation& o) const { return running == o.running && nodes == o.nodes && quorum == o.quorum; }
 };
 
 struct Story {
@@ -42,6 +47,12 @@ struct Story {
     std::vector<std::string> notes;          // what the runner could not do (the real side)
 };
 
+// Whether `s` tells an etcd story (etcd_member_fail / _recover events): its
+// real run gives the initial nodes real etcd members (kontena-agent --etcd
+// on), fails a member by SIGSTOP and recovers it by SIGCONT, and both
+// stories observe the quorum.
+bool etcdStory(const sim::Scenario& s);
+
 // The instants a story is observed at: every check's from and to, sorted, unique.
 std::vector<Instant> observationTimes(const sim::Scenario& s);
 
@@ -52,7 +63,7 @@ Story simulatedStory(const sim::Scenario& scaled, std::uint64_t seed, Duration t
 bool agrees(const Story& simulated, std::size_t i, const Observation& real);
 
 // Why `s` cannot run on real hosts ("" when it can): actions the runner
-// does not carry out yet (partitions, etcd members, health checks).
+// does not carry out yet (partitions, health checks).
 std::string unsupportedOnRealHosts(const sim::Scenario& s);
 
 // Runs `scaled` on real programs: KONTENA_MASTER_BIN, KONTENA_AGENT_BIN and
