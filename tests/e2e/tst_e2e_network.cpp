@@ -22,7 +22,7 @@
 //    containers on both remaining nodes; the wp stack then runs across two
 //    namespace nodes.
 // Master and agents run at --time-scale 0.1 (issue 20): the re-scheduler
-// passes every 2 s; the grid's keepalive is 3 s and its ha grace 10 s.
+// passes every 2 s; the grid's keepalive is 3 s and its ha grace 4 s.
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -142,7 +142,7 @@ class TestE2eNetwork : public QObject {
     // The IPv4 addresses `name` resolves to inside `container` on `node`, sorted.
     QStringList lookupOn(int node, const QString& container, const QString& name) {
         static const QRegularExpression address(u"^Address:\\s*(\\d+\\.\\d+\\.\\d+\\.\\d+)\\s*$"_s, QRegularExpression::MultilineOption);
-        const QString out = execOn(node, container, {u"nslookup"_s, name});
+        const QString out = execOn(node, container, {u"nslookup"_s, u"-type=a"_s, name});
         QStringList ips;
         const auto answers = out.indexOf(u"Name:"_s);   // the server's own address comes first
         for (auto it = address.globalMatch(out.mid(std::max<qsizetype>(answers, 0))); answers >= 0 && it.hasNext();) ips << it.next().captured(1);
@@ -207,8 +207,8 @@ private slots:
         auto r = kontena({u"master"_s, u"login"_s, u"--code"_s, u"code-1"_s, u"http://127.0.0.1:%1"_s.arg(port_)});
         QVERIFY2(r.exit == 0, qPrintable(r.out + r.err + master_->log()));
         // At --time-scale the API's settings are taken as given (unscaled):
-        // keepalive 3 s to go with the scaled 6 s stale threshold; ha grace 10 s.
-        r = kontena({u"grid"_s, u"create"_s, u"--initial-size"_s, u"3"_s, u"--keepalive"_s, u"3"_s, u"--offline-grace"_s, u"10"_s, u"e2e"_s});
+        // keepalive 3 s to go with the scaled 6 s stale threshold; ha grace 4 s.
+        r = kontena({u"grid"_s, u"create"_s, u"--initial-size"_s, u"3"_s, u"--keepalive"_s, u"3"_s, u"--offline-grace"_s, u"4"_s, u"e2e"_s});
         QVERIFY2(r.exit == 0, qPrintable(r.out + r.err));
         const QString token = kontena({u"grid"_s, u"token"_s}).out.trimmed();
         QVERIFY(!token.isEmpty());
