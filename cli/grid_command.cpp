@@ -241,6 +241,15 @@ int nodeList(const QStringList& args) {
     });
 }
 
+// `node show`'s address lines, as Kontena prints them (those the master knows).
+QString addresses(const api::Node& n) {
+    QString out;
+    if (!n.publicIp.isEmpty()) out += QStringLiteral("  public ip: %1\n").arg(n.publicIp);
+    if (!n.privateIp.isEmpty()) out += QStringLiteral("  private ip: %1\n").arg(n.privateIp);
+    if (!n.overlayIp.isEmpty()) out += QStringLiteral("  overlay ip: %1\n").arg(n.overlayIp);
+    return out;
+}
+
 int nodeShow(const QStringList& args) {
     return runCommand({opt("kontena node show"), opt("Show a node."), {}, {opt("NODE")}, Needs::Grid, true}, args, [](Call& c) {
         const auto n = c.get<api::Node>(paths::node(c.grid(), c.arg(0)));
@@ -250,7 +259,7 @@ int nodeShow(const QStringList& args) {
                          .arg(n->name, n->id, n->status, n->availability, QString::number(n->nodeNumber),
                               n->initialMember ? QStringLiteral("yes") : QStringLiteral("no"), n->connectedAt.value_or(QString()),
                               n->lastSeenAt.value_or(QString()), n->labels.join(u',')) +
-                     QStringLiteral("  cpus: %1\n  memory: %2 MiB\n").arg(n->cpus).arg(static_cast<qint64>(n->memTotal) / (1024 * 1024)));
+                     addresses(*n) + QStringLiteral("  cpus: %1\n  memory: %2 MiB\n").arg(n->cpus).arg(static_cast<qint64>(n->memTotal) / (1024 * 1024)));
         });
     });
 }

@@ -42,6 +42,11 @@ public:
     void attach(QWebSocket* socket, const protocol::Handshake& hs);
     // The version the newest agent of `node` announced; empty when none is connected.
     QString agentVersion(const std::string& node) const;
+    // The private and public addresses the node's agent last reported (or
+    // that its connection came from); empty before its first /nodes/update.
+    std::pair<QString, QString> nodeAddresses(const std::string& node) const;
+    // Node `number`'s address on the grid overlay (subnet | number), "" for 0.
+    static QString overlayAddress(int number);
 
     // Carries out one of the core's commands on the node's newest session
     // (a ping only on the connection it names). No session: nothing happens.

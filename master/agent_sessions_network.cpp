@@ -43,6 +43,13 @@ void AgentSessions::noteAddress(Session* s, const protocol::NodeUpdate& u) {
     peersTimer_.start();
 }
 
+std::pair<QString, QString> AgentSessions::nodeAddresses(const std::string& node) const {
+    const auto a = addresses_.find(node);
+    return a == addresses_.end() ? std::pair<QString, QString>{} : std::pair{a->second.privateIp, a->second.publicIp};
+}
+
+QString AgentSessions::overlayAddress(int number) { return overlayAddressOf(number); }
+
 QList<protocol::GridPeer> AgentSessions::peers() const {
     const ClusterState& st = grid_.state();
     QList<protocol::GridPeer> out;

@@ -154,7 +154,15 @@ api::Node node(const GridRuntime& g, const Node& n) {
     out.cpus = n.cpus;
     out.memTotal = static_cast<double>(n.memory);
     out.etcdHealthy = n.etcdHealthy;
-    out.leaveOut({"docker_version", "public_ip", "private_ip", "overlay_ip", "os", "kernel_version", "mem_used", "load"});
+    // Addresses as the agent reported them; the overlay address follows the node number.
+    const auto [privateIp, publicIp] = g.agents().nodeAddresses(n.name);
+    out.privateIp = privateIp;
+    out.publicIp = publicIp;
+    out.overlayIp = AgentSessions::overlayAddress(n.number);
+    if (privateIp.isEmpty()) out.leaveOut({"private_ip"});
+    if (publicIp.isEmpty()) out.leaveOut({"public_ip"});
+    if (out.overlayIp.isEmpty()) out.leaveOut({"overlay_ip"});
+    out.leaveOut({"docker_version", "os", "kernel_version", "mem_used", "load"});
     return out;
 }
 

@@ -11,11 +11,23 @@
 //  * one etcd member frozen: quorum kept (2 of 3, as the core says); a
 //    second: no quorum in etcd and in the master, a new deploy refused with
 //    the core's message, the running web still fetches from db; thawed:
-//    quorum back.
+//    quorum back;
+//  * a multi-service stack with names, in the manner of the corpus's
+//    wordpress-cluster: `app` (ha, one instance per node) reaches `db` by
+//    its short name and etcd by etcd.kontena.local; `app` and `app-N`
+//    answer with the instances' overlay addresses on every node;
+//  * a node lost (agent killed, its underlay link cut): after the ha
+//    offline grace its app instance runs on another node, and the names
+//    answer with the new overlay address, never the lost one, from
+//    containers on both remaining nodes; the wp stack then runs across two
+//    namespace nodes.
+// Master and agents run at --time-scale 0.1 (issue 20): the re-scheduler
+// passes every 2 s; the grid's keepalive is 3 s and its ha grace 4 s.
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QtTest>
 
 #include <csignal>
@@ -34,6 +46,18 @@ constexpr char kImage[] = "kontena-test/net:1";
 // busybox httpd serving its instance's name, so a fetch says who answered.
 constexpr char kCmd[] =
     R"(["/bin/sh","-c","mkdir -p /www && echo $KONTENA_SERVICE_NAME-$KONTENA_SERVICE_INSTANCE_NUMBER > /www/index.html && exec httpd -f -p 80 -h /www"])";
+
+// wordpress-cluster's shape: the app reaches the database by its short
+// name (WORDPRESS_DB_HOST=mariadb-lb there) and etcd by etcd.kontena.local
+// (galera's DISCOVERY_SERVICE); db stays off n3, the node the test loses.
+QString wpStackFile() {
+    return QStringLiteral(
+        "stack: test/wp\nversion: 1.0.0\nservices:\n"
+        "  db:\n    image: %1\n    affinity:\n      - node!=n3\n"
+        "  app:\n    image: %1\n    instances: 3\n    deploy:\n      strategy: ha\n"
+        "    links:\n      - db\n    environment:\n      - DB_HOST=db\n      - DISCOVERY_SERVICE=etcd.kontena.local:2379\n")
+        .arg(QLatin1String(kImage));
+}
 
 QString stackFile() {
     return QStringLiteral(
@@ -108,9 +132,58 @@ class TestE2eNetwork : public QObject {
         return docker(*engines_[0], {u"exec"_s, u"net.web-1"_s, u"timeout"_s, u"3"_s, u"wget"_s, u"-q"_s, u"-O"_s, u"-"_s, u"http://"_s + name + u"/"_s});
     }
 
+    // `docker exec CONTAINER ARGS...` on node `node` (1-based); stdout.
+    QString execOn(int node, const QString& container, const QStringList& args) {
+        return docker(*engines_[node - 1], QStringList{u"exec"_s, container, u"timeout"_s, u"3"_s} + args);
+    }
+    QString fetchOn(int node, const QString& container, const QString& url) {
+        return execOn(node, container, {u"wget"_s, u"-q"_s, u"-O"_s, u"-"_s, url});
+    }
+    // The IPv4 addresses `name` resolves to inside `container` on `node`, sorted.
+    QStringList lookupOn(int node, const QString& container, const QString& name) {
+        static const QRegularExpression address(u"^Address:\\s*(\\d+\\.\\d+\\.\\d+\\.\\d+)\\s*$"_s, QRegularExpression::MultilineOption);
+        const QString out = execOn(node, container, {u"nslookup"_s, u"-type=a"_s, name});
+        QStringList ips;
+        const auto answers = out.indexOf(u"Name:"_s);   // the server's own address comes first
+        for (auto it = address.globalMatch(out.mid(std::max<qsizetype>(answers, 0))); answers >= 0 && it.hasNext();) ips << it.next().captured(1);
+        ips.removeDuplicates();
+        ips.sort();
+        return ips;
+    }
+    // Which node (1-based) runs container `name` (0: none of the live ones).
+    int nodeOf(const QString& name, int skip = 0) {
+        for (int i = 1; i <= kNodes; ++i) {
+            if (i != skip && !docker(*engines_[i - 1], {u"ps"_s, u"-q"_s, u"--filter"_s, u"name=^"_s + name + u"$"_s}).isEmpty()) return i;
+        }
+        return 0;
+    }
+    QString gridIp(int node, const QString& name) {
+        return docker(*engines_[node - 1], {u"inspect"_s, u"-f"_s, u"{{.NetworkSettings.Networks.kontena.IPAddress}}"_s, name});
+    }
+    // app-1..3: node -> instance number, and every instance's grid address.
+    std::map<int, int> appNodes_;
+    QStringList appIps_;
+    bool readApps(int skip = 0) {
+        appNodes_.clear();
+        appIps_.clear();
+        for (int k = 1; k <= 3; ++k) {
+            const int n = nodeOf(u"wp.app-%1"_s.arg(k), skip);
+            const QString ip = n ? gridIp(n, u"wp.app-%1"_s.arg(k)) : QString();
+            if (!n || ip.isEmpty()) return false;
+            appNodes_[n] = k;   // (two on one node after a loss: either one)
+            appIps_ << ip;
+        }
+        appIps_.sort();
+        return true;
+    }
+
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
+        if (qEnvironmentVariableIsSet("KONTENA_KEEP_TEST_DIR")) {
+            dir_.setAutoRemove(false);
+            qInfo("logs in %s", qPrintable(dir_.path()));
+        }
         nodes_ = std::make_unique<NetnsNodes>(kNodes);
         QVERIFY2(nodes_->ok(), "could not create network namespaces (needs root and iproute2)");
         QVERIFY(nodes_->addUnderlayAddress("192.0.2.254/24"));
@@ -127,18 +200,21 @@ private slots:
         port_ = freeLoopbackPort();
         qputenv("KONTENA_MASTER_BIN", wrapper(dir_.path(), u"master.sh"_s, nodes_->underlay(), qEnvironmentVariable("KONTENA_MASTER_BIN")).toUtf8());
         qputenv("KONTENA_CLI_BIN", wrapper(dir_.path(), u"cli.sh"_s, nodes_->underlay(), qEnvironmentVariable("KONTENA_CLI_BIN")).toUtf8());
-        master_ = std::make_unique<MasterProcess>(dir_.filePath(u"master"_s), QStringList{u"--listen"_s, u"0.0.0.0:%1"_s.arg(port_), u"--allow-insecure"_s});
+        master_ = std::make_unique<MasterProcess>(dir_.filePath(u"master"_s), QStringList{u"--listen"_s, u"0.0.0.0:%1"_s.arg(port_), u"--allow-insecure"_s,
+                                                                                            u"--time-scale"_s, u"0.1"_s});
         QVERIFY2(master_->start(u"code-1"_s), qPrintable(master_->log()));
         cli_ = std::make_unique<Cli>(dir_.filePath(u"cli"_s));
         auto r = kontena({u"master"_s, u"login"_s, u"--code"_s, u"code-1"_s, u"http://127.0.0.1:%1"_s.arg(port_)});
         QVERIFY2(r.exit == 0, qPrintable(r.out + r.err + master_->log()));
-        r = kontena({u"grid"_s, u"create"_s, u"--initial-size"_s, u"3"_s, u"e2e"_s});
+        // At --time-scale the API's settings are taken as given (unscaled):
+        // keepalive 3 s to go with the scaled 6 s stale threshold; ha grace 4 s.
+        r = kontena({u"grid"_s, u"create"_s, u"--initial-size"_s, u"3"_s, u"--keepalive"_s, u"3"_s, u"--offline-grace"_s, u"4"_s, u"e2e"_s});
         QVERIFY2(r.exit == 0, qPrintable(r.out + r.err));
         const QString token = kontena({u"grid"_s, u"token"_s}).out.trimmed();
         QVERIFY(!token.isEmpty());
         agentBin_ = qEnvironmentVariable("KONTENA_AGENT_BIN");
         for (int i = 1; i <= kNodes; ++i) {
-            const QString extra = u"--private-ip 192.0.2.%1 --etcd on --overlay on"_s.arg(i);
+            const QString extra = u"--private-ip 192.0.2.%1 --etcd on --overlay on --time-scale 0.1"_s.arg(i);
             qputenv("KONTENA_AGENT_BIN", wrapper(dir_.path(), u"agent%1.sh"_s.arg(i), nodes_->node(i), agentBin_, extra).toUtf8());
             agents_.push_back(std::make_unique<AgentProcess>(u"n%1"_s.arg(i), u"e2e"_s, engines_[i - 1]->dockerHost(),
                                                              dir_.filePath(u"agent%1.log"_s.arg(i))));
@@ -199,6 +275,62 @@ private slots:
         ::kill(pid_t(pid3), SIGCONT);
         QTRY_VERIFY2_WITH_TIMEOUT(gridEtcd().value(u"quorum"_s).toBool() && gridEtcd().value(u"reachable"_s).toInt() == 3,
                                   qPrintable(diagnose()), 20000);
+    }
+
+    // Names across nodes for a stack of several services (wordpress-cluster's shape).
+    void multiServiceStackWithNames() {
+        QFile file(dir_.filePath(u"wp.yml"_s));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(wpStackFile().toUtf8());
+        file.close();
+        auto r = kontena({u"stack"_s, u"install"_s, u"-n"_s, u"wp"_s, file.fileName()});
+        QVERIFY2(r.exit == 0, qPrintable(r.out + r.err + diagnose()));
+        QTRY_VERIFY2_WITH_TIMEOUT(readApps() && appNodes_.size() == 3 && nodeOf(u"wp.db-1"_s) > 0, qPrintable(diagnose()), 40000);
+        QVERIFY(nodeOf(u"wp.db-1"_s) != 3);
+        const QString app1 = u"wp.app-%1"_s.arg(appNodes_.at(1));   // the app on n1
+        // The service's name answers with every instance's overlay address, on every node.
+        for (int n = 1; n <= kNodes; ++n) {
+            const QString app = u"wp.app-%1"_s.arg(appNodes_.at(n));
+            QTRY_COMPARE_WITH_TIMEOUT(lookupOn(n, app, u"app.wp.e2e.kontena.local"_s), appIps_, 20000);
+        }
+        // app on n1 reaches db by the stack's short name and etcd by its name.
+        QTRY_COMPARE_WITH_TIMEOUT(fetchOn(1, app1, u"http://db/"_s), u"db-1"_s, 20000);
+        QVERIFY2(fetchOn(1, app1, u"http://etcd.kontena.local:2379/version"_s).contains(u"etcdserver"_s), qPrintable(diagnose()));
+        // and the instance on n3 by its own name, across the overlay.
+        const int k3 = appNodes_.at(3);
+        QCOMPARE(lookupOn(1, app1, u"app-%1.wp.e2e.kontena.local"_s.arg(k3)), QStringList{gridIp(3, u"wp.app-%1"_s.arg(k3))});
+        QCOMPARE(fetchOn(1, app1, u"http://app-%1.wp.e2e.kontena.local/"_s.arg(k3)), u"app-%1"_s.arg(k3));
+    }
+
+    // n3 is lost: its instance moves after the grace, and its names with it.
+    void lostNodesNamesMove() {
+        QVERIFY(readApps() && appNodes_.size() == 3);
+        const int k = appNodes_.at(3);
+        const QString moved = u"wp.app-%1"_s.arg(k);
+        const QString oldIp = gridIp(3, moved);
+        const QStringList before = appIps_;
+        QVERIFY(before.contains(oldIp));
+        agents_[2]->kill9();              // the agent goes ...
+        QVERIFY(nodes_->setLink(3, false));   // ... and the node's network with it
+        QElapsedTimer lost;
+        lost.start();
+        QTRY_VERIFY2_WITH_TIMEOUT(nodeOf(moved, 3) > 0 && !gridIp(nodeOf(moved, 3), moved).isEmpty(), qPrintable(diagnose()), 45000);
+        const qint64 movedAfter = lost.elapsed();
+        const int to = nodeOf(moved, 3);
+        const QString newIp = gridIp(to, moved);
+        QVERIFY2(newIp != oldIp && newIp.startsWith(u"10.81."_s), qPrintable(newIp));
+        QVERIFY(readApps(3));
+        QVERIFY(!appIps_.contains(oldIp));
+        // From containers on both remaining nodes: the new address, never the lost one.
+        for (int n = 1; n <= 2; ++n) {
+            const QString from = n == 1 ? u"net.web-1"_s : u"net.db-1"_s;
+            QTRY_COMPARE_WITH_TIMEOUT(lookupOn(n, from, u"app-%1.wp.e2e.kontena.local"_s.arg(k)), QStringList{newIp}, 10000);
+            QTRY_COMPARE_WITH_TIMEOUT(lookupOn(n, from, u"app.wp.e2e.kontena.local"_s), appIps_, 10000);
+            QCOMPARE(fetchOn(n, from, u"http://app-%1.wp.e2e.kontena.local/"_s.arg(k)), u"app-%1"_s.arg(k));
+        }
+        // The stack runs across the two remaining nodes, names and all.
+        QCOMPARE(fetchOn(to, moved, u"http://db/"_s), u"db-1"_s);
+        qInfo("app-%d moved to n%d %lld ms after n3 was lost", k, to, movedAfter);
     }
 };
 

@@ -204,6 +204,10 @@ class RealGrid {
 public:
     RealGrid(const Scenario& s, double timeScale, Duration tolerance, QString dir)
         : sc_(s), scale_(timeScale), tolerance_(tolerance), dir_(std::move(dir)) {}
+    // A frozen member would not get its SIGTERM when its agent dies.
+    ~RealGrid() {
+        for (const std::string& n : std::set<std::string>(frozen_)) (void)etcdSignal(n, SIGCONT);
+    }
 
     bool setUp(std::vector<std::string>& notes);
     // With etcd members: waits until the master says the grid has its quorum.
@@ -259,6 +263,7 @@ private:
     QString agentBin_ = qEnvironmentVariable("KONTENA_AGENT_BIN");
     std::set<std::string> installed_;
     std::vector<std::string> pending_;   // reconnected at this instant, not yet seen online
+    std::set<std::string> frozen_;       // nodes whose etcd member is SIGSTOPped
     QSet<QString> images_;
 };
 
@@ -376,16 +381,27 @@ std::optional<std::string> RealGrid::partition(const std::vector<std::vector<std
     return std::nullopt;
 }
 
+// Every member reachable and the quorum held for 3 s (until an agent's
+// first report the master counts its member healthy: a quorum seen at once
+// may be that, not a formed cluster).
 bool RealGrid::etcdFormed() {
+    QElapsedTimer held;
     return testing::eventually([&] {
         const QJsonObject etcd = api_->get(QStringLiteral("/v1/grids/%1").arg(grid())).object().value(QStringLiteral("etcd")).toObject();
-        return etcd.value(QStringLiteral("quorum")).toBool() && etcd.value(QStringLiteral("reachable")).toInt() >= etcd.value(QStringLiteral("members")).toInt();
+        const bool formed = etcd.value(QStringLiteral("quorum")).toBool() && etcd.value(QStringLiteral("reachable")).toInt() >= etcd.value(QStringLiteral("members")).toInt();
+        if (!formed) held.invalidate();
+        else if (!held.isValid()) held.start();
+        return held.isValid() && held.elapsed() >= 3000;
     }, 60000);
 }
 
 // SIGSTOP (a member that answers nobody) or SIGCONT to the node's etcd member.
 std::optional<std::string> RealGrid::etcdSignal(const std::string& node, int sig) {
-    if (const qint64 pid = etcdPidUnder(agentDataDir(node))) ::kill(pid_t(pid), sig);
+    if (const qint64 pid = etcdPidUnder(agentDataDir(node))) {
+        ::kill(pid_t(pid), sig);
+        if (sig == SIGSTOP) frozen_.insert(node);
+        else frozen_.erase(node);
+    }
     return std::nullopt;   // no member there (its agent is gone, and it with it): nothing to do, as in the simulator
 }
 

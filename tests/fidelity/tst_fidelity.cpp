@@ -121,6 +121,27 @@ private slots:
         QVERIFY2(diff.find("event 1: simulated accepted | real refused (no)") != std::string::npos, diff.c_str());
     }
 
+    // An etcd story: the quorum, as the core decides it, is part of every observation.
+    void etcdStoryObservesTheQuorum() {
+        const QString dir = QString::fromUtf8(qgetenv("KONTENA_SOURCE_DIR")) + QStringLiteral("/scenarios/");
+        const sim::Scenario original = load(dir + QStringLiteral("etcd-members-one-by-one.yaml"));
+        QVERIFY2(unsupportedOnRealHosts(original).empty(), unsupportedOnRealHosts(original).c_str());
+        const sim::Scenario s = sim::scaledScenario(original, 0.1);
+        const Story story = simulatedStory(s, s.seed, Duration::seconds(3));
+        std::vector<int> quorum;   // per observation: 1 yes, 0 no
+        for (const Observation& o : story.observations) quorum.push_back(o.quorum ? 1 : 0);
+        // 5 s, 10.5 s, 19.5 s: 3 then 2 of 3; 28.5 s and 37.5 s: 1 of 3; then 2 and 3 of 3 again.
+        QCOMPARE(quorum, (std::vector<int>{1, 1, 1, 0, 0, 1, 1, 1}));
+        QCOMPARE(story.refused.size(), std::size_t(2));
+        QVERIFY(story.refused.count(5) && story.refused.count(6));
+        QVERIFY(compareStories(story, story).empty());
+        Story other = story;
+        other.observations[3].quorum = true;   // a real master that still saw a quorum
+        other.nearby.clear();
+        const std::string diff = compareStories(story, other);
+        QVERIFY2(diff.find("at 28s500ms etcd quorum: simulated no | real yes") != std::string::npos, diff.c_str());
+    }
+
     // The library's tagged scenarios on real hosts, run by kontena-fidelity
     // several at once (KONTENA_FIDELITY_JOBS, default 4).
     void realHostsAgree() {

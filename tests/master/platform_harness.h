@@ -179,6 +179,21 @@ inline bool eventually(const std::function<bool()>& probe, int ms) {
     return probe();
 }
 
+// The pid of a child process of `parent` whose program is `comm` (as in
+// /proc/PID/stat, e.g. "etcd" for an agent's etcd member), 0 when none.
+inline qint64 childProcessPid(qint64 parent, const QString& comm) {
+    for (const QString& pid : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        QFile stat(QStringLiteral("/proc/") + pid + QStringLiteral("/stat"));
+        if (!stat.open(QIODevice::ReadOnly)) continue;
+        const QString text = QString::fromUtf8(stat.readAll());   // "PID (COMM) STATE PPID ..."
+        const auto open = text.indexOf(u'('), close = text.lastIndexOf(u')');
+        if (open < 0 || close < open) continue;
+        const QStringList rest = text.mid(close + 2).split(u' ');
+        if (text.mid(open + 1, close - open - 1) == comm && rest.size() > 1 && rest[1].toLongLong() == parent) return pid.toLongLong();
+    }
+    return 0;
+}
+
 // The one-node grid most end-to-end suites start from: logs `cli` in to a
 // started `master` with `adminCode`, creates grid `grid` (initial size 1),
 // starts `agent` on it and waits until the master has it online. "" when

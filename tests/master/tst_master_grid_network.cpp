@@ -3,6 +3,7 @@
 //  * peers: every agent's node info lists the grid's nodes with the
 //    private address each reported, its overlay address and whether it is
 //    an initial node; a node joining or being removed updates every agent;
+//    the node API shows each node's private and overlay address;
 //  * etcd: agents of the three initial nodes run real etcd members
 //    (etcd-server) on 127.X.Y.N; the master's quorum comes from their
 //    reports and agrees with what etcd itself says as members freeze
@@ -134,6 +135,11 @@ private slots:
         QCOMPARE(n2.nodeInfo()->peerIps, (QStringList{u"192.0.2.11"_s, u"192.0.2.13"_s}));
         QVERIFY(n2.nodeInfo()->initialMember);
         QVERIFY(!n3.nodeInfo()->initialMember);
+        // The node API shows the same addresses (Kontena's `node show`).
+        const QJsonObject shown = send("GET", u"/v1/nodes/peers/n2"_s);
+        QCOMPARE(shown.value(u"private_ip"_s).toString(), u"192.0.2.12"_s);
+        QCOMPARE(shown.value(u"public_ip"_s).toString(), u"192.0.2.12"_s);   // none reported: the private one
+        QCOMPARE(shown.value(u"overlay_ip"_s).toString(), u"10.81.0.2"_s);
 
         // n3 goes and is removed: the others drop it.
         agents_.erase(u"peers/n3"_s);
