@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <utility>
 
 namespace kontena::lb {
 
@@ -137,9 +138,14 @@ void renderFrontend(std::ostream& o, const LbSettings& s, const std::vector<cons
     renderRoutes(o, http);
 }
 
+// Kontena's order (http_backends.text.erb): forwardfor, custom settings,
+// cookie, balance, auth, path rewrite, health check, servers — each checked
+// by HAProxy (`check`: a TCP connect unless an http health check is set).
 void renderHttpBackend(std::ostream& o, const HttpBackend& b) {
-    o << "\nbackend " << b.name << "\n    balance " << b.balance << "\n";
+    o << "\nbackend " << b.name << "\n    option forwardfor\n";
+    for (const auto& l : lines(b.customSettings)) o << "    " << l << "\n";
     if (b.cookie) o << "    " << (b.cookie->empty() ? "cookie KONTENA_SERVERID insert indirect nocache" : *b.cookie) << "\n";
+    o << "    balance " << b.balance << "\n";
     if (!b.basicAuthSecrets.empty()) {
         o << "    acl auth_ok_" << b.name << " http_auth(auth_" << b.name << ")\n";
         o << "    http-request auth realm " << b.name << " if !auth_ok_" << b.name << "\n";
@@ -152,9 +158,8 @@ void renderHttpBackend(std::ostream& o, const HttpBackend& b) {
         }
     }
     if (!b.healthCheckUri.empty()) o << "    option httpchk GET " << b.healthCheckUri << "\n";
-    for (const auto& l : lines(b.customSettings)) o << "    " << l << "\n";
-    std::string check = b.healthCheckUri.empty() ? "" : " check";
-    if (!check.empty() && b.healthCheckPort > 0) check += " port " + std::to_string(b.healthCheckPort);
+    std::string check = " check";
+    if (!b.healthCheckUri.empty() && b.healthCheckPort > 0) check += " port " + std::to_string(b.healthCheckPort);
     for (const auto& u : b.upstreams) {
         o << "    server " << u.name << " " << u.address << check;
         if (b.cookie && b.cookie->empty()) o << " cookie " << u.name;
@@ -165,18 +170,68 @@ void renderHttpBackend(std::ostream& o, const HttpBackend& b) {
 void renderTcp(std::ostream& o, const LbSettings& s, const TcpService& t) {
     o << "\nlisten " << t.name << "\n    mode tcp\n" << binds(s, t.externalPort) << "    balance " << t.balance << "\n";
     for (const auto& l : lines(t.customSettings)) o << "    " << l << "\n";
-    for (const auto& u : t.upstreams) o << "    server " << u.name << " " << u.address << "\n";
+    for (const auto& u : t.upstreams) o << "    server " << u.name << " " << u.address << " check\n";
 }
 
 void renderUserlists(std::ostream& o, const std::vector<const HttpBackend*>& http) {
     for (const auto* b : http) {
         if (b->basicAuthSecrets.empty()) continue;
         o << "\nuserlist auth_" << b->name << "\n";
-        for (const auto& l : lines(b->basicAuthSecrets)) o << "    " << l << "\n";
+        for (const auto& l : userlistLines(b->basicAuthSecrets)) o << "    " << l << "\n";
     }
 }
 
+// HAProxy's words of one line: quoted parts belong to their word, an
+// unquoted '#' starts a comment. nullopt: a quote is not closed.
+std::optional<std::vector<std::string>> words(const std::string& line) {
+    std::vector<std::string> out;
+    std::string word;
+    bool inWord = false;
+    char quote = 0;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quote) {
+            if (c == '\\' && quote == '"' && i + 1 < line.size()) word += line[++i];
+            else if (c == quote) quote = 0;
+            else word += c;
+            continue;
+        }
+        if (c == '#') break;
+        if (c == ' ' || c == '\t') {
+            if (inWord) out.push_back(std::exchange(word, {}));
+            inWord = false;
+            continue;
+        }
+        inWord = true;
+        if (c == '\'' || c == '"') quote = c;
+        else if (c == '\\' && i + 1 < line.size()) word += line[++i];
+        else word += c;
+    }
+    if (quote) return std::nullopt;
+    if (inWord) out.push_back(word);
+    return out;
+}
+
+bool validUserlistLine(const std::vector<std::string>& w) {
+    if (w.size() >= 2 && w[0] == "group") return w.size() == 2 || (w.size() == 4 && w[2] == "users");
+    if (w.size() < 4 || w[0] != "user" || (w[2] != "password" && w[2] != "insecure-password") || w[3].empty()) return false;
+    return w.size() == 4 || (w.size() == 6 && w[4] == "groups");
+}
+
 }  // namespace
+
+std::vector<std::string> userlistLines(const std::string& secrets, int* dropped) {
+    std::vector<std::string> out;
+    int bad = 0;
+    for (const auto& l : lines(secrets)) {
+        const auto w = words(l);
+        if (w && w->empty()) continue;   // a comment
+        if (w && validUserlistLine(*w)) out.push_back(l);
+        else ++bad;
+    }
+    if (dropped) *dropped = bad;
+    return out;
+}
 
 int maxconnFor(long fdHardLimit) {
     // Two sockets per connection and, with splice-auto, a pipe pair for one
