@@ -1,6 +1,7 @@
 #include "lb/haproxy_config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 #include <utility>
 
@@ -56,6 +57,10 @@ int portOr(const std::string& v, int dflt) {
     } catch (...) {
         return dflt;
     }
+}
+
+bool isAcmeWord(const std::string& w) {
+    return !w.empty() && std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
 const std::string& nameOf(const Backend& b) {
@@ -134,6 +139,10 @@ void renderFrontend(std::ostream& o, const LbSettings& s, const std::vector<cons
         o << "    http-request set-header X-Forwarded-Port %[dst_port] if { ssl_fc }\n";
     }
     if (!s.healthUri.empty()) o << "    monitor-uri " << s.healthUri << "\n";
+    for (const auto& [token, answer] : s.acmeChallenges) {
+        o << "    http-request return status 200 content-type text/plain string " << answer << " if { path /.well-known/acme-challenge/"
+          << token << " }\n";
+    }
     o << "    http-request replace-header Host ^([^:]*):.*$ \\1\n";   // match hosts without their port
     renderRoutes(o, http);
 }
@@ -284,6 +293,11 @@ LbSettings settingsFromEnv(const std::vector<std::string>& env, std::vector<std:
     s.globalSettings = get(m, "KONTENA_LB_GLOBAL_SETTINGS");
     s.statsPassword = get(m, "STATS_PASSWORD", "secret");
     s.syslogTarget = get(m, "SYSLOG_TARGET", s.syslogTarget);
+    for (const auto& [key, value] : m) {
+        // Tokens and key authorizations are base64url and '.': anything else is not an ACME answer (and stays out of the config).
+        const std::string token = key.rfind("ACME_CHALLENGE_", 0) == 0 ? key.substr(15) : std::string();
+        if (!token.empty() && isAcmeWord(token) && isAcmeWord(value)) s.acmeChallenges[token] = value;
+    }
     return s;
 }
 
@@ -301,7 +315,7 @@ std::string render(const LbConfig& config) {
     std::ostringstream o;
     renderGlobal(o, s);
     renderUserlists(o, http);
-    if (!http.empty() || !s.certificates.empty() || !s.healthUri.empty()) renderFrontend(o, s, http);
+    if (!http.empty() || !s.certificates.empty() || !s.healthUri.empty() || !s.acmeChallenges.empty()) renderFrontend(o, s, http);
     for (const auto* b : http) renderHttpBackend(o, *b);
     for (const auto* t : tcp) renderTcp(o, s, *t);
     o << "\nlisten stats\n" << binds(s, s.statsPort) << "    mode http\n    stats enable\n    stats uri /\n"

@@ -59,6 +59,9 @@ struct LbSettings {
     std::string customSettings;   // appended to defaults
     std::string globalSettings;   // appended to global
     std::string statsPassword = "secret";
+    // ACME_CHALLENGE_<token>=<key authorization>: answered at
+    // /.well-known/acme-challenge/<token> (http-01), before any backend.
+    std::map<std::string, std::string> acmeChallenges;
     std::string syslogTarget = "127.0.0.1 local1 info";
     std::string adminSocket;      // stats socket with expose-fd listeners (empty: none)
     // Kontena's 100,000; HAProxy needs about 2.5 file descriptors per

@@ -393,6 +393,10 @@ private slots:
         const std::string secrets = "user alice insecure-password Wren-Pass-0913\n"
                                     "user bob password $6$Kv3xQ9pL$xcb6GBvC9rFtk8nnxZtJH1SZXLcAWRAEhELDuO2iZQnfY7ZBBVhVMpOAJPgn6Gt4Mvfad/MlARKDeEpX94mKZ1";
         c.backends.push_back(http("web", {"KONTENA_LB_VIRTUAL_HOSTS=w.test", "KONTENA_LB_BASIC_AUTH_SECRETS=" + secrets}, {w1}));
+        // ACME http-01 answers (ACME_CHALLENGE_<token> on the LB): served by the LB itself, before any backend.
+        c.settings.acmeChallenges =
+            settingsFromEnv({"ACME_CHALLENGE_tok-1_A=tok-1_A.thumb-2", "ACME_CHALLENGE_bad=two words", "ACME_CHALLENGE_=x"}, {}).acmeChallenges;
+        QCOMPARE(c.settings.acmeChallenges.size(), std::size_t(1));
         auto applied = proxy.apply(render(c));
         QVERIFY2(applied.ok(), applied.ok() ? "" : applied.error().message.c_str());
         const int port = c.settings.httpPort;
@@ -404,6 +408,9 @@ private slots:
         QCOMPARE(alice.second.trimmed(), QByteArray("W1"));
         QCOMPARE(get(port, "w.test", "/", "bob:Heron-Pass-4417").first, 200);
         QCOMPARE(get(port, "w.test", "/", "bob:$6$Kv3xQ9pL").first, 401);
+        const auto acme = get(port, "w.test", "/.well-known/acme-challenge/tok-1_A");
+        QCOMPARE(acme.first, 200);
+        QCOMPARE(acme.second, QByteArray("tok-1_A.thumb-2"));
         const QFileInfo cfg(dir.filePath(QStringLiteral("haproxy.cfg")));
         QCOMPARE(cfg.permissions() & ~(QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser), QFile::Permissions());
     }
