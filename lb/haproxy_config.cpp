@@ -177,7 +177,8 @@ void renderHttpBackend(std::ostream& o, const HttpBackend& b) {
 }
 
 void renderTcp(std::ostream& o, const LbSettings& s, const TcpService& t) {
-    o << "\nlisten " << t.name << "\n    mode tcp\n" << binds(s, t.externalPort) << "    balance " << t.balance << "\n";
+    o << "\nlisten " << t.name << "\n    mode tcp\n" << binds(s, t.externalPort, s.acceptProxy ? " accept-proxy" : "")
+      << "    balance " << t.balance << "\n";
     for (const auto& l : lines(t.customSettings)) o << "    " << l << "\n";
     for (const auto& u : t.upstreams) o << "    server " << u.name << " " << u.address << " check\n";
 }
@@ -319,6 +320,7 @@ std::string render(const LbConfig& config) {
     for (const auto* b : http) renderHttpBackend(o, *b);
     for (const auto* t : tcp) renderTcp(o, s, *t);
     o << "\nlisten stats\n" << binds(s, s.statsPort) << "    mode http\n    stats enable\n    stats uri /\n"
+      << "    stats refresh 10s\n    stats show-node\n    stats show-legends\n"
       << "    stats auth stats:" << s.statsPassword << "\n";
     return o.str();
 }

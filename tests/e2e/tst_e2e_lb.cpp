@@ -194,7 +194,7 @@ private slots:
         const QString cfgPath = agent_->stateDir() + opt("/lb/lbtest.lb-1/haproxy.cfg");
         QFile cfg(cfgPath);
         QVERIFY(cfg.open(QIODevice::ReadOnly));
-        QVERIFY(cfg.readAll().contains("user alice insecure-password " + kAlicePassword));
+        QVERIFY(cfg.readAll().contains(QByteArray("user alice insecure-password " + kAlicePassword)));
         QCOMPARE(QFileInfo(cfgPath).permissions() & ~(QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser),
                  QFile::Permissions());
 

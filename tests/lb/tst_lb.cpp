@@ -243,6 +243,7 @@ private slots:
         QVERIFY(contains(t, "http-request auth realm beta if !auth_ok_beta"));
         QVERIFY(!contains(t, "auth_ok_alpha"));   // no secrets, no authentication
         QVERIFY(contains(t, "stats auth stats:secret"));
+        QVERIFY(contains(t, "stats refresh 10s\n    stats show-node\n    stats show-legends\n"));   // Kontena's stats page
         QCOMPARE(render(c), t);   // same input, same text
     }
 
@@ -311,6 +312,8 @@ private slots:
         c.settings.healthUri = "/lb-health";
         c.settings.globalSettings = "nbthread 1";
         c.settings.customSettings = "option forwardfor";
+        c.settings.acceptProxy = true;
+        QVERIFY(contains(render(c), "listen t\n    mode tcp\n    bind *:6000 accept-proxy\n"));   // tcp binds too, as Kontena
         const QString path = dir.path() + QStringLiteral("/h.cfg");
         QFile f(path);
         QVERIFY(f.open(QIODevice::WriteOnly));
