@@ -161,6 +161,7 @@ void Agent::wireMaster() {
 // Load balancers: their backends from the master, their events to it.
 void Agent::wireLoadBalancers() {
     lbs_ = std::make_unique<LbSupervisor>(lbRuntime_, config_.nodeName);
+    lbs_->setRemoteBackends(overlay_ != nullptr);   // other nodes' instances are reachable on the overlay
     lbs_->setSource([this](const LbBackendsRequest& r, LbSupervisor::Answer done) {
         if (!conn_.isConnected()) return;   // the LB keeps the backends it has
         conn_.request(QString::fromLatin1(method::kPodsLbBackends), params(toJson(r)),

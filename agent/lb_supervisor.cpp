@@ -66,6 +66,7 @@ void LbSupervisor::poll() {
                 qCWarning(lcLbSup).noquote() << q(name) << "cannot get its backends from the master:" << error;
                 return;
             }
+            self->noteSecrets(answer);
             self->answers_[name] = answer;
             self->scheduleUpdate();
         });
@@ -92,15 +93,43 @@ std::vector<lb::LinkedService> LbSupervisor::linkedFor(const protocol::LbBackend
         l.stack = s.spec.stack;
         l.name = s.spec.name;
         l.env = s.spec.env;
+        for (const QString& e : s.secretEnv) l.env.push_back(e.toStdString());   // after the plain env: the vault's value wins
+        l.secretsWithheld = !s.secretError.isEmpty();
         l.healthCheck = s.spec.healthCheck;
         const QString key = q(s.spec.key());
         // This node's containers, with the agent's own (newer) facts.
         for (const auto& [name, local] : local_) {
             if (local.serviceKey == key) l.instances.push_back({name.toStdString(), local.address.toStdString(), local.running, local.unhealthy});
         }
+        // Other nodes' containers on the overlay, as the master knows them.
+        for (const protocol::LbBackendInstance& i : s.instances) {
+            if (!remote_ || i.node.isEmpty() || i.node == nodeName_) continue;
+            if (const auto mine = local_.find(i.container); mine != local_.end() && mine->second.running) continue;
+            l.instances.push_back({i.container.toStdString(), i.address.toStdString(), i.state == ObservedState::Running,
+                                   i.health == QLatin1String("unhealthy")});
+        }
         out.push_back(std::move(l));
     }
     return out;
+}
+
+// Says once per change what is wrong with a linked service's secrets: by
+// the secret's name or a count of lines, never a value.
+void LbSupervisor::noteSecrets(const protocol::LbBackends& answer) {
+    for (const protocol::LbLinkedService& s : answer.services) {
+        QString note = s.secretError;
+        for (const QString& e : s.secretEnv) {
+            if (!e.startsWith(QLatin1String("KONTENA_LB_BASIC_AUTH_SECRETS="))) continue;
+            int dropped = 0;
+            const auto users = lb::userlistLines(e.mid(e.indexOf(QLatin1Char('=')) + 1).toStdString(), &dropped);
+            if (dropped > 0) note = QStringLiteral("%1 line(s) of KONTENA_LB_BASIC_AUTH_SECRETS left out: not `user NAME password|insecure-password VALUE` nor `group NAME`").arg(dropped);
+            if (users.empty()) note += QStringLiteral(" (no user left: every request gets 401)");
+        }
+        const QString key = q(s.spec.key());
+        if (secretNotes_[key] == note) continue;
+        secretNotes_[key] = note;
+        if (!note.isEmpty()) qCWarning(lcLbSup).noquote() << key << "as a backend:" << note;
+    }
 }
 
 void LbSupervisor::runUpdate() {

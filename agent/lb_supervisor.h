@@ -11,10 +11,18 @@
 //             thread: render, `haproxy -c`, seamless reload; a rejected
 //             config keeps the old one and goes to the LB service's event log.
 //
-// Backends are the running, not unhealthy instances of linked services on
-// THIS node, at their Docker bridge address: without the overlay network
-// (not landed yet) an instance on another node has no address this node
-// can reach, so it is left out (the master's answer lists it).
+// Backends are the running, not unhealthy instances of linked services:
+// those of THIS node from the node's own facts (at once), and — with the
+// grid overlay (`kontena-agent --overlay on`, setRemoteBackends) — those of
+// every other node at the overlay address their agent reported to the
+// master, as the master last said (every second). Without the overlay an
+// instance on another node has no address this node can reach (its Docker
+// bridge address is private to its node), so it is left out.
+//
+// Secrets: a linked service's KONTENA_LB_* secrets (basic-auth users from
+// the vault) arrive in the master's answer; they go into the rendered
+// config only (mode 0600), never into a log. A secret the master could not
+// read withholds that backend's upstreams (503), said once by name.
 
 #include <QObject>
 #include <QThreadPool>
@@ -41,6 +49,9 @@ public:
 
     // How the master is asked (a request over the agent's connection).
     void setSource(Source source) { source_ = std::move(source); }
+    // With the grid overlay: instances on other nodes are backends too, at
+    // the addresses in the master's answer.
+    void setRemoteBackends(bool on) { remote_ = on; }
     // Starts the periodic look at the master (every `interval`).
     void start(std::chrono::milliseconds interval = std::chrono::milliseconds(1000));
     void stop() { poll_.stop(); }
@@ -77,6 +88,7 @@ private:
     void runUpdate();
     void afterUpdate(const std::vector<Outcome>& outcomes);
     std::vector<lb::LinkedService> linkedFor(const protocol::LbBackends& answer) const;
+    void noteSecrets(const protocol::LbBackends& answer);
 
     std::shared_ptr<LbRuntime> runtime_;
     QString nodeName_;
@@ -88,6 +100,8 @@ private:
     std::map<std::string, std::vector<lb::LinkedService>> applied_;
     std::map<std::string, QString> lastError_;
     std::set<std::string> running_;
+    std::map<QString, QString> secretNotes_;   // by service key: what was said about its secrets
+    bool remote_ = false;
     bool updating_ = false, updateAgain_ = false, scheduled_ = false;
 };
 

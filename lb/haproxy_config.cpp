@@ -1,7 +1,9 @@
 #include "lb/haproxy_config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
+#include <utility>
 
 namespace kontena::lb {
 
@@ -55,6 +57,10 @@ int portOr(const std::string& v, int dflt) {
     } catch (...) {
         return dflt;
     }
+}
+
+bool isAcmeWord(const std::string& w) {
+    return !w.empty() && std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
 const std::string& nameOf(const Backend& b) {
@@ -133,13 +139,22 @@ void renderFrontend(std::ostream& o, const LbSettings& s, const std::vector<cons
         o << "    http-request set-header X-Forwarded-Port %[dst_port] if { ssl_fc }\n";
     }
     if (!s.healthUri.empty()) o << "    monitor-uri " << s.healthUri << "\n";
+    for (const auto& [token, answer] : s.acmeChallenges) {
+        o << "    http-request return status 200 content-type text/plain string " << answer << " if { path /.well-known/acme-challenge/"
+          << token << " }\n";
+    }
     o << "    http-request replace-header Host ^([^:]*):.*$ \\1\n";   // match hosts without their port
     renderRoutes(o, http);
 }
 
+// Kontena's order (http_backends.text.erb): forwardfor, custom settings,
+// cookie, balance, auth, path rewrite, health check, servers — each checked
+// by HAProxy (`check`: a TCP connect unless an http health check is set).
 void renderHttpBackend(std::ostream& o, const HttpBackend& b) {
-    o << "\nbackend " << b.name << "\n    balance " << b.balance << "\n";
+    o << "\nbackend " << b.name << "\n    option forwardfor\n";
+    for (const auto& l : lines(b.customSettings)) o << "    " << l << "\n";
     if (b.cookie) o << "    " << (b.cookie->empty() ? "cookie KONTENA_SERVERID insert indirect nocache" : *b.cookie) << "\n";
+    o << "    balance " << b.balance << "\n";
     if (!b.basicAuthSecrets.empty()) {
         o << "    acl auth_ok_" << b.name << " http_auth(auth_" << b.name << ")\n";
         o << "    http-request auth realm " << b.name << " if !auth_ok_" << b.name << "\n";
@@ -152,9 +167,8 @@ void renderHttpBackend(std::ostream& o, const HttpBackend& b) {
         }
     }
     if (!b.healthCheckUri.empty()) o << "    option httpchk GET " << b.healthCheckUri << "\n";
-    for (const auto& l : lines(b.customSettings)) o << "    " << l << "\n";
-    std::string check = b.healthCheckUri.empty() ? "" : " check";
-    if (!check.empty() && b.healthCheckPort > 0) check += " port " + std::to_string(b.healthCheckPort);
+    std::string check = " check";
+    if (!b.healthCheckUri.empty() && b.healthCheckPort > 0) check += " port " + std::to_string(b.healthCheckPort);
     for (const auto& u : b.upstreams) {
         o << "    server " << u.name << " " << u.address << check;
         if (b.cookie && b.cookie->empty()) o << " cookie " << u.name;
@@ -163,20 +177,71 @@ void renderHttpBackend(std::ostream& o, const HttpBackend& b) {
 }
 
 void renderTcp(std::ostream& o, const LbSettings& s, const TcpService& t) {
-    o << "\nlisten " << t.name << "\n    mode tcp\n" << binds(s, t.externalPort) << "    balance " << t.balance << "\n";
+    o << "\nlisten " << t.name << "\n    mode tcp\n" << binds(s, t.externalPort, s.acceptProxy ? " accept-proxy" : "")
+      << "    balance " << t.balance << "\n";
     for (const auto& l : lines(t.customSettings)) o << "    " << l << "\n";
-    for (const auto& u : t.upstreams) o << "    server " << u.name << " " << u.address << "\n";
+    for (const auto& u : t.upstreams) o << "    server " << u.name << " " << u.address << " check\n";
 }
 
 void renderUserlists(std::ostream& o, const std::vector<const HttpBackend*>& http) {
     for (const auto* b : http) {
         if (b->basicAuthSecrets.empty()) continue;
         o << "\nuserlist auth_" << b->name << "\n";
-        for (const auto& l : lines(b->basicAuthSecrets)) o << "    " << l << "\n";
+        for (const auto& l : userlistLines(b->basicAuthSecrets)) o << "    " << l << "\n";
     }
 }
 
+// HAProxy's words of one line: quoted parts belong to their word, an
+// unquoted '#' starts a comment. nullopt: a quote is not closed.
+std::optional<std::vector<std::string>> words(const std::string& line) {
+    std::vector<std::string> out;
+    std::string word;
+    bool inWord = false;
+    char quote = 0;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quote) {
+            if (c == '\\' && quote == '"' && i + 1 < line.size()) word += line[++i];
+            else if (c == quote) quote = 0;
+            else word += c;
+            continue;
+        }
+        if (c == '#') break;
+        if (c == ' ' || c == '\t') {
+            if (inWord) out.push_back(std::exchange(word, {}));
+            inWord = false;
+            continue;
+        }
+        inWord = true;
+        if (c == '\'' || c == '"') quote = c;
+        else if (c == '\\' && i + 1 < line.size()) word += line[++i];
+        else word += c;
+    }
+    if (quote) return std::nullopt;
+    if (inWord) out.push_back(word);
+    return out;
+}
+
+bool validUserlistLine(const std::vector<std::string>& w) {
+    if (w.size() >= 2 && w[0] == "group") return w.size() == 2 || (w.size() == 4 && w[2] == "users");
+    if (w.size() < 4 || w[0] != "user" || (w[2] != "password" && w[2] != "insecure-password") || w[3].empty()) return false;
+    return w.size() == 4 || (w.size() == 6 && w[4] == "groups");
+}
+
 }  // namespace
+
+std::vector<std::string> userlistLines(const std::string& secrets, int* dropped) {
+    std::vector<std::string> out;
+    int bad = 0;
+    for (const auto& l : lines(secrets)) {
+        const auto w = words(l);
+        if (w && w->empty()) continue;   // a comment
+        if (w && validUserlistLine(*w)) out.push_back(l);
+        else ++bad;
+    }
+    if (dropped) *dropped = bad;
+    return out;
+}
 
 int maxconnFor(long fdHardLimit) {
     // Two sockets per connection and, with splice-auto, a pipe pair for one
@@ -229,6 +294,11 @@ LbSettings settingsFromEnv(const std::vector<std::string>& env, std::vector<std:
     s.globalSettings = get(m, "KONTENA_LB_GLOBAL_SETTINGS");
     s.statsPassword = get(m, "STATS_PASSWORD", "secret");
     s.syslogTarget = get(m, "SYSLOG_TARGET", s.syslogTarget);
+    for (const auto& [key, value] : m) {
+        // Tokens and key authorizations are base64url and '.': anything else is not an ACME answer (and stays out of the config).
+        const std::string token = key.rfind("ACME_CHALLENGE_", 0) == 0 ? key.substr(15) : std::string();
+        if (!token.empty() && isAcmeWord(token) && isAcmeWord(value)) s.acmeChallenges[token] = value;
+    }
     return s;
 }
 
@@ -246,10 +316,11 @@ std::string render(const LbConfig& config) {
     std::ostringstream o;
     renderGlobal(o, s);
     renderUserlists(o, http);
-    if (!http.empty() || !s.certificates.empty() || !s.healthUri.empty()) renderFrontend(o, s, http);
+    if (!http.empty() || !s.certificates.empty() || !s.healthUri.empty() || !s.acmeChallenges.empty()) renderFrontend(o, s, http);
     for (const auto* b : http) renderHttpBackend(o, *b);
     for (const auto* t : tcp) renderTcp(o, s, *t);
     o << "\nlisten stats\n" << binds(s, s.statsPort) << "    mode http\n    stats enable\n    stats uri /\n"
+      << "    stats refresh 10s\n    stats show-node\n    stats show-legends\n"
       << "    stats auth stats:" << s.statsPassword << "\n";
     return o.str();
 }

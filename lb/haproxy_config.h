@@ -30,7 +30,7 @@ struct HttpBackend {
     std::vector<std::string> virtualPaths;   // path prefixes; "/" when neither hosts nor paths are set
     bool keepVirtualPath = false;            // false: the matched prefix is stripped
     std::optional<std::string> cookie;       // set (even empty): sticky sessions
-    std::string basicAuthSecrets;            // userlist lines
+    std::string basicAuthSecrets;            // userlist lines (a secret: only in the 0600 config file)
     std::string customSettings;              // lines appended to the backend
     std::string healthCheckUri;
     int healthCheckPort = 0;
@@ -59,6 +59,9 @@ struct LbSettings {
     std::string customSettings;   // appended to defaults
     std::string globalSettings;   // appended to global
     std::string statsPassword = "secret";
+    // ACME_CHALLENGE_<token>=<key authorization>: answered at
+    // /.well-known/acme-challenge/<token> (http-01), before any backend.
+    std::map<std::string, std::string> acmeChallenges;
     std::string syslogTarget = "127.0.0.1 local1 info";
     std::string adminSocket;      // stats socket with expose-fd listeners (empty: none)
     // Kontena's 100,000; HAProxy needs about 2.5 file descriptors per
@@ -82,6 +85,16 @@ Backend backendFromEnv(const std::string& name, const std::vector<std::string>& 
 // The LB's settings from its own environment (reference §9.3); `certificates`
 // are the PEM files already written from SSL_CERTS / SSL_CERT_*.
 LbSettings settingsFromEnv(const std::vector<std::string>& env, std::vector<std::string> certificates);
+// KONTENA_LB_BASIC_AUTH_SECRETS as the HAProxy userlist lines it may hold:
+// `user NAME password CRYPT` or `user NAME insecure-password PASS`, each
+// optionally followed by `groups G[,G...]`, and `group NAME [users U[,U...]]`
+// (quoted words count as one). Any other line is left out and counted in
+// `dropped`, never quoted: it may hold a password, and no other HAProxy
+// keyword can reach the config through a secret. A backend whose secrets
+// give no valid user gets an empty userlist: every request is refused with
+// 401, never let through without the authentication it asked for.
+std::vector<std::string> userlistLines(const std::string& secrets, int* dropped = nullptr);
+
 // "svc" for the null stack, "stack-svc" otherwise.
 std::string backendName(const std::string& stack, const std::string& service);
 

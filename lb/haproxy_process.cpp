@@ -6,6 +6,10 @@
 #include <QProcess>
 #include <QThread>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 
@@ -15,10 +19,18 @@ namespace {
 
 const QString kHaproxy = QStringLiteral("/usr/sbin/haproxy");
 
+// Mode 0600 whatever the umask: the config holds the stats password and
+// basic-auth users (KONTENA_LB_BASIC_AUTH_SECRETS).
 bool writeFile(const QString& path, const std::string& text) {
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) &&
-           f.write(text.data(), static_cast<qint64>(text.size())) == static_cast<qint64>(text.size()) && f.flush();
+    const int fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return false;
+    bool ok = ::fchmod(fd, 0600) == 0;
+    for (std::size_t done = 0; ok && done < text.size();) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        ok = n > 0;
+        done += ok ? std::size_t(n) : 0;
+    }
+    return ::close(fd) == 0 && ok;
 }
 
 }  // namespace

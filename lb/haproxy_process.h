@@ -30,9 +30,9 @@ Result<bool> checkConfigFile(const QString& path, const QString& haproxy = QStri
 class HaproxyProcess : public QObject {
     Q_OBJECT
 public:
-    // `dir` holds haproxy.cfg, the candidate file, the pid file and the
-    // master socket. `stopOnDestroy`: the destructor stops HAProxy (false:
-    // it keeps running, for a later adopt()).
+    // `dir` holds haproxy.cfg and the candidate file (both mode 0600: they
+    // hold passwords), the pid file and the master socket. `stopOnDestroy`:
+    // the destructor stops HAProxy (false: it keeps running, for adopt()).
     explicit HaproxyProcess(QString dir, QObject* parent = nullptr, bool stopOnDestroy = true);
     ~HaproxyProcess() override;
 

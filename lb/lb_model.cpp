@@ -50,7 +50,7 @@ std::vector<Backend> backendsFor(const std::vector<LinkedService>& linked) {
         std::vector<Upstream> upstreams;
         const std::string port = std::to_string(internalPort(s.env));
         for (const BackendInstance& i : s.instances) {
-            if (i.running && !i.unhealthy && !i.address.empty()) upstreams.push_back({i.container, i.address + ":" + port});
+            if (!s.secretsWithheld && i.running && !i.unhealthy && !i.address.empty()) upstreams.push_back({i.container, i.address + ":" + port});
         }
         Backend b = backendFromEnv(backendName(s.stack, s.name), s.env, std::move(upstreams));
         if (auto* h = std::get_if<HttpBackend>(&b); h && s.healthCheck && s.healthCheck->protocol == "http") {

@@ -37,18 +37,24 @@ struct BackendInstance {
     bool unhealthy = false;  // the last health check failed
 };
 
-// A service linked to the LB: its KONTENA_LB_* environment, its http
-// health check (→ `option httpchk`) and its instances.
+// A service linked to the LB: its KONTENA_LB_* environment (with the values
+// of its `secrets:` named KONTENA_LB_*, e.g. KONTENA_LB_BASIC_AUTH_SECRETS
+// from the vault), its http health check (→ `option httpchk`) and its
+// instances. `secretsWithheld`: one of those secrets could not be read, so
+// the backend gets no upstreams (503) rather than run without, say, the
+// basic authentication it asked for.
 struct LinkedService {
     std::string stack = "null";
     std::string name;
     std::vector<std::string> env;
     std::optional<HealthCheck> healthCheck;
     std::vector<BackendInstance> instances;
+    bool secretsWithheld = false;
 };
 
 // Upstreams are the running, not unhealthy instances with an address, at
-// `address:KONTENA_LB_INTERNAL_PORT` (default 80); backends sorted by name.
+// `address:KONTENA_LB_INTERNAL_PORT` (default 80), none when the service's
+// secrets are withheld; backends sorted by name.
 std::vector<Backend> backendsFor(const std::vector<LinkedService>& linked);
 
 // Where the LB "container"'s ports are bound on the node: a published port

@@ -315,24 +315,56 @@ AgentSessions::Outcome AgentSessions::onLbBackends(Session* s, const QJsonObject
     };
     protocol::LbBackends answer;
     for (const auto& [key, svc] : st.services) {
-        if (lb::linkedLoadBalancer(svc.spec, lookup) != ss(req.serviceId)) continue;
-        protocol::LbLinkedService linked;
-        linked.spec.stack = svc.spec.stack;
-        linked.spec.name = svc.spec.name;
-        linked.spec.image = svc.spec.image;
-        linked.spec.healthCheck = svc.spec.healthCheck;
-        for (const std::string& e : svc.spec.env)
-            if (e.rfind("KONTENA_LB_", 0) == 0) linked.spec.env.push_back(e);
-        const auto& all = st.instances;
-        for (auto it = all.lower_bound(InstanceKey{key, 0}); it != all.end() && it->first.service == key; ++it) {
-            const Instance& i = it->second;
-            const QString health = i.health == Health::Healthy ? QStringLiteral("healthy")
-                                   : i.health == Health::Unhealthy ? QStringLiteral("unhealthy") : QStringLiteral("unknown");
-            linked.instances.append({i.number, i.node ? qs(*i.node) : QString(), qs(containerName(svc.spec, i.number)), i.observed, health});
-        }
-        answer.services.append(std::move(linked));
+        if (lb::linkedLoadBalancer(svc.spec, lookup) == ss(req.serviceId)) answer.services.append(lbLinked(svc));
     }
-    return {protocol::toJson(answer), std::nullopt};
+    return {protocol::toJson(answer), std::nullopt};   // never logged: it may hold basic-auth secrets
+}
+
+// One linked service as its LB sees it: KONTENA_LB_* settings, the values
+// of its KONTENA_LB_* secrets, and each instance with the address its node
+// reported for it (an overlay address is reachable from every node).
+protocol::LbLinkedService AgentSessions::lbLinked(const Service& svc) const {
+    const ClusterState& st = grid_.state();
+    protocol::LbLinkedService linked;
+    linked.spec.stack = svc.spec.stack;
+    linked.spec.name = svc.spec.name;
+    linked.spec.image = svc.spec.image;
+    linked.spec.healthCheck = svc.spec.healthCheck;
+    for (const std::string& e : svc.spec.env)
+        if (e.rfind("KONTENA_LB_", 0) == 0) linked.spec.env.push_back(e);
+    std::vector<SecretRef> lbSecrets;
+    for (const SecretRef& r : svc.spec.secrets)
+        if (r.name.rfind("KONTENA_LB_", 0) == 0) lbSecrets.push_back(r);
+    if (!lbSecrets.empty()) {
+        const auto env = vault::secretEnv(svc.spec.key(), lbSecrets, {}, secretLookup(), secretLookup());
+        if (env) {
+            for (const std::string& e : env.value()) linked.secretEnv.append(qs(e));
+        } else {
+            linked.secretError = qs(env.error().message);
+        }
+    }
+    const std::string& key = svc.spec.key();
+    for (auto it = st.instances.lower_bound(InstanceKey{key, 0}); it != st.instances.end() && it->first.service == key; ++it) {
+        const Instance& i = it->second;
+        const QString health = i.health == Health::Healthy ? QStringLiteral("healthy")
+                               : i.health == Health::Unhealthy ? QStringLiteral("unhealthy") : QStringLiteral("unknown");
+        const auto a = podAddresses_.find({key, i.number});
+        const QString address = a != podAddresses_.end() && i.node == a->second.node ? a->second.address : QString();
+        linked.instances.append({i.number, i.node ? qs(*i.node) : QString(), qs(containerName(svc.spec, i.number)), i.observed, health, address});
+    }
+    return linked;
+}
+
+// A secret's value from the grid's vault (nullopt: missing, or no vault);
+// one that does not open is logged by name, never by value.
+vault::Lookup AgentSessions::secretLookup() const {
+    return [this](const std::string& name) -> std::optional<std::string> {
+        const GridVault& vault = grid_.vault();
+        const auto value = vault.configured() ? vault.read(qs(name)) : std::nullopt;
+        if (value && !*value) qCWarning(lcAgents).noquote() << grid_.name() << "secret" << qs(name) << "does not open:" << qs(value->error().message);
+        if (!value || !*value) return std::nullopt;
+        return value->value().toStdString();
+    };
 }
 
 // The values of a pod's `secrets:`, for the agent about to create its
@@ -348,19 +380,13 @@ AgentSessions::Outcome AgentSessions::onPodSecrets(Session* s, const QJsonObject
         return refuse(403, QStringLiteral("%1/%2 is not placed on this node").arg(req.serviceId).arg(req.instanceNumber));
     }
     const GridVault& vault = grid_.vault();
-    const auto secret = [&](const std::string& name) -> std::optional<std::string> {
-        const auto value = vault.configured() ? vault.read(qs(name)) : std::nullopt;
-        if (value && !*value) qCWarning(lcAgents).noquote() << grid_.name() << "secret" << qs(name) << "does not open:" << qs(value->error().message);
-        if (!value || !*value) return std::nullopt;
-        return value->value().toStdString();
-    };
     const auto certificate = [&](const std::string& subject) -> std::optional<std::string> {
         const auto bundle = vault.certificate ? vault.certificate(qs(subject)) : std::nullopt;
         if (bundle && !*bundle) qCWarning(lcAgents).noquote() << grid_.name() << "certificate" << qs(subject) << "does not open:" << qs(bundle->error().message);
         if (!bundle || !*bundle) return std::nullopt;
         return bundle->value().toStdString();
     };
-    const auto env = vault::secretEnv(svc->spec.key(), svc->spec.secrets, svc->spec.certificates, secret, certificate);
+    const auto env = vault::secretEnv(svc->spec.key(), svc->spec.secrets, svc->spec.certificates, secretLookup(), certificate);
     if (!env) return refuse(404, qs(env.error().message));
     protocol::PodSecrets answer;
     for (const std::string& e : env.value()) answer.env.append(qs(e));

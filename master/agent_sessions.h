@@ -24,6 +24,7 @@
 #include "protocol/messages.h"
 #include "protocol/rpc.h"
 #include "scheduler/controller.h"
+#include "vault/secrets.h"
 
 namespace kontena::master {
 
@@ -84,6 +85,8 @@ private:
     Outcome onPodEvent(Session* s, const QJsonObject& payload);
     Outcome onMarkOneshot(Session* s, const QJsonObject& payload);
     Outcome onLbBackends(Session* s, const QJsonObject& payload);
+    protocol::LbLinkedService lbLinked(const Service& svc) const;
+    vault::Lookup secretLookup() const;
     Outcome onExecFrame(Session* s, const QJsonObject& payload);
     Outcome onLogBatch(Session* s, const QJsonObject& payload);
     Outcome onHealth(Session* s, const QJsonObject& payload);

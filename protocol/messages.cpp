@@ -190,10 +190,15 @@ QJsonObject toJson(const LbBackends& b) {
     for (const LbLinkedService& s : b.services) {
         QJsonArray instances;
         for (const LbBackendInstance& i : s.instances) {
-            instances.append(QJsonObject{{k("instance_number"), i.instanceNumber}, {k("node"), i.node}, {k("container"), i.container},
-                                         {k("state"), toWire(i.state)}, {k("health"), i.health}});
+            QJsonObject o{{k("instance_number"), i.instanceNumber}, {k("node"), i.node}, {k("container"), i.container},
+                          {k("state"), toWire(i.state)}, {k("health"), i.health}};
+            if (!i.address.isEmpty()) o.insert(k("address"), i.address);
+            instances.append(o);
         }
-        services.append(QJsonObject{{k("service"), toJson(s.spec)}, {k("instances"), instances}});
+        QJsonObject service{{k("service"), toJson(s.spec)}, {k("instances"), instances}};
+        if (!s.secretEnv.isEmpty()) service.insert(k("secret_env"), QJsonArray::fromStringList(s.secretEnv));
+        if (!s.secretError.isEmpty()) service.insert(k("secret_error"), s.secretError);
+        services.append(service);
     }
     return {{k("services"), services}};
 }
@@ -201,13 +206,16 @@ LbBackends lbBackendsFromJson(const QJsonObject& o) {
     LbBackends b;
     for (const auto& v : o.value(k("services")).toArray()) {
         LbLinkedService s;
-        s.spec = serviceSpecFromJson(v.toObject().value(k("service")).toObject());
-        for (const auto& iv : v.toObject().value(k("instances")).toArray()) {
+        const QJsonObject service = v.toObject();
+        s.spec = serviceSpecFromJson(service.value(k("service")).toObject());
+        for (const auto& iv : service.value(k("instances")).toArray()) {
             const QJsonObject i = iv.toObject();
             s.instances.append(LbBackendInstance{i.value(k("instance_number")).toInt(), i.value(k("node")).toString(),
                                                  i.value(k("container")).toString(), observedFromWire(i.value(k("state")).toString()),
-                                                 i.value(k("health")).toString()});
+                                                 i.value(k("health")).toString(), i.value(k("address")).toString()});
         }
+        for (const auto& e : service.value(k("secret_env")).toArray()) s.secretEnv.append(e.toString());
+        s.secretError = service.value(k("secret_error")).toString();
         b.services.append(std::move(s));
     }
     return b;

@@ -288,7 +288,9 @@ PodSecrets podSecretsFromJson(const QJsonObject& o);
 // balancer asks for the services linked to it (lb/lb_model.h,
 // linkedLoadBalancer) and their instances; the master answers only for an
 // LB instance placed on the asking node. Each service carries only what
-// the LB reads: stack, name, its KONTENA_LB_* environment, its health check.
+// the LB reads: stack, name, its KONTENA_LB_* environment, its health check,
+// and the values of its `secrets:` named KONTENA_LB_* (basic auth users from
+// the vault) — the only secret values this answer holds; neither side logs them.
 struct LbBackendsRequest {
     QString serviceId;   // the LB service
     int instanceNumber = 0;
@@ -303,11 +305,16 @@ struct LbBackendInstance {
     QString container;                       // its container name
     ObservedState state = ObservedState::Missing;
     QString health;                          // healthy | unhealthy | unknown
+    // The address its node reported for the running container (/node_service_pods/address):
+    // on the grid overlay, reachable from every node; empty: none known.
+    QString address;
     bool operator==(const LbBackendInstance&) const = default;
 };
 struct LbLinkedService {
     ServiceSpec spec;                        // stack, name, env (KONTENA_LB_* only), health_check
     QList<LbBackendInstance> instances;
+    QStringList secretEnv;                   // "KONTENA_LB_BASIC_AUTH_SECRETS=<lines>" (wire: secret_env, only when set)
+    QString secretError;                     // why a KONTENA_LB_* secret is missing (names it, never a value)
     bool operator==(const LbLinkedService&) const = default;
 };
 struct LbBackends {

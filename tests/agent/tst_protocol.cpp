@@ -163,11 +163,23 @@ private slots:
         web.spec.image = "nginx";
         web.spec.env = {"KONTENA_LB_VIRTUAL_HOSTS=a.test", "KONTENA_LB_INTERNAL_PORT=8080"};
         web.spec.healthCheck = HealthCheck{"http", 8080, "/health", Duration::seconds(1), Duration::seconds(2), Duration::seconds(3)};
-        web.instances = {{1, QStringLiteral("node-1"), QStringLiteral("shop.web-1"), ObservedState::Running, QStringLiteral("healthy")},
-                         {2, QStringLiteral("node-2"), QStringLiteral("shop.web-2"), ObservedState::Exited, QStringLiteral("unknown")}};
-        const LbBackends b{{web}};
-        const LbBackends back = lbBackendsFromJson(viaFrame(toJson(b)));
-        QCOMPARE(back.services.size(), 1);
+        web.instances = {{1, QStringLiteral("node-1"), QStringLiteral("shop.web-1"), ObservedState::Running, QStringLiteral("healthy"),
+                          QStringLiteral("10.81.128.7")},
+                         {2, QStringLiteral("node-2"), QStringLiteral("shop.web-2"), ObservedState::Exited, QStringLiteral("unknown"), {}}};
+        web.secretEnv = {QStringLiteral("KONTENA_LB_BASIC_AUTH_SECRETS=user a insecure-password b")};
+        LbLinkedService api = web;
+        api.spec.name = "api";
+        api.secretEnv.clear();
+        api.secretError = QStringLiteral("shop/api: secret AUTH does not exist");
+        const LbBackends b{{web, api}};
+        const QJsonObject wire = toJson(b);
+        const LbBackends back = lbBackendsFromJson(viaFrame(wire));
+        QCOMPARE(back, b);
+        // Fields only when set: an answer without secrets or addresses is what it was.
+        const QJsonObject second = wire.value(QStringLiteral("services")).toArray().at(1).toObject();
+        QVERIFY(!second.contains(QStringLiteral("secret_env")) && second.contains(QStringLiteral("secret_error")));
+        QVERIFY(!second.value(QStringLiteral("instances")).toArray().at(1).toObject().contains(QStringLiteral("address")));
+        QCOMPARE(back.services.size(), 2);
         QCOMPARE(back.services[0].instances, web.instances);
         QCOMPARE(back.services[0].spec.env, web.spec.env);
         QCOMPARE(back.services[0].spec.key(), std::string("shop/web"));

@@ -12,6 +12,11 @@
 //   fails (a failed GET is retried once, as the issue allows);
 // - a KONTENA_LB_CUSTOM_SETTINGS HAProxy refuses (stack upgrade): the old
 //   config keeps running and HAProxy's reason is in the grid's event log;
+// - basic auth from the vault: `admin` (linked to the LB behind its own
+//   virtual host) takes KONTENA_LB_BASIC_AUTH_SECRETS from a vault secret
+//   (`secrets:`): 401 without or with wrong credentials, 200 with them; the
+//   rendered config holding them is 0600 and neither the master's nor the
+//   agent's log has the passwords; a `vault update` is followed;
 // - the stack removed: HAProxy stops, the port closes.
 #include <QDir>
 #include <QElapsedTimer>
@@ -22,18 +27,11 @@
 #include <QSet>
 #include <QtTest>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <csignal>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "tests/docker/test_image.h"
+#include "tests/e2e/http_probe.h"
 #include "tests/master/platform_harness.h"
 
 using namespace kontena::testing;
@@ -43,6 +41,11 @@ namespace {
 QString opt(const char* s) { return QString::fromLatin1(s); }
 
 const QByteArray kStatsPassword = "Stats-Pass-Heron-7731";
+// The vault secret behind `admin`: an insecure password and a SHA-512 crypt
+// (openssl passwd -6 -salt Kv3xQ9pL 'Heron-Pass-4417').
+const QByteArray kAlicePassword = "Wren-Pass-0913", kBobPassword = "Heron-Pass-4417";
+const QByteArray kUsers = "user alice insecure-password " + kAlicePassword +
+                          "\nuser bob password $6$Kv3xQ9pL$xcb6GBvC9rFtk8nnxZtJH1SZXLcAWRAEhELDuO2iZQnfY7ZBBVhVMpOAJPgn6Gt4Mvfad/MlARKDeEpX94mKZ1\n";
 constexpr int kHealthIntervalMs = 1000, kHealthTimeoutMs = 1000;
 
 QString docker(const PrivateDockerd& d, const QStringList& args, int* exitCode = nullptr) {
@@ -56,100 +59,6 @@ QString docker(const PrivateDockerd& d, const QStringList& args, int* exitCode =
     if (exitCode) *exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
     return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
 }
-
-struct Answer {
-    int status = 0;   // 0: no HTTP answer (refused, reset, timeout)
-    QByteArray body;
-};
-
-// One HTTP/1.0 GET on a new connection to 127.0.0.1:port.
-Answer get(int port, const QByteArray& host, const QByteArray& path = "/", const QByteArray& auth = {}) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    Answer out;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return out;
-    }
-    QByteArray request = "GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n";
-    if (!auth.isEmpty()) request += "Authorization: Basic " + auth.toBase64() + "\r\n";
-    request += "\r\n";
-    QByteArray response;
-    if (::send(fd, request.constData(), std::size_t(request.size()), MSG_NOSIGNAL) == request.size()) {
-        char chunk[8192];
-        ssize_t n;
-        while ((n = ::recv(fd, chunk, sizeof chunk, 0)) > 0) response.append(chunk, n);
-        if (n < 0) response.clear();   // reset or timeout: no complete answer
-    }
-    ::close(fd);
-    const auto end = response.indexOf("\r\n\r\n");
-    if (!response.startsWith("HTTP/1.") || end < 0) return out;
-    out.status = response.mid(9, 3).toInt();
-    out.body = response.mid(end + 4);
-    return out;
-}
-
-// Requests to the LB, one after the other, from a thread: which instances
-// answered and how many requests failed even after their one retry.
-class ClientLoop {
-public:
-    ClientLoop(int port, QByteArray host) : port_(port), host_(std::move(host)) {}
-    ~ClientLoop() { stop(); }
-    void start() {
-        thread_ = std::thread([this] {
-            while (running_) {
-                Answer a = get(port_, host_);
-                if (a.status != 200) {
-                    ++retried_;
-                    a = get(port_, host_);
-                }
-                ++requests_;
-                if (a.status != 200) {
-                    ++failed_;
-                    std::lock_guard lock(mutex_);
-                    lastFailure_ = QByteArray::number(a.status) + " " + a.body.left(200);
-                    continue;
-                }
-                std::lock_guard lock(mutex_);
-                seen_.insert(QString::fromUtf8(a.body.trimmed()));
-            }
-        });
-    }
-    void stop() {
-        running_ = false;
-        if (thread_.joinable()) thread_.join();
-    }
-    QSet<QString> seen() {
-        std::lock_guard lock(mutex_);
-        return seen_;
-    }
-    void clearSeen() {
-        std::lock_guard lock(mutex_);
-        seen_.clear();
-    }
-    long requests() const { return requests_; }
-    long retried() const { return retried_; }
-    long failed() const { return failed_; }
-    QByteArray lastFailure() {
-        std::lock_guard lock(mutex_);
-        return lastFailure_;
-    }
-
-private:
-    int port_;
-    QByteArray host_;
-    std::thread thread_;
-    std::atomic<bool> running_{true};
-    std::atomic<long> requests_{0}, retried_{0}, failed_{0};
-    std::mutex mutex_;
-    QSet<QString> seen_;
-    QByteArray lastFailure_;
-};
 
 }  // namespace
 
@@ -174,7 +83,7 @@ class TestE2eLb : public QObject {
     }
     // The servers of backend `backend` in the LB's stats (CSV), by name.
     QStringList servers(const QByteArray& backend) {
-        const Answer a = get(statsPort_, "stats", "/;csv", "stats:" + kStatsPassword);
+        const HttpAnswer a = httpGet(statsPort_, "stats", "/;csv", "stats:" + kStatsPassword);
         QStringList out;
         for (const QByteArray& line : a.body.split('\n')) {
             const QList<QByteArray> f = line.split(',');
@@ -187,7 +96,7 @@ class TestE2eLb : public QObject {
     QSet<QString> answers(int n) {
         QSet<QString> out;
         for (int i = 0; i < n; ++i) {
-            const Answer a = get(httpPort_, "web.lb.test");
+            const HttpAnswer a = httpGet(httpPort_, "web.lb.test");
             if (a.status == 200) out.insert(QString::fromUtf8(a.body.trimmed()));
         }
         return out;
@@ -206,7 +115,12 @@ class TestE2eLb : public QObject {
             "    links:\n      - lb\n"
             "    environment:\n      - KONTENA_LB_INTERNAL_PORT=8080\n      - KONTENA_LB_VIRTUAL_HOSTS=web.lb.test\n" +
             (customSettings.isEmpty() ? QByteArray() : "      - KONTENA_LB_CUSTOM_SETTINGS=" + customSettings + "\n") +
-            "    health_check:\n      protocol: http\n      port: 8080\n      uri: /\n      interval: 1\n      timeout: 1\n      initial_delay: 1\n";
+            "    health_check:\n      protocol: http\n      port: 8080\n      uri: /\n      interval: 1\n      timeout: 1\n      initial_delay: 1\n"
+            "  admin:\n    image: " + kTestImage.toUtf8() + "\n    stop_grace_period: 1s\n"
+            "    command: sh -c 'mkdir -p /www && echo admin > /www/index.html && httpd -f -p 8080 -h /www; sleep 3600'\n"
+            "    links:\n      - lb\n"
+            "    environment:\n      - KONTENA_LB_INTERNAL_PORT=8080\n      - KONTENA_LB_VIRTUAL_HOSTS=admin.lb.test\n"
+            "    secrets:\n      - secret: lbtest-users\n        name: KONTENA_LB_BASIC_AUTH_SECRETS\n        type: env\n";
         QFile f(dir_.filePath(opt("lbtest.yml")));
         if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return QString();
         f.write(stack);
@@ -218,12 +132,16 @@ private slots:
         QVERIFY(dir_.isValid());
         if (qEnvironmentVariableIsSet("KONTENA_KEEP_TEST_DIR")) dir_.setAutoRemove(false);
         if (QString e = engine_.setUp(); !e.isEmpty()) QFAIL(qPrintable(e));
-        master_ = std::make_unique<MasterProcess>(dir_.filePath(opt("master")));
+        const QString keyFile = makeVaultKeyFile(dir_.filePath(opt("vault.key")));
+        QVERIFY(!keyFile.isEmpty());
+        master_ = std::make_unique<MasterProcess>(dir_.filePath(opt("master")), QStringList{opt("--vault-key-file"), keyFile});
         QVERIFY2(master_->start(opt("lb-admin-code")), qPrintable(master_->log()));
         cli_ = std::make_unique<Cli>(dir_.filePath(opt("cfg")));
         agent_ = std::make_unique<AgentProcess>(opt("node-1"), opt("lbgrid"), engine_.dockerd.dockerHost(), dir_.filePath(opt("agent.log")));
         const QString failed = startOneNodeGrid(*master_, *cli_, opt("lb-admin-code"), opt("lbgrid"), *agent_);
         QVERIFY2(failed.isEmpty(), qPrintable(failed + diagnose()));
+        const auto written = cli_->run({opt("vault"), opt("write"), opt("lbtest-users")}, 120000, kUsers);   // from stdin
+        QVERIFY2(written.exit == 0, qPrintable(written.out + written.err));
     }
 
     void cleanupTestCase() {
@@ -250,14 +168,48 @@ private slots:
         QCOMPARE(docker(engine_.dockerd, {opt("ps"), opt("-a"), opt("-q"), opt("--filter"), opt("name=lbtest.lb")}), QString());
 
         QVERIFY2(eventually([&] { return answers(9) == QSet<QString>{opt("web-1"), opt("web-2"), opt("web-3")}; }, 30000), qPrintable(diagnose()));
-        QCOMPARE(get(httpPort_, "other.host").status, 503);   // no backend for that host
+        QCOMPARE(httpGet(httpPort_, "other.host").status, 503);   // no backend for that host
 
         // Stats on :1000 (published), behind STATS_PASSWORD.
-        QCOMPARE(get(statsPort_, "stats", "/;csv").status, 401);
-        QCOMPARE(get(statsPort_, "stats", "/;csv", "stats:wrong").status, 401);
+        QCOMPARE(httpGet(statsPort_, "stats", "/;csv").status, 401);
+        QCOMPARE(httpGet(statsPort_, "stats", "/;csv", "stats:wrong").status, 401);
         QCOMPARE(servers("lbtest-web"), (QStringList{opt("lbtest.web-1"), opt("lbtest.web-2"), opt("lbtest.web-3")}));
         // The certificate-free LB keeps no secret on disk but its config; the directory is private.
         QCOMPARE(QFileInfo(agent_->stateDir() + opt("/lb/lbtest.lb-1")).permissions() & (QFile::ReadOther | QFile::ReadGroup), QFile::Permissions());
+    }
+
+    // KONTENA_LB_BASIC_AUTH_SECRETS from the vault, to the LB only, 0600, never logged.
+    void basicAuthFromTheVault() {
+        QVERIFY2(eventually([&] { return httpGet(httpPort_, "admin.lb.test", "/", "alice:" + kAlicePassword).status == 200; }, 30000),
+                 qPrintable(diagnose()));
+        const HttpAnswer alice = httpGet(httpPort_, "admin.lb.test", "/", "alice:" + kAlicePassword);
+        QCOMPARE(alice.status, 200);
+        QCOMPARE(alice.body.trimmed(), QByteArray("admin"));
+        QCOMPARE(httpGet(httpPort_, "admin.lb.test", "/", "bob:" + kBobPassword).status, 200);   // behind its crypt
+        QCOMPARE(httpGet(httpPort_, "admin.lb.test").status, 401);
+        QCOMPARE(httpGet(httpPort_, "admin.lb.test", "/", "alice:wrong").status, 401);
+        QCOMPARE(httpGet(httpPort_, "admin.lb.test", "/", "bob:" + kAlicePassword).status, 401);
+        QCOMPARE(httpGet(httpPort_, "web.lb.test").status, 200);   // other backends ask nothing
+
+        const QString cfgPath = agent_->stateDir() + opt("/lb/lbtest.lb-1/haproxy.cfg");
+        QFile cfg(cfgPath);
+        QVERIFY(cfg.open(QIODevice::ReadOnly));
+        QVERIFY(cfg.readAll().contains(QByteArray("user alice insecure-password " + kAlicePassword)));
+        QCOMPARE(QFileInfo(cfgPath).permissions() & ~(QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser),
+                 QFile::Permissions());
+
+        // A new value in the vault: the LB follows it.
+        const QByteArray rotated = "Kite-Pass-5526";
+        const auto updated = cli_->run({opt("vault"), opt("update"), opt("lbtest-users"), opt("user alice insecure-password ") + QString::fromLatin1(rotated)});
+        QVERIFY2(updated.exit == 0, qPrintable(updated.out + updated.err));
+        QVERIFY2(eventually([&] { return httpGet(httpPort_, "admin.lb.test", "/", "alice:" + rotated).status == 200; }, 30000),
+                 qPrintable(diagnose()));
+        QCOMPARE(httpGet(httpPort_, "admin.lb.test", "/", "alice:" + kAlicePassword).status, 401);
+        QCOMPARE(httpGet(httpPort_, "admin.lb.test", "/", "bob:" + kBobPassword).status, 401);
+
+        // Neither program wrote a password to its log.
+        const QString logs = master_->log() + agent_->log(-1);
+        for (const QByteArray& secret : {kAlicePassword, kBobPassword, rotated}) QVERIFY2(!logs.contains(QString::fromLatin1(secret)), secret.constData());
     }
 
     void killedInstanceLeavesThePoolAndScaleAddsTwo() {
@@ -317,7 +269,7 @@ private slots:
         QFile cfg(cfgPath);
         QVERIFY(cfg.open(QIODevice::ReadOnly));
         QVERIFY(!cfg.readAll().contains("no-such-keyword"));   // the old config runs on
-        QVERIFY(get(statsPort_, "stats", "/;csv", "stats:" + kStatsPassword).status == 200);
+        QVERIFY(httpGet(statsPort_, "stats", "/;csv", "stats:" + kStatsPassword).status == 200);
     }
 
     void removedStackStopsHaproxy() {
@@ -327,7 +279,7 @@ private slots:
         QVERIFY(pid > 0 && ::kill(pid, 0) == 0);
         auto r = kontena({opt("stack"), opt("rm"), opt("lbtest")});
         QVERIFY2(r.exit == 0, qPrintable(r.out + r.err));
-        QVERIFY2(eventually([&] { return ::kill(pid, 0) != 0 && get(httpPort_, "web.lb.test").status == 0; }, 30000), qPrintable(diagnose()));
+        QVERIFY2(eventually([&] { return ::kill(pid, 0) != 0 && httpGet(httpPort_, "web.lb.test").status == 0; }, 30000), qPrintable(diagnose()));
         QVERIFY(!QDir(agent_->stateDir() + opt("/lb/lbtest.lb-1")).exists());
     }
 };

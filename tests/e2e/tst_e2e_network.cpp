@@ -12,6 +12,10 @@
 //    second: no quorum in etcd and in the master, a new deploy refused with
 //    the core's message, the running web still fetches from db; thawed:
 //    quorum back;
+//  * a load balancer on the overlay (issue 16): `kontena/lb` on n3, three
+//    web instances on n1 and n2; requests through the LB reach all three
+//    at their grid addresses across VXLAN; one instance killed leaves the
+//    pool and comes back, and a client loop on n3 sees no failed request.
 //  * a multi-service stack with names, in the manner of the corpus's
 //    wordpress-cluster: `app` (ha, one instance per node) reaches `db` by
 //    its short name and etcd by etcd.kontena.local; `app` and `app-N`
@@ -24,7 +28,9 @@
 // Master and agents run at --time-scale 0.1 (issue 20): the re-scheduler
 // passes every 2 s; the grid's keepalive is 3 s and its ha grace 4 s.
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
+#include <QSet>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -33,6 +39,7 @@
 #include <csignal>
 
 #include "tests/docker/dockerd_harness.h"
+#include "tests/e2e/http_probe.h"
 #include "tests/master/platform_harness.h"
 #include "tests/overlay/netns_nodes.h"
 
@@ -65,6 +72,26 @@ QString stackFile() {
         "  db:\n    image: %1\n    affinity:\n      - node==n2\n"
         "  web:\n    image: %1\n    affinity:\n      - node==n1\n")
         .arg(QLatin1String(kImage));
+}
+
+// The load-balanced stack: the LB on n3, web on the other nodes. A web
+// restarted after a crash waits 3 s before it listens (wait_for_port keeps it
+// out of the pool meanwhile), so its time out of the pool can be seen.
+constexpr char kLbStatsPassword[] = "Stats-Pass-Lark-2291";
+QString lbStackFile(int httpPort, int statsPort) {
+    return QStringLiteral(
+        "stack: test/lbx\nversion: 1.0.0\nservices:\n"
+        "  lb:\n    image: kontena/lb:latest\n    affinity:\n      - node==n3\n"
+        "    ports:\n      - \"%2:80\"\n      - \"%3:1000\"\n    environment:\n      - STATS_PASSWORD=%4\n"
+        "  web:\n    image: %1\n    instances: 3\n    stop_grace_period: 1s\n    affinity:\n      - node!=n3\n"
+        "    command: sh -c 'mkdir -p /www; [ -f /www/index.html ] && sleep 3; env | sed -n s/^KONTENA_SERVICE_INSTANCE_NUMBER=/web-/p"
+        " > /www/index.html; exec httpd -f -p 8080 -h /www'\n"
+        "    deploy:\n      wait_for_port: 8080\n    links:\n      - lb\n"
+        "    environment:\n      - KONTENA_LB_INTERNAL_PORT=8080\n      - KONTENA_LB_VIRTUAL_HOSTS=web.lbx.test\n")
+        .arg(QLatin1String(kImage))
+        .arg(httpPort)
+        .arg(statsPort)
+        .arg(QLatin1String(kLbStatsPassword));
 }
 
 // A script that runs `program` inside network namespace `ns` (same pid: exec all the way).
@@ -258,6 +285,68 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(fetchFromWeb(u"db.net.e2e.kontena.local"_s), u"db-1"_s, 20000);
         QCOMPARE(fetchFromWeb(u"db"_s), u"db-1"_s);   // the stack's short name (search domain)
         QCOMPARE(fetchFromWeb(dbIp), u"db-1"_s);
+    }
+
+    void loadBalancerReachesOtherNodesOnTheOverlay() {
+        const int httpPort = freeLoopbackPort(), statsPort = freeLoopbackPort();
+        const std::string n3 = nodes_->node(3);
+        QFile file(dir_.filePath(u"lbx.yml"_s));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(lbStackFile(httpPort, statsPort).toUtf8());
+        file.close();
+        auto r = kontena({u"stack"_s, u"install"_s, u"-n"_s, u"lbx"_s, file.fileName()});
+        QVERIFY2(r.exit == 0, qPrintable(r.out + r.err + diagnose()));
+        const auto servers = [&] {   // the pool, as the LB's stats page on n3 lists it
+            QStringList out;
+            const HttpAnswer a = httpGetIn(n3, statsPort, "stats", "/;csv", QByteArray("stats:") + kLbStatsPassword);
+            for (const QByteArray& line : a.body.split('\n')) {
+                const QList<QByteArray> f = line.split(',');
+                if (f.size() > 2 && f[0] == "lbx-web" && f[1] != "BACKEND" && f[1] != "FRONTEND") out << QString::fromUtf8(f[1]);
+            }
+            out.sort();
+            return out;
+        };
+        const QStringList all{u"lbx.web-1"_s, u"lbx.web-2"_s, u"lbx.web-3"_s};
+        QTRY_VERIFY2_WITH_TIMEOUT(servers() == all, qPrintable(servers().join(u' ') + diagnose()), 40000);
+        // None of them on n3: every backend is another node's container, at its grid address.
+        QCOMPARE(docker(*engines_[2], {u"ps"_s, u"-q"_s, u"--filter"_s, u"name=lbx.web"_s}), QString());
+        QFile cfg(agents_[2]->stateDir() + u"/lb/lbx.lb-1/haproxy.cfg"_s);
+        QVERIFY(cfg.open(QIODevice::ReadOnly));
+        const QByteArray config = cfg.readAll();
+        QCOMPARE(config.count("server lbx.web-"), 3);
+        QCOMPARE(config.count(" 10.81."), 3);
+        QSet<QString> seen;
+        for (int i = 0; i < 30 && seen.size() < 3; ++i) seen.insert(QString::fromUtf8(httpGetIn(n3, httpPort, "web.lbx.test").body.trimmed()));
+        QCOMPARE(seen, (QSet<QString>{u"web-1"_s, u"web-2"_s, u"web-3"_s}));
+
+        // web-2 killed on its node: it leaves the pool, comes back; no request fails meanwhile.
+        int victim = 0;
+        for (int i = 1; i <= 2 && !victim; ++i)
+            if (!docker(*engines_[i - 1], {u"ps"_s, u"-q"_s, u"--filter"_s, u"name=lbx.web-2"_s}).isEmpty()) victim = i;
+        QVERIFY(victim > 0);
+        ClientLoop clients(httpPort, "web.lbx.test", n3);
+        clients.start();
+        QTest::qWait(500);
+        QElapsedTimer t;
+        t.start();
+        int rc = -1;
+        docker(*engines_[victim - 1], {u"kill"_s, u"lbx.web-2"_s}, &rc);
+        QCOMPARE(rc, 0);
+        qint64 leftAfter = -1;
+        while (t.elapsed() < 10000 && leftAfter < 0) {
+            if (!servers().contains(u"lbx.web-2"_s)) leftAfter = t.elapsed();
+            else QTest::qWait(25);
+        }
+        qInfo("lbx.web-2 (on n%d) left the pool on n3 %lld ms after it was killed", victim, leftAfter);
+        QVERIFY2(leftAfter >= 0 && leftAfter <= 3000, qPrintable(QString::number(leftAfter) + diagnose()));
+        QTRY_VERIFY2_WITH_TIMEOUT(servers() == all, qPrintable(servers().join(u' ') + diagnose()), 20000);
+        qInfo("lbx.web-2 back in the pool %lld ms after it was killed", t.elapsed());
+        clients.clearSeen();
+        QTRY_VERIFY_WITH_TIMEOUT(clients.seen().contains(u"web-2"_s), 10000);
+        clients.stop();
+        qInfo("client loop on n3: %ld requests, %ld retried once, %ld failed", clients.requests(), clients.retried(), clients.failed());
+        QVERIFY(clients.requests() > 50);
+        QVERIFY2(clients.failed() == 0, clients.lastFailure().constData());
     }
 
     void etcdMembersDownAsTheCoreSays() {

@@ -32,12 +32,14 @@ int freePort() {
     return s.serverPort();
 }
 
-// GET with a Host header; the status line's code and the body ("" on failure).
-std::pair<int, QByteArray> get(int port, const QByteArray& host, const QByteArray& path) {
+// GET with a Host header (and basic auth "user:password"); the status
+// line's code and the body ("" on failure).
+std::pair<int, QByteArray> get(int port, const QByteArray& host, const QByteArray& path, const QByteArray& auth = {}) {
     QTcpSocket s;
     s.connectToHost(QHostAddress::LocalHost, static_cast<quint16>(port));
     if (!s.waitForConnected(2000)) return {0, {}};
-    s.write("GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n");
+    s.write("GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n" +
+            (auth.isEmpty() ? QByteArray() : "Authorization: Basic " + auth.toBase64() + "\r\n") + "\r\n");
     QByteArray all;
     while (s.waitForReadyRead(2000)) all += s.readAll();
     all += s.readAll();
@@ -231,14 +233,70 @@ private slots:
         QVERIFY(contains(t, "acl host_alpha hdr_end(host) -i .example.com\n"));
         QVERIFY(contains(t, "http-request replace-path ^/z/?(.*)$ /\\1 if { path_beg /z }"));   // prefix stripped
         QVERIFY(contains(t, "cookie KONTENA_SERVERID insert indirect nocache"));
-        QVERIFY(contains(t, "server b-1 10.81.128.9:8080 cookie b-1"));
+        QVERIFY(contains(t, "server b-1 10.81.128.9:8080 check cookie b-1"));   // every server checked, as Kontena
+        QVERIFY(contains(t, "backend beta\n    option forwardfor\n    timeout server 2m\n"));   // Kontena's order: custom settings first
         QVERIFY(contains(t, "userlist auth_beta\n    user admin insecure-password pw\n"));
         QVERIFY(contains(t, "    timeout server 2m\n    http-response set-header X-B 1\n"));
         QVERIFY(t.find("server z-1") < t.find("server z-2"));   // upstreams sorted
         QVERIFY(t.find("backend alpha") < t.find("backend beta"));
         QVERIFY(!contains(t, "listen db"));
+        QVERIFY(contains(t, "http-request auth realm beta if !auth_ok_beta"));
+        QVERIFY(!contains(t, "auth_ok_alpha"));   // no secrets, no authentication
         QVERIFY(contains(t, "stats auth stats:secret"));
+        QVERIFY(contains(t, "stats refresh 10s\n    stats show-node\n    stats show-legends\n"));   // Kontena's stats page
         QCOMPARE(render(c), t);   // same input, same text
+    }
+
+    // KONTENA_LB_BASIC_AUTH_SECRETS: only userlist lines reach the config;
+    // anything else is dropped and counted, never quoted.
+    void basicAuthSecretsAreUserlistLinesOnly() {
+        int dropped = -1;
+        const std::string secrets =
+            "user admin insecure-password pw\n"
+            "  user ops password $6$salt$hash groups g1,g2  \n"
+            "# a comment\n"
+            "user quoted insecure-password 'two words'\n"
+            "group g1\n"
+            "group g2 users admin,ops\n"
+            "server evil 10.0.0.66:80\n"                    // another keyword: out
+            "user half insecure-password\n"                 // no value: out
+            "user bad secret-password x\n"                  // not a password keyword: out
+            "user more insecure-password a b\n"             // an extra word: out
+            "user open insecure-password 'unclosed\n";      // quote not closed: out
+        const auto lines = userlistLines(secrets, &dropped);
+        QCOMPARE(dropped, 5);
+        QCOMPARE(lines, (std::vector<std::string>{"user admin insecure-password pw", "user ops password $6$salt$hash groups g1,g2",
+                                                  "user quoted insecure-password 'two words'", "group g1", "group g2 users admin,ops"}));
+        LbConfig c;
+        c.backends.push_back(http("web", {"KONTENA_LB_VIRTUAL_HOSTS=w.test", "KONTENA_LB_BASIC_AUTH_SECRETS=" + secrets}, {{"w-1", "10.81.128.2:80"}}));
+        const std::string t = render(c);
+        QVERIFY(!contains(t, "evil") && !contains(t, "secret-password") && !contains(t, "unclosed"));
+        QVERIFY(contains(t, "userlist auth_web\n    user admin insecure-password pw\n"));
+        QVERIFY(contains(t, "    acl auth_ok_web http_auth(auth_web)\n    http-request auth realm web if !auth_ok_web\n"));
+        // Nothing valid: an empty userlist, so every request is refused (never let through).
+        LbConfig none;
+        none.backends.push_back(http("web", {"KONTENA_LB_BASIC_AUTH_SECRETS=garbage"}, {{"w-1", "10.81.128.2:80"}}));
+        const std::string n = render(none);
+        QVERIFY(contains(n, "userlist auth_web\n\n") && contains(n, "http-request auth realm web"));
+        QVERIFY(!contains(n, "garbage"));
+        QTemporaryDir dir;
+        for (const std::string& text : {t, n}) {
+            QFile f(dir.filePath(QStringLiteral("auth.cfg")));
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(QByteArray::fromStdString(text));
+            f.close();
+            auto ok = checkConfigFile(f.fileName());
+            QVERIFY2(ok.ok(), ok.ok() ? "" : ok.error().message.c_str());
+        }
+    }
+
+    // A service whose KONTENA_LB_* secret the master could not read: no upstreams (503), not an open door.
+    void withheldSecretsLeaveNoUpstreams() {
+        const std::vector<LinkedService> linked{{"shop", "web", {"KONTENA_LB_VIRTUAL_HOSTS=a.test"}, std::nullopt,
+                                                 {{"shop.web-1", "10.81.128.4", true, false}}, true}};
+        const auto backends = backendsFor(linked);
+        QCOMPARE(backends.size(), std::size_t(1));
+        QVERIFY(std::get<HttpBackend>(backends[0]).upstreams.empty());
     }
 
     void renderedConfigsPassHaproxyCheck() {
@@ -254,6 +312,8 @@ private slots:
         c.settings.healthUri = "/lb-health";
         c.settings.globalSettings = "nbthread 1";
         c.settings.customSettings = "option forwardfor";
+        c.settings.acceptProxy = true;
+        QVERIFY(contains(render(c), "listen t\n    mode tcp\n    bind *:6000 accept-proxy\n"));   // tcp binds too, as Kontena
         const QString path = dir.path() + QStringLiteral("/h.cfg");
         QFile f(path);
         QVERIFY(f.open(QIODevice::WriteOnly));
@@ -316,6 +376,46 @@ private slots:
         for (int i = 0; i < 10; ++i) QCOMPARE(get(port, "other", "/api/").second.trimmed(), QByteArray("B2"));
         QVERIFY(!proxy.apply(render(c)).value().changed);   // same text: nothing done
         QCOMPARE(proxy.reloads(), 2);
+    }
+
+    // Basic auth for real: 401 without or with wrong credentials, 200 with
+    // the insecure password or the one behind a SHA-512 crypt; the live
+    // config (which holds them) is mode 0600.
+    void realHaproxyAsksForBasicAuth() {
+        Upstreams up;
+        const Upstream w1 = up.add(QStringLiteral("w1"), "W1");
+        QTemporaryDir dir;
+        HaproxyProcess proxy(dir.path());
+        LbConfig c;
+        c.settings.bindAddress = "127.0.0.1";
+        c.settings.maxconn = 4096;
+        c.settings.httpPort = freePort();
+        c.settings.statsPort = freePort();
+        c.settings.syslogTarget = "127.0.0.1:1 local1 info";
+        // openssl passwd -6 -salt Kv3xQ9pL 'Heron-Pass-4417'
+        const std::string secrets = "user alice insecure-password Wren-Pass-0913\n"
+                                    "user bob password $6$Kv3xQ9pL$xcb6GBvC9rFtk8nnxZtJH1SZXLcAWRAEhELDuO2iZQnfY7ZBBVhVMpOAJPgn6Gt4Mvfad/MlARKDeEpX94mKZ1";
+        c.backends.push_back(http("web", {"KONTENA_LB_VIRTUAL_HOSTS=w.test", "KONTENA_LB_BASIC_AUTH_SECRETS=" + secrets}, {w1}));
+        // ACME http-01 answers (ACME_CHALLENGE_<token> on the LB): served by the LB itself, before any backend.
+        c.settings.acmeChallenges =
+            settingsFromEnv({"ACME_CHALLENGE_tok-1_A=tok-1_A.thumb-2", "ACME_CHALLENGE_bad=two words", "ACME_CHALLENGE_=x"}, {}).acmeChallenges;
+        QCOMPARE(c.settings.acmeChallenges.size(), std::size_t(1));
+        auto applied = proxy.apply(render(c));
+        QVERIFY2(applied.ok(), applied.ok() ? "" : applied.error().message.c_str());
+        const int port = c.settings.httpPort;
+        QTRY_COMPARE_WITH_TIMEOUT(get(port, "w.test", "/").first, 401, 3000);   // no credentials: never the page
+        QCOMPARE(get(port, "w.test", "/", "alice:wrong").first, 401);
+        QCOMPARE(get(port, "w.test", "/", "mallory:Wren-Pass-0913").first, 401);
+        const auto alice = get(port, "w.test", "/", "alice:Wren-Pass-0913");
+        QCOMPARE(alice.first, 200);
+        QCOMPARE(alice.second.trimmed(), QByteArray("W1"));
+        QCOMPARE(get(port, "w.test", "/", "bob:Heron-Pass-4417").first, 200);
+        QCOMPARE(get(port, "w.test", "/", "bob:$6$Kv3xQ9pL").first, 401);
+        const auto acme = get(port, "w.test", "/.well-known/acme-challenge/tok-1_A");
+        QCOMPARE(acme.first, 200);
+        QCOMPARE(acme.second, QByteArray("tok-1_A.thumb-2"));
+        const QFileInfo cfg(dir.filePath(QStringLiteral("haproxy.cfg")));
+        QCOMPARE(cfg.permissions() & ~(QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser), QFile::Permissions());
     }
 };
 

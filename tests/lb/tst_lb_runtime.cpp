@@ -5,9 +5,13 @@
 // TLS with; backends given to it are routed to (busybox httpd on loopback);
 // a new runtime on the same directory adopts the running HAProxy; a crash
 // is seen by listing; removal stops HAProxy and deletes its directory.
+// The LbSupervisor on top of it, given the master's answer: other nodes'
+// instances are backends only with the overlay, the vault's basic-auth
+// users reach the (0600) config, a withheld secret leaves no upstreams.
 #include <QDir>
 #include <QFile>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
@@ -15,6 +19,7 @@
 #include <csignal>
 
 #include "agent/lb_runtime.h"
+#include "agent/lb_supervisor.h"
 
 using namespace kontena;
 using namespace kontena::agentd;
@@ -112,6 +117,7 @@ private slots:
         QCOMPARE(cert.permissions() & ~(QFile::ReadUser | QFile::WriteUser), QFile::ReadOwner | QFile::WriteOwner);
         QCOMPARE(QFileInfo(dir).permissions() & (QFile::ReadGroup | QFile::ReadOther | QFile::ExeOther), QFile::Permissions());
         QFile cfg(dir + QStringLiteral("/haproxy.cfg"));
+        QCOMPARE(cfg.permissions() & ~(QFile::ReadUser | QFile::WriteUser), QFile::ReadOwner | QFile::WriteOwner);   // it holds passwords
         QVERIFY(cfg.open(QIODevice::ReadOnly));
         const QByteArray config = cfg.readAll();
         QVERIFY(!config.contains("PRIVATE KEY"));
@@ -185,6 +191,72 @@ private slots:
         QCOMPARE(curl({QStringLiteral("http://127.0.0.1:%1/").arg(http)}), QByteArray("000"));
         httpd.kill();
         httpd.waitForFinished(2000);
+    }
+
+    void supervisorMergesTheMastersAnswer() {
+        QTemporaryDir state;
+        const StopLeftovers leftovers{state.path()};
+        InstanceDesc d;
+        d.spec.stack = "shop";
+        d.spec.name = "lb";
+        d.spec.image = "kontena/lb:latest";
+        d.spec.stopGracePeriod = Duration::seconds(1);
+        d.spec.ports = {PortSpec{"127.0.0.1", freePort(), 80, "tcp"}, PortSpec{"127.0.0.1", freePort(), 1000, "tcp"}};
+        d.serviceRevision = 1;
+        auto rt = std::make_shared<LbRuntime>(std::make_shared<NoContainers>(), state.path());
+        QVERIFY(rt->ensure(d, DesiredState::Running).ok());
+
+        // What the master says (addresses on loopback: HAProxy's checks go nowhere else).
+        protocol::LbLinkedService web, admin;
+        web.spec.stack = admin.spec.stack = "shop";
+        web.spec.name = "web";
+        admin.spec.name = "admin";
+        web.spec.env = {"KONTENA_LB_VIRTUAL_HOSTS=web.test", "KONTENA_LB_BASIC_AUTH_SECRETS=user plain insecure-password from-env"};
+        web.secretEnv = {QStringLiteral("KONTENA_LB_BASIC_AUTH_SECRETS=user alice insecure-password Vault-Pass-7\nserver evil 127.0.0.66:80")};
+        web.instances = {{1, QStringLiteral("n1"), QStringLiteral("shop.web-1"), ObservedState::Running, QStringLiteral("healthy"), QStringLiteral("127.0.0.5")},
+                         {2, QStringLiteral("n2"), QStringLiteral("shop.web-2"), ObservedState::Running, QStringLiteral("unhealthy"), QStringLiteral("127.0.0.6")},
+                         {3, QStringLiteral("n3"), QStringLiteral("shop.web-3"), ObservedState::Running, QStringLiteral("healthy"), QStringLiteral("127.0.0.99")},
+                         {4, QStringLiteral("n1"), QStringLiteral("shop.web-4"), ObservedState::Exited, QStringLiteral("unknown"), {}}};
+        admin.spec.env = {"KONTENA_LB_VIRTUAL_HOSTS=admin.test"};
+        admin.secretError = QStringLiteral("shop/admin: secret admin-users does not exist");
+        admin.instances = {{1, QStringLiteral("n1"), QStringLiteral("shop.admin-1"), ObservedState::Running, QStringLiteral("healthy"), QStringLiteral("127.0.0.8")}};
+        const protocol::LbBackends answer{{web, admin}};
+
+        const auto upstreamsAfterAnUpdate = [&](bool overlay) {
+            LbSupervisor sup(rt, QStringLiteral("n3"));
+            sup.setRemoteBackends(overlay);
+            sup.setSource([&](const protocol::LbBackendsRequest& r, LbSupervisor::Answer done) {
+                QCOMPARE(r.serviceId, QStringLiteral("shop/lb"));
+                done(QString(), answer);
+            });
+            sup.containerRunning(QStringLiteral("shop.web-3"), QStringLiteral("shop/web"), QStringLiteral("127.0.0.7"));   // this node's own fact
+            QSignalSpy updated(&sup, &LbSupervisor::updated);
+            sup.start(std::chrono::milliseconds(60000));
+            std::map<std::string, std::vector<std::string>> out;
+            if (!updated.wait(5000) || !sup.lastLinked("shop.lb-1")) return out;
+            for (const lb::Backend& b : lb::backendsFor(*sup.lastLinked("shop.lb-1"))) {
+                const auto& h = std::get<lb::HttpBackend>(b);
+                for (const lb::Upstream& u : h.upstreams) out[h.name].push_back(u.name + "@" + u.address);
+            }
+            return out;
+        };
+        // Without the overlay: this node's instance only, at its own (newer) address.
+        auto local = upstreamsAfterAnUpdate(false);
+        QCOMPARE(local["shop-web"], (std::vector<std::string>{"shop.web-3@127.0.0.7:80"}));
+        QVERIFY(local["shop-admin"].empty());   // withheld secrets: 503, not an open door
+        // With it: other nodes' running, healthy instances at their reported addresses too.
+        auto all = upstreamsAfterAnUpdate(true);
+        QCOMPARE(all["shop-web"], (std::vector<std::string>{"shop.web-1@127.0.0.5:80", "shop.web-3@127.0.0.7:80"}));
+        QVERIFY(all["shop-admin"].empty());
+
+        QFile cfg(rt->directoryOf("shop.lb-1") + QStringLiteral("/haproxy.cfg"));
+        QCOMPARE(cfg.permissions() & ~(QFile::ReadUser | QFile::WriteUser), QFile::ReadOwner | QFile::WriteOwner);
+        QVERIFY(cfg.open(QIODevice::ReadOnly));
+        const QByteArray config = cfg.readAll();
+        QVERIFY(config.contains("userlist auth_shop-web\n    user alice insecure-password Vault-Pass-7\n"));   // the vault's value wins
+        QVERIFY(!config.contains("from-env") && !config.contains("evil"));
+        QVERIFY(config.contains("server shop.web-1 127.0.0.5:80 check"));
+        QVERIFY(rt->remove("shop.lb-1", Duration::seconds(1), false).ok());
     }
 };
 

@@ -198,6 +198,18 @@ inline qint64 childProcessPid(qint64 parent, const QString& comm) {
 // started `master` with `adminCode`, creates grid `grid` (initial size 1),
 // starts `agent` on it and waits until the master has it online. "" when
 // all went well, else what failed.
+// A vault key made by the master program itself (`--generate-vault-key`),
+// written to `path` (mode 0600) for `--vault-key-file`; empty on failure.
+inline QString makeVaultKeyFile(const QString& path) {
+    QProcess gen;
+    gen.start(qEnvironmentVariable("KONTENA_MASTER_BIN"), {QStringLiteral("--generate-vault-key")});
+    if (!gen.waitForFinished(20000) || gen.exitCode() != 0) return {};
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(gen.readAllStandardOutput()) <= 0) return {};
+    f.close();
+    return QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner) ? path : QString();
+}
+
 inline QString startOneNodeGrid(const MasterProcess& master, const Cli& cli, const QString& adminCode, const QString& grid,
                                 AgentProcess& agent) {
     auto r = cli.run({QStringLiteral("master"), QStringLiteral("login"), QStringLiteral("--code"), adminCode, master.url()});
