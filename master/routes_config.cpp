@@ -49,7 +49,8 @@ Reply notStored() { return Reply::error(500, QStringLiteral("The configuration c
 
 }  // namespace
 
-// One audit entry per key changed (Kontena: event "modify"), or one "destroy_all".
+// One audit entry per key changed (Kontena: event "modify"), or one "destroy_all";
+// master-wide (grid ""), listed by GET /v1/audit_logs.
 void Master::auditConfig(const Call& c, const QJsonObject& changes, bool cleared) {
     Call redacted = c;
     if (cleared) {

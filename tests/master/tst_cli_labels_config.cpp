@@ -11,8 +11,8 @@
 #include <algorithm>
 #include <QtTest>
 
-#include "tests/master/api_client.h"
-#include "tests/master/platform_harness.h"
+#include "api_client.h"
+#include "platform_harness.h"
 
 using namespace kontena::testing;
 using namespace Qt::StringLiterals;
