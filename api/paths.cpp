@@ -35,6 +35,10 @@ QString ping() { return QStringLiteral("/v1/ping"); }
 QString auth() { return QStringLiteral("/v1/auth"); }
 QString user() { return QStringLiteral("/v1/user"); }
 QString users() { return QStringLiteral("/v1/users"); }
+QString config(const QString& filter) {
+    return filter.isEmpty() ? QStringLiteral("/v1/config") : QStringLiteral("/v1/config?filter=") + seg(filter);
+}
+QString configKey(const QString& key) { return QStringLiteral("/v1/config/") + seg(key); }
 QString userByEmail(const QString& email) { return users() + QLatin1Char('/') + seg(email); }
 QString userRoles(const QString& email) { return userByEmail(email) + QStringLiteral("/roles"); }
 QString userRole(const QString& email, const QString& role) { return userRoles(email) + QLatin1Char('/') + seg(role); }

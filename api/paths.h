@@ -28,6 +28,10 @@ QString ping();
 QString auth();
 QString user();
 QString users();
+// The master configuration (Kontena's `master config`): all keys, `?filter=`
+// (a prefix with a trailing `*`, else a substring), one key.
+QString config(const QString& filter = QString());
+QString configKey(const QString& key);
 QString userByEmail(const QString& email);
 QString userRoles(const QString& email);
 QString userRole(const QString& email, const QString& role);

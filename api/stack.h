@@ -16,6 +16,7 @@ struct Stack : Model<Stack> {
     QJsonValue expose;
     std::optional<QString> parent;
     QStringList children;
+    QStringList labels;         // stack labels ("key=value"): the file's `labels:`, or as PATCHed
     QJsonObject variables;
     QString source;             // the rendered stack file as installed
     QList<Service> services;
@@ -25,6 +26,7 @@ struct Stack : Model<Stack> {
         return std::tuple{field("id", &Stack::id), field("name", &Stack::name), field("stack", &Stack::stack),
                           field("version", &Stack::version), field("revision", &Stack::revision), field("state", &Stack::state),
                           field("expose", &Stack::expose), field("parent", &Stack::parent), field("children", &Stack::children),
+                          field("labels", &Stack::labels),
                           field("variables", &Stack::variables), field("source", &Stack::source), field("services", &Stack::services),
                           field("created_at", &Stack::createdAt), field("updated_at", &Stack::updatedAt),
                           field("deploy_id", &Stack::deployId, Empty::Omit)};
@@ -57,6 +59,13 @@ struct StackInstall : Model<StackInstall> {
                           field("parent_name", &StackInstall::parentName, Empty::Omit), field("files", &StackInstall::files, Empty::Omit),
                           field("skip_dependencies", &StackInstall::skipDependencies, Empty::Omit)};
     }
+};
+
+// PATCH /v1/stacks/:grid/:name: what changes without an upgrade. Labels
+// replace the stack's (an empty list removes them); absent: unchanged.
+struct StackPatch : Model<StackPatch> {
+    std::optional<QStringList> labels;
+    static auto fields() { return std::tuple{field("labels", &StackPatch::labels, Empty::Omit)}; }
 };
 
 // The answer of POST /v1/stacks/:grid/:name/deploy|stop|start|restart.

@@ -49,13 +49,21 @@ struct AuthRequest : Model<AuthRequest> {
 };
 
 // The answer of POST /v1/auth.
+// The master as an auth answer names it (Kontena's `server.name` setting).
+struct MasterServer : Model<MasterServer> {
+    QString name;
+    static auto fields() { return std::tuple{field("name", &MasterServer::name)}; }
+};
+
 struct AuthReply : Model<AuthReply> {
     QString accessToken, tokenType;
     int expiresIn = 0;
     User user;
+    std::optional<MasterServer> server;   // only when the master configuration has `server.name`
     static auto fields() {
         return std::tuple{field("access_token", &AuthReply::accessToken), field("token_type", &AuthReply::tokenType),
-                          field("expires_in", &AuthReply::expiresIn), field("user", &AuthReply::user)};
+                          field("expires_in", &AuthReply::expiresIn), field("user", &AuthReply::user),
+                          field("server", &AuthReply::server, Empty::Omit)};
     }
 };
 

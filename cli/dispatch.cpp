@@ -6,12 +6,15 @@ namespace kontena::cli {
 
 namespace {
 
-// Kontena's aliases: `list` for `ls`, `remove` for `rm`, and back.
+// Kontena's aliases: `list` for `ls`, `remove` for `rm`, and back; `load`
+// for `import`, `dump` for `export`.
 QString aliasOf(const QString& name) {
     if (name == QLatin1String("list")) return QStringLiteral("ls");
     if (name == QLatin1String("ls")) return QStringLiteral("list");
     if (name == QLatin1String("remove")) return QStringLiteral("rm");
     if (name == QLatin1String("rm")) return QStringLiteral("remove");
+    if (name == QLatin1String("load")) return QStringLiteral("import");   // master config
+    if (name == QLatin1String("dump")) return QStringLiteral("export");
     return {};
 }
 

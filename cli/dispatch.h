@@ -31,6 +31,10 @@ const QString& treeArgument();
 
 // `service create|update|rm|link|unlink|env` (service_define.cpp).
 std::vector<Sub> serviceDefinitionSubs();
+// `stack label ls|add|remove` (stack_label_command.cpp).
+Sub stackLabelSub();
+// `master config get|set|unset|import|load|export|dump` (master_config_command.cpp).
+Sub masterConfigSub();
 bool collectingTree();
 
 }  // namespace kontena::cli

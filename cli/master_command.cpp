@@ -17,8 +17,9 @@ namespace paths = api::paths;
 QString opt(const char* name) { return QString::fromLatin1(name); }
 int ok() { return Ok; }
 
-// The access token for `login`: --token as given, or --code exchanged.
-std::optional<QString> loginToken(Call& c, const QString& url) {
+// The access token for `login`: --token as given, or --code exchanged (the
+// answer may name the master: its `server.name` configuration).
+std::optional<QString> loginToken(Call& c, const QString& url, QString* serverName) {
     if (!c.isSet("code")) return c.value("token");
     client::ApiClient anon(url, QString());
     api::AuthRequest request;
@@ -28,6 +29,7 @@ std::optional<QString> loginToken(Call& c, const QString& url) {
         apiFailure(*r.error);
         return std::nullopt;
     }
+    if (r.value.server) *serverName = r.value.server->name;
     return r.value.accessToken;
 }
 
@@ -56,7 +58,7 @@ int login(const QStringList& args) {
     return runCommand({opt("kontena master login"), opt("Log in to a master with an initial admin code, an invite code or an access token."),
                        {{opt("code"), opt("Initial admin code or invite code"), opt("CODE")},
                         {opt("token"), opt("An access token"), opt("TOKEN")},
-                        {opt("name"), opt("Name for this master in the configuration (default: the host)"), opt("NAME")}},
+                        {opt("name"), opt("Name for this master in the configuration (default: the master's server.name, else the host)"), opt("NAME")}},
                        {opt("URL")}, Needs::Nothing},
                       args, [](Call& c) {
                           const QString url = c.arg(0);
@@ -66,13 +68,14 @@ int login(const QStringList& args) {
                               return c.usage(QStringLiteral("URL must be http(s)://HOST:PORT"));
                           }
                           if (c.isSet("code") == c.isSet("token")) return c.usage(QStringLiteral("give --code or --token"));
-                          const auto token = loginToken(c, url);
+                          QString serverName;
+                          const auto token = loginToken(c, url, &serverName);
                           if (!token) return static_cast<int>(Invalid);
                           client::ApiClient api(url, *token);
                           const auto me = api.get<api::User>(paths::user());
                           if (!me.ok()) return apiFailure(*me.error);
                           MasterEntry m;
-                          m.name = c.isSet("name") ? c.value("name") : parsed.host();
+                          m.name = c.isSet("name") ? c.value("name") : !serverName.isEmpty() ? serverName : parsed.host();
                           m.url = url;
                           m.token = *token;
                           return saveLogin(m, me.value);
@@ -328,6 +331,7 @@ Group masterGroup() {
                                       {opt("current"), opt("Show the current master"), current},
                                       {opt("rm"), opt("Remove masters from the configuration"), masterRemove},
                                       {opt("audit-log"), opt("Show the audit log"), auditLog},
+                                      masterConfigSub(),
                                       {opt("user"), opt("Users: ls, invite, rm, role add|remove"), [](const QStringList& u) {
                                            return dispatchGroup(opt("master user"), u,
                                                                 {{opt("ls"), opt("List users"), userList},

@@ -123,6 +123,16 @@ bool Call::post(const QString& path) {
     return raw([&](client::ApiClient& a) { return a.post(path); }).has_value();
 }
 
+std::optional<QJsonValue> Call::getJson(const QString& path) {
+    const auto r = raw([&](client::ApiClient& a) { return a.get(path); });
+    if (!r) return std::nullopt;
+    return r->body;
+}
+
+bool Call::sendJson(const QByteArray& verb, const QString& path, const QJsonObject& body) {
+    return raw([&](client::ApiClient& a) { return verb == "PUT" ? a.put(path, body) : a.patch(path, body); }).has_value();
+}
+
 bool Call::del(const QString& path) {
     return raw([&](client::ApiClient& a) { return a.del(path); }).has_value();
 }

@@ -91,6 +91,13 @@ public:
     std::optional<T> put(const QString& path, const Body& body) {
         return typed<T>([&](client::ApiClient& a) { return a.put(path, body.toJson()); });
     }
+    template <class T, class Body>
+    std::optional<T> patch(const QString& path, const Body& body) {
+        return typed<T>([&](client::ApiClient& a) { return a.patch(path, body.toJson()); });
+    }
+    // Untyped JSON (the master configuration is free-form key/value).
+    std::optional<QJsonValue> getJson(const QString& path);
+    bool sendJson(const QByteArray& verb, const QString& path, const QJsonObject& body);   // PATCH, PUT
     // Calls whose answer is not needed; false when they failed.
     bool post(const QString& path);
     bool del(const QString& path);

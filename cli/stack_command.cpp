@@ -315,6 +315,12 @@ int installOrUpgrade(const QStringList& args, bool upgrade) {
     });
 }
 
+// Kontena's LABELS column: comma separated, `-` for none, cut at 43 characters on a terminal.
+QString labelsColumn(const QStringList& labels) {
+    const QString text = labels.isEmpty() ? QStringLiteral("-") : labels.join(u',');
+    return text.size() > 43 && stdoutIsTerminal() ? text.left(41) + QStringLiteral("...") : text;
+}
+
 int stackList(const QStringList& args) {
     return runCommand({opt("kontena stack ls"), opt("List stacks."), {}, {}, Needs::Grid, true}, args, [](Call& c) {
         auto list = c.get<api::StackList>(api::paths::gridStacks(c.grid()));
@@ -324,17 +330,18 @@ int stackList(const QStringList& args) {
             QList<QStringList> rows;
             for (const auto& st : list->stacks) {
                 rows.append({(st.running() ? QStringLiteral("⊛ ") : QStringLiteral("⊝ ")) + st.name,
-                             st.stack + QLatin1Char(':') + st.version, QString::number(st.services.size()), st.state});
+                             st.stack + QLatin1Char(':') + st.version, QString::number(st.services.size()), st.state, labelsColumn(st.labels)});
             }
-            printTable({opt("NAME"), opt("STACK"), opt("SERVICES"), opt("STATE")}, rows);
+            printTable({opt("NAME"), opt("STACK"), opt("SERVICES"), opt("STATE"), opt("LABELS")}, rows);
         });
     });
 }
 
 void printStack(const api::Stack& st) {
-    QString text = QStringLiteral("%1:\n  stack: %2\n  version: %3\n  revision: %4\n  state: %5\n  created: %6\n  updated: %7\n  services:\n")
+    QString text = QStringLiteral("%1:\n  stack: %2\n  version: %3\n  revision: %4\n  state: %5\n  created: %6\n  updated: %7\n  labels: %8\n"
+                                  "  services:\n")
                        .arg(st.name, st.stack, st.version, QString::number(st.revision), st.state, st.createdAt.value_or(QString()),
-                            st.updatedAt.value_or(QString()));
+                            st.updatedAt.value_or(QString()), st.labels.isEmpty() ? QStringLiteral("-") : st.labels.join(u','));
     for (const auto& svc : st.services) {
         text += QStringLiteral("    %1: image %2, %3 of %4 running, %5\n")
                     .arg(svc.name, svc.image)
@@ -434,7 +441,8 @@ Group stackGroup() {
                                       {QStringLiteral("rm"), QStringLiteral("Remove a stack"), action("rm")},
                                       {QStringLiteral("logs"), QStringLiteral("Container logs of the stack's services"), stackLogs},
                                       {QStringLiteral("events"), QStringLiteral("Events of the stack"), stackEvents},
-                                      {QStringLiteral("validate"), QStringLiteral("Validate a stack file and print it rendered"), validate}});
+                                      {QStringLiteral("validate"), QStringLiteral("Validate a stack file and print it rendered"), validate},
+                                      stackLabelSub()});
             }};
 }
 

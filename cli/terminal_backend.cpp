@@ -8,6 +8,7 @@
 namespace kontena::cli {
 
 bool stdinIsTerminal() { return ::isatty(STDIN_FILENO) == 1; }
+bool stdoutIsTerminal() { return ::isatty(STDOUT_FILENO) == 1; }
 
 std::optional<std::string> TerminalBackend::prompt(const stacks::PromptRequest& request) {
     std::cerr << request.question;

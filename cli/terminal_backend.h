@@ -14,5 +14,7 @@ public:
 
 // True when standard input is a terminal (so prompting is allowed).
 bool stdinIsTerminal();
+// True when standard output is a terminal (listings may shorten wide columns).
+bool stdoutIsTerminal();
 
 }  // namespace kontena::cli

@@ -100,6 +100,7 @@ ApiClient::ApiClient(const QString& baseUrl, const QString& token, int timeoutMs
 ApiResult ApiClient::get(const QString& path) { return send("GET", path, nullptr); }
 ApiResult ApiClient::post(const QString& path, const QJsonObject& body) { return send("POST", path, &body); }
 ApiResult ApiClient::put(const QString& path, const QJsonObject& body) { return send("PUT", path, &body); }
+ApiResult ApiClient::patch(const QString& path, const QJsonObject& body) { return send("PATCH", path, &body); }
 ApiResult ApiClient::del(const QString& path) { return send("DELETE", path, nullptr); }
 
 QNetworkRequest apiRequest(const QString& baseUrl, const QString& path, const QString& token, const QString& agent) {

@@ -97,6 +97,7 @@ public:
     ApiResult get(const QString& path);
     ApiResult post(const QString& path, const QJsonObject& body = {});
     ApiResult put(const QString& path, const QJsonObject& body);
+    ApiResult patch(const QString& path, const QJsonObject& body);
     ApiResult del(const QString& path);
 
     // Typed calls: the answer as the api/ struct T; bodies are api/ structs.

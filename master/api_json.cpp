@@ -228,6 +228,7 @@ api::Stack stack(const GridRuntime& g, const QString& name) {
     out.state = stackStateText(out.services);
     if (!parent.isEmpty()) out.parent = parent;
     out.children = g.stacks().children(name);
+    out.labels = g.stacks().labels(name);
     out.variables = doc.value(QStringLiteral("variables")).toObject();
     out.source = doc.value(QStringLiteral("source")).toString();
     out.createdAt = docTime(doc, "created_at");

@@ -34,6 +34,7 @@ Master::Master() {
     addRegistryRoutes();
     addStatsRoutes();
     addSocketRoutes();
+    addConfigRoutes();
 }
 
 Master::~Master() {
@@ -47,6 +48,7 @@ void Master::add(Method method, const QString& pattern, Permission permission, s
 bool Master::open(const QString& dataDir, const QString& fixedAdminCode, QString* adminCode, QString* error) {
     if (!store_.open(dataDir, error)) return false;
     if (!logs_.open(dataDir, error)) return false;
+    if (!config_.open(error)) return false;
     logRetention_.setInterval(std::chrono::minutes(10));
     QObject::connect(&logRetention_, &QTimer::timeout, &logRetention_, [this] {
         if (const auto dropped = logs_.enforce(LogRetention{}, nowMs()); dropped > 0) qInfo("logs: %lld old lines dropped", qlonglong(dropped));

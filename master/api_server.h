@@ -18,6 +18,7 @@
 #include "api/stack.h"
 #include "api/user.h"
 #include "master/auth.h"
+#include "master/config_store.h"
 #include "master/grid_runtime.h"
 #include "master/route.h"
 #include "master/store.h"
@@ -72,6 +73,8 @@ private:
     void addRegistryRoutes();
     void addStatsRoutes();    // routes_stats.cpp
     void addSocketRoutes();   // routes_sockets.cpp
+    void addConfigRoutes();   // routes_config.cpp: the master configuration
+    void auditConfig(const Call& c, const QJsonObject& changes, bool cleared);
     void onUserSocket(QWebSocket* ws);
     // Closes a refused user socket with `code` (4400, 4401, 4403, 4404) and the reason.
     static void refuseSocket(QWebSocket* ws, int code, const QString& reason);
@@ -92,12 +95,14 @@ private:
     api::AuditLog auditLog(const QString& grid, int limit) const;
     // Install (update false) or upgrade stack `name` of the call's grid from `req`.
     Reply installStack(Call& c, const api::StackInstall& req, const QString& name, bool update);
+    Reply patchStack(Call& c);   // PATCH /v1/stacks/:grid/:name (labels)
     GridRuntime* createGrid(const QJsonObject& doc);
     void forgetGrid(GridRuntime* g);
     GridRuntime* gridOf(const Call& c) const { return grid(c.param("grid")); }   // dispatch made sure it exists
 
     Store store_;
     VaultStore vault_{store_};
+    ConfigStore config_{store_};   // the master configuration (/v1/config)
     LogStore logs_;          // containers' output of every grid (logs.db beside the store)
     QTimer logRetention_;    // drops lines beyond LogRetention now and then
     std::unique_ptr<vault::Keyring> vaultKeys_;   // until open() hands it to vault_

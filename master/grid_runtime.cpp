@@ -277,6 +277,11 @@ ApplyResult GridRuntime::applyStack(const QString& stack, const QString& source,
     return last;
 }
 
+bool GridRuntime::setStackLabels(const QString& stack, const QStringList& labels) {
+    if (!stacks_.setLabels(stack, labels)) return true;
+    return save();
+}
+
 void GridRuntime::setSettings(const api::GridUpdate& update) {
     ClusterState st = state();
     if (update.settings) applySettings(st.grid.settings, *update.settings);

@@ -110,6 +110,9 @@ public:
     ApplyResult applyStack(const QString& stack, const QString& source, const QJsonObject& variables, bool deploy,
                            QString* diagnostics, const QJsonObject& files = {}, bool skipDependencies = false);
     const StackBook& stacks() const { return stacks_; }
+    // Replaces installed stack `stack`'s labels and saves (a restart keeps
+    // them). False if the store failed.
+    bool setStackLabels(const QString& stack, const QStringList& labels);
 
     // ---- the vault
     void setVault(GridVault vault) { vault_ = std::move(vault); }

@@ -35,6 +35,10 @@ void Master::addAuthRoutes() {
                         reply.accessToken = t->token;
                         reply.tokenType = QStringLiteral("bearer");
                         if (auto user = auth_->authenticate(t->token, nowMs())) reply.user = user->toApi();
+                        if (const auto name = config_.value(QStringLiteral("server.name")); name && name->isString()) {
+                            reply.server = api::MasterServer{};
+                            reply.server->name = name->toString();   // Kontena: the CLI names the master so
+                        }
                         return Reply::of(reply, 201);
                     }});
     routes_.append({Method::Get, QStringLiteral("/v1/user"), Permission::User, [](Call& c) { return Reply::of(c.user.toApi()); }});

@@ -1,5 +1,7 @@
 // Routes: stacks (install, read, upgrade, remove) and what a user asks of a
 // whole stack (deploy, stop, start, restart; a stack deploy's progress).
+#include <QRegularExpression>
+
 #include "api/logs.h"
 #include "api/stack.h"
 #include "master/api_json.h"
@@ -27,7 +29,40 @@ Event stackActionEvent(const QString& action, const std::string& stack) {
     return ev::StackRestart{stack};
 }
 
+// Kontena's stack label rule (reference §6.2): `key=value`, the key of a-z, 0-9, '.', '-'.
+std::optional<Reply> badLabels(const QStringList& labels) {
+    static const QRegularExpression rule(QStringLiteral("^[a-z0-9.-]+="));
+    for (qsizetype i = 0; i < labels.size(); ++i) {
+        if (!rule.match(labels[i]).hasMatch() || labels[i].size() > 255) {
+            return Reply::error(422, QStringLiteral("labels[%1]: expected a label like fqdn=about.me (a key of a-z, 0-9, '.' or '-', then '='), got \"%2\"")
+                                         .arg(i)
+                                         .arg(labels[i].left(64)));
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
+
+// PATCH: labels only (Kontena's Stacks::Patch); the null stack is not a user's stack.
+Reply Master::patchStack(Call& c) {
+    GridRuntime* g = gridOf(c);
+    const QString name = c.param("name");
+    if (!hasStack(*g, name)) return stackNotFound(c);
+    api::StackPatch req;
+    if (auto bad = readBody(c, &req)) return *bad;
+    if (name == QLatin1String("null")) return Reply::error(422, QStringLiteral("Cannot update null stack"));
+    if (req.labels) {
+        if (auto bad = badLabels(*req.labels)) return *bad;
+        QStringList labels;
+        for (const QString& l : *req.labels) {
+            if (!labels.contains(l)) labels.append(l);
+        }
+        if (!g->setStackLabels(name, labels)) return Reply::error(500, QStringLiteral("The stack's labels could not be stored"));
+    }
+    audit(c, g->name(), QStringLiteral("Stack"), stackId(*g, name), name, QStringLiteral("patch"));
+    return Reply::of(api_json::stack(*g, name));
+}
 
 // Install (POST) or upgrade (PUT): parse, apply child stacks first, answer the stack (+ its deploy id).
 Reply Master::installStack(Call& c, const api::StackInstall& req, const QString& name, bool update) {
@@ -86,6 +121,9 @@ void Master::addStackRoutes() {
         if (auto bad = readBody(c, &req)) return *bad;
         return installStack(c, req, c.param("name"), true);
     });
+    // ---- stack labels (issue 18): PATCH, as Kontena's `stack label add|remove`
+    add(Method::Patch, QStringLiteral("/v1/stacks/:grid/:name"), Permission::GridMember, [this](Call& c) { return patchStack(c); });
+    // ---- end stack labels
     // Child stacks go with their parent (after it: the parent may link to
     // them) unless ?keep_dependencies=true (reference §6.7).
     add(Method::Delete, QStringLiteral("/v1/stacks/:grid/:name"), Permission::GridMember, [this](Call& c) {

@@ -1,6 +1,7 @@
 #include "master/stack_book.h"
 
 #include <QDir>
+#include <QJsonArray>
 #include <QJsonValue>
 
 #include <cmath>
@@ -63,7 +64,24 @@ void StackBook::recordApplied(const stacks::StackApplyStep& step, const QString&
     doc[QStringLiteral("stack")] = qs(step.stack->stack);
     doc[QStringLiteral("version")] = qs(step.stack->version);
     doc[QStringLiteral("variables")] = variables;
+    QJsonArray labels;
+    for (const std::string& l : step.stack->labels) labels.append(qs(l));
+    doc[QStringLiteral("labels")] = labels;
     docs_.insert(name, doc);
+}
+
+bool StackBook::setLabels(const QString& stack, const QStringList& labels) {
+    const QJsonArray next = QJsonArray::fromStringList(labels);
+    QJsonObject& doc = docs_[stack];   // a stack the book had no document of gets one
+    if (doc.value(QStringLiteral("labels")).toArray() == next && doc.contains(QStringLiteral("labels"))) return false;
+    doc[QStringLiteral("labels")] = next;
+    return true;
+}
+
+QStringList StackBook::labels(const QString& stack) const {
+    QStringList out;
+    for (const QJsonValue& l : docs_.value(stack).value(QStringLiteral("labels")).toArray()) out.append(l.toString());
+    return out;
 }
 
 bool StackBook::setDeployPending(const QString& stack, bool pending) {

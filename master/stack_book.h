@@ -30,10 +30,17 @@ public:
 
     // Records an applied step of an install (stacks/apply.h). `source` is
     // kept only for the stack the user named (the step without a parent).
+    // The stack's labels become the file's `labels:` (none when it has
+    // none), as Kontena's install and upgrade set them.
     void recordApplied(const stacks::StackApplyStep& step, const QString& source, const QJsonObject& variables, Instant now);
     // Records whether `stack`'s stack deploy is still pending or running.
     // True when that changed (the grid then has something new to save).
     bool setDeployPending(const QString& stack, bool pending);
+
+    // Replaces `stack`'s labels (PATCH /v1/stacks/:grid/:name). True when
+    // they changed. The caller makes sure the core has `stack`.
+    bool setLabels(const QString& stack, const QStringList& labels);
+    QStringList labels(const QString& stack) const;
 
     // The core dropped `stack`: its record goes too.
     void forget(const QString& stack) { docs_.remove(stack); }
@@ -48,7 +55,7 @@ public:
     static StackBook fromJson(const QJsonObject& o);
 
 private:
-    QHash<QString, QJsonObject> docs_;   // name -> {source, parent, stack, version, variables, created_at, updated_at, deploy_pending}
+    QHash<QString, QJsonObject> docs_;   // name -> {source, parent, stack, version, labels, variables, created_at, updated_at, deploy_pending}
 };
 
 }  // namespace kontena::master

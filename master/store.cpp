@@ -225,7 +225,7 @@ bool Store::removeGrid(const QString& grid) {
 
 bool Store::appendAudit(const QString& grid, const QJsonObject& entry) {
     QSqlQuery q(QSqlDatabase::database(connection_, false));
-    q.prepare(QStringLiteral("INSERT INTO audit (grid, body) VALUES (?, ?)"));
+    q.prepare(QStringLiteral("INSERT INTO audit (grid, body) VALUES (COALESCE(?, ''), ?)"));   // a master-wide entry: grid ""
     q.addBindValue(grid);
     q.addBindValue(serialise(entry));
     if (!q.exec()) {

@@ -18,6 +18,7 @@ QString methodName(QHttpServerRequest::Method m) {
     case QHttpServerRequest::Method::Post: return QStringLiteral("POST");
     case QHttpServerRequest::Method::Put: return QStringLiteral("PUT");
     case QHttpServerRequest::Method::Delete: return QStringLiteral("DELETE");
+    case QHttpServerRequest::Method::Patch: return QStringLiteral("PATCH");
     default: return QStringLiteral("OTHER");
     }
 }
@@ -28,6 +29,7 @@ client::ApiResult call(client::ApiClient& c, QHttpServerRequest::Method m, const
     case QHttpServerRequest::Method::Post: return c.post(path, body);
     case QHttpServerRequest::Method::Put: return c.put(path, body);
     case QHttpServerRequest::Method::Delete: return c.del(path);
+    case QHttpServerRequest::Method::Patch: return c.patch(path, body);
     default: return {};
     }
 }

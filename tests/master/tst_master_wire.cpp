@@ -175,6 +175,7 @@ class TestMasterWire : public QObject {
     void secrets();
     void readsAndTeardown();
     void stats();
+    void labelsAndConfig();   // issue 18: stack labels (PATCH), the master configuration
 
 private slots:
     void initTestCase() {
@@ -203,6 +204,7 @@ private slots:
         secrets();
         readsAndTeardown();
         stats();
+        labelsAndConfig();
     }
 
     void matchesFixture() {
@@ -482,3 +484,30 @@ void TestMasterWire::stats() {
 
 QTEST_GUILESS_MAIN(TestMasterWire)
 #include "tst_master_wire.moc"
+
+// Added after the older steps (their recordings stay as they were).
+void TestMasterWire::labelsAndConfig() {
+    const QString metrics = u"/v1/stacks/wire/metrics"_s;
+    step(u"label a stack"_s, "PATCH", metrics, json({{u"labels"_s, QJsonArray{u"fqdn=about.me"_s, u"env=prod"_s, u"env=prod"_s}}}));
+    step(u"a label without a value"_s, "PATCH", metrics, json({{u"labels"_s, QJsonArray{u"env"_s}}}));
+    step(u"labels that are no list"_s, "PATCH", metrics, json({{u"labels"_s, u"env=prod"_s}}));
+    step(u"label no such stack"_s, "PATCH", u"/v1/stacks/wire/nope"_s, json({{u"labels"_s, QJsonArray{}}}));
+    step(u"label without a token"_s, "PATCH", metrics, json({{u"labels"_s, QJsonArray{}}}), u"none"_s);
+    step(u"the labelled stack"_s, "GET", metrics);
+    step(u"no configuration yet"_s, "GET", u"/v1/config"_s);
+    step(u"configure"_s, "PATCH", u"/v1/config"_s, json({{u"server.name"_s, u"wire-master"_s}, {u"limits.max"_s, 5}, {u"feature.on"_s, true}}));
+    step(u"a configuration value"_s, "GET", u"/v1/config/server.name"_s);
+    step(u"an unset configuration value"_s, "GET", u"/v1/config/nope"_s);
+    step(u"configuration by prefix"_s, "GET", u"/v1/config?filter=server.*"_s);
+    step(u"an object as a value"_s, "PATCH", u"/v1/config"_s, json({{u"x"_s, QJsonObject{}}}));
+    step(u"a bad key"_s, "PATCH", u"/v1/config"_s, json({{u"a key"_s, u"1"_s}}));
+    step(u"the salt"_s, "PATCH", u"/v1/config"_s, json({{u"server.salt"_s, u"1"_s}}));
+    step(u"unset by null"_s, "PATCH", u"/v1/config"_s, json({{u"feature.on"_s, QJsonValue::Null}}));
+    step(u"log in names the master"_s, "POST", u"/v1/auth"_s, json({{u"code"_s, u"admin-code"_s}}), u"none"_s);
+    step(u"replace the configuration"_s, "PUT", u"/v1/config"_s, json({{u"a"_s, u"1"_s}}));
+    step(u"the whole configuration"_s, "GET", u"/v1/config"_s);
+    step(u"unset a key"_s, "DELETE", u"/v1/config/a"_s);
+    step(u"unset it again"_s, "DELETE", u"/v1/config/a"_s);
+    step(u"clear the configuration"_s, "DELETE", u"/v1/config"_s);
+    step(u"configuration without a token"_s, "GET", u"/v1/config"_s, {}, u"none"_s);
+}
