@@ -66,6 +66,7 @@ public:
     // The platform's own timings (those the API does not set) multiplied by
     // `factor` in every grid made after this (kontena-master --time-scale).
     static void setTimeScale(double factor) { timeScale_ = factor; }
+    static double timeScale() { return timeScale_; }
     // Rehearsals on real hosts (kontena-master --rehearsal-seed N): every
     // decision draws its randomness from N, as a simulator run with
     // EngineOptions::decisionSeed does, and nodes' memory samples do not

@@ -9,7 +9,9 @@
 #include "api/user.h"
 #include "master/api_json.h"
 #include "master/api_server.h"
+#include "master/grid_runtime.h"
 #include "master/http_status.h"
+#include "master/json_util.h"
 
 namespace kontena::master {
 
@@ -43,6 +45,28 @@ using Method = QHttpServerRequest::Method;
 
 namespace {
 
+// Under --time-scale (a rehearsal on real hosts) the API's settings are
+// kept as given, and the rest of the grid's timings scaled; so a setting the
+// request leaves out is the core's default scaled alike, not Kontena's
+// unscaled value (a 30 s keepalive beside a 6 s stale threshold would put
+// every node offline as stale).
+QJsonObject scaledSettings(const std::optional<api::GridSettings>& given) {
+    QJsonObject out = settingsJson(scaledTimings(GridSettings{}, GridRuntime::timeScale()));
+    if (!given) return out;
+    const QJsonObject g = given->toJson();
+    for (auto it = g.begin(); it != g.end(); ++it) {
+        if (!it.value().isObject()) {
+            out.insert(it.key(), it.value());
+            continue;
+        }
+        QJsonObject merged = out.value(it.key()).toObject();   // offline_grace: per strategy
+        const QJsonObject part = it.value().toObject();
+        for (auto p = part.begin(); p != part.end(); ++p) merged.insert(p.key(), p.value());
+        out.insert(it.key(), merged);
+    }
+    return out;
+}
+
 // POST /v1/grids' request as the grid document to create, or an error reply.
 std::variant<QJsonObject, Reply> newGridDocument(const api::GridCreate& req) {
     if (!validName(req.name)) return Reply::error(422, QStringLiteral("name must be 1-63 lowercase letters, digits or dashes"));
@@ -57,7 +81,8 @@ std::variant<QJsonObject, Reply> newGridDocument(const api::GridCreate& req) {
                     {QStringLiteral("token"), token},
                     {QStringLiteral("created_at"), static_cast<double>(nowMs())},
                     {QStringLiteral("default_affinity"), QJsonArray::fromStringList(req.defaultAffinity)}};
-    if (req.settings) doc.insert(QStringLiteral("settings"), req.settings->toJson());
+    if (GridRuntime::timeScale() != 1.0) doc.insert(QStringLiteral("settings"), scaledSettings(req.settings));
+    else if (req.settings) doc.insert(QStringLiteral("settings"), req.settings->toJson());
     return doc;
 }
 

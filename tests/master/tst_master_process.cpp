@@ -153,6 +153,30 @@ private slots:
         r = cli.run({QStringLiteral("node"), QStringLiteral("update"), QStringLiteral("x")});
         QCOMPARE(r.exit, 2);
     }
+
+    // A rehearsal master (--time-scale): a grid created without settings gets
+    // the core's defaults scaled like every other timing of the grid, and a
+    // setting given keeps its value.
+    void timeScaledGridDefaults() {
+        MasterProcess master(dir_.filePath(QStringLiteral("scaled")), {QStringLiteral("--time-scale"), QStringLiteral("0.1")});
+        QVERIFY2(master.start(QStringLiteral("code-2")), qPrintable(master.log()));
+        Cli cli(dir_.filePath(QStringLiteral("cfg-scaled")));
+        QVERIFY(cli.run({QStringLiteral("master"), QStringLiteral("login"), QStringLiteral("--code"), QStringLiteral("code-2"), master.url()}).exit == 0);
+        auto r = cli.run({QStringLiteral("grid"), QStringLiteral("create"), QStringLiteral("plain")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        r = cli.run({QStringLiteral("grid"), QStringLiteral("show"), QStringLiteral("plain"), QStringLiteral("-o"), QStringLiteral("json")});
+        const QJsonObject settings = r.json().toObject().value(QStringLiteral("settings")).toObject();
+        QVERIFY2(!settings.isEmpty(), qPrintable(r.out + r.err));
+        QCOMPARE(settings.value(QStringLiteral("keepalive_interval")).toDouble(), 3.0);    // Kontena's 30 s × 0.1
+        QCOMPARE(settings.value(QStringLiteral("online_grace")).toDouble(), 2.0);           // 20 s × 0.1
+        QCOMPARE(settings.value(QStringLiteral("offline_grace")).toObject().value(QStringLiteral("daemon")).toDouble(), 60.0);
+        r = cli.run({QStringLiteral("grid"), QStringLiteral("create"), QStringLiteral("--keepalive"), QStringLiteral("7"), QStringLiteral("given")});
+        QVERIFY2(r.exit == 0, qPrintable(r.err));
+        r = cli.run({QStringLiteral("grid"), QStringLiteral("show"), QStringLiteral("given"), QStringLiteral("-o"), QStringLiteral("json")});
+        const QJsonObject given = r.json().toObject().value(QStringLiteral("settings")).toObject();
+        QCOMPARE(given.value(QStringLiteral("keepalive_interval")).toDouble(), 7.0);
+        QCOMPARE(given.value(QStringLiteral("online_grace")).toDouble(), 2.0);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestMasterProcess)
