@@ -96,20 +96,20 @@ private slots:
     void nodeInfo() {
         const NodeInfo n{QStringLiteral("ID:1"), QStringLiteral("node-1"), QStringLiteral("test"), 3, true,
                          QStringLiteral("127.0.81.3"), {QStringLiteral("127.0.81.4")}, {QStringLiteral("az=a")}, 3,
-                         QStringLiteral("10.81.0.0/16"),
-                         {GridPeer{1, QStringLiteral("node-1"), QStringLiteral("192.0.2.1"), QStringLiteral("198.51.100.1"),
-                                   QStringLiteral("10.81.0.1"), true},
-                          GridPeer{4, QStringLiteral("node-4"), QStringLiteral("192.0.2.4"), QString(), QStringLiteral("10.81.0.4"), false}}};
+                         QStringLiteral("127.81.0.0/16"),
+                         {GridPeer{1, QStringLiteral("node-1"), QStringLiteral("127.0.2.1"), QStringLiteral("127.51.100.1"),
+                                   QStringLiteral("127.81.0.1"), true},
+                          GridPeer{4, QStringLiteral("node-4"), QStringLiteral("127.0.2.4"), QString(), QStringLiteral("127.81.0.4"), false}}};
         QCOMPARE(nodeInfoFromJson(viaFrame(toJson(n))), n);
         QCOMPARE(nodeInfoFromJson(viaFrame(toJson(n))).peers.at(1).number, 4);
     }
     void gridNetworkMessages() {
         const EtcdHealth h{true, false, QStringLiteral("8e9e05c52164694d"), QStringLiteral("context deadline exceeded")};
         QCOMPARE(etcdHealthFromJson(viaFrame(toJson(h))), h);
-        const PodAddress a{QStringLiteral("web/db"), 2, QStringLiteral("10.81.128.7")};
+        const PodAddress a{QStringLiteral("web/db"), 2, QStringLiteral("127.81.128.7")};
         QCOMPARE(podAddressFromJson(viaFrame(toJson(a))), a);
-        const DnsRecords r{{DnsEndpoint{QStringLiteral("n2"), QStringLiteral("web"), QStringLiteral("db"), 2, QStringLiteral("10.81.128.7"), true}},
-                           {QStringLiteral("web=db")}, {QStringLiteral("10.81.0.1")}};
+        const DnsRecords r{{DnsEndpoint{QStringLiteral("n2"), QStringLiteral("web"), QStringLiteral("db"), 2, QStringLiteral("127.81.128.7"), true}},
+                           {QStringLiteral("web=db")}, {QStringLiteral("127.81.0.1")}};
         QCOMPARE(dnsRecordsFromJson(viaFrame(toJson(r))), r);
         QVERIFY(dnsRecordsFromJson(QJsonObject{}).endpoints.isEmpty());   // an empty or older message: no names
     }
@@ -164,7 +164,7 @@ private slots:
         web.spec.env = {"KONTENA_LB_VIRTUAL_HOSTS=a.test", "KONTENA_LB_INTERNAL_PORT=8080"};
         web.spec.healthCheck = HealthCheck{"http", 8080, "/health", Duration::seconds(1), Duration::seconds(2), Duration::seconds(3)};
         web.instances = {{1, QStringLiteral("node-1"), QStringLiteral("shop.web-1"), ObservedState::Running, QStringLiteral("healthy"),
-                          QStringLiteral("10.81.128.7")},
+                          QStringLiteral("127.81.128.7")},
                          {2, QStringLiteral("node-2"), QStringLiteral("shop.web-2"), ObservedState::Exited, QStringLiteral("unknown"), {}}};
         web.secretEnv = {QStringLiteral("KONTENA_LB_BASIC_AUTH_SECRETS=user a insecure-password b")};
         LbLinkedService api = web;

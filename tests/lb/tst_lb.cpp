@@ -130,29 +130,29 @@ private slots:
         hc.protocol = "http", hc.port = 8081, hc.uri = "/health";
         const std::vector<LinkedService> linked{
             {"shop", "web", {"KONTENA_LB_INTERNAL_PORT=8080", "KONTENA_LB_VIRTUAL_HOSTS=a.test"}, hc,
-             {{"shop.web-3", "10.0.0.3", true, false},
-              {"shop.web-1", "10.0.0.1", true, false},
-              {"shop.web-2", "10.0.0.2", true, true},     // unhealthy
-              {"shop.web-4", "10.0.0.4", false, false},   // not running
+             {{"shop.web-3", "127.0.10.3", true, false},
+              {"shop.web-1", "127.0.10.1", true, false},
+              {"shop.web-2", "127.0.10.2", true, true},     // unhealthy
+              {"shop.web-4", "127.0.10.4", false, false},   // not running
               {"shop.web-5", "", true, false}}},          // no address from this node
-            {"null", "api", {"KONTENA_LB_MODE=tcp", "KONTENA_LB_EXTERNAL_PORT=6000"}, std::nullopt, {{"api-1", "10.0.0.9", true, false}}}};
+            {"null", "api", {"KONTENA_LB_MODE=tcp", "KONTENA_LB_EXTERNAL_PORT=6000"}, std::nullopt, {{"api-1", "127.0.10.9", true, false}}}};
         const auto backends = backendsFor(linked);
         QCOMPARE(backends.size(), std::size_t(2));
         const auto& tcp = std::get<TcpService>(backends[0]);   // "api" sorts first
         QCOMPARE(tcp.upstreams.size(), std::size_t(1));
-        QCOMPARE(tcp.upstreams[0].address, std::string("10.0.0.9:80"));   // default internal port
+        QCOMPARE(tcp.upstreams[0].address, std::string("127.0.10.9:80"));   // default internal port
         const auto& web = std::get<HttpBackend>(backends[1]);
         QCOMPARE(web.name, std::string("shop-web"));
         QCOMPARE(web.upstreams.size(), std::size_t(2));
         QCOMPARE(web.upstreams[0].name, std::string("shop.web-1"));
-        QCOMPARE(web.upstreams[1].address, std::string("10.0.0.3:8080"));
+        QCOMPARE(web.upstreams[1].address, std::string("127.0.10.3:8080"));
         QCOMPARE(web.healthCheckUri, std::string("/health"));
         QCOMPARE(web.healthCheckPort, 8081);
         LbConfig c;
         c.backends = backends;
         const std::string text = render(c);
         QVERIFY(contains(text, "option httpchk GET /health"));
-        QVERIFY(contains(text, "server shop.web-1 10.0.0.1:8080 check port 8081"));
+        QVERIFY(contains(text, "server shop.web-1 127.0.10.1:8080 check port 8081"));
     }
 
     void publishedPortsBindOnTheNode() {
@@ -216,12 +216,12 @@ private slots:
 
     void renderingFollowsKontenasRules() {
         LbConfig c;
-        c.backends.push_back(http("zeta", {"KONTENA_LB_VIRTUAL_PATH=/z"}, {{"z-2", "10.81.128.3:80"}, {"z-1", "10.81.128.2:80"}}));
+        c.backends.push_back(http("zeta", {"KONTENA_LB_VIRTUAL_PATH=/z"}, {{"z-2", "127.81.128.3:80"}, {"z-1", "127.81.128.2:80"}}));
         c.backends.push_back(http("alpha", {"KONTENA_LB_VIRTUAL_HOSTS=*.example.com,example.com", "KONTENA_LB_VIRTUAL_PATH=/api"}));
         c.backends.push_back(http("beta", {"KONTENA_LB_VIRTUAL_HOSTS=b.com", "KONTENA_LB_COOKIE=",
                                            "KONTENA_LB_BASIC_AUTH_SECRETS=user admin insecure-password pw",
                                            "KONTENA_LB_CUSTOM_SETTINGS=timeout server 2m\nhttp-response set-header X-B 1"},
-                              {{"b-1", "10.81.128.9:8080"}}));
+                              {{"b-1", "127.81.128.9:8080"}}));
         c.backends.push_back(backendFromEnv("db", {"KONTENA_LB_MODE=tcp", "KONTENA_LB_EXTERNAL_PORT=5432"}, {}));   // no upstreams: omitted
         const std::string t = render(c);
         // Precedence: host+path, then host only, then path only.
@@ -233,7 +233,7 @@ private slots:
         QVERIFY(contains(t, "acl host_alpha hdr_end(host) -i .example.com\n"));
         QVERIFY(contains(t, "http-request replace-path ^/z/?(.*)$ /\\1 if { path_beg /z }"));   // prefix stripped
         QVERIFY(contains(t, "cookie KONTENA_SERVERID insert indirect nocache"));
-        QVERIFY(contains(t, "server b-1 10.81.128.9:8080 check cookie b-1"));   // every server checked, as Kontena
+        QVERIFY(contains(t, "server b-1 127.81.128.9:8080 check cookie b-1"));   // every server checked, as Kontena
         QVERIFY(contains(t, "backend beta\n    option forwardfor\n    timeout server 2m\n"));   // Kontena's order: custom settings first
         QVERIFY(contains(t, "userlist auth_beta\n    user admin insecure-password pw\n"));
         QVERIFY(contains(t, "    timeout server 2m\n    http-response set-header X-B 1\n"));
@@ -258,7 +258,7 @@ private slots:
             "user quoted insecure-password 'two words'\n"
             "group g1\n"
             "group g2 users admin,ops\n"
-            "server evil 10.0.0.66:80\n"                    // another keyword: out
+            "server evil 127.0.0.66:80\n"                    // another keyword: out
             "user half insecure-password\n"                 // no value: out
             "user bad secret-password x\n"                  // not a password keyword: out
             "user more insecure-password a b\n"             // an extra word: out
@@ -268,14 +268,14 @@ private slots:
         QCOMPARE(lines, (std::vector<std::string>{"user admin insecure-password pw", "user ops password $6$salt$hash groups g1,g2",
                                                   "user quoted insecure-password 'two words'", "group g1", "group g2 users admin,ops"}));
         LbConfig c;
-        c.backends.push_back(http("web", {"KONTENA_LB_VIRTUAL_HOSTS=w.test", "KONTENA_LB_BASIC_AUTH_SECRETS=" + secrets}, {{"w-1", "10.81.128.2:80"}}));
+        c.backends.push_back(http("web", {"KONTENA_LB_VIRTUAL_HOSTS=w.test", "KONTENA_LB_BASIC_AUTH_SECRETS=" + secrets}, {{"w-1", "127.81.128.2:80"}}));
         const std::string t = render(c);
         QVERIFY(!contains(t, "evil") && !contains(t, "secret-password") && !contains(t, "unclosed"));
         QVERIFY(contains(t, "userlist auth_web\n    user admin insecure-password pw\n"));
         QVERIFY(contains(t, "    acl auth_ok_web http_auth(auth_web)\n    http-request auth realm web if !auth_ok_web\n"));
         // Nothing valid: an empty userlist, so every request is refused (never let through).
         LbConfig none;
-        none.backends.push_back(http("web", {"KONTENA_LB_BASIC_AUTH_SECRETS=garbage"}, {{"w-1", "10.81.128.2:80"}}));
+        none.backends.push_back(http("web", {"KONTENA_LB_BASIC_AUTH_SECRETS=garbage"}, {{"w-1", "127.81.128.2:80"}}));
         const std::string n = render(none);
         QVERIFY(contains(n, "userlist auth_web\n\n") && contains(n, "http-request auth realm web"));
         QVERIFY(!contains(n, "garbage"));
@@ -293,7 +293,7 @@ private slots:
     // A service whose KONTENA_LB_* secret the master could not read: no upstreams (503), not an open door.
     void withheldSecretsLeaveNoUpstreams() {
         const std::vector<LinkedService> linked{{"shop", "web", {"KONTENA_LB_VIRTUAL_HOSTS=a.test"}, std::nullopt,
-                                                 {{"shop.web-1", "10.81.128.4", true, false}}, true}};
+                                                 {{"shop.web-1", "127.81.128.4", true, false}}, true}};
         const auto backends = backendsFor(linked);
         QCOMPARE(backends.size(), std::size_t(1));
         QVERIFY(std::get<HttpBackend>(backends[0]).upstreams.empty());
@@ -306,9 +306,9 @@ private slots:
         c.backends.push_back(http("a", {"KONTENA_LB_VIRTUAL_HOSTS=*.x.com", "KONTENA_LB_VIRTUAL_PATH=/p,/q/", "KONTENA_LB_COOKIE=",
                                         "KONTENA_LB_BASIC_AUTH_SECRETS=user u insecure-password p", "KONTENA_LB_HEALTH_CHECK_URI=/h",
                                         "KONTENA_LB_HEALTH_CHECK_PORT=81"},
-                                 {{"a-1", "10.81.128.2:80"}}));
+                                 {{"a-1", "127.81.128.2:80"}}));
         c.backends.push_back(backendFromEnv("t", {"KONTENA_LB_MODE=tcp", "KONTENA_LB_EXTERNAL_PORT=6000", "KONTENA_LB_BALANCE=source"},
-                                            {{"t-1", "10.81.128.5:6000"}}));
+                                            {{"t-1", "127.81.128.5:6000"}}));
         c.settings.healthUri = "/lb-health";
         c.settings.globalSettings = "nbthread 1";
         c.settings.customSettings = "option forwardfor";

@@ -124,21 +124,21 @@ private slots:
     void peersFollowTheGrid() {
         send("POST", u"/v1/grids"_s, json({{u"name"_s, u"peers"_s}, {u"initial_size"_s, 2}}));
         QVERIFY(grid(u"peers"_s));
-        auto& n1 = join(u"peers"_s, u"n1"_s, u"192.0.2.11"_s);
+        auto& n1 = join(u"peers"_s, u"n1"_s, u"127.0.2.11"_s);
         QTRY_VERIFY_WITH_TIMEOUT(n1.nodeInfo() && n1.nodeInfo()->peers.size() == 1, kWait);
-        auto& n2 = join(u"peers"_s, u"n2"_s, u"192.0.2.12"_s);
-        auto& n3 = join(u"peers"_s, u"n3"_s, u"192.0.2.13"_s);
-        const QStringList three{u"1 192.0.2.11 10.81.0.1 initial"_s, u"2 192.0.2.12 10.81.0.2 initial"_s, u"3 192.0.2.13 10.81.0.3 -"_s};
+        auto& n2 = join(u"peers"_s, u"n2"_s, u"127.0.2.12"_s);
+        auto& n3 = join(u"peers"_s, u"n3"_s, u"127.0.2.13"_s);
+        const QStringList three{u"1 127.0.2.11 10.81.0.1 initial"_s, u"2 127.0.2.12 10.81.0.2 initial"_s, u"3 127.0.2.13 10.81.0.3 -"_s};
         for (auto* a : {&n1, &n2, &n3}) QTRY_COMPARE_WITH_TIMEOUT(peerSummary(*a), three, kWait);
         QCOMPARE(n2.nodeInfo()->overlayIp, u"10.81.0.2"_s);
         QCOMPARE(n2.nodeInfo()->initialSize, 2);
-        QCOMPARE(n2.nodeInfo()->peerIps, (QStringList{u"192.0.2.11"_s, u"192.0.2.13"_s}));
+        QCOMPARE(n2.nodeInfo()->peerIps, (QStringList{u"127.0.2.11"_s, u"127.0.2.13"_s}));
         QVERIFY(n2.nodeInfo()->initialMember);
         QVERIFY(!n3.nodeInfo()->initialMember);
         // The node API shows the same addresses (Kontena's `node show`).
         const QJsonObject shown = send("GET", u"/v1/nodes/peers/n2"_s);
-        QCOMPARE(shown.value(u"private_ip"_s).toString(), u"192.0.2.12"_s);
-        QCOMPARE(shown.value(u"public_ip"_s).toString(), u"192.0.2.12"_s);   // none reported: the private one
+        QCOMPARE(shown.value(u"private_ip"_s).toString(), u"127.0.2.12"_s);
+        QCOMPARE(shown.value(u"public_ip"_s).toString(), u"127.0.2.12"_s);   // none reported: the private one
         QCOMPARE(shown.value(u"overlay_ip"_s).toString(), u"10.81.0.2"_s);
 
         // n3 goes and is removed: the others drop it.
@@ -157,7 +157,7 @@ private slots:
         QVERIFY(g);
         const QStringList nodes{u"n1"_s, u"n2"_s, u"n3"_s};
         std::vector<agentd::Agent*> agents;
-        for (int i = 0; i < 3; ++i) agents.push_back(&join(u"quorum"_s, nodes[i], u"192.0.2.%1"_s.arg(21 + i), true));
+        for (int i = 0; i < 3; ++i) agents.push_back(&join(u"quorum"_s, nodes[i], u"127.0.2.%1"_s.arg(21 + i), true));
         // Each initial node runs its member; they form one cluster and say so.
         QTRY_VERIFY_WITH_TIMEOUT(masterAgreesWithEtcd(g, nodes, true), kWait);
         for (auto* a : agents) {

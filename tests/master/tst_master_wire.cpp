@@ -147,7 +147,7 @@ class TestMasterWire : public QObject {
         c.token = tokens_[u"grid"_s];
         c.nodeId = u"ID:node-1"_s;
         c.nodeName = u"node-1"_s;
-        c.privateIp = u"192.0.2.10"_s;   // the node API shows it: the same on every machine
+        c.privateIp = u"127.0.2.10"_s;   // the node API shows it: the same on every machine
         c.grid = u"wire"_s;
         c.version = QString::fromLatin1(agentd::kAgentVersion);
         c.labels = {u"az=a"_s};
