@@ -22,19 +22,6 @@ namespace {
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
-// A file only the agent's user may read (certificates, secret settings).
-bool writePrivate(const QString& path, const std::string& text) {
-    const int fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return false;
-    bool ok = ::fchmod(fd, 0600) == 0;
-    for (std::size_t done = 0; ok && done < text.size();) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        ok = n > 0;
-        done += ok ? std::size_t(n) : 0;
-    }
-    return ::close(fd) == 0 && ok;
-}
-
 bool makePrivateDir(const QString& path) {
     return QDir().mkpath(path) && ::chmod(QFile::encodeName(path).constData(), 0700) == 0;
 }
@@ -125,7 +112,7 @@ RuntimeResult<OwnedContainer> LbRuntime::createLocked(const InstanceDesc& desc) 
         for (std::size_t i = 0; i < bundles.size(); ++i) {
             const QString file = lb->dir + QLatin1Char('/') +
                                  q(key == "SSL_CERTS" ? "cert" + std::to_string(i + 1) + "_gen.pem" : safeFileName(key) + "_" + std::to_string(i + 1) + ".pem");
-            if (!writePrivate(file, bundles[i])) return RuntimeError{500, "cannot write a certificate file in " + lb->dir.toStdString()};
+            if (!lb::writePrivateFile(file, bundles[i])) return RuntimeError{500, "cannot write a certificate file in " + lb->dir.toStdString()};
             lb->certificates.push_back(file.toStdString());
         }
     }
@@ -135,8 +122,8 @@ RuntimeResult<OwnedContainer> LbRuntime::createLocked(const InstanceDesc& desc) 
             lb->desc.secretEnv.push_back(e);
         }
     }
-    if (!writePrivate(lb->dir + QStringLiteral("/secrets.env"), secrets) ||
-        !writePrivate(lb->dir + QStringLiteral("/instance.json"), QJsonDocument(protocol::toJson(pod)).toJson().toStdString()))
+    if (!lb::writePrivateFile(lb->dir + QStringLiteral("/secrets.env"), secrets) ||
+        !lb::writePrivateFile(lb->dir + QStringLiteral("/instance.json"), QJsonDocument(protocol::toJson(pod)).toJson().toStdString()))
         return RuntimeError{500, "cannot write the load balancer's files in " + lb->dir.toStdString()};
     lb->proc = std::make_unique<lb::HaproxyProcess>(lb->dir, nullptr, false);
     const OwnedContainer owned = ownedOf(*lb);

@@ -19,20 +19,6 @@ namespace {
 
 const QString kHaproxy = QStringLiteral("/usr/sbin/haproxy");
 
-// Mode 0600 whatever the umask: the config holds the stats password and
-// basic-auth users (KONTENA_LB_BASIC_AUTH_SECRETS).
-bool writeFile(const QString& path, const std::string& text) {
-    const int fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return false;
-    bool ok = ::fchmod(fd, 0600) == 0;
-    for (std::size_t done = 0; ok && done < text.size();) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        ok = n > 0;
-        done += ok ? std::size_t(n) : 0;
-    }
-    return ::close(fd) == 0 && ok;
-}
-
 }  // namespace
 
 Result<bool> checkConfigFile(const QString& path, const QString& haproxy) {
@@ -90,7 +76,7 @@ bool HaproxyProcess::adopt() {
 Result<Applied> HaproxyProcess::apply(const std::string& config) {
     if (running() && config == current_) return Applied{false, false};
     const QString live = dir_ + QStringLiteral("/haproxy.cfg"), candidate = dir_ + QStringLiteral("/haproxy.cfg.new");
-    if (!writeFile(candidate, config)) return Error{"cannot write " + candidate.toStdString()};
+    if (!writePrivateFile(candidate, config)) return Error{"cannot write " + candidate.toStdString()};
     auto ok = checkConfigFile(candidate);
     if (!ok) return ok.error();   // the running HAProxy keeps its config
     if (std::rename(QFile::encodeName(candidate).constData(), QFile::encodeName(live).constData()) != 0) {
@@ -193,6 +179,18 @@ void HaproxyProcess::stop(int graceMs) {
         waitGone(2000);
     }
     pid_ = 0;
+}
+
+bool writePrivateFile(const QString& path, const std::string& text) {
+    const int fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return false;
+    bool ok = ::fchmod(fd, 0600) == 0;
+    for (std::size_t done = 0; ok && done < text.size();) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        ok = n > 0;
+        done += ok ? std::size_t(n) : 0;
+    }
+    return ::close(fd) == 0 && ok;
 }
 
 }  // namespace kontena::lb

@@ -15,6 +15,8 @@
 #include <QObject>
 #include <QString>
 
+#include <string>
+
 #include "scheduler/result.h"
 
 namespace kontena::lb {
@@ -23,6 +25,10 @@ struct Applied {
     bool changed = false;   // false: the text was what runs already
     bool reloaded = false;  // true: a running HAProxy was reloaded (not started)
 };
+
+// Writes `text` to `path` with mode 0600 whatever the umask (configs hold
+// the stats password and basic-auth users; certificates their keys).
+bool writePrivateFile(const QString& path, const std::string& text);
 
 // `haproxy -c -f file`: fine, or HAProxy's own words about what is wrong.
 Result<bool> checkConfigFile(const QString& path, const QString& haproxy = QStringLiteral("/usr/sbin/haproxy"));
