@@ -19,6 +19,7 @@
 #include "stacks/render.h"
 #include "stacks/values_file.h"
 #include "master_backend.h"
+#include "stack_source.h"
 #include "terminal_backend.h"
 
 namespace kontena::cli {
@@ -26,6 +27,7 @@ namespace {
 
 struct ValidateArgs {
     QString file;
+    QString registry;
     stacks::LoadOptions options;
     bool json = false;
 };
@@ -48,12 +50,39 @@ QString collectValues(const QCommandLineParser& p, stacks::LoadOptions& options)
     return {};
 }
 
+// Reads FILE (a path, a URL or a registry reference, stack_source.h) and
+// renders it with `options`, whose files and child stacks then come from
+// `sources`. nullopt when FILE could not be read (the reason printed);
+// otherwise the result, the fetch errors printed before its diagnostics.
+std::optional<stacks::LoadResult> loadFrom(StackSources& sources, const QString& file, stacks::LoadOptions& options, std::string* topText) {
+    QString location;
+    auto text = sources.readTop(file, &location);
+    if (!text) {
+        for (const QString& e : sources.errors()) printErr(QStringLiteral("kontena stack: ") + e + QLatin1Char('\n'));
+        return std::nullopt;
+    }
+    options.files = &sources;
+    options.registry = &sources;
+    stacks::LoadResult result = stacks::loadStackText(*text, location.toStdString(), options);
+    for (const QString& e : sources.errors()) printErr(QStringLiteral("kontena stack: ") + e + QLatin1Char('\n'));
+    printErr(QString::fromStdString(result.diagnostics.format()));
+    if (topText) *topText = std::move(*text);
+    return result;
+}
+
+QString opt(const char* name) { return QString::fromLatin1(name); }
+
+QCommandLineOption registryOption() {
+    return {opt("registry"), opt("The stack registry for user/stack[:version] (default: KONTENA_STACK_REGISTRY)"), opt("URL")};
+}
+
 int parseValidate(const QStringList& args, ValidateArgs& out) {
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral(
         "Read, resolve and validate a stack file; print the rendered stack (exit 0) or the errors (exit 1)."));
     p.addHelpOption();
-    p.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("The stack file (kontena.yml)"));
+    p.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("The stack file (kontena.yml), an http(s) URL or user/stack[:version]"));
+    p.addOption(registryOption());
     p.addOption({{QStringLiteral("n"), QStringLiteral("name")}, QStringLiteral("Stack instance name"), QStringLiteral("NAME")});
     p.addOption({QStringLiteral("values-from"), QStringLiteral("Read variable values from a YAML file"), QStringLiteral("FILE")});
     p.addOption({{QStringLiteral("v"), QStringLiteral("var")}, QStringLiteral("Set a variable (dep.var for a dependency)"),
@@ -81,6 +110,7 @@ int parseValidate(const QStringList& args, ValidateArgs& out) {
     }
     out.file = p.positionalArguments().first();
     out.json = format == QStringLiteral("json");
+    out.registry = p.value(QStringLiteral("registry"));
     out.options.name = p.value(QStringLiteral("name")).toStdString();
     out.options.placeholders = p.isSet(QStringLiteral("placeholders"));
     if (const QString grid = qEnvironmentVariable("KONTENA_GRID"); !grid.isEmpty()) out.options.grid = grid.toStdString();
@@ -99,9 +129,10 @@ int validate(const QStringList& args) {
     // Never prompt without a terminal, nor when placeholders were asked for.
     a.options.backend = (stdinIsTerminal() && !a.options.placeholders) ? &terminal : &offline;
     a.options.seed = std::random_device{}();
-    const stacks::LoadResult result = stacks::loadStackFile(a.file.toStdString(), a.options);
-    printErr(QString::fromStdString(result.diagnostics.format()));
-    if (!result.ok()) return Invalid;
+    StackSources sources(StackSources::registryFrom(a.registry), StackSources::timeoutFromEnvironment());
+    const auto loaded = loadFrom(sources, a.file, a.options, nullptr);
+    if (!loaded || !loaded->ok()) return Invalid;
+    const stacks::LoadResult& result = *loaded;
     const stacks::Value rendered = stacks::stackToValue(*result.stack);
     printOut(QString::fromStdString(a.json ? stacks::toJson(rendered) : stacks::toYaml(rendered)));
     return Ok;
@@ -123,32 +154,6 @@ QJsonObject variablesJson(const stacks::Value& vars) {
     }
     return out;
 }
-
-// Every file the stack file reads (child stacks, `extends`, `env_file`),
-// kept to be sent with it: the master has none of them.
-class RecordingFiles : public stacks::FileSource {
-public:
-    std::optional<std::string> read(const std::string& path) override {
-        auto text = disk_.read(path);
-        if (text) read_[QString::fromStdString(path)] = QString::fromStdString(*text);
-        return text;
-    }
-    // The files read, by their path relative to `topFile`'s directory ("redis.yml", "../common.env").
-    QJsonObject filesBeside(const QString& topFile) const {
-        const QDir dir = QFileInfo(topFile).absoluteDir();
-        const QString top = QFileInfo(topFile).absoluteFilePath();
-        QJsonObject out;
-        for (auto it = read_.begin(); it != read_.end(); ++it) {
-            const QString abs = QFileInfo(it->first).absoluteFilePath();
-            if (abs != top) out.insert(QDir::cleanPath(dir.relativeFilePath(abs)), it->second);
-        }
-        return out;
-    }
-
-private:
-    stacks::DiskFiles disk_;
-    std::map<QString, QString> read_;
-};
 
 struct RenderArgs {
     QString file;
@@ -181,32 +186,25 @@ int render(Call& c, RenderArgs& a, api::StackInstall* request) {
         return Usage;
     }
     MasterBackend master(c, stdinIsTerminal());   // vault reads from the grid, prompts on a terminal
-    RecordingFiles files;
+    StackSources sources(StackSources::registryFrom(p.value(QStringLiteral("registry"))), StackSources::timeoutFromEnvironment());
     options.backend = &master;
-    options.files = &files;
     options.seed = std::random_device{}();
-    const stacks::LoadResult result = stacks::loadStackFile(a.file.toStdString(), options);
-    printErr(QString::fromStdString(result.diagnostics.format()));
-    if (!result.ok()) return Invalid;
+    std::string top;
+    const auto loaded = loadFrom(sources, a.file, options, &top);
+    if (!loaded || !loaded->ok()) return Invalid;
+    const stacks::LoadResult& result = *loaded;
     if (!master.error().isEmpty()) {
         printErr(QStringLiteral("kontena stack: ") + master.error() + QLatin1Char('\n'));
         return Invalid;
     }
     if (!a.dryRun && !writeVault(c, *result.stack)) return c.failed();   // `to: vault`: before the master checks the secrets exist
     request->name = QString::fromStdString(result.stack->name);
-    QFile f(a.file);
-    if (!f.open(QIODevice::ReadOnly)) {
-        printErr(QStringLiteral("kontena stack: cannot read %1\n").arg(a.file));
-        return Invalid;
-    }
-    request->source = QString::fromUtf8(f.readAll());
+    request->source = QString::fromStdString(top);
     request->variables = variablesJson(result.stack->variables);
-    request->files = files.filesBeside(a.file);
+    request->files = sources.requestFiles();
     a.rendered = *result.stack;
     return -1;
 }
-
-QString opt(const char* name) { return QString::fromLatin1(name); }
 
 QList<QCommandLineOption> renderOptions(bool upgrade) {
     QList<QCommandLineOption> o{{{opt("n"), opt("name")}, opt("Stack instance name"), opt("NAME")},
@@ -214,7 +212,8 @@ QList<QCommandLineOption> renderOptions(bool upgrade) {
                                 {opt("values-to"), opt("Write the final variable values to a YAML file"), opt("FILE")},
                                 {{opt("v"), opt("var")}, opt("Set a variable"), opt("KEY=VALUE")},
                                 {opt("no-deploy"), opt("Install or upgrade without deploying")},
-                                {opt("no-wait"), opt("Do not wait for the deploy to finish")}};
+                                {opt("no-wait"), opt("Do not wait for the deploy to finish")},
+                                registryOption()};
     if (upgrade) {
         o << QCommandLineOption{opt("reuse-values"), opt("Start from the installed stack's variable values")}
           << QCommandLineOption{opt("dry-run"), opt("Show what the upgrade would change; change nothing")}
@@ -279,7 +278,7 @@ int installOrUpgrade(const QStringList& args, bool upgrade) {
     const CommandSpec spec{upgrade ? opt("kontena stack upgrade") : opt("kontena stack install"),
                            upgrade ? opt("Upgrade a stack from a stack file, then deploy it.") : opt("Install a stack from a stack file, then deploy it."),
                            renderOptions(upgrade),
-                           upgrade ? QStringList{opt("NAME"), opt("[FILE]")} : QStringList{opt("[FILE]")},
+                           upgrade ? QStringList{opt("NAME"), opt("[FILE|URL|user/stack[:version]]")} : QStringList{opt("[FILE|URL|user/stack[:version]]")},
                            Needs::Grid,
                            false,
                            upgrade ? 1 : 0,

@@ -48,7 +48,6 @@ void Master::add(Method method, const QString& pattern, Permission permission, s
 bool Master::open(const QString& dataDir, const QString& fixedAdminCode, QString* adminCode, QString* error) {
     if (!store_.open(dataDir, error)) return false;
     if (!logs_.open(dataDir, error)) return false;
-    if (!config_.open(error)) return false;
     logRetention_.setInterval(std::chrono::minutes(10));
     QObject::connect(&logRetention_, &QTimer::timeout, &logRetention_, [this] {
         if (const auto dropped = logs_.enforce(LogRetention{}, nowMs()); dropped > 0) qInfo("logs: %lld old lines dropped", qlonglong(dropped));
@@ -68,7 +67,8 @@ bool Master::open(const QString& dataDir, const QString& fixedAdminCode, QString
         }
         if (!createGrid(doc)->save()) qWarning("grid %s: could not migrate to rows: %s", qPrintable(name), qPrintable(store_.lastError()));
     }
-    return vault_.open(std::move(vaultKeys_), grids_.keys(), error);
+    if (!vault_.open(std::move(vaultKeys_), grids_.keys(), error)) return false;
+    return config_.open(vault_.keyring(), error);   // its secret values are sealed with the vault's key
 }
 
 GridRuntime* Master::createGrid(const QJsonObject& doc) {

@@ -8,6 +8,12 @@
 //
 // Keys the master acts on: see master/API.md "Master configuration"; every
 // other key is kept and answered as given, with no effect.
+//
+// Values of secret keys (secretKey()) are sealed at rest with the vault's
+// keyring (vault/crypto.h, address grid "", kind secret, name
+// "config:<key>"): the row is {"sealed": "kv1...."}, other rows {"v":
+// value}. They are opened once at start and kept in memory for the API.
+// Without a keyring no secret value can be written (write() refuses).
 
 #include <QJsonObject>
 #include <QJsonValue>
@@ -17,6 +23,7 @@
 #include <optional>
 
 #include "master/store.h"
+#include "vault/crypto.h"
 
 namespace kontena::master {
 
@@ -24,8 +31,18 @@ class ConfigStore {
 public:
     explicit ConfigStore(Store& store) : store_(store) {}
 
-    // Creates the table and loads it. False with `error` set on failure.
-    bool open(QString* error);
+    // Creates the table and loads it; `keys` (null: no vault key; must
+    // outlive this) seals and opens the values of secret keys. Migrates:
+    // a secret value stored unsealed is sealed (its old bytes overwritten,
+    // the WAL truncated), one sealed with an older key version re-sealed.
+    // A sealed value that does not open (or no `keys`) is left in its row
+    // and out of values(), with a warning naming the key. False with
+    // `error` set when the store failed.
+    bool open(const vault::Keyring* keys, QString* error);
+    // Whether secret values can be written (a vault key is configured).
+    bool canSeal() const { return keys_ != nullptr && !keys_->empty(); }
+    // Whether `changes` sets (not unsets) a secret key.
+    static bool setsSecret(const QJsonObject& changes);
 
     // Every key and value, by key; with `filter`: keys starting with it when
     // it ends in `*` (`oauth2.*`), else keys containing it.
@@ -34,7 +51,8 @@ public:
 
     // Sets the keys of `changes` (a null value unsets its key); with
     // `replace`, every other key is unset too. One transaction; false (and
-    // nothing changed) when the store failed.
+    // nothing changed) when the store failed, or when a secret key is set
+    // and !canSeal().
     bool write(const QJsonObject& changes, bool replace);
     // Unsets `key`; false when the store failed.
     bool unset(const QString& key);
@@ -46,7 +64,15 @@ public:
     static bool secretKey(const QString& key);
 
 private:
+    // The row's bytes for `value` of `key`: sealed for a secret key.
+    QByteArray stored(const QString& key, const QJsonValue& value) const;
+    // A row's value; `rewrite` set when it should be stored again (sealed
+    // now, or with the current key version). nullopt: left out.
+    std::optional<QJsonValue> loaded(const QString& key, const QByteArray& row, bool* rewrite) const;
+    bool rewriteRows(const QMap<QString, QJsonValue>& rows, QString* error);
+
     Store& store_;
+    const vault::Keyring* keys_ = nullptr;
     QMap<QString, QJsonValue> values_;
 };
 

@@ -1,6 +1,7 @@
 // Routes: the master configuration (Kontena's `/v1/config`, issue 18):
 // master_admin only (the route table's permission), every change audited
-// with secret-looking values hidden, values never logged.
+// with secret-looking values hidden, values never logged, secret values
+// sealed at rest with the vault's key (503 without one).
 #include "master/api_server.h"
 
 namespace kontena::master {
@@ -45,6 +46,12 @@ QJsonObject auditedBody(const QJsonObject& changes) {
     return out;
 }
 
+// A secret value is never stored in the clear: without the vault's key it is not stored at all.
+Reply unsealable() {
+    return Reply::error(503, QStringLiteral("Vault not configured: secret configuration values are sealed with the vault key "
+                                            "(start the master with --vault-key-file)"));
+}
+
 Reply notStored() { return Reply::error(500, QStringLiteral("The configuration could not be stored")); }
 
 }  // namespace
@@ -73,6 +80,7 @@ void Master::addConfigRoutes() {
         add(m, QStringLiteral("/v1/config"), Permission::MasterAdmin, [this, m](Call& c) {
             const bool replace = m == Method::Put;
             if (auto bad = badChanges(c.body, !replace)) return *bad;
+            if (ConfigStore::setsSecret(c.body) && !config_.canSeal()) return unsealable();
             if (!config_.write(c.body, replace)) return notStored();
             auditConfig(c, c.body, replace);
             return Reply::done();

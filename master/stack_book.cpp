@@ -36,14 +36,31 @@ private:
     const QJsonObject& files_;
 };
 
+// Child stacks of a stack registry (`user/stack[:version]`): the CLI fetched
+// them and sent them among the files as "registry:<reference>".
+class RequestRegistry : public stacks::StackRegistry {
+public:
+    explicit RequestRegistry(const QJsonObject& files) : files_(files) {}
+    std::optional<std::string> fetch(const std::string& ref) override {
+        const QJsonValue v = files_.value(QStringLiteral("registry:") + qs(ref));
+        if (!v.isString()) return std::nullopt;
+        return ss(v.toString());
+    }
+
+private:
+    const QJsonObject& files_;
+};
+
 }  // namespace
 
 stacks::LoadResult StackBook::load(const QString& name, const QString& grid, const QString& source, const QJsonObject& variables,
                                    stacks::ResolverBackend* backend, const QJsonObject& files) {
     RequestFiles requestFiles(files);
+    RequestRegistry requestRegistry(files);
     stacks::LoadOptions opt;
     opt.backend = backend;
     opt.files = &requestFiles;
+    opt.registry = &requestRegistry;
     opt.name = ss(name);
     opt.grid = ss(grid);
     for (auto it = variables.begin(); it != variables.end(); ++it) {

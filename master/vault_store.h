@@ -72,6 +72,10 @@ public:
     // `grids` without a canary get one.
     bool open(std::unique_ptr<vault::Keyring> keys, const QStringList& grids, QString* error);
     bool configured() const { return keys_ != nullptr; }
+    // The keyring open() was given (null: not configured), for the other
+    // tables that seal with the vault's key (the master configuration's
+    // secret values). Lives as long as this store.
+    const vault::Keyring* keyring() const { return keys_.get(); }
 
     // The secrets of a grid by name; never values. Works unconfigured too.
     QList<SecretInfo> list(const QString& grid) const;

@@ -51,7 +51,9 @@ class TestCliLabelsConfig : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        master_ = std::make_unique<MasterProcess>(path(u"data"_s));
+        const QString key = makeVaultKeyFile(path(u"vault.key"_s));   // secret configuration values are sealed with it
+        QVERIFY(!key.isEmpty());
+        master_ = std::make_unique<MasterProcess>(path(u"data"_s), QStringList{u"--vault-key-file"_s, key});
         QVERIFY2(master_->start(u"code-1"_s), qPrintable(master_->log()));
         api_.url = master_->url();
         cli_ = std::make_unique<Cli>(path(u"cfg"_s));
