@@ -276,9 +276,12 @@ int upgradeChecks(Call& c, const QString& name, RenderArgs& a, std::optional<api
 
 int installOrUpgrade(const QStringList& args, bool upgrade) {
     const CommandSpec spec{upgrade ? opt("kontena stack upgrade") : opt("kontena stack install"),
-                           upgrade ? opt("Upgrade a stack from a stack file, then deploy it.") : opt("Install a stack from a stack file, then deploy it."),
+                           upgrade ? opt("Upgrade a stack from a stack file, then deploy it. FILE: a path (default kontena.yml), an http(s) URL or "
+                                         "user/stack[:version] of the stack registry.")
+                                   : opt("Install a stack from a stack file, then deploy it. FILE: a path (default kontena.yml), an http(s) URL or "
+                                         "user/stack[:version] of the stack registry."),
                            renderOptions(upgrade),
-                           upgrade ? QStringList{opt("NAME"), opt("[FILE|URL|user/stack[:version]]")} : QStringList{opt("[FILE|URL|user/stack[:version]]")},
+                           upgrade ? QStringList{opt("NAME"), opt("[FILE]")} : QStringList{opt("[FILE]")},
                            Needs::Grid,
                            false,
                            upgrade ? 1 : 0,
