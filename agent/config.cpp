@@ -7,12 +7,15 @@
 #include <algorithm>
 
 #include "agent/version.h"
+#include "scheduler/model.h"
 
 namespace kontena::agentd {
 
-Millis reconnectBackoff(int attempt, Millis cap) {
+Millis reconnectBackoff(int attempt, Millis cap, Millis unit) {
     const int shift = std::clamp(attempt, 0, 30);
-    return std::min(cap, Millis(1000LL << shift));
+    const long long unitMs = std::max<long long>(unit.count(), 1);
+    if (unitMs > (static_cast<long long>(cap.count()) >> shift)) return cap;
+    return Millis(unitMs << shift);
 }
 
 namespace {
@@ -58,7 +61,7 @@ const Option kOptions[] = {
     {"private-ip", "KONTENA_PRIVATE_IP", "ip",
      "The address the grid's other nodes reach this one at (overlay, etcd peers). Default: the first non-loopback IPv4 address."},
     {"time-scale", "KONTENA_AGENT_TIME_SCALE", "factor",
-     "Rehearsals on real hosts only: multiply the node's platform timings (crash backoff, ...) by this, as kontena-master --time-scale. Default: 1."},
+     "Rehearsals on real hosts only: multiply the node's platform timings (crash and reconnect backoff, keepalive) by this, as kontena-master --time-scale. Default: 1."},
 };
 
 bool isOff(const QString& v) {
@@ -181,7 +184,15 @@ std::optional<AgentConfig> parseConfig(const QStringList& arguments, const QStri
         bool ok = false;
         const double f = scale.toDouble(&ok);
         if (!ok || !(f >= 0.001 && f <= 1000.0)) problems << QStringLiteral("--time-scale / KONTENA_AGENT_TIME_SCALE must be a number in [0.001, 1000]");
-        else c.timers.timeScale = f;
+        else {
+            c.timers.timeScale = f;
+            const GridSettings scaled = scaledTimings(GridSettings{}, f);
+            const Millis cap(scaled.reconnectBackoffMax.ms), unit(scaled.reconnectBackoffUnit.ms);
+            c.timers.reconnectDelay = [cap, unit](int attempt) { return reconnectBackoff(attempt, cap, unit); };
+            // The agent's own keepalive notices a silent master as the simulator's agent does.
+            c.timers.pingInterval = Millis(scaled.pingInterval.ms);
+            c.timers.pingTimeout = Millis(scaled.pingTimeout.ms);
+        }
     }
     readPlatformOptions(c, get, problems);
     const QString scheme = c.masterUrl.scheme();

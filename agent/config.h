@@ -15,8 +15,10 @@ namespace kontena::agentd {
 
 using Millis = std::chrono::milliseconds;
 
-// Reference 2.3: min(cap, 2^attempt) seconds, attempt counting from 0.
-Millis reconnectBackoff(int attempt, Millis cap = Millis(90'000));
+// Reference 2.3: min(cap, unit * 2^attempt), attempt counting from 0; the
+// unit is Kontena's second, scaled with the cap under --time-scale so a
+// rehearsal on real hosts backs off as the simulator does.
+Millis reconnectBackoff(int attempt, Millis cap = Millis(90'000), Millis unit = Millis(1'000));
 
 struct AgentTimers {
     Millis pingInterval{30'000};      // the agent pings the master
@@ -29,7 +31,7 @@ struct AgentTimers {
     // a second of its writing (issue 17) while busy containers still batch.
     Millis logFlushInterval{200};
     // Rehearsals on real hosts (--time-scale): the node's platform timings
-    // (crash backoff, ...) multiplied by this, as the master's.
+    // (crash backoff, reconnect backoff, keepalive) multiplied by this, as the master's.
     double timeScale = 1.0;
     // The wait before reconnect attempt `attempt` (0 = first retry).
     std::function<Millis(int attempt)> reconnectDelay = [](int attempt) { return reconnectBackoff(attempt); };

@@ -1,14 +1,11 @@
 #include "agent/dns_supervisor.h"
 
-#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
 
 #include <algorithm>
-#include <csignal>
-#include <sys/prctl.h>
 
 #include "agent/health_monitor.h"
 #include "agent/pod_supervisor.h"
@@ -19,10 +16,6 @@ Q_LOGGING_CATEGORY(lcDns, "kontena.agent.dns")
 namespace kontena::agentd {
 
 namespace {
-
-constexpr qint64 kSteadyRunMs = 10'000;   // ran this long: the next exit starts the backoff afresh
-
-qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
 
 // dnsmasq run with another --user (a packager's choice) must read the hosts directory.
 void makeReadable(const QString& path) {
@@ -35,8 +28,10 @@ void makeReadable(const QString& path) {
 DnsSupervisor::DnsSupervisor(QString grid, DnsOptions options, QString dir, QObject* parent)
     : QObject(parent), grid_(std::move(grid)), options_(std::move(options)), dir_(std::move(dir)),
       publisher_(dir_ + QStringLiteral("/hosts")) {
-    restartTimer_.setSingleShot(true);
-    connect(&restartTimer_, &QTimer::timeout, this, &DnsSupervisor::launch);
+    connect(&dnsmasq_, &KeptProcess::restartDue, this, &DnsSupervisor::launch);
+    connect(&dnsmasq_, &KeptProcess::exited, this, [](const QString& error, int delayMs) {
+        qCWarning(lcDns).noquote() << "dnsmasq exited:" << error << "- starting it again in" << delayMs << "ms";
+    });
     // Zero: every change of one event-loop turn (100 containers listed at once) is one write.
     publishTimer_.setSingleShot(true);
     publishTimer_.setInterval(0);
@@ -65,15 +60,7 @@ bool DnsSupervisor::start(QString* error) {
 
 void DnsSupervisor::stop() {
     stopping_ = true;
-    restartTimer_.stop();
-    if (!process_) return;
-    process_->disconnect(this);
-    process_->terminate();
-    if (!process_->waitForFinished(3000)) {
-        process_->kill();
-        process_->waitForFinished(3000);
-    }
-    process_.reset();
+    dnsmasq_.stop();
 }
 
 void DnsSupervisor::launch() {
@@ -89,29 +76,12 @@ void DnsSupervisor::launch() {
     c.group = "root";
     QStringList args;
     for (const std::string& a : dns::dnsmasqArguments(c)) args << QString::fromStdString(a);
-    process_ = std::make_unique<QProcess>();
-    process_->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    process_->setStandardOutputFile(QProcess::nullDevice());
-    // An agent killed outright must not leave dnsmasq holding the port.
-    process_->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
-    connect(process_.get(), &QProcess::finished, this, &DnsSupervisor::onExited);
-    connect(process_.get(), &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
-        if (e == QProcess::FailedToStart) onExited();
+    // An agent killed outright must not leave dnsmasq holding the port (KeptProcess: PDEATHSIG).
+    dnsmasq_.start(options_.program, args, [](QProcess& p) {
+        p.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        p.setStandardOutputFile(QProcess::nullDevice());
     });
-    ++starts_;
-    startedAtMs_ = nowMs();
-    process_->start(options_.program, args);
     qCInfo(lcDns).noquote() << "dnsmasq for" << grid_ << "on" << options_.address << "port" << options_.port;
-}
-
-void DnsSupervisor::onExited() {
-    if (stopping_ || restartTimer_.isActive()) return;
-    failures_ = nowMs() - startedAtMs_ >= kSteadyRunMs ? 0 : failures_ + 1;
-    const int delayMs = std::min(30'000, 250 << std::min(failures_, 7));
-    qCWarning(lcDns).noquote() << "dnsmasq exited:" << (process_ ? process_->errorString() : QString())
-                               << "- starting it again in" << delayMs << "ms";
-    if (process_) process_.release()->deleteLater();
-    restartTimer_.start(delayMs);
 }
 
 bool DnsSupervisor::name(const PodSupervisor& pods, const QString& container, const QString& address) {

@@ -30,6 +30,7 @@
 #include <memory>
 
 #include "agent/config.h"
+#include "agent/kept_process.h"
 #include "backends/dns/hosts_publisher.h"
 #include "backends/docker/client.h"
 #include "backends/docker/docker_runtime.h"
@@ -62,8 +63,8 @@ public:
     void setRemoteEndpoints(std::vector<dns::Endpoint> endpoints);
 
     const dns::Records& published() const { return published_; }
-    bool dnsmasqRunning() const { return process_ && process_->state() == QProcess::Running; }
-    int dnsmasqStarts() const { return starts_; }
+    bool dnsmasqRunning() const { return dnsmasq_.running(); }
+    int dnsmasqStarts() const { return dnsmasq_.starts(); }
     QString address() const { return options_.address; }
     int port() const { return options_.port; }
 
@@ -75,7 +76,6 @@ private:
     // Names the container from its pod; false if the supervisor has no pod for it.
     bool name(const PodSupervisor& pods, const QString& container, const QString& address);
     void launch();
-    void onExited();
     void schedulePublish();
     void publish();
     dns::GridNames gridNames() const;
@@ -84,11 +84,8 @@ private:
     DnsOptions options_;
     QString dir_;
     dns::HostsPublisher publisher_;
-    std::unique_ptr<QProcess> process_;
-    QTimer restartTimer_, publishTimer_;
-    int starts_ = 0;
-    int failures_ = 0;   // consecutive quick exits: the backoff
-    qint64 startedAtMs_ = 0;
+    KeptProcess dnsmasq_;
+    QTimer publishTimer_;
     bool stopping_ = false;
     // Local instances by container name; `unhealthy` set by health checks.
     std::map<QString, dns::Endpoint> local_;

@@ -1,13 +1,10 @@
 #include "agent/etcd_supervisor.h"
 
-#include <QDateTime>
 #include <QDir>
 #include <QLoggingCategory>
 #include <QPointer>
 
 #include <algorithm>
-#include <csignal>
-#include <sys/prctl.h>
 
 #include "backends/etcd/etcd_client.h"
 #include "backends/etcd/member.h"
@@ -19,10 +16,7 @@ namespace kontena::agentd {
 
 namespace {
 
-constexpr qint64 kSteadyRunMs = 10'000;
 constexpr std::chrono::milliseconds kCheckTimeout{800};
-
-qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
 
 std::string memberName(int number) { return "node-" + std::to_string(number); }
 
@@ -53,8 +47,11 @@ bool joinIfClusterLives(const std::vector<std::string>& others, const std::strin
 EtcdSupervisor::EtcdSupervisor(EtcdOptions options, QString dataDir, QObject* parent)
     : QObject(parent), options_(std::move(options)), dir_(std::move(dataDir)) {
     worker_.setMaxThreadCount(1);
-    restartTimer_.setSingleShot(true);
-    connect(&restartTimer_, &QTimer::timeout, this, [this] { launch(false); });
+    connect(&etcd_, &KeptProcess::restartDue, this, [this] { launch(false); });
+    connect(&etcd_, &KeptProcess::exited, this, [this](const QString& error, int delayMs) {
+        qCWarning(lcEtcd).noquote() << "etcd exited:" << error << "- starting it again in" << delayMs << "ms";
+        check();
+    });
     connect(&checkTimer_, &QTimer::timeout, this, &EtcdSupervisor::check);
 }
 
@@ -122,46 +119,21 @@ void EtcdSupervisor::launch(bool joinExisting) {
     c.joinExisting = joinExisting;
     QStringList args;
     for (const std::string& a : etcd::memberArguments(c)) args << QString::fromStdString(a);
-    process_ = std::make_unique<QProcess>();
     // etcd logs (zap, JSON) beside its data: <data dir>/etcd.log.
-    process_->setProcessChannelMode(QProcess::MergedChannels);
-    process_->setStandardOutputFile(dir_ + QStringLiteral(".log"), QIODevice::Append);
-    process_->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });   // dies with the agent
-    connect(process_.get(), &QProcess::finished, this, &EtcdSupervisor::onExited);
-    connect(process_.get(), &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
-        if (e == QProcess::FailedToStart) onExited();
+    etcd_.start(options_.program, args, [this](QProcess& p) {
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.setStandardOutputFile(dir_ + QStringLiteral(".log"), QIODevice::Append);
     });
-    ++starts_;
-    startedAtMs_ = nowMs();
-    process_->start(options_.program, args);
     qCInfo(lcEtcd).noquote() << "etcd member" << QString::fromStdString(c.name) << "on" << QString::fromStdString(c.clientUrl)
                              << (joinExisting ? "joining the running cluster" : "");
     checkTimer_.start(options_.checkInterval);
     check();
 }
 
-void EtcdSupervisor::onExited() {
-    if (stopping_ || restartTimer_.isActive()) return;
-    failures_ = nowMs() - startedAtMs_ >= kSteadyRunMs ? 0 : failures_ + 1;
-    const int delayMs = std::min(30'000, 250 << std::min(failures_, 7));
-    qCWarning(lcEtcd).noquote() << "etcd exited:" << (process_ ? process_->errorString() : QString()) << "- starting it again in" << delayMs << "ms";
-    if (process_) process_.release()->deleteLater();
-    restartTimer_.start(delayMs);
-    check();
-}
-
 void EtcdSupervisor::stop() {
     stopping_ = true;
     checkTimer_.stop();
-    restartTimer_.stop();
-    if (!process_) return;
-    process_->disconnect(this);
-    process_->terminate();
-    if (!process_->waitForFinished(3000)) {
-        process_->kill();
-        process_->waitForFinished(3000);
-    }
-    process_.reset();
+    etcd_.stop();
 }
 
 // Reads the member on the worker: a serializable status (it serves) and a

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "agent/config.h"
+#include "agent/kept_process.h"
 #include "protocol/messages.h"
 
 namespace kontena::agentd {
@@ -48,10 +49,10 @@ public:
     // The client URLs of every member of the cluster (IPAM talks to them).
     std::vector<std::string> endpoints() const;
     bool isMember() const { return number_ > 0; }
-    bool running() const { return process_ && process_->state() == QProcess::Running; }
-    int starts() const { return starts_; }
+    bool running() const { return etcd_.running(); }
+    int starts() const { return etcd_.starts(); }
     const protocol::EtcdHealth& health() const { return health_; }
-    qint64 pid() const { return process_ ? process_->processId() : 0; }
+    qint64 pid() const { return etcd_.pid(); }
 
 signals:
     // The member's health or etcd's quorum changed (also the first reading).
@@ -60,7 +61,6 @@ signals:
 private:
     void prepareAndLaunch();
     void launch(bool joinExisting);
-    void onExited();
     void check();
 
     EtcdOptions options_;
@@ -68,15 +68,13 @@ private:
     int number_ = 0;        // this node's member number; 0: not a member
     int initialSize_ = 0;
     QString subnet_;
-    std::unique_ptr<QProcess> process_;
+    KeptProcess etcd_;
     QThreadPool worker_;
-    QTimer checkTimer_, restartTimer_;
+    QTimer checkTimer_;
     protocol::EtcdHealth health_;
     bool checked_ = false;
     bool checking_ = false;
     bool stopping_ = false;
-    int starts_ = 0, failures_ = 0;
-    qint64 startedAtMs_ = 0;
 };
 
 // The client URLs of the grid's etcd members as `options` places them

@@ -11,6 +11,7 @@
 #include "protocol/messages.h"
 #include "protocol/pod_spec.h"
 #include "vault/secrets.h"
+#include "scheduler/overloaded.h"
 
 Q_LOGGING_CATEGORY(lcAgents, "kontena.master.agents")
 
@@ -20,11 +21,6 @@ namespace {
 
 constexpr char kMasterVersion[] = "0.1.0";
 constexpr std::size_t kEarlyReportsMax = 10000;
-
-template <class... Ts>
-struct Overloaded : Ts... { using Ts::operator()...; };
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 QByteArray notification(const char* method, const QJsonValue& params) {
     return protocol::encode(protocol::Frame::notification(QString::fromLatin1(method), params));

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "scheduler/controller_internal.h"
+#include "scheduler/overloaded.h"
 
 namespace kontena {
 
@@ -300,11 +301,6 @@ void dispatchTimer(Draft& d, const Timer& t) {
     case TimerKind::InstanceTimeout: onInstanceTimeout(d, t); break;
     }
 }
-
-template <class... Ts>
-struct Overloaded : Ts... { using Ts::operator()...; };
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace
 

@@ -113,7 +113,8 @@ GridSettings scaledTimings(const GridSettings& s, double factor) {
          {&GridSettings::pingInterval, &GridSettings::pingTimeout, &GridSettings::onlineGrace, &GridSettings::offlineGraceDaemon,
           &GridSettings::offlineGraceHa, &GridSettings::offlineGraceRandom, &GridSettings::staleSweepInterval,
           &GridSettings::staleThreshold, &GridSettings::schedulerInterval, &GridSettings::agentPollInterval,
-          &GridSettings::nodeInfoInterval, &GridSettings::reconnectBackoffMax, &GridSettings::containerStart,
+          &GridSettings::nodeInfoInterval, &GridSettings::reconnectBackoffUnit, &GridSettings::reconnectBackoffMax,
+          &GridSettings::containerStart,
           &GridSettings::deployTimeout, &GridSettings::stackDeployBlocksRescheduling, &GridSettings::instanceDeployWait,
           &GridSettings::stackServiceWait, &GridSettings::crashBackoffUnit, &GridSettings::crashBackoffCap, &GridSettings::crashResetAfter,
           &GridSettings::ephemeralNodeCleanup, &GridSettings::massOfflineEvictionInterval}) {

@@ -36,6 +36,7 @@ struct GridSettings {
     Duration schedulerInterval = Duration::seconds(20);
     Duration agentPollInterval = Duration::seconds(30);
     Duration nodeInfoInterval = Duration::seconds(60);
+    Duration reconnectBackoffUnit = Duration::seconds(1);   // the k-th reconnect waits unit * 2^k
     Duration reconnectBackoffMax = Duration::seconds(90);
     Duration containerStart = Duration::seconds(2);   // simulated runtime only
     Duration deployTimeout = Duration::minutes(30);

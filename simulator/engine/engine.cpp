@@ -8,17 +8,13 @@
 #include "stacks/apply.h"
 #include "stacks/loader.h"
 #include "stacks/sources.h"
+#include "scheduler/overloaded.h"
 
 namespace kontena::sim {
 
 namespace detail {
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... { using Ts::operator()...; };
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 ClusterState initialState(const Scenario& sc) {
     ClusterState st;
@@ -264,9 +260,11 @@ void World::connectionLost(WorldNode& n, Duration detectAfter) {
 
 void World::scheduleReconnect(WorldNode& n, Instant from) {
     if (n.reconnectPending || !n.agentWanted) return;
+    const GridSettings& s = master().grid.settings;
     const std::int64_t exp = std::min(n.reconnectAttempt, 20);
-    Duration delay = Duration::seconds(std::int64_t(1) << exp);
-    delay = std::min(delay, master().grid.settings.reconnectBackoffMax);
+    const std::int64_t unitMs = std::max<std::int64_t>(s.reconnectBackoffUnit.ms, 1);
+    const bool overCap = unitMs > (s.reconnectBackoffMax.ms >> exp);
+    const Duration delay = overCap ? s.reconnectBackoffMax : Duration::millis(unitMs << exp);
     ++n.reconnectAttempt;
     n.reconnectPending = true;
     push(from + delay, ReconnectItem{n.spec.name});

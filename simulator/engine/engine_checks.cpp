@@ -5,15 +5,11 @@
 
 #include "scheduler/placement.h"
 #include "simulator/engine/engine_internal.h"
+#include "scheduler/overloaded.h"
 
 namespace kontena::sim::detail {
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... { using Ts::operator()...; };
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::string joinNames(const std::vector<std::string>& v) {
     std::string out = "[";

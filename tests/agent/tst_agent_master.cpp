@@ -7,7 +7,10 @@
 #include <QTcpSocket>
 #include <QtTest>
 
+#include <csignal>
+
 #include "agent/agent.h"
+#include "agent/kept_process.h"
 #include "tests/agent/fake_runtime.h"
 #include "tests/agent/test_master.h"
 
@@ -55,6 +58,53 @@ private slots:
         const QList<qint64> expected{1, 2, 4, 8, 16, 32, 64, 90, 90, 90};
         for (int i = 0; i < expected.size(); ++i) QCOMPARE(reconnectBackoff(i).count(), expected.at(i) * 1000);
         QCOMPARE(reconnectBackoff(1000).count(), 90'000);
+    }
+
+    // A kept helper program (dnsmasq, etcd) that exits at once is started
+    // again after 250 ms, 500 ms, 1 s ... 30 s; stop() ends the restarts.
+    void keptProcessRestartsWithBackoff() {
+        QCOMPARE(keptProcessBackoffMs(0), 250);
+        QCOMPARE(keptProcessBackoffMs(2), 1'000);
+        QCOMPARE(keptProcessBackoffMs(50), 30'000);
+        KeptProcess p;
+        QList<int> delays;
+        connect(&p, &KeptProcess::exited, this, [&](const QString&, int delayMs) { delays << delayMs; });
+        connect(&p, &KeptProcess::restartDue, this, [&] { p.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("exit 3")}); });
+        p.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("exit 3")});
+        QTRY_VERIFY_WITH_TIMEOUT(p.starts() >= 3, 5'000);
+        QCOMPARE(delays.mid(0, 2), (QList<int>{500, 1'000}));   // quick exits: the backoff grows
+        p.stop();
+        const int starts = p.starts();
+        QTest::qWait(1'500);
+        QCOMPARE(p.starts(), starts);
+        p.start(QStringLiteral("/bin/sleep"), {QStringLiteral("30")});
+        QTRY_VERIFY(p.running());
+        const qint64 pid = p.pid();
+        QVERIFY(pid > 0);
+        p.stop();
+        QVERIFY(!p.running());
+        QVERIFY(::kill(static_cast<pid_t>(pid), 0) != 0);   // gone, not orphaned
+    }
+
+    // Under --time-scale the unit and the cap scale together (as the
+    // simulator's scaled settings do): 0.1 → 0.1, 0.2, 0.4 ... 6.4, 9 s.
+    void backoffScalesWithTimeScale() {
+        QCOMPARE(reconnectBackoff(3, Millis(9'000), Millis(100)).count(), 800);
+        QCOMPARE(reconnectBackoff(7, Millis(9'000), Millis(100)).count(), 9'000);
+        QString message;
+        int code = -1;
+        const QStringList args{QStringLiteral("kontena-agent"), QStringLiteral("--master"), QStringLiteral("ws://127.0.0.1:1"),
+                               QStringLiteral("--token"), QStringLiteral("t"), QStringLiteral("--time-scale"), QStringLiteral("0.1")};
+        const auto c = parseConfig(args, {}, message, code);
+        QVERIFY2(c, qPrintable(message));
+        const QList<qint64> expected{100, 200, 400, 800, 1'600, 3'200, 6'400, 9'000, 9'000};
+        for (int i = 0; i < expected.size(); ++i) QCOMPARE(c->timers.reconnectDelay(i).count(), expected.at(i));
+        QCOMPARE(c->timers.pingInterval.count(), 3'000);
+        QCOMPARE(c->timers.pingTimeout.count(), 500);
+        const auto unscaled = parseConfig(args.mid(0, 5), {}, message, code);
+        QVERIFY2(unscaled, qPrintable(message));
+        QCOMPARE(unscaled->timers.reconnectDelay(0).count(), 1'000);
+        QCOMPARE(unscaled->timers.reconnectDelay(9).count(), 90'000);
     }
 
     void connectsWithHandshakeHeaders() {

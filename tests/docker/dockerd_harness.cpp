@@ -185,6 +185,18 @@ void PrivateDockerd::removeBridge() {
 }
 
 HarnessResult<HarnessDone> PrivateDockerd::start() {
+    if (auto l = launch(); !l)
+        return l;
+    return ready();
+}
+
+HarnessResult<HarnessDone> PrivateDockerd::ready() {
+    if (!process_)
+        return harnessError(QStringLiteral("dockerd was not launched"));
+    return waitForPing();
+}
+
+HarnessResult<HarnessDone> PrivateDockerd::launch() {
     for (const auto& [program, package] : {std::pair{QStringLiteral("dockerd"), QStringLiteral("docker.io")},
                                            std::pair{QStringLiteral("ip"), QStringLiteral("iproute2")}}) {
         if (QString missing = missingTool(program, package); !missing.isEmpty())
@@ -201,10 +213,16 @@ HarnessResult<HarnessDone> PrivateDockerd::start() {
     config.close();
     if (auto b = makeBridge(); !b)
         return b;
-    return startDaemon();
+    return launchDaemon();
 }
 
 HarnessResult<HarnessDone> PrivateDockerd::startDaemon() {
+    if (auto l = launchDaemon(); !l)
+        return l;
+    return waitForPing();
+}
+
+HarnessResult<HarnessDone> PrivateDockerd::launchDaemon() {
     const QString k = QString::number(subnetOctet_);
     const QStringList args{
         QStringLiteral("--config-file"), root() + QStringLiteral("/daemon.json"),
@@ -233,7 +251,7 @@ HarnessResult<HarnessDone> PrivateDockerd::startDaemon() {
     process_->start();
     if (!process_->waitForStarted(10'000))
         return harnessError(QStringLiteral("cannot start dockerd: ") + process_->errorString());
-    return waitForPing();
+    return ok();
 }
 
 HarnessResult<HarnessDone> PrivateDockerd::waitForPing() {
@@ -316,6 +334,16 @@ void PrivateDockerd::removeEngineObjects() {
             if (!builtIn.contains(n.name))
                 (void)c.removeNetwork(n.id);   // also deletes its br-... bridge
     }
+}
+
+void PrivateDockerd::emptyEngine() {
+    if (isRunning())
+        removeEngineObjects();
+}
+
+void PrivateDockerd::terminate() {
+    if (isRunning())
+        ::kill(static_cast<pid_t>(process_->processId()), SIGTERM);
 }
 
 HarnessResult<HarnessDone> PrivateDockerd::stop() {

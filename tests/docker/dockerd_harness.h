@@ -54,6 +54,15 @@ public:
     QString netns() const { return netns_; }
 
     HarnessResult<HarnessDone> start();
+    // start() in two halves, so several daemons start at once: launch()
+    // returns once the process runs, ready() waits for its /_ping.
+    HarnessResult<HarnessDone> launch();
+    HarnessResult<HarnessDone> ready();
+    // Halves of stop() for several daemons at once: emptyEngine() removes
+    // every container and network (thread-safe: engine calls only);
+    // terminate() sends the daemon SIGTERM without waiting; stop() then waits.
+    void emptyEngine();
+    void terminate();
     HarnessResult<HarnessDone> stop();
     // Stops the daemon (SIGTERM: its containers stop, no live-restore) and
     // starts it again on the same data root, socket and bridge.
@@ -88,6 +97,7 @@ private:
     QString netns_;
     void removeBridge();
     HarnessResult<HarnessDone> waitForPing();
+    HarnessResult<HarnessDone> launchDaemon();   // startDaemon() without the wait
     void removeEngineObjects();
     void endLeftoverProcesses();
 

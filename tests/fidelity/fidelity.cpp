@@ -17,6 +17,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "backends/docker/kontena_labels.h"
 #include "client/client.h"
@@ -24,6 +25,7 @@
 #include "tests/docker/dockerd_harness.h"
 #include "tests/master/platform_harness.h"
 #include "tests/overlay/netns_nodes.h"
+#include "scheduler/overloaded.h"
 
 namespace kontena::fidelity {
 
@@ -31,13 +33,6 @@ using namespace kontena::sim;
 using testing::AgentProcess;
 using testing::MasterProcess;
 using testing::PrivateDockerd;
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::vector<Instant> observationTimes(const Scenario& s) {
     std::set<Instant> times;
@@ -207,6 +202,7 @@ public:
     // A frozen member would not get its SIGTERM when its agent dies.
     ~RealGrid() {
         for (const std::string& n : std::set<std::string>(frozen_)) (void)etcdSignal(n, SIGCONT);
+        tearDownNodes();
     }
 
     bool setUp(std::vector<std::string>& notes);
@@ -222,7 +218,12 @@ public:
     void settle(std::vector<std::string>& notes);
 
 private:
-    bool startDockerd(RealNode& n, std::vector<std::string>& notes);
+    // A node's dockerd: launched (every node's at once), then ready with the images.
+    bool launchDockerd(RealNode& n, std::vector<std::string>& notes);
+    // Agents first (nothing restarts a container), then every node's engine
+    // emptied and stopped at once instead of one node after the other.
+    void tearDownNodes();
+    bool readyDockerd(RealNode& n, std::vector<std::string>& notes);
     std::optional<std::string> answer(const client::ApiResult& r) {
         if (r.ok()) return std::nullopt;
         return r.error ? r.error->message.toStdString() : std::string("failed");
@@ -267,10 +268,29 @@ private:
     QSet<QString> images_;
 };
 
-bool RealGrid::startDockerd(RealNode& n, std::vector<std::string>& notes) {
+void RealGrid::tearDownNodes() {
+    for (auto& [name, n] : nodes_) n.agent.reset();   // SIGKILL: also a stopped (unresponsive) one
+    std::vector<std::thread> emptying;
+    for (auto& [name, n] : nodes_)
+        if (n.dockerd) emptying.emplace_back([d = n.dockerd.get()] { d->emptyEngine(); });
+    for (std::thread& t : emptying) t.join();
+    for (auto& [name, n] : nodes_)
+        if (n.dockerd) n.dockerd->terminate();
+    for (auto& [name, n] : nodes_) n.dockerd.reset();
+}
+
+bool RealGrid::launchDockerd(RealNode& n, std::vector<std::string>& notes) {
     n.dockerd = std::make_unique<PrivateDockerd>();
     if (net_) n.dockerd->setNetns(q(net_->node(n.end)));
-    if (auto r = n.dockerd->start(); !r) {
+    if (auto r = n.dockerd->launch(); !r) {
+        notes.push_back(n.spec.name + ": dockerd: " + r.error().message.toStdString());
+        return false;
+    }
+    return true;
+}
+
+bool RealGrid::readyDockerd(RealNode& n, std::vector<std::string>& notes) {
+    if (auto r = n.dockerd->ready(); !r) {
         notes.push_back(n.spec.name + ": dockerd: " + r.error().message.toStdString());
         return false;
     }
@@ -327,8 +347,10 @@ bool RealGrid::setUp(std::vector<std::string>& notes) {
         RealNode& rn = nodes_[n.name];
         rn.spec = n;
         rn.end = int(nodes_.size());
-        if (!startDockerd(rn, notes)) return false;
+        if (!launchDockerd(rn, notes)) return false;
     }
+    for (auto& [name, rn] : nodes_)
+        if (!readyDockerd(rn, notes)) return false;
     // Nodes there from the start connect in order (their node numbers).
     std::vector<ScenarioNode> first = sc_.nodes;
     std::stable_sort(first.begin(), first.end(), [](const auto& a, const auto& b) { return a.connectAt < b.connectAt; });
