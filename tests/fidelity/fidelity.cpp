@@ -581,7 +581,14 @@ std::optional<std::string> RealGrid::apply(const sim::Event& e, std::vector<std:
             },
             [&](const NodeDrain& x) { return nodeUpdate(x.node, {{QStringLiteral("availability"), QStringLiteral("drain")}}); },
             [&](const NodeActivate& x) { return nodeUpdate(x.node, {{QStringLiteral("availability"), QStringLiteral("active")}}); },
-            [&](const NodeRemove& x) { return answer(api_->del(QStringLiteral("/v1/nodes/%1/%2").arg(g, q(x.node)))); },
+            [&](const NodeRemove& x) {
+                auto refused = answer(api_->del(QStringLiteral("/v1/nodes/%1/%2").arg(g, q(x.node))));
+                // The removed node's machine is gone. A member frozen by
+                // etcd_member_fail never took its dead agent's SIGTERM and
+                // would hold the address its number's replacement needs.
+                if (!refused) (void)etcdSignal(x.node, SIGKILL);
+                return refused;
+            },
             [&](const NodeAdd& x) -> std::optional<std::string> {
                 for (const ScenarioNode& n : x.nodes)
                     if (!connect(n.name)) notes.push_back(n.name + ": the agent did not come online");
