@@ -15,8 +15,8 @@ Q_LOGGING_CATEGORY(lcGrid, "kontena.master.grid")
 
 namespace kontena::master {
 
-GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent)
-    : QObject(parent), store_(store), agents_(new AgentSessions(*this)) {
+GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent, bool lead)
+    : QObject(parent), store_(store), agents_(new AgentSessions(*this)), stored_(lead), lead_(lead) {
     GridRecord saved = restoreGrid(doc, now());
     if (timeScale_ != 1.0) {   // the API's settings as stored, the rest scaled
         GridSettings& s = saved.state.grid.settings;
@@ -44,6 +44,7 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent)
     } else {
         rows_.markAll();
     }
+    if (!lead_) return;   // a follower's copy: the leader runs the grid
     for (const Timer& t : ctl_->startupTimers(now())) arm(t);
     // Stack deploys cut short by a restart are started again (their
     // services may still be waiting to be deployed).
