@@ -72,12 +72,14 @@ void MasterConnection::connectNow() {
     for (const auto& [name, value] : toHeaders(h)) req.setRawHeader(name, value);
     qCInfo(lcConn) << "connecting to" << currentUrl().toString();
     openTimer_.start(config_.timers.openTimeout);
+    handshook_ = false;
     socket_.open(req);
 }
 
 void MasterConnection::onConnected() {
     openTimer_.stop();
     connected_ = true;
+    handshook_ = true;
     attempt_ = 0;
     pingTimer_.start(config_.timers.pingInterval);
     qCInfo(lcConn) << "connected to the master";
@@ -90,8 +92,9 @@ void MasterConnection::onDisconnected() {
     pongDeadline_.stop();
     const bool wasConnected = connected_;
     connected_ = false;
-    const int code = int(socket_.closeCode());
-    const QString reason = code >= 4000 && code != kCloseNotLeader ? closeReason(code) : socket_.closeReason();
+    // QWebSocket keeps the last close's code when a later connect fails: only an opened socket was closed by the master.
+    const int code = handshook_ ? int(socket_.closeCode()) : int(QWebSocketProtocol::CloseCodeAbnormalDisconnection);
+    const QString reason = !handshook_ ? socket_.errorString() : code >= 4000 && code != kCloseNotLeader ? closeReason(code) : socket_.closeReason();
     failPending();
     if (wasConnected || code >= 4000) emit disconnected(code, reason);
     if (closing_) return;

@@ -80,6 +80,7 @@ private:
     QWebSocket socket_;
     QTimer reconnectTimer_, openTimer_, pingTimer_, pongDeadline_;
     bool connected_ = false;
+    bool handshook_ = false;        // the last open reached the master (its close code is fresh)
     bool closing_ = false;          // close() called: never reconnect
     int attempt_ = 0;               // reconnects since the last successful open
     QList<QUrl> urls_;              // the masters to try, in order

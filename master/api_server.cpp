@@ -101,6 +101,14 @@ GridRuntime* Master::createGrid(const QJsonObject& doc, bool lead) {
     return g;
 }
 
+GridRuntime* Master::gridOfToken(const QString& token) const {
+    GridRuntime* target = nullptr;
+    for (GridRuntime* g : grids_) {
+        if (!token.isEmpty() && !g->token().isEmpty() && Auth::digest(g->token()) == Auth::digest(token)) target = g;
+    }
+    return target;
+}
+
 void Master::forgetGrid(GridRuntime* g) {
     g->forgetStored();
     store_.removeGrid(g->name());
@@ -156,6 +164,8 @@ Reply Master::dispatch(const QHttpServerRequest& request) {
         c.body = doc.object();
     }
     const QString grid = c.param("grid");
+    // Several masters: a grid another master created moments ago may not be read here yet.
+    if (cluster_ && params.contains(QStringLiteral("grid")) && !grids_.contains(grid)) cluster_->poll();
     if (params.contains(QStringLiteral("grid")) && !grids_.contains(grid)) {
         return Reply::error(404, QStringLiteral("Grid %1 not found").arg(grid));
     }
@@ -244,9 +254,10 @@ void Master::onWebSocket() {
             ws->close(QWebSocketProtocol::CloseCode(int(code)), protocol::closeReason(code));
             connect(ws, &QWebSocket::disconnected, ws, &QObject::deleteLater);
         };
-        GridRuntime* target = nullptr;
-        for (GridRuntime* g : grids_) {
-            if (!hs.token.isEmpty() && !g->token().isEmpty() && Auth::digest(g->token()) == Auth::digest(hs.token)) target = g;
+        GridRuntime* target = gridOfToken(hs.token);
+        if (!target && cluster_ && !hs.token.isEmpty()) {   // a grid another master created moments ago
+            cluster_->poll();
+            target = gridOfToken(hs.token);
         }
         if (hs.nodeId.isEmpty() || hs.nodeName.isEmpty()) refuse(protocol::CloseCode::MissingIdentity);
         else if (hs.token.isEmpty()) refuse(protocol::CloseCode::MissingToken);

@@ -108,6 +108,7 @@ private:
     Reply patchStack(Call& c);   // PATCH /v1/stacks/:grid/:name (labels)
     GridRuntime* createGrid(const QJsonObject& doc, bool lead = true);
     void forgetGrid(GridRuntime* g);
+    GridRuntime* gridOfToken(const QString& token) const;   // the grid whose token the agent gave, or null
     // ---- several masters (master_cluster.cpp)
     bool openCluster(QString* error);
     // Replaces grid `name`'s runtime by one read from the store now, leading

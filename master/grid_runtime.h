@@ -177,6 +177,9 @@ private:
     void note(const Decision& d);
     void noteStackDeploys(const Decision& d);
     void scheduleSave();
+    void resumeStackDeploys();
+    QStringList resumeDeploys_;   // stack deploys a restart cut short, started once the quorum is back
+    QStringList resumeServices_;  // services short of instances after a restart, deployed then too
     void forgetStats(const Mutation& m);
 
     Store& store_;
