@@ -234,7 +234,9 @@ bool VaultStore::putSealed(const QString& grid, const QString& kind, const QStri
     q.prepare(QStringLiteral("INSERT INTO vault (grid, kind, name, sealed, created_at, updated_at, meta) VALUES (?, ?, ?, ?, ?, ?, ?) "
                              "ON CONFLICT (grid, kind, name) DO UPDATE SET sealed = excluded.sealed, created_at = excluded.created_at, "
                              "updated_at = excluded.updated_at, meta = excluded.meta"));
-    for (const QVariant& v : {QVariant(grid), QVariant(kind), QVariant(name), QVariant(sealed), QVariant(createdAt), QVariant(updatedAt), QVariant(meta)}) {
+    // No meta is '' (the column is NOT NULL; an upsert does not fill in the default as OR REPLACE did).
+    for (const QVariant& v : {QVariant(grid), QVariant(kind), QVariant(name), QVariant(sealed), QVariant(createdAt), QVariant(updatedAt),
+                             QVariant(meta.isNull() ? QStringLiteral("") : meta)}) {
         q.addBindValue(v);
     }
     if (q.exec()) return true;

@@ -12,6 +12,7 @@
 // Prints BENCH lines (median and worst over the rounds).
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QLoggingCategory>
 #include <QTemporaryDir>
 
 #include <algorithm>
@@ -71,6 +72,7 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
+    QLoggingCategory::setFilterRules(QStringLiteral("kontena.agent.*=false"));   // 50 agents' reconnect lines
     const char* usage = "bench_master_failover [--agents 50] [--lease-ms 2000] [--rounds 3]";
     const int agents = bench::intOption(argc, argv, "--agents", 50, usage);
     const int leaseMs = bench::intOption(argc, argv, "--lease-ms", 2000, usage);
