@@ -100,7 +100,12 @@ QString setupTls(kontena::master::Master& master, const QString& cert, const QSt
 }
 
 // --store, --advertise, --lease: a PostgreSQL store makes this one of several masters. An error message, or empty.
-QString setupStore(kontena::master::Master& master, const QString& store, const QString& advertise, const QString& lease, const QString& listenUrl) {
+// `opt(name, variable, default)`: an option's value (main's).
+template <typename Opt>
+QString setupStore(kontena::master::Master& master, Opt&& opt, const QString& listenUrl) {
+    const QString store = opt("store", "KONTENA_MASTER_STORE", QString());
+    const QString advertise = opt("advertise", "KONTENA_MASTER_ADVERTISE", QString());
+    const QString lease = opt("lease", "KONTENA_MASTER_LEASE", QStringLiteral("10"));
     if (store.isEmpty()) return {};
     if (!kontena::master::Store::isPostgresUrl(store)) return QStringLiteral("--store must be a postgresql:// URL (SQLite is the default: --data-dir)");
     bool ok = false;
@@ -167,12 +172,8 @@ int main(int argc, char** argv) {
 
     kontena::master::Master master;
     master.setVaultKeys(std::move(vaultKeys));
-    if (const QString why = setupStore(master, opt("store", "KONTENA_MASTER_STORE"), opt("advertise", "KONTENA_MASTER_ADVERTISE"),
-                                       opt("lease", "KONTENA_MASTER_LEASE", QStringLiteral("10")),
-                                       (cert.isEmpty() ? QStringLiteral("http://") : QStringLiteral("https://")) + listen);
-        !why.isEmpty()) {
-        return fail(why);
-    }
+    const QString why = setupStore(master, opt, (cert.isEmpty() ? QStringLiteral("http://") : QStringLiteral("https://")) + listen);
+    if (!why.isEmpty()) return fail(why);
     QString adminCode, error;
     const QString dataDir = opt("data-dir", "KONTENA_MASTER_DATA", QStringLiteral("kontena-master-data"));
     if (!master.open(dataDir, env("INITIAL_ADMIN_CODE"), &adminCode, &error)) return fail(error);

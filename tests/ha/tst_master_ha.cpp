@@ -113,6 +113,18 @@ private slots:
         QCOMPARE(redirected.status, 307);
         QCOMPARE(QString::fromUtf8(location), masters_[0]->url() + QStringLiteral("/v1/volumes/") + kGrid);
         QCOMPARE(api_.once("GET", masters_[2]->url() + QStringLiteral("/v1/grids/") + kGrid, {}).status, 200);
+        // Qt's default redirect policy (the one client/ and so the CLI use) follows it with method, body and token.
+        {
+            QNetworkAccessManager net;
+            QNetworkRequest req{QUrl(masters_[2]->url() + QStringLiteral("/v1/volumes/") + kGrid)};
+            req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+            req.setRawHeader("Authorization", "Bearer " + api_.token.toLatin1());
+            QNetworkReply* reply = net.post(req, QByteArray("{\"name\":\"followed\",\"scope\":\"grid\"}"));
+            QVERIFY(QTest::qWaitFor([&] { return reply->isFinished(); }, 10000));
+            QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 201);
+            QCOMPARE(reply->url().port(), QUrl(masters_[0]->url()).port());
+            reply->deleteLater();
+        }
 
         const QString token = api_.send("GET", QStringLiteral("/v1/grids/%1/token").arg(kGrid)).body.value(QStringLiteral("token")).toString();
         QVERIFY(!token.isEmpty());
