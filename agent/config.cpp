@@ -35,7 +35,9 @@ struct Option {
 };
 
 const Option kOptions[] = {
-    {"master", "KONTENA_URI", "url", "The master's WebSocket URL, ws://HOST:PORT or wss://HOST:PORT (required)."},
+    {"master", "KONTENA_URI", "url",
+     "The master's WebSocket URL, ws://HOST:PORT or wss://HOST:PORT (required). Several masters: URLs separated by commas, or the option "
+     "repeated; the agent fails over between them and ends up on the grid's leader."},
     {"token", "KONTENA_TOKEN", "token", "The grid token (or, with --node-token, this node's token) (required)."},
     {"node-token", "KONTENA_NODE_TOKEN_MODE", "yes|no", "Send the token as Kontena-Node-Token instead of Kontena-Grid-Token."},
     {"node-name", "KONTENA_NODE_NAME", "name", "The node's name in the grid. Default: the host name."},
@@ -161,7 +163,12 @@ std::optional<AgentConfig> parseConfig(const QStringList& arguments, const QStri
     };
     AgentConfig c;
     c.version = QString::fromLatin1(kAgentVersion);
-    c.masterUrl = QUrl(get(kOptions[0]));
+    const QString masterName = QString::fromLatin1(kOptions[0].name);
+    const QStringList masters = parser.isSet(masterName) ? parser.values(masterName) : QStringList{get(kOptions[0])};
+    for (const QString& m : masters) {
+        for (const QString& u : m.split(QLatin1Char(','), Qt::SkipEmptyParts)) c.masterUrls.append(QUrl(u.trimmed()));
+    }
+    c.masterUrl = c.masterUrls.value(0);
     c.token = get(kOptions[1]);
     const QString mode = get(kOptions[2]).toLower();
     c.nodeToken = mode == QLatin1String("yes") || mode == QLatin1String("true") || mode == QLatin1String("1");
@@ -195,9 +202,12 @@ std::optional<AgentConfig> parseConfig(const QStringList& arguments, const QStri
         }
     }
     readPlatformOptions(c, get, problems);
-    const QString scheme = c.masterUrl.scheme();
-    if (!c.masterUrl.isValid() || c.masterUrl.host().isEmpty() || (scheme != QLatin1String("ws") && scheme != QLatin1String("wss")))
-        problems << QStringLiteral("--master / KONTENA_URI must be a ws:// or wss:// URL");
+    for (const QUrl& url : c.masterUrls.isEmpty() ? QList<QUrl>{QUrl()} : c.masterUrls) {
+        const QString scheme = url.scheme();
+        if (url.isValid() && !url.host().isEmpty() && (scheme == QLatin1String("ws") || scheme == QLatin1String("wss"))) continue;
+        problems << QStringLiteral("--master / KONTENA_URI must be a ws:// or wss:// URL (several separated by commas)");
+        break;
+    }
     if (c.token.isEmpty()) problems << QStringLiteral("--token / KONTENA_TOKEN is required");
     if (!c.dockerHost.isEmpty() && !c.dockerHost.startsWith(QLatin1String("unix://")))
         problems << QStringLiteral("--docker-host / DOCKER_HOST must be unix:///path (TCP engines are not supported)");

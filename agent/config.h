@@ -64,7 +64,12 @@ struct OverlayOptions {
 };
 
 struct AgentConfig {
-    QUrl masterUrl;             // ws:// or wss://
+    QUrl masterUrl;             // ws:// or wss:// (the first of masterUrls)
+    // Several masters (--master URL1,URL2 or the option repeated): the agent
+    // tries them in turn and follows a follower's pointer to the grid's
+    // leader, but only to one of these (the grid token goes nowhere else).
+    // Empty: masterUrl alone.
+    QList<QUrl> masterUrls;
     QString token;
     bool nodeToken = false;     // the token is a node token, not the grid token
     QString nodeId;             // default: the engine's ID

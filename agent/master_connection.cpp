@@ -12,6 +12,7 @@ using namespace kontena::protocol;
 
 MasterConnection::MasterConnection(AgentConfig config, QObject* parent)
     : QObject(parent), config_(std::move(config)) {
+    urls_ = config_.masterUrls.isEmpty() ? QList<QUrl>{config_.masterUrl} : config_.masterUrls;
     reconnectTimer_.setSingleShot(true);
     openTimer_.setSingleShot(true);
     pongDeadline_.setSingleShot(true);
@@ -67,16 +68,18 @@ void MasterConnection::connectNow() {
     h.tokenKind = config_.nodeToken ? TokenKind::Node : TokenKind::Grid;
     h.token = config_.token;
     h.protocolVersion = kProtocolVersion;
-    QNetworkRequest req(config_.masterUrl);
+    QNetworkRequest req(currentUrl());
     for (const auto& [name, value] : toHeaders(h)) req.setRawHeader(name, value);
-    qCInfo(lcConn) << "connecting to" << config_.masterUrl.toString();
+    qCInfo(lcConn) << "connecting to" << currentUrl().toString();
     openTimer_.start(config_.timers.openTimeout);
+    handshook_ = false;
     socket_.open(req);
 }
 
 void MasterConnection::onConnected() {
     openTimer_.stop();
     connected_ = true;
+    handshook_ = true;
     attempt_ = 0;
     pingTimer_.start(config_.timers.pingInterval);
     qCInfo(lcConn) << "connected to the master";
@@ -89,8 +92,9 @@ void MasterConnection::onDisconnected() {
     pongDeadline_.stop();
     const bool wasConnected = connected_;
     connected_ = false;
-    const int code = int(socket_.closeCode());
-    const QString reason = code >= 4000 ? closeReason(code) : socket_.closeReason();
+    // QWebSocket keeps the last close's code when a later connect fails: only an opened socket was closed by the master.
+    const int code = handshook_ ? int(socket_.closeCode()) : int(QWebSocketProtocol::CloseCodeAbnormalDisconnection);
+    const QString reason = !handshook_ ? socket_.errorString() : code >= 4000 && code != kCloseNotLeader ? closeReason(code) : socket_.closeReason();
     failPending();
     if (wasConnected || code >= 4000) emit disconnected(code, reason);
     if (closing_) return;
@@ -100,12 +104,31 @@ void MasterConnection::onDisconnected() {
         emit stopped(code, reason);
         return;
     }
-    const Millis delay = config_.timers.reconnectDelay(attempt_);
+    const Millis delay = nextTarget(code, reason);
     ++attempt_;
     qCInfo(lcConn).noquote() << QStringLiteral("connection closed (%1 %2); reconnecting in %3 ms (attempt %4)")
                                     .arg(code).arg(reason).arg(delay.count()).arg(attempt_);
     emit reconnectScheduled(attempt_, qint64(delay.count()));
     reconnectTimer_.start(delay);
+}
+
+Millis MasterConnection::nextTarget(int code, const QString& reason) {
+    if (urls_.size() < 2) return config_.timers.reconnectDelay(attempt_);   // one master: as ever
+    if (code == kCloseNotLeader) {
+        const qsizetype at = reason.indexOf(QLatin1String("leader: "));
+        const QUrl leader = at < 0 ? QUrl() : QUrl(reason.mid(at + 8).trimmed());
+        for (qsizetype i = 0; leader.isValid() && i < urls_.size(); ++i) {
+            if (urls_[i].host() == leader.host() && urls_[i].port() == leader.port()) {
+                current_ = i;
+                return Millis(50);
+            }
+        }
+        current_ = (current_ + 1) % urls_.size();
+        return Millis(500);   // an election is under way: no backoff beyond this
+    }
+    current_ = (current_ + 1) % urls_.size();
+    if (attempt_ < urls_.size()) return Millis(100);   // the first pass through the list
+    return config_.timers.reconnectDelay(int(attempt_ / urls_.size()) - 1);
 }
 
 void MasterConnection::onPingTick() {

@@ -10,6 +10,13 @@
 // disconnected(code, reason) after every close, then either
 // reconnectScheduled(attempt, delay) or stopped(code, reason) when the
 // close code says retrying cannot help (protocol::afterClose).
+//
+// Several masters (AgentConfig::masterUrls): after a close the next URL is
+// tried, quickly on the first pass through the list, then with the
+// backoff. A follower's refusal (protocol::kCloseNotLeader) names the
+// grid's leader: the agent goes there next when it is one of its URLs, and
+// while no master leads (an election within the lease) it retries every
+// 500 ms without backing off further.
 
 #include <QJsonValue>
 #include <QObject>
@@ -38,6 +45,8 @@ public:
     void close();                      // for good: no reconnect
     bool isConnected() const { return connected_; }
     int attempt() const { return attempt_; }
+    // The master URL tried last (or connected to).
+    QUrl currentUrl() const { return urls_.value(current_); }
     void setNodeId(const QString& id) { config_.nodeId = id; }
 
     // A request; `reply` runs once with the answer, or with an error
@@ -64,13 +73,18 @@ private:
     void onPingTick();
     void failPending();
     void send(const protocol::Frame& f);
+    // Picks the URL to try after a close with `code`/`reason`; the delay before.
+    Millis nextTarget(int code, const QString& reason);
 
     AgentConfig config_;
     QWebSocket socket_;
     QTimer reconnectTimer_, openTimer_, pingTimer_, pongDeadline_;
     bool connected_ = false;
+    bool handshook_ = false;        // the last open reached the master (its close code is fresh)
     bool closing_ = false;          // close() called: never reconnect
     int attempt_ = 0;               // reconnects since the last successful open
+    QList<QUrl> urls_;              // the masters to try, in order
+    qsizetype current_ = 0;         // the one tried last
     qint64 nextId_ = 1;
     struct Pending {
         Reply reply;

@@ -35,6 +35,7 @@ Master::Master() {
     addStatsRoutes();
     addSocketRoutes();
     addConfigRoutes();
+    addClusterRoutes();
 }
 
 Master::~Master() {
@@ -46,7 +47,7 @@ void Master::add(Method method, const QString& pattern, Permission permission, s
 }
 
 bool Master::open(const QString& dataDir, const QString& fixedAdminCode, QString* adminCode, QString* error) {
-    if (!store_.open(dataDir, error)) return false;
+    if (!store_.open(storeTarget_.isEmpty() ? dataDir : storeTarget_, error)) return false;
     if (!logs_.open(dataDir, error)) return false;
     logRetention_.setInterval(std::chrono::minutes(10));
     QObject::connect(&logRetention_, &QTimer::timeout, &logRetention_, [this] {
@@ -58,7 +59,8 @@ bool Master::open(const QString& dataDir, const QString& fixedAdminCode, QString
     // Grids stored as rows; then grids still in an old single document,
     // which their first save (here) migrates to rows in one transaction.
     const auto rows = store_.gridRows();
-    for (const auto& [grid, gridRows] : rows) createGrid(gridDocumentFromRows(gridRows));
+    // Several masters: every grid starts as a follower's copy; the lease decides (openCluster).
+    for (const auto& [grid, gridRows] : rows) createGrid(gridDocumentFromRows(gridRows), !clusterOptions_);
     for (const QJsonObject& doc : store_.all(QStringLiteral("grid"))) {
         const QString name = doc.value(QStringLiteral("name")).toString();
         if (rows.count(name) != 0) {   // both: the rows are newer (a migration that committed)
@@ -68,15 +70,16 @@ bool Master::open(const QString& dataDir, const QString& fixedAdminCode, QString
         if (!createGrid(doc)->save()) qWarning("grid %s: could not migrate to rows: %s", qPrintable(name), qPrintable(store_.lastError()));
     }
     if (!vault_.open(std::move(vaultKeys_), grids_.keys(), error)) return false;
-    return config_.open(vault_.keyring(), error);   // its secret values are sealed with the vault's key
+    if (!config_.open(vault_.keyring(), error)) return false;   // its secret values are sealed with the vault's key
+    return !clusterOptions_ || openCluster(error);
 }
 
-GridRuntime* Master::createGrid(const QJsonObject& doc) {
-    auto* g = new GridRuntime(store_, doc);
+GridRuntime* Master::createGrid(const QJsonObject& doc, bool lead) {
+    auto* g = new GridRuntime(store_, doc, nullptr, lead);
     grids_.insert(g->name(), g);
     const QString grid = g->name();
     if (logs_.isOpen()) g->logs().setStore(&logs_, grid);
-    g->resumeForwarding();
+    if (lead) g->resumeForwarding();   // a follower's copy forwards nothing: its leader does
     GridVault v;
     v.exists = [this, grid](const QString& name) { return vault_.configured() && vault_.find(grid, name).has_value(); };
     v.read = [this, grid](const QString& name) -> std::optional<Result<QByteArray>> {
@@ -98,9 +101,18 @@ GridRuntime* Master::createGrid(const QJsonObject& doc) {
     return g;
 }
 
+GridRuntime* Master::gridOfToken(const QString& token) const {
+    GridRuntime* target = nullptr;
+    for (GridRuntime* g : grids_) {
+        if (!token.isEmpty() && !g->token().isEmpty() && Auth::digest(g->token()) == Auth::digest(token)) target = g;
+    }
+    return target;
+}
+
 void Master::forgetGrid(GridRuntime* g) {
     g->forgetStored();
     store_.removeGrid(g->name());
+    if (cluster_) cluster_->release(g->name());
     auth_->forgetGrid(g->name());
     vault_.forgetGrid(g->name());
     grids_.remove(g->name());
@@ -116,7 +128,8 @@ bool Master::handleRequest(const QHttpServerRequest& request, QTcpSocket* socket
     const Reply r = dispatch(request);
     QHttpServerResponder responder = makeResponder(request, socket);
     const QJsonDocument doc = r.body.isArray() ? QJsonDocument(r.body.toArray()) : QJsonDocument(r.body.toObject());
-    responder.write(doc, QHttpServerResponder::StatusCode(r.status));
+    if (!r.location.isEmpty()) responder.write(doc, {{"Location", r.location}}, QHttpServerResponder::StatusCode(r.status));
+    else responder.write(doc, QHttpServerResponder::StatusCode(r.status));
     return true;
 }
 
@@ -150,10 +163,20 @@ Reply Master::dispatch(const QHttpServerRequest& request) {
         }
         c.body = doc.object();
     }
-    if (params.contains(QStringLiteral("grid")) && !grids_.contains(c.param("grid"))) {
-        return Reply::error(404, QStringLiteral("Grid %1 not found").arg(c.param("grid")));
+    const QString grid = c.param("grid");
+    // Several masters: a grid another master created moments ago may not be read here yet.
+    if (cluster_ && params.contains(QStringLiteral("grid")) && !grids_.contains(grid)) cluster_->poll();
+    if (params.contains(QStringLiteral("grid")) && !grids_.contains(grid)) {
+        return Reply::error(404, QStringLiteral("Grid %1 not found").arg(grid));
+    }
+    const bool write = request.method() != Method::Get && params.contains(QStringLiteral("grid"));
+    if (write && cluster_) {
+        if (auto redirect = notLeader(request, grid)) return *redirect;
     }
     Reply r = route->handler(c);
+    if (write && cluster_ && !cluster_->leads(grid)) {   // deposed while writing: the fence refused the write
+        r = Reply::error(503, QStringLiteral("This master lost the lease of grid %1 while writing; the change was not stored. Retry at the leader").arg(grid));
+    }
     qCInfo(lcApi).noquote() << methodText(request.method()) << request.url().path() << r.status << c.user.email;
     return r;
 }
@@ -165,6 +188,10 @@ std::optional<Reply> Master::authorise(const QHttpServerRequest& request, const 
     if (header.isEmpty()) return Reply::error(401, QStringLiteral("Missing access token"));
     if (!header.startsWith("Bearer ")) return Reply::error(401, QStringLiteral("Invalid access token"));
     auto user = auth_ ? auth_->authenticate(QString::fromLatin1(header.mid(7).trimmed()), nowMs()) : std::nullopt;
+    if (!user && cluster_) {   // several masters: another may have issued it
+        auth_->reload();
+        user = auth_->authenticate(QString::fromLatin1(header.mid(7).trimmed()), nowMs());
+    }
     if (!user) return Reply::error(401, QStringLiteral("Invalid or expired access token"));
     c.user = *user;
     if (!auth_->allowed(c.user, route.permission, c.param("grid"))) return Reply::error(403, QStringLiteral("Access denied"));
@@ -227,15 +254,16 @@ void Master::onWebSocket() {
             ws->close(QWebSocketProtocol::CloseCode(int(code)), protocol::closeReason(code));
             connect(ws, &QWebSocket::disconnected, ws, &QObject::deleteLater);
         };
-        GridRuntime* target = nullptr;
-        for (GridRuntime* g : grids_) {
-            if (!hs.token.isEmpty() && !g->token().isEmpty() && Auth::digest(g->token()) == Auth::digest(hs.token)) target = g;
+        GridRuntime* target = gridOfToken(hs.token);
+        if (!target && cluster_ && !hs.token.isEmpty()) {   // a grid another master created moments ago
+            cluster_->poll();
+            target = gridOfToken(hs.token);
         }
         if (hs.nodeId.isEmpty() || hs.nodeName.isEmpty()) refuse(protocol::CloseCode::MissingIdentity);
         else if (hs.token.isEmpty()) refuse(protocol::CloseCode::MissingToken);
         else if (hs.tokenKind == protocol::TokenKind::Node) refuse(protocol::CloseCode::InvalidNodeToken);   // not issued by this master yet
         else if (!target) refuse(protocol::CloseCode::InvalidGridToken);
-        else target->attachAgent(ws, hs);
+        else if (!refuseAgentAsFollower(ws, target->name())) target->attachAgent(ws, hs);
     }
 }
 

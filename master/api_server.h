@@ -18,6 +18,7 @@
 #include "api/stack.h"
 #include "api/user.h"
 #include "master/auth.h"
+#include "master/cluster_lease.h"
 #include "master/config_store.h"
 #include "master/grid_runtime.h"
 #include "master/route.h"
@@ -37,6 +38,14 @@ public:
     // With a vault key set (setVaultKeys), also opens the vault: false when
     // the key does not open a grid's canary (the error names the grid).
     bool open(const QString& dataDir, const QString& fixedAdminCode, QString* adminCode, QString* error);
+    // Where the store is (before open()): a directory (SQLite, the default:
+    // `dataDir`) or a postgresql:// URL (Store::open).
+    void setStoreTarget(const QString& target) { storeTarget_ = target; }
+    // Several masters on a PostgreSQL store (before open()): one leader per
+    // grid by lease (cluster_lease.h); followers answer reads, redirect
+    // writes (307 to the leader) and refuse agents naming the leader.
+    void setCluster(ClusterLease::Options options) { clusterOptions_ = std::move(options); }
+    ClusterLease* cluster() const { return cluster_.get(); }
     // The vault's master key (before open()); without one every vault route answers 503.
     void setVaultKeys(std::unique_ptr<vault::Keyring> keys) { vaultKeys_ = std::move(keys); }
 
@@ -74,6 +83,7 @@ private:
     void addStatsRoutes();    // routes_stats.cpp
     void addSocketRoutes();   // routes_sockets.cpp
     void addConfigRoutes();   // routes_config.cpp: the master configuration
+    void addClusterRoutes();  // master_cluster.cpp: a grid's leader
     void auditConfig(const Call& c, const QJsonObject& changes, bool cleared);
     void onUserSocket(QWebSocket* ws);
     // Closes a refused user socket with `code` (4400, 4401, 4403, 4404) and the reason.
@@ -96,8 +106,21 @@ private:
     // Install (update false) or upgrade stack `name` of the call's grid from `req`.
     Reply installStack(Call& c, const api::StackInstall& req, const QString& name, bool update);
     Reply patchStack(Call& c);   // PATCH /v1/stacks/:grid/:name (labels)
-    GridRuntime* createGrid(const QJsonObject& doc);
+    GridRuntime* createGrid(const QJsonObject& doc, bool lead = true);
     void forgetGrid(GridRuntime* g);
+    GridRuntime* gridOfToken(const QString& token) const;   // the grid whose token the agent gave, or null
+    // ---- several masters (master_cluster.cpp)
+    bool openCluster(QString* error);
+    // Replaces grid `name`'s runtime by one read from the store now, leading
+    // or a follower's copy; drops it when the store has no rows of it.
+    void reloadGrid(const QString& name, bool lead);
+    // A write to a grid this master does not lead: 307 to the leader, or 503.
+    std::optional<Reply> notLeader(const QHttpServerRequest& request, const QString& grid) const;
+    // The agent's refusal when a follower: the close reason names the leader's ws:// URL.
+    bool refuseAgentAsFollower(QWebSocket* ws, const QString& grid) const;
+    QString storeTarget_;
+    std::optional<ClusterLease::Options> clusterOptions_;
+    std::unique_ptr<ClusterLease> cluster_;
     GridRuntime* gridOf(const Call& c) const { return grid(c.param("grid")); }   // dispatch made sure it exists
 
     Store store_;

@@ -77,13 +77,19 @@ QString Auth::randomSecret() {
     return QString::fromLatin1(bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
 
-QString Auth::load(const QString& fixedAdminCode, qint64 nowMs) {
-    Q_UNUSED(nowMs);
+void Auth::reload() {
+    users_.clear();
+    tokens_.clear();
     for (const auto& o : store_.all(kUserKind)) {
         User u = userFromJson(o);
         users_.insert(u.email, u);
     }
     for (const auto& o : store_.all(kTokenKind)) tokens_.insert(o.value(QStringLiteral("digest")).toString(), o);
+}
+
+QString Auth::load(const QString& fixedAdminCode, qint64 nowMs) {
+    Q_UNUSED(nowMs);
+    reload();
     if (!users_.contains(kAdmin)) {
         User admin;
         admin.email = kAdmin;

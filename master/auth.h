@@ -49,6 +49,9 @@ public:
     // start, the initial admin code: returns it when it must be printed
     // (first start without INITIAL_ADMIN_CODE), else an empty string.
     QString load(const QString& fixedAdminCode, qint64 nowMs);
+    // Reads users and tokens again (several masters share the store: another
+    // master may have issued or revoked one).
+    void reload();
 
     // POST /v1/auth with a code (initial admin code or invite code).
     std::optional<IssuedToken> exchangeCode(const QString& code, qint64 nowMs);

@@ -58,9 +58,13 @@ std::optional<QJsonValue> ConfigStore::loaded(const QString& key, const QByteArr
 bool ConfigStore::rewriteRows(const QMap<QString, QJsonValue>& rows, QString* error) {
     QSqlDatabase db = store_.database();
     QSqlQuery q(db);
-    q.exec(QStringLiteral("PRAGMA secure_delete"));
-    const int secureDelete = q.next() ? q.value(0).toInt() : 0;
-    q.exec(QStringLiteral("PRAGMA secure_delete = ON"));
+    const bool sqlite = !store_.postgres();   // PostgreSQL: no pragmas (its old row versions go with VACUUM)
+    int secureDelete = 0;
+    if (sqlite) {
+        q.exec(QStringLiteral("PRAGMA secure_delete"));
+        secureDelete = q.next() ? q.value(0).toInt() : 0;
+        q.exec(QStringLiteral("PRAGMA secure_delete = ON"));
+    }
     bool ok = db.transaction();
     for (auto it = rows.begin(); ok && it != rows.end(); ++it) {
         q.prepare(QStringLiteral("UPDATE config SET value = ? WHERE key = ?"));
@@ -73,10 +77,10 @@ bool ConfigStore::rewriteRows(const QMap<QString, QJsonValue>& rows, QString* er
         *error = QStringLiteral("cannot seal the configuration's secret values: ") + q.lastError().text();
         return false;
     }
-    if (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)")) || (q.next() && q.value(0).toInt() != 0)) {
+    if (sqlite && (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)")) || (q.next() && q.value(0).toInt() != 0))) {
         qWarning("config: the store's log could not be emptied after sealing; the old values go at its next checkpoint");
     }
-    q.exec(QStringLiteral("PRAGMA secure_delete = %1").arg(secureDelete));
+    if (sqlite) q.exec(QStringLiteral("PRAGMA secure_delete = %1").arg(secureDelete));
     qInfo("config: %lld secret value(s) sealed with the vault key", qlonglong(rows.size()));
     return true;
 }
@@ -136,7 +140,7 @@ bool ConfigStore::write(const QJsonObject& changes, bool replace) {
             q.prepare(QStringLiteral("DELETE FROM config WHERE key = ?"));
             q.addBindValue(it.key());
         } else {
-            q.prepare(QStringLiteral("INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)"));
+            q.prepare(QStringLiteral("INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
             q.addBindValue(it.key());
             q.addBindValue(stored(it.key(), it.value()));
         }

@@ -15,8 +15,8 @@ Q_LOGGING_CATEGORY(lcGrid, "kontena.master.grid")
 
 namespace kontena::master {
 
-GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent)
-    : QObject(parent), store_(store), agents_(new AgentSessions(*this)) {
+GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent, bool lead)
+    : QObject(parent), store_(store), agents_(new AgentSessions(*this)), stored_(lead), lead_(lead) {
     GridRecord saved = restoreGrid(doc, now());
     if (timeScale_ != 1.0) {   // the API's settings as stored, the rest scaled
         GridSettings& s = saved.state.grid.settings;
@@ -44,10 +44,29 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent)
     } else {
         rows_.markAll();
     }
+    if (!lead_) return;   // a follower's copy: the leader runs the grid
     for (const Timer& t : ctl_->startupTimers(now())) arm(t);
     // Stack deploys cut short by a restart are started again (their
     // services may still be waiting to be deployed).
-    for (const QString& stack : stacks_.pendingDeploys()) deliver(ev::StackDeploy{ss(stack)});
+    // Without the etcd quorum (restored nodes count offline until their
+    // agents reconnect: a restart, a takeover by another master) the core
+    // refuses deploys: they start once the quorum is back.
+    // Service deploys are not stored: a service with fewer instances placed
+    // than it wants (a deploy cut short) deploys again too, rather than
+    // waiting for the re-scheduler's next pass.
+    resumeDeploys_ = stacks_.pendingDeploys();
+    std::map<std::string, int> placed;
+    for (const auto& [key, i] : state().instances) placed[key.service] += i.node.has_value() && i.desired == DesiredState::Running;
+    for (const auto& [key, svc] : state().services) {
+        const bool stackResumes = resumeDeploys_.contains(qs(svc.spec.stack));   // its stack's deploy covers it
+        if (svc.state == ServiceState::Running && placed[key] < svc.spec.instances && !stackResumes) resumeServices_.append(qs(key));
+    }
+    if (state().quorum) resumeStackDeploys();
+}
+
+void GridRuntime::resumeStackDeploys() {
+    for (const QString& stack : std::exchange(resumeDeploys_, {})) deliver(ev::StackDeploy{ss(stack)});
+    for (const QString& service : std::exchange(resumeServices_, {})) deliver(ev::ServiceDeploy{ss(service), false});
 }
 
 GridRuntime::~GridRuntime() {
@@ -89,6 +108,7 @@ ApplyResult GridRuntime::deliver(const Event& e) {
         }
     }
     note(r.decision);
+    if (state().quorum && !(resumeDeploys_.isEmpty() && resumeServices_.isEmpty())) resumeStackDeploys();
     return r;
 }
 

@@ -60,7 +60,11 @@ public:
     // A new grid (`doc` from POST /v1/grids) or one loaded from the store
     // (grid_persistence.h). Arms the core's startup timers and starts again
     // the stack deploys a restart cut short.
-    GridRuntime(Store& store, const QJsonObject& doc, QObject* parent = nullptr);
+    // With `lead` false (a follower's copy of a grid another master leads,
+    // master/cluster_lease.h): nothing runs and nothing is written; the
+    // copy only answers reads.
+    GridRuntime(Store& store, const QJsonObject& doc, QObject* parent = nullptr, bool lead = true);
+    bool leading() const { return lead_; }
     ~GridRuntime() override;
 
     // The platform's own timings (those the API does not set) multiplied by
@@ -173,6 +177,9 @@ private:
     void note(const Decision& d);
     void noteStackDeploys(const Decision& d);
     void scheduleSave();
+    void resumeStackDeploys();
+    QStringList resumeDeploys_;   // stack deploys a restart cut short, started once the quorum is back
+    QStringList resumeServices_;  // services short of instances after a restart, deployed then too
     void forgetStats(const Mutation& m);
 
     Store& store_;
@@ -197,7 +204,8 @@ private:
     std::vector<std::function<void()>> afterSave_;   // saveThen's, run once stored
     void saved();
     GridRows rows_;              // what changed since the last save
-    bool stored_ = true;         // false once removed from the store
+    bool stored_ = true;         // false once removed from the store (or a follower's copy)
+    bool lead_ = true;
     bool legacyDocument_ = true; // the first save also drops an old single document
 };
 

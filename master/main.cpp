@@ -9,6 +9,7 @@
 #include <QSslKey>
 #include <QTcpServer>
 #include <QTextStream>
+#include <QUrl>
 
 #include <cstdio>
 
@@ -57,6 +58,12 @@ void addOptions(QCommandLineParser& p) {
     p.addVersionOption();
     p.addOption({QStringLiteral("listen"), QStringLiteral("Address and port to listen on [KONTENA_MASTER_LISTEN] (default 127.0.0.1:9292)."), QStringLiteral("HOST:PORT")});
     p.addOption({QStringLiteral("data-dir"), QStringLiteral("Where the store lives [KONTENA_MASTER_DATA] (default ./kontena-master-data)."), QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("store"), QStringLiteral("The store: a PostgreSQL database postgresql://USER[:PASSWORD]@HOST:PORT/DB (several masters share it; "
+                                                         "one leads each grid) [KONTENA_MASTER_STORE]; default SQLite in --data-dir."), QStringLiteral("URL")});
+    p.addOption({QStringLiteral("advertise"), QStringLiteral("With a PostgreSQL store: this master's URL for clients and agents, where followers send them "
+                                                             "[KONTENA_MASTER_ADVERTISE] (default http(s)://the --listen address)."), QStringLiteral("URL")});
+    p.addOption({QStringLiteral("lease"), QStringLiteral("With a PostgreSQL store: seconds a grid's leader holds its lease without renewing; a master takes "
+                                                         "over a grid within this after its leader died [KONTENA_MASTER_LEASE] (default 10)."), QStringLiteral("SECONDS")});
     p.addOption({QStringLiteral("tls-cert"), QStringLiteral("PEM certificate: serve HTTPS and WSS [KONTENA_MASTER_TLS_CERT]."), QStringLiteral("FILE")});
     p.addOption({QStringLiteral("tls-key"), QStringLiteral("PEM private key of --tls-cert [KONTENA_MASTER_TLS_KEY]."), QStringLiteral("FILE")});
     p.addOption({QStringLiteral("allow-insecure"), QStringLiteral("Allow plain HTTP on an address other than loopback [KONTENA_MASTER_ALLOW_INSECURE=1].")});
@@ -89,6 +96,26 @@ QString setupTls(kontena::master::Master& master, const QString& cert, const QSt
     const QSslKey ke = k.isNull() ? QSslKey(kf.seek(0) ? kf.readAll() : QByteArray(), QSsl::Ec, QSsl::Pem) : k;
     if (c.isNull() || ke.isNull()) return QStringLiteral("the TLS certificate or key is not valid PEM");
     master.sslSetup(c, ke);
+    return {};
+}
+
+// --store, --advertise, --lease: a PostgreSQL store makes this one of several masters. An error message, or empty.
+// `opt(name, variable, default)`: an option's value (main's).
+template <typename Opt>
+QString setupStore(kontena::master::Master& master, Opt&& opt, const QString& listenUrl) {
+    const QString store = opt("store", "KONTENA_MASTER_STORE", QString());
+    const QString advertise = opt("advertise", "KONTENA_MASTER_ADVERTISE", QString());
+    const QString lease = opt("lease", "KONTENA_MASTER_LEASE", QStringLiteral("10"));
+    if (store.isEmpty()) return {};
+    if (!kontena::master::Store::isPostgresUrl(store)) return QStringLiteral("--store must be a postgresql:// URL (SQLite is the default: --data-dir)");
+    bool ok = false;
+    const double seconds = lease.toDouble(&ok);
+    if (!ok || !(seconds >= 0.3 && seconds <= 3600)) return QStringLiteral("--lease must be seconds in [0.3, 3600]");
+    const QUrl url(advertise.isEmpty() ? listenUrl : advertise);
+    if (!url.isValid() || url.host().isEmpty() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+        return QStringLiteral("--advertise must be an http:// or https:// URL, got ") + url.toString();
+    master.setStoreTarget(store);
+    master.setCluster({url.toString(QUrl::StripTrailingSlash), std::chrono::milliseconds(qint64(seconds * 1000))});
     return {};
 }
 
@@ -145,6 +172,8 @@ int main(int argc, char** argv) {
 
     kontena::master::Master master;
     master.setVaultKeys(std::move(vaultKeys));
+    const QString why = setupStore(master, opt, (cert.isEmpty() ? QStringLiteral("http://") : QStringLiteral("https://")) + listen);
+    if (!why.isEmpty()) return fail(why);
     QString adminCode, error;
     const QString dataDir = opt("data-dir", "KONTENA_MASTER_DATA", QStringLiteral("kontena-master-data"));
     if (!master.open(dataDir, env("INITIAL_ADMIN_CODE"), &adminCode, &error)) return fail(error);

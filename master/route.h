@@ -25,6 +25,7 @@ namespace kontena::master {
 struct Reply {
     int status = 200;
     QJsonValue body;
+    QByteArray location{};   // a redirect's Location header (a follower sends writes to the leader)
     // {"error": message} (api::ErrorBody).
     static Reply error(int status, const QString& message) { return Reply{status, api::errorJson(message)}; }
     // A resource or listing of the API model (api/).

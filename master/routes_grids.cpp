@@ -102,6 +102,8 @@ void Master::addGridRoutes() {
         auto doc = newGridDocument(req);
         if (auto* error = std::get_if<Reply>(&doc)) return *error;
         if (grids_.contains(req.name)) return Reply::error(409, QStringLiteral("Grid %1 exists already").arg(req.name));
+        // Several masters: the new grid's lease first (its writes are fenced by it).
+        if (cluster_ && !cluster_->acquire(req.name)) return Reply::error(409, QStringLiteral("Grid %1 exists already").arg(req.name));
         GridRuntime* g = createGrid(std::get<QJsonObject>(doc));
         if (!g->save()) return Reply::error(500, QStringLiteral("could not store the grid: ") + store_.lastError());
         auth_->setGridMember(c.user.email, req.name, true);

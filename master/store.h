@@ -1,18 +1,24 @@
 #pragma once
 // The master's persistent store: SQLite (Qt Sql) in WAL mode with
 // synchronous=FULL, so a write that returned is on disk and survives
-// kill -9 of the master. Documents are JSON objects by (kind, id); a grid
+// kill -9 of the master; or, for several masters, one PostgreSQL database
+// they share (a postgresql:// URL; master/README.md "Several masters"). Documents are JSON objects by (kind, id); a grid
 // is rows (grid, kind, id) written as changes, several in one transaction
 // (grid_persistence.h); the audit log is an append-only table.
 //
 // Why SQLite: embedded (no server to run), crash-safe by design, in
 // Debian (libqt6sql6-sqlite), and one file to back up.
+// Why PostgreSQL through Qt's QPSQL driver (libqt6sql6-psql) and not
+// libpq directly: the store stays one implementation over QSqlDatabase;
+// the dialects differ only in column types and SQLite's pragmas (upserts
+// are INSERT ... ON CONFLICT in both), so every query is tested on both.
 
 #include <QJsonObject>
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
 #include <QTimer>
+#include <QUrl>
 
 #include <functional>
 
@@ -39,8 +45,19 @@ public:
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    // Opens (creating) `dir`/master.db. False with `error` set on failure.
-    bool open(const QString& dir, QString* error);
+    // Opens (creating) `target`/master.db, or with a postgresql:// URL
+    // (postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?host=SOCKETDIR]) that
+    // database, creating the tables. False with `error` set on failure.
+    bool open(const QString& target, QString* error);
+    static bool isPostgresUrl(const QString& target);
+    bool postgres() const { return postgres_; }
+
+    // Several masters: called first in every transaction that writes a
+    // grid's rows (or removes the grid), on this store's connection; false
+    // refuses the write (the transaction rolls back). The lease's fencing
+    // check (master/cluster_lease.h). Unset: every write goes through.
+    using Fence = std::function<bool(const QString& grid)>;
+    void setFence(Fence fence) { fence_ = std::move(fence); }
 
     bool put(const QString& kind, const QString& id, const QJsonObject& doc);
     bool remove(const QString& kind, const QString& id);
@@ -67,6 +84,8 @@ public:
     bool flushDeferred();
     // Every grid's rows, by grid, each grid's ordered by kind and id.
     std::map<QString, std::vector<GridRow>> gridRows() const;
+    // One grid's rows, ordered by kind and id (empty: none stored).
+    std::vector<GridRow> gridRows(const QString& grid) const;
     // Deletes a grid's rows and its old document, in one transaction.
     bool removeGrid(const QString& grid);
 
@@ -84,7 +103,13 @@ private:
         std::function<bool()> write;
         std::function<void(bool)> done;
     };
+    bool openPostgres(const QUrl& url, QString* error);
+    bool prepareTables(QString* error);
+    bool fenced(const QString& grid);
+
     QString connection_;
+    bool postgres_ = false;
+    Fence fence_;
     std::map<const void*, Deferred> deferred_;
     QTimer flushTimer_;
     mutable QString lastError_;

@@ -95,12 +95,11 @@ Result<QJsonObject> jsonOf(const Result<QByteArray>& opened) {
 bool VaultStore::prepareTable(QString* error) {
     QSqlQuery q(store_.database());
     bool ok = q.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS vault (grid TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, "
-                                    "sealed TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, "
+                                    "sealed TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, "
                                     "meta TEXT NOT NULL DEFAULT '', PRIMARY KEY (grid, kind, name))"));
     bool hasMeta = false;
-    if (ok && q.exec(QStringLiteral("PRAGMA table_info(vault)"))) {
-        while (q.next()) hasMeta = hasMeta || q.value(1).toString() == QLatin1String("meta");
-    }
+    // Asked in SQL both SQLite and PostgreSQL read (the store may be either).
+    if (ok) hasMeta = QSqlQuery(store_.database()).exec(QStringLiteral("SELECT meta FROM vault LIMIT 0"));
     if (ok && !hasMeta) ok = q.exec(QStringLiteral("ALTER TABLE vault ADD COLUMN meta TEXT NOT NULL DEFAULT ''"));
     if (!ok) *error = QStringLiteral("cannot prepare the vault table: ") + q.lastError().text();
     return ok;
@@ -232,8 +231,12 @@ bool VaultStore::putRecord(const QString& grid, const QString& kind, const QStri
 bool VaultStore::putSealed(const QString& grid, const QString& kind, const QString& name, const QString& sealed, const QString& meta,
                            qint64 createdAt, qint64 updatedAt) {
     QSqlQuery q(store_.database());
-    q.prepare(QStringLiteral("INSERT OR REPLACE INTO vault (grid, kind, name, sealed, created_at, updated_at, meta) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    for (const QVariant& v : {QVariant(grid), QVariant(kind), QVariant(name), QVariant(sealed), QVariant(createdAt), QVariant(updatedAt), QVariant(meta)}) {
+    q.prepare(QStringLiteral("INSERT INTO vault (grid, kind, name, sealed, created_at, updated_at, meta) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                             "ON CONFLICT (grid, kind, name) DO UPDATE SET sealed = excluded.sealed, created_at = excluded.created_at, "
+                             "updated_at = excluded.updated_at, meta = excluded.meta"));
+    // No meta is '' (the column is NOT NULL; an upsert does not fill in the default as OR REPLACE did).
+    for (const QVariant& v : {QVariant(grid), QVariant(kind), QVariant(name), QVariant(sealed), QVariant(createdAt), QVariant(updatedAt),
+                             QVariant(meta.isNull() ? QStringLiteral("") : meta)}) {
         q.addBindValue(v);
     }
     if (q.exec()) return true;

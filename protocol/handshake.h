@@ -69,6 +69,13 @@ enum class CloseCode : int {
     ReconnectedElsewhere = 4041,
 };
 
+// Several masters (master/cluster_lease.h): a master that does not lead
+// the grid closes with this; the reason text names the leader
+// ("... leader: ws://HOST:PORT"), where the agent goes next. Outside the
+// enum: an agent from before several masters reconnects on it (the
+// default for unknown codes) and tries the same master again.
+constexpr int kCloseNotLeader = 4050;
+
 // Every code above, ascending.
 QList<CloseCode> allCloseCodes();
 // The user-facing reason of `code`; for codes outside 4000-4041 a generic text.

@@ -7,13 +7,14 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  qt6-base-dev libqt6sql6-sqlite qt6-websockets-dev qt6-httpserver-dev
+  qt6-base-dev libqt6sql6-sqlite libqt6sql6-psql qt6-websockets-dev qt6-httpserver-dev
   qt6-charts-dev libqt6opengl6-dev qt6-svg-dev
   libboost-dev libeigen3-dev libyaml-cpp-dev nlohmann-json3-dev
   libcurl4-openssl-dev libssl-dev libsodium-dev libsqlite3-dev libmsgpack-dev
   clang libclang-rt-14-dev
   docker.io busybox-static iproute2 iptables
   etcd-server etcd-client haproxy dnsmasq-base
+  postgresql util-linux
   xvfb xauth python3 openssl curl
 )
 missing=()

@@ -1,0 +1,216 @@
+// Several masters for real: three kontena-masters on one PostgreSQL (started
+// by the test), two kontena-agents each on its own private dockerd, given
+// all three masters' URLs. The leader is killed with SIGKILL during a stack
+// deploy: another master takes over within the lease, the agents come back
+// to it, the deploy completes, every write acknowledged before, during and
+// after is stored, and no instance ever runs on both engines.
+#include <QFile>
+#include <QProcess>
+#include <QtTest>
+
+#include <map>
+#include <memory>
+#include <set>
+
+#include "tests/docker/test_image.h"
+#include "tests/ha/ha_client.h"
+#include "tests/ha/postgres_harness.h"
+#include "tests/master/platform_harness.h"
+
+using namespace kontena::testing;
+
+namespace {
+
+const QString kGrid = QStringLiteral("ha");
+constexpr int kInstances = 6;
+constexpr int kLeaseMs = 2000;
+
+// Names of the running containers of stack `web` on an engine.
+QStringList running(const PrivateDockerd& d) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("DOCKER_HOST"), d.dockerHost());
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral("docker"), {QStringLiteral("ps"), QStringLiteral("--filter"), QStringLiteral("label=io.kontena.stack.name=web"),
+                                       QStringLiteral("--format"), QStringLiteral("{{.Names}}")});
+    p.waitForFinished(20000);
+    return QString::fromUtf8(p.readAllStandardOutput()).split(u'\n', Qt::SkipEmptyParts);
+}
+
+QString wsOf(const MasterProcess& m) { return m.wsUrl(); }
+
+}  // namespace
+
+class TestMasterHa : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+    PostgresServer pg_;
+    EngineFixture engineA_, engineB_;
+    std::vector<std::unique_ptr<MasterProcess>> masters_;
+    std::unique_ptr<AgentProcess> agent1_, agent2_;
+    HaClient api_;
+
+    QString diagnose() const {
+        QString s = QStringLiteral("\nA: %1\nB: %2\n").arg(running(engineA_.dockerd).join(u','), running(engineB_.dockerd).join(u','));
+        for (const auto& m : masters_) s += QStringLiteral("---- master %1\n%2\n").arg(m->url(), m->log().right(2500));
+        if (agent1_) s += QStringLiteral("---- agent 1\n") + agent1_->log(2000);
+        if (agent2_) s += QStringLiteral("---- agent 2\n") + agent2_->log(2000);
+        return s;
+    }
+    int onlineNodes(int first) {
+        const auto a = api_.send("GET", QStringLiteral("/v1/grids/%1/nodes").arg(kGrid), {}, first, 3000);
+        int online = 0;
+        for (const auto& n : a.body.value(QStringLiteral("nodes")).toArray()) online += n.toObject().value(QStringLiteral("status")).toString() == QStringLiteral("online");
+        return online;
+    }
+    // Who leads, as master `i` sees it.
+    QJsonObject leaderAt(int i) { return api_.once("GET", masters_[size_t(i)]->url() + QStringLiteral("/v1/grids/%1/leader").arg(kGrid), {}).body; }
+
+private slots:
+    void initTestCase() {
+        if (PostgresServer::binDir().isEmpty()) QSKIP("no PostgreSQL server binaries (scripts/install-deps.sh installs postgresql)");
+        QVERIFY(dir_.isValid());
+        if (qEnvironmentVariableIsSet("KONTENA_KEEP_TEST_DIR")) dir_.setAutoRemove(false);
+        const QString error = pg_.start(dir_.filePath(QStringLiteral("pg")));
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        if (QString e = engineA_.setUp(); !e.isEmpty()) QFAIL(qPrintable(e));
+        if (QString e = engineB_.setUp(); !e.isEmpty()) QFAIL(qPrintable(e));
+        for (int i = 0; i < 3; ++i) {
+            masters_.push_back(std::make_unique<MasterProcess>(
+                dir_.filePath(QStringLiteral("master-%1").arg(i)),
+                QStringList{QStringLiteral("--store"), pg_.url(), QStringLiteral("--lease"), QString::number(kLeaseMs / 1000.0)}));
+            QVERIFY2(masters_.back()->start(QStringLiteral("ha-code")), qPrintable(masters_.back()->log()));
+            api_.masters << masters_.back()->url();
+        }
+    }
+
+    void cleanupTestCase() {
+        agent1_.reset();
+        agent2_.reset();
+        masters_.clear();
+        for (EngineFixture* e : {&engineA_, &engineB_}) (void)e->dockerd.stop();
+        pg_.stop();
+    }
+
+    // The grid is created on master 0, which leads it; the others follow,
+    // redirect writes to it and send agents to it.
+    void gridLedByOneFollowedByTwo() {
+        const auto login = api_.send("POST", QStringLiteral("/v1/auth"), QJsonObject{{QStringLiteral("code"), QStringLiteral("ha-code")}});
+        api_.token = login.body.value(QStringLiteral("access_token")).toString();
+        QVERIFY2(!api_.token.isEmpty(), qPrintable(diagnose()));
+        const auto created = api_.send("POST", QStringLiteral("/v1/grids"),
+                                       QJsonObject{{QStringLiteral("name"), kGrid}, {QStringLiteral("initial_size"), 1}});
+        QCOMPARE(created.status, 201);
+        QVERIFY(leaderAt(0).value(QStringLiteral("leading")).toBool());
+        for (int i : {1, 2}) {
+            QVERIFY2(eventually([&] { return leaderAt(i).value(QStringLiteral("leader")).toString() == masters_[0]->url(); }, 5000), qPrintable(diagnose()));
+        }
+        QVERIFY(!leaderAt(1).value(QStringLiteral("leading")).toBool());
+        QCOMPARE(leaderAt(1).value(QStringLiteral("term")).toInt(), 1);
+        // A write on a follower: 307 to the same path on the leader; a read: served there.
+        QByteArray location;
+        const auto redirected = api_.once("POST", masters_[2]->url() + QStringLiteral("/v1/volumes/") + kGrid, "{\"name\":\"first\",\"scope\":\"grid\"}", &location);
+        QCOMPARE(redirected.status, 307);
+        QCOMPARE(QString::fromUtf8(location), masters_[0]->url() + QStringLiteral("/v1/volumes/") + kGrid);
+        QCOMPARE(api_.once("GET", masters_[2]->url() + QStringLiteral("/v1/grids/") + kGrid, {}).status, 200);
+        // Qt's default redirect policy (the one client/ and so the CLI use) follows it with method, body and token.
+        {
+            QNetworkAccessManager net;
+            QNetworkRequest req{QUrl(masters_[2]->url() + QStringLiteral("/v1/volumes/") + kGrid)};
+            req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+            req.setRawHeader("Authorization", "Bearer " + api_.token.toLatin1());
+            QNetworkReply* reply = net.post(req, QByteArray("{\"name\":\"followed\",\"scope\":\"grid\"}"));
+            QVERIFY(QTest::qWaitFor([&] { return reply->isFinished(); }, 10000));
+            QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 201);
+            QCOMPARE(reply->url().port(), QUrl(masters_[0]->url()).port());
+            reply->deleteLater();
+        }
+
+        const QString token = api_.send("GET", QStringLiteral("/v1/grids/%1/token").arg(kGrid)).body.value(QStringLiteral("token")).toString();
+        QVERIFY(!token.isEmpty());
+        // Followers first in the list: each agent is refused by one naming the leader.
+        const QString urls = QStringList{wsOf(*masters_[1]), wsOf(*masters_[2]), wsOf(*masters_[0])}.join(u',');
+        agent1_ = std::make_unique<AgentProcess>(QStringLiteral("node-1"), kGrid, engineA_.dockerd.dockerHost(), dir_.filePath(QStringLiteral("agent-1.log")));
+        agent2_ = std::make_unique<AgentProcess>(QStringLiteral("node-2"), kGrid, engineB_.dockerd.dockerHost(), dir_.filePath(QStringLiteral("agent-2.log")));
+        QVERIFY(agent1_->start(urls, token, {QStringLiteral("--dns"), QStringLiteral("off")}));
+        QVERIFY(eventually([&] { return onlineNodes(0) == 1; }, 20000));   // node-1 first: the initial node
+        QVERIFY(agent2_->start(urls, token, {QStringLiteral("--dns"), QStringLiteral("off")}));
+        QVERIFY2(eventually([&] { return onlineNodes(0) == 2; }, 20000), qPrintable(diagnose()));
+        QVERIFY2(agent1_->log(-1).contains(QLatin1String("not the leader of this grid; leader: ") + wsOf(*masters_[0])), qPrintable(agent1_->log()));
+    }
+
+    // SIGKILL of the leader during a deploy of six instances.
+    void killLeaderDuringDeploy() {
+        const QString source = QStringLiteral("stack: ha/web\nservices:\n  app:\n    image: ") + kTestImage +
+                               QStringLiteral("\n    instances: %1\n    command: sh -c 'while true; do sleep 1; done'\n    stop_grace_period: 1s\n").arg(kInstances);
+        std::set<QString> acked;   // volumes whose creation was acknowledged
+        int serial = 0;
+        auto writeVolume = [&](int first) {
+            const QString name = QStringLiteral("v%1").arg(++serial);
+            const auto a = api_.send("POST", QStringLiteral("/v1/volumes/") + kGrid,
+                                     QJsonObject{{QStringLiteral("name"), name}, {QStringLiteral("scope"), QStringLiteral("grid")}}, first, 3000);
+            if (a.status == 201) acked.insert(name);
+            return a;
+        };
+        for (int i = 0; i < 5; ++i) {   // through the redirect
+            const auto a = writeVolume(1);
+            QVERIFY2(a.status == 201, qPrintable(QStringLiteral("%1 %2").arg(a.status).arg(QString::fromUtf8(QJsonDocument(a.body).toJson()))));
+        }
+        // Installing starts the deploy; the leader dies once its first instance runs (or 1.5 s).
+        QCOMPARE(api_.send("POST", QStringLiteral("/v1/grids/%1/stacks").arg(kGrid), QJsonObject{{QStringLiteral("name"), QStringLiteral("web")},
+                                                                                                  {QStringLiteral("source"), source}}).status, 201);
+        eventually([&] { return !running(engineA_.dockerd).isEmpty() || !running(engineB_.dockerd).isEmpty(); }, 1500);
+        const int before = running(engineA_.dockerd).size() + running(engineB_.dockerd).size();
+        QElapsedTimer sinceKill;
+        sinceKill.start();
+        masters_[0]->kill9();
+        qInfo("leader killed with %d of %d instances running", before, kInstances);
+
+        // Until the deploy completed on the new leader: writes go on, the engines are watched.
+        qint64 firstWriteMs = -1, agentsBackMs = -1;
+        int samples = 0;
+        bool done = false;
+        while (!done && sinceKill.elapsed() < 45000) {
+            const auto w = writeVolume(1 + serial % 2);
+            if (w.status == 201 && firstWriteMs < 0) firstWriteMs = sinceKill.elapsed();
+            QStringList all = running(engineA_.dockerd) + running(engineB_.dockerd);
+            ++samples;
+            const std::set<QString> unique(all.begin(), all.end());
+            QVERIFY2(int(unique.size()) == all.size(), qPrintable(QStringLiteral("an instance runs twice: ") + all.join(u',') + diagnose()));
+            QVERIFY2(all.size() <= kInstances, qPrintable(all.join(u',') + diagnose()));
+            if (agentsBackMs < 0 && firstWriteMs >= 0 && onlineNodes(1) == 2) agentsBackMs = sinceKill.elapsed();
+            done = agentsBackMs >= 0 && all.size() == kInstances;
+        }
+        QVERIFY2(done, qPrintable(diagnose()));
+        qInfo("first write accepted %lld ms after the kill, both agents back after %lld ms, deploy complete after %lld ms (%d samples)",
+              firstWriteMs, agentsBackMs, sinceKill.elapsed(), samples);
+        QVERIFY2(firstWriteMs < kLeaseMs + 4000, qPrintable(diagnose()));   // within the lease, plus a round of polling
+
+        // A new leader with the next term; every acknowledged write is there, on the leader and on the follower.
+        const QJsonObject l1 = leaderAt(1), l2 = leaderAt(2);
+        QVERIFY(l1.value(QStringLiteral("leading")).toBool() != l2.value(QStringLiteral("leading")).toBool());
+        QCOMPARE(std::max(l1.value(QStringLiteral("term")).toInt(), l2.value(QStringLiteral("term")).toInt()), 2);
+        const int follower = l1.value(QStringLiteral("leading")).toBool() ? 2 : 1;
+        for (int at : {3 - follower, follower}) {
+            QVERIFY2(eventually([&] {
+                const auto vols = api_.once("GET", masters_[size_t(at)]->url() + QStringLiteral("/v1/volumes/") + kGrid, {});
+                std::set<QString> found;
+                for (const auto& v : vols.body.value(QStringLiteral("volumes")).toArray()) found.insert(v.toObject().value(QStringLiteral("name")).toString());
+                for (const QString& name : acked) {
+                    if (!found.count(name)) return false;
+                }
+                return true;
+            }, 5000), qPrintable(QStringLiteral("acknowledged volumes missing at master %1").arg(at)));
+        }
+        QVERIFY(api_.redirects > 0);
+        qInfo("%zu acknowledged writes, %d redirects followed", acked.size(), api_.redirects);
+        // The deploy stays complete: six, each once.
+        QTest::qWait(1000);
+        QStringList all = running(engineA_.dockerd) + running(engineB_.dockerd);
+        QCOMPARE(int(all.size()), kInstances);
+        QCOMPARE(int(std::set<QString>(all.begin(), all.end()).size()), kInstances);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMasterHa)
+#include "tst_master_ha.moc"
