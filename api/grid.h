@@ -120,14 +120,30 @@ struct GridToken : Model<GridToken> {
     static auto fields() { return std::tuple{field("token", &GridToken::token)}; }
 };
 
+// Where one instance of a stack service is placed now (GridState).
+struct PlacedInstance : Model<PlacedInstance> {
+    QString serviceId;                // grid/stack/service
+    int instanceNumber = 0;
+    std::optional<QString> node;      // null: its node was removed
+    QString desired;                  // running|stopped|initialized
+    static auto fields() {
+        return std::tuple{field("service_id", &PlacedInstance::serviceId), field("instance_number", &PlacedInstance::instanceNumber),
+                          field("node", &PlacedInstance::node), field("desired", &PlacedInstance::desired)};
+    }
+};
+
 // GET /v1/grids/:grid/state: everything `kontena-sim what-if` needs to
-// rehearse a failure on this grid (its plain C++ reader is api/state.h).
+// rehearse a failure on this grid (its plain C++ reader is api/state.h):
+// the stacks with their services, and where every instance runs now (a
+// stateful instance's node is where its data is).
 struct GridState : Model<GridState> {
     Grid grid;
     QList<Node> nodes;
     QList<Stack> stacks;
+    QList<PlacedInstance> instances;   // by service, then number
     static auto fields() {
-        return std::tuple{field("grid", &GridState::grid), field("nodes", &GridState::nodes), field("stacks", &GridState::stacks)};
+        return std::tuple{field("grid", &GridState::grid), field("nodes", &GridState::nodes), field("stacks", &GridState::stacks),
+                          field("instances", &GridState::instances)};
     }
 };
 

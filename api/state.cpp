@@ -86,6 +86,46 @@ Result<std::vector<Node>> readNodes(const Json& nodes) {
     return out;
 }
 
+std::vector<Service> readServices(const Json& services) {
+    std::vector<Service> out;
+    if (!services.is_array()) return out;
+    for (const Json& s : services) {
+        if (!s.is_object()) continue;
+        Service svc;
+        svc.name = stringField(s, "name");
+        if (svc.name.empty()) continue;
+        if (auto n = intField(s, "instances"); n && *n >= 0) svc.instances = n;
+        svc.state = stringField(s, "state");
+        out.push_back(std::move(svc));
+    }
+    return out;
+}
+
+// "grid/stack/service" split into stack and service; false when it is not three parts.
+bool splitServiceId(const std::string& id, PlacedInstance& out) {
+    const auto a = id.find('/');
+    const auto b = a == std::string::npos ? a : id.find('/', a + 1);
+    if (b == std::string::npos || id.find('/', b + 1) != std::string::npos) return false;
+    out.stack = id.substr(a + 1, b - a - 1);
+    out.service = id.substr(b + 1);
+    return !out.stack.empty() && !out.service.empty();
+}
+
+std::vector<PlacedInstance> readInstances(const Json& instances) {
+    std::vector<PlacedInstance> out;
+    if (!instances.is_array()) return out;
+    for (const Json& i : instances) {
+        if (!i.is_object()) continue;
+        PlacedInstance p;
+        p.number = intField(i, "instance_number").value_or(0);
+        p.node = stringField(i, "node");
+        p.desired = stringField(i, "desired");
+        if (p.number < 1 || p.node.empty() || !splitServiceId(stringField(i, "service_id"), p)) continue;
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
 Result<std::vector<Stack>> readStacks(const Json& stacks) {
     std::vector<Stack> out;
     if (stacks.is_null()) return out;
@@ -99,6 +139,7 @@ Result<std::vector<Stack>> readStacks(const Json& stacks) {
         if (stack.name.empty()) return Error{where + ": \"name\" is missing"};
         stack.parent = stringField(s, "parent");
         stack.source = stringField(s, "source");
+        stack.services = readServices(s.value("services", Json()));
         out.push_back(std::move(stack));
     }
     return out;
@@ -124,6 +165,7 @@ Result<GridState> parseGridState(const std::string& json) {
     auto stacks = readStacks(in.value("stacks", Json()));
     if (!stacks) return stacks.error();
     out.stacks = std::move(stacks).value();
+    out.instances = readInstances(in.value("instances", Json()));
     return out;
 }
 

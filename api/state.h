@@ -43,16 +43,33 @@ struct Node {
     std::int64_t memTotal = 0;  // bytes
 };
 
+struct Service {
+    std::string name;           // never empty
+    std::optional<int> instances;   // desired, >= 0
+    std::string state;          // initialized|deploying|running|stopped|partially_running, "" when missing
+};
+
 struct Stack {
     std::string name;           // never empty
     std::string parent;         // "" for none
     std::string source;         // "" when missing
+    std::vector<Service> services;   // only those with a name
+};
+
+// Where an instance runs now. Instances without a node (its node was
+// removed) or with an unreadable service are left out.
+struct PlacedInstance {
+    std::string stack, service;   // from "service_id": grid/stack/service
+    int number = 0;               // >= 1
+    std::string node;             // never empty
+    std::string desired;          // running|stopped|initialized
 };
 
 struct GridState {
     Grid grid;
     std::vector<Node> nodes;    // in the API's order
     std::vector<Stack> stacks;
+    std::vector<PlacedInstance> instances;   // in the API's order; empty from a master that sends none
 };
 
 // Parses the JSON text of a grid state. Errors name the offending field

@@ -330,6 +330,14 @@ api::GridState whatIfState(const GridRuntime& g) {
     out.grid = grid(g);
     for (const auto& [n, node] : g.state().nodes) out.nodes.append(api_json::node(g, node));
     out.stacks = stacks(g);
+    for (const auto& [key, i] : g.state().instances) {
+        api::PlacedInstance o;
+        o.serviceId = scoped(g, qs(key.service));
+        o.instanceNumber = key.number;
+        if (i.node) o.node = qs(*i.node);
+        o.desired = desiredText(i.desired);
+        out.instances.append(o);
+    }
     return out;
 }
 

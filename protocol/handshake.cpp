@@ -1,8 +1,5 @@
 #include "protocol/handshake.h"
 
-#include <QRegularExpression>
-#include <QTimeZone>
-
 namespace kontena::protocol {
 
 namespace {
@@ -53,17 +50,41 @@ QString formatConnectedAt(const QDateTime& t) {
     return u.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")) + QStringLiteral("000000Z");
 }
 
+namespace {
+
+// The value of `count` digits at `text[at]`, or -1.
+int digitsAt(QStringView text, qsizetype at, int count) {
+    if (at + count > text.size()) return -1;
+    int v = 0;
+    for (int i = 0; i < count; ++i) {
+        const QChar c = text[at + i];
+        if (c < u'0' || c > u'9') return -1;
+        v = v * 10 + (c.unicode() - u'0');
+    }
+    return v;
+}
+
+}  // namespace
+
+// By hand, not QDateTime::fromString: that parses in local time, which reads
+// the time zone database (a stat of /etc/localtime) on every agent handshake.
 std::optional<QDateTime> parseConnectedAt(const QString& text) {
-    static const QRegularExpression re(QStringLiteral(
-        "^(\\d{4}-\\d{2}-\\d{2}) (\\d{2}:\\d{2}:\\d{2})(?:\\.(\\d{1,9}))?Z$"));
-    const auto m = re.match(text.trimmed());
-    if (!m.hasMatch()) return std::nullopt;
-    QDateTime t = QDateTime::fromString(m.captured(1) + QLatin1Char(' ') + m.captured(2),
-                                        QStringLiteral("yyyy-MM-dd HH:mm:ss"));
-    if (!t.isValid()) return std::nullopt;
-    t.setTimeZone(QTimeZone::utc());
-    const QString frac = QString(m.captured(3) + QStringLiteral("000")).left(3);
-    return t.addMSecs(frac.toInt());
+    const QStringView t = QStringView(text).trimmed();
+    // "yyyy-MM-dd HH:mm:ss" then an optional ".f" (1..9 digits), then "Z".
+    if (t.size() < 20 || t[4] != u'-' || t[7] != u'-' || t[10] != u' ' || t[13] != u':' || t[16] != u':' || t.back() != u'Z') return std::nullopt;
+    const int year = digitsAt(t, 0, 4), month = digitsAt(t, 5, 2), day = digitsAt(t, 8, 2);
+    const int hour = digitsAt(t, 11, 2), minute = digitsAt(t, 14, 2), second = digitsAt(t, 17, 2);
+    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return std::nullopt;
+    int ms = 0;
+    const qsizetype fraction = t.size() - 1 - 19;   // characters between the seconds and the Z
+    if (fraction != 0) {
+        if (t[19] != u'.' || fraction < 2 || fraction > 10 || digitsAt(t, 20, int(fraction - 1)) < 0) return std::nullopt;
+        for (int i = 0; i < 3; ++i) ms = ms * 10 + (i < fraction - 1 ? t[20 + i].unicode() - u'0' : 0);
+    }
+    const QDate date(year, month, day);
+    const QTime time(hour, minute, second, ms);
+    if (!date.isValid() || !time.isValid()) return std::nullopt;
+    return QDateTime(date, time, Qt::UTC);
 }
 
 QList<CloseCode> allCloseCodes() {

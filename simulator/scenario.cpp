@@ -193,10 +193,12 @@ void readStacks(Reader& r, const YAML::Node& n, const std::filesystem::path& bas
             continue;
         }
         const std::string what = "stack " + quote(*name);
-        const auto f = r.fields(kv.second, what, {"file", "inline", "variables"});
+        const auto f = r.fields(kv.second, what, {"file", "inline", "variables", "placement"});
         if (!f) continue;
+        std::vector<PlacedInstance> placement;
+        if (const Field* p = f->find("placement")) placement = readPlacement(r, p->value);
         if (auto src = readStackSource(r, *f, what, baseDir)) {
-            out.emplace(*name, ScenarioStack{*name, src->source, src->variables, Reader::pos(kv.first)});
+            out.emplace(*name, ScenarioStack{*name, src->source, src->variables, Reader::pos(kv.first), std::move(placement)});
         }
     }
 }

@@ -98,11 +98,24 @@ struct StackInline {
 
 using StackSource = std::variant<StackFile, StackInline>;
 
+// One entry of a stack's `placement:` (beyond the spec, simulator/README.md):
+// the instance already runs on that node when the stack is first deployed.
+struct PlacedInstance {
+    InstanceRef instance;
+    std::string node;
+    SourcePos pos;
+};
+
 struct ScenarioStack {
     std::string name;             // the stack instance name
     StackSource source;
     std::map<std::string, std::string> variables;
     SourcePos pos;
+    // Where its instances (and its child stacks') run when the scenario
+    // finds them: the first `deploy` of the stack installs it and puts
+    // these instances on these nodes instead of deploying it. Empty: an
+    // ordinary deploy. Ordered by instance name.
+    std::vector<PlacedInstance> placement;
 };
 
 // ------------------------------------------------------------- events ----

@@ -1,5 +1,7 @@
-// Node declarations (`nodes:` entries and node_add values) and stack
-// sources (`file:` or `inline:`), shared by the top level and the events.
+// Node declarations (`nodes:` entries and node_add values), stack
+// sources (`file:` or `inline:`), shared by the top level and the events,
+// and a stack's `placement:`.
+#include <algorithm>
 #include <system_error>
 
 #include "simulator/scenario_parse.h"
@@ -147,6 +149,31 @@ std::optional<StackSourceFields> readStackSource(Reader& r, const Fields& f, std
         return std::nullopt;
     }
     out.source = StackInline{*text, Reader::pos(inlined->value, f.pos)};
+    return out;
+}
+
+std::vector<PlacedInstance> readPlacement(Reader& r, const YAML::Node& n) {
+    std::vector<PlacedInstance> out;
+    if (n.IsNull()) return out;
+    if (!n.IsMap()) {
+        r.error(n, "placement must be a map of instances to nodes, e.g. {web/app-1: node-2}");
+        return out;
+    }
+    for (const auto& kv : n) {
+        const auto instance = r.instance(kv.first, "placement");
+        const auto node = r.nodeName(kv.second, "placement");
+        if (!instance || !node) continue;
+        const auto same = std::find_if(out.begin(), out.end(), [&](const PlacedInstance& p) { return p.instance == *instance; });
+        if (same != out.end()) {
+            r.error(kv.first, "placement: " + quote(instance->name()) + " is placed twice (first at line " + std::to_string(same->pos.line) + ")");
+            continue;
+        }
+        out.push_back(PlacedInstance{*instance, *node, Reader::pos(kv.first)});
+    }
+    std::sort(out.begin(), out.end(), [](const PlacedInstance& a, const PlacedInstance& b) {
+        const std::string ka = a.instance.service.key(), kb = b.instance.service.key();
+        return ka != kb ? ka < kb : a.instance.number < b.instance.number;
+    });
     return out;
 }
 

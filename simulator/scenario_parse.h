@@ -59,6 +59,12 @@ struct StackSourceFields {
 std::optional<StackSourceFields> readStackSource(Reader& r, const Fields& f, std::string_view what,
                                                  const std::filesystem::path& baseDir);
 
+// A stack's `placement:` map, `STACK/SERVICE-N: node` (beyond the spec):
+// instances and node names well formed, each instance once. Whether the
+// nodes exist is checked with the rest (validateScenario); whether the
+// services do, when the stack is deployed. Sorted by instance name.
+std::vector<PlacedInstance> readPlacement(Reader& r, const YAML::Node& n);
+
 std::vector<ParsedEvent> readEvents(Reader& r, const YAML::Node& list, const std::filesystem::path& baseDir,
                                     NodeBudget& budget);
 std::vector<ParsedCheck> readChecks(Reader& r, const YAML::Node& list);

@@ -1,5 +1,5 @@
 // Cross-checks once the whole file is read: names against declarations,
-// node_add order, event selectors, and times against `until`.
+// node_add order, event selectors, stacks' placement, and times against `until`.
 #include <algorithm>
 #include <map>
 
@@ -52,6 +52,18 @@ public:
             }
             withinUntil(pc.check.when.to, pc.check.pos, "check " + std::to_string(pc.check.index));
             eventSelector(pc, events);
+        }
+    }
+
+    // `placement:` names declared nodes (nodes: or node_add), each instance in one stack only.
+    void placement() {
+        std::map<std::string, std::string> placedBy;   // instance -> stack
+        for (const auto& [name, stack] : s_.stacks) {
+            for (const auto& p : stack.placement) {
+                if (!origins_.count(p.node)) r_.error(p.pos, "placement: unknown node " + quote(p.node));
+                const auto [it, fresh] = placedBy.emplace(p.instance.name(), name);
+                if (!fresh) r_.error(p.pos, "placement: " + quote(p.instance.name()) + " is placed by stack " + quote(it->second) + " too");
+            }
         }
     }
 
@@ -127,6 +139,7 @@ void validateScenario(Reader& r, Scenario& s, std::vector<ParsedEvent>& events,
     Validator v(r, s);
     v.declareNodes();
     v.events(events);
+    v.placement();
     s.events.clear();
     for (auto& pe : events) s.events.push_back(pe.event);
     v.checks(checks, s.events);

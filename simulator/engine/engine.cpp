@@ -174,7 +174,13 @@ std::optional<std::string> World::deliver(const kontena::Event& e) {
     const bool keepalive = std::holds_alternative<ev::PingAnswered>(e) || std::holds_alternative<ev::PingMissed>(e) ||
                            (timer && (timer->timer.kind == TimerKind::KeepaliveTick || timer->timer.kind == TimerKind::KeepaliveCheck));
     const Context ctx{now_, keepalive ? 0 : options_.decisionSeed ? *options_.decisionSeed : rng_.next(), options_.standingKeepalive};
-    Decision d = ctl_.decide(e, ctx);
+    const Decision d = ctl_.decide(e, ctx);
+    carryOut(d);
+    if (d.refused) return d.refused->message;
+    return std::nullopt;
+}
+
+void World::carryOut(const Decision& d) {
     ctl_.commit(d);
     for (const auto& m : d.changes) {
         if (const auto* drop = std::get_if<mut::DropInstance>(&m)) lastRanOn_.erase(drop->key);
@@ -186,8 +192,6 @@ std::optional<std::string> World::deliver(const kontena::Event& e) {
     }
     report_.stats.placementFailures += static_cast<long>(d.failures.size());
     for (const auto& c : d.commands) handleCommand(c);
-    if (d.refused) return d.refused->message;
-    return std::nullopt;
 }
 
 bool World::masterReaches(const WorldNode& n) const {
@@ -348,7 +352,8 @@ bool World::instanceRunning(const std::string& service, int number, std::string*
 // ------------------------------------------------------------ scenario events
 
 std::optional<std::string> World::loadAndApplyStack(const std::string& stack, const StackSource& source,
-                                                    const std::map<std::string, std::string>& variables) {
+                                                    const std::map<std::string, std::string>& variables,
+                                                    const std::vector<PlacedInstance>* placement) {
     stacks::LoadOptions opt;
     opt.name = stack;
     opt.grid = sc_.grid.name;
@@ -361,9 +366,29 @@ std::optional<std::string> World::loadAndApplyStack(const std::string& stack, co
     if (const auto* f = std::get_if<StackFile>(&source)) loaded = stacks::loadStackFile(f->path.string(), opt);
     else loaded = stacks::loadStackText(std::get<StackInline>(source).yaml, sc_.file.string() + " (stack " + stack + ")", opt);
     if (!loaded.ok()) return "stack " + stack + " does not validate: " + loaded.diagnostics.format();
+    std::set<std::string> services;   // of the whole tree: a placement may name a child stack's instances
+    if (placement) {
+        for (const auto& step : stacks::stackApplySteps(*loaded.stack, false)) {
+            for (const auto& spec : step.event.services) services.insert(spec.key());
+        }
+        if (auto problem = placementProblem(services, *placement)) return problem;
+    }
     // The master's path too (stacks/apply.h): children first, stop at the first refusal.
-    const auto refusal = stacks::applyStackTree(*loaded.stack, true, [&](const stacks::StackApplyStep& step) { return deliver(step.event); });
-    if (!refusal) appliedStacks_.insert(stack);
+    const auto refusal = stacks::applyStackTree(*loaded.stack, !placement,
+                                                [&](const stacks::StackApplyStep& step) { return deliver(step.event); });
+    if (refusal) return refusal;
+    appliedStacks_.insert(stack);
+    if (placement) adoptPlacement(services, *placement);
+    return std::nullopt;
+}
+
+std::optional<std::string> World::deployStack(const std::string& stack) {
+    if (appliedStacks_.count(stack)) return deliver(ev::StackDeploy{stack});
+    const ScenarioStack& s = sc_.stacks.at(stack);
+    // The stack's `placement:` is where the scenario finds it, once: later installs deploy.
+    const bool found = !s.placement.empty() && !adoptedStacks_.count(stack);
+    auto refusal = loadAndApplyStack(stack, s.source, s.variables, found ? &s.placement : nullptr);
+    if (found && !refusal) adoptedStacks_.insert(stack);
     return refusal;
 }
 
@@ -374,10 +399,7 @@ void World::applyScenarioEvent(const Event& e, EventOutcome& out) {
     };
     std::optional<std::string> refusal;
     std::visit(Overloaded{
-                   [&](const Deploy& x) {
-                       if (appliedStacks_.count(x.stack)) refusal = deliver(ev::StackDeploy{x.stack});
-                       else refusal = loadAndApplyStack(x.stack, sc_.stacks.at(x.stack).source, sc_.stacks.at(x.stack).variables);
-                   },
+                   [&](const Deploy& x) { refusal = deployStack(x.stack); },
                    [&](const Upgrade& x) { refusal = loadAndApplyStack(x.stack, x.source, x.variables); },
                    [&](const Remove& x) {
                        refusal = deliver(ev::StackRemove{x.stack});

@@ -97,10 +97,23 @@ private:
     void push(Instant at, Payload p, int cls = 0);
     void process(const Item& item);
     std::optional<std::string> deliver(const kontena::Event& e);
+    // Commits a decision and carries out what it asks (timers, commands, timeline).
+    void carryOut(const Decision& d);
     void handleCommand(const Command& c);
     void applyScenarioEvent(const Event& e, EventOutcome& out);
+    // A `deploy` event: install (or adopt, the first time with `placement:`) or deploy the stack.
+    std::optional<std::string> deployStack(const std::string& stack);
+    // `placement` (first deploy of a stack with `placement:`): install the
+    // stack tree without a deploy and adopt those instances where they are.
     std::optional<std::string> loadAndApplyStack(const std::string& stack, const StackSource& source,
-                                                 const std::map<std::string, std::string>& variables);
+                                                 const std::map<std::string, std::string>& variables,
+                                                 const std::vector<PlacedInstance>* placement = nullptr);
+    // engine_placement.cpp: is `placement` possible for a tree with these
+    // services (every instance's service among them, every node in the grid)?
+    std::optional<std::string> placementProblem(const std::set<std::string>& services,
+                                                const std::vector<PlacedInstance>& placement) const;
+    // Marks `services` running as deployed now and puts the instances on their nodes.
+    void adoptPlacement(const std::set<std::string>& services, const std::vector<PlacedInstance>& placement);
     void connect(WorldNode& n);
     void connectionLost(WorldNode& n, Duration detectAfter);
     void scheduleReconnect(WorldNode& n, Instant from);
@@ -132,6 +145,7 @@ private:
     std::vector<Event> events_;
     std::vector<EventOutcome> outcomes_;
     std::set<std::string> appliedStacks_;
+    std::set<std::string> adoptedStacks_;         // stacks whose `placement:` was taken (once, at their first deploy)
     std::map<InstanceKey, std::string> lastRanOn_;
     std::map<std::string, int> moves_;
     std::map<InstanceKey, int> restarts_;

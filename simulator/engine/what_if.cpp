@@ -2,6 +2,7 @@
 #include "simulator/engine/what_if.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
@@ -22,18 +23,43 @@ struct LiveNode {
     std::int64_t memory = 0;
 };
 
+// Is `m[key]` a map? (Looking up a missing key gives an invalid node: test it first.)
+bool mapAt(const YAML::Node& m, const std::string& key) {
+    if (!m.IsMap()) return false;
+    const YAML::Node v = m[key];
+    return v && v.IsMap();
+}
+
 struct LiveStack {
     std::string name;
     std::string parent;
     std::string source;
-    // The parsed file. YAML::Node is a reference whose operator= writes
-    // through, so it is parsed again (file()) instead of being copied around.
+    std::vector<api::state::Service> services;   // as the master runs them now
+    std::vector<std::pair<std::string, std::string>> placement;   // ("STACK/SERVICE-N", node), by service then number
+    // The parsed file, with the live instance counts (a `kontena service
+    // scale` changes the count, not the installed file). YAML::Node is a
+    // reference whose operator= writes through, so it is parsed again
+    // (file()) instead of being copied around.
     YAML::Node file() const {
         YAML::Node f = YAML::Load(source);
         // Child stacks are their own entries here; the parent's `depends`
         // would point at files that only exist on the installer's machine.
         f.remove("depends");
+        const YAML::Node services = f["services"];   // const: a lookup must not add keys
+        for (const auto& live : this->services) {
+            if (!live.instances || !mapAt(services, live.name)) continue;
+            YAML::Node svc = services[live.name];
+            const YAML::Node& count = svc;
+            const std::string written = count["instances"] ? count["instances"].as<std::string>("") : "1";   // 1 when left out
+            if (written != std::to_string(*live.instances)) svc["instances"] = *live.instances;
+        }
         return f;
+    }
+    bool stopped(const std::string& service) const {
+        for (const auto& s : services) {
+            if (s.name == service) return s.state == "stopped";
+        }
+        return false;
     }
 };
 
@@ -74,7 +100,7 @@ Result<std::vector<LiveStack>> liveStacks(const std::vector<api::state::Stack>& 
         } catch (const YAML::Exception& e) {
             return Error{where + ": the source is not YAML: " + e.what()};
         }
-        out.push_back(LiveStack{s.name, s.parent, s.source});
+        out.push_back(LiveStack{s.name, s.parent, s.source, s.services, {}});
     }
     // Children before parents (a parent's services may link to them).
     std::stable_sort(out.begin(), out.end(), [](const LiveStack& a, const LiveStack& b) {
@@ -83,7 +109,26 @@ Result<std::vector<LiveStack>> liveStacks(const std::vector<api::state::Stack>& 
     return out;
 }
 
-// (service key, instances) for every non-daemon service of a stack.
+// Each stack's instances where they run now: only nodes of the grid and
+// services of the stack's file (anything else could not be placed).
+void placeInstances(std::vector<LiveStack>& stacks, const std::vector<api::state::PlacedInstance>& instances,
+                    const std::vector<LiveNode>& nodes) {
+    std::set<std::string> known;
+    for (const auto& n : nodes) known.insert(n.name);
+    for (auto& s : stacks) {
+        const YAML::Node services = s.file()["services"];
+        std::vector<std::pair<std::string, int>> keys;   // (service, number) to sort by
+        std::map<std::pair<std::string, int>, std::string> on;
+        for (const auto& i : instances) {
+            if (i.stack != s.name || !known.count(i.node) || !mapAt(services, i.service)) continue;
+            if (on.emplace(std::pair(i.service, i.number), i.node).second) keys.emplace_back(i.service, i.number);
+        }
+        std::sort(keys.begin(), keys.end());
+        for (const auto& k : keys) s.placement.emplace_back(s.name + "/" + k.first + "-" + std::to_string(k.second), on.at(k));
+    }
+}
+
+// (service key, instances) for every non-daemon service of a stack that is not stopped.
 std::vector<std::pair<std::string, int>> expectedInstances(const LiveStack& s) {
     std::vector<std::pair<std::string, int>> out;
     const YAML::Node file = s.file();
@@ -94,7 +139,7 @@ std::vector<std::pair<std::string, int>> expectedInstances(const LiveStack& s) {
         if (!svc.IsMap()) continue;
         std::string strategy;
         if (svc["deploy"] && svc["deploy"].IsMap() && svc["deploy"]["strategy"]) strategy = svc["deploy"]["strategy"].as<std::string>("");
-        if (strategy == "daemon") continue;
+        if (strategy == "daemon" || s.stopped(entry.first.as<std::string>())) continue;
         int instances = 1;
         if (svc["instances"] && svc["instances"].IsScalar()) instances = svc["instances"].as<int>(1);
         out.emplace_back(s.name + "/" + entry.first.as<std::string>(), instances);
@@ -175,7 +220,13 @@ void emitNodesAndStacks(YAML::Emitter& y, const std::vector<LiveNode>& nodes, co
     if (stacks.empty()) return;
     y << YAML::Key << "stacks" << YAML::Value << YAML::BeginMap;
     for (const auto& s : stacks) {
-        y << YAML::Key << s.name << YAML::Value << YAML::BeginMap << YAML::Key << "inline" << YAML::Value << s.file() << YAML::EndMap;
+        y << YAML::Key << s.name << YAML::Value << YAML::BeginMap << YAML::Key << "inline" << YAML::Value << s.file();
+        if (!s.placement.empty()) {
+            y << YAML::Key << "placement" << YAML::Value << YAML::BeginMap;
+            for (const auto& [instance, node] : s.placement) y << YAML::Key << instance << YAML::Value << node;
+            y << YAML::EndMap;
+        }
+        y << YAML::EndMap;
     }
     y << YAML::EndMap;
 }
@@ -188,6 +239,11 @@ void emitEvents(YAML::Emitter& y, const std::vector<LiveNode>& nodes, const std:
         if (n.offline) emitAt(y, Duration::seconds(1), "node_disconnect", n.name);
     }
     for (const auto& s : stacks) emitAt(y, t.deployAt, "deploy", s.name);
+    for (const auto& s : stacks) {
+        for (const auto& svc : s.services) {
+            if (s.stopped(svc.name)) emitAt(y, t.deployAt, "stop", s.name + "/" + svc.name);
+        }
+    }
     for (const auto& n : w.drain) emitAt(y, t.failAt, "node_drain", n);
     for (const auto& n : w.offline) emitAt(y, t.failAt, "node_disconnect", n);
     for (const auto& n : w.unresponsive) emitAt(y, t.failAt, "node_unresponsive", n);
@@ -221,6 +277,7 @@ Result<std::string> whatIfScenario(const std::string& gridJson, const WhatIf& w)
     if (nodes.empty()) return Error{"the grid has no nodes: nothing to rehearse"};
     auto stacks = liveStacks(state.value().stacks);
     if (!stacks) return stacks.error();
+    placeInstances(stacks.value(), state.value().instances, nodes);
     std::set<std::string> known;
     for (const auto& n : nodes) known.insert(n.name);
     for (const auto* list : {&w.offline, &w.unresponsive, &w.drain}) {

@@ -251,6 +251,18 @@ private slots:
         QCOMPARE(parseConnectedAt(QStringLiteral("2026-11-18 11:06:40.123456789Z")).value(), at());
         QCOMPARE(parseConnectedAt(QStringLiteral("2026-11-18 11:06:40Z")).value(), at().addMSecs(-123));
         QVERIFY(!parseConnectedAt(QStringLiteral("yesterday")));
+        QCOMPARE(parseConnectedAt(QStringLiteral(" 2026-11-18 11:06:40.1Z\n")).value(), at().addMSecs(-23));
+        QCOMPARE(parseConnectedAt(QStringLiteral("2026-11-18 11:06:40.12Z")).value(), at().addMSecs(-3));
+        QCOMPARE(parseConnectedAt(QStringLiteral("2026-11-18 11:06:40.123Z")).value(), at());
+        QCOMPARE(parseConnectedAt(QStringLiteral("2024-02-29 23:59:59.999Z")).value(),
+                 QDateTime(QDate(2024, 2, 29), QTime(23, 59, 59, 999), QTimeZone::utc()));
+        QCOMPARE(parseConnectedAt(formatConnectedAt(at())).value(), at());
+        for (const char* bad : {"", "Z", "2026-11-18 11:06:40", "2026-11-18T11:06:40Z", "2026-11-18 11:06:40.Z",
+                                "2026-11-18 11:06:40.1234567890Z", "2026-11-18 11:06:40,123Z", "2026-02-30 11:06:40Z",
+                                "2026-11-18 24:00:00Z", "2026-11-18 11:6:40Z", "2026-1a-18 11:06:40Z", "2026-11-18 11:06:40.12aZ",
+                                "+026-11-18 11:06:40Z", "2026-11-18 11:06:40ZZ"}) {
+            QVERIFY2(!parseConnectedAt(QString::fromLatin1(bad)), bad);
+        }
     }
     void closeCodes() {
         const QList<CloseCode> codes = allCloseCodes();

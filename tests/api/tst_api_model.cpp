@@ -249,6 +249,17 @@ void TestApiModel::plainGridStateAgrees() {
     QCOMPARE(b.stacks.size(), static_cast<std::size_t>(a.stacks.size()));
     QCOMPARE(QString::fromStdString(b.stacks[1].parent), a.stacks[1].parent.value_or(QString()));
     QCOMPARE(QString::fromStdString(b.stacks[0].source), a.stacks[0].source);
+    QCOMPARE(b.stacks[0].services.size(), std::size_t(1));
+    QCOMPARE(QString::fromStdString(b.stacks[0].services[0].name), a.stacks[0].services[0].name);
+    QCOMPARE(b.stacks[0].services[0].instances.value_or(-1), a.stacks[0].services[0].instances);
+    QCOMPARE(QString::fromStdString(b.stacks[0].services[0].state), a.stacks[0].services[0].state);
+    // Where instances run; one whose node was removed (null) is left out of the plain reader's list.
+    QCOMPARE(a.instances.size(), qsizetype(2));
+    QCOMPARE(b.instances.size(), std::size_t(1));
+    QCOMPARE(QString::fromStdString(b.instances[0].stack + "/" + b.instances[0].service), QStringLiteral("web/app"));
+    QCOMPARE(b.instances[0].number, a.instances[0].instanceNumber);
+    QCOMPARE(QString::fromStdString(b.instances[0].node), a.instances[0].node.value_or(QString()));
+    QCOMPARE(QString::fromStdString(b.instances[0].desired), a.instances[0].desired);
 }
 
 void TestApiModel::plainGridStateErrors() {

@@ -17,6 +17,8 @@
 #include "master/api_server.h"
 #include "tests/agent/fake_runtime.h"
 #include "protocol/node_stats.h"
+#include "simulator/engine/engine.h"
+#include "simulator/scenario.h"
 
 using namespace kontena;
 
@@ -45,6 +47,32 @@ class TestGuiLive : public QObject {
         client::ApiClient c(url_, token_);
         const auto r = c.get(path);
         return r.ok() ? r.object() : QJsonObject{};
+    }
+
+    // The rehearsal's scenario puts each instance where the master runs it
+    // now (node-2 is drained: all on node-1), and its simulation starts so.
+    void rehearsalStartsFromTheLivePlacement(const QString& file) {
+        const auto scenario = sim::loadScenarioFile(file.toStdString());
+        QVERIFY(scenario.ok());
+        std::map<std::string, std::string> rehearsed, running;
+        for (const auto& p : scenario.value().stacks.at("web").placement) rehearsed[p.instance.name()] = p.node;
+        for (const auto& [key, inst] : master_->grid(QStringLiteral("live"))->state().instances) {
+            if (inst.node) running[instanceName(key.service, key.number)] = *inst.node;
+        }
+        QCOMPARE(rehearsed.size(), std::size_t(3));
+        QCOMPARE(rehearsed, running);
+        sim::EngineOptions spans;
+        spans.recordSpans = true;
+        const sim::RunReport report = sim::runScenario(scenario.value(), spans);
+        std::map<std::string, const sim::InstanceSpan*> first;   // each instance's earliest container
+        for (const auto& x : report.instanceSpans) {
+            const sim::InstanceSpan*& f = first[x.instance];
+            if (!f || x.from < f->from) f = &x;
+        }
+        for (const auto& [instance, node] : running) {
+            QVERIFY(first.count(instance));
+            QCOMPARE(first.at(instance)->node, node);
+        }
     }
 
 private slots:
@@ -219,6 +247,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(rehearse.size(), 1, kWait);
         QVERIFY(w.rehearsal());
         QVERIFY(w.nodeModel().rowCount() >= 2);
+        rehearsalStartsFromTheLivePlacement(rehearse.first().first().toString());
     }
 
     // The charts of live mode get their points from the master's stats

@@ -180,6 +180,33 @@ private slots:
         QVERIFY2(o.out.isEmpty(), qPrintable(o.out));   // nothing was run
     }
 
+    // `what-if` from a state file with the live placement: the written
+    // scenario finds both instances on node-2, and the failure moves both.
+    void whatIfFromTheLivePlacement() {
+        QTemporaryDir dir;
+        const QByteArray state = R"({"grid": {"name": "gone", "initial_size": 1},
+            "nodes": [{"name": "node-1", "node_number": 1, "status": "online"}, {"name": "node-2", "node_number": 2, "status": "online"}],
+            "stacks": [{"name": "web", "source": "stack: a/web\nservices:\n  app:\n    image: busybox:1\n    instances: 2\n    deploy:\n      strategy: random\n",
+                        "services": [{"name": "app", "instances": 2, "state": "running"}]}],
+            "instances": [{"service_id": "gone/web/app", "instance_number": 1, "node": "node-2", "desired": "running"},
+                          {"service_id": "gone/web/app", "instance_number": 2, "node": "node-2", "desired": "running"}]})";
+        const QString file = writeFile(dir, QStringLiteral("state.json"), state);
+        const QString written = dir.filePath(QStringLiteral("rehearsal.yaml"));
+        const QString report = dir.filePath(QStringLiteral("report.json"));
+        const Outcome o = runSim({QStringLiteral("what-if"), file, QStringLiteral("--offline"), QStringLiteral("node-2"), QStringLiteral("--write"),
+                                  written, QStringLiteral("--report"), report});
+        QVERIFY2(o.code == 0, qPrintable(o.out + o.err));
+        QFile y(written);
+        QVERIFY(y.open(QIODevice::ReadOnly));
+        const QByteArray yaml = y.readAll();
+        QVERIFY2(yaml.contains("placement:\n      web/app-1: node-2\n      web/app-2: node-2\n"), yaml.constData());
+        QFile r(report);
+        QVERIFY(r.open(QIODevice::ReadOnly));
+        const QByteArray json = r.readAll();
+        QCOMPARE(json.count("found on node-2 (placement)"), 2);
+        QCOMPARE(json.count("moved from node-2 to node-1"), 2);
+    }
+
     void usageErrorsExitTwo() {
         const Outcome none = runSim({});
         QCOMPARE(none.code, 2);

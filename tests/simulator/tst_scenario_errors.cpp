@@ -101,6 +101,15 @@ private slots:
         row("variables list", "scenario: t\nnodes: [{name: n1}]\nstacks:\n  web: {inline: {}, variables: [a]}\n",
             "4:32", "map of names to values");
         row("stacks list", "scenario: t\nnodes: [{name: n1}]\nstacks: [web]\n", "3:9", "stacks must be a map");
+        // --- placement (beyond the spec)
+        const std::string place = "scenario: t\nnodes: [{name: n1}]\nstacks:\n  web:\n    inline: {stack: a/b}\n    placement: ";
+        row("placement list", place + "[web/api-1]\n", "6:16", "placement must be a map of instances to nodes");
+        row("placement bad instance", place + "{web/api: n1}\n", "6:17", "");
+        row("placement bad node", place + "{web/api-1: N1}\n", "6:28", "invalid node name 'N1'");
+        row("placement unknown node", place + "{web/api-1: n9}\n", "6:17", "placement: unknown node 'n9'");
+        row("placement twice", place + "{web/api-1: n1, web/api-1: n1}\n", "6:32", "'web/api-1' is placed twice");
+        row("placement in two stacks", place + "{web/api-1: n1}\n  db:\n    inline: {stack: a/c}\n    placement: {web/api-1: n1}\n",
+            "6:17", "is placed by stack 'db' too");
         row("recursive inline", "scenario: t\nnodes: [{name: n1}]\nstacks:\n  web:\n    inline: &a {x: *a}\n", "5:13",
             "refers to itself");
         // --- events (the first event is on line 11)
