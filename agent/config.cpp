@@ -108,6 +108,22 @@ void readPlatformOptions(AgentConfig& c, Get&& get, QStringList& problems) {
         problems << QStringLiteral("--private-ip / KONTENA_PRIVATE_IP must be an IPv4 address");
 }
 
+// --time-scale: the platform timings the node keeps itself, scaled as the
+// master's (scaledTimings); false for a bad factor.
+bool applyTimeScale(AgentTimers& t, const QString& text) {
+    bool ok = false;
+    const double f = text.toDouble(&ok);
+    if (!ok || !(f >= 0.001 && f <= 1000.0)) return false;
+    t.timeScale = f;
+    const GridSettings scaled = scaledTimings(GridSettings{}, f);
+    const Millis cap(scaled.reconnectBackoffMax.ms), unit(scaled.reconnectBackoffUnit.ms);
+    t.reconnectDelay = [cap, unit](int attempt) { return reconnectBackoff(attempt, cap, unit); };
+    // The agent's own keepalive notices a silent master as the simulator's agent does.
+    t.pingInterval = Millis(scaled.pingInterval.ms);
+    t.pingTimeout = Millis(scaled.pingTimeout.ms);
+    return true;
+}
+
 }  // namespace
 
 QString helpText() {
@@ -187,20 +203,8 @@ std::optional<AgentConfig> parseConfig(const QStringList& arguments, const QStri
         if (!ok || seconds < 0.1 || seconds > 86400) problems << QStringLiteral("--stats-interval / KONTENA_STATS_INTERVAL must be seconds, 0.1..86400");
         else c.timers.statsInterval = Millis(qint64(seconds * 1000));
     }
-    if (const QString scale = get(kOptions[20]); !scale.isEmpty()) {
-        bool ok = false;
-        const double f = scale.toDouble(&ok);
-        if (!ok || !(f >= 0.001 && f <= 1000.0)) problems << QStringLiteral("--time-scale / KONTENA_AGENT_TIME_SCALE must be a number in [0.001, 1000]");
-        else {
-            c.timers.timeScale = f;
-            const GridSettings scaled = scaledTimings(GridSettings{}, f);
-            const Millis cap(scaled.reconnectBackoffMax.ms), unit(scaled.reconnectBackoffUnit.ms);
-            c.timers.reconnectDelay = [cap, unit](int attempt) { return reconnectBackoff(attempt, cap, unit); };
-            // The agent's own keepalive notices a silent master as the simulator's agent does.
-            c.timers.pingInterval = Millis(scaled.pingInterval.ms);
-            c.timers.pingTimeout = Millis(scaled.pingTimeout.ms);
-        }
-    }
+    if (const QString scale = get(kOptions[20]); !scale.isEmpty() && !applyTimeScale(c.timers, scale))
+        problems << QStringLiteral("--time-scale / KONTENA_AGENT_TIME_SCALE must be a number in [0.001, 1000]");
     readPlatformOptions(c, get, problems);
     for (const QUrl& url : c.masterUrls.isEmpty() ? QList<QUrl>{QUrl()} : c.masterUrls) {
         const QString scheme = url.scheme();
