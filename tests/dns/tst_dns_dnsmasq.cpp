@@ -49,24 +49,24 @@ private slots:
 
     void namesFollowInstances() {
         HostsPublisher pub(dnsmasq_.hostsDir());
-        // Overlay addresses are record data only: queries go to the dnsmasq on 127.0.0.1, nothing connects to them.
-        GridNames g{"prod", {runningEndpoint("shop", "db", 1, "10.81.128.1"), runningEndpoint("shop", "web", 1, "10.81.128.2"),
-                             runningEndpoint("shop", "web", 2, "10.81.128.3")}, {}, {"10.81.0.1"}};
+        // Instance addresses are record data only (loopback ones): queries go to the dnsmasq on 127.0.0.1, nothing connects to them.
+        GridNames g{"prod", {runningEndpoint("shop", "db", 1, "127.81.128.1"), runningEndpoint("shop", "web", 1, "127.81.128.2"),
+                             runningEndpoint("shop", "web", 2, "127.81.128.3")}, {}, {"127.81.0.1"}};
         QVERIFY(pub.publish(records(g)));
-        QVERIFY2(waitFor(dnsmasq_, "db.shop.prod.kontena.local", {"10.81.128.1"}) >= 0, dnsmasq_.log().constData());
-        QVERIFY(waitFor(dnsmasq_, "web.shop.prod.kontena.local", {"10.81.128.2", "10.81.128.3"}) >= 0);
-        QVERIFY(waitFor(dnsmasq_, "web-2.shop.prod.kontena.local", {"10.81.128.3"}) >= 0);
-        QVERIFY(waitFor(dnsmasq_, "etcd.kontena.local", {"10.81.0.1"}) >= 0);
+        QVERIFY2(waitFor(dnsmasq_, "db.shop.prod.kontena.local", {"127.81.128.1"}) >= 0, dnsmasq_.log().constData());
+        QVERIFY(waitFor(dnsmasq_, "web.shop.prod.kontena.local", {"127.81.128.2", "127.81.128.3"}) >= 0);
+        QVERIFY(waitFor(dnsmasq_, "web-2.shop.prod.kontena.local", {"127.81.128.3"}) >= 0);
+        QVERIFY(waitFor(dnsmasq_, "etcd.kontena.local", {"127.81.0.1"}) >= 0);
 
         // web-2 turns unhealthy, db moves to another node (a new address).
         g.endpoints[2].unhealthy = true;
-        g.endpoints[0].address = "10.81.128.9";
+        g.endpoints[0].address = "127.81.128.9";
         QVERIFY(pub.publish(records(g)));
-        const qint64 left = waitFor(dnsmasq_, "web.shop.prod.kontena.local", {"10.81.128.2"});
+        const qint64 left = waitFor(dnsmasq_, "web.shop.prod.kontena.local", {"127.81.128.2"});
         QVERIFY2(left >= 0, "an unhealthy instance stayed in the name");
         qInfo("the unhealthy instance left the name after %lld ms", left);
         QVERIFY(waitFor(dnsmasq_, "web-2.shop.prod.kontena.local", {}) >= 0);
-        QVERIFY(waitFor(dnsmasq_, "db.shop.prod.kontena.local", {"10.81.128.9"}) >= 0);
+        QVERIFY(waitFor(dnsmasq_, "db.shop.prod.kontena.local", {"127.81.128.9"}) >= 0);
         auto gone = queryA("127.0.0.1", dnsmasq_.port(), "web-2.shop.prod.kontena.local");
         QVERIFY(gone.ok());
         QCOMPARE(gone.value().rcode, 3);   // NXDOMAIN, not forwarded anywhere

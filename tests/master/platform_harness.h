@@ -169,6 +169,14 @@ private:
 };
 
 // Polls `probe` until it returns true or `ms` pass.
+// The sorted `name`s of an API list (stacks, services, nodes).
+inline QStringList names(const QJsonValue& list) {
+    QStringList out;
+    for (const auto& v : list.toArray()) out.append(v[QStringLiteral("name")].toString());
+    out.sort();
+    return out;
+}
+
 inline bool eventually(const std::function<bool()>& probe, int ms) {
     QElapsedTimer t;
     t.start();

@@ -25,13 +25,6 @@ void writeFile(const QString& path, const QByteArray& text) {
     f.write(text);
 }
 
-QStringList names(const QJsonValue& list) {
-    QStringList out;
-    for (const auto& v : list.toArray()) out.append(v[u"name"_s].toString());
-    out.sort();
-    return out;
-}
-
 }  // namespace
 
 class TestCliCompat : public QObject {

@@ -96,13 +96,6 @@ private:
     QStringList asked_;
 };
 
-QStringList names(const QJsonValue& list) {
-    QStringList out;
-    for (const auto& v : list.toArray()) out.append(v[u"name"_s].toString());
-    out.sort();
-    return out;
-}
-
 }  // namespace
 
 class TestCliStackUrl : public QObject {

@@ -153,7 +153,7 @@ private slots:
         QTest::addColumn<QString>("name");   // or "url: ..." for a refusal
         QTest::newRow("https") << "https://registry.example.com" << "registry.example.com";
         QTest::newRow("port and path") << "https://Registry.Example.com:5000/v2/" << "registry.example.com:5000";
-        QTest::newRow("http") << "http://10.0.0.5:5000" << "10.0.0.5:5000";
+        QTest::newRow("http") << "http://127.0.0.5:5000" << "127.0.0.5:5000";
         QTest::newRow("no scheme") << "registry.example.com" << "url: must start with https:// or http://";
         QTest::newRow("ftp") << "ftp://registry.example.com" << "url: must start with https:// or http://";
         QTest::newRow("no host") << "https:///v2" << "url: must name a host (and an optional port)";
