@@ -390,4 +390,17 @@ HarnessResult<QString> PrivateDockerd::buildBusyboxImage(const QString& tag, con
     return imported.value().trimmed();
 }
 
+QStringList runningContainersOfStack(const PrivateDockerd& dockerd, const QString& stack) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("DOCKER_HOST"), dockerd.dockerHost());
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral("docker"), {QStringLiteral("ps"), QStringLiteral("--filter"), QStringLiteral("label=io.kontena.stack.name=") + stack,
+                                       QStringLiteral("--format"), QStringLiteral("{{.Names}}")});
+    p.waitForFinished(20000);
+    QStringList names = QString::fromUtf8(p.readAllStandardOutput()).split(u'\n', Qt::SkipEmptyParts);
+    names.sort();
+    return names;
+}
+
 }  // namespace kontena::testing

@@ -109,6 +109,9 @@ private:
 };
 
 // Runs `program args` with `stdinData`; its exit code 0 or an error message with its output.
+// The names of the running containers of `stack` on `dockerd`'s engine, sorted.
+QStringList runningContainersOfStack(const PrivateDockerd& dockerd, const QString& stack);
+
 HarnessResult<QString> runTool(const QString& program, const QStringList& args,
                                const QByteArray& stdinData = {}, const QStringList& extraEnv = {});
 

@@ -15,18 +15,7 @@ using namespace kontena::testing;
 namespace {
 
 // Names of the running containers of stack `web` on an engine.
-QStringList running(const PrivateDockerd& d) {
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("DOCKER_HOST"), d.dockerHost());
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral("docker"), {QStringLiteral("ps"), QStringLiteral("--filter"), QStringLiteral("label=io.kontena.stack.name=web"),
-                                       QStringLiteral("--format"), QStringLiteral("{{.Names}}")});
-    p.waitForFinished(20000);
-    QStringList names = QString::fromUtf8(p.readAllStandardOutput()).split(u'\n', Qt::SkipEmptyParts);
-    names.sort();
-    return names;
-}
+QStringList running(const PrivateDockerd& d) { return runningContainersOfStack(d, QStringLiteral("web")); }
 
 }  // namespace
 

@@ -26,16 +26,7 @@ constexpr int kInstances = 6;
 constexpr int kLeaseMs = 2000;
 
 // Names of the running containers of stack `web` on an engine.
-QStringList running(const PrivateDockerd& d) {
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("DOCKER_HOST"), d.dockerHost());
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral("docker"), {QStringLiteral("ps"), QStringLiteral("--filter"), QStringLiteral("label=io.kontena.stack.name=web"),
-                                       QStringLiteral("--format"), QStringLiteral("{{.Names}}")});
-    p.waitForFinished(20000);
-    return QString::fromUtf8(p.readAllStandardOutput()).split(u'\n', Qt::SkipEmptyParts);
-}
+QStringList running(const PrivateDockerd& d) { return runningContainersOfStack(d, QStringLiteral("web")); }
 
 QString wsOf(const MasterProcess& m) { return m.wsUrl(); }
 
