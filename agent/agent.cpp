@@ -140,11 +140,21 @@ void Agent::wireMaster() {
         return QJsonValue(true);
     });
     conn_.setHandler(QString::fromLatin1(method::kNodeInfo), [this](const QJsonValue& p) {
-        nodeInfo_ = nodeInfoFromJson(payloadOf(p));
+        const QJsonObject o = payloadOf(p);
+        NodeInfo info = nodeInfoFromJson(o);
+        // Without peers: the ones this agent has stay (new ones come in /agent/grid_peers).
+        if (!o.contains(QLatin1String("peers")) && nodeInfo_) info = withPeers(std::move(info), nodeInfo_->peers);
+        nodeInfo_ = std::move(info);
         if (!nodeInfo_->grid.isEmpty() && nodeInfo_->grid != config_.grid)
             qCWarning(lcAgent).noquote() << "master says grid" << nodeInfo_->grid << "but containers are labelled" << config_.grid;
-        if (etcd_) etcd_->configure(*nodeInfo_);
-        if (overlay_) overlay_->configure(*nodeInfo_, etcd_ ? etcd_->endpoints() : etcdClientUrls(config_.etcd, *nodeInfo_));
+        useNodeInfo();
+        return QJsonValue(true);
+    });
+    // The grid's peers changed: the same node info with the new peers.
+    conn_.setHandler(QString::fromLatin1(method::kGridPeers), [this](const QJsonValue& p) {
+        if (!nodeInfo_) return QJsonValue(true);   // the node info (with its peers) comes first
+        nodeInfo_ = withPeers(std::move(*nodeInfo_), gridPeersFromJson(payloadOf(p)).peers);
+        useNodeInfo();
         return QJsonValue(true);
     });
     conn_.setHandler(QString::fromLatin1(method::kNotifyUpdate), [this](const QJsonValue&) {
@@ -156,6 +166,12 @@ void Agent::wireMaster() {
         supervisor_.restartUnhealthy(supervisor_.containerNameOf({r.serviceId.toStdString(), r.instanceNumber}));
         return QJsonValue(true);
     });
+}
+
+// The node's etcd member and overlay follow its node info (peers included).
+void Agent::useNodeInfo() {
+    if (etcd_) etcd_->configure(*nodeInfo_);
+    if (overlay_) overlay_->configure(*nodeInfo_, etcd_ ? etcd_->endpoints() : etcdClientUrls(config_.etcd, *nodeInfo_));
 }
 
 // Load balancers: their backends from the master, their events to it.

@@ -75,6 +75,7 @@ private:
     void wireSupervisor();
     void wireMaster();
     void wireLoadBalancers();
+    void useNodeInfo();
     // etcd health to the master, the master's DNS records to dnsmasq,
     // container addresses to the master (agent/grid_network.cpp).
     void wireGridNetwork();

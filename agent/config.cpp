@@ -12,10 +12,10 @@
 namespace kontena::agentd {
 
 Millis reconnectBackoff(int attempt, Millis cap, Millis unit) {
-    const int shift = std::clamp(attempt, 0, 30);
-    const long long unitMs = std::max<long long>(unit.count(), 1);
-    if (unitMs > (static_cast<long long>(cap.count()) >> shift)) return cap;
-    return Millis(unitMs << shift);
+    GridSettings s;   // the core's formula, as the simulator's nodes use it
+    s.reconnectBackoffMax = Duration::millis(cap.count());
+    s.reconnectBackoffUnit = Duration::millis(unit.count());
+    return Millis(s.reconnectDelay(attempt).ms);
 }
 
 namespace {
@@ -116,8 +116,7 @@ bool applyTimeScale(AgentTimers& t, const QString& text) {
     if (!ok || !(f >= 0.001 && f <= 1000.0)) return false;
     t.timeScale = f;
     const GridSettings scaled = scaledTimings(GridSettings{}, f);
-    const Millis cap(scaled.reconnectBackoffMax.ms), unit(scaled.reconnectBackoffUnit.ms);
-    t.reconnectDelay = [cap, unit](int attempt) { return reconnectBackoff(attempt, cap, unit); };
+    t.reconnectDelay = [scaled](int attempt) { return Millis(scaled.reconnectDelay(attempt).ms); };
     // The agent's own keepalive notices a silent master as the simulator's agent does.
     t.pingInterval = Millis(scaled.pingInterval.ms);
     t.pingTimeout = Millis(scaled.pingTimeout.ms);

@@ -15,9 +15,10 @@ namespace kontena::agentd {
 
 using Millis = std::chrono::milliseconds;
 
-// Reference 2.3: min(cap, unit * 2^attempt), attempt counting from 0; the
-// unit is Kontena's second, scaled with the cap under --time-scale so a
-// rehearsal on real hosts backs off as the simulator does.
+// Reference 2.3: min(cap, unit * 2^attempt), attempt counting from 0
+// (GridSettings::reconnectDelay, the simulator's formula too); the unit is
+// Kontena's second, scaled with the cap under --time-scale so a rehearsal
+// on real hosts backs off as the simulator does.
 Millis reconnectBackoff(int attempt, Millis cap = Millis(90'000), Millis unit = Millis(1'000));
 
 struct AgentTimers {

@@ -18,7 +18,9 @@ struct AgentSessions::Session {
     bool announced = false;   // NodeConnect delivered (after /nodes/update)
     bool closing = false;
     bool etcdReports = false;   // its agent reports its etcd member's health (/nodes/etcd_health)
-    std::optional<protocol::NodeInfo> sentInfo;   // the node info it last got
+    std::optional<protocol::NodeInfo> sentInfo;   // the node info it last got, less the peers
+    QList<protocol::GridPeer> sentPeers;          // the peers it last got
+    bool peersSent = false;
     bool dnsSent = false;                         // it has the current DNS records
     std::vector<ev::InstanceReport> early;   // reports sent before /nodes/update, delivered after it
 };

@@ -31,7 +31,6 @@ QByteArray notification(const char* method, const QJsonValue& params) {
 
 AgentSessions::AgentSessions(GridRuntime& grid) : QObject(&grid), grid_(grid) {
     peersTimer_.setSingleShot(true);
-    peersTimer_.setInterval(0);
     connect(&peersTimer_, &QTimer::timeout, this, &AgentSessions::sendPeers);
     dnsTimer_.setSingleShot(true);
     dnsTimer_.setInterval(100);
@@ -213,21 +212,28 @@ void AgentSessions::announce(Session* s, const QJsonObject& payload) {
     else if (const auto h = etcdHealth(s->node)) grid_.deliver(ev::EtcdMember{s->node, h->member});
     // An agent does not repeat a report: the ones that came before /nodes/update count now.
     for (const auto& report : std::exchange(s->early, {})) grid_.deliver(report);
-    peersTimer_.start();   // the others learn of this node
+    schedulePeers();   // the others learn of this node
     if (!dnsTimer_.isActive()) dnsTimer_.start();
     // The node (its number) is stored before the agent learns it, in the
     // store's next group commit (one fsync for all agents announced then).
     grid_.saveThen([this, s] {
-        if (sessions_.contains(s)) sendNodeInfo(s);
+        if (sessions_.contains(s)) sendNodeInfo(s, currentPeers());
     });
 }
 
-void AgentSessions::sendNodeInfo(Session* s) {
+// What the node lacks of its info: the node's own facts (its first info,
+// or they changed), then the grid's peers (one frame for the whole grid).
+void AgentSessions::sendNodeInfo(Session* s, const QList<protocol::GridPeer>& all) {
     if (!grid_.state().node(s->node)) return;
-    protocol::NodeInfo info = nodeInfoFor(s->node, s->hs.nodeId);
-    if (s->sentInfo && *s->sentInfo == info) return;
-    send(s, notification(protocol::method::kNodeInfo, protocol::params(protocol::toJson(info))));
-    s->sentInfo = std::move(info);
+    protocol::NodeInfo own = nodeInfoFor(s->node, s->hs.nodeId, {});
+    if (s->sentInfo != own) {
+        send(s, notification(protocol::method::kNodeInfo, protocol::params(protocol::nodeFactsJson(own))));
+        s->sentInfo = std::move(own);
+    }
+    if (s->peersSent && s->sentPeers == all) return;
+    s->ws->sendTextMessage(peersFrame(all));
+    s->sentPeers = all;   // shared with `all`: no copy per node
+    s->peersSent = true;
 }
 
 AgentSessions::Outcome AgentSessions::onPodsList(Session* s, const QJsonObject&) {

@@ -7,6 +7,7 @@
 //   agent ──frame──▶ methods() table ──▶ handler ──ev::...──▶ GridRuntime::deliver
 //   GridRuntime ──Command──▶ carryOut ──frame/ping/close──▶ agent
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QJsonObject>
 #include <QJsonValue>
@@ -59,8 +60,10 @@ public:
     // The grid's nodes with a known address, by number: every agent gets
     // them in its node info (overlay forwarding table, etcd cluster).
     QList<protocol::GridPeer> peers() const;
+    const QList<protocol::GridPeer>& currentPeers() const;
     // The node info `node`'s agent gets now.
     protocol::NodeInfo nodeInfoFor(const std::string& node, const QString& nodeId) const;
+    protocol::NodeInfo nodeInfoFor(const std::string& node, const QString& nodeId, const QList<protocol::GridPeer>& peers) const;
     // The names every node's DNS server answers (/agent/dns_records).
     protocol::DnsRecords dnsRecords() const;
     // What the node's etcd member last said (/nodes/etcd_health); nullopt
@@ -97,10 +100,11 @@ private:
     Outcome onPodAddress(Session* s, const QJsonObject& payload);
 
     // Node addresses, peers and DNS records follow the grid: a change marks
-    // them, one pass per event-loop turn (DNS: at most every 100 ms) sends
-    // each agent what differs from what it last got.
+    // them, one pass (peers: at most one a second; DNS: every 100 ms, paced
+    // on big grids) sends each agent what differs from what it last got.
     void noteAddress(Session* s, const protocol::NodeUpdate& u);
     void onGridChanged();
+    void schedulePeers();
     void sendPeers();
     void sendDnsRecords();
     struct Address {
@@ -112,7 +116,8 @@ private:
     };
 
     void announce(Session* s, const QJsonObject& payload);
-    void sendNodeInfo(Session* s);
+    void sendNodeInfo(Session* s, const QList<protocol::GridPeer>& peers);
+    const QString& peersFrame(const QList<protocol::GridPeer>& all);
     void onFrame(Session* s, const QString& text);
     void onClosed(Session* s);
     void send(Session* s, const QByteArray& frame);
@@ -125,6 +130,12 @@ private:
     std::map<std::string, protocol::EtcdHealth> etcd_;          // node -> its member's last report
     std::size_t knownNodes_ = 0;
     QTimer peersTimer_, dnsTimer_;
+    QElapsedTimer peersSent_;   // since the last peers pass
+    mutable std::optional<QList<protocol::GridPeer>> peersCache_;   // currentPeers()
+    QString peersFrame_;                                           // peersFrame(peersFrameOf_)
+    QList<protocol::GridPeer> peersFrameOf_;
+    static constexpr std::chrono::milliseconds kPeersWindow{1000};
+    static constexpr qint64 kDnsBytesPerSecond = 64LL << 20;   // sendDnsRecords' pace
     protocol::DnsRecords sentDns_;
 };
 

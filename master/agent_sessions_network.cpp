@@ -6,6 +6,7 @@
 #include <QLoggingCategory>
 
 #include <algorithm>
+#include <cmath>
 
 #include "master/agent_session.h"
 #include "master/grid_runtime.h"
@@ -40,7 +41,8 @@ void AgentSessions::noteAddress(Session* s, const protocol::NodeUpdate& u) {
     Address& known = addresses_[s->node];
     if (known.privateIp == a.privateIp && known.publicIp == a.publicIp) return;
     known = a;
-    peersTimer_.start();
+    peersCache_.reset();
+    schedulePeers();
 }
 
 std::pair<QString, QString> AgentSessions::nodeAddresses(const std::string& node) const {
@@ -49,6 +51,13 @@ std::pair<QString, QString> AgentSessions::nodeAddresses(const std::string& node
 }
 
 QString AgentSessions::overlayAddress(int number) { return overlayAddressOf(number); }
+
+// peers(), computed again only after the grid or an address changed
+// (agents announced in one group commit all get the same list).
+const QList<protocol::GridPeer>& AgentSessions::currentPeers() const {
+    if (!peersCache_) peersCache_ = peers();
+    return *peersCache_;
+}
 
 QList<protocol::GridPeer> AgentSessions::peers() const {
     const ClusterState& st = grid_.state();
@@ -64,6 +73,10 @@ QList<protocol::GridPeer> AgentSessions::peers() const {
 }
 
 protocol::NodeInfo AgentSessions::nodeInfoFor(const std::string& node, const QString& nodeId) const {
+    return nodeInfoFor(node, nodeId, peers());
+}
+
+protocol::NodeInfo AgentSessions::nodeInfoFor(const std::string& node, const QString& nodeId, const QList<protocol::GridPeer>& all) const {
     protocol::NodeInfo info;
     const Node* n = grid_.state().node(node);
     if (!n) return info;
@@ -76,29 +89,51 @@ protocol::NodeInfo AgentSessions::nodeInfoFor(const std::string& node, const QSt
     info.overlayIp = overlayAddressOf(n->number);
     info.initialSize = grid_.state().grid.initialSize;
     info.gridSubnet = QString::fromLatin1(kGridSubnet);
-    info.peers = peers();
-    for (const auto& p : info.peers) {
-        if (p.number != n->number) info.peerIps.append(p.underlay);
-    }
-    return info;
+    return protocol::withPeers(std::move(info), all);
 }
 
 // Nodes removed (or added without an agent yet) change the peers; any
 // change may change what the grid's names point to.
 void AgentSessions::onGridChanged() {
+    peersCache_.reset();
     const ClusterState& st = grid_.state();
     if (st.nodes.size() != knownNodes_) {
+        // Only a removal leaves addresses of nodes gone (a walk of all at
+        // each of 10,000 joins was a fifth of the master's time).
+        if (st.nodes.size() < knownNodes_) std::erase_if(addresses_, [&](const auto& a) { return !st.node(a.first); });
         knownNodes_ = st.nodes.size();
-        std::erase_if(addresses_, [&](const auto& a) { return !st.node(a.first); });
-        peersTimer_.start();
+        schedulePeers();
     }
     if (!dnsTimer_.isActive()) dnsTimer_.start();
 }
 
+// A node's info holds every peer: a pass costs (nodes x peers). When
+// agents join by the thousand (a master restart) the passes are at most one
+// per kPeersWindow (scaled with --time-scale); a node announcing itself
+// gets its own info at once (announce).
+void AgentSessions::schedulePeers() {
+    if (peersTimer_.isActive()) return;
+    const qint64 window = std::llround(double(kPeersWindow.count()) * GridRuntime::timeScale());
+    const qint64 since = peersSent_.isValid() ? peersSent_.elapsed() : window;
+    peersTimer_.start(int(std::clamp<qint64>(window - since, 0, window)));
+}
+
 void AgentSessions::sendPeers() {
+    peersSent_.start();
+    const QList<protocol::GridPeer> all = currentPeers();
     for (Session* s : sessions_) {
-        if (s->announced && !s->closing) sendNodeInfo(s);
+        if (s->announced && !s->closing) sendNodeInfo(s, all);
     }
+}
+
+// /agent/grid_peers with `all`, encoded once per list.
+const QString& AgentSessions::peersFrame(const QList<protocol::GridPeer>& all) {
+    if (peersFrame_.isEmpty() || peersFrameOf_ != all) {
+        peersFrame_ = QString::fromUtf8(protocol::encode(protocol::Frame::notification(
+            QString::fromLatin1(protocol::method::kGridPeers), protocol::params(protocol::toJson(protocol::GridPeers{all})))));
+        peersFrameOf_ = all;
+    }
+    return peersFrame_;
 }
 
 // ------------------------------------------------------------------ etcd
@@ -165,13 +200,21 @@ void AgentSessions::sendDnsRecords() {
     protocol::DnsRecords r = dnsRecords();
     const bool changed = r != sentDns_;
     if (changed) sentDns_ = std::move(r);
-    const QByteArray frame = protocol::encode(protocol::Frame::notification(
-        QString::fromLatin1(protocol::method::kDnsRecords), protocol::params(protocol::toJson(sentDns_))));
+    const QString frame = QString::fromUtf8(protocol::encode(protocol::Frame::notification(
+        QString::fromLatin1(protocol::method::kDnsRecords), protocol::params(protocol::toJson(sentDns_)))));
+    qint64 bytes = 0;
     for (Session* s : sessions_) {
         if (!s->announced || s->closing || (s->dnsSent && !changed)) continue;
-        send(s, frame);
+        s->ws->sendTextMessage(frame);
         s->dnsSent = true;
+        bytes += frame.size();
     }
+    // Every node gets all the records: a big grid's pass is (nodes x
+    // records) bytes. The next pass waits so that they stay under
+    // kDnsBytesPerSecond (names follow within 100 ms on small grids, within
+    // seconds at thousands of nodes and instances).
+    const qint64 wait = bytes * 1000 / kDnsBytesPerSecond;
+    dnsTimer_.setInterval(int(std::clamp<qint64>(wait, 100, 5000)));
 }
 
 }  // namespace kontena::master

@@ -102,9 +102,11 @@ GridRuntime* Master::createGrid(const QJsonObject& doc, bool lead) {
 }
 
 GridRuntime* Master::gridOfToken(const QString& token) const {
+    if (token.isEmpty()) return nullptr;
+    const QString digest = Auth::digest(token);   // once per handshake, not per grid
     GridRuntime* target = nullptr;
     for (GridRuntime* g : grids_) {
-        if (!token.isEmpty() && !g->token().isEmpty() && Auth::digest(g->token()) == Auth::digest(token)) target = g;
+        if (!g->tokenDigest().isEmpty() && g->tokenDigest() == digest) target = g;
     }
     return target;
 }
@@ -124,7 +126,10 @@ void Master::forgetGrid(GridRuntime* g) {
 bool Master::handleRequest(const QHttpServerRequest& request, QTcpSocket* socket) {
     // A WebSocket upgrade is an agent: "handled" without an answer, so Qt's
     // WebSocket handshake takes the socket (onWebSocket checks it).
-    if (request.value("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0) return true;
+    if (request.value("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0) {
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        return true;
+    }
     const Reply r = dispatch(request);
     QHttpServerResponder responder = makeResponder(request, socket);
     const QJsonDocument doc = r.body.isArray() ? QJsonDocument(r.body.toArray()) : QJsonDocument(r.body.toObject());

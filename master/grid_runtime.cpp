@@ -5,6 +5,7 @@
 #include <QLoggingCategory>
 
 #include "master/agent_sessions.h"
+#include "master/auth.h"
 #include "master/fluentd_forwarder.h"
 #include "master/grid_persistence.h"
 #include "master/json_util.h"
@@ -26,6 +27,7 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent, 
     }
     name_ = saved.name;
     token_ = saved.token;
+    tokenDigest_ = token_.isEmpty() ? QString() : Auth::digest(token_);
     createdAt_ = saved.createdAt;
     stacks_ = std::move(saved.stacks);
     volumeCreated_ = std::move(saved.volumeCreated);
@@ -318,11 +320,13 @@ void GridRuntime::setSettings(const api::GridUpdate& update) {
 void GridRuntime::forgetStored() {
     stored_ = false;
     store_.cancelDeferred(this);
+    saveDeferred_ = false;
 }
 
 // Within 200 ms, in the store's next deferred transaction (with the other grids' changes).
 void GridRuntime::scheduleSave() {
     if (!stored_) return;
+    saveDeferred_ = true;
     store_.defer(
         this,
         [this] {
@@ -330,6 +334,7 @@ void GridRuntime::scheduleSave() {
             return store_.putGridRows(name_, deferredRows_, legacyDocument_);
         },
         [this](bool committed) {
+            saveDeferred_ = false;
             if (committed) {
                 rows_.written(deferredRows_);
                 saved();
@@ -343,6 +348,7 @@ void GridRuntime::scheduleSave() {
 
 bool GridRuntime::save() {
     store_.cancelDeferred(this);   // this save writes all that changed
+    saveDeferred_ = false;
     if (!stored_) return true;
     const std::vector<GridRow> rows = rows_.pending(*this);
     if (rows.empty() && !legacyDocument_) {
@@ -361,6 +367,9 @@ bool GridRuntime::save() {
 
 void GridRuntime::saveThen(std::function<void()> then) {
     afterSave_.push_back(std::move(then));
+    // Already on its way: no need to collect the rows again (thousands of
+    // agents announcing themselves within one group commit).
+    if (saveDeferred_) return;
     if (!stored_ || (!legacyDocument_ && rows_.pending(*this).empty())) {   // nothing to wait for
         saved();
         return;

@@ -80,6 +80,7 @@ public:
     QString name() const { return name_; }
     const ClusterState& state() const { return ctl_->state(); }
     QString token() const { return token_; }   // the grid token (agents only)
+    const QString& tokenDigest() const { return tokenDigest_; }   // Auth::digest(token())
     qint64 createdAt() const { return createdAt_; }
     Instant now() const;
 
@@ -170,6 +171,7 @@ signals:
     void containerLinesAdded();
 
 private:
+    bool saveDeferred_ = false;   // a deferred save is waiting for the store's next group commit
     static inline double timeScale_ = 1.0;
     static inline std::optional<std::uint64_t> rehearsalSeed_;
     void arm(const Timer& t);
@@ -185,6 +187,7 @@ private:
     Store& store_;
     QString name_;
     QString token_;
+    QString tokenDigest_;
     qint64 createdAt_ = 0;
     std::unique_ptr<Controller> ctl_;
     std::uint64_t rngState_ = 0;

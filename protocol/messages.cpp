@@ -33,16 +33,46 @@ MasterInfo masterInfoFromJson(const QJsonObject& o) {
     return MasterInfo{o.value(k("version")).toString(), o.value(k("protocol")).toInt()};
 }
 
-QJsonObject toJson(const NodeInfo& n) {
-    QJsonArray peers;
-    for (const GridPeer& p : n.peers) {
-        peers.append(QJsonObject{{k("node_number"), p.number}, {k("name"), p.name}, {k("private_ip"), p.underlay},
-                                 {k("public_ip"), p.publicIp}, {k("overlay_ip"), p.overlayIp}, {k("initial_member"), p.initial}});
+namespace {
+QJsonArray peersJson(const QList<GridPeer>& peers) {
+    QJsonArray out;
+    for (const GridPeer& p : peers) {
+        out.append(QJsonObject{{k("node_number"), p.number}, {k("name"), p.name}, {k("private_ip"), p.underlay},
+                               {k("public_ip"), p.publicIp}, {k("overlay_ip"), p.overlayIp}, {k("initial_member"), p.initial}});
     }
+    return out;
+}
+QList<GridPeer> peersFromJson(const QJsonValue& v) {
+    QList<GridPeer> out;
+    for (const auto& e : v.toArray()) {
+        const QJsonObject p = e.toObject();
+        out.append(GridPeer{p.value(k("node_number")).toInt(), p.value(k("name")).toString(), p.value(k("private_ip")).toString(),
+                            p.value(k("public_ip")).toString(), p.value(k("overlay_ip")).toString(), p.value(k("initial_member")).toBool()});
+    }
+    return out;
+}
+}  // namespace
+
+QJsonObject toJson(const NodeInfo& n) {
+    QJsonObject o = nodeFactsJson(n);
+    o.insert(k("peer_ips"), list(n.peerIps));
+    o.insert(k("peers"), peersJson(n.peers));
+    return o;
+}
+QJsonObject nodeFactsJson(const NodeInfo& n) {
     return {{k("id"), n.nodeId}, {k("name"), n.name}, {k("grid"), n.grid}, {k("node_number"), n.nodeNumber},
-            {k("initial_member"), n.initialMember}, {k("overlay_ip"), n.overlayIp}, {k("peer_ips"), list(n.peerIps)},
-            {k("labels"), list(n.labels)}, {k("initial_size"), n.initialSize}, {k("grid_subnet"), n.gridSubnet},
-            {k("peers"), peers}};
+            {k("initial_member"), n.initialMember}, {k("overlay_ip"), n.overlayIp}, {k("labels"), list(n.labels)},
+            {k("initial_size"), n.initialSize}, {k("grid_subnet"), n.gridSubnet}};
+}
+QJsonObject toJson(const GridPeers& p) { return {{k("peers"), peersJson(p.peers)}}; }
+GridPeers gridPeersFromJson(const QJsonObject& o) { return GridPeers{peersFromJson(o.value(k("peers")))}; }
+NodeInfo withPeers(NodeInfo info, const QList<GridPeer>& peers) {
+    info.peers = peers;
+    info.peerIps.clear();
+    for (const GridPeer& p : info.peers) {
+        if (p.number != info.nodeNumber) info.peerIps.append(p.underlay);
+    }
+    return info;
 }
 NodeInfo nodeInfoFromJson(const QJsonObject& o) {
     NodeInfo n;
@@ -56,12 +86,7 @@ NodeInfo nodeInfoFromJson(const QJsonObject& o) {
     n.labels = list(o.value(k("labels")));
     n.initialSize = o.value(k("initial_size")).toInt();
     n.gridSubnet = o.value(k("grid_subnet")).toString();
-    for (const auto& v : o.value(k("peers")).toArray()) {
-        const QJsonObject p = v.toObject();
-        n.peers.append(GridPeer{p.value(k("node_number")).toInt(), p.value(k("name")).toString(), p.value(k("private_ip")).toString(),
-                                p.value(k("public_ip")).toString(), p.value(k("overlay_ip")).toString(),
-                                p.value(k("initial_member")).toBool()});
-    }
+    n.peers = peersFromJson(o.value(k("peers")));
     return n;
 }
 

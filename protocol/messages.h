@@ -23,6 +23,7 @@ namespace method {
 inline constexpr char kMasterInfo[] = "/agent/master_info";
 inline constexpr char kNodeInfo[] = "/agent/node_info";
 inline constexpr char kDnsRecords[] = "/agent/dns_records";
+inline constexpr char kGridPeers[] = "/agent/grid_peers";
 inline constexpr char kNotifyUpdate[] = "/service_pods/notify_update";
 inline constexpr char kRestartPod[] = "/service_pods/restart";
 inline constexpr char kExecStart[] = "/containers/exec";
@@ -78,8 +79,11 @@ struct GridPeer {
 };
 
 // /agent/node_info: what the master knows of the node and its grid. Sent
-// after the node connects and again whenever the grid's peers change (a
-// node joins, leaves or reports another address). `peers` are the grid's
+// after the node connects and again when what it says of the node itself
+// changes. The master sends it without `peers`/`peer_ips` (nodeFactsJson):
+// the grid's peers follow in /agent/grid_peers, then again whenever they
+// change (a node joins, leaves or reports another address); an agent keeps
+// the peers it has when a node info comes without them. `peers` are the grid's
 // nodes with a known address, this one included, by number; `peerIps` the
 // underlay addresses of the others (Kontena's field); `initialSize` the
 // grid's number of initial nodes (etcd members node-1..node-initialSize).
@@ -98,6 +102,22 @@ struct NodeInfo {
     bool operator==(const NodeInfo&) const = default;
 };
 QJsonObject toJson(const NodeInfo& n);
+
+// /agent/grid_peers: the grid's peers now (NodeInfo::peers), the same
+// message for every node of the grid (the master encodes it once): the
+// agent takes them into its node info, its peerIps recomputed
+// (withPeers). At thousands of nodes per grid a node info per node per
+// change would cost (nodes x peers) encodings each time.
+struct GridPeers {
+    QList<GridPeer> peers;
+    bool operator==(const GridPeers&) const = default;
+};
+QJsonObject toJson(const GridPeers& p);
+// A node info without its peers (`peers`, `peer_ips`).
+QJsonObject nodeFactsJson(const NodeInfo& n);
+GridPeers gridPeersFromJson(const QJsonObject& o);
+// `info` with `peers`: peerIps the others' underlay addresses, by number.
+NodeInfo withPeers(NodeInfo info, const QList<GridPeer>& peers);
 NodeInfo nodeInfoFromJson(const QJsonObject& o);
 
 // /nodes/update: the engine's facts about the node.

@@ -107,6 +107,13 @@ Duration scaled(Duration d, double factor) {
 
 }  // namespace
 
+Duration GridSettings::reconnectDelay(int attempt) const {
+    const int shift = std::clamp(attempt, 0, 30);
+    const std::int64_t unitMs = std::max<std::int64_t>(reconnectBackoffUnit.ms, 1);
+    if (unitMs > (reconnectBackoffMax.ms >> shift)) return reconnectBackoffMax;
+    return Duration::millis(unitMs << shift);
+}
+
 GridSettings scaledTimings(const GridSettings& s, double factor) {
     GridSettings out = s;
     for (Duration GridSettings::*d :

@@ -60,6 +60,10 @@ struct GridSettings {
         }
         return offlineGraceHa;
     }
+    // Reference 2.3: the wait before an agent's reconnect attempt `attempt`
+    // (0 = first retry): min(cap, unit * 2^attempt). The simulator's nodes
+    // and kontena-agent both back off by it.
+    Duration reconnectDelay(int attempt) const;
 };
 
 // Every timing of `s` multiplied by `factor` (> 0), rounded to whole

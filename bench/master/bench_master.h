@@ -61,6 +61,11 @@ public:
     }
     // Starts the master and logs in; false (reason on stderr) when it cannot.
     bool start() {
+        // KONTENA_BENCH_KEEP=1: the master's data and logs stay (the path on stderr).
+        if (!qEnvironmentVariableIsEmpty("KONTENA_BENCH_KEEP")) {
+            dir_.setAutoRemove(false);
+            std::fprintf(stderr, "master data and logs kept in %s\n", qPrintable(dir_.path()));
+        }
         {
             QTcpServer s;
             s.listen(QHostAddress::LocalHost, 0);
@@ -92,11 +97,11 @@ public:
     qint64 pid() const { return proc_.processId(); }
     QString dataDir() const { return dir_.filePath(QStringLiteral("data")); }
 
-    // Makes grid `name` (keepalive every second) and returns its token ("" on failure).
-    QString createGrid(const QString& name, int initialSize) {
+    // Makes grid `name` (the master pings each agent every `keepalive` s) and returns its token ("" on failure).
+    QString createGrid(const QString& name, int initialSize, int keepalive = 1) {
         const auto r = api_->post(QStringLiteral("/v1/grids"), QJsonObject{{QStringLiteral("name"), name},
                                                                            {QStringLiteral("initial_size"), initialSize},
-                                                                           {QStringLiteral("settings"), QJsonObject{{QStringLiteral("keepalive_interval"), 1}}}});
+                                                                           {QStringLiteral("settings"), QJsonObject{{QStringLiteral("keepalive_interval"), keepalive}}}});
         if (!r.ok()) return QString();
         return api_->get(QStringLiteral("/v1/grids/%1/token").arg(name)).object().value(QStringLiteral("token")).toString();
     }

@@ -2,11 +2,14 @@
 // generators speak the agent protocol (handshake headers, /nodes/update)
 // on N WebSockets spread over grids of 250 nodes (node numbers stop at
 // 254), keep them open, and measure the master's answer to keepalive pings
-// (WebSocket ping -> pong round trip) while the master also pings every
-// connection every second. With --workers W the connections are split over
+// (WebSocket ping -> pong round trip; each connection every
+// --ping-interval s, spread evenly) while the master also pings every
+// connection every --keepalive s (the grids' keepalive_interval; Kontena's
+// default for both is 30 s, the stress default here 1 s). With --workers W the connections are split over
 // W generator processes (this program again), so the generator does not
 // starve the master of the machine's cores alone.
 //   bench_master_connections [--connections 2000] [--seconds 20] [--workers 1]
+//                            [--keepalive 1] [--ping-interval 1]
 // Prints BENCH lines: connections held, time to connect all, keepalive
 // p50/p99, master RSS at the end, the master's CPU time during the run.
 // KONTENA_MASTER_BIN in the environment runs another build's master, for
@@ -17,6 +20,8 @@
 #include <QTimer>
 
 #include <sys/resource.h>
+
+#include <map>
 
 #include "bench/master/bench_master.h"
 
@@ -29,6 +34,8 @@ constexpr int kPerGrid = 250;
 
 struct Options {
     int connections = 2000, seconds = 20, workers = 1;
+    int keepalive = 1;      // the grids' keepalive_interval (s): the master pings every agent this often
+    int pingInterval = 1;   // each generated agent pings the master this often (s)
     // A worker: the master's port, the grid tokens, its range, its output file.
     bool worker = false;
     quint16 port = 0;
@@ -48,6 +55,8 @@ Options parse(const QStringList& args) {
         if (a == QLatin1String("--connections")) o.connections = v.toInt();
         else if (a == QLatin1String("--seconds")) o.seconds = v.toInt();
         else if (a == QLatin1String("--workers")) o.workers = std::max(1, v.toInt());
+        else if (a == QLatin1String("--keepalive")) o.keepalive = std::max(1, v.toInt());
+        else if (a == QLatin1String("--ping-interval")) o.pingInterval = std::max(1, v.toInt());
         else if (a == QLatin1String("--port")) o.port = quint16(v.toUInt());
         else if (a == QLatin1String("--tokens")) o.tokens = v.split(u',');
         else if (a == QLatin1String("--first")) o.first = v.toInt();
@@ -73,12 +82,13 @@ struct Measured {
 };
 
 // Opens connections [first, first + count), waits until all are open (or
-// 60 s from `startedAt`), then pings each once a second for `seconds`.
-Measured generate(quint16 port, const QStringList& tokens, int first, int count, int seconds, qint64 startedAt) {
+// 60 s from `startedAt`), then pings each every `pingInterval` s for `seconds`.
+Measured generate(quint16 port, const QStringList& tokens, int first, int count, int seconds, qint64 startedAt, int pingInterval) {
     std::vector<std::unique_ptr<QWebSocket>> sockets;
     Measured m;
     int open = 0;
     bool measuring = false;
+    std::map<int, int> closes;   // close code -> connections closed with it
     for (int i = first; i < first + count; ++i) {
         auto s = std::make_unique<QWebSocket>();
         QWebSocket* ws = s.get();
@@ -88,6 +98,7 @@ Measured generate(quint16 port, const QStringList& tokens, int first, int count,
             ++open;
             ws->sendTextMessage(bench::BenchMaster::nodeUpdate(nodeId));
         });
+        QObject::connect(ws, &QWebSocket::disconnected, ws, [ws, &closes] { ++closes[int(ws->closeCode())]; });
         QObject::connect(ws, &QWebSocket::pong, ws, [&m, &measuring](quint64 elapsed, const QByteArray&) {
             if (measuring) m.rtts.push_back(static_cast<double>(elapsed));
         });
@@ -107,12 +118,12 @@ Measured generate(quint16 port, const QStringList& tokens, int first, int count,
         wait.exec();
     }
     m.connectMs = sinceStart();
-    // Each connection pings the master once a second, spread over the second.
+    // Each connection pings the master every pingInterval s, spread evenly.
     measuring = true;
     QTimer tick;
     int next = 0;
     QObject::connect(&tick, &QTimer::timeout, [&] {
-        const int batch = std::max(1, count / 100);
+        const int batch = std::max(1, count / (100 * pingInterval));
         for (int k = 0; k < batch; ++k, next = (next + 1) % count) {
             if (sockets[static_cast<std::size_t>(next)]->state() == QAbstractSocket::ConnectedState) sockets[static_cast<std::size_t>(next)]->ping();
         }
@@ -125,11 +136,12 @@ Measured generate(quint16 port, const QStringList& tokens, int first, int count,
     }
     tick.stop();
     for (const auto& s : sockets) m.held += s->state() == QAbstractSocket::ConnectedState ? 1 : 0;
+    for (const auto& [code, n] : closes) std::fprintf(stderr, "generator [%d, %d): %d connections closed with code %d\n", first, first + count, n, code);
     return m;
 }
 
 int runWorker(const Options& o) {
-    const Measured m = generate(o.port, o.tokens, o.first, o.count, o.seconds, o.startedAt);
+    const Measured m = generate(o.port, o.tokens, o.first, o.count, o.seconds, o.startedAt, o.pingInterval);
     QFile f(o.out);
     if (!f.open(QIODevice::WriteOnly)) return 2;
     f.write(QByteArray::number(m.held) + ' ' + QByteArray::number(m.connectMs) + '\n');
@@ -150,6 +162,7 @@ Measured runWorkers(const Options& o, quint16 port, const QStringList& tokens, q
                  {QStringLiteral("--worker"), QStringLiteral("--port"), QString::number(port), QStringLiteral("--tokens"), tokens.join(u','),
                   QStringLiteral("--first"), QString::number(first), QStringLiteral("--count"), QString::number(count),
                   QStringLiteral("--seconds"), QString::number(o.seconds), QStringLiteral("--started-at"), QString::number(startedAt),
+                  QStringLiteral("--ping-interval"), QString::number(o.pingInterval),
                   QStringLiteral("--out"), dir + QStringLiteral("/worker-%1").arg(w)});
         procs.push_back(std::move(p));
     }
@@ -190,14 +203,14 @@ int main(int argc, char** argv) {
     const int grids = (o.connections + kPerGrid - 1) / kPerGrid;
     QStringList tokens;
     for (int g = 0; g < grids; ++g) {
-        tokens << master.createGrid(QStringLiteral("g%1").arg(g), 3);
+        tokens << master.createGrid(QStringLiteral("g%1").arg(g), 3, o.keepalive);
         if (tokens.last().isEmpty()) return 2;
     }
     const double cpuBefore = cpuSeconds(master.pid());
     const qint64 startedAt = QDateTime::currentMSecsSinceEpoch();
     QTemporaryDir out;
     const Measured m = o.workers > 1 ? runWorkers(o, master.port(), tokens, startedAt, out.path())
-                                     : generate(master.port(), tokens, 0, o.connections, o.seconds, startedAt);
+                                     : generate(master.port(), tokens, 0, o.connections, o.seconds, startedAt, o.pingInterval);
     const double rss = bench::rssMiB(master.pid());
     const double cpu = cpuSeconds(master.pid()) - cpuBefore;
     // Generators that finished have closed their connections: counted only when held here.

@@ -264,11 +264,7 @@ void World::connectionLost(WorldNode& n, Duration detectAfter) {
 
 void World::scheduleReconnect(WorldNode& n, Instant from) {
     if (n.reconnectPending || !n.agentWanted) return;
-    const GridSettings& s = master().grid.settings;
-    const std::int64_t exp = std::min(n.reconnectAttempt, 20);
-    const std::int64_t unitMs = std::max<std::int64_t>(s.reconnectBackoffUnit.ms, 1);
-    const bool overCap = unitMs > (s.reconnectBackoffMax.ms >> exp);
-    const Duration delay = overCap ? s.reconnectBackoffMax : Duration::millis(unitMs << exp);
+    const Duration delay = master().grid.settings.reconnectDelay(n.reconnectAttempt);
     ++n.reconnectAttempt;
     n.reconnectPending = true;
     push(from + delay, ReconnectItem{n.spec.name});
