@@ -1,7 +1,9 @@
 #include "master/agent_sessions.h"
 
+#include <QJsonArray>
 #include <QLoggingCategory>
 
+#include <algorithm>
 #include <utility>
 
 #include "master/agent_session.h"
@@ -261,20 +263,35 @@ void AgentSessions::sendNodeInfo(Session* s) {
 
 AgentSessions::Outcome AgentSessions::onPodsList(Session* s, const QJsonObject&) {
     const ClusterState& st = grid_.state();
-    protocol::PodList list;
+    QJsonArray pods;
     forEachOnNode(grid_, s->node, [&](const Instance& inst) {
         const Service* svc = inst.desired == DesiredState::Initialized ? nullptr : st.service(inst.service);
         if (!svc) return false;
+        const bool oneshot = std::any_of(svc->spec.hooks.begin(), svc->spec.hooks.end(), [](const Hook& h) { return h.oneshot; });
+        if (!oneshot) {
+            pods.append(protocol::podJson(svc->spec, specJson(*svc), inst.number, inst.desired, inst.deployRev, svc->revision));
+            return false;
+        }
         protocol::PodSpec pod{svc->spec, inst.number, inst.desired, inst.deployRev, svc->revision};
         std::erase_if(pod.spec.hooks, [&](const Hook& h) {
             return h.oneshot && grid_.oneshotDone(qs(inst.service), qs(h.kind), qs(h.name), inst.number);
         });
-        list.pods.append(std::move(pod));
+        pods.append(protocol::toJson(pod));
         return false;
     });
-    list.etcdQuorum = st.quorum;   // the agent step's ipamAvailable, as the simulated node reads it
-    qCDebug(lcAgents).noquote() << grid_.name() << qs(s->node) << "pods:" << list.pods.size();
-    return {protocol::toJson(list), std::nullopt};
+    qCDebug(lcAgents).noquote() << grid_.name() << qs(s->node) << "pods:" << pods.size();
+    // etcd_quorum: the agent step's ipamAvailable, as the simulated node reads it
+    return {protocol::podListJson(pods, st.quorum), std::nullopt};
+}
+
+QJsonObject AgentSessions::specJson(const Service& svc) {
+    const std::string key = svc.spec.key();
+    auto it = specJson_.find(key);
+    if (it != specJson_.end() && it->second.first == svc.spec) return it->second.second;
+    if (specJson_.size() > 2 * grid_.state().services.size() + 16) specJson_.clear();   // services gone
+    QJsonObject json = protocol::toJson(svc.spec);
+    specJson_.insert_or_assign(key, std::make_pair(svc.spec, json));
+    return json;
 }
 
 AgentSessions::Outcome AgentSessions::onPodsSetState(Session* s, const QJsonObject& payload) {

@@ -11,9 +11,10 @@
 // reports each pod as the real agent would once its container ran
 // (/node_service_pods/set_state: running, or stopped for a pod to stop,
 // with the pod's deploy_rev and service revision), only when that changed.
-// No containers.
+// No containers. An agent whose connection closes connects again 1-5 s
+// later (counted: deploy_connect_drops, deploy_agent_drops).
 //   bench_master_deploy [--agents 10000] [--instances 100000] [--workers 4]
-//                       [--services 4] [--timeout 300] [--keepalive 30]
+//                       [--services 4] [--timeout 300] [--keepalive 30] [--keep-logs DIR]
 // Prints BENCH lines: time from the first deploy request until every
 // instance is reported running, and until every stack deploy is finished
 // (per the API); the master's write volume (/proc/PID/io write_bytes, and
@@ -23,6 +24,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QSocketNotifier>
 #include <QTimer>
@@ -31,6 +33,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <utility>
@@ -51,6 +54,7 @@ struct Options {
     quint16 port = 0;
     QStringList tokens;
     int first = 0, count = 0;
+    QString keepLogs;   // a directory to copy the master's log into at the end
 };
 
 Options parse(const QStringList& args) {
@@ -70,6 +74,7 @@ Options parse(const QStringList& args) {
         else if (a == QLatin1String("--tokens")) o.tokens = v.split(u',');
         else if (a == QLatin1String("--first")) o.first = v.toInt();
         else if (a == QLatin1String("--count")) o.count = v.toInt();
+        else if (a == QLatin1String("--keep-logs")) o.keepLogs = v;
         else std::fprintf(stderr, "unknown option %s\n", qPrintable(a));
     }
     return o;
@@ -86,28 +91,33 @@ void raiseFileLimit() {
 
 // What a worker's agents have: counted over all of them.
 struct Tally {
-    int open = 0, ready = 0;   // connected; got node_info (announced and stored)
+    int open = 0, ready = 0;   // connected; got node_info (announced and stored), now
     qint64 running = 0;        // pods last reported running
     qint64 lists = 0, reports = 0, notifies = 0;
+    qint64 drops = 0;          // connections that closed (the agent connects again, as a real one)
+};
+
+// Where an agent connects: the master's port, its node and grid token.
+struct AgentAddress {
+    quint16 port = 0;
+    QString nodeId, name, token;
 };
 
 class SimAgent {
 public:
-    SimAgent(Tally& tally, const QString& nodeId) : tally_(tally), nodeId_(nodeId) {
+    SimAgent(Tally& tally, AgentAddress address) : tally_(tally), address_(std::move(address)) {
         QObject::connect(&ws_, &QWebSocket::connected, &ws_, [this] {
             ++tally_.open;
-            ws_.sendTextMessage(bench::BenchMaster::nodeUpdate(nodeId_));
+            open_ = true;
+            ws_.sendTextMessage(bench::BenchMaster::nodeUpdate(address_.nodeId));
             fetch();
         });
-        QObject::connect(&ws_, &QWebSocket::disconnected, &ws_, [this] {
-            if (wasOpen()) --tally_.open;
-            tally_.running -= running();
-            reported_.clear();
-        });
+        QObject::connect(&ws_, &QWebSocket::disconnected, &ws_, [this] { onClosed(); });
         QObject::connect(&ws_, &QWebSocket::textMessageReceived, &ws_, [this](const QString& text) { onText(text); });
     }
     ~SimAgent() { ws_.disconnect(); }   // no close events into a half-destroyed agent
-    void open(const QNetworkRequest& req) { ws_.open(req); }
+    // Connects (again), with a handshake of now.
+    void open() { ws_.open(bench::agentRequest(address_.port, address_.nodeId, address_.name, address_.token)); }
     bool connected() const { return ws_.state() == QAbstractSocket::ConnectedState; }
     // The agent's poll: lists its pods again.
     void poll() {
@@ -120,14 +130,26 @@ private:
         int serviceRevision = 0;
         bool running = false;
     };
-    bool wasOpen() const { return openSeen_; }
+    // Forgets what it reported (a real agent's reports go with its
+    // connection too) and connects again 1-5 s later.
+    void onClosed() {
+        if (std::exchange(open_, false)) {
+            --tally_.open;
+            ++tally_.drops;
+        }
+        if (std::exchange(ready_, false)) --tally_.ready;
+        tally_.running -= running();
+        reported_.clear();
+        listId_ = 0;
+        fetchAgain_ = false;
+        QTimer::singleShot(1000 + int(std::rand() % 4000), &ws_, [this] { open(); });
+    }
     qint64 running() const {
         qint64 n = 0;
         for (const auto& [id, r] : reported_) n += r.running ? 1 : 0;
         return n;
     }
     void fetch() {
-        openSeen_ = true;
         if (listId_) {
             fetchAgain_ = true;
             return;
@@ -135,7 +157,7 @@ private:
         listId_ = nextId_++;
         ++tally_.lists;
         ws_.sendTextMessage(QString::fromUtf8(protocol::encode(protocol::Frame::request(
-            listId_, QString::fromLatin1(protocol::method::kPodsList), QJsonArray{nodeId_}))));
+            listId_, QString::fromLatin1(protocol::method::kPodsList), QJsonArray{address_.nodeId}))));
     }
     void onText(const QString& text) {
         const auto f = protocol::decode(text.toUtf8());
@@ -189,28 +211,29 @@ private:
     }
 
     Tally& tally_;
-    QString nodeId_;
+    AgentAddress address_;
     QWebSocket ws_;
     qint64 nextId_ = 2;   // 1: the /nodes/update
     qint64 listId_ = 0;   // the /node_service_pods/list awaiting its answer
-    bool fetchAgain_ = false, ready_ = false, openSeen_ = false;
+    bool fetchAgain_ = false, ready_ = false, open_ = false;
     std::map<QString, Reported> reported_;   // pod id -> last report
 };
 
 // A worker: agents [first, first + count); prints its tally every 250 ms
-// ("T open ready running lists reports notifies") until its stdin closes.
+// ("T open ready running lists reports notifies drops") until its stdin closes.
 int runWorker(const Options& o) {
     Tally tally;
     std::vector<std::unique_ptr<SimAgent>> agents;
     for (int i = o.first; i < o.first + o.count; ++i) {
-        const QString nodeId = QStringLiteral("bench-node-%1").arg(i);
-        agents.push_back(std::make_unique<SimAgent>(tally, nodeId));
-        agents.back()->open(bench::agentRequest(o.port, nodeId, QStringLiteral("n%1").arg(i % kPerGrid), o.tokens[i / kPerGrid]));
+        agents.push_back(std::make_unique<SimAgent>(
+            tally, AgentAddress{o.port, QStringLiteral("bench-node-%1").arg(i), QStringLiteral("n%1").arg(i % kPerGrid), o.tokens[i / kPerGrid]}));
+        agents.back()->open();
         if (i % 50 == 49) QCoreApplication::processEvents();
     }
     QTimer print;
     QObject::connect(&print, &QTimer::timeout, [&] {
-        std::printf("T %d %d %lld %lld %lld %lld\n", tally.open, tally.ready, tally.running, tally.lists, tally.reports, tally.notifies);
+        std::printf("T %d %d %lld %lld %lld %lld %lld\n", tally.open, tally.ready, tally.running, tally.lists, tally.reports, tally.notifies,
+                    tally.drops);
         std::fflush(stdout);
     });
     print.start(250);
@@ -293,6 +316,7 @@ public:
             t.lists += x.lists;
             t.reports += x.reports;
             t.notifies += x.notifies;
+            t.drops += x.drops;
         }
         return t;
     }
@@ -307,7 +331,7 @@ private:
     void read(QProcess* p, std::size_t index) {
         while (p->canReadLine()) {
             const QList<QByteArray> f = p->readLine().trimmed().split(' ');
-            if (f.size() != 7 || f[0] != "T") continue;
+            if (f.size() != 8 || f[0] != "T") continue;
             Tally& t = tallies_[index];
             t.open = f[1].toInt();
             t.ready = f[2].toInt();
@@ -315,6 +339,7 @@ private:
             t.lists = f[4].toLongLong();
             t.reports = f[5].toLongLong();
             t.notifies = f[6].toLongLong();
+            t.drops = f[7].toLongLong();
         }
     }
     std::vector<std::unique_ptr<QProcess>> procs_;
@@ -418,8 +443,8 @@ DeployRun deploy(bench::BenchMaster& master, Workers& workers, const Options& o,
             lastWrite = now.writeBytes;
             lastMs = ms;
             const Tally s = workers.sum();
-            std::printf("# %5.1f s running %lld/%d lists %lld reports %lld notifies %lld\n", double(ms) / 1000.0, s.running, o.instances, s.lists,
-                        s.reports, s.notifies);
+            std::printf("# %5.1f s running %lld/%d lists %lld reports %lld notifies %lld connected %d drops %lld\n", double(ms) / 1000.0, s.running,
+                        o.instances, s.lists, s.reports, s.notifies, s.open, s.drops);
             std::fflush(stdout);
         }
         if (run.allRunning < 0 && workers.sum().running >= o.instances) run.allRunning = double(t.elapsed()) / 1000.0;
@@ -454,6 +479,7 @@ void printRun(const DeployRun& run, const Tally& tally, const Options& o, double
     std::printf("BENCH deploy_pod_lists %lld count\n", tally.lists);
     std::printf("BENCH deploy_pod_reports %lld count\n", tally.reports);
     std::printf("BENCH deploy_notifies %lld count\n", tally.notifies);
+    std::printf("BENCH deploy_agent_drops %lld count\n", tally.drops);
 }
 
 }  // namespace
@@ -476,15 +502,20 @@ int main(int argc, char** argv) {
     Workers workers;
     workers.start(o, master.port(), tokens);
     if (!waitFor(std::max(60, o.agents / 50) * 1000, [&] { return workers.sum().ready >= o.agents; })) {
-        std::fprintf(stderr, "only %d of %d agents announced\n", workers.sum().ready, o.agents);
+        std::fprintf(stderr, "only %d of %d agents announced (%lld connections closed)\n", workers.sum().ready, o.agents, workers.sum().drops);
         workers.stop();
         return 2;
     }
     std::printf("BENCH deploy_connect_all %.1f s\n", double(t.elapsed()) / 1000.0);
+    std::printf("BENCH deploy_connect_drops %lld count\n", workers.sum().drops);
     std::fflush(stdout);
     const DeployRun run = deploy(master, workers, o, grids);
     const double seconds = run.finished >= 0 ? run.finished : o.timeout;
     printRun(run, workers.sum(), o, seconds, master.pid());
     workers.stop();
+    if (!o.keepLogs.isEmpty()) {   // the master's log and stderr, for a run that went wrong
+        const QString from = QFileInfo(master.dataDir()).path();
+        for (const char* f : {"master.log", "master.err"}) QFile::copy(from + u'/' + QLatin1String(f), o.keepLogs + u'/' + QLatin1String(f));
+    }
     return run.allRunning >= 0 && run.finished >= 0 ? 0 : 1;
 }
