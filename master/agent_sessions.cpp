@@ -1,7 +1,9 @@
 #include "master/agent_sessions.h"
 
+#include <QJsonArray>
 #include <QLoggingCategory>
 
+#include <algorithm>
 #include <utility>
 
 #include "master/agent_session.h"
@@ -24,6 +26,35 @@ constexpr std::size_t kEarlyReportsMax = 10000;
 
 QByteArray notification(const char* method, const QJsonValue& params) {
     return protocol::encode(protocol::Frame::notification(QString::fromLatin1(method), params));
+}
+
+// The instance records placed on `node`, in the order of the state's
+// instances (service key, number), from the core's placement index: a
+// node's pods are read on every notify_update, and walking the grid's
+// every instance for each (100,000s in a large deploy) took most of the
+// master's time.
+template <typename F>
+void forEachOnNode(const GridRuntime& grid, const std::string& node, F f) {
+    const PlacementIndex& index = grid.placementIndex();
+    const int ordinal = index.ordinalOf(node);
+    if (ordinal < 0) return;
+    for (const auto& [service, byNumber] : index.occupancy(ordinal)) {
+        for (const auto& [number, inst] : byNumber) {
+            if (f(*inst)) return;
+        }
+    }
+}
+
+// The instance on `node` whose container is called `name` (nullptr: none).
+const Instance* instanceByContainer(const GridRuntime& grid, const std::string& node, const QString& name) {
+    const ClusterState& st = grid.state();
+    const Instance* found = nullptr;
+    forEachOnNode(grid, node, [&](const Instance& inst) {
+        const Service* svc = st.service(inst.service);
+        if (svc && qs(containerName(svc->spec, inst.number)) == name) found = &inst;
+        return found != nullptr;
+    });
+    return found;
 }
 
 }  // namespace
@@ -238,20 +269,35 @@ void AgentSessions::sendNodeInfo(Session* s, const QList<protocol::GridPeer>& al
 
 AgentSessions::Outcome AgentSessions::onPodsList(Session* s, const QJsonObject&) {
     const ClusterState& st = grid_.state();
-    protocol::PodList list;
-    for (const auto& [key, inst] : st.instances) {
-        if (!inst.node || *inst.node != s->node || inst.desired == DesiredState::Initialized) continue;
-        const Service* svc = st.service(key.service);
-        if (!svc) continue;
+    QJsonArray pods;
+    forEachOnNode(grid_, s->node, [&](const Instance& inst) {
+        const Service* svc = inst.desired == DesiredState::Initialized ? nullptr : st.service(inst.service);
+        if (!svc) return false;
+        const bool oneshot = std::any_of(svc->spec.hooks.begin(), svc->spec.hooks.end(), [](const Hook& h) { return h.oneshot; });
+        if (!oneshot) {
+            pods.append(protocol::podJson(svc->spec, specJson(*svc), inst.number, inst.desired, inst.deployRev, svc->revision));
+            return false;
+        }
         protocol::PodSpec pod{svc->spec, inst.number, inst.desired, inst.deployRev, svc->revision};
         std::erase_if(pod.spec.hooks, [&](const Hook& h) {
-            return h.oneshot && grid_.oneshotDone(qs(key.service), qs(h.kind), qs(h.name), inst.number);
+            return h.oneshot && grid_.oneshotDone(qs(inst.service), qs(h.kind), qs(h.name), inst.number);
         });
-        list.pods.append(std::move(pod));
-    }
-    list.etcdQuorum = st.quorum;   // the agent step's ipamAvailable, as the simulated node reads it
-    qCDebug(lcAgents).noquote() << grid_.name() << qs(s->node) << "pods:" << list.pods.size();
-    return {protocol::toJson(list), std::nullopt};
+        pods.append(protocol::toJson(pod));
+        return false;
+    });
+    qCDebug(lcAgents).noquote() << grid_.name() << qs(s->node) << "pods:" << pods.size();
+    // etcd_quorum: the agent step's ipamAvailable, as the simulated node reads it
+    return {protocol::podListJson(pods, st.quorum), std::nullopt};
+}
+
+QJsonObject AgentSessions::specJson(const Service& svc) {
+    const std::string key = svc.spec.key();
+    auto it = specJson_.find(key);
+    if (it != specJson_.end() && it->second.first == svc.spec) return it->second.second;
+    if (specJson_.size() > 2 * grid_.state().services.size() + 16) specJson_.clear();   // services gone
+    QJsonObject json = protocol::toJson(svc.spec);
+    specJson_.insert_or_assign(key, std::make_pair(svc.spec, json));
+    return json;
 }
 
 AgentSessions::Outcome AgentSessions::onPodsSetState(Session* s, const QJsonObject& payload) {
@@ -414,13 +460,8 @@ AgentSessions::Outcome AgentSessions::onLogBatch(Session* s, const QJsonObject& 
 // that name; a container the grid does not know (yet, or any more) is ignored.
 AgentSessions::Outcome AgentSessions::onContainerStat(Session* s, const QJsonObject& payload) {
     const protocol::ContainerStat st = protocol::containerStatFromJson(payload);
-    const ClusterState& state = grid_.state();
-    for (const auto& [key, inst] : state.instances) {
-        const Service* svc = state.service(key.service);
-        if (!svc || !inst.node || *inst.node != s->node || qs(containerName(svc->spec, inst.number)) != st.name) continue;
-        grid_.stats().addContainer(key.service, key.number, st.name, qs(s->node), sampleOf(st, grid_.now()));
-        break;
-    }
+    if (const Instance* inst = instanceByContainer(grid_, s->node, st.name))
+        grid_.stats().addContainer(inst->service, inst->number, st.name, qs(s->node), sampleOf(st, grid_.now()));
     return {};
 }
 
@@ -435,13 +476,10 @@ AgentSessions::Outcome AgentSessions::onNodeStats(Session* s, const QJsonObject&
 
 AgentSessions::Outcome AgentSessions::onHealth(Session* s, const QJsonObject& payload) {
     const protocol::ContainerHealth h = protocol::containerHealthFromJson(payload);
-    const ClusterState& st = grid_.state();
-    for (const auto& [key, inst] : st.instances) {
-        const Service* svc = st.service(key.service);
-        if (!svc || !inst.node || *inst.node != s->node || qs(containerName(svc->spec, inst.number)) != h.name) continue;
-        grid_.deliver(ev::InstanceHealth{s->node, key.service, key.number,
-                                         h.status == protocol::HealthStatus::Healthy ? Health::Healthy : Health::Unhealthy});
-        break;
+    if (const Instance* inst = instanceByContainer(grid_, s->node, h.name)) {
+        // copied first: the delivery may change the record
+        const ev::InstanceHealth e{s->node, inst->service, inst->number, h.status == protocol::HealthStatus::Healthy ? Health::Healthy : Health::Unhealthy};
+        grid_.deliver(e);
     }
     return {};
 }

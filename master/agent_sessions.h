@@ -128,6 +128,11 @@ private:
     std::map<std::string, Address> addresses_;                  // node -> last reported addresses
     std::map<std::pair<std::string, int>, PodAddress> podAddresses_;   // (service, number) -> its container's
     std::map<std::string, protocol::EtcdHealth> etcd_;          // node -> its member's last report
+    // A service's spec as pods carry it (protocol::toJson(spec)), with the
+    // spec it was made of: a deploy lists the same service's pods 100,000s
+    // of times, and the spec's JSON was most of each list.
+    QJsonObject specJson(const Service& svc);
+    std::map<std::string, std::pair<ServiceSpec, QJsonObject>> specJson_;
     std::size_t knownNodes_ = 0;
     QTimer peersTimer_, dnsTimer_;
     QElapsedTimer peersSent_;   // since the last peers pass

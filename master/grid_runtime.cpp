@@ -18,6 +18,9 @@ namespace kontena::master {
 
 GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent, bool lead)
     : QObject(parent), store_(store), agents_(new AgentSessions(*this)), stored_(lead), lead_(lead) {
+    coreTimer_.setSingleShot(true);
+    coreTimer_.setTimerType(Qt::PreciseTimer);
+    connect(&coreTimer_, &QTimer::timeout, this, &GridRuntime::fireDueTimers);
     GridRecord saved = restoreGrid(doc, now());
     if (timeScale_ != 1.0) {   // the API's settings as stored, the rest scaled
         GridSettings& s = saved.state.grid.settings;
@@ -220,8 +223,31 @@ void GridRuntime::noteStackDeploys(const Decision& d) {
 }
 
 void GridRuntime::arm(const Timer& t) {
-    const qint64 delay = std::max<qint64>(0, t.at.ms - now().ms);
-    QTimer::singleShot(std::chrono::milliseconds(delay), this, [this, t] { deliver(ev::TimerFired{t}); });
+    const auto key = std::make_pair(std::max(t.at.ms, now().ms), armedSeq_++);
+    const bool first = armed_.empty() || key < armed_.begin()->first;
+    armed_.emplace(key, t);
+    if (first) rearmTimer();
+}
+
+void GridRuntime::rearmTimer() {
+    if (armed_.empty()) {
+        coreTimer_.stop();
+        return;
+    }
+    coreTimer_.start(std::chrono::milliseconds(std::max<qint64>(0, armed_.begin()->first.first - now().ms)));
+}
+
+// The timers due now, in the order they were due (and armed); those they
+// arm fire at the next turn of the event loop at the soonest.
+void GridRuntime::fireDueTimers() {
+    const std::int64_t at = now().ms;
+    std::vector<Timer> due;
+    while (!armed_.empty() && armed_.begin()->first.first <= at) {
+        due.push_back(std::move(armed_.begin()->second));
+        armed_.erase(armed_.begin());
+    }
+    for (const Timer& t : due) deliver(ev::TimerFired{t});
+    rearmTimer();
 }
 
 void GridRuntime::execute(const Command& c) {

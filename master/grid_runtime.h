@@ -17,9 +17,12 @@
 #include <QTimer>
 #include <QWebSocket>
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "api/grid.h"
 #include "master/grid_logs.h"
@@ -79,6 +82,8 @@ public:
 
     QString name() const { return name_; }
     const ClusterState& state() const { return ctl_->state(); }
+    // The core's placement index: which instance records sit on which node.
+    const PlacementIndex& placementIndex() const { return ctl_->index(); }
     QString token() const { return token_; }   // the grid token (agents only)
     const QString& tokenDigest() const { return tokenDigest_; }   // Auth::digest(token())
     qint64 createdAt() const { return createdAt_; }
@@ -175,6 +180,15 @@ private:
     static inline double timeScale_ = 1.0;
     static inline std::optional<std::uint64_t> rehearsalSeed_;
     void arm(const Timer& t);
+    void fireDueTimers();
+    void rearmTimer();
+    // The core's timers by (due ms, arming order), on one QTimer set to the
+    // earliest: a QTimer each (one per instance deploy: 300 s timeouts)
+    // made every arming scan Qt's sorted timer list, 100,000s long in a
+    // large deploy.
+    std::map<std::pair<std::int64_t, std::uint64_t>, Timer> armed_;
+    std::uint64_t armedSeq_ = 0;
+    QTimer coreTimer_;
     void execute(const Command& c);
     void note(const Decision& d);
     void noteStackDeploys(const Decision& d);

@@ -249,8 +249,9 @@ LbBackends lbBackendsFromJson(const QJsonObject& o) {
 QJsonObject toJson(const PodList& l) {
     QJsonArray pods;
     for (const auto& p : l.pods) pods.append(toJson(p));
-    return {{k("service_pods"), pods}, {k("etcd_quorum"), l.etcdQuorum}};
+    return podListJson(pods, l.etcdQuorum);
 }
+QJsonObject podListJson(const QJsonArray& pods, bool etcdQuorum) { return {{k("service_pods"), pods}, {k("etcd_quorum"), etcdQuorum}}; }
 PodList podListFromJson(const QJsonObject& o, QStringList* problems) {
     PodList l;
     for (const auto& v : o.value(k("service_pods")).toArray()) {

@@ -250,6 +250,8 @@ struct PodList {
     bool operator==(const PodList&) const = default;
 };
 QJsonObject toJson(const PodList& l);
+// The same object from the pods' JSON (toJson(PodSpec) or podJson each).
+QJsonObject podListJson(const QJsonArray& pods, bool etcdQuorum);
 // Malformed pods are left out and named in `problems`.
 PodList podListFromJson(const QJsonObject& o, QStringList* problems = nullptr);
 

@@ -256,14 +256,20 @@ ServiceSpec serviceSpecFromJson(const QJsonObject& o) {
 QString PodSpec::id() const { return q(spec.key()) + QLatin1Char('/') + QString::number(instanceNumber); }
 
 QJsonObject toJson(const PodSpec& pod) {
-    return {{k("id"), pod.id()},
-            {k("service_id"), q(pod.spec.key())},
-            {k("service_name"), q(pod.spec.stack == "null" ? pod.spec.name : pod.spec.stack + "." + pod.spec.name)},
-            {k("instance_number"), pod.instanceNumber},
-            {k("desired_state"), toWire(pod.desired)},
-            {k("deploy_rev"), qint64(pod.deployRev)},
-            {k("service_revision"), pod.serviceRevision},
-            {k("spec"), toJson(pod.spec)}};
+    return podJson(pod.spec, toJson(pod.spec), pod.instanceNumber, pod.desired, pod.deployRev, pod.serviceRevision);
+}
+
+QJsonObject podJson(const ServiceSpec& spec, const QJsonObject& specJson, int instanceNumber, DesiredState desired, std::int64_t deployRev,
+                    int serviceRevision) {
+    const QString key = q(spec.key());
+    return {{k("id"), QString(key + QLatin1Char('/') + QString::number(instanceNumber))},
+            {k("service_id"), key},
+            {k("service_name"), q(spec.stack == "null" ? spec.name : spec.stack + "." + spec.name)},
+            {k("instance_number"), instanceNumber},
+            {k("desired_state"), toWire(desired)},
+            {k("deploy_rev"), qint64(deployRev)},
+            {k("service_revision"), serviceRevision},
+            {k("spec"), specJson}};
 }
 
 std::optional<PodSpec> podFromJson(const QJsonObject& o, QString* why) {

@@ -28,6 +28,10 @@ struct PodSpec {
 };
 
 QJsonObject toJson(const PodSpec& pod);
+// The same object from the pod's fields, its spec's JSON given
+// (toJson(spec), which a caller listing many pods of one service keeps).
+QJsonObject podJson(const ServiceSpec& spec, const QJsonObject& specJson, int instanceNumber, DesiredState desired, std::int64_t deployRev,
+                    int serviceRevision);
 // nullopt (and `why`) when a field the agent cannot do without is missing
 // or malformed (service name, image, instance number >= 1).
 std::optional<PodSpec> podFromJson(const QJsonObject& o, QString* why = nullptr);
