@@ -119,6 +119,23 @@ QString setupStore(kontena::master::Master& master, Opt&& opt, const QString& li
     return {};
 }
 
+// Qt listens with a backlog of 50: 10,000 agents reconnecting at once
+// overflow it and the kernel drops their handshakes, each retried after
+// 1, 3, 7... s (bench_master_connections). Listen again, on the same
+// server (Qt's HTTP server keeps its connections to it), with the kernel's
+// maximum (capped by net.core.somaxconn).
+// The port bound (0: none).
+quint16 listenWithBacklog(kontena::master::Master& master, const QHostAddress& address, quint16 port) {
+    const quint16 bound = master.listen(address, port);
+    if (!bound) return 0;
+    for (QTcpServer* server : master.servers()) {
+        server->close();
+        server->setListenBacklogSize(65535);
+        if (!server->listen(address, bound)) return 0;
+    }
+    return bound;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -186,18 +203,8 @@ int main(int argc, char** argv) {
     if (!cert.isEmpty()) {
         if (const QString why = setupTls(master, cert, key); !why.isEmpty()) return fail(why);
     }
-    quint16 bound = master.listen(address, static_cast<quint16>(port));
+    const quint16 bound = listenWithBacklog(master, address, static_cast<quint16>(port));
     if (!bound) return fail(QStringLiteral("cannot listen on ") + listen);
-    // Qt listens with a backlog of 50: 10,000 agents reconnecting at once
-    // overflow it and the kernel drops their handshakes, each retried after
-    // 1, 3, 7... s (bench_master_connections). Listen again, on the same
-    // server (Qt's HTTP server keeps its connections to it), with the
-    // kernel's maximum (capped by net.core.somaxconn).
-    for (QTcpServer* server : master.servers()) {
-        server->close();
-        server->setListenBacklogSize(65535);
-        if (!server->listen(address, bound)) return fail(QStringLiteral("cannot listen on ") + listen);
-    }
     QTextStream out(stdout);
     const QString scheme = cert.isEmpty() ? QStringLiteral("http") : QStringLiteral("https");
     out << "kontena-master listening on " << scheme << "://" << address.toString() << ':' << bound << " (agents: "
