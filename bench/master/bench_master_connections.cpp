@@ -10,8 +10,10 @@
 // starve the master of the machine's cores alone.
 //   bench_master_connections [--connections 2000] [--seconds 20] [--workers 1]
 //                            [--keepalive 1] [--ping-interval 1]
-// Prints BENCH lines: connections held, time to connect all, keepalive
-// p50/p99, master RSS at the end, the master's CPU time during the run.
+// Prints BENCH lines: connections held, time until the master accepted
+// all (each agent's first node info), keepalive p50/p99 over the run and
+// over the part from 10 s after that (`settled`: the grid as it runs, not
+// the joins' aftermath), master RSS at the end, the master's CPU time.
 // KONTENA_MASTER_BIN in the environment runs another build's master, for
 // before/after figures in the same conditions.
 #include <QCoreApplication>
@@ -77,30 +79,43 @@ void raiseFileLimit() {
 // What one generator measured.
 struct Measured {
     int held = 0;
-    double connectMs = 0;   // from the parent's start until this generator's last connection opened
+    double connectMs = 0;   // from the parent's start until this generator's last agent was accepted (its node info came)
     std::vector<double> rtts;
+    std::vector<double> settled;   // those from kSettleMs after all were accepted on
 };
 
-// Opens connections [first, first + count), waits until all are open (or
-// 60 s from `startedAt`), then pings each every `pingInterval` s for `seconds`.
+// The first seconds after the last agent was accepted, the master still
+// sends what thousands of joins changed (peers, DNS records); the figures
+// after it are the grid as it runs.
+constexpr qint64 kSettleMs = 10'000;
+
+// Opens connections [first, first + count), waits until the master has
+// accepted every agent (its first /agent/node_info: the node is stored and
+// numbered) or 60 s from `startedAt`, then pings each every `pingInterval`
+// s for `seconds`.
 Measured generate(quint16 port, const QStringList& tokens, int first, int count, int seconds, qint64 startedAt, int pingInterval) {
     std::vector<std::unique_ptr<QWebSocket>> sockets;
     Measured m;
-    int open = 0;
+    int accepted = 0;
     bool measuring = false;
+    QElapsedTimer since;   // since measuring began
     std::map<int, int> closes;   // close code -> connections closed with it
     for (int i = first; i < first + count; ++i) {
         auto s = std::make_unique<QWebSocket>();
         QWebSocket* ws = s.get();
         const QString nodeId = QStringLiteral("bench-node-%1").arg(i);
         const QNetworkRequest req = bench::agentRequest(port, nodeId, QStringLiteral("n%1").arg(i % kPerGrid), tokens[i / kPerGrid]);
-        QObject::connect(ws, &QWebSocket::connected, ws, [ws, nodeId, &open] {
-            ++open;
-            ws->sendTextMessage(bench::BenchMaster::nodeUpdate(nodeId));
+        QObject::connect(ws, &QWebSocket::connected, ws, [ws, nodeId] { ws->sendTextMessage(bench::BenchMaster::nodeUpdate(nodeId)); });
+        QObject::connect(ws, &QWebSocket::textMessageReceived, ws, [ws, &accepted](const QString& text) {
+            if (ws->property("accepted").toBool() || !text.contains(QLatin1String(protocol::method::kNodeInfo))) return;
+            ws->setProperty("accepted", true);
+            ++accepted;
         });
         QObject::connect(ws, &QWebSocket::disconnected, ws, [ws, &closes] { ++closes[int(ws->closeCode())]; });
-        QObject::connect(ws, &QWebSocket::pong, ws, [&m, &measuring](quint64 elapsed, const QByteArray&) {
-            if (measuring) m.rtts.push_back(static_cast<double>(elapsed));
+        QObject::connect(ws, &QWebSocket::pong, ws, [&m, &measuring, &since](quint64 elapsed, const QByteArray&) {
+            if (!measuring) return;
+            m.rtts.push_back(static_cast<double>(elapsed));
+            if (since.elapsed() >= kSettleMs) m.settled.push_back(static_cast<double>(elapsed));
         });
         ws->open(req);
         sockets.push_back(std::move(s));
@@ -112,7 +127,7 @@ Measured generate(quint16 port, const QStringList& tokens, int first, int count,
         QEventLoop wait;
         QTimer check;
         QObject::connect(&check, &QTimer::timeout, &wait, [&] {
-            if (open >= count || sinceStart() >= 60'000) wait.quit();
+            if (accepted >= count || sinceStart() >= 60'000) wait.quit();
         });
         check.start(20);
         wait.exec();
@@ -120,6 +135,7 @@ Measured generate(quint16 port, const QStringList& tokens, int first, int count,
     m.connectMs = sinceStart();
     // Each connection pings the master every pingInterval s, spread evenly.
     measuring = true;
+    since.start();
     QTimer tick;
     int next = 0;
     QObject::connect(&tick, &QTimer::timeout, [&] {
@@ -146,6 +162,7 @@ int runWorker(const Options& o) {
     if (!f.open(QIODevice::WriteOnly)) return 2;
     f.write(QByteArray::number(m.held) + ' ' + QByteArray::number(m.connectMs) + '\n');
     for (double r : m.rtts) f.write(QByteArray::number(r) + '\n');
+    for (double r : m.settled) f.write("s " + QByteArray::number(r) + '\n');
     return 0;
 }
 
@@ -176,7 +193,8 @@ Measured runWorkers(const Options& o, quint16 port, const QStringList& tokens, q
         all.held += head.value(0).toInt();
         all.connectMs = std::max(all.connectMs, head.value(1).toDouble());
         for (qsizetype i = 1; i < lines.size(); ++i) {
-            if (!lines[i].isEmpty()) all.rtts.push_back(lines[i].toDouble());
+            if (lines[i].startsWith("s ")) all.settled.push_back(lines[i].mid(2).toDouble());
+            else if (!lines[i].isEmpty()) all.rtts.push_back(lines[i].toDouble());
         }
     }
     return all;
@@ -224,6 +242,9 @@ int main(int argc, char** argv) {
     std::printf("BENCH master_keepalive_samples %zu count\n", m.rtts.size());
     std::printf("BENCH master_keepalive_p50 %.1f ms\n", percentile(m.rtts, 0.50));
     std::printf("BENCH master_keepalive_p99 %.1f ms\n", percentile(m.rtts, 0.99));
+    std::printf("BENCH master_keepalive_settled_samples %zu count\n", m.settled.size());
+    std::printf("BENCH master_keepalive_settled_p50 %.1f ms\n", percentile(m.settled, 0.50));
+    std::printf("BENCH master_keepalive_settled_p99 %.1f ms\n", percentile(m.settled, 0.99));
     std::printf("BENCH master_rss %.1f MiB\n", rss);
     std::printf("BENCH master_cpu %.1f s\n", cpu);
     if (o.workers == 1) std::printf("BENCH master_grid0_online %d nodes\n", online);
