@@ -62,7 +62,6 @@ public:
     QList<protocol::GridPeer> peers() const;
     const QList<protocol::GridPeer>& currentPeers() const;
     // The node info `node`'s agent gets now.
-    protocol::NodeInfo nodeInfoFor(const std::string& node, const QString& nodeId) const;
     protocol::NodeInfo nodeInfoFor(const std::string& node, const QString& nodeId, const QList<protocol::GridPeer>& peers) const;
     // The names every node's DNS server answers (/agent/dns_records).
     protocol::DnsRecords dnsRecords() const;

@@ -72,10 +72,6 @@ QList<protocol::GridPeer> AgentSessions::peers() const {
     return out;
 }
 
-protocol::NodeInfo AgentSessions::nodeInfoFor(const std::string& node, const QString& nodeId) const {
-    return nodeInfoFor(node, nodeId, peers());
-}
-
 protocol::NodeInfo AgentSessions::nodeInfoFor(const std::string& node, const QString& nodeId, const QList<protocol::GridPeer>& all) const {
     protocol::NodeInfo info;
     const Node* n = grid_.state().node(node);

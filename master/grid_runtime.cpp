@@ -223,7 +223,7 @@ void GridRuntime::noteStackDeploys(const Decision& d) {
 }
 
 void GridRuntime::arm(const Timer& t) {
-    const auto key = std::make_pair(std::max(t.at.ms, now().ms), armedSeq_++);
+    const std::int64_t key = std::max(t.at.ms, now().ms);
     const bool first = armed_.empty() || key < armed_.begin()->first;
     armed_.emplace(key, t);
     if (first) rearmTimer();
@@ -234,7 +234,7 @@ void GridRuntime::rearmTimer() {
         coreTimer_.stop();
         return;
     }
-    coreTimer_.start(std::chrono::milliseconds(std::max<qint64>(0, armed_.begin()->first.first - now().ms)));
+    coreTimer_.start(std::chrono::milliseconds(std::max<qint64>(0, armed_.begin()->first - now().ms)));
 }
 
 // The timers due now, in the order they were due (and armed); those they
@@ -242,7 +242,7 @@ void GridRuntime::rearmTimer() {
 void GridRuntime::fireDueTimers() {
     const std::int64_t at = now().ms;
     std::vector<Timer> due;
-    while (!armed_.empty() && armed_.begin()->first.first <= at) {
+    while (!armed_.empty() && armed_.begin()->first <= at) {
         due.push_back(std::move(armed_.begin()->second));
         armed_.erase(armed_.begin());
     }
@@ -346,13 +346,11 @@ void GridRuntime::setSettings(const api::GridUpdate& update) {
 void GridRuntime::forgetStored() {
     stored_ = false;
     store_.cancelDeferred(this);
-    saveDeferred_ = false;
 }
 
 // Within 200 ms, in the store's next deferred transaction (with the other grids' changes).
 void GridRuntime::scheduleSave() {
     if (!stored_) return;
-    saveDeferred_ = true;
     store_.defer(
         this,
         [this] {
@@ -360,7 +358,6 @@ void GridRuntime::scheduleSave() {
             return store_.putGridRows(name_, deferredRows_, legacyDocument_);
         },
         [this](bool committed) {
-            saveDeferred_ = false;
             if (committed) {
                 rows_.written(deferredRows_);
                 saved();
@@ -374,7 +371,6 @@ void GridRuntime::scheduleSave() {
 
 bool GridRuntime::save() {
     store_.cancelDeferred(this);   // this save writes all that changed
-    saveDeferred_ = false;
     if (!stored_) return true;
     const std::vector<GridRow> rows = rows_.pending(*this);
     if (rows.empty() && !legacyDocument_) {
@@ -395,7 +391,7 @@ void GridRuntime::saveThen(std::function<void()> then) {
     afterSave_.push_back(std::move(then));
     // Already on its way: no need to collect the rows again (thousands of
     // agents announcing themselves within one group commit).
-    if (saveDeferred_) return;
+    if (store_.deferred(this)) return;
     if (!stored_ || (!legacyDocument_ && rows_.pending(*this).empty())) {   // nothing to wait for
         saved();
         return;

@@ -176,7 +176,6 @@ signals:
     void containerLinesAdded();
 
 private:
-    bool saveDeferred_ = false;   // a deferred save is waiting for the store's next group commit
     static inline double timeScale_ = 1.0;
     static inline std::optional<std::uint64_t> rehearsalSeed_;
     void arm(const Timer& t);
@@ -186,8 +185,7 @@ private:
     // earliest: a QTimer each (one per instance deploy: 300 s timeouts)
     // made every arming scan Qt's sorted timer list, 100,000s long in a
     // large deploy.
-    std::map<std::pair<std::int64_t, std::uint64_t>, Timer> armed_;
-    std::uint64_t armedSeq_ = 0;
+    std::multimap<std::int64_t, Timer> armed_;   // equal times: in the order armed (a multimap appends)
     QTimer coreTimer_;
     void execute(const Command& c);
     void note(const Decision& d);

@@ -80,6 +80,8 @@ public:
     // again before the flush keeps the first.
     void defer(const void* owner, std::function<bool()> write, std::function<void(bool committed)> done);
     void cancelDeferred(const void* owner);
+    // Whether `owner` has a write waiting for the next deferred transaction.
+    bool deferred(const void* owner) const { return deferred_.count(owner) != 0; }
     // Commits the deferred writes now; false if the transaction failed.
     bool flushDeferred();
     // Every grid's rows, by grid, each grid's ordered by kind and id.

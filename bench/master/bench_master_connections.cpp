@@ -21,7 +21,6 @@
 #include <QElapsedTimer>
 #include <QTimer>
 
-#include <sys/resource.h>
 
 #include <map>
 
@@ -67,13 +66,6 @@ Options parse(const QStringList& args) {
         else if (a == QLatin1String("--out")) o.out = v;
     }
     return o;
-}
-
-void raiseFileLimit() {
-    rlimit lim{};
-    getrlimit(RLIMIT_NOFILE, &lim);
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
 }
 
 // What one generator measured.
@@ -200,19 +192,11 @@ Measured runWorkers(const Options& o, quint16 port, const QStringList& tokens, q
     return all;
 }
 
-double cpuSeconds(qint64 pid) {
-    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!f.open(QIODevice::ReadOnly)) return 0;
-    const QByteArray stat = f.readAll();
-    const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
-    return (fields.value(11).toDouble() + fields.value(12).toDouble()) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
-    raiseFileLimit();
+    bench::raiseFileLimit();
     const Options o = parse(app.arguments());
     if (o.worker) return runWorker(o);
 
@@ -224,13 +208,13 @@ int main(int argc, char** argv) {
         tokens << master.createGrid(QStringLiteral("g%1").arg(g), 3, o.keepalive);
         if (tokens.last().isEmpty()) return 2;
     }
-    const double cpuBefore = cpuSeconds(master.pid());
+    const double cpuBefore = bench::cpuSeconds(master.pid());
     const qint64 startedAt = QDateTime::currentMSecsSinceEpoch();
     QTemporaryDir out;
     const Measured m = o.workers > 1 ? runWorkers(o, master.port(), tokens, startedAt, out.path())
                                      : generate(master.port(), tokens, 0, o.connections, o.seconds, startedAt, o.pingInterval);
     const double rss = bench::rssMiB(master.pid());
-    const double cpu = cpuSeconds(master.pid()) - cpuBefore;
+    const double cpu = bench::cpuSeconds(master.pid()) - cpuBefore;
     // Generators that finished have closed their connections: counted only when held here.
     int online = 0;
     if (o.workers == 1) {

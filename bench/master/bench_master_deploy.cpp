@@ -29,7 +29,6 @@
 #include <QSocketNotifier>
 #include <QTimer>
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -78,13 +77,6 @@ Options parse(const QStringList& args) {
         else std::fprintf(stderr, "unknown option %s\n", qPrintable(a));
     }
     return o;
-}
-
-void raiseFileLimit() {
-    rlimit lim{};
-    getrlimit(RLIMIT_NOFILE, &lim);
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
 }
 
 // ------------------------------------------------------------ the simulated agents
@@ -274,14 +266,6 @@ ProcIo procIo(qint64 pid) {
     return io;
 }
 
-double cpuSeconds(qint64 pid) {
-    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!f.open(QIODevice::ReadOnly)) return 0;
-    const QByteArray stat = f.readAll();
-    const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
-    return (fields.value(11).toDouble() + fields.value(12).toDouble()) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 // The worker processes and the sum of their tallies.
 class Workers {
 public:
@@ -420,7 +404,7 @@ struct DeployRun {
 DeployRun deploy(bench::BenchMaster& master, Workers& workers, const Options& o, int grids) {
     DeployRun run;
     const ProcIo io0 = procIo(master.pid());
-    const double cpu0 = cpuSeconds(master.pid());
+    const double cpu0 = bench::cpuSeconds(master.pid());
     QElapsedTimer t;
     t.start();
     QStringList ids;
@@ -458,7 +442,7 @@ DeployRun deploy(bench::BenchMaster& master, Workers& workers, const Options& o,
     });
     const ProcIo io1 = procIo(master.pid());
     run.io = ProcIo{io1.writeBytes - io0.writeBytes, io1.wchar - io0.wchar, io1.rchar - io0.rchar};
-    run.cpu = cpuSeconds(master.pid()) - cpu0;
+    run.cpu = bench::cpuSeconds(master.pid()) - cpu0;
     return run;
 }
 
@@ -486,7 +470,7 @@ void printRun(const DeployRun& run, const Tally& tally, const Options& o, double
 
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
-    raiseFileLimit();
+    bench::raiseFileLimit();
     const Options o = parse(app.arguments());
     if (o.worker) return runWorker(o);
 

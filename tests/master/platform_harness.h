@@ -168,7 +168,17 @@ private:
     std::unique_ptr<QProcess> proc_;
 };
 
-// Polls `probe` until it returns true or `ms` pass.
+// What a CLI test holds: its directory, the master it starts there, the
+// CLI it runs against that master.
+struct CliFixture {
+    QTemporaryDir dir_;
+    std::unique_ptr<MasterProcess> master_;
+    std::unique_ptr<Cli> cli_;
+
+    CliResult run(const QStringList& args) { return cli_->run(args); }
+    QString path(const QString& name) const { return dir_.filePath(name); }
+};
+
 // The sorted `name`s of an API list (stacks, services, nodes).
 inline QStringList names(const QJsonValue& list) {
     QStringList out;
@@ -177,6 +187,7 @@ inline QStringList names(const QJsonValue& list) {
     return out;
 }
 
+// Polls `probe` until it returns true or `ms` pass.
 inline bool eventually(const std::function<bool()>& probe, int ms) {
     QElapsedTimer t;
     t.start();

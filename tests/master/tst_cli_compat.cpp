@@ -27,15 +27,8 @@ void writeFile(const QString& path, const QByteArray& text) {
 
 }  // namespace
 
-class TestCliCompat : public QObject {
+class TestCliCompat : public QObject, public CliFixture {
     Q_OBJECT
-
-    QTemporaryDir dir_;
-    std::unique_ptr<MasterProcess> master_;
-    std::unique_ptr<Cli> cli_;
-
-    CliResult run(const QStringList& args) { return cli_->run(args); }
-    QString path(const QString& name) const { return dir_.filePath(name); }
 
 private slots:
     void initTestCase() {

@@ -32,17 +32,12 @@ QString readFile(const QString& path) {
 
 }  // namespace
 
-class TestCliLabelsConfig : public QObject {
+class TestCliLabelsConfig : public QObject, public CliFixture {
     Q_OBJECT
 
-    QTemporaryDir dir_;
-    std::unique_ptr<MasterProcess> master_;
-    std::unique_ptr<Cli> cli_;
     ApiClient api_;
     QString admin_, bob_;   // access tokens: the admin, a plain user in no grid
 
-    CliResult run(const QStringList& args) { return cli_->run(args); }
-    QString path(const QString& name) const { return dir_.filePath(name); }
     void restartMaster() {
         master_->kill9();
         QVERIFY2(master_->start(u"code-1"_s), qPrintable(master_->log()));

@@ -98,16 +98,11 @@ private:
 
 }  // namespace
 
-class TestCliStackUrl : public QObject {
+class TestCliStackUrl : public QObject, public CliFixture {
     Q_OBJECT
 
-    QTemporaryDir dir_;
-    std::unique_ptr<MasterProcess> master_;
-    std::unique_ptr<Cli> cli_;
     PageServer web_;
 
-    CliResult run(const QStringList& args) { return cli_->run(args); }
-    QString path(const QString& name) const { return dir_.filePath(name); }
     QStringList stacks() { return names(run({u"stack"_s, u"ls"_s, u"-o"_s, u"json"_s}).json()); }
     // `kontena stack install ARGS` fails with `message` in its errors and installs nothing.
     void refused(const QStringList& args, const QString& message) {

@@ -74,6 +74,9 @@ class TestMasterGridNetwork : public QObject {
         c.version = QString::fromLatin1(agentd::kAgentVersion);
         c.privateIp = privateIp;
         c.dataDir = dir_.filePath(grid + u"-"_s + node);
+        // No overlay device: the 10.81.x.y addresses below are what the master
+        // computes from the grid subnet, compared as data; nothing is sent to them.
+        c.overlay.enabled = false;
         c.etcd.enabled = etcd;
         c.etcd.addressPattern = etcdNet_ + u"%n"_s;
         c.etcd.checkInterval = agentd::Millis(300);
