@@ -11,8 +11,11 @@
 #include <QTextStream>
 #include <QUrl>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
+#include "master/epoll_dispatcher.h"
 #include "master/grid_runtime.h"
 #include "master/api_server.h"
 #include "vault/crypto.h"
@@ -139,12 +142,17 @@ quint16 listenWithBacklog(kontena::master::Master& master, const QHostAddress& a
 }  // namespace
 
 int main(int argc, char** argv) {
-    // Qt's UNIX event dispatcher, not GLib's: GLib's finds a socket notifier
-    // by a linear search, and Qt turns each socket's write notifier on and
-    // off with every frame it sends; at 10,000 agents that search was a
-    // fifth of the master's time (bench_master_connections, notes). An
-    // empty QT_NO_GLIB (set, but to nothing) keeps GLib's.
+    // The main thread's event loop runs on epoll (master/epoll_dispatcher.h):
+    // Qt's dispatchers poll every socket on every turn, a third of the
+    // master's time at 10,000 agents. KONTENA_MASTER_EVENT_LOOP=qt keeps
+    // Qt's. Other threads get Qt's UNIX dispatcher, not GLib's: GLib's finds
+    // a socket notifier by a linear search (notes/open-ends.md); an empty
+    // QT_NO_GLIB (set, but to nothing) keeps GLib's.
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB")) qputenv("QT_NO_GLIB", "1");
+    const QByteArray loop = qgetenv("KONTENA_MASTER_EVENT_LOOP");
+    if (loop != "qt" && !kontena::master::installEpollDispatcher()) {
+        std::fprintf(stderr, "kontena-master: warning: epoll refused (%s); running on Qt's event loop\n", std::strerror(errno));
+    }
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("kontena-master"));
     QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
