@@ -153,7 +153,7 @@ void Agent::wireMaster() {
     // The grid's peers changed: the same node info with the new peers.
     conn_.setHandler(QString::fromLatin1(method::kGridPeers), [this](const QJsonValue& p) {
         if (!nodeInfo_) return QJsonValue(true);   // the node info (with its peers) comes first
-        nodeInfo_ = withPeers(std::move(*nodeInfo_), gridPeersFromJson(payloadOf(p)).peers);
+        nodeInfo_ = withPeers(std::move(*nodeInfo_), applyPeers(nodeInfo_->peers, gridPeersFromJson(payloadOf(p))));
         useNodeInfo();
         return QJsonValue(true);
     });

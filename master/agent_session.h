@@ -16,6 +16,7 @@ struct AgentSessions::Session {
     std::string node;
     Instant connectedAt;
     bool announced = false;   // NodeConnect delivered (after /nodes/update)
+    bool stored = false;      // its node is in the store: it may learn its info
     bool closing = false;
     bool etcdReports = false;   // its agent reports its etcd member's health (/nodes/etcd_health)
     std::optional<protocol::NodeInfo> sentInfo;   // the node info it last got, less the peers

@@ -243,28 +243,46 @@ void AgentSessions::announce(Session* s, const QJsonObject& payload) {
     else if (const auto h = etcdHealth(s->node)) grid_.deliver(ev::EtcdMember{s->node, h->member});
     // An agent does not repeat a report: the ones that came before /nodes/update count now.
     for (const auto& report : std::exchange(s->early, {})) grid_.deliver(report);
-    schedulePeers();   // the others learn of this node
     if (!dnsTimer_.isActive()) dnsTimer_.start();
     // The node (its number) is stored before the agent learns it, in the
-    // store's next group commit (one fsync for all agents announced then).
+    // store's next group commit (one fsync for all agents announced then);
+    // then it gets its info and the whole peer list (its etcd member and
+    // overlay start from them), and the others learn of it in the grid's
+    // next peers pass.
     grid_.saveThen([this, s] {
-        if (sessions_.contains(s)) sendNodeInfo(s, currentPeers());
+        if (!sessions_.contains(s)) return;
+        s->stored = true;
+        if (!sendOwnInfo(s)) return;
+        const QList<protocol::GridPeer>& all = currentPeers();
+        s->ws->sendTextMessage(all == passPeers_ ? fullPeersFrame_ : announcedPeersFrame(all));
+        s->sentPeers = all;
+        s->peersSent = true;
+        schedulePeers();
     });
 }
 
 // What the node lacks of its info: the node's own facts (its first info,
 // or they changed), then the grid's peers (one frame for the whole grid).
-void AgentSessions::sendNodeInfo(Session* s, const QList<protocol::GridPeer>& all) {
-    if (!grid_.state().node(s->node)) return;
+void AgentSessions::sendNodeInfo(Session* s) {
+    if (!sendOwnInfo(s)) return;
+    if (s->peersSent && s->sentPeers == passPeers_) return;
+    // The change since the previous pass to an agent that has that pass's list, else the whole list.
+    const bool delta = s->peersSent && s->sentPeers == previousPeers_;
+    s->ws->sendTextMessage(delta ? deltaPeersFrame_ : fullPeersFrame_);
+    s->sentPeers = passPeers_;   // shared with passPeers_: no copy per node
+    s->peersSent = true;
+}
+
+// The node's own facts, if they are not what it last got; false when the
+// node is gone from the grid.
+bool AgentSessions::sendOwnInfo(Session* s) {
+    if (!grid_.state().node(s->node)) return false;
     protocol::NodeInfo own = nodeInfoFor(s->node, s->hs.nodeId, {});
     if (s->sentInfo != own) {
         send(s, notification(protocol::method::kNodeInfo, protocol::params(protocol::nodeFactsJson(own))));
         s->sentInfo = std::move(own);
     }
-    if (s->peersSent && s->sentPeers == all) return;
-    s->ws->sendTextMessage(peersFrame(all));
-    s->sentPeers = all;   // shared with `all`: no copy per node
-    s->peersSent = true;
+    return true;
 }
 
 AgentSessions::Outcome AgentSessions::onPodsList(Session* s, const QJsonObject&) {

@@ -106,7 +106,7 @@ void AgentSessions::onGridChanged() {
 // A node's info holds every peer: a pass costs (nodes x peers). When
 // agents join by the thousand (a master restart) the passes are at most one
 // per kPeersWindow (scaled with --time-scale); a node announcing itself
-// gets its own info at once (announce).
+// gets its own info and the peers once it is stored (announce).
 void AgentSessions::schedulePeers() {
     if (peersTimer_.isActive()) return;
     const qint64 window = std::llround(double(kPeersWindow.count()) * GridRuntime::timeScale());
@@ -116,20 +116,31 @@ void AgentSessions::schedulePeers() {
 
 void AgentSessions::sendPeers() {
     peersSent_.start();
-    const QList<protocol::GridPeer> all = currentPeers();
+    const QList<protocol::GridPeer>& all = currentPeers();
+    if (all != passPeers_ || fullPeersFrame_.isEmpty()) {
+        previousPeers_ = std::exchange(passPeers_, all);
+        fullPeersFrame_ = peersFrame(protocol::GridPeers{all, false, {}, {}});
+        deltaPeersFrame_ = peersFrame(protocol::peersDelta(previousPeers_, passPeers_));
+    }
     for (Session* s : sessions_) {
-        if (s->announced && !s->closing) sendNodeInfo(s, all);
+        if (s->stored && !s->closing) sendNodeInfo(s);
     }
 }
 
-// /agent/grid_peers with `all`, encoded once per list.
-const QString& AgentSessions::peersFrame(const QList<protocol::GridPeer>& all) {
-    if (peersFrame_.isEmpty() || peersFrameOf_ != all) {
-        peersFrame_ = QString::fromUtf8(protocol::encode(protocol::Frame::notification(
-            QString::fromLatin1(protocol::method::kGridPeers), protocol::params(protocol::toJson(protocol::GridPeers{all})))));
-        peersFrameOf_ = all;
+// The whole list `all` for agents stored since the last pass, encoded once
+// for all of them (a group commit stores hundreds when thousands join).
+const QString& AgentSessions::announcedPeersFrame(const QList<protocol::GridPeer>& all) {
+    if (announcedFrame_.isEmpty() || announcedFrameOf_ != all) {
+        announcedFrame_ = peersFrame(protocol::GridPeers{all, false, {}, {}});
+        announcedFrameOf_ = all;
     }
-    return peersFrame_;
+    return announcedFrame_;
+}
+
+// A /agent/grid_peers frame, encoded once per pass for the whole grid.
+QString AgentSessions::peersFrame(const protocol::GridPeers& p) const {
+    return QString::fromUtf8(protocol::encode(
+        protocol::Frame::notification(QString::fromLatin1(protocol::method::kGridPeers), protocol::params(protocol::toJson(p)))));
 }
 
 // ------------------------------------------------------------------ etcd

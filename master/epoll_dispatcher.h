@@ -21,7 +21,9 @@
 // - A file epoll refuses (a regular file) is always ready, as poll says.
 // - Timers fire in due order, at most once per turn; a timer whose handler
 //   runs a nested event loop does not fire again inside it; a timer that
-//   fell behind is re-armed from now, not fired to catch up.
+//   fell behind is re-armed from now, not fired to catch up. Once timers
+//   have had 10 ms of a turn, the ones still due wait for the next turn,
+//   so ready sockets are served between them (Qt fires all due at once).
 // - Posted events are sent at the start of each turn; wakeUp() and
 //   interrupt() may be called from any thread (an eventfd).
 // Every change of a socket's notifiers goes to the kernel at once: Qt

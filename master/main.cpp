@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "master/accept_pacer.h"
 #include "master/epoll_dispatcher.h"
 #include "master/grid_runtime.h"
 #include "master/api_server.h"
@@ -127,7 +128,10 @@ QString setupStore(kontena::master::Master& master, Opt&& opt, const QString& li
 // 1, 3, 7... s (bench_master_connections). Listen again, on the same
 // server (Qt's HTTP server keeps its connections to it), with the kernel's
 // maximum (capped by net.core.somaxconn).
+// Accepts are paced (accept_pacer.h): a backlog of thousands taken in one
+// turn held every connected agent up for over a second.
 // The port bound (0: none).
+constexpr int kAcceptsPerTurn = 32;
 quint16 listenWithBacklog(kontena::master::Master& master, const QHostAddress& address, quint16 port) {
     const quint16 bound = master.listen(address, port);
     if (!bound) return 0;
@@ -135,6 +139,7 @@ quint16 listenWithBacklog(kontena::master::Master& master, const QHostAddress& a
         server->close();
         server->setListenBacklogSize(65535);
         if (!server->listen(address, bound)) return 0;
+        kontena::master::paceAccepts(server, kAcceptsPerTurn);
     }
     return bound;
 }

@@ -1,5 +1,7 @@
 #include "protocol/messages.h"
 
+#include <map>
+
 namespace kontena::protocol {
 
 namespace {
@@ -64,8 +66,47 @@ QJsonObject nodeFactsJson(const NodeInfo& n) {
             {k("initial_member"), n.initialMember}, {k("overlay_ip"), n.overlayIp}, {k("labels"), list(n.labels)},
             {k("initial_size"), n.initialSize}, {k("grid_subnet"), n.gridSubnet}};
 }
-QJsonObject toJson(const GridPeers& p) { return {{k("peers"), peersJson(p.peers)}}; }
-GridPeers gridPeersFromJson(const QJsonObject& o) { return GridPeers{peersFromJson(o.value(k("peers")))}; }
+QJsonObject toJson(const GridPeers& p) {
+    if (!p.delta) return {{k("peers"), peersJson(p.peers)}};
+    QJsonArray removed;
+    for (const int n : p.removed) removed.append(n);
+    return {{k("changed"), peersJson(p.changed)}, {k("removed"), removed}};
+}
+GridPeers gridPeersFromJson(const QJsonObject& o) {
+    GridPeers p;
+    if (o.contains(k("peers")) || !o.contains(k("changed"))) {
+        p.peers = peersFromJson(o.value(k("peers")));
+        return p;
+    }
+    p.delta = true;
+    p.changed = peersFromJson(o.value(k("changed")));
+    for (const auto& n : o.value(k("removed")).toArray()) p.removed.append(n.toInt());
+    return p;
+}
+GridPeers peersDelta(const QList<GridPeer>& from, const QList<GridPeer>& to) {
+    GridPeers d;
+    d.delta = true;
+    std::map<int, const GridPeer*> before;
+    for (const GridPeer& p : from) before[p.number] = &p;
+    for (const GridPeer& p : to) {
+        const auto it = before.find(p.number);
+        if (it == before.end() || !(*it->second == p)) d.changed.append(p);
+        if (it != before.end()) before.erase(it);
+    }
+    for (const auto& gone : before) d.removed.append(gone.first);
+    return d;
+}
+QList<GridPeer> applyPeers(const QList<GridPeer>& have, const GridPeers& p) {
+    if (!p.delta) return p.peers;
+    std::map<int, GridPeer> by;
+    for (const GridPeer& x : have) by[x.number] = x;
+    for (const int n : p.removed) by.erase(n);
+    for (const GridPeer& x : p.changed) by[x.number] = x;
+    QList<GridPeer> out;
+    out.reserve(qsizetype(by.size()));
+    for (auto& entry : by) out.append(std::move(entry.second));
+    return out;
+}
 NodeInfo withPeers(NodeInfo info, const QList<GridPeer>& peers) {
     info.peers = peers;
     info.peerIps.clear();

@@ -108,11 +108,23 @@ QJsonObject toJson(const NodeInfo& n);
 // agent takes them into its node info, its peerIps recomputed
 // (withPeers). At thousands of nodes per grid a node info per node per
 // change would cost (nodes x peers) encodings each time.
+// Either the whole list (`peers`), or, to an agent that has the list of
+// the grid's previous peers pass, what changed since (`delta`: `changed`
+// the peers added or altered, `removed` the numbers of the ones gone):
+// when agents join by the thousand, every pass re-sending every peer to
+// every agent was most of what the master wrote.
 struct GridPeers {
     QList<GridPeer> peers;
+    bool delta = false;
+    QList<GridPeer> changed;
+    QList<int> removed;
     bool operator==(const GridPeers&) const = default;
 };
 QJsonObject toJson(const GridPeers& p);
+// What turns `from` into `to` (both by number, as the master lists them).
+GridPeers peersDelta(const QList<GridPeer>& from, const QList<GridPeer>& to);
+// `have` after `p`: the whole list, or `have` with the delta applied, by number.
+QList<GridPeer> applyPeers(const QList<GridPeer>& have, const GridPeers& p);
 // A node info without its peers (`peers`, `peer_ips`).
 QJsonObject nodeFactsJson(const NodeInfo& n);
 GridPeers gridPeersFromJson(const QJsonObject& o);

@@ -195,6 +195,7 @@ Measured runWorkers(const Options& o, quint16 port, const QStringList& tokens, q
 }  // namespace
 
 int main(int argc, char** argv) {
+    bench::useEpollLoop();
     QCoreApplication app(argc, argv);
     bench::raiseFileLimit();
     const Options o = parse(app.arguments());

@@ -469,6 +469,7 @@ void printRun(const DeployRun& run, const Tally& tally, const Options& o, double
 }  // namespace
 
 int main(int argc, char** argv) {
+    bench::useEpollLoop();
     QCoreApplication app(argc, argv);
     bench::raiseFileLimit();
     const Options o = parse(app.arguments());

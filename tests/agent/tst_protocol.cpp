@@ -103,6 +103,29 @@ private slots:
         QCOMPARE(nodeInfoFromJson(viaFrame(toJson(n))), n);
         QCOMPARE(nodeInfoFromJson(viaFrame(toJson(n))).peers.at(1).number, 4);
     }
+    // /agent/grid_peers: the whole list, or the change since the previous
+    // list, which applied to that list gives the new one (by number).
+    void gridPeersDelta() {
+        auto peer = [](int n, const char* underlay) {
+            return GridPeer{n, QStringLiteral("node-%1").arg(n), QString::fromLatin1(underlay), QString(), QStringLiteral("127.81.0.%1").arg(n), n <= 3};
+        };
+        const QList<GridPeer> before{peer(1, "127.0.2.1"), peer(2, "127.0.2.2"), peer(3, "127.0.2.3"), peer(5, "127.0.2.5")};
+        const QList<GridPeer> after{peer(1, "127.0.2.1"), peer(3, "127.0.2.33"), peer(4, "127.0.2.4"), peer(5, "127.0.2.5"), peer(7, "127.0.2.7")};
+        const GridPeers d = peersDelta(before, after);
+        QVERIFY(d.delta);
+        QCOMPARE(d.changed.size(), 3);   // 3 moved, 4 and 7 joined
+        QCOMPARE(d.removed, QList<int>{2});
+        const GridPeers wire = gridPeersFromJson(viaFrame(toJson(d)));
+        QCOMPARE(wire, d);
+        QCOMPARE(applyPeers(before, wire), after);
+        QCOMPARE(applyPeers(after, peersDelta(after, after)), after);   // nothing changed: the same list
+        QVERIFY(peersDelta(after, after).changed.isEmpty());
+        // The whole list replaces what the agent has, whatever it was.
+        const GridPeers whole = gridPeersFromJson(viaFrame(toJson(GridPeers{after, false, {}, {}})));
+        QVERIFY(!whole.delta);
+        QCOMPARE(applyPeers(before, whole), after);
+        QCOMPARE(applyPeers(before, gridPeersFromJson(QJsonObject{})), QList<GridPeer>{});   // an empty message: no peers
+    }
     void gridNetworkMessages() {
         const EtcdHealth h{true, false, QStringLiteral("8e9e05c52164694d"), QStringLiteral("context deadline exceeded")};
         QCOMPARE(etcdHealthFromJson(viaFrame(toJson(h))), h);

@@ -1,9 +1,10 @@
 // kontena-master's epoll event dispatcher (master/epoll_dispatcher.h),
 // installed as this test's own main-thread dispatcher: level-triggered
-// socket notifiers, hang-ups, regular files, timers in due order and not
-// re-entered, posted events, wake-ups and interrupts from other threads,
-// and loopback TCP echo over hundreds of connections opened, closed and
-// opened again (descriptors reused).
+// socket notifiers, hang-ups, regular files, timers in due order, not
+// re-entered and yielding to sockets, posted events, wake-ups and
+// interrupts from other threads, paced accepts, and loopback TCP echo over
+// hundreds of connections opened, closed and opened again (descriptors
+// reused).
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -21,9 +22,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
+#include "master/accept_pacer.h"
 #include "master/epoll_dispatcher.h"
 
 using kontena::master::EpollDispatcher;
@@ -192,6 +195,28 @@ private slots:
         for (const auto& [ms, at] : fired) QVERIFY2(at >= ms, qPrintable(QStringLiteral("%1 ms timer at %2 ms").arg(ms).arg(at)));
     }
 
+    // Timers due together get 10 ms of a turn: a socket made ready by the
+    // first is served before the last (Qt's loop fires all twenty first).
+    void timersYieldToSockets() {
+        SocketPair pair;
+        QSocketNotifier n(pair.fd[0], QSocketNotifier::Read);
+        std::vector<QString> order;
+        connect(&n, &QSocketNotifier::activated, this, [&] {
+            order.push_back(QStringLiteral("socket"));
+            n.setEnabled(false);
+        });
+        for (int i = 0; i < 20; ++i) {
+            QTimer::singleShot(5, Qt::PreciseTimer, this, [&, i] {
+                if (i == 0) pair.send("x");
+                order.push_back(QStringLiteral("timer"));
+                QTest::qSleep(3);
+            });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(order.size(), std::size_t(21), 5000);
+        const auto socketAt = std::find(order.begin(), order.end(), QStringLiteral("socket")) - order.begin();
+        QVERIFY2(socketAt > 0 && socketAt < 20, qPrintable(QString::number(socketAt)));
+    }
+
     // A repeating timer keeps firing, reports the time left, and stops when stopped.
     void repeatingTimer() {
         QTimer t;
@@ -294,6 +319,43 @@ private slots:
         QPointer<QObject> o = new QObject;
         o->deleteLater();
         QTRY_VERIFY_WITH_TIMEOUT(o.isNull(), 2000);
+    }
+
+    // A paced server takes a backlog of 100 connections at most 8 a turn, and all of them.
+    void acceptsPaced() {
+        QTcpServer server;
+        server.setListenBacklogSize(256);   // Qt's 50 would hold only half the clients
+        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        kontena::master::paceAccepts(&server, 8);
+        std::vector<QTcpSocket*> accepted;
+        connect(&server, &QTcpServer::newConnection, this, [&] {
+            while (QTcpSocket* s = server.nextPendingConnection()) accepted.push_back(s);
+        });
+        server.pauseAccepting();
+        std::vector<std::unique_ptr<QTcpSocket>> clients;
+        int connected = 0;
+        for (int i = 0; i < 100; ++i) {
+            clients.push_back(std::make_unique<QTcpSocket>());
+            connect(clients.back().get(), &QTcpSocket::connected, this, [&] { ++connected; });
+            clients.back()->connectToHost(QHostAddress::LocalHost, server.serverPort());
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(connected, 100, 10000);   // all in the kernel's backlog
+        QCOMPARE(accepted.size(), std::size_t(0));
+        int thisTurn = 0, most = 0, turnsWithAccepts = 0;
+        std::size_t before = 0;
+        auto turn = connect(dispatcher(), &QAbstractEventDispatcher::awake, this, [&] {
+            thisTurn = int(accepted.size() - before);
+            before = accepted.size();
+            most = std::max(most, thisTurn);
+            if (thisTurn > 0) ++turnsWithAccepts;
+        });
+        server.resumeAccepting();
+        QTRY_COMPARE_WITH_TIMEOUT(accepted.size(), std::size_t(100), 10000);
+        QCoreApplication::processEvents();   // closes the count of the last turn
+        disconnect(turn);
+        QVERIFY2(most <= 8, qPrintable(QString::number(most)));
+        QVERIFY2(turnsWithAccepts >= 12, qPrintable(QString::number(turnsWithAccepts)));
+        qDeleteAll(accepted);
     }
 
     // 300 loopback clients echo through a QTcpServer, twice: all bytes come
