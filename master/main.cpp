@@ -144,20 +144,23 @@ quint16 listenWithBacklog(kontena::master::Master& master, const QHostAddress& a
     return bound;
 }
 
+// The main thread's event loop runs on epoll (master/epoll_dispatcher.h):
+// Qt's dispatchers poll every socket on every turn, a third of the
+// master's time at 10,000 agents. KONTENA_MASTER_EVENT_LOOP=qt keeps Qt's.
+// Other threads get Qt's UNIX dispatcher, not GLib's: GLib's finds a socket
+// notifier by a linear search (notes/open-ends.md); an empty QT_NO_GLIB
+// (set, but to nothing) keeps GLib's. Before QCoreApplication exists.
+void chooseEventLoop() {
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB")) qputenv("QT_NO_GLIB", "1");
+    if (qgetenv("KONTENA_MASTER_EVENT_LOOP") != "qt" && !kontena::master::installEpollDispatcher()) {
+        std::fprintf(stderr, "kontena-master: warning: epoll refused (%s); running on Qt's event loop\n", std::strerror(errno));
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    // The main thread's event loop runs on epoll (master/epoll_dispatcher.h):
-    // Qt's dispatchers poll every socket on every turn, a third of the
-    // master's time at 10,000 agents. KONTENA_MASTER_EVENT_LOOP=qt keeps
-    // Qt's. Other threads get Qt's UNIX dispatcher, not GLib's: GLib's finds
-    // a socket notifier by a linear search (notes/open-ends.md); an empty
-    // QT_NO_GLIB (set, but to nothing) keeps GLib's.
-    if (!qEnvironmentVariableIsSet("QT_NO_GLIB")) qputenv("QT_NO_GLIB", "1");
-    const QByteArray loop = qgetenv("KONTENA_MASTER_EVENT_LOOP");
-    if (loop != "qt" && !kontena::master::installEpollDispatcher()) {
-        std::fprintf(stderr, "kontena-master: warning: epoll refused (%s); running on Qt's event loop\n", std::strerror(errno));
-    }
+    chooseEventLoop();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("kontena-master"));
     QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));

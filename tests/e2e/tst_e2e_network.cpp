@@ -144,6 +144,7 @@ class TestE2eNetwork : public QObject {
     std::unique_ptr<MasterProcess> master_;
     std::unique_ptr<Cli> cli_;
     std::vector<std::unique_ptr<AgentProcess>> agents_;
+    QElapsedTimer sinceAgents_;   // since the agents were started (initTestCase)
     quint16 port_ = 0;
     QString agentBin_;
 
@@ -247,6 +248,7 @@ private slots:
                                                              dir_.filePath(u"agent%1.log"_s.arg(i))));
             QVERIFY(agents_.back()->start(u"ws://192.0.2.254:%1"_s.arg(port_), token));
         }
+        sinceAgents_.start();
     }
 
     void cleanupTestCase() {
@@ -270,6 +272,7 @@ private slots:
             return e.value(u"quorum"_s).toBool() && e.value(u"reachable"_s).toInt() == 3;
         };
         QTRY_VERIFY2_WITH_TIMEOUT(formed(), qPrintable(diagnose()), 60000);
+        qInfo("etcd cluster formed %lld ms after the agents started", static_cast<long long>(sinceAgents_.elapsed()));
         for (int from = 1; from <= kNodes; ++from) {
             for (int to = 1; to <= kNodes; ++to) QVERIFY2(nodes_->ping(from, "10.81.0." + std::to_string(to)), qPrintable(diagnose()));
         }
