@@ -103,10 +103,11 @@ void AgentSessions::onGridChanged() {
     if (!dnsTimer_.isActive()) dnsTimer_.start();
 }
 
-// A node's info holds every peer: a pass costs (nodes x peers). When
-// agents join by the thousand (a master restart) the passes are at most one
-// per kPeersWindow (scaled with --time-scale); a node announcing itself
-// gets its own info and the peers once it is stored (announce).
+// Every node gets the grid's peers: a node announcing itself gets the whole
+// list once it is stored (announce), and then, in each pass, what changed
+// since the pass before (a pass costs nodes x changed peers, not nodes x
+// peers). When agents join by the thousand (a master restart) the passes
+// are at most one per kPeersWindow (scaled with --time-scale).
 void AgentSessions::schedulePeers() {
     if (peersTimer_.isActive()) return;
     const qint64 window = std::llround(double(kPeersWindow.count()) * GridRuntime::timeScale());
