@@ -13,7 +13,9 @@
 // Prints BENCH lines: connections held, time until the master accepted
 // all (each agent's first node info), keepalive p50/p99 over the run and
 // over the part from 10 s after that (`settled`: the grid as it runs, not
-// the joins' aftermath), master RSS at the end, the master's CPU time.
+// the joins' aftermath), master RSS at the end, the master's CPU time and
+// the generators' (cores x seconds is all the machine has: generators that
+// take most of it starve the master, and the figures measure them).
 // KONTENA_MASTER_BIN in the environment runs another build's master, for
 // before/after figures in the same conditions.
 #include <QCoreApplication>
@@ -74,6 +76,7 @@ struct Measured {
     double connectMs = 0;   // from the parent's start until this generator's last agent was accepted (its node info came)
     std::vector<double> rtts;
     std::vector<double> settled;   // those from kSettleMs after all were accepted on
+    double cpuSeconds = 0;         // the generators' own CPU time (are they starving the master?)
 };
 
 // The first seconds after the last agent was accepted, the master still
@@ -152,7 +155,7 @@ int runWorker(const Options& o) {
     const Measured m = generate(o.port, o.tokens, o.first, o.count, o.seconds, o.startedAt, o.pingInterval);
     QFile f(o.out);
     if (!f.open(QIODevice::WriteOnly)) return 2;
-    f.write(QByteArray::number(m.held) + ' ' + QByteArray::number(m.connectMs) + '\n');
+    f.write(QByteArray::number(m.held) + ' ' + QByteArray::number(m.connectMs) + ' ' + QByteArray::number(bench::cpuSeconds(getpid())) + '\n');
     for (double r : m.rtts) f.write(QByteArray::number(r) + '\n');
     for (double r : m.settled) f.write("s " + QByteArray::number(r) + '\n');
     return 0;
@@ -184,6 +187,7 @@ Measured runWorkers(const Options& o, quint16 port, const QStringList& tokens, q
         const QList<QByteArray> head = lines.value(0).split(' ');
         all.held += head.value(0).toInt();
         all.connectMs = std::max(all.connectMs, head.value(1).toDouble());
+        all.cpuSeconds += head.value(2).toDouble();
         for (qsizetype i = 1; i < lines.size(); ++i) {
             if (lines[i].startsWith("s ")) all.settled.push_back(lines[i].mid(2).toDouble());
             else if (!lines[i].isEmpty()) all.rtts.push_back(lines[i].toDouble());
@@ -212,8 +216,10 @@ int main(int argc, char** argv) {
     const double cpuBefore = bench::cpuSeconds(master.pid());
     const qint64 startedAt = QDateTime::currentMSecsSinceEpoch();
     QTemporaryDir out;
-    const Measured m = o.workers > 1 ? runWorkers(o, master.port(), tokens, startedAt, out.path())
-                                     : generate(master.port(), tokens, 0, o.connections, o.seconds, startedAt, o.pingInterval);
+    const double ownCpuBefore = bench::cpuSeconds(getpid());
+    Measured m = o.workers > 1 ? runWorkers(o, master.port(), tokens, startedAt, out.path())
+                               : generate(master.port(), tokens, 0, o.connections, o.seconds, startedAt, o.pingInterval);
+    if (o.workers == 1) m.cpuSeconds = bench::cpuSeconds(getpid()) - ownCpuBefore;
     const double rss = bench::rssMiB(master.pid());
     const double cpu = bench::cpuSeconds(master.pid()) - cpuBefore;
     // Generators that finished have closed their connections: counted only when held here.
@@ -232,6 +238,7 @@ int main(int argc, char** argv) {
     std::printf("BENCH master_keepalive_settled_p99 %.1f ms\n", percentile(m.settled, 0.99));
     std::printf("BENCH master_rss %.1f MiB\n", rss);
     std::printf("BENCH master_cpu %.1f s\n", cpu);
+    std::printf("BENCH generator_cpu %.1f s\n", m.cpuSeconds);
     if (o.workers == 1) std::printf("BENCH master_grid0_online %d nodes\n", online);
     return m.held == o.connections ? 0 : 1;
 }
