@@ -39,7 +39,6 @@
 #include <cstdint>
 #include <map>
 #include <unordered_map>
-#include <vector>
 
 class QSocketNotifier;
 
