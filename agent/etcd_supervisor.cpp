@@ -62,8 +62,9 @@ EtcdSupervisor::~EtcdSupervisor() {
 
 QString EtcdSupervisor::memberAddress(int number) const {
     if (!options_.addressPattern.isEmpty()) return QString(options_.addressPattern).replace(QStringLiteral("%n"), QString::number(number));
-    const auto net = parseCidr(subnet_.isEmpty() ? std::string("10.81.0.0/16") : subnet_.toStdString());
-    return net ? QString::fromStdString(formatIpv4(net->base | std::uint32_t(number))) : QString();
+    const auto net = parseCidr(subnet_.isEmpty() ? std::string(kDefaultGridSubnet) : subnet_.toStdString());
+    const auto address = net ? nodeOverlayAddress(*net, number) : std::nullopt;
+    return address ? QString::fromStdString(formatIpv4(*address)) : QString();
 }
 
 std::vector<std::string> EtcdSupervisor::endpoints() const {

@@ -27,7 +27,7 @@ RuntimeError unavailable(const etcd::EtcdError& e) {
 OverlayNetwork::OverlayNetwork(OverlayOptions options, QString nodeName, docker::DockerClient engine, QObject* parent)
     : QObject(parent), options_(std::move(options)), node_(std::move(nodeName)), engine_(std::move(engine)) {
     worker_.setMaxThreadCount(1);
-    pool_ = etcd::defaultPool(*parseCidr("10.81.0.0/16"));
+    pool_ = etcd::defaultPool(*parseCidr(kDefaultGridSubnet));
 }
 
 OverlayNetwork::~OverlayNetwork() { worker_.waitForDone(); }

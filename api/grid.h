@@ -87,11 +87,13 @@ struct GridCreate : Model<GridCreate> {
     int initialSize = 1, maxNodes = 254;
     QStringList defaultAffinity;
     std::optional<QString> token;          // default: generated
+    std::optional<QString> subnet;         // default: 10.81.0.0/16
     std::optional<GridSettings> settings;  // only what is set
     static auto fields() {
         return std::tuple{field("name", &GridCreate::name), field("initial_size", &GridCreate::initialSize),
                           field("max_nodes", &GridCreate::maxNodes), field("default_affinity", &GridCreate::defaultAffinity),
-                          field("token", &GridCreate::token, Empty::Omit), field("settings", &GridCreate::settings, Empty::Omit)};
+                          field("token", &GridCreate::token, Empty::Omit), field("subnet", &GridCreate::subnet, Empty::Omit),
+                          field("settings", &GridCreate::settings, Empty::Omit)};
     }
 };
 

@@ -27,6 +27,7 @@ api::GridCreate gridCreateRequest(Call& c) {
     g.maxNodes = c.value("max-nodes").toInt();
     g.defaultAffinity = c.values("default-affinity");
     if (c.isSet("token")) g.token = c.value("token");
+    if (c.isSet("subnet")) g.subnet = c.value("subnet");
     api::GridSettings settings;
     if (c.isSet("offline-grace")) {
         settings.offlineGrace = api::OfflineGrace{};
@@ -42,6 +43,7 @@ int gridCreate(const QStringList& args) {
                        {{opt("initial-size"), opt("Initial nodes (etcd members), 1..7"), opt("N"), opt("1")},
                         {opt("token"), opt("Grid token (default: generated)"), opt("TOKEN")},
                         {opt("max-nodes"), opt("Node numbers 1..N (default 254, at most 32766)"), opt("N"), opt("254")},
+                        {opt("subnet"), opt("Overlay subnet: node addresses in its lower half (default 10.81.0.0/16)"), opt("CIDR")},
                         {opt("default-affinity"), opt("Default affinity rule (repeat)"), opt("RULE")},
                         {opt("offline-grace"), opt("Seconds before instances leave an offline node: ha (other strategies keep theirs)"), opt("S")},
                         {opt("keepalive"), opt("Keepalive ping interval in seconds"), opt("S")}},

@@ -48,7 +48,7 @@ public:
     // that its connection came from); empty before its first /nodes/update.
     std::pair<QString, QString> nodeAddresses(const std::string& node) const;
     // Node `number`'s address on the grid overlay (subnet | number), "" for 0.
-    static QString overlayAddress(int number);
+    QString overlayAddress(int number) const;
 
     // Carries out one of the core's commands on the node's newest session
     // (a ping only on the connection it names). No session: nothing happens.
@@ -68,8 +68,6 @@ public:
     // What the node's etcd member last said (/nodes/etcd_health); nullopt
     // when its agent does not report etcd.
     std::optional<protocol::EtcdHealth> etcdHealth(const std::string& node) const;
-    // The grid's subnet: node overlay addresses in its lower half.
-    static constexpr char kGridSubnet[] = "10.81.0.0/16";
 
 private:
     struct Session;

@@ -19,11 +19,11 @@ namespace kontena::master {
 
 namespace {
 
-// subnet | number: node 3 of 10.81.0.0/16 is 10.81.0.3 (reference §1.2).
-QString overlayAddressOf(int number) {
-    const auto net = parseCidr(AgentSessions::kGridSubnet);
-    if (!net || number <= 0) return {};
-    return qs(formatIpv4(net->base | std::uint32_t(number)));
+// Node `number`'s overlay address in the grid's subnet (nodeOverlayAddress).
+QString overlayAddressOf(const std::string& subnet, int number) {
+    const auto net = parseCidr(subnet);
+    const auto address = net ? nodeOverlayAddress(*net, number) : std::nullopt;
+    return address ? qs(formatIpv4(*address)) : QString();
 }
 
 QString wireHealth(const protocol::EtcdHealth& h) {
@@ -50,7 +50,7 @@ std::pair<QString, QString> AgentSessions::nodeAddresses(const std::string& node
     return a == addresses_.end() ? std::pair<QString, QString>{} : std::pair{a->second.privateIp, a->second.publicIp};
 }
 
-QString AgentSessions::overlayAddress(int number) { return overlayAddressOf(number); }
+QString AgentSessions::overlayAddress(int number) const { return overlayAddressOf(grid_.subnet(), number); }
 
 // peers(), computed again only after the grid or an address changed
 // (agents announced in one group commit all get the same list).
@@ -65,7 +65,7 @@ QList<protocol::GridPeer> AgentSessions::peers() const {
     for (const auto& [name, n] : st.nodes) {
         const auto a = addresses_.find(name);
         if (n.number <= 0 || a == addresses_.end() || a->second.privateIp.isEmpty()) continue;
-        out.append(protocol::GridPeer{n.number, qs(name), a->second.privateIp, a->second.publicIp, overlayAddressOf(n.number),
+        out.append(protocol::GridPeer{n.number, qs(name), a->second.privateIp, a->second.publicIp, overlayAddressOf(grid_.subnet(), n.number),
                                       n.isInitial(st.grid.initialSize)});
     }
     std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.number < y.number; });
@@ -82,9 +82,9 @@ protocol::NodeInfo AgentSessions::nodeInfoFor(const std::string& node, const QSt
     info.nodeNumber = n->number;
     info.initialMember = n->isInitial(grid_.state().grid.initialSize);
     for (const auto& l : n->labels) info.labels.append(qs(l));
-    info.overlayIp = overlayAddressOf(n->number);
+    info.overlayIp = overlayAddressOf(grid_.subnet(), n->number);
     info.initialSize = grid_.state().grid.initialSize;
-    info.gridSubnet = QString::fromLatin1(kGridSubnet);
+    info.gridSubnet = qs(grid_.subnet());
     return protocol::withPeers(std::move(info), all);
 }
 
@@ -199,7 +199,7 @@ protocol::DnsRecords AgentSessions::dnsRecords() const {
                                                  inst->health == Health::Unhealthy});
     }
     for (const auto& [name, n] : st.nodes) {
-        if (n.isInitial(st.grid.initialSize) && n.connected && n.etcdHealthy) r.etcdMembers.append(overlayAddressOf(n.number));
+        if (n.isInitial(st.grid.initialSize) && n.connected && n.etcdHealthy) r.etcdMembers.append(overlayAddressOf(grid_.subnet(), n.number));
     }
     return r;
 }

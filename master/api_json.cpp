@@ -120,6 +120,7 @@ api::Grid grid(const GridRuntime& g) {
     out.id = out.name = g.name();
     out.initialSize = st.grid.initialSize;
     out.maxNodes = st.grid.maxNodes;
+    out.subnet = qs(g.subnet());
     out.nodeCount = static_cast<int>(st.nodes.size());
     out.serviceCount = static_cast<int>(st.services.size());
     for (const auto& [k, i] : st.instances) out.containerCount += i.observed == ObservedState::Running ? 1 : 0;
@@ -132,7 +133,7 @@ api::Grid grid(const GridRuntime& g) {
         out.stats->statsd = g.stats().statsd();
     }
     out.createdAt = timeText(Instant(g.createdAt()));
-    out.leaveOut({"user_count", "subnet", "supernet"});
+    out.leaveOut({"user_count", "supernet"});
     return out;
 }
 
@@ -158,7 +159,7 @@ api::Node node(const GridRuntime& g, const Node& n) {
     const auto [privateIp, publicIp] = g.agents().nodeAddresses(n.name);
     out.privateIp = privateIp;
     out.publicIp = publicIp;
-    out.overlayIp = AgentSessions::overlayAddress(n.number);
+    out.overlayIp = g.agents().overlayAddress(n.number);
     if (privateIp.isEmpty()) out.leaveOut({"private_ip"});
     if (publicIp.isEmpty()) out.leaveOut({"public_ip"});
     if (out.overlayIp.isEmpty()) out.leaveOut({"overlay_ip"});

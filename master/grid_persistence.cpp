@@ -212,6 +212,7 @@ QJsonObject headerDoc(const GridRuntime& g) {
                        {key("created_at"), static_cast<double>(g.createdAt())},
                        {key("initial_size"), st.grid.initialSize},
                        {key("max_nodes"), st.grid.maxNodes},
+                       {key("subnet"), qs(g.subnet())},
                        {key("default_affinity"), strings(st.grid.defaultAffinity)},
                        {key("settings"), settingsJson(st.grid.settings)},
                        {key("log_forwarding"), g.logForwarding() ? QJsonValue(g.logForwarding()->toJson()) : QJsonValue()},
@@ -382,6 +383,9 @@ GridRecord restoreGrid(const QJsonObject& doc, Instant now) {
     st.grid.name = ss(r.name);
     st.grid.initialSize = std::clamp(doc.value(key("initial_size")).toInt(1), 1, 7);
     st.grid.maxNodes = std::clamp(doc.value(key("max_nodes")).toInt(254), 1, Grid::kMaxNodesLimit);
+    // Grids stored before the subnet was a setting have Kontena's.
+    const std::string subnet = ss(doc.value(key("subnet")).toString());
+    if (parseCidr(subnet)) r.subnet = subnet;
     st.grid.defaultAffinity = stringsFrom(doc.value(key("default_affinity")));
     applySettings(st.grid.settings, doc.value(key("settings")).toObject());
     r.stacks = StackBook::fromJson(doc.value(key("stack_docs")).toObject());

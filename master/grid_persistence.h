@@ -32,6 +32,7 @@
 #include "api/grid.h"
 #include "master/stack_book.h"
 #include "master/store.h"
+#include "scheduler/ipv4.h"
 #include "scheduler/controller.h"
 #include "scheduler/model.h"
 
@@ -43,6 +44,7 @@ struct GridRecord {
     QString name;
     QString token;
     qint64 createdAt = 0;   // ms since the epoch
+    std::string subnet = kDefaultGridSubnet;   // the overlay's (fixed at creation)
     ClusterState state;
     StackBook stacks;
     QHash<QString, QJsonValue> volumeCreated;   // volume name -> created_at

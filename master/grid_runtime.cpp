@@ -32,6 +32,7 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent, 
     token_ = saved.token;
     tokenDigest_ = token_.isEmpty() ? QString() : Auth::digest(token_);
     createdAt_ = saved.createdAt;
+    subnet_ = saved.subnet;
     stacks_ = std::move(saved.stacks);
     volumeCreated_ = std::move(saved.volumeCreated);
     oneshotDone_ = std::move(saved.oneshotDone);

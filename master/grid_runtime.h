@@ -87,6 +87,9 @@ public:
     QString token() const { return token_; }   // the grid token (agents only)
     const QString& tokenDigest() const { return tokenDigest_; }   // Auth::digest(token())
     qint64 createdAt() const { return createdAt_; }
+    // The overlay's subnet (POST /v1/grids' `subnet`): node addresses in
+    // its lower half (nodeOverlayAddress), containers' in the upper.
+    const std::string& subnet() const { return subnet_; }
     Instant now() const;
 
     // Writes what changed since the last save, in one transaction
@@ -201,6 +204,7 @@ private:
     QString token_;
     QString tokenDigest_;
     qint64 createdAt_ = 0;
+    std::string subnet_;
     std::unique_ptr<Controller> ctl_;
     std::uint64_t rngState_ = 0;
     AgentSessions* agents_ = nullptr;           // a child QObject

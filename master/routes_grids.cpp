@@ -12,6 +12,7 @@
 #include "master/grid_runtime.h"
 #include "master/http_status.h"
 #include "master/json_util.h"
+#include "scheduler/ipv4.h"
 
 namespace kontena::master {
 
@@ -74,10 +75,19 @@ std::variant<QJsonObject, Reply> newGridDocument(const api::GridCreate& req) {
     if (req.maxNodes < 1 || req.maxNodes > Grid::kMaxNodesLimit) {
         return Reply::error(422, QStringLiteral("max_nodes must be 1..%1").arg(Grid::kMaxNodesLimit));
     }
+    // The overlay's subnet: node numbers 1..max_nodes in its lower half.
+    const QString subnet = req.subnet.value_or(QString()).isEmpty() ? QString::fromLatin1(kDefaultGridSubnet) : *req.subnet;
+    const auto net = parseCidr(subnet.toStdString());
+    if (!net) return Reply::error(422, QStringLiteral("subnet must be an IPv4 network in CIDR form (like 10.81.0.0/16), got ") + subnet);
+    if (nodeNumbersIn(*net) < req.maxNodes) {
+        return Reply::error(422, QStringLiteral("subnet %1 has room for %2 node addresses (its lower half), max_nodes is %3")
+                                     .arg(subnet).arg(nodeNumbersIn(*net)).arg(req.maxNodes));
+    }
     const QString token = req.token.value_or(QString()).isEmpty() ? Auth::randomSecret() : *req.token;
     QJsonObject doc{{QStringLiteral("name"), req.name},
                     {QStringLiteral("initial_size"), req.initialSize},
                     {QStringLiteral("max_nodes"), req.maxNodes},
+                    {QStringLiteral("subnet"), subnet},
                     {QStringLiteral("token"), token},
                     {QStringLiteral("created_at"), static_cast<double>(nowMs())},
                     {QStringLiteral("default_affinity"), QJsonArray::fromStringList(req.defaultAffinity)}};

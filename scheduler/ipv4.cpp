@@ -50,4 +50,14 @@ std::string formatIpv4(std::uint32_t a) {
 
 std::string formatCidr(const Ipv4Net& n) { return formatIpv4(n.base) + "/" + std::to_string(n.prefix); }
 
+int nodeNumbersIn(const Ipv4Net& subnet) {
+    if (subnet.prefix < 1 || subnet.prefix > 30) return 0;
+    return static_cast<int>(subnet.size() / 2 - 1);
+}
+
+std::optional<std::uint32_t> nodeOverlayAddress(const Ipv4Net& subnet, int number) {
+    if (number < 1 || number > nodeNumbersIn(subnet)) return std::nullopt;
+    return subnet.base + static_cast<std::uint32_t>(number);
+}
+
 }  // namespace kontena

@@ -22,4 +22,13 @@ std::optional<std::uint32_t> parseIpv4(const std::string& text);
 std::string formatIpv4(std::uint32_t a);
 std::string formatCidr(const Ipv4Net& n);
 
+// Kontena's grid subnet, the default (a grid's `subnet`).
+inline constexpr char kDefaultGridSubnet[] = "10.81.0.0/16";
+// Node `number`'s overlay address: the subnet's base plus the number, in
+// its lower half (node 3 of 10.81.0.0/16 is 10.81.0.3; reference §1.2);
+// nullopt when the number does not fit or the subnet is smaller than /30.
+std::optional<std::uint32_t> nodeOverlayAddress(const Ipv4Net& subnet, int number);
+// How many node numbers (1..N) the lower half of `subnet` holds.
+int nodeNumbersIn(const Ipv4Net& subnet);
+
 }  // namespace kontena

@@ -12,8 +12,8 @@ const std::string kFlood = "00:00:00:00:00:00";
 
 std::string overlayAddress(const OverlayConfig& c, int nodeNumber) {
     const auto net = parseCidr(c.gridSubnet);
-    if (!net || net->prefix > 30 || nodeNumber < 1 || static_cast<std::uint32_t>(nodeNumber) >= net->size() / 2) return {};
-    return formatIpv4(net->base + static_cast<std::uint32_t>(nodeNumber)) + "/" + std::to_string(net->prefix);
+    const auto address = net ? nodeOverlayAddress(*net, nodeNumber) : std::nullopt;
+    return address ? formatIpv4(*address) + "/" + std::to_string(net->prefix) : std::string();
 }
 
 std::vector<Command> setupCommands(const OverlayConfig& c, const NodeAddress& self) {

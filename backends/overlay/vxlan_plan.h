@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "scheduler/ipv4.h"
+
 namespace kontena::overlay {
 
 struct OverlayConfig {
@@ -23,7 +25,7 @@ struct OverlayConfig {
     int vni = 4242;
     int port = 4789;           // IANA VXLAN port
     int mtu = 1450;            // 1500 less VXLAN's 50 bytes
-    std::string gridSubnet = "10.81.0.0/16";
+    std::string gridSubnet = kDefaultGridSubnet;
 };
 
 struct NodeAddress {

@@ -56,6 +56,20 @@ private slots:
         QCOMPARE(formatIpv4(whole.address(0)), std::string("10.81.0.1"));
     }
 
+    // Node overlay addresses: the subnet's base plus the number, in its lower half.
+    void nodeAddresses() {
+        const Ipv4Net grid = *parseCidr(kDefaultGridSubnet);
+        QCOMPARE(nodeNumbersIn(grid), 32767);
+        QCOMPARE(formatIpv4(*nodeOverlayAddress(grid, 3)), std::string("10.81.0.3"));
+        QCOMPARE(formatIpv4(*nodeOverlayAddress(grid, 300)), std::string("10.81.1.44"));
+        const Ipv4Net small = *parseCidr("127.81.0.0/24");
+        QCOMPARE(nodeNumbersIn(small), 127);
+        QCOMPARE(formatIpv4(*nodeOverlayAddress(small, 127)), std::string("127.81.0.127"));
+        QVERIFY(!nodeOverlayAddress(small, 128));   // the upper half is the containers'
+        QVERIFY(!nodeOverlayAddress(small, 0));
+        QCOMPARE(nodeNumbersIn(*parseCidr("127.81.0.0/31")), 0);
+    }
+
     void keysAndTransactions() {
         EtcdClient c(one_->endpoints());
         QVERIFY(c.put("/t/a", "1").ok());

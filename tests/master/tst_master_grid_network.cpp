@@ -32,6 +32,7 @@ using namespace Qt::StringLiterals;
 namespace {
 
 constexpr int kWait = 30000;
+const auto kSubnet = QStringLiteral("127.81.0.0/16");   // the grids' overlay subnet: loopback, data only
 
 QByteArray json(const QJsonObject& o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); }
 
@@ -74,8 +75,9 @@ class TestMasterGridNetwork : public QObject {
         c.version = QString::fromLatin1(agentd::kAgentVersion);
         c.privateIp = privateIp;
         c.dataDir = dir_.filePath(grid + u"-"_s + node);
-        // No overlay device: the 10.81.x.y addresses below are what the master
-        // computes from the grid subnet, compared as data; nothing is sent to them.
+        // No overlay device: the grids' subnet is loopback (127.81.0.0/16), and
+        // its addresses below are what the master computes from it, compared
+        // as data; nothing is sent to them.
         c.overlay.enabled = false;
         c.etcd.enabled = etcd;
         c.etcd.addressPattern = etcdNet_ + u"%n"_s;
@@ -125,15 +127,16 @@ private slots:
     }
 
     void peersFollowTheGrid() {
-        send("POST", u"/v1/grids"_s, json({{u"name"_s, u"peers"_s}, {u"initial_size"_s, 2}}));
+        send("POST", u"/v1/grids"_s, json({{u"name"_s, u"peers"_s}, {u"initial_size"_s, 2}, {u"subnet"_s, kSubnet}}));
         QVERIFY(grid(u"peers"_s));
+        QCOMPARE(send("GET", u"/v1/grids/peers"_s).value(u"subnet"_s).toString(), kSubnet);
         auto& n1 = join(u"peers"_s, u"n1"_s, u"127.0.2.11"_s);
         QTRY_VERIFY_WITH_TIMEOUT(n1.nodeInfo() && n1.nodeInfo()->peers.size() == 1, kWait);
         auto& n2 = join(u"peers"_s, u"n2"_s, u"127.0.2.12"_s);
         auto& n3 = join(u"peers"_s, u"n3"_s, u"127.0.2.13"_s);
-        const QStringList three{u"1 127.0.2.11 10.81.0.1 initial"_s, u"2 127.0.2.12 10.81.0.2 initial"_s, u"3 127.0.2.13 10.81.0.3 -"_s};
+        const QStringList three{u"1 127.0.2.11 127.81.0.1 initial"_s, u"2 127.0.2.12 127.81.0.2 initial"_s, u"3 127.0.2.13 127.81.0.3 -"_s};
         for (auto* a : {&n1, &n2, &n3}) QTRY_COMPARE_WITH_TIMEOUT(peerSummary(*a), three, kWait);
-        QCOMPARE(n2.nodeInfo()->overlayIp, u"10.81.0.2"_s);
+        QCOMPARE(n2.nodeInfo()->overlayIp, u"127.81.0.2"_s);
         QCOMPARE(n2.nodeInfo()->initialSize, 2);
         QCOMPARE(n2.nodeInfo()->peerIps, (QStringList{u"127.0.2.11"_s, u"127.0.2.13"_s}));
         QVERIFY(n2.nodeInfo()->initialMember);
@@ -142,7 +145,7 @@ private slots:
         const QJsonObject shown = send("GET", u"/v1/nodes/peers/n2"_s);
         QCOMPARE(shown.value(u"private_ip"_s).toString(), u"127.0.2.12"_s);
         QCOMPARE(shown.value(u"public_ip"_s).toString(), u"127.0.2.12"_s);   // none reported: the private one
-        QCOMPARE(shown.value(u"overlay_ip"_s).toString(), u"10.81.0.2"_s);
+        QCOMPARE(shown.value(u"overlay_ip"_s).toString(), u"127.81.0.2"_s);
 
         // n3 goes and is removed: the others drop it.
         agents_.erase(u"peers/n3"_s);
@@ -155,7 +158,7 @@ private slots:
     }
 
     void etcdQuorumFromEtcdItself() {
-        send("POST", u"/v1/grids"_s, json({{u"name"_s, u"quorum"_s}, {u"initial_size"_s, 3}}));
+        send("POST", u"/v1/grids"_s, json({{u"name"_s, u"quorum"_s}, {u"initial_size"_s, 3}, {u"subnet"_s, kSubnet}}));
         master::GridRuntime* g = grid(u"quorum"_s);
         QVERIFY(g);
         const QStringList nodes{u"n1"_s, u"n2"_s, u"n3"_s};
@@ -165,8 +168,8 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(masterAgreesWithEtcd(g, nodes, true), kWait);
         for (auto* a : agents) {
             QVERIFY(a->etcd()->running());
-            // Containers "run" at 10.81.128.<10 + instance number> (the next test reads the records).
-            a->supervisor().setAddressLookup([](const QString& name) { return u"10.81.128.%1"_s.arg(name.right(1).toInt() + 10); });
+            // Containers "run" at 127.81.128.<10 + instance number> (the next test reads the records).
+            a->supervisor().setAddressLookup([](const QString& name) { return u"127.81.128.%1"_s.arg(name.right(1).toInt() + 10); });
         }
         QCOMPARE(g->agents().etcdHealth("n1")->leader, g->agents().etcdHealth("n2")->leader);
 
@@ -205,7 +208,7 @@ private slots:
         for (const auto& e : g->agents().dnsRecords().endpoints) {
             QCOMPARE(e.stack, u"web"_s);
             QCOMPARE(e.service, u"app"_s);
-            QCOMPARE(e.address, u"10.81.128.%1"_s.arg(e.number + 10));
+            QCOMPARE(e.address, u"127.81.128.%1"_s.arg(e.number + 10));
             const Instance* inst = g->state().instance("web/app", e.number);
             QVERIFY(inst && inst->node);
             QCOMPARE(e.node, QString::fromStdString(*inst->node));
