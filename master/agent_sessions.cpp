@@ -254,7 +254,7 @@ void AgentSessions::announce(Session* s, const QJsonObject& payload) {
         s->stored = true;
         if (!sendOwnInfo(s)) return;
         const QList<protocol::GridPeer>& all = currentPeers();
-        s->ws->sendTextMessage(all == passPeers_ ? fullPeersFrame_ : announcedPeersFrame(all));
+        s->ws->sendTextMessage(fullPeersFrame(all));
         s->sentPeers = all;
         s->peersSent = true;
         schedulePeers();
@@ -268,7 +268,7 @@ void AgentSessions::sendNodeInfo(Session* s) {
     if (s->peersSent && s->sentPeers == passPeers_) return;
     // The change since the previous pass to an agent that has that pass's list, else the whole list.
     const bool delta = s->peersSent && s->sentPeers == previousPeers_;
-    s->ws->sendTextMessage(delta ? deltaPeersFrame_ : fullPeersFrame_);
+    s->ws->sendTextMessage(delta ? deltaPeersFrame_ : fullPeersFrame(passPeers_));
     s->sentPeers = passPeers_;   // shared with passPeers_: no copy per node
     s->peersSent = true;
 }

@@ -116,7 +116,7 @@ private:
     void sendNodeInfo(Session* s);
     bool sendOwnInfo(Session* s);
     QString peersFrame(const protocol::GridPeers& p) const;
-    const QString& announcedPeersFrame(const QList<protocol::GridPeer>& all);
+    const QString& fullPeersFrame(const QList<protocol::GridPeer>& all);
     void onFrame(Session* s, const QString& text);
     void onClosed(Session* s);
     void send(Session* s, const QByteArray& frame);
@@ -136,12 +136,12 @@ private:
     QTimer peersTimer_, dnsTimer_;
     QElapsedTimer peersSent_;   // since the last peers pass
     mutable std::optional<QList<protocol::GridPeer>> peersCache_;   // currentPeers()
-    // The lists of the last two peers passes, and this pass's frames: the
-    // whole list, and the change since the pass before (agents that have that).
+    // The lists of the last two peers passes, and the change between them
+    // (for agents that have the older); the last whole list's frame.
     QList<protocol::GridPeer> passPeers_, previousPeers_;
-    QString fullPeersFrame_, deltaPeersFrame_;
-    QString announcedFrame_;                          // announcedPeersFrame(announcedFrameOf_)
-    QList<protocol::GridPeer> announcedFrameOf_;
+    QString deltaPeersFrame_;
+    QString fullFrame_;                          // fullPeersFrame(fullFrameOf_)
+    QList<protocol::GridPeer> fullFrameOf_;
     static constexpr std::chrono::milliseconds kPeersWindow{1000};
     static constexpr qint64 kDnsBytesPerSecond = 64LL << 20;   // sendDnsRecords' pace
     protocol::DnsRecords sentDns_;

@@ -118,9 +118,8 @@ void AgentSessions::schedulePeers() {
 void AgentSessions::sendPeers() {
     peersSent_.start();
     const QList<protocol::GridPeer>& all = currentPeers();
-    if (all != passPeers_ || fullPeersFrame_.isEmpty()) {
+    if (all != passPeers_) {
         previousPeers_ = std::exchange(passPeers_, all);
-        fullPeersFrame_ = peersFrame(protocol::GridPeers{all, false, {}, {}});
         deltaPeersFrame_ = peersFrame(protocol::peersDelta(previousPeers_, passPeers_));
     }
     for (Session* s : sessions_) {
@@ -128,14 +127,15 @@ void AgentSessions::sendPeers() {
     }
 }
 
-// The whole list `all` for agents stored since the last pass, encoded once
-// for all of them (a group commit stores hundreds when thousands join).
-const QString& AgentSessions::announcedPeersFrame(const QList<protocol::GridPeer>& all) {
-    if (announcedFrame_.isEmpty() || announcedFrameOf_ != all) {
-        announcedFrame_ = peersFrame(protocol::GridPeers{all, false, {}, {}});
-        announcedFrameOf_ = all;
+// The whole list `all`, encoded once for every agent that gets it (the
+// ones stored since the last pass: hundreds per group commit when
+// thousands join; the ones a pass finds without the previous list).
+const QString& AgentSessions::fullPeersFrame(const QList<protocol::GridPeer>& all) {
+    if (fullFrame_.isEmpty() || fullFrameOf_ != all) {
+        fullFrame_ = peersFrame(protocol::GridPeers{all, false, {}, {}});
+        fullFrameOf_ = all;
     }
-    return announcedFrame_;
+    return fullFrame_;
 }
 
 // A /agent/grid_peers frame, encoded once per pass for the whole grid.
