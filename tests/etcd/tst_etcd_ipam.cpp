@@ -58,7 +58,7 @@ private slots:
 
     // Node overlay addresses: the subnet's base plus the number, in its lower half.
     void nodeAddresses() {
-        const Ipv4Net grid = *parseCidr(kDefaultGridSubnet);
+        const Ipv4Net grid = *parseCidr(kontena::kDefaultGridSubnet);
         QCOMPARE(nodeNumbersIn(grid), 32767);
         QCOMPARE(formatIpv4(*nodeOverlayAddress(grid, 3)), std::string("10.81.0.3"));
         QCOMPARE(formatIpv4(*nodeOverlayAddress(grid, 300)), std::string("10.81.1.44"));
