@@ -15,6 +15,9 @@ QString key(const char* k) { return QString::fromLatin1(k); }
 
 // ------------------------------------------------------------ to JSON
 
+// The node and its link as the leader last saw it (connected, announced,
+// since when, its etcd member): what a follower's copy shows. The last-seen
+// time is not kept (every keepalive would change the row).
 QJsonObject nodeDoc(const Node& n) {
     return QJsonObject{{key("name"), qs(n.name)},
                        {key("node_id"), qs(n.nodeId)},
@@ -22,7 +25,13 @@ QJsonObject nodeDoc(const Node& n) {
                        {key("labels"), strings(n.labels)},
                        {key("availability"), qs(toString(n.availability))},
                        {key("cpus"), n.cpus},
-                       {key("memory"), static_cast<double>(n.memory)}};
+                       {key("memory"), static_cast<double>(n.memory)},
+                       {key("connected"), n.connected},
+                       {key("updated"), n.updated},
+                       {key("ever_connected"), n.everConnected},
+                       {key("connected_at"), msJson(n.connectedAt)},
+                       {key("disconnected_at"), msJson(n.disconnectedAt)},
+                       {key("etcd_healthy"), n.etcdHealthy}};
 }
 
 // The pod spec carries what agents need; the scheduling fields are kept beside it.
@@ -90,7 +99,7 @@ QJsonObject stateDoc(const GridRuntime& g) {
 
 // ------------------------------------------------------------ from JSON
 
-Node nodeFrom(const QJsonObject& o, Instant now) {
+Node nodeFrom(const QJsonObject& o, Instant now, RestoreAs as) {
     Node n;
     n.name = ss(o.value(key("name")).toString());
     n.nodeId = ss(o.value(key("node_id")).toString());
@@ -99,6 +108,15 @@ Node nodeFrom(const QJsonObject& o, Instant now) {
     n.availability = o.value(key("availability")).toString() == QLatin1String("drain") ? Availability::Drain : Availability::Active;
     n.cpus = o.value(key("cpus")).toInt();
     n.memory = static_cast<std::int64_t>(o.value(key("memory")).toDouble());
+    if (as == RestoreAs::Copy) {   // a follower shows the link as its leader stored it
+        n.connected = o.value(key("connected")).toBool();
+        n.updated = o.value(key("updated")).toBool();
+        n.everConnected = o.value(key("ever_connected")).toBool(true);
+        n.connectedAt = timeFrom(o.value(key("connected_at")));
+        n.disconnectedAt = timeFrom(o.value(key("disconnected_at")));
+        n.etcdHealthy = o.value(key("etcd_healthy")).toBool();
+        return n;
+    }
     // The master was down: every node counts as seen now and offline
     // until its agent reconnects, so grace periods start from here.
     n.connected = false;
@@ -170,10 +188,11 @@ Volume volumeFrom(const QJsonObject& o) {
     return v;
 }
 
-void restoreState(GridRecord& r, const QJsonObject& saved, Instant now) {
+void restoreState(GridRecord& r, const QJsonObject& saved, Instant now, RestoreAs as) {
     ClusterState& st = r.state;
     for (const auto& v : saved.value(key("nodes")).toArray()) {
-        Node n = nodeFrom(v.toObject(), now);
+        Node n = nodeFrom(v.toObject(), now, as);
+        if (nodeDoc(n) != v.toObject()) r.restatedNodes.push_back(n.name);
         st.nodes.emplace(n.name, n);
     }
     for (const auto& v : saved.value(key("services")).toArray()) {
@@ -373,7 +392,12 @@ void GridRows::prime(const GridRuntime& g) {
     written(pending(g));
 }
 
-GridRecord restoreGrid(const QJsonObject& doc, Instant now) {
+void GridRows::rewriteNode(const std::string& name) {
+    written_[kNode].remove(qs(name));
+    nodes_.insert(name);
+}
+
+GridRecord restoreGrid(const QJsonObject& doc, Instant now, RestoreAs as) {
     GridRecord r;
     r.name = doc.value(key("name")).toString();
     r.token = doc.value(key("token")).toString();
@@ -397,7 +421,7 @@ GridRecord restoreGrid(const QJsonObject& doc, Instant now) {
     const QJsonObject oneshots = doc.value(key("oneshot_hooks")).toObject();
     for (auto it = oneshots.begin(); it != oneshots.end(); ++it)
         for (const auto& v : it.value().toArray()) r.oneshotDone[it.key()].insert(v.toString());
-    restoreState(r, doc.value(key("state")).toObject(), now);
+    restoreState(r, doc.value(key("state")).toObject(), now, as);
     st.quorum = hasQuorum(st);
     return r;
 }

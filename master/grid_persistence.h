@@ -15,9 +15,11 @@
 // the document shape restoreGrid reads, which is also the old single
 // document (Store kind "grid") that a first start migrates.
 //
-// Restoring starts from the master's restart: every node counts as seen at
-// `now` and offline until its agent reconnects, and deploy revisions
-// continue from the wall clock so they only grow.
+// Restoring to lead starts from the master's restart: every node counts as
+// seen at `now` and offline until its agent reconnects (node rows saying
+// otherwise are written again), and deploy revisions continue from the
+// wall clock so they only grow. A follower's copy shows the nodes' links
+// (connected, announced, since when, etcd member) as the leader stored them.
 
 #include <QHash>
 #include <QSet>
@@ -53,7 +55,15 @@ struct GridRecord {
     std::int64_t forwardedLineId = 0;
     std::optional<api::StatsdServer> statsd;   // the grid's statsd export
     bool fromRows = false;   // read back from its rows (else new, or an old single document)
+    // Nodes whose row says otherwise than the restored node (a leader's
+    // restore counts every node offline): rows to write again.
+    std::vector<std::string> restatedNodes;
 };
+
+// A grid is restored to run it (its leader, or the only master: every node
+// offline until its agent reconnects) or as a follower's copy (the nodes'
+// links as the leader stored them).
+enum class RestoreAs { Leader, Copy };
 
 // The whole grid as one document (restoreGrid's input shape).
 QJsonObject gridDocument(const GridRuntime& grid);
@@ -72,6 +82,9 @@ public:
     bool note(const std::vector<Mutation>& changes);
     // A service's oneshot hooks changed.
     void noteService(const std::string& key) { services_.insert(key); }
+    // Node `name`'s row is to be written again even if primed as written
+    // (the stored row says otherwise than the restored node).
+    void rewriteNode(const std::string& name);
     // Counts every row of `grid` as written as it is now (read back from its rows).
     void prime(const GridRuntime& grid);
     // The rows to write for `grid` now (empty: nothing changed).
@@ -92,6 +105,6 @@ private:
 // The grid a stored document (or POST /v1/grids' document) describes, as
 // of `now`. Missing fields get their defaults; initial_size is clamped to
 // 1..7 and max_nodes to 1..Grid::kMaxNodesLimit.
-GridRecord restoreGrid(const QJsonObject& doc, Instant now);
+GridRecord restoreGrid(const QJsonObject& doc, Instant now, RestoreAs as = RestoreAs::Leader);
 
 }  // namespace kontena::master

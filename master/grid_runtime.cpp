@@ -21,7 +21,7 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent, 
     coreTimer_.setSingleShot(true);
     coreTimer_.setTimerType(Qt::PreciseTimer);
     connect(&coreTimer_, &QTimer::timeout, this, &GridRuntime::fireDueTimers);
-    GridRecord saved = restoreGrid(doc, now());
+    GridRecord saved = restoreGrid(doc, now(), lead ? RestoreAs::Leader : RestoreAs::Copy);
     if (timeScale_ != 1.0) {   // the API's settings as stored, the rest scaled
         GridSettings& s = saved.state.grid.settings;
         const GridSettings stored = s;
@@ -51,6 +51,12 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent, 
         rows_.markAll();
     }
     if (!lead_) return;   // a follower's copy: the leader runs the grid
+    // Nodes stored as connected are offline here until their agents come
+    // back: the rows say so now, for the followers' copies.
+    if (saved.fromRows && !saved.restatedNodes.empty()) {
+        for (const std::string& node : saved.restatedNodes) rows_.rewriteNode(node);
+        scheduleSave();
+    }
     for (const Timer& t : ctl_->startupTimers(now())) arm(t);
     // Stack deploys cut short by a restart are started again (their
     // services may still be waiting to be deployed).

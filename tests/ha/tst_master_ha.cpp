@@ -3,7 +3,8 @@
 // all three masters' URLs. The leader is killed with SIGKILL during a stack
 // deploy: another master takes over within the lease, the agents come back
 // to it, the deploy completes, every write acknowledged before, during and
-// after is stored, and no instance ever runs on both engines.
+// after is stored, no instance ever runs on both engines, and the
+// followers' copies show the nodes online as their leader sees them.
 #include <QFile>
 #include <QProcess>
 #include <QtTest>
@@ -41,15 +42,25 @@ class TestMasterHa : public QObject {
     std::unique_ptr<AgentProcess> agent1_, agent2_;
     HaClient api_;
 
-    QString diagnose() const {
+    QString diagnose() {
         QString s = QStringLiteral("\nA: %1\nB: %2\n").arg(running(engineA_.dockerd).join(u','), running(engineB_.dockerd).join(u','));
-        for (const auto& m : masters_) s += QStringLiteral("---- master %1\n%2\n").arg(m->url(), m->log().right(2500));
+        for (const auto& m : masters_) {
+            const auto nodes = api_.once("GET", m->url() + QStringLiteral("/v1/grids/%1/nodes").arg(kGrid), {});
+            s += QStringLiteral("---- master %1 (nodes: %2)\n%3\n").arg(m->url(), QString::fromUtf8(QJsonDocument(nodes.body).toJson(QJsonDocument::Compact)).left(1500), m->log().right(2500));
+        }
         if (agent1_) s += QStringLiteral("---- agent 1\n") + agent1_->log(2000);
         if (agent2_) s += QStringLiteral("---- agent 2\n") + agent2_->log(2000);
         return s;
     }
     int onlineNodes(int first) {
         const auto a = api_.send("GET", QStringLiteral("/v1/grids/%1/nodes").arg(kGrid), {}, first, 3000);
+        int online = 0;
+        for (const auto& n : a.body.value(QStringLiteral("nodes")).toArray()) online += n.toObject().value(QStringLiteral("status")).toString() == QStringLiteral("online");
+        return online;
+    }
+    // Online nodes as master `i` itself answers (a follower from its copy).
+    int onlineNodesAt(int i) {
+        const auto a = api_.once("GET", masters_[size_t(i)]->url() + QStringLiteral("/v1/grids/%1/nodes").arg(kGrid), {});
         int online = 0;
         for (const auto& n : a.body.value(QStringLiteral("nodes")).toArray()) online += n.toObject().value(QStringLiteral("status")).toString() == QStringLiteral("online");
         return online;
@@ -128,6 +139,8 @@ private slots:
         QVERIFY(agent2_->start(urls, token, {QStringLiteral("--dns"), QStringLiteral("off")}));
         QVERIFY2(eventually([&] { return onlineNodes(0) == 2; }, 20000), qPrintable(diagnose()));
         QVERIFY2(agent1_->log(-1).contains(QLatin1String("not the leader of this grid; leader: ") + wsOf(*masters_[0])), qPrintable(agent1_->log()));
+        // The followers' copies show the nodes as the leader sees them.
+        for (int i : {1, 2}) QVERIFY2(eventually([&] { return onlineNodesAt(i) == 2; }, 5000), qPrintable(diagnose()));
     }
 
     // SIGKILL of the leader during a deploy of six instances.
@@ -193,6 +206,8 @@ private slots:
                 return true;
             }, 5000), qPrintable(QStringLiteral("acknowledged volumes missing at master %1").arg(at)));
         }
+        // The new leader and its follower both show the two nodes online (the follower from the rows the leader wrote).
+        for (int at : {1, 2}) QVERIFY2(eventually([&] { return onlineNodesAt(at) == 2; }, 5000), qPrintable(diagnose()));
         QVERIFY(api_.redirects > 0);
         qInfo("%zu acknowledged writes, %d redirects followed", acked.size(), api_.redirects);
         // The deploy stays complete: six, each once.
