@@ -175,7 +175,7 @@ Reply Master::dispatch(const QHttpServerRequest& request) {
         return Reply::error(404, QStringLiteral("Grid %1 not found").arg(grid));
     }
     const bool write = request.method() != Method::Get && params.contains(QStringLiteral("grid"));
-    if (write && cluster_) {
+    if (cluster_ && (write || (params.contains(QStringLiteral("grid")) && answeredByLeaderOnly(route->pattern)))) {
         if (auto redirect = notLeader(request, grid)) return *redirect;
     }
     Reply r = route->handler(c);

@@ -118,6 +118,12 @@ private:
     std::optional<Reply> notLeader(const QHttpServerRequest& request, const QString& grid) const;
     // The agent's refusal when a follower: the close reason names the leader's ws:// URL.
     bool refuseAgentAsFollower(QWebSocket* ws, const QString& grid) const;
+    // A user's stream of a grid this master does not lead (exec, logs -f):
+    // closed with 4050 naming the leader's ws:// URL, as agents are.
+    bool refuseStreamAsFollower(QWebSocket* ws, const QString& grid) const;
+    // Reads a follower cannot answer from the store (route pattern): the
+    // leader alone has them, in memory or in its logs.db.
+    static bool answeredByLeaderOnly(const QString& pattern);
     QString storeTarget_;
     std::optional<ClusterLease::Options> clusterOptions_;
     std::unique_ptr<ClusterLease> cluster_;

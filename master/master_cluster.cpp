@@ -82,16 +82,41 @@ std::optional<Reply> Master::notLeader(const QHttpServerRequest& request, const 
     return r;
 }
 
+namespace {
+
+// The close reason for a socket of a grid another master leads: "...; leader: ws://HOST:PORT".
+QString notLeaderReason(const QString& leaderUrl) {
+    if (leaderUrl.isEmpty()) return QStringLiteral("not the leader of this grid; no leader at the moment");
+    QUrl leader(leaderUrl);
+    leader.setScheme(leader.scheme() == QLatin1String("https") ? QStringLiteral("wss") : QStringLiteral("ws"));
+    return QStringLiteral("not the leader of this grid; leader: ") + leader.toString();
+}
+
+}  // namespace
+
 bool Master::refuseAgentAsFollower(QWebSocket* ws, const QString& grid) const {
     if (!cluster_ || cluster_->leads(grid)) return false;
-    QUrl leader(cluster_->leaderUrl(grid));
-    leader.setScheme(leader.scheme() == QLatin1String("https") ? QStringLiteral("wss") : QStringLiteral("ws"));
-    const QString reason = cluster_->leaderUrl(grid).isEmpty() ? QStringLiteral("not the leader of this grid; no leader at the moment")
-                                                              : QStringLiteral("not the leader of this grid; leader: ") + leader.toString();
+    const QString reason = notLeaderReason(cluster_->leaderUrl(grid));
     qCInfo(lcCluster).noquote() << "agent sent to the leader of grid" << grid << ":" << reason;
     ws->close(QWebSocketProtocol::CloseCode(protocol::kCloseNotLeader), reason);
     connect(ws, &QWebSocket::disconnected, ws, &QObject::deleteLater);
     return true;
+}
+
+bool Master::refuseStreamAsFollower(QWebSocket* ws, const QString& grid) const {
+    if (!cluster_ || grid.isEmpty() || cluster_->leads(grid)) return false;
+    refuseSocket(ws, protocol::kCloseNotLeader, notLeaderReason(cluster_->leaderUrl(grid)));
+    return true;
+}
+
+// Container logs (the leader's logs.db), the event log, statistics and
+// service deploys are kept by the master leading the grid, not in the
+// shared store: a follower's copy has none of them.
+bool Master::answeredByLeaderOnly(const QString& pattern) {
+    for (const char* tail : {"/container_logs", "/event_logs", "/stats", "/deploys/:id"}) {
+        if (pattern.endsWith(QLatin1String(tail))) return true;
+    }
+    return false;
 }
 
 }  // namespace kontena::master

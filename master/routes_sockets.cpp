@@ -42,6 +42,7 @@ void Master::onUserSocket(QWebSocket* ws) {
         const QString gridName = params.value(QStringLiteral("grid"));
         if (!auth_->allowed(*user, r.permission, gridName)) return refuseSocket(ws, 4403, QStringLiteral("Access denied"));
         if (!gridName.isEmpty() && !grids_.contains(gridName)) return refuseSocket(ws, 4404, QStringLiteral("Grid %1 not found").arg(gridName));
+        if (refuseStreamAsFollower(ws, gridName)) return;   // exec and followed logs need the leader's agents and logs
         qCInfo(lcApi).noquote() << "stream" << ws->requestUrl().path() << user->email;
         return r.open(ws, *user, params, QUrlQuery(ws->requestUrl()));
     }

@@ -13,6 +13,7 @@
 #include <memory>
 #include <set>
 
+#include "client/stream.h"
 #include "tests/docker/test_image.h"
 #include "tests/ha/ha_client.h"
 #include "tests/ha/postgres_harness.h"
@@ -141,6 +142,47 @@ private slots:
         QVERIFY2(agent1_->log(-1).contains(QLatin1String("not the leader of this grid; leader: ") + wsOf(*masters_[0])), qPrintable(agent1_->log()));
         // The followers' copies show the nodes as the leader sees them.
         for (int i : {1, 2}) QVERIFY2(eventually([&] { return onlineNodesAt(i) == 2; }, 5000), qPrintable(diagnose()));
+    }
+
+    // What only the leader has (container logs, the event log, statistics,
+    // service deploys; exec and followed logs) a follower sends there: a
+    // REST read answers 307, a stream closes with 4050 naming the leader,
+    // and the client library follows both.
+    void followerSendsLeaderOnlyReadsAndStreams() {
+        const QString leader = masters_[0]->url(), path = QStringLiteral("/v1/grids/%1/event_logs?limit=5").arg(kGrid);
+        QByteArray location;
+        QCOMPARE(api_.once("GET", masters_[2]->url() + path, {}, &location).status, 307);
+        QCOMPARE(QString::fromUtf8(location), leader + path);
+        QCOMPARE(api_.once("GET", masters_[2]->url() + QStringLiteral("/v1/nodes/%1/node-1/stats").arg(kGrid), {}, &location).status, 307);
+        QCOMPARE(api_.once("GET", masters_[2]->url() + QStringLiteral("/v1/grids/%1/container_logs").arg(kGrid), {}, &location).status, 307);
+        const auto followed = api_.send("GET", path, {}, 2);
+        QCOMPARE(followed.status, 200);
+        QCOMPARE(followed.by, leader + path);
+        QCOMPARE(api_.once("GET", masters_[2]->url() + QStringLiteral("/v1/grids/%1/nodes").arg(kGrid), {}).status, 200);   // from its copy
+
+        // The stream of followed logs, opened on follower 2: refused there, then open on the leader until we close it.
+        const QString streamPath = QStringLiteral("/v1/grids/%1/container_logs?after=0").arg(kGrid);
+        const QNetworkRequest request = kontena::client::streamRequest(masters_[2]->url(), streamPath, api_.token, QStringLiteral("tst_master_ha"));
+        QList<int> openedOn;
+        const auto end = kontena::client::runStream(
+            request, [&](QWebSocket& ws) { openedOn << ws.requestUrl().port(); }, [](const QJsonObject&) { return true; },
+            [](QWebSocket& ws) { QTimer::singleShot(1500, &ws, [&ws] { ws.close(); }); });
+        QCOMPARE(openedOn, (QList<int>{QUrl(masters_[2]->url()).port(), QUrl(leader).port()}));
+        QVERIFY2(end.closeCode != 4050, qPrintable(end.reason));
+        // What the follower said, and where the library went from it.
+        kontena::client::StreamEnd refused;
+        refused.closeCode = 4050;
+        refused.reason = QStringLiteral("not the leader of this grid; leader: ") + wsOf(*masters_[0]);
+        const auto next = kontena::client::leaderOf(refused, request.url());
+        QVERIFY(next);
+        QCOMPARE(next->port(), QUrl(leader).port());
+        QCOMPARE(next->path() + u'?' + next->query(), streamPath);
+        refused.reason = QStringLiteral("not the leader of this grid; no leader at the moment");
+        QVERIFY(!kontena::client::leaderOf(refused, request.url()));
+        QUrl tls = request.url();
+        tls.setScheme(QStringLiteral("wss"));
+        refused.reason = QStringLiteral("not the leader of this grid; leader: ") + wsOf(*masters_[0]);
+        QVERIFY(!kontena::client::leaderOf(refused, tls));   // never from wss to ws
     }
 
     // SIGKILL of the leader during a deploy of six instances.
