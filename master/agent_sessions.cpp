@@ -129,6 +129,10 @@ void AgentSessions::attach(QWebSocket* socket, const protocol::Handshake& hs) {
     s->node = ss(hs.nodeName);
     s->connectedAt = hs.connectedAt.isValid() ? Instant(hs.connectedAt.toMSecsSinceEpoch()) : grid_.now();
     sessions_.append(s);
+    if (QString& known = versions_[s->node]; known != hs.version) {
+        known = hs.version;
+        grid_.nodeRowChanged(s->node);
+    }
     connect(socket, &QWebSocket::textMessageReceived, this, [this, s](const QString& text) { onFrame(s, text); });
     connect(socket, &QWebSocket::disconnected, this, [this, s] { onClosed(s); });
     connect(socket, &QWebSocket::pong, this, [this, s](quint64, const QByteArray&) {
@@ -139,8 +143,27 @@ void AgentSessions::attach(QWebSocket* socket, const protocol::Handshake& hs) {
 }
 
 QString AgentSessions::agentVersion(const std::string& node) const {
-    const Session* s = sessionOf(node);
-    return s ? s->hs.version : QString();
+    const auto v = versions_.find(node);
+    return v == versions_.end() ? QString() : v->second;
+}
+
+QJsonObject AgentSessions::agentRecord(const std::string& node) const {
+    QJsonObject o;
+    if (const auto v = versions_.find(node); v != versions_.end()) o.insert(QStringLiteral("version"), v->second);
+    if (const auto a = addresses_.find(node); a != addresses_.end()) {
+        o.insert(QStringLiteral("private_ip"), a->second.privateIp);
+        o.insert(QStringLiteral("public_ip"), a->second.publicIp);
+    }
+    return o;
+}
+
+void AgentSessions::restore(const std::map<std::string, QJsonObject>& records) {
+    for (const auto& [node, o] : records) {
+        if (o.contains(QStringLiteral("version"))) versions_[node] = o.value(QStringLiteral("version")).toString();
+        if (o.contains(QStringLiteral("private_ip")))
+            addresses_[node] = Address{o.value(QStringLiteral("private_ip")).toString(), o.value(QStringLiteral("public_ip")).toString()};
+    }
+    peersCache_.reset();
 }
 
 AgentSessions::Session* AgentSessions::sessionOf(const std::string& node, std::optional<Instant> connectedAt) const {

@@ -42,11 +42,19 @@ public:
     // closes it at once when the agent's version is incompatible or another
     // connected agent already uses the node name.
     void attach(QWebSocket* socket, const protocol::Handshake& hs);
-    // The version the newest agent of `node` announced; empty when none is connected.
+    // The version the node's agent last announced (kept after it left, and
+    // in the node's row); empty before its first connection.
     QString agentVersion(const std::string& node) const;
     // The private and public addresses the node's agent last reported (or
-    // that its connection came from); empty before its first /nodes/update.
+    // that its connection came from; kept in the node's row); empty before
+    // its first /nodes/update.
     std::pair<QString, QString> nodeAddresses(const std::string& node) const;
+    // What the node's row keeps of its agent (restore() reads it back):
+    // {"version", "private_ip", "public_ip"}, empty before it connected.
+    QJsonObject agentRecord(const std::string& node) const;
+    // The agents' records of a grid read back from the store (a restart, a
+    // takeover, a follower's copy): addresses and versions until they report again.
+    void restore(const std::map<std::string, QJsonObject>& records);
     // Node `number`'s address on the grid overlay (subnet | number), "" for 0.
     QString overlayAddress(int number) const;
 
@@ -125,6 +133,7 @@ private:
     GridRuntime& grid_;
     QList<Session*> sessions_;
     std::map<std::string, Address> addresses_;                  // node -> last reported addresses
+    std::map<std::string, QString> versions_;                   // node -> its agent's last announced version
     std::map<std::pair<std::string, int>, PodAddress> podAddresses_;   // (service, number) -> its container's
     std::map<std::string, protocol::EtcdHealth> etcd_;          // node -> its member's last report
     // A service's spec as pods carry it (protocol::toJson(spec)), with the

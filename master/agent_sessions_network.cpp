@@ -41,6 +41,7 @@ void AgentSessions::noteAddress(Session* s, const protocol::NodeUpdate& u) {
     Address& known = addresses_[s->node];
     if (known.privateIp == a.privateIp && known.publicIp == a.publicIp) return;
     known = a;
+    grid_.nodeRowChanged(s->node);
     peersCache_.reset();
     schedulePeers();
 }
@@ -96,7 +97,10 @@ void AgentSessions::onGridChanged() {
     if (st.nodes.size() != knownNodes_) {
         // Only a removal leaves addresses of nodes gone (a walk of all at
         // each of 10,000 joins was a fifth of the master's time).
-        if (st.nodes.size() < knownNodes_) std::erase_if(addresses_, [&](const auto& a) { return !st.node(a.first); });
+        if (st.nodes.size() < knownNodes_) {
+            std::erase_if(addresses_, [&](const auto& a) { return !st.node(a.first); });
+            std::erase_if(versions_, [&](const auto& v) { return !st.node(v.first); });
+        }
         knownNodes_ = st.nodes.size();
         schedulePeers();
     }

@@ -3,6 +3,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include "master/agent_sessions.h"
 #include "master/grid_runtime.h"
 #include "master/json_util.h"
 #include "protocol/pod_spec.h"
@@ -32,6 +33,13 @@ QJsonObject nodeDoc(const Node& n) {
                        {key("connected_at"), msJson(n.connectedAt)},
                        {key("disconnected_at"), msJson(n.disconnectedAt)},
                        {key("etcd_healthy"), n.etcdHealthy}};
+}
+
+// A node's row: the node and what is kept of its agent (version, addresses).
+QJsonObject nodeRow(const Node& n, const QJsonObject& agent) {
+    QJsonObject o = nodeDoc(n);
+    if (!agent.isEmpty()) o.insert(key("agent"), agent);
+    return o;
 }
 
 // The pod spec carries what agents need; the scheduling fields are kept beside it.
@@ -192,7 +200,9 @@ void restoreState(GridRecord& r, const QJsonObject& saved, Instant now, RestoreA
     ClusterState& st = r.state;
     for (const auto& v : saved.value(key("nodes")).toArray()) {
         Node n = nodeFrom(v.toObject(), now, as);
-        if (nodeDoc(n) != v.toObject()) r.restatedNodes.push_back(n.name);
+        const QJsonObject agent = v.toObject().value(key("agent")).toObject();
+        if (!agent.isEmpty()) r.agentRecords.emplace(n.name, agent);
+        if (nodeRow(n, agent) != v.toObject()) r.restatedNodes.push_back(n.name);
         st.nodes.emplace(n.name, n);
     }
     for (const auto& v : saved.value(key("services")).toArray()) {
@@ -284,14 +294,14 @@ QJsonObject gridDocumentFromRows(const std::vector<GridRow>& rows) {
 
 // ------------------------------------------------------------ rows
 
-bool GridRows::note(const std::vector<Mutation>& changes) {
+bool GridRows::note(const std::vector<Mutation>& changes, const GridRuntime& g) {
     bool changed = false;
     for (const Mutation& m : changes) {
         if (const auto* pn = std::get_if<mut::PutNode>(&m)) {
             // A keepalive changes the node in the core, not its stored row.
             const auto& written = written_[kNode];
             const auto it = written.find(qs(pn->node.name));
-            if (it != written.end() && *it == qHash(body(nodeDoc(pn->node)))) continue;
+            if (it != written.end() && *it == qHash(body(nodeRow(pn->node, g.agents().agentRecord(pn->node.name))))) continue;
             nodes_.insert(pn->node.name);
         } else if (const auto* dn = std::get_if<mut::DropNode>(&m)) {
             nodes_.insert(dn->name);
@@ -330,7 +340,8 @@ void keyedRows(const QString& kind, const Map& map, const Keys& keys, bool all, 
 void GridRows::collect(const GridRuntime& g, std::vector<GridRow>& out) const {
     const ClusterState& st = g.state();
     out.push_back(GridRow{kGrid, QStringLiteral("-"), body(headerDoc(g)), false});
-    keyedRows(kNode, st.nodes, nodes_, all_, [](const std::string& k) { return qs(k); }, nodeDoc, out);
+    keyedRows(kNode, st.nodes, nodes_, all_, [](const std::string& k) { return qs(k); },
+              [&g](const Node& n) { return nodeRow(n, g.agents().agentRecord(n.name)); }, out);
     keyedRows(kService, st.services, services_, all_, [](const std::string& k) { return qs(k); }, serviceDoc, out);
     keyedRows(kInstance, st.instances, instances_, all_, instanceId, instanceDoc, out);
     QHash<QString, QByteArray> stacks, stackDocs, volumes, oneshots;

@@ -20,6 +20,7 @@
 // otherwise are written again), and deploy revisions continue from the
 // wall clock so they only grow. A follower's copy shows the nodes' links
 // (connected, announced, since when, etcd member) as the leader stored them.
+// Both keep what the rows hold of the agents (version, addresses).
 
 #include <QHash>
 #include <QSet>
@@ -58,6 +59,7 @@ struct GridRecord {
     // Nodes whose row says otherwise than the restored node (a leader's
     // restore counts every node offline): rows to write again.
     std::vector<std::string> restatedNodes;
+    std::map<std::string, QJsonObject> agentRecords;   // node -> AgentSessions::agentRecord as stored
 };
 
 // A grid is restored to run it (its leader, or the only master: every node
@@ -79,9 +81,11 @@ public:
     void markAll() { all_ = true; }
     // The core changed these (a committed decision's mutations). False
     // when no stored row changes (a keepalive: a node's last-seen time).
-    bool note(const std::vector<Mutation>& changes);
+    bool note(const std::vector<Mutation>& changes, const GridRuntime& grid);
     // A service's oneshot hooks changed.
     void noteService(const std::string& key) { services_.insert(key); }
+    // Node `name`'s row may have changed beside the core (its agent's version or addresses).
+    void noteNode(const std::string& name) { nodes_.insert(name); }
     // Node `name`'s row is to be written again even if primed as written
     // (the stored row says otherwise than the restored node).
     void rewriteNode(const std::string& name);

@@ -42,6 +42,7 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent, 
     stats_.setStatsd(saved.statsd);
     rngState_ = rehearsalSeed_ ? *rehearsalSeed_ : stableHash(ss(name_)) ^ static_cast<std::uint64_t>(QDateTime::currentMSecsSinceEpoch());
     ctl_ = std::make_unique<Controller>(std::move(saved.state), rngState_);
+    agents_->restore(saved.agentRecords);
     // Read back from rows: those are what is stored. Otherwise (a new grid,
     // an old single document) every row is to be written.
     if (saved.fromRows) {
@@ -139,7 +140,7 @@ void GridRuntime::note(const Decision& d) {
         forgetStats(m);
     }
     dirty_ = true;
-    if (rows_.note(d.changes)) scheduleSave();   // not for keepalives alone
+    if (rows_.note(d.changes, *this)) scheduleSave();   // not for keepalives alone
     noteStackDeploys(d);
     emit changed();
 }
@@ -348,6 +349,12 @@ void GridRuntime::setSettings(const api::GridUpdate& update) {
     // the same state with the new grid settings.
     ctl_ = std::make_unique<Controller>(std::move(st), rngState_);
     save();
+}
+
+void GridRuntime::nodeRowChanged(const std::string& node) {
+    if (!state().node(node)) return;   // not in the core yet: its row comes with it
+    rows_.noteNode(node);
+    scheduleSave();
 }
 
 void GridRuntime::forgetStored() {

@@ -101,6 +101,9 @@ public:
     void saveThen(std::function<void()> then);
     // The grid was removed from the store: nothing of it is written again.
     void forgetStored();
+    // What node `node`'s row keeps of its agent changed (AgentSessions:
+    // version, addresses): written within 200 ms.
+    void nodeRowChanged(const std::string& node);
 
     // ---- agents
     // A WebSocket whose handshake named this grid's token. Takes ownership.

@@ -140,8 +140,30 @@ private slots:
         QVERIFY(agent2_->start(urls, token, {QStringLiteral("--dns"), QStringLiteral("off")}));
         QVERIFY2(eventually([&] { return onlineNodes(0) == 2; }, 20000), qPrintable(diagnose()));
         QVERIFY2(agent1_->log(-1).contains(QLatin1String("not the leader of this grid; leader: ") + wsOf(*masters_[0])), qPrintable(agent1_->log()));
-        // The followers' copies show the nodes as the leader sees them.
+        // The followers' copies show the nodes as the leader sees them:
+        // status, since when, the agents' version and addresses.
+        const auto nodesAt = [&](int i) {
+            std::map<QString, QJsonObject> out;
+            const auto a = api_.once("GET", masters_[size_t(i)]->url() + QStringLiteral("/v1/grids/%1/nodes").arg(kGrid), {});
+            for (const auto& n : a.body.value(QStringLiteral("nodes")).toArray()) {
+                QJsonObject o = n.toObject();
+                for (const char* local : {"last_seen_at", "mem_used", "load"}) o.remove(QLatin1String(local));   // the leader's alone
+                out[o.value(QStringLiteral("name")).toString()] = o;
+            }
+            return out;
+        };
         for (int i : {1, 2}) QVERIFY2(eventually([&] { return onlineNodesAt(i) == 2; }, 5000), qPrintable(diagnose()));
+        const auto atLeader = nodesAt(0);
+        QCOMPARE(int(atLeader.size()), 2);
+        for (const auto& [name, n] : atLeader) {
+            QVERIFY2(!n.value(QStringLiteral("agent_version")).toString().isEmpty() && !n.value(QStringLiteral("private_ip")).toString().isEmpty(),
+                     QJsonDocument(n).toJson().constData());
+        }
+        for (int i : {1, 2}) {
+            QVERIFY2(eventually([&] { return nodesAt(i) == atLeader; }, 5000),
+                     qPrintable(QStringLiteral("master %1's nodes differ from the leader's:\n%2\n%3").arg(i).arg(
+                         QString::fromUtf8(QJsonDocument(nodesAt(i).begin()->second).toJson()), QString::fromUtf8(QJsonDocument(atLeader.begin()->second).toJson()))));
+        }
     }
 
     // What only the leader has (container logs, the event log, statistics,

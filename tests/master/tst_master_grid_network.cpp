@@ -9,7 +9,9 @@
 //    reports and agrees with what etcd itself says as members freeze
 //    (SIGSTOP) and thaw; without quorum a stack deploy is refused;
 //  * DNS: the addresses the agents report for their containers become the
-//    records every node gets (/agent/dns_records), with the instance's node.
+//    records every node gets (/agent/dns_records), with the instance's node;
+//  * restart: the master reads the agents' addresses and versions back from
+//    the store, so the first agent back gets every peer.
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
@@ -222,6 +224,37 @@ private slots:
         QVERIFY(!g->apply(ev::ServiceScale{"web/app", 1}).refused);
         QTRY_COMPARE_WITH_TIMEOUT(g->agents().dnsRecords().endpoints.size(), 1, kWait);
         QCOMPARE(g->agents().dnsRecords().endpoints.first().number, 1);
+    }
+
+    // A master restarted knows every node's agent from the store (its
+    // addresses and version): the first agent back gets the whole peer list,
+    // not just the nodes already back (which would take the others off its
+    // overlay until they returned), and the API shows an offline node's
+    // addresses and last agent version.
+    void agentsKnownAcrossARestart() {
+        agents_.clear();
+        send("POST", u"/v1/grids"_s, json({{u"name"_s, u"again"_s}, {u"initial_size"_s, 1}, {u"subnet"_s, kSubnet}}));
+        auto& n1 = join(u"again"_s, u"n1"_s, u"127.0.3.11"_s);
+        auto& n2 = join(u"again"_s, u"n2"_s, u"127.0.3.12"_s);
+        const QStringList both{u"1 127.0.3.11 127.81.0.1 initial"_s, u"2 127.0.3.12 127.81.0.2 -"_s};
+        for (auto* a : {&n1, &n2}) QTRY_COMPARE_WITH_TIMEOUT(peerSummary(*a), both, kWait);
+        QTRY_COMPARE_WITH_TIMEOUT(send("GET", u"/v1/nodes/again/n2"_s).value(u"agent_version"_s).toString(), QString::fromLatin1(agentd::kAgentVersion), kWait);
+        QTest::qWait(500);   // the rows' group commit (200 ms)
+
+        agents_.clear();
+        master_.reset();
+        master_ = std::make_unique<master::Master>();
+        QString code, error;
+        QVERIFY2(master_->open(dir_.path(), u"admin-code"_s, &code, &error), qPrintable(error));
+        const quint16 port = master_->listen(QHostAddress::LocalHost, 0);
+        QVERIFY(port);
+        url_ = u"http://127.0.0.1:%1"_s.arg(port);
+        const QJsonObject shown = send("GET", u"/v1/nodes/again/n2"_s);
+        QCOMPARE(shown.value(u"status"_s).toString(), u"offline"_s);
+        QCOMPARE(shown.value(u"private_ip"_s).toString(), u"127.0.3.12"_s);
+        QCOMPARE(shown.value(u"agent_version"_s).toString(), QString::fromLatin1(agentd::kAgentVersion));
+        auto& back = join(u"again"_s, u"n1"_s, u"127.0.3.11"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(peerSummary(back), both, kWait);
     }
 };
 
