@@ -48,7 +48,8 @@ void Master::add(Method method, const QString& pattern, Permission permission, s
 
 bool Master::open(const QString& dataDir, const QString& fixedAdminCode, QString* adminCode, QString* error) {
     if (!store_.open(storeTarget_.isEmpty() ? dataDir : storeTarget_, error)) return false;
-    if (!logs_.open(dataDir, error)) return false;
+    // Several masters: the containers' logs in the shared store, so a grid's next leader has them.
+    if (!(store_.postgres() ? logs_.openShared(store_.database().connectionName(), error) : logs_.open(dataDir, error))) return false;
     logRetention_.setInterval(std::chrono::minutes(10));
     QObject::connect(&logRetention_, &QTimer::timeout, &logRetention_, [this] {
         if (const auto dropped = logs_.enforce(LogRetention{}, nowMs()); dropped > 0) qInfo("logs: %lld old lines dropped", qlonglong(dropped));

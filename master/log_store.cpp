@@ -103,6 +103,7 @@ bool LogStore::open(const QString& dir, QString* error) {
 }
 
 bool LogStore::append(std::vector<LogLine>& lines) {
+    if (shared()) return appendShared(lines);
     if (!exec("BEGIN")) return false;
     for (auto& l : lines) {
         sqlite3_reset(insert_);
@@ -125,6 +126,7 @@ bool LogStore::append(std::vector<LogLine>& lines) {
 }
 
 std::vector<LogLine> LogStore::query(const LogQuery& q) const {
+    if (shared()) return queryShared(q);
     const QByteArray sql = (QStringLiteral("SELECT id, grid, stack, service, instance, node, stream, at_ms, line FROM log_lines WHERE ") +
                             whereOf(q) + (q.oldestFirst ? QStringLiteral(" ORDER BY id ASC LIMIT ?") : QStringLiteral(" ORDER BY id DESC LIMIT ?")))
                                .toUtf8();
@@ -141,6 +143,7 @@ std::vector<LogLine> LogStore::query(const LogQuery& q) const {
 }
 
 std::int64_t LogStore::count(const QString& grid) const {
+    if (shared()) return countShared(grid);
     Stmt st;
     if (sqlite3_prepare_v2(db_, "SELECT COUNT(*) FROM log_lines WHERE grid = ?", -1, &st.s, nullptr) != SQLITE_OK) return -1;
     bindText(st.s, 1, grid);
@@ -148,6 +151,7 @@ std::int64_t LogStore::count(const QString& grid) const {
 }
 
 std::int64_t LogStore::enforce(const LogRetention& r, qint64 nowMs) {
+    if (shared()) return enforceShared(r, nowMs);
     std::int64_t dropped = 0;
     Stmt old;
     if (sqlite3_prepare_v2(db_, "DELETE FROM log_lines WHERE at_ms < ?", -1, &old.s, nullptr) == SQLITE_OK) {

@@ -9,6 +9,10 @@
 //
 // A line's id is its position in the grid's log: `kontena ... logs -f`
 // follows by asking for lines after the last id it printed.
+//
+// With several masters on PostgreSQL the lines are in that store's
+// `log_lines` table instead (openShared): a grid's new leader serves and
+// forwards the lines its predecessor was sent.
 
 #include <QString>
 
@@ -55,6 +59,12 @@ public:
 
     // Opens (creating) `dir`/logs.db. False with `error` set on failure.
     bool open(const QString& dir, QString* error);
+    // Several masters: the lines in the shared PostgreSQL store instead,
+    // on a connection of its own made like `storeConnection` (a QSqlDatabase
+    // connection name), so whichever master leads a grid next reads what the
+    // one before it kept (log_store_pg.cpp). One INSERT a batch: the lines
+    // go as one JSON array (json_to_recordset), not 8 bound values a line.
+    bool openShared(const QString& storeConnection, QString* error);
     // Appends the batch in one transaction, setting each line's id; true once
     // it is on disk (synchronous=NORMAL in WAL: survives a killed master; a
     // power cut may lose the last batches, never corrupt the file).
@@ -65,10 +75,17 @@ public:
     std::int64_t enforce(const LogRetention& r, qint64 nowMs);
     std::int64_t count(const QString& grid) const;
     QString lastError() const { return lastError_; }
-    bool isOpen() const { return db_ != nullptr; }
+    bool isOpen() const { return db_ != nullptr || !pg_.isEmpty(); }
+    bool shared() const { return !pg_.isEmpty(); }
 
 private:
     bool exec(const char* sql);
+    bool appendShared(std::vector<LogLine>& lines);
+    std::vector<LogLine> queryShared(const LogQuery& q) const;
+    std::int64_t enforceShared(const LogRetention& r, qint64 nowMs);
+    std::int64_t countShared(const QString& grid) const;
+
+    QString pg_;   // the PostgreSQL connection's name (openShared), else empty
 
     ::sqlite3* db_ = nullptr;
     ::sqlite3_stmt* insert_ = nullptr;

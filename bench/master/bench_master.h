@@ -110,8 +110,10 @@ public:
         proc_.setStandardErrorFile(dir_.filePath(QStringLiteral("master.err")));
         // KONTENA_MASTER_BIN in the environment runs another build's master (before/after figures).
         const QString bin = qEnvironmentVariable("KONTENA_MASTER_BIN", QStringLiteral(KONTENA_MASTER_BIN));
-        proc_.start(bin, {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port_),
-                                                         QStringLiteral("--data-dir"), dir_.filePath(QStringLiteral("data"))});
+        QStringList args{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port_), QStringLiteral("--data-dir"), dir_.filePath(QStringLiteral("data"))};
+        // KONTENA_BENCH_MASTER_STORE=postgresql://...: the master on that store (several masters' setup, one of them).
+        if (const QString store = qEnvironmentVariable("KONTENA_BENCH_MASTER_STORE"); !store.isEmpty()) args << QStringLiteral("--store") << store;
+        proc_.start(bin, args);
         if (!proc_.waitForStarted(5000)) return false;
         QThread::msleep(500);
         client::ApiClient anon(url(), QString());

@@ -4,7 +4,9 @@
 // deploy: another master takes over within the lease, the agents come back
 // to it, the deploy completes, every write acknowledged before, during and
 // after is stored, no instance ever runs on both engines, and the
-// followers' copies show the nodes online as their leader sees them.
+// followers' copies show the nodes as their leader sees them. Reads and
+// streams only the leader can answer go there; the containers' logs
+// outlive the leader that was sent them.
 #include <QFile>
 #include <QProcess>
 #include <QtTest>
@@ -210,7 +212,7 @@ private slots:
     // SIGKILL of the leader during a deploy of six instances.
     void killLeaderDuringDeploy() {
         const QString source = QStringLiteral("stack: ha/web\nservices:\n  app:\n    image: ") + kTestImage +
-                               QStringLiteral("\n    instances: %1\n    command: sh -c 'while true; do sleep 1; done'\n    stop_grace_period: 1s\n").arg(kInstances);
+                               QStringLiteral("\n    instances: %1\n    command: sh -c 'while true; do echo tick; sleep 1; done'\n    stop_grace_period: 1s\n").arg(kInstances);
         std::set<QString> acked;   // volumes whose creation was acknowledged
         int serial = 0;
         auto writeVolume = [&](int first) {
@@ -279,6 +281,38 @@ private slots:
         QStringList all = running(engineA_.dockerd) + running(engineB_.dockerd);
         QCOMPARE(int(all.size()), kInstances);
         QCOMPARE(int(std::set<QString>(all.begin(), all.end()).size()), kInstances);
+    }
+
+    // Containers' logs are in the shared store: the lines the leader was
+    // sent are there at the next leader after a kill -9.
+    void logsOutliveTheirLeader() {
+        const QString path = QStringLiteral("/v1/grids/%1/container_logs?limit=1000").arg(kGrid);
+        const auto linesAt = [&](const QJsonObject& body) {
+            std::set<QString> lines;   // by what they are (each master numbers its own log from 1)
+            for (const auto& v : body.value(QStringLiteral("logs")).toArray()) {
+                const QJsonObject l = v.toObject();
+                lines.insert(l.value(QStringLiteral("created_at")).toString() + u' ' + l.value(QStringLiteral("name")).toString() + u' ' +
+                             l.value(QStringLiteral("data")).toString());
+            }
+            return lines;
+        };
+        std::set<QString> before;
+        QString leaderUrl;
+        QVERIFY2(eventually([&] {
+            const auto a = api_.send("GET", path, {}, 1, 3000);
+            before = linesAt(a.body);
+            leaderUrl = a.by;
+            return a.status == 200 && before.size() >= 6;
+        }, 20000), qPrintable(QStringLiteral("%1 lines at the leader").arg(before.size()) + diagnose()));
+        const int leader = QUrl(leaderUrl).port() == QUrl(masters_[1]->url()).port() ? 1 : 2;
+        masters_[size_t(leader)]->kill9();
+        qInfo("master %d (leading, %zu lines) killed", leader, before.size());
+        std::set<QString> after;
+        QVERIFY2(eventually([&] {
+            const auto a = api_.once("GET", masters_[size_t(3 - leader)]->url() + path, {});
+            after = linesAt(a.body);
+            return a.status == 200 && std::includes(after.begin(), after.end(), before.begin(), before.end());
+        }, 15000), qPrintable(QStringLiteral("%1 of %2 lines at the next leader").arg(after.size()).arg(before.size()) + diagnose()));
     }
 };
 

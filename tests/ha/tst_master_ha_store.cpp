@@ -1,12 +1,14 @@
 // The store on a real PostgreSQL (started by the test) and the lease's
 // fencing: the same rows as on SQLite, transactions, a restart reading
-// back; a deposed leader's late write refused by the term it holds.
+// back; a deposed leader's late write refused by the term it holds; the
+// containers' logs shared between masters.
 #include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include "master/cluster_lease.h"
+#include "master/log_store.h"
 #include "master/store.h"
 #include "tests/ha/postgres_harness.h"
 
@@ -161,6 +163,67 @@ private slots:
         QVERIFY(la.leads(grid));
         QCOMPARE(la.term(grid), term);   // the same holder: nobody else wrote meanwhile
         la.release(grid);
+    }
+
+    // Containers' logs in the shared store: what one master was sent, another
+    // reads (a grid's next leader), with logs.db's filters, ids and retention.
+    void logsAreShared() {
+        Store s1, s2;
+        QString error;
+        QVERIFY2(s1.open(pg_.url(), &error) && s2.open(pg_.url(), &error), qPrintable(error));
+        LogStore one, two;
+        QVERIFY2(one.openShared(s1.database().connectionName(), &error), qPrintable(error));
+        QVERIFY2(two.openShared(s2.database().connectionName(), &error), qPrintable(error));
+        QVERIFY(one.isOpen() && one.shared());
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        std::vector<LogLine> batch;
+        for (int i = 0; i < 50; ++i) {
+            LogLine l;
+            l.grid = QStringLiteral("logs");
+            l.stack = QStringLiteral("web");
+            l.service = i % 2 ? QStringLiteral("app") : QStringLiteral("db");
+            l.instance = 1 + i % 3;
+            l.node = QStringLiteral("n1");
+            l.stream = i % 5 ? QStringLiteral("stdout") : QStringLiteral("stderr");
+            l.atMs = now - 1000 + i;
+            l.text = QStringLiteral("line %1 \"quoted\" \\ ünïcode \t tab").arg(i);
+            batch.push_back(l);
+        }
+        QVERIFY2(one.append(batch), qPrintable(one.lastError()));
+        for (std::size_t i = 1; i < batch.size(); ++i) QVERIFY(batch[i].id > batch[i - 1].id);   // in the batch's order
+        QCOMPARE(two.count(QStringLiteral("logs")), 50);
+        LogQuery q;
+        q.grid = QStringLiteral("logs");
+        q.limit = 5;
+        auto tail = two.query(q);   // the newest 5, oldest first
+        QCOMPARE(int(tail.size()), 5);
+        QCOMPARE(tail.back().id, batch.back().id);
+        QCOMPARE(tail.back().text, batch.back().text);
+        QCOMPARE(tail.back().atMs, batch.back().atMs);
+        QCOMPARE(tail.front().id, batch[45].id);
+        q.stack = QStringLiteral("web");
+        q.service = QStringLiteral("app");
+        q.instance = 2;
+        q.limit = 100;
+        const auto app2 = two.query(q);
+        int expected = 0;
+        for (const LogLine& l : batch) expected += l.service == QLatin1String("app") && l.instance == 2;
+        QCOMPARE(int(app2.size()), expected);
+        for (const LogLine& l : app2) QVERIFY(l.service == QLatin1String("app") && l.instance == 2);
+        LogQuery after;
+        after.grid = QStringLiteral("logs");
+        after.afterId = batch[9].id;
+        after.oldestFirst = true;
+        after.limit = 3;
+        const auto next = two.query(after);   // following: the three after line 9
+        QCOMPARE(int(next.size()), 3);
+        QCOMPARE(next.front().id, batch[10].id);
+        // Retention: the newest 20 kept, then everything older than a second ago goes.
+        QCOMPARE(two.enforce(LogRetention{20, 3'600'000}, now), 30);
+        QCOMPARE(one.count(QStringLiteral("logs")), 20);
+        QCOMPARE(one.query(q).size() > 0, true);
+        QCOMPARE(one.enforce(LogRetention{1'000'000, 500}, now), 20);
+        QCOMPARE(two.count(QStringLiteral("logs")), 0);
     }
 
     void cleanupTestCase() { pg_.stop(); }

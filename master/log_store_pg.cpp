@@ -1,0 +1,173 @@
+// The log store in the shared PostgreSQL store (several masters; see
+// log_store.h): the same table, filters and retention as logs.db, through
+// Qt Sql's QPSQL on a connection of its own.
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+
+#include <algorithm>
+
+#include "master/log_store.h"
+
+namespace kontena::master {
+
+namespace {
+
+constexpr const char* kSharedSchema[] = {
+    "CREATE TABLE IF NOT EXISTS log_lines (id BIGSERIAL PRIMARY KEY, grid TEXT NOT NULL, stack TEXT NOT NULL,"
+    " service TEXT NOT NULL, instance INTEGER NOT NULL, node TEXT NOT NULL, stream TEXT NOT NULL, at_ms BIGINT NOT NULL,"
+    " line TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS log_lines_service ON log_lines(grid, stack, service, instance, id)",
+    "CREATE INDEX IF NOT EXISTS log_lines_grid ON log_lines(grid, id)",
+    "CREATE INDEX IF NOT EXISTS log_lines_at ON log_lines(grid, at_ms)",
+};
+
+QString whereOf(const LogQuery& q) {
+    QString w = QStringLiteral("grid = ?");
+    if (q.stack) w += QStringLiteral(" AND stack = ?");
+    if (q.service) w += QStringLiteral(" AND service = ?");
+    if (q.instance) w += QStringLiteral(" AND instance = ?");
+    if (q.sinceMs) w += QStringLiteral(" AND at_ms >= ?");
+    if (q.afterId) w += QStringLiteral(" AND id > ?");
+    return w;
+}
+
+void bindFilters(QSqlQuery& s, const LogQuery& q) {
+    s.addBindValue(q.grid);
+    if (q.stack) s.addBindValue(*q.stack);
+    if (q.service) s.addBindValue(*q.service);
+    if (q.instance) s.addBindValue(*q.instance);
+    if (q.sinceMs) s.addBindValue(*q.sinceMs);
+    if (q.afterId) s.addBindValue(qint64(*q.afterId));
+}
+
+}  // namespace
+
+bool LogStore::openShared(const QString& storeConnection, QString* error) {
+    const QSqlDatabase like = QSqlDatabase::database(storeConnection, false);
+    pg_ = QStringLiteral("kontena-logs-") + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    QSqlDatabase db = QSqlDatabase::cloneDatabase(like, pg_);
+    if (!db.open()) {
+        *error = QStringLiteral("cannot open the shared log store: ") + db.lastError().text();
+        pg_.clear();
+        return false;
+    }
+    QSqlQuery q(db);
+    // The durability of logs.db's synchronous=NORMAL: a committed batch
+    // survives a killed master (it is in the server's hands) and may be lost
+    // to a crash of the database server's machine within its WAL writer's
+    // delay; the grid's rows keep their full synchronous commits (the store's
+    // own connection).
+    if (!q.exec(QStringLiteral("SET synchronous_commit = off"))) {
+        *error = QStringLiteral("cannot set up the shared log store: ") + q.lastError().text();
+        pg_.clear();
+        return false;
+    }
+    for (const char* sql : kSharedSchema) {
+        if (!q.exec(QString::fromLatin1(sql))) {
+            *error = QStringLiteral("cannot create the shared log table: ") + q.lastError().text();
+            pg_.clear();
+            return false;
+        }
+    }
+    return true;
+}
+
+// One statement a batch: the lines as a JSON array the server expands in
+// its order, so the ids it draws ascend in the batch's order.
+bool LogStore::appendShared(std::vector<LogLine>& lines) {
+    if (lines.empty()) return true;
+    QJsonArray batch;
+    for (const LogLine& l : lines) {
+        batch.append(QJsonObject{{QStringLiteral("grid"), l.grid}, {QStringLiteral("stack"), l.stack}, {QStringLiteral("service"), l.service},
+                                 {QStringLiteral("instance"), l.instance}, {QStringLiteral("node"), l.node}, {QStringLiteral("stream"), l.stream},
+                                 {QStringLiteral("at_ms"), double(l.atMs)}, {QStringLiteral("line"), l.text}});
+    }
+    QSqlQuery q(QSqlDatabase::database(pg_, false));
+    q.prepare(QStringLiteral(
+        "INSERT INTO log_lines (grid, stack, service, instance, node, stream, at_ms, line) "
+        "SELECT j->>'grid', j->>'stack', j->>'service', CAST(j->>'instance' AS integer), j->>'node', j->>'stream', "
+        "CAST(CAST(j->>'at_ms' AS numeric) AS bigint), j->>'line' "
+        "FROM json_array_elements(CAST(? AS json)) WITH ORDINALITY AS e(j, n) ORDER BY n RETURNING id"));
+    q.addBindValue(QString::fromUtf8(QJsonDocument(batch).toJson(QJsonDocument::Compact)));
+    if (!q.exec()) {
+        lastError_ = q.lastError().text();
+        return false;
+    }
+    std::vector<std::int64_t> ids;
+    ids.reserve(lines.size());
+    while (q.next()) ids.push_back(q.value(0).toLongLong());
+    if (ids.size() != lines.size()) {
+        lastError_ = QStringLiteral("the shared log store stored %1 of %2 lines").arg(ids.size()).arg(lines.size());
+        return false;
+    }
+    std::sort(ids.begin(), ids.end());
+    for (std::size_t i = 0; i < lines.size(); ++i) lines[i].id = ids[i];
+    return true;
+}
+
+std::vector<LogLine> LogStore::queryShared(const LogQuery& q) const {
+    QSqlQuery s(QSqlDatabase::database(pg_, false));
+    s.setForwardOnly(true);
+    s.prepare(QStringLiteral("SELECT id, grid, stack, service, instance, node, stream, at_ms, line FROM log_lines WHERE ") + whereOf(q) +
+              (q.oldestFirst ? QStringLiteral(" ORDER BY id ASC LIMIT ?") : QStringLiteral(" ORDER BY id DESC LIMIT ?")));
+    bindFilters(s, q);
+    s.addBindValue(std::clamp(q.limit, 1, 100000));
+    std::vector<LogLine> out;
+    if (!s.exec()) {
+        lastError_ = s.lastError().text();
+        return out;
+    }
+    while (s.next()) {
+        LogLine l;
+        l.id = s.value(0).toLongLong();
+        l.grid = s.value(1).toString();
+        l.stack = s.value(2).toString();
+        l.service = s.value(3).toString();
+        l.instance = s.value(4).toInt();
+        l.node = s.value(5).toString();
+        l.stream = s.value(6).toString();
+        l.atMs = s.value(7).toLongLong();
+        l.text = s.value(8).toString();
+        out.push_back(std::move(l));
+    }
+    if (!q.oldestFirst) std::reverse(out.begin(), out.end());
+    return out;
+}
+
+std::int64_t LogStore::countShared(const QString& grid) const {
+    QSqlQuery s(QSqlDatabase::database(pg_, false));
+    s.prepare(QStringLiteral("SELECT COUNT(*) FROM log_lines WHERE grid = ?"));
+    s.addBindValue(grid);
+    return s.exec() && s.next() ? s.value(0).toLongLong() : -1;
+}
+
+std::int64_t LogStore::enforceShared(const LogRetention& r, qint64 nowMs) {
+    std::int64_t dropped = 0;
+    QSqlDatabase db = QSqlDatabase::database(pg_, false);
+    QSqlQuery old(db);
+    old.prepare(QStringLiteral("DELETE FROM log_lines WHERE at_ms < ?"));
+    old.addBindValue(nowMs - r.maxAgeMs);
+    if (old.exec()) dropped += old.numRowsAffected();
+    QSqlQuery names(db);
+    QStringList grids;
+    if (names.exec(QStringLiteral("SELECT DISTINCT grid FROM log_lines"))) {
+        while (names.next()) grids << names.value(0).toString();
+    }
+    for (const QString& g : grids) {
+        QSqlQuery trim(db);
+        trim.prepare(QStringLiteral("DELETE FROM log_lines WHERE grid = ? AND id <= (SELECT id FROM log_lines WHERE grid = ? "
+                                    "ORDER BY id DESC LIMIT 1 OFFSET ?)"));
+        trim.addBindValue(g);
+        trim.addBindValue(g);
+        trim.addBindValue(qint64(r.maxLinesPerGrid));
+        if (trim.exec()) dropped += trim.numRowsAffected();
+    }
+    return dropped;
+}
+
+}  // namespace kontena::master
