@@ -81,11 +81,14 @@ bool LogStore::openShared(const QString& storeConnection, QString* error) {
 // its order, so the ids it draws ascend in the batch's order.
 bool LogStore::appendShared(std::vector<LogLine>& lines) {
     if (lines.empty()) return true;
+    // PostgreSQL's text holds no NUL character (a container may print one):
+    // it is stored as U+FFFD rather than failing the batch again and again.
+    const auto noNul = [](QString t) { return t.contains(QChar(u'\0')) ? t.replace(QChar(u'\0'), QChar(0xFFFD)) : t; };
     QJsonArray batch;
     for (const LogLine& l : lines) {
-        batch.append(QJsonObject{{QStringLiteral("grid"), l.grid}, {QStringLiteral("stack"), l.stack}, {QStringLiteral("service"), l.service},
-                                 {QStringLiteral("instance"), l.instance}, {QStringLiteral("node"), l.node}, {QStringLiteral("stream"), l.stream},
-                                 {QStringLiteral("at_ms"), double(l.atMs)}, {QStringLiteral("line"), l.text}});
+        batch.append(QJsonObject{{QStringLiteral("grid"), l.grid}, {QStringLiteral("stack"), noNul(l.stack)}, {QStringLiteral("service"), noNul(l.service)},
+                                 {QStringLiteral("instance"), l.instance}, {QStringLiteral("node"), noNul(l.node)}, {QStringLiteral("stream"), noNul(l.stream)},
+                                 {QStringLiteral("at_ms"), double(l.atMs)}, {QStringLiteral("line"), noNul(l.text)}});
     }
     QSqlQuery q(QSqlDatabase::database(pg_, false));
     q.prepare(QStringLiteral(

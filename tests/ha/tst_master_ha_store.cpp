@@ -189,6 +189,7 @@ private slots:
             l.text = QStringLiteral("line %1 \"quoted\" \\ ünïcode \t tab").arg(i);
             batch.push_back(l);
         }
+        batch[7].text = QStringLiteral("binary ") + QChar(u'\0') + QStringLiteral(" output");   // PostgreSQL's text has no NUL
         QVERIFY2(one.append(batch), qPrintable(one.lastError()));
         for (std::size_t i = 1; i < batch.size(); ++i) QVERIFY(batch[i].id > batch[i - 1].id);   // in the batch's order
         QCOMPARE(two.count(QStringLiteral("logs")), 50);
@@ -201,6 +202,12 @@ private slots:
         QCOMPARE(tail.back().text, batch.back().text);
         QCOMPARE(tail.back().atMs, batch.back().atMs);
         QCOMPARE(tail.front().id, batch[45].id);
+        LogQuery seventh;
+        seventh.grid = QStringLiteral("logs");
+        seventh.afterId = batch[6].id;
+        seventh.oldestFirst = true;
+        seventh.limit = 1;
+        QCOMPARE(two.query(seventh).front().text, QStringLiteral("binary ") + QChar(0xFFFD) + QStringLiteral(" output"));
         q.stack = QStringLiteral("web");
         q.service = QStringLiteral("app");
         q.instance = 2;
