@@ -79,7 +79,7 @@ GridRuntime* Master::createGrid(const QJsonObject& doc, bool lead) {
     auto* g = new GridRuntime(store_, doc, nullptr, lead);
     grids_.insert(g->name(), g);
     const QString grid = g->name();
-    if (logs_.isOpen()) g->logs().setStore(&logs_, grid);
+    if (logs_.isOpen()) g->logs().setStore(&logs_, grid, lead);   // a follower's copy serves no events (its reads go to the leader)
     if (lead) g->resumeForwarding();   // a follower's copy forwards nothing: its leader does
     GridVault v;
     v.exists = [this, grid](const QString& name) { return vault_.configured() && vault_.find(grid, name).has_value(); };

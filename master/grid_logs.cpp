@@ -8,9 +8,25 @@
 
 namespace kontena::master {
 
+void GridLogs::setStore(LogStore* store, const QString& grid, bool readBack) {
+    store_ = store;
+    grid_ = grid;
+    if (!readBack) return;
+    for (const EventLine& e : store->recentEvents(grid, int(kEventLogMax)))
+        events_.push_back(LogEntry{Instant(e.atMs), e.kind.toStdString(), e.subject.toStdString(), e.detail.toStdString()});
+}
+
 void GridLogs::addEvent(const LogEntry& e) {
     events_.push_back(e);
     while (events_.size() > kEventLogMax) events_.pop_front();
+    if (store_) unstored_.push_back(EventLine{grid_, e.at.ms, qs(e.kind), qs(e.subject), qs(e.detail)});
+}
+
+void GridLogs::flushEvents() {
+    if (!store_ || unstored_.empty()) return;
+    if (store_->appendEvents(unstored_)) unstored_.clear();
+    // A store that keeps failing must not grow this without bound.
+    else if (unstored_.size() > kEventLogMax) unstored_.erase(unstored_.begin(), unstored_.end() - std::ptrdiff_t(kEventLogMax));
 }
 
 namespace {

@@ -23,13 +23,17 @@ public:
     static constexpr std::size_t kEventLogMax = 5000;
     static constexpr std::size_t kContainerLogMax = 20000;
 
-    // Container lines go to `store` (owned by the master) as `grid`'s.
-    void setStore(LogStore* store, const QString& grid) {
-        store_ = store;
-        grid_ = grid;
-    }
+    // Container lines and events go to `store` (owned by the master) as
+    // `grid`'s; with `readBack` (the grid is run here: a restart, a
+    // takeover) the newest kEventLogMax events stored are read back first.
+    void setStore(LogStore* store, const QString& grid, bool readBack);
 
+    // Kept here; in the store with the next flushEvents().
     void addEvent(const LogEntry& e);
+    bool eventsPending() const { return !unstored_.empty(); }
+    // Writes the events added since the last flush (one transaction); kept
+    // for the next flush when the store fails.
+    void flushEvents();
     // A batch of container output lines from `node`, each getting the next
     // id; true once they are kept (on disk when there is a store): only
     // then is the batch acknowledged to the agent.
@@ -48,6 +52,7 @@ public:
 
 private:
     std::deque<LogEntry> events_;
+    std::vector<EventLine> unstored_;   // added since the last flush (with a store)
     std::deque<LogLine> lines_;   // without a store
     std::int64_t nextLineId_ = 1;
     LogStore* store_ = nullptr;

@@ -21,6 +21,12 @@ GridRuntime::GridRuntime(Store& store, const QJsonObject& doc, QObject* parent, 
     coreTimer_.setSingleShot(true);
     coreTimer_.setTimerType(Qt::PreciseTimer);
     connect(&coreTimer_, &QTimer::timeout, this, &GridRuntime::fireDueTimers);
+    eventFlush_.setSingleShot(true);
+    eventFlush_.setInterval(200);
+    connect(&eventFlush_, &QTimer::timeout, this, [this] {
+        logs_.flushEvents();
+        if (logs_.eventsPending()) eventFlush_.start();   // the store failed: again later
+    });
     GridRecord saved = restoreGrid(doc, now(), lead ? RestoreAs::Leader : RestoreAs::Copy);
     if (timeScale_ != 1.0) {   // the API's settings as stored, the rest scaled
         GridSettings& s = saved.state.grid.settings;
@@ -86,6 +92,7 @@ GridRuntime::~GridRuntime() {
     store_.cancelDeferred(this);
     afterSave_.clear();
     if (dirty_) save();
+    if (stored_) logs_.flushEvents();
     delete agents_;   // before the controller its sessions may still report to
     agents_ = nullptr;
 }
@@ -132,6 +139,8 @@ void GridRuntime::note(const Decision& d) {
         logs_.addEvent(l);
         if (l.kind != "ping") qCInfo(lcGrid).noquote() << name_ << qs(l.kind) << qs(l.subject) << qs(l.detail);
     }
+    // Events are stored within 200 ms, many in one transaction (a deploy logs thousands).
+    if (logs_.eventsPending() && !eventFlush_.isActive()) eventFlush_.start();
     if (d.changes.empty()) return;
     for (const auto& m : d.changes) {
         if (const auto* v = std::get_if<mut::PutVolume>(&m)) volumeCreated_.insert(qs(v->volume.name), timeJson(now()));

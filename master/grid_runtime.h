@@ -211,6 +211,7 @@ private:
     std::unique_ptr<Controller> ctl_;
     std::uint64_t rngState_ = 0;
     AgentSessions* agents_ = nullptr;           // a child QObject
+    QTimer eventFlush_;                         // the event log to the store (GridLogs::flushEvents)
     StackBook stacks_;
     QHash<QString, QJsonValue> volumeCreated_;  // volume name -> created_at
     QHash<QString, QSet<QString>> oneshotDone_; // service key -> "kind/name/N"

@@ -20,6 +20,9 @@ constexpr const char* kSchema[] = {
     "CREATE INDEX IF NOT EXISTS log_lines_service ON log_lines(grid, stack, service, instance, id)",
     "CREATE INDEX IF NOT EXISTS log_lines_grid ON log_lines(grid, id)",
     "CREATE INDEX IF NOT EXISTS log_lines_at ON log_lines(grid, at_ms)",
+    "CREATE TABLE IF NOT EXISTS event_lines (id INTEGER PRIMARY KEY AUTOINCREMENT, grid TEXT NOT NULL, at_ms INTEGER NOT NULL,"
+    " kind TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS event_lines_grid ON event_lines(grid, id)",
 };
 
 // A statement that finalizes itself.
@@ -142,6 +145,47 @@ std::vector<LogLine> LogStore::query(const LogQuery& q) const {
     return out;
 }
 
+bool LogStore::appendEvents(const std::vector<EventLine>& events) {
+    if (shared()) return appendEventsShared(events);
+    if (events.empty()) return true;
+    Stmt ins;
+    if (sqlite3_prepare_v2(db_, "INSERT INTO event_lines (grid, at_ms, kind, subject, detail) VALUES (?,?,?,?,?)", -1, &ins.s, nullptr) != SQLITE_OK ||
+        !exec("BEGIN")) {
+        lastError_ = QString::fromUtf8(sqlite3_errmsg(db_));
+        return false;
+    }
+    for (const EventLine& e : events) {
+        sqlite3_reset(ins.s);
+        bindText(ins.s, 1, e.grid);
+        sqlite3_bind_int64(ins.s, 2, e.atMs);
+        bindText(ins.s, 3, e.kind);
+        bindText(ins.s, 4, e.subject);
+        bindText(ins.s, 5, e.detail);
+        if (sqlite3_step(ins.s) != SQLITE_DONE) {
+            lastError_ = QString::fromUtf8(sqlite3_errmsg(db_));
+            exec("ROLLBACK");
+            return false;
+        }
+    }
+    return exec("COMMIT");
+}
+
+std::vector<EventLine> LogStore::recentEvents(const QString& grid, int limit) const {
+    if (shared()) return recentEventsShared(grid, limit);
+    std::vector<EventLine> out;
+    Stmt st;
+    if (sqlite3_prepare_v2(db_, "SELECT at_ms, kind, subject, detail FROM event_lines WHERE grid = ? ORDER BY id DESC LIMIT ?", -1, &st.s, nullptr) !=
+        SQLITE_OK) {
+        lastError_ = QString::fromUtf8(sqlite3_errmsg(db_));
+        return out;
+    }
+    bindText(st.s, 1, grid);
+    sqlite3_bind_int(st.s, 2, std::max(limit, 0));
+    while (sqlite3_step(st.s) == SQLITE_ROW) out.push_back(EventLine{grid, sqlite3_column_int64(st.s, 0), textOf(st.s, 1), textOf(st.s, 2), textOf(st.s, 3)});
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
 std::int64_t LogStore::count(const QString& grid) const {
     if (shared()) return countShared(grid);
     Stmt st;
@@ -162,6 +206,27 @@ std::int64_t LogStore::enforce(const LogRetention& r, qint64 nowMs) {
     Stmt names;
     if (sqlite3_prepare_v2(db_, "SELECT DISTINCT grid FROM log_lines", -1, &names.s, nullptr) == SQLITE_OK) {
         while (sqlite3_step(names.s) == SQLITE_ROW) grids.push_back(textOf(names.s, 0));
+    }
+    Stmt oldEvents;
+    if (sqlite3_prepare_v2(db_, "DELETE FROM event_lines WHERE at_ms < ?", -1, &oldEvents.s, nullptr) == SQLITE_OK) {
+        sqlite3_bind_int64(oldEvents.s, 1, nowMs - r.maxAgeMs);
+        sqlite3_step(oldEvents.s);
+    }
+    Stmt eventGrids;
+    std::vector<QString> withEvents;
+    if (sqlite3_prepare_v2(db_, "SELECT DISTINCT grid FROM event_lines", -1, &eventGrids.s, nullptr) == SQLITE_OK) {
+        while (sqlite3_step(eventGrids.s) == SQLITE_ROW) withEvents.push_back(textOf(eventGrids.s, 0));
+    }
+    for (const QString& g : withEvents) {
+        Stmt trim;
+        if (sqlite3_prepare_v2(db_, "DELETE FROM event_lines WHERE grid = ?1 AND id <= (SELECT id FROM event_lines WHERE grid = ?1 "
+                                    "ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+                               -1, &trim.s, nullptr) != SQLITE_OK) {
+            continue;
+        }
+        bindText(trim.s, 1, g);
+        sqlite3_bind_int64(trim.s, 2, r.maxEventsPerGrid);
+        sqlite3_step(trim.s);
     }
     for (const QString& g : grids) {
         Stmt trim;

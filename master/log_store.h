@@ -10,6 +10,9 @@
 // A line's id is its position in the grid's log: `kontena ... logs -f`
 // follows by asking for lines after the last id it printed.
 //
+// The grids' event logs are kept beside the lines (table event_lines), so
+// what happened before a restart or a failover can still be read.
+//
 // With several masters on PostgreSQL the lines are in that store's
 // `log_lines` table instead (openShared): a grid's new leader serves and
 // forwards the lines its predecessor was sent.
@@ -35,6 +38,13 @@ struct LogLine {
     QString text;
 };
 
+// An entry of a grid's event log (the core's LogEntry), as stored.
+struct EventLine {
+    QString grid;
+    qint64 atMs = 0;
+    QString kind, subject, detail;
+};
+
 struct LogQuery {
     QString grid;
     std::optional<QString> stack, service;   // service needs stack
@@ -48,6 +58,7 @@ struct LogQuery {
 struct LogRetention {
     std::int64_t maxLinesPerGrid = 1'000'000;
     qint64 maxAgeMs = 7LL * 24 * 3600 * 1000;
+    std::int64_t maxEventsPerGrid = 100'000;   // event log entries (same age limit)
 };
 
 class LogStore {
@@ -71,6 +82,11 @@ public:
     bool append(std::vector<LogLine>& lines);
     // Matching lines, oldest first.
     std::vector<LogLine> query(const LogQuery& q) const;
+    // Grids' event log entries, in one transaction (a restart, or the grid's
+    // next leader, reads them back).
+    bool appendEvents(const std::vector<EventLine>& events);
+    // The newest `limit` entries of `grid`'s event log, oldest first.
+    std::vector<EventLine> recentEvents(const QString& grid, int limit) const;
     // Drops lines beyond the retention; how many.
     std::int64_t enforce(const LogRetention& r, qint64 nowMs);
     std::int64_t count(const QString& grid) const;
@@ -82,6 +98,8 @@ private:
     bool exec(const char* sql);
     bool appendShared(std::vector<LogLine>& lines);
     std::vector<LogLine> queryShared(const LogQuery& q) const;
+    bool appendEventsShared(const std::vector<EventLine>& events);
+    std::vector<EventLine> recentEventsShared(const QString& grid, int limit) const;
     std::int64_t enforceShared(const LogRetention& r, qint64 nowMs);
     std::int64_t countShared(const QString& grid) const;
 

@@ -24,7 +24,14 @@ constexpr const char* kSharedSchema[] = {
     "CREATE INDEX IF NOT EXISTS log_lines_service ON log_lines(grid, stack, service, instance, id)",
     "CREATE INDEX IF NOT EXISTS log_lines_grid ON log_lines(grid, id)",
     "CREATE INDEX IF NOT EXISTS log_lines_at ON log_lines(grid, at_ms)",
+    "CREATE TABLE IF NOT EXISTS event_lines (id BIGSERIAL PRIMARY KEY, grid TEXT NOT NULL, at_ms BIGINT NOT NULL,"
+    " kind TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS event_lines_grid ON event_lines(grid, id)",
 };
+
+// PostgreSQL's text holds no NUL character (a container may print one):
+// it is stored as U+FFFD rather than failing the batch again and again.
+QString noNul(QString t) { return t.contains(QChar(u'\0')) ? t.replace(QChar(u'\0'), QChar(0xFFFD)) : t; }
 
 QString whereOf(const LogQuery& q) {
     QString w = QStringLiteral("grid = ?");
@@ -81,9 +88,6 @@ bool LogStore::openShared(const QString& storeConnection, QString* error) {
 // its order, so the ids it draws ascend in the batch's order.
 bool LogStore::appendShared(std::vector<LogLine>& lines) {
     if (lines.empty()) return true;
-    // PostgreSQL's text holds no NUL character (a container may print one):
-    // it is stored as U+FFFD rather than failing the batch again and again.
-    const auto noNul = [](QString t) { return t.contains(QChar(u'\0')) ? t.replace(QChar(u'\0'), QChar(0xFFFD)) : t; };
     QJsonArray batch;
     for (const LogLine& l : lines) {
         batch.append(QJsonObject{{QStringLiteral("grid"), l.grid}, {QStringLiteral("stack"), noNul(l.stack)}, {QStringLiteral("service"), noNul(l.service)},
@@ -111,6 +115,41 @@ bool LogStore::appendShared(std::vector<LogLine>& lines) {
     std::sort(ids.begin(), ids.end());
     for (std::size_t i = 0; i < lines.size(); ++i) lines[i].id = ids[i];
     return true;
+}
+
+bool LogStore::appendEventsShared(const std::vector<EventLine>& events) {
+    if (events.empty()) return true;
+    QJsonArray batch;
+    for (const EventLine& e : events) {
+        batch.append(QJsonObject{{QStringLiteral("grid"), e.grid}, {QStringLiteral("at_ms"), double(e.atMs)}, {QStringLiteral("kind"), noNul(e.kind)},
+                                 {QStringLiteral("subject"), noNul(e.subject)}, {QStringLiteral("detail"), noNul(e.detail)}});
+    }
+    QSqlQuery q(QSqlDatabase::database(pg_, false));
+    q.prepare(QStringLiteral("INSERT INTO event_lines (grid, at_ms, kind, subject, detail) "
+                             "SELECT j->>'grid', CAST(CAST(j->>'at_ms' AS numeric) AS bigint), j->>'kind', j->>'subject', j->>'detail' "
+                             "FROM json_array_elements(CAST(? AS json)) WITH ORDINALITY AS e(j, n) ORDER BY n"));
+    q.addBindValue(QString::fromUtf8(QJsonDocument(batch).toJson(QJsonDocument::Compact)));
+    if (!q.exec()) {
+        lastError_ = q.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+std::vector<EventLine> LogStore::recentEventsShared(const QString& grid, int limit) const {
+    QSqlQuery s(QSqlDatabase::database(pg_, false));
+    s.setForwardOnly(true);
+    s.prepare(QStringLiteral("SELECT at_ms, kind, subject, detail FROM event_lines WHERE grid = ? ORDER BY id DESC LIMIT ?"));
+    s.addBindValue(grid);
+    s.addBindValue(std::max(limit, 0));
+    std::vector<EventLine> out;
+    if (!s.exec()) {
+        lastError_ = s.lastError().text();
+        return out;
+    }
+    while (s.next()) out.push_back(EventLine{grid, s.value(0).toLongLong(), s.value(1).toString(), s.value(2).toString(), s.value(3).toString()});
+    std::reverse(out.begin(), out.end());
+    return out;
 }
 
 std::vector<LogLine> LogStore::queryShared(const LogQuery& q) const {
@@ -160,6 +199,24 @@ std::int64_t LogStore::enforceShared(const LogRetention& r, qint64 nowMs) {
     QStringList grids;
     if (names.exec(QStringLiteral("SELECT DISTINCT grid FROM log_lines"))) {
         while (names.next()) grids << names.value(0).toString();
+    }
+    QSqlQuery oldEvents(db);
+    oldEvents.prepare(QStringLiteral("DELETE FROM event_lines WHERE at_ms < ?"));
+    oldEvents.addBindValue(nowMs - r.maxAgeMs);
+    oldEvents.exec();
+    QSqlQuery eventGrids(db);
+    QStringList withEvents;
+    if (eventGrids.exec(QStringLiteral("SELECT DISTINCT grid FROM event_lines"))) {
+        while (eventGrids.next()) withEvents << eventGrids.value(0).toString();
+    }
+    for (const QString& g : withEvents) {
+        QSqlQuery trim(db);
+        trim.prepare(QStringLiteral("DELETE FROM event_lines WHERE grid = ? AND id <= (SELECT id FROM event_lines WHERE grid = ? "
+                                    "ORDER BY id DESC LIMIT 1 OFFSET ?)"));
+        trim.addBindValue(g);
+        trim.addBindValue(g);
+        trim.addBindValue(qint64(r.maxEventsPerGrid));
+        trim.exec();
     }
     for (const QString& g : grids) {
         QSqlQuery trim(db);

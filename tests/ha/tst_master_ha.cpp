@@ -233,6 +233,7 @@ private slots:
         const int before = running(engineA_.dockerd).size() + running(engineB_.dockerd).size();
         QElapsedTimer sinceKill;
         sinceKill.start();
+        const QDateTime killedAt = QDateTime::currentDateTimeUtc();
         masters_[0]->kill9();
         qInfo("leader killed with %d of %d instances running", before, kInstances);
 
@@ -274,6 +275,13 @@ private slots:
         }
         // The new leader and its follower both show the two nodes online (the follower from the rows the leader wrote).
         for (int at : {1, 2}) QVERIFY2(eventually([&] { return onlineNodesAt(at) == 2; }, 5000), qPrintable(diagnose()));
+        // The grid's event log from before the kill is at the new leader (read back from the store).
+        const auto events = api_.send("GET", QStringLiteral("/v1/grids/%1/event_logs?limit=1000").arg(kGrid), {}, 1);
+        QCOMPARE(events.status, 200);
+        int earlier = 0;
+        for (const auto& e : events.body.value(QStringLiteral("logs")).toArray())
+            earlier += QDateTime::fromString(e.toObject().value(QStringLiteral("created_at")).toString(), Qt::ISODateWithMs) < killedAt.addMSecs(-500);
+        QVERIFY2(earlier > 0, QJsonDocument(events.body).toJson().left(3000).constData());
         QVERIFY(api_.redirects > 0);
         qInfo("%zu acknowledged writes, %d redirects followed", acked.size(), api_.redirects);
         // The deploy stays complete: six, each once.

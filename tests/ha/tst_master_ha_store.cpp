@@ -231,6 +231,17 @@ private slots:
         QCOMPARE(one.query(q).size() > 0, true);
         QCOMPARE(one.enforce(LogRetention{1'000'000, 500}, now), 20);
         QCOMPARE(two.count(QStringLiteral("logs")), 0);
+        // The event log too: what one master stored, the other reads back.
+        std::vector<EventLine> events;
+        for (int i = 0; i < 12; ++i) events.push_back(EventLine{QStringLiteral("logs"), now + i, QStringLiteral("node_online"), QStringLiteral("n%1").arg(i), {}});
+        events[3].detail = QStringLiteral("with ") + QChar(u'\0');
+        QVERIFY2(one.appendEvents(events), qPrintable(one.lastError()));
+        const auto back = two.recentEvents(QStringLiteral("logs"), 10);
+        QCOMPARE(int(back.size()), 10);
+        QCOMPARE(back.front().subject, QStringLiteral("n2"));
+        QCOMPARE(back.back().subject, QStringLiteral("n11"));
+        QCOMPARE(back.back().atMs, now + 11);
+        QCOMPARE(back[1].detail, QStringLiteral("with ") + QChar(0xFFFD));
     }
 
     void cleanupTestCase() { pg_.stop(); }

@@ -115,6 +115,43 @@ private slots:
         QCOMPARE(left.front().atMs, qint64(50000));
     }
 
+    // The event log: kept per grid, the newest read back after reopening
+    // (a restart), trimmed by count and age.
+    void eventsReadBackAndTrimmed() {
+        QTemporaryDir dir;
+        QString error;
+        {
+            LogStore s;
+            QVERIFY2(s.open(dir.path(), &error), qPrintable(error));
+            std::vector<EventLine> events;
+            for (int i = 0; i < 30; ++i) {
+                events.push_back(EventLine{i % 3 ? QStringLiteral("g") : QStringLiteral("h"), 1000 * i, QStringLiteral("instance_placed"),
+                                           QStringLiteral("web/app-%1").arg(i), QStringLiteral("on n%1").arg(i % 4)});
+            }
+            QVERIFY(s.appendEvents(events));
+            QVERIFY(s.appendEvents({}));
+        }
+        LogStore again;
+        QVERIFY2(again.open(dir.path(), &error), qPrintable(error));
+        auto g = again.recentEvents(QStringLiteral("g"), 5);   // g has 20; the newest 5, oldest first
+        QCOMPARE(int(g.size()), 5);
+        QCOMPARE(g.front().subject, QStringLiteral("web/app-23"));   // g: i % 3 != 0
+        QCOMPARE(g.back().subject, QStringLiteral("web/app-29"));
+        QCOMPARE(g.back().atMs, qint64(29000));
+        QCOMPARE(g.back().detail, QStringLiteral("on n1"));
+        QCOMPARE(int(again.recentEvents(QStringLiteral("h"), 100).size()), 10);
+        QVERIFY(again.recentEvents(QStringLiteral("none"), 100).empty());
+        // At now = 30 s with a 10 s age limit: events before 20 s go; then at most 4 a grid.
+        LogRetention r;
+        r.maxAgeMs = 10000;
+        r.maxEventsPerGrid = 4;
+        again.enforce(r, 30000);
+        g = again.recentEvents(QStringLiteral("g"), 100);
+        QCOMPARE(int(g.size()), 4);
+        QCOMPARE(g.front().atMs, qint64(25000));
+        QCOMPARE(int(again.recentEvents(QStringLiteral("h"), 100).size()), 3);   // 21, 24, 27
+    }
+
     // kill -9 of a writer: every batch it acknowledged is there after reopening.
     void killedWriterLosesNothingAcknowledged() {
         QTemporaryDir dir;

@@ -11,7 +11,8 @@
 //  * DNS: the addresses the agents report for their containers become the
 //    records every node gets (/agent/dns_records), with the instance's node;
 //  * restart: the master reads the agents' addresses and versions back from
-//    the store, so the first agent back gets every peer.
+//    the store, so the first agent back gets every peer, and the grid's
+//    event log.
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
@@ -253,6 +254,11 @@ private slots:
         QCOMPARE(shown.value(u"status"_s).toString(), u"offline"_s);
         QCOMPARE(shown.value(u"private_ip"_s).toString(), u"127.0.3.12"_s);
         QCOMPARE(shown.value(u"agent_version"_s).toString(), QString::fromLatin1(agentd::kAgentVersion));
+        // The grid's event log from before the restart is read back.
+        QStringList subjects;
+        for (const auto& e : send("GET", u"/v1/grids/again/event_logs?limit=100"_s).value(u"logs"_s).toArray())
+            subjects << e.toObject().value(u"subject"_s).toString();
+        QVERIFY2(subjects.contains(u"n2"_s), qPrintable(subjects.join(u',')));
         auto& back = join(u"again"_s, u"n1"_s, u"127.0.3.11"_s);
         QTRY_COMPARE_WITH_TIMEOUT(peerSummary(back), both, kWait);
     }
