@@ -270,13 +270,13 @@ void TestMasterWire::authAndUsers() {
 }
 
 void TestMasterWire::grids() {
-    step(u"a grid"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"wire"_s}, {u"initial_size"_s, 1}}));
+    step(u"a grid"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"wire"_s}, {u"initial_size"_s, 1}, {u"subnet"_s, u"127.81.0.0/16"_s}}));
     step(u"the grid again"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"wire"_s}}));
     step(u"a bad grid name"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"Bad Name"_s}}));
     step(u"a grid name that is a number"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, 5}}));
     step(u"too many initial nodes"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"x"_s}, {u"initial_size"_s, 9}}));
     step(u"too many nodes"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"x"_s}, {u"max_nodes"_s, 0}}));
-    step(u"a subnet that is not one"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"x"_s}, {u"subnet"_s, u"10.81.0.1/16"_s}}));
+    step(u"a subnet that is not one"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"x"_s}, {u"subnet"_s, u"127.81.0.1/16"_s}}));
     step(u"a subnet too small for max_nodes"_s, "POST", u"/v1/grids"_s, json({{u"name"_s, u"x"_s}, {u"subnet"_s, u"127.81.0.0/24"_s}, {u"max_nodes"_s, 200}}));
     step(u"not JSON"_s, "POST", u"/v1/grids"_s, QByteArrayLiteral("{not json"));
     step(u"a JSON array"_s, "POST", u"/v1/grids"_s, QByteArrayLiteral("[1,2]"));
