@@ -40,17 +40,6 @@ QString textOf(sqlite3_stmt* s, int col) {
     return QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(s, col)), sqlite3_column_bytes(s, col));
 }
 
-// WHERE clause for a query's filters; `bind` then fills the values in order from index 1.
-QString whereOf(const LogQuery& q) {
-    QString w = QStringLiteral("grid = ?");
-    if (q.stack) w += QStringLiteral(" AND stack = ?");
-    if (q.service) w += QStringLiteral(" AND service = ?");
-    if (q.instance) w += QStringLiteral(" AND instance = ?");
-    if (q.sinceMs) w += QStringLiteral(" AND at_ms >= ?");
-    if (q.afterId) w += QStringLiteral(" AND id > ?");
-    return w;
-}
-
 int bindFilters(sqlite3_stmt* s, const LogQuery& q) {
     int i = 1;
     bindText(s, i++, q.grid);
@@ -77,6 +66,16 @@ LogLine lineOf(sqlite3_stmt* s) {
 }
 
 }  // namespace
+
+QString LogStore::whereOf(const LogQuery& q) {
+    QString w = QStringLiteral("grid = ?");
+    if (q.stack) w += QStringLiteral(" AND stack = ?");
+    if (q.service) w += QStringLiteral(" AND service = ?");
+    if (q.instance) w += QStringLiteral(" AND instance = ?");
+    if (q.sinceMs) w += QStringLiteral(" AND at_ms >= ?");
+    if (q.afterId) w += QStringLiteral(" AND id > ?");
+    return w;
+}
 
 LogStore::LogStore() = default;
 
@@ -196,48 +195,33 @@ std::int64_t LogStore::count(const QString& grid) const {
 
 std::int64_t LogStore::enforce(const LogRetention& r, qint64 nowMs) {
     if (shared()) return enforceShared(r, nowMs);
+    trim("event_lines", r.maxEventsPerGrid, nowMs - r.maxAgeMs);
+    return trim("log_lines", r.maxLinesPerGrid, nowMs - r.maxAgeMs);
+}
+
+std::int64_t LogStore::trim(const char* table, std::int64_t maxPerGrid, qint64 beforeMs) {
+    const QByteArray t(table);
     std::int64_t dropped = 0;
     Stmt old;
-    if (sqlite3_prepare_v2(db_, "DELETE FROM log_lines WHERE at_ms < ?", -1, &old.s, nullptr) == SQLITE_OK) {
-        sqlite3_bind_int64(old.s, 1, nowMs - r.maxAgeMs);
+    const QByteArray aged = QByteArray("DELETE FROM ") + t + QByteArray(" WHERE at_ms < ?");
+    if (sqlite3_prepare_v2(db_, aged.constData(), -1, &old.s, nullptr) == SQLITE_OK) {
+        sqlite3_bind_int64(old.s, 1, beforeMs);
         if (sqlite3_step(old.s) == SQLITE_DONE) dropped += sqlite3_changes(db_);
     }
     std::vector<QString> grids;
     Stmt names;
-    if (sqlite3_prepare_v2(db_, "SELECT DISTINCT grid FROM log_lines", -1, &names.s, nullptr) == SQLITE_OK) {
+    const QByteArray distinct = QByteArray("SELECT DISTINCT grid FROM ") + t;
+    if (sqlite3_prepare_v2(db_, distinct.constData(), -1, &names.s, nullptr) == SQLITE_OK) {
         while (sqlite3_step(names.s) == SQLITE_ROW) grids.push_back(textOf(names.s, 0));
     }
-    Stmt oldEvents;
-    if (sqlite3_prepare_v2(db_, "DELETE FROM event_lines WHERE at_ms < ?", -1, &oldEvents.s, nullptr) == SQLITE_OK) {
-        sqlite3_bind_int64(oldEvents.s, 1, nowMs - r.maxAgeMs);
-        sqlite3_step(oldEvents.s);
-    }
-    Stmt eventGrids;
-    std::vector<QString> withEvents;
-    if (sqlite3_prepare_v2(db_, "SELECT DISTINCT grid FROM event_lines", -1, &eventGrids.s, nullptr) == SQLITE_OK) {
-        while (sqlite3_step(eventGrids.s) == SQLITE_ROW) withEvents.push_back(textOf(eventGrids.s, 0));
-    }
-    for (const QString& g : withEvents) {
-        Stmt trim;
-        if (sqlite3_prepare_v2(db_, "DELETE FROM event_lines WHERE grid = ?1 AND id <= (SELECT id FROM event_lines WHERE grid = ?1 "
-                                    "ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-                               -1, &trim.s, nullptr) != SQLITE_OK) {
-            continue;
-        }
-        bindText(trim.s, 1, g);
-        sqlite3_bind_int64(trim.s, 2, r.maxEventsPerGrid);
-        sqlite3_step(trim.s);
-    }
+    const QByteArray sql = QByteArray("DELETE FROM ") + t + QByteArray(" WHERE grid = ?1 AND id <= (SELECT id FROM ") + t +
+                           QByteArray(" WHERE grid = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
     for (const QString& g : grids) {
-        Stmt trim;
-        if (sqlite3_prepare_v2(db_, "DELETE FROM log_lines WHERE grid = ?1 AND id <= (SELECT id FROM log_lines WHERE grid = ?1 "
-                                    "ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-                               -1, &trim.s, nullptr) != SQLITE_OK) {
-            continue;
-        }
-        bindText(trim.s, 1, g);
-        sqlite3_bind_int64(trim.s, 2, r.maxLinesPerGrid);
-        if (sqlite3_step(trim.s) == SQLITE_DONE) dropped += sqlite3_changes(db_);
+        Stmt over;
+        if (sqlite3_prepare_v2(db_, sql.constData(), -1, &over.s, nullptr) != SQLITE_OK) continue;
+        bindText(over.s, 1, g);
+        sqlite3_bind_int64(over.s, 2, maxPerGrid);
+        if (sqlite3_step(over.s) == SQLITE_DONE) dropped += sqlite3_changes(db_);
     }
     return dropped;
 }

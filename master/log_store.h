@@ -96,6 +96,13 @@ public:
 
 private:
     bool exec(const char* sql);
+    // Retention of one table (log_lines, event_lines): rows older than
+    // `beforeMs`, then all but each grid's newest `maxPerGrid`; how many went.
+    std::int64_t trim(const char* table, std::int64_t maxPerGrid, qint64 beforeMs);
+    std::int64_t trimShared(const char* table, std::int64_t maxPerGrid, qint64 beforeMs);
+    // A query's filters as SQL (`grid = ? AND ...`), the same in both dialects;
+    // the values are bound in this order.
+    static QString whereOf(const LogQuery& q);
     bool appendShared(std::vector<LogLine>& lines);
     std::vector<LogLine> queryShared(const LogQuery& q) const;
     bool appendEventsShared(const std::vector<EventLine>& events);

@@ -33,16 +33,6 @@ constexpr const char* kSharedSchema[] = {
 // it is stored as U+FFFD rather than failing the batch again and again.
 QString noNul(QString t) { return t.contains(QChar(u'\0')) ? t.replace(QChar(u'\0'), QChar(0xFFFD)) : t; }
 
-QString whereOf(const LogQuery& q) {
-    QString w = QStringLiteral("grid = ?");
-    if (q.stack) w += QStringLiteral(" AND stack = ?");
-    if (q.service) w += QStringLiteral(" AND service = ?");
-    if (q.instance) w += QStringLiteral(" AND instance = ?");
-    if (q.sinceMs) w += QStringLiteral(" AND at_ms >= ?");
-    if (q.afterId) w += QStringLiteral(" AND id > ?");
-    return w;
-}
-
 void bindFilters(QSqlQuery& s, const LogQuery& q) {
     s.addBindValue(q.grid);
     if (q.stack) s.addBindValue(*q.stack);
@@ -50,6 +40,16 @@ void bindFilters(QSqlQuery& s, const LogQuery& q) {
     if (q.instance) s.addBindValue(*q.instance);
     if (q.sinceMs) s.addBindValue(*q.sinceMs);
     if (q.afterId) s.addBindValue(qint64(*q.afterId));
+}
+
+// One statement for a whole batch: `sql` takes the rows as one JSON array
+// (json_array_elements ... WITH ORDINALITY, in the array's order).
+bool execBatch(QSqlQuery& q, const QString& sql, const QJsonArray& batch, QString* error) {
+    q.prepare(sql);
+    q.addBindValue(QString::fromUtf8(QJsonDocument(batch).toJson(QJsonDocument::Compact)));
+    if (q.exec()) return true;
+    *error = q.lastError().text();
+    return false;
 }
 
 }  // namespace
@@ -95,14 +95,12 @@ bool LogStore::appendShared(std::vector<LogLine>& lines) {
                                  {QStringLiteral("at_ms"), double(l.atMs)}, {QStringLiteral("line"), noNul(l.text)}});
     }
     QSqlQuery q(QSqlDatabase::database(pg_, false));
-    q.prepare(QStringLiteral(
-        "INSERT INTO log_lines (grid, stack, service, instance, node, stream, at_ms, line) "
-        "SELECT j->>'grid', j->>'stack', j->>'service', CAST(j->>'instance' AS integer), j->>'node', j->>'stream', "
-        "CAST(CAST(j->>'at_ms' AS numeric) AS bigint), j->>'line' "
-        "FROM json_array_elements(CAST(? AS json)) WITH ORDINALITY AS e(j, n) ORDER BY n RETURNING id"));
-    q.addBindValue(QString::fromUtf8(QJsonDocument(batch).toJson(QJsonDocument::Compact)));
-    if (!q.exec()) {
-        lastError_ = q.lastError().text();
+    if (!execBatch(q,
+                   QStringLiteral("INSERT INTO log_lines (grid, stack, service, instance, node, stream, at_ms, line) "
+                                  "SELECT j->>'grid', j->>'stack', j->>'service', CAST(j->>'instance' AS integer), j->>'node', j->>'stream', "
+                                  "CAST(CAST(j->>'at_ms' AS numeric) AS bigint), j->>'line' "
+                                  "FROM json_array_elements(CAST(? AS json)) WITH ORDINALITY AS e(j, n) ORDER BY n RETURNING id"),
+                   batch, &lastError_)) {
         return false;
     }
     std::vector<std::int64_t> ids;
@@ -125,15 +123,11 @@ bool LogStore::appendEventsShared(const std::vector<EventLine>& events) {
                                  {QStringLiteral("subject"), noNul(e.subject)}, {QStringLiteral("detail"), noNul(e.detail)}});
     }
     QSqlQuery q(QSqlDatabase::database(pg_, false));
-    q.prepare(QStringLiteral("INSERT INTO event_lines (grid, at_ms, kind, subject, detail) "
-                             "SELECT j->>'grid', CAST(CAST(j->>'at_ms' AS numeric) AS bigint), j->>'kind', j->>'subject', j->>'detail' "
-                             "FROM json_array_elements(CAST(? AS json)) WITH ORDINALITY AS e(j, n) ORDER BY n"));
-    q.addBindValue(QString::fromUtf8(QJsonDocument(batch).toJson(QJsonDocument::Compact)));
-    if (!q.exec()) {
-        lastError_ = q.lastError().text();
-        return false;
-    }
-    return true;
+    return execBatch(q,
+                     QStringLiteral("INSERT INTO event_lines (grid, at_ms, kind, subject, detail) "
+                                    "SELECT j->>'grid', CAST(CAST(j->>'at_ms' AS numeric) AS bigint), j->>'kind', j->>'subject', j->>'detail' "
+                                    "FROM json_array_elements(CAST(? AS json)) WITH ORDINALITY AS e(j, n) ORDER BY n"),
+                     batch, &lastError_);
 }
 
 std::vector<EventLine> LogStore::recentEventsShared(const QString& grid, int limit) const {
@@ -189,43 +183,30 @@ std::int64_t LogStore::countShared(const QString& grid) const {
 }
 
 std::int64_t LogStore::enforceShared(const LogRetention& r, qint64 nowMs) {
+    trimShared("event_lines", r.maxEventsPerGrid, nowMs - r.maxAgeMs);
+    return trimShared("log_lines", r.maxLinesPerGrid, nowMs - r.maxAgeMs);
+}
+
+std::int64_t LogStore::trimShared(const char* table, std::int64_t maxPerGrid, qint64 beforeMs) {
+    const QString t = QString::fromLatin1(table);
     std::int64_t dropped = 0;
     QSqlDatabase db = QSqlDatabase::database(pg_, false);
     QSqlQuery old(db);
-    old.prepare(QStringLiteral("DELETE FROM log_lines WHERE at_ms < ?"));
-    old.addBindValue(nowMs - r.maxAgeMs);
+    old.prepare(QStringLiteral("DELETE FROM %1 WHERE at_ms < ?").arg(t));
+    old.addBindValue(beforeMs);
     if (old.exec()) dropped += old.numRowsAffected();
     QSqlQuery names(db);
     QStringList grids;
-    if (names.exec(QStringLiteral("SELECT DISTINCT grid FROM log_lines"))) {
+    if (names.exec(QStringLiteral("SELECT DISTINCT grid FROM %1").arg(t))) {
         while (names.next()) grids << names.value(0).toString();
     }
-    QSqlQuery oldEvents(db);
-    oldEvents.prepare(QStringLiteral("DELETE FROM event_lines WHERE at_ms < ?"));
-    oldEvents.addBindValue(nowMs - r.maxAgeMs);
-    oldEvents.exec();
-    QSqlQuery eventGrids(db);
-    QStringList withEvents;
-    if (eventGrids.exec(QStringLiteral("SELECT DISTINCT grid FROM event_lines"))) {
-        while (eventGrids.next()) withEvents << eventGrids.value(0).toString();
-    }
-    for (const QString& g : withEvents) {
-        QSqlQuery trim(db);
-        trim.prepare(QStringLiteral("DELETE FROM event_lines WHERE grid = ? AND id <= (SELECT id FROM event_lines WHERE grid = ? "
-                                    "ORDER BY id DESC LIMIT 1 OFFSET ?)"));
-        trim.addBindValue(g);
-        trim.addBindValue(g);
-        trim.addBindValue(qint64(r.maxEventsPerGrid));
-        trim.exec();
-    }
     for (const QString& g : grids) {
-        QSqlQuery trim(db);
-        trim.prepare(QStringLiteral("DELETE FROM log_lines WHERE grid = ? AND id <= (SELECT id FROM log_lines WHERE grid = ? "
-                                    "ORDER BY id DESC LIMIT 1 OFFSET ?)"));
-        trim.addBindValue(g);
-        trim.addBindValue(g);
-        trim.addBindValue(qint64(r.maxLinesPerGrid));
-        if (trim.exec()) dropped += trim.numRowsAffected();
+        QSqlQuery over(db);
+        over.prepare(QStringLiteral("DELETE FROM %1 WHERE grid = ? AND id <= (SELECT id FROM %1 WHERE grid = ? ORDER BY id DESC LIMIT 1 OFFSET ?)").arg(t));
+        over.addBindValue(g);
+        over.addBindValue(g);
+        over.addBindValue(qint64(maxPerGrid));
+        if (over.exec()) dropped += over.numRowsAffected();
     }
     return dropped;
 }

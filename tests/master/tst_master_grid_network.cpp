@@ -67,6 +67,16 @@ class TestMasterGridNetwork : public QObject {
 
     master::GridRuntime* grid(const QString& name) { return master_->grid(name); }
 
+    // A master on the test's data directory (again: a restart), listening on a free loopback port.
+    void startMaster() {
+        master_ = std::make_unique<master::Master>();
+        QString code, error;
+        QVERIFY2(master_->open(dir_.path(), u"admin-code"_s, &code, &error), qPrintable(error));
+        const quint16 port = master_->listen(QHostAddress::LocalHost, 0);
+        QVERIFY(port);
+        url_ = u"http://127.0.0.1:%1"_s.arg(port);
+    }
+
     agentd::Agent& join(const QString& grid, const QString& node, const QString& privateIp, bool etcd = false) {
         const QString token = send("GET", u"/v1/grids/"_s + grid + u"/token"_s).value(u"token"_s).toString();
         agentd::AgentConfig c;
@@ -114,12 +124,8 @@ private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
         etcdNet_ = u"127.%1.%2."_s.arg(100 + QCoreApplication::applicationPid() % 100).arg(QCoreApplication::applicationPid() % 250 + 1);
-        master_ = std::make_unique<master::Master>();
-        QString code, error;
-        QVERIFY2(master_->open(dir_.path(), u"admin-code"_s, &code, &error), qPrintable(error));
-        const quint16 port = master_->listen(QHostAddress::LocalHost, 0);
-        QVERIFY(port);
-        url_ = u"http://127.0.0.1:%1"_s.arg(port);
+        startMaster();
+        if (QTest::currentTestFailed()) return;
         admin_ = send("POST", u"/v1/auth"_s, json({{u"code"_s, u"admin-code"_s}})).value(u"access_token"_s).toString();
         QVERIFY(!admin_.isEmpty());
     }
@@ -244,12 +250,8 @@ private slots:
 
         agents_.clear();
         master_.reset();
-        master_ = std::make_unique<master::Master>();
-        QString code, error;
-        QVERIFY2(master_->open(dir_.path(), u"admin-code"_s, &code, &error), qPrintable(error));
-        const quint16 port = master_->listen(QHostAddress::LocalHost, 0);
-        QVERIFY(port);
-        url_ = u"http://127.0.0.1:%1"_s.arg(port);
+        startMaster();
+        if (QTest::currentTestFailed()) return;
         const QJsonObject shown = send("GET", u"/v1/nodes/again/n2"_s);
         QCOMPARE(shown.value(u"status"_s).toString(), u"offline"_s);
         QCOMPARE(shown.value(u"private_ip"_s).toString(), u"127.0.3.12"_s);
