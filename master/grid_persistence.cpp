@@ -202,7 +202,7 @@ void restoreState(GridRecord& r, const QJsonObject& saved, Instant now, RestoreA
         Node n = nodeFrom(v.toObject(), now, as);
         const QJsonObject agent = v.toObject().value(key("agent")).toObject();
         if (!agent.isEmpty()) r.agentRecords.emplace(n.name, agent);
-        if (nodeRow(n, agent) != v.toObject()) r.restatedNodes.push_back(n.name);
+        if (as == RestoreAs::Leader && nodeRow(n, agent) != v.toObject()) r.restatedNodes.push_back(n.name);
         st.nodes.emplace(n.name, n);
     }
     for (const auto& v : saved.value(key("services")).toArray()) {

@@ -56,8 +56,8 @@ struct GridRecord {
     std::int64_t forwardedLineId = 0;
     std::optional<api::StatsdServer> statsd;   // the grid's statsd export
     bool fromRows = false;   // read back from its rows (else new, or an old single document)
-    // Nodes whose row says otherwise than the restored node (a leader's
-    // restore counts every node offline): rows to write again.
+    // Restored to lead: nodes whose row says otherwise than the restored
+    // node (every node counts offline): rows to write again.
     std::vector<std::string> restatedNodes;
     std::map<std::string, QJsonObject> agentRecords;   // node -> AgentSessions::agentRecord as stored
 };
